@@ -1,0 +1,105 @@
+"""The stock ledger: on-hand by item, lot and location, as a fold over events.
+
+Edge and cloud run this same fold, so a site's ledger in the cloud equals the agent's.
+Balances are kept in the base unit of their dimension (g, ml, each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from domain.events import Event
+from domain.payloads import LotReceived, StockLine
+from domain.quantity import Quantity
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class StockKey:
+    item: str
+    lot: str
+    location: str
+
+
+class PostingKind(StrEnum):
+    ADD = "add"
+    SET = "set"
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """What one event does to one balance: add a signed amount, or set it (a count)."""
+
+    key: StockKey
+    kind: PostingKind
+    qty: Quantity
+    density_g_per_ml: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LotInfo:
+    lot: str
+    item: str
+    expires_on: date | None
+
+
+Balances = Mapping[StockKey, Quantity]
+
+
+def postings(event: Event) -> tuple[Posting, ...]:
+    """The ledger effect of one event; events that do not move stock have none."""
+    sign = _SIGN.get(event.type)
+    if sign is None:
+        return ()
+    line = event.payload()
+    assert isinstance(line, StockLine)
+    key = StockKey(line.item, line.lot, line.location)
+    if sign == 0:
+        return (Posting(key, PostingKind.SET, line.quantity, line.density_g_per_ml),)
+    qty = line.quantity if sign > 0 else -line.quantity
+    return (Posting(key, PostingKind.ADD, qty, line.density_g_per_ml),)
+
+
+_SIGN: dict[str, int] = {
+    "lot.received": 1,
+    "stock.consumed": -1,
+    "stock.adjusted": 1,
+    "stock.counted": 0,
+}
+
+
+def stock_keys(events: Iterable[Event]) -> set[StockKey]:
+    """The balances a run of events touches: what a store must load before folding."""
+    return {p.key for event in events for p in postings(event)}
+
+
+def fold(balances: Balances, events: Iterable[Event]) -> dict[StockKey, Quantity]:
+    """Apply events in order to balances and return the new balances (input untouched).
+
+    A balance opens in the base unit of its first posting's dimension; later postings are
+    converted into it, crossing mass and volume only through the density they carry.
+    """
+    result = dict(balances)
+    for event in events:
+        for posting in postings(event):
+            current = result.get(posting.key)
+            if current is None:
+                result[posting.key] = posting.qty.to_base()
+                continue
+            amount = posting.qty.to(current.unit, posting.density_g_per_ml)
+            result[posting.key] = amount if posting.kind is PostingKind.SET else current + amount
+    return result
+
+
+def lots_received(events: Iterable[Event]) -> list[LotInfo]:
+    """Lot master records (item and expiry) carried by ``lot.received`` events."""
+    lots = []
+    for event in events:
+        if event.type == "lot.received":
+            line = event.payload()
+            assert isinstance(line, LotReceived)
+            lots.append(LotInfo(line.lot, line.item, line.expires_on))
+    return lots

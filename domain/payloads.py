@@ -1,0 +1,93 @@
+"""Payload schemas of the event types: one frozen model per type, unknown fields refused."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from domain.quantity import Quantity, Unit
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+"""An identifier of an item, lot, location, device or person."""
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+class StockLine(Payload):
+    """An amount of one item, in one lot, at one location."""
+
+    item: Name
+    lot: Name
+    location: Name
+    qty: Decimal = Field(allow_inf_nan=False)
+    unit: Unit
+    density_g_per_ml: Decimal | None = Field(default=None, gt=0, allow_inf_nan=False)
+
+    @property
+    def quantity(self) -> Quantity:
+        return Quantity(self.qty, self.unit)
+
+
+class LotReceived(StockLine):
+    qty: Decimal = Field(gt=0, allow_inf_nan=False)
+    expires_on: date | None = None
+    supplier: Name | None = None
+    device: Name | None = None
+
+
+class StockConsumed(StockLine):
+    qty: Decimal = Field(gt=0, allow_inf_nan=False)
+    device: Name | None = None
+    operator: Name | None = None
+
+
+class StockCounted(StockLine):
+    qty: Decimal = Field(ge=0, allow_inf_nan=False)
+    operator: Name | None = None
+
+
+class StockAdjusted(StockLine):
+    reason: Name
+    operator: Name | None = None
+
+    @field_validator("qty")
+    @classmethod
+    def _not_zero(cls, qty: Decimal) -> Decimal:
+        if qty == 0:
+            raise ValueError("an adjustment of zero changes nothing")
+        return qty
+
+
+class ReadingRecorded(Payload):
+    """A measured value from a device: a stable weight, a temperature."""
+
+    device: Name
+    metric: Name
+    value: Decimal = Field(allow_inf_nan=False)
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    location: Name | None = None
+
+
+class DeviceOnline(Payload):
+    device: Name
+
+
+class DeviceOffline(Payload):
+    device: Name
+    reason: Annotated[str, StringConstraints(max_length=500)]
+
+
+PAYLOADS: dict[str, type[Payload]] = {
+    "lot.received": LotReceived,
+    "stock.consumed": StockConsumed,
+    "stock.counted": StockCounted,
+    "stock.adjusted": StockAdjusted,
+    "reading.recorded": ReadingRecorded,
+    "device.online": DeviceOnline,
+    "device.offline": DeviceOffline,
+}

@@ -1,0 +1,87 @@
+"""The sync wire format between an agent and the cloud, on both sides of the wire.
+
+An agent POSTs ``/v1/agents/{agent}/events`` with a gzip-compressed JSON body
+``{"agent": "...", "events": [<event>, ...]}`` (events in seq order, each exactly as
+``Event.to_json`` wrote it). The cloud answers ``200 {"acked_seq": N, "stored": k,
+"duplicates": d}`` where N is the highest contiguous seq it holds for the agent; a
+batch it refuses is refused whole, with a 4xx whose body is a ``BatchRefusal``.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from domain.errors import ChainBroken, DomainError, EventInvalid
+from domain.events import Event, parse_event
+
+CONTENT_TYPE = "application/json"
+CONTENT_ENCODING = "gzip"
+
+
+def encode_batch(agent: str, events_json: Sequence[bytes], *, level: int = 1) -> bytes:
+    """Compressed batch body from events already in canonical bytes (no re-encoding)."""
+    body = b'{"agent":' + orjson.dumps(agent) + b',"events":[' + b",".join(events_json) + b"]}"
+    return gzip.compress(body, compresslevel=level)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    agent: str
+    events: list[Event]
+
+
+def decode_batch(compressed: bytes, *, agent: str, max_bytes: int = 256 * 1024 * 1024) -> Batch:
+    """Decompress, parse and validate a batch for ``agent``; raises ``BatchRefused``."""
+    try:
+        raw = gzip.decompress(compressed)
+    except (OSError, EOFError) as exc:
+        raise BatchRefused("bad_encoding", f"body is not gzip: {exc}") from exc
+    if len(raw) > max_bytes:
+        raise BatchRefused("too_large", f"batch of {len(raw)} bytes exceeds {max_bytes}")
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BatchRefused("bad_json", f"body is not JSON: {exc}") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("events"), list):
+        raise BatchRefused("bad_shape", 'body must be {"agent": str, "events": [...]}')
+    if document.get("agent") != agent:
+        raise BatchRefused("wrong_agent", f"batch names agent {document.get('agent')!r}")
+    events: list[Event] = []
+    for position, item in enumerate(document["events"]):
+        try:
+            event = parse_event(item)
+        except ChainBroken as exc:
+            raise BatchRefused(exc.kind, str(exc), seq=exc.seq) from exc
+        except EventInvalid as exc:
+            raise BatchRefused("invalid_event", f"events[{position}]: {exc}", seq=exc.seq) from exc
+        if event.agent != agent:
+            raise BatchRefused("wrong_agent", f"event from agent {event.agent!r}", seq=event.seq)
+        if events and event.seq != events[-1].seq + 1:
+            raise BatchRefused(
+                "not_in_order", f"seq {event.seq} follows seq {events[-1].seq}", seq=event.seq
+            )
+        events.append(event)
+    return Batch(agent, events)
+
+
+class BatchRefused(DomainError):
+    """A batch the cloud will not store, whole; ``code`` is stable, ``seq`` names the event."""
+
+    def __init__(self, code: str, message: str, *, seq: int | None = None) -> None:
+        self.code = code
+        self.seq = seq
+        self.message = message
+        super().__init__(f"{code}: {message}")
+
+    def to_dict(self, acked_seq: int | None = None) -> dict[str, Any]:
+        return {
+            "error": self.code,
+            "seq": self.seq,
+            "message": self.message,
+            "acked_seq": acked_seq,
+        }
