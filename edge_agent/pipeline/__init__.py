@@ -1,0 +1,1 @@
+"""Turning observations into domain events."""

@@ -1,0 +1,130 @@
+"""A station scale: a stable change of weight is stock arriving or being used.
+
+A scale weighs the container of one item at one location. When the weight settles at a
+new value, the change is recorded as a reading, and as stock: a drop is consumption,
+picked first-expiry-first-out from the lots at that location; a rise is a new lot put on
+the scale. The physical weight on the scale and the ledger's balance for that item and
+location therefore move together, and stay together across crashes: the last recorded
+weight is stored in the same transaction as the events it produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from domain.events import EventDraft
+from domain.fefo import LotOnHand, Pick, fefo_pick
+from domain.observation import Observation
+from domain.payloads import LotReceived, ReadingRecorded, StockConsumed
+from domain.quantity import Quantity, Unit
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleBinding:
+    """What a scale's weight means in stock terms."""
+
+    device: str
+    item: str
+    location: str
+    unit: Unit = Unit.G
+    min_change: Decimal = Decimal(2)
+    shelf_life_days: int | None = None
+
+
+class WeightSkipped(ValueError):
+    """An observation that carries no usable weight; kept in quarantine with this reason."""
+
+
+UNKNOWN_LOT = "unknown"
+"""The lot charged when stock is used where no lot is on record; a count sets it right."""
+
+LotsAt = Callable[[str, str], list[LotOnHand]]
+
+
+class ScaleTracker:
+    """Follows one scale's stable weight and says which events each change makes."""
+
+    def __init__(self, binding: ScaleBinding, last_stable: Decimal | None) -> None:
+        self.binding = binding
+        self.last_stable = last_stable
+
+    def observe(self, obs: Observation, lots_at: LotsAt) -> list[EventDraft]:
+        """Events for this observation: none while unsettled or within ``min_change``."""
+        weight = self._weight(obs)
+        if weight is None:
+            return []
+        previous = self.last_stable
+        if previous is not None and abs(weight - previous) < self.binding.min_change:
+            return []
+        self.last_stable = weight
+        drafts = [self._reading(obs, weight)]
+        change = weight - (previous if previous is not None else Decimal(0))
+        if change < 0:
+            drafts += self._consumed(obs, -change, lots_at)
+        elif change > 0:
+            drafts.append(self._received(obs, change))
+        return drafts
+
+    def _weight(self, obs: Observation) -> Decimal | None:
+        if obs.values.get("stable") is not True or obs.values.get("overload") is True:
+            return None
+        raw = obs.values.get("weight")
+        if not isinstance(raw, Decimal):
+            raise WeightSkipped(f"{obs.device}: no numeric 'weight' in {dict(obs.values)}")
+        unit = obs.units.get("weight", self.binding.unit.value)
+        try:
+            return Quantity(raw, Unit(unit)).to(self.binding.unit).value
+        except ValueError as exc:
+            raise WeightSkipped(f"{obs.device}: weight unit {unit!r}: {exc}") from exc
+
+    def _reading(self, obs: Observation, weight: Decimal) -> EventDraft:
+        b = self.binding
+        reading = ReadingRecorded(
+            device=b.device, metric="weight", value=weight, unit=b.unit.value, location=b.location
+        )
+        return EventDraft("reading.recorded", obs.at, reading)
+
+    def _consumed(self, obs: Observation, qty: Decimal, lots_at: LotsAt) -> list[EventDraft]:
+        b = self.binding
+        # with no lot on record here the use still happened: it goes against an unknown lot
+        picks = fefo_pick(lots_at(b.item, b.location), qty, today=obs.at.date()) or [
+            Pick(UNKNOWN_LOT, qty)
+        ]
+        return [
+            EventDraft(
+                "stock.consumed",
+                obs.at,
+                StockConsumed(
+                    item=b.item,
+                    lot=pick.lot,
+                    location=b.location,
+                    qty=pick.qty,
+                    unit=b.unit,
+                    device=b.device,
+                ),
+            )
+            for pick in picks
+        ]
+
+    def _received(self, obs: Observation, qty: Decimal) -> EventDraft:
+        b = self.binding
+        expires: date | None = None
+        if b.shelf_life_days is not None:
+            expires = obs.at.date() + timedelta(days=b.shelf_life_days)
+        lot = f"{b.device}-{obs.at:%Y%m%d-%H%M%S-%f}"
+        return EventDraft(
+            "lot.received",
+            obs.at,
+            LotReceived(
+                item=b.item,
+                lot=lot,
+                location=b.location,
+                qty=qty,
+                unit=b.unit,
+                expires_on=expires,
+                device=b.device,
+            ),
+        )

@@ -1,0 +1,103 @@
+"""Group commit: many producers, one writer, one fsync per batch.
+
+Producers ``await submit(drafts)`` and resume once their events are durable. The queue is
+bounded, so when the disk falls behind, producers wait (and through them the device
+pollers) instead of anything being dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from domain.events import Event, EventDraft
+from edge_agent.store import EdgeStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCommit:
+    max_events: int = 2000
+    max_delay_ms: float = 2.0
+    queue_size: int = 10_000
+
+
+@dataclass(slots=True)
+class _Request:
+    drafts: Sequence[EventDraft]
+    done: asyncio.Future[list[Event]]
+
+
+class GroupCommitWriter:
+    """The single writer of an ``EdgeStore``."""
+
+    def __init__(
+        self,
+        store: EdgeStore,
+        policy: GroupCommit = GroupCommit(),
+        on_commit: Callable[[list[Event]], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._policy = policy
+        self._queue: asyncio.Queue[_Request] = asyncio.Queue(policy.queue_size)
+        self._on_commit = on_commit
+        self.commits = 0
+        self.events_written = 0
+
+    async def submit(self, drafts: Sequence[EventDraft]) -> list[Event]:
+        """Queue drafts (waiting while the queue is full); return them sealed, once durable."""
+        if not drafts:
+            return []
+        done: asyncio.Future[list[Event]] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Request(drafts, done))
+        return await done
+
+    async def run(self) -> None:
+        """Write until cancelled; on cancellation, what was already taken is still written."""
+        while True:
+            batch = await self._next_batch()
+            await self._write(batch)
+
+    async def _next_batch(self) -> list[_Request]:
+        batch = [await self._queue.get()]
+        count = len(batch[0].drafts)
+        deadline = asyncio.get_running_loop().time() + self._policy.max_delay_ms / 1000
+        while count < self._policy.max_events:
+            try:
+                request = self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    break
+                try:
+                    request = await asyncio.wait_for(self._queue.get(), remaining)
+                except TimeoutError:
+                    break
+            batch.append(request)
+            count += len(request.drafts)
+        return batch
+
+    async def _write(self, batch: list[_Request]) -> None:
+        drafts = [draft for request in batch for draft in request.drafts]
+        try:
+            events = await asyncio.shield(asyncio.to_thread(self._store.append, drafts))
+        except Exception as exc:
+            # a failed transaction wrote nothing: every producer in it hears why
+            log.exception("could not store %d events", len(drafts))
+            for request in batch:
+                if not request.done.done():
+                    request.done.set_exception(exc)
+            return
+        self.commits += 1
+        self.events_written += len(events)
+        start = 0
+        for request in batch:
+            end = start + len(request.drafts)
+            if not request.done.done():
+                request.done.set_result(events[start:end])
+            start = end
+        if self._on_commit is not None:
+            self._on_commit(events)
