@@ -1,0 +1,105 @@
+"""The agent's configuration file, validated once at load."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+from domain.payloads import Name
+from domain.quantity import Unit
+from edge_agent.adapters.modbus.config import ModbusDeviceConfig
+from edge_agent.pipeline.scale import ScaleBinding
+from edge_agent.syncer import SyncPolicy
+from edge_agent.writer import GroupCommit
+from edge_agent.yaml_config import load_model
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AgentIdentity(_Section):
+    id: Name
+    site: Name
+
+
+class GroupCommitConfig(_Section):
+    max_events: Annotated[int, Field(ge=1, le=100_000)] = 2000
+    max_delay_ms: Annotated[float, Field(ge=0, le=1000)] = 2.0
+    queue_size: Annotated[int, Field(ge=1)] = 10_000
+
+
+class StoreConfig(_Section):
+    path: Path = Path("edgestock-agent.db")
+    retention_after_ack: timedelta | None = Field(
+        default=timedelta(days=7),
+        description="How long acknowledged events stay on the agent; null keeps them.",
+    )
+    group_commit: GroupCommitConfig = GroupCommitConfig()
+
+
+class CloudConfig(_Section):
+    url: HttpUrl
+    batch_max_events: Annotated[int, Field(ge=1, le=50_000)] = 2000
+    batch_max_delay_ms: Annotated[float, Field(ge=0, le=60_000)] = 200.0
+    timeout_s: Annotated[float, Field(gt=0)] = 10.0
+    backoff_initial_s: Annotated[float, Field(gt=0)] = 0.5
+    backoff_max_s: Annotated[float, Field(gt=0)] = 30.0
+
+
+class ScaleBindingConfig(_Section):
+    device: Name
+    item: Name
+    location: Name
+    unit: Unit = Unit.G
+    min_change: Annotated[Decimal, Field(gt=0)] = Decimal(2)
+    shelf_life_days: Annotated[int, Field(ge=0)] | None = None
+
+    def binding(self) -> ScaleBinding:
+        return ScaleBinding(**self.model_dump())
+
+
+class AgentConfig(_Section):
+    agent: AgentIdentity
+    store: StoreConfig = StoreConfig()
+    cloud: CloudConfig
+    devices: list[ModbusDeviceConfig] = []
+    scales: list[ScaleBindingConfig] = []
+
+    @model_validator(mode="after")
+    def _scales_name_devices(self) -> Self:
+        known = [device.id for device in self.devices]
+        duplicates = {name for name in known if known.count(name) > 1}
+        if duplicates:
+            raise ValueError(f"device ids must be unique; repeated: {sorted(duplicates)}")
+        for scale in self.scales:
+            if scale.device not in known:
+                raise ValueError(f"scales: device {scale.device!r} is not among devices {known}")
+        return self
+
+    def sync_policy(self) -> SyncPolicy:
+        return SyncPolicy(
+            url=str(self.cloud.url),
+            max_events=self.cloud.batch_max_events,
+            max_delay_ms=self.cloud.batch_max_delay_ms,
+            timeout_s=self.cloud.timeout_s,
+            retention=self.store.retention_after_ack,
+        )
+
+    def group_commit(self) -> GroupCommit:
+        return GroupCommit(**self.store.group_commit.model_dump())
+
+
+def load_agent_config(path: Path | str) -> AgentConfig:
+    """Load an agent config; relative paths in it are relative to the file."""
+    path = Path(path)
+    config = load_model(path, AgentConfig)
+    store_path = config.store.path
+    if not store_path.is_absolute():
+        store = config.store.model_copy(update={"path": path.parent / store_path})
+        config = config.model_copy(update={"store": store})
+    return config
