@@ -78,7 +78,10 @@ class Syncer:
                 if not await self.sync_once():
                     await self._idle()
         finally:
-            await self._client.aclose()
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
     async def sync_once(self) -> bool:
         """Send one batch if there is one; False when the outbox is empty."""

@@ -44,8 +44,14 @@ class GroupCommitWriter:
         self._policy = policy
         self._queue: asyncio.Queue[_Request] = asyncio.Queue(policy.queue_size)
         self._on_commit = on_commit
+        self._writing = False
         self.commits = 0
         self.events_written = 0
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued and nothing being written."""
+        return self._queue.empty() and not self._writing
 
     async def submit(self, drafts: Sequence[EventDraft]) -> list[Event]:
         """Queue drafts (waiting while the queue is full); return them sealed, once durable."""
@@ -63,6 +69,7 @@ class GroupCommitWriter:
 
     async def _next_batch(self) -> list[_Request]:
         batch = [await self._queue.get()]
+        self._writing = True  # from here the batch is ours, even while we linger for more
         count = len(batch[0].drafts)
         deadline = asyncio.get_running_loop().time() + self._policy.max_delay_ms / 1000
         while count < self._policy.max_events:
@@ -91,6 +98,8 @@ class GroupCommitWriter:
                 if not request.done.done():
                     request.done.set_exception(exc)
             return
+        finally:
+            self._writing = False
         self.commits += 1
         self.events_written += len(events)
         start = 0

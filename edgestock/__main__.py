@@ -1,0 +1,3 @@
+from edgestock.cli import app
+
+app()

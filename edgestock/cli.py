@@ -1,0 +1,140 @@
+"""``edgestock``: cloud, agent, simulators and the demo, each with ``--help``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="EdgeStock: stock kept true where it is used.", no_args_is_help=True)
+cloud_app = typer.Typer(help="The cloud API and its database.", no_args_is_help=True)
+agent_app = typer.Typer(help="The edge agent.", no_args_is_help=True)
+sim_app = typer.Typer(help="Device simulators speaking the real protocols.", no_args_is_help=True)
+app.add_typer(cloud_app, name="cloud")
+app.add_typer(agent_app, name="agent")
+app.add_typer(sim_app, name="sim")
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(envvar="DATABASE_URL", help="PostgreSQL URL, e.g. postgresql://u@host/db."),
+]
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+@cloud_app.command("migrate")
+def cloud_migrate(database_url: DatabaseUrl = None) -> None:
+    """Apply the SQL migrations that are not applied yet, and say which storage mode is used."""
+    from cloud.migrate import migrate
+
+    if not database_url:
+        raise _fail("set DATABASE_URL or pass --database-url")
+    report = migrate(database_url)
+    typer.echo(report.describe())
+
+
+@cloud_app.command("serve")
+def cloud_serve(
+    database_url: DatabaseUrl = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+    verbose: bool = False,
+) -> None:
+    """Serve the cloud API (migrating first). OpenAPI docs at /docs."""
+    from cloud.app import serve
+
+    from cloud.settings import CloudSettings
+
+    _logging(verbose)
+    if not database_url:
+        raise _fail("set DATABASE_URL or pass --database-url")
+    serve(CloudSettings(database_url=database_url), host=host, port=port)
+
+
+@agent_app.command("run")
+def agent_run(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Agent YAML config file.")],
+    verbose: bool = False,
+) -> None:
+    """Run the edge agent: poll devices, store events durably, sync to the cloud."""
+    from edge_agent.agent import serve
+    from edge_agent.config import load_agent_config
+    from edge_agent.yaml_config import ConfigError
+
+    _logging(verbose)
+    try:
+        loaded = load_agent_config(config)
+    except ConfigError as exc:
+        raise _fail(f"invalid agent config:\n{exc}") from exc
+    serve(loaded)
+
+
+@agent_app.command("status")
+def agent_status(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Agent YAML config file.")],
+) -> None:
+    """Show the agent's store: events, acknowledged, pending, quarantined, last sync error."""
+    from edge_agent.config import load_agent_config
+    from edge_agent.store import EdgeStore
+    from edge_agent.yaml_config import ConfigError
+
+    try:
+        loaded = load_agent_config(config)
+    except ConfigError as exc:
+        raise _fail(f"invalid agent config:\n{exc}") from exc
+    store = EdgeStore(loaded.store.path, agent=loaded.agent.id, site=loaded.agent.site)
+    stats = store.stats()
+    typer.echo(
+        f"events {stats.last_seq}  acknowledged {stats.acked_seq}  pending {stats.pending}  "
+        f"kept {stats.stored_events}  quarantined {stats.quarantined}"
+    )
+    if stats.last_sync_error:
+        typer.secho(f"last sync error: {stats.last_sync_error}", fg=typer.colors.YELLOW)
+
+
+@sim_app.command("scale")
+def sim_scale(
+    profile: Annotated[str, typer.Option(help="Device profile under firmware_configs/.")] = (
+        "scales/laumas-tlu"
+    ),
+    port: Annotated[int, typer.Option(help="Modbus TCP port on 127.0.0.1.")] = 5020,
+    rtu: Annotated[
+        Path | None, typer.Option(help="Serve Modbus RTU on this serial device instead.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the weighing process.")] = 1,
+    verbose: bool = False,
+) -> None:
+    """A Modbus weighing scale with a realistic weighing process (TCP, or RTU on a serial port)."""
+    from simulators.modbus_scale import serve_forever
+
+    _logging(verbose)
+    serve_forever(profile=profile, port=port, rtu=rtu, seed=seed)
+
+
+@app.command("demo")
+def demo(
+    duration: Annotated[
+        float | None, typer.Option(help="Run this many seconds, then print a summary and exit.")
+    ] = None,
+    workdir: Annotated[
+        Path | None, typer.Option(help="Where the demo keeps its files (default: a temp dir).")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Cloud, scale simulator and agent together; ends with `ledger equal: yes/no`."""
+    from edgestock.demo import run_demo
+
+    summary = run_demo(duration=duration, workdir=workdir, database_url=database_url)
+    raise typer.Exit(0 if summary.ledger_equal else 1)
