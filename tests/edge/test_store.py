@@ -1,0 +1,106 @@
+"""The edge store on a real SQLite file: durability, ledger, outbox, ack and retention."""
+
+import sqlite3
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from domain.events import GENESIS, parse_event_json, verify_chain
+from domain.ledger import StockKey, fold
+from domain.quantity import Quantity, Unit
+from edge_agent.store import EdgeStore
+from tests.domain.factories import consumed, counted, reading, received
+
+KEY = StockKey("chicken", "L1", "wok")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> EdgeStore:
+    return EdgeStore(tmp_path / "agent.db", agent="agent-1", site="site-1")
+
+
+def test_sqlite_is_wal_with_full_sync(store: EdgeStore) -> None:
+    store.append([reading()])
+    conn = store._db.connection()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_append_chains_and_folds_in_one_transaction(store: EdgeStore) -> None:
+    events = store.append([received("L1", "1", unit="kg"), consumed("L1", "180")])
+    events += store.append([counted("L1", "800"), reading()])
+    assert [e.seq for e in events] == [1, 2, 3, 4]
+    verify_chain(events, after_seq=0, after_hash=GENESIS)
+    assert store.ledger() == fold({}, events) == {KEY: Quantity(Decimal(800), Unit.G)}
+    assert store.lots_on_hand("chicken", "wok")[0].on_hand == Decimal(800)
+
+
+def test_reopening_continues_the_chain(tmp_path: Path, store: EdgeStore) -> None:
+    first = store.append([reading("1")])
+    store.close()
+    again = EdgeStore(tmp_path / "agent.db", agent="agent-1", site="site-1")
+    (second,) = again.append([reading("2")])
+    assert (second.seq, second.prev) == (2, first[0].hash)
+
+
+def test_a_failed_transaction_leaves_nothing(store: EdgeStore) -> None:
+    store.append([received("L1", "1", unit="l")])
+    with pytest.raises(ValueError, match="density"):
+        store.append([reading("9"), consumed("L1", "100", unit="g")])  # mass from volume
+    assert store.stats().last_seq == 1
+    (event,) = store.append([reading("10")])
+    assert event.seq == 2  # the chain did not move on the failed batch
+
+
+def test_outbox_is_in_seq_order_and_parses_back(store: EdgeStore) -> None:
+    events = store.append([reading(str(n)) for n in range(10)])
+    rows = store.outbox(after_seq=3, limit=4)
+    assert [seq for seq, _ in rows] == [4, 5, 6, 7]
+    assert [parse_event_json(body) for _, body in rows] == events[3:7]
+
+
+def test_nothing_unacknowledged_is_pruned(store: EdgeStore) -> None:
+    store.append([reading(str(n)) for n in range(10)])
+    assert store.ack(6, retention=timedelta(0)) == 6
+    assert [seq for seq, _ in store.outbox(0, 100)] == [7, 8, 9, 10]
+    assert store.stats().acked_seq == 6
+
+
+def test_retention_keeps_recent_acknowledged_events(store: EdgeStore) -> None:
+    store.append([reading(str(n)) for n in range(5)])  # events dated AT, 2026-11-25
+    assert store.ack(5, retention=None) == 0
+    assert len(store.outbox(0, 100)) == 5
+    assert store.ack(5, retention=timedelta(days=100_000)) == 0
+    assert len(store.outbox(0, 100)) == 5
+
+
+def test_ack_never_moves_backwards_but_rewind_does(store: EdgeStore) -> None:
+    store.append([reading(str(n)) for n in range(5)])
+    store.ack(4, retention=None)
+    store.ack(2, retention=None)
+    assert store.acked_seq() == 4
+    assert store.rewind(1)
+    assert store.acked_seq() == 1
+
+
+def test_rewind_refuses_when_events_were_pruned(store: EdgeStore) -> None:
+    store.append([reading(str(n)) for n in range(5)])
+    store.ack(3, retention=timedelta(0))
+    assert not store.rewind(1)
+    assert store.rewind(3)
+
+
+def test_chain_head_survives_pruning_everything(tmp_path: Path, store: EdgeStore) -> None:
+    (last,) = store.append([reading()])
+    store.ack(1, retention=timedelta(0))
+    store.close()
+    again = EdgeStore(tmp_path / "agent.db", agent="agent-1", site="site-1")
+    assert again.head == (1, last.hash)
+
+
+def test_rows_are_readable_by_plain_sqlite(tmp_path: Path, store: EdgeStore) -> None:
+    store.append([received("L1", "500")])
+    with sqlite3.connect(tmp_path / "agent.db") as conn:
+        assert conn.execute("SELECT qty, unit FROM ledger").fetchall() == [("500", "g")]
