@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-import uuid6
 from pydantic import ValidationError
 
 from domain.canonical import canonical_json, sha256_hex
 from domain.errors import ChainBroken, EventInvalid
+from domain.ids import uuid7
 from domain.payloads import PAYLOADS, Payload
 
 GENESIS = "0" * 64
@@ -23,9 +23,11 @@ ENVELOPE_FIELDS = ("id", "agent", "seq", "site", "type", "at", "data", "prev", "
 
 def format_at(moment: datetime) -> str:
     """Render a UTC instant in the one textual form that is hashed: microseconds and a Z."""
-    if moment.tzinfo is None:
-        raise EventInvalid(f"time {moment.isoformat()} has no time zone")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if moment.tzinfo is not UTC:
+        if moment.tzinfo is None:
+            raise EventInvalid(f"time {moment.isoformat()} has no time zone")
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_at(text: str) -> datetime:
@@ -97,7 +99,7 @@ def seal(draft: EventDraft, *, agent: str, site: str, seq: int, prev: str) -> Ev
     if expected is None or not isinstance(draft.payload, expected):
         raise EventInvalid(f"type {draft.type!r} does not take {type(draft.payload).__name__}")
     body: dict[str, Any] = {
-        "id": str(uuid6.uuid7()),
+        "id": uuid7(),
         "agent": agent,
         "seq": seq,
         "site": site,

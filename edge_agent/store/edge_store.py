@@ -125,10 +125,12 @@ class EdgeStore:
 
     @staticmethod
     def _record_readings(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+        latest = {  # only the last reading per device and metric needs writing
+            (e.data["device"], e.data["metric"]): e for e in events if e.type == "reading.recorded"
+        }
         rows = [
-            (e.data["device"], e.data["metric"], e.data["value"], e.data["unit"], e.at, e.seq)
-            for e in events
-            if e.type == "reading.recorded"
+            (device, metric, e.data["value"], e.data["unit"], e.at, e.seq)
+            for (device, metric), e in latest.items()
         ]
         conn.executemany(
             "INSERT INTO latest_readings (device, metric, value, unit, at, seq)"

@@ -1,10 +1,20 @@
 import dataclasses
+import uuid
+from datetime import datetime, timedelta, timezone
 
 import orjson
 import pytest
 
 from domain.errors import ChainBroken, EventInvalid
-from domain.events import GENESIS, parse_event, parse_event_json, verify_chain
+from domain.events import (
+    GENESIS,
+    format_at,
+    parse_at,
+    parse_event,
+    parse_event_json,
+    verify_chain,
+)
+from domain.ids import uuid7
 from tests.domain.factories import chain, consumed, reading, received
 
 
@@ -57,3 +67,17 @@ def test_verify_chain_reports_gap_and_fork() -> None:
     forked = dataclasses.replace(events[1], prev="f" * 64)
     with pytest.raises(ChainBroken, match="chain_fork at seq 2"):
         verify_chain([events[0], forked], after_seq=0, after_hash=GENESIS)
+
+
+def test_uuid7_layout_and_time_order() -> None:
+    early, late = uuid7(unix_ms=1_700_000_000_000), uuid7(unix_ms=1_700_000_000_001)
+    parsed = uuid.UUID(early)
+    assert (parsed.version, parsed.variant) == (7, uuid.RFC_4122)
+    assert int(early.replace("-", "")[:12], 16) == 1_700_000_000_000
+    assert early < late
+
+
+def test_at_is_rendered_in_utc_with_microseconds() -> None:
+    moment = datetime(2026, 11, 25, 14, 0, 0, 5, tzinfo=timezone(timedelta(hours=1)))
+    assert format_at(moment) == "2026-11-25T13:00:00.000005Z"
+    assert parse_at(format_at(moment)) == moment

@@ -1,0 +1,1 @@
+"""Adapters: one protocol each, turning device bytes into ``domain.observation.Observation``."""
