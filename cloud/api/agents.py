@@ -1,0 +1,86 @@
+"""Agents push their event chains here and ask where the cloud's copy of their chain ends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from cloud.api.deps import StateDep
+from cloud.api.schemas import AgentHeadPublic, BatchRefusalPublic, IngestAckPublic
+from cloud.ingest import service
+from domain.sync import CONTENT_ENCODING, BatchRefused
+
+router = APIRouter(prefix="/v1/agents", tags=["agents"])
+
+REFUSAL_STATUS: dict[str, int] = {
+    "bad_encoding": 400,
+    "bad_json": 400,
+    "bad_shape": 400,
+    "too_large": 413,
+    "chain_gap": 409,
+    "chain_fork": 409,
+    "hash_mismatch": 409,
+}
+"""HTTP status by refusal code; any other code (a schema or ledger rule) is 422."""
+
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {"model": BatchRefusalPublic} for status in (400, 409, 413, 422)
+}
+
+_BATCH_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": 'gzip of {"agent": str, "events": [event, ...]} (domain.sync)',
+        "content": {"application/json": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.post(
+    "/{agent}/events",
+    response_model=IngestAckPublic,
+    responses=_REFUSALS,
+    openapi_extra=_BATCH_BODY,
+    summary="Store a batch of the agent's events (gzip, whole or nothing)",
+)
+async def post_events(agent: str, request: Request, state: StateDep) -> Any:
+    settings = state.settings
+    try:
+        if request.headers.get("content-encoding", "").lower() != CONTENT_ENCODING:
+            raise BatchRefused("bad_encoding", "Content-Encoding must be gzip")
+        body = await _read_body(request, settings.max_batch_bytes)
+        ack = await service.ingest_batch(
+            state.pool,
+            state.partitions,
+            agent=agent,
+            body=body,
+            max_decoded_bytes=settings.max_batch_decoded_bytes,
+        )
+    except BatchRefused as refusal:
+        head = await service.read_head(state.pool, agent)
+        status = REFUSAL_STATUS.get(refusal.code, 422)
+        return JSONResponse(refusal.to_dict(acked_seq=head.seq), status_code=status)
+    return IngestAckPublic(acked_seq=ack.acked_seq, stored=ack.stored, duplicates=ack.duplicates)
+
+
+@router.get("/{agent}/head", response_model=AgentHeadPublic, summary="Where the agent's chain ends")
+async def get_head(agent: str, state: StateDep) -> AgentHeadPublic:
+    head = await service.read_head(state.pool, agent)
+    return AgentHeadPublic(acked_seq=head.seq, hash=head.hash)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """Read the body, refusing it as soon as it passes ``limit`` (not after buffering it all)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BatchRefused("too_large", f"body of {declared} bytes exceeds {limit}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BatchRefused("too_large", f"body exceeds {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)

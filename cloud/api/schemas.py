@@ -1,0 +1,48 @@
+"""Request and response bodies, named by their role."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class IngestAckPublic(BaseModel):
+    """The cloud's answer to a stored batch."""
+
+    acked_seq: int = Field(description="highest contiguous seq the cloud holds for the agent")
+    stored: int = Field(description="events of this batch stored now")
+    duplicates: int = Field(description="events of this batch the cloud already held")
+
+
+class BatchRefusalPublic(BaseModel):
+    """A batch refused whole: nothing of it was stored."""
+
+    error: str = Field(description="stable code, e.g. chain_gap, chain_fork, hash_mismatch")
+    seq: int | None = Field(description="the event at fault (for a gap: the seq expected)")
+    message: str
+    acked_seq: int | None = Field(description="the agent's head in the cloud: resend after it")
+
+
+class AgentHeadPublic(BaseModel):
+    acked_seq: int
+    hash: str
+
+
+class StockLinePublic(BaseModel):
+    """On-hand of one item, in one lot, at one location, in its base unit."""
+
+    item: str
+    lot: str
+    location: str
+    qty: str = Field(description="exact decimal, as a string")
+    unit: str
+
+
+class SiteStockPublic(BaseModel):
+    site: str
+    lines: list[StockLinePublic]
+
+
+class HealthPublic(BaseModel):
+    status: str
+    database: str
+    storage_mode: str

@@ -1,0 +1,1 @@
+"""Ingest of agents' event batches: decode and plan (pure), then store in one transaction."""

@@ -1,0 +1,151 @@
+"""SQL of ingest, one function per step, all inside the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+
+from psycopg import AsyncConnection
+
+from cloud.ingest.plan import AgentHead, EventRow, ReadingRow
+from domain.events import GENESIS
+from domain.ledger import StockKey
+from domain.quantity import Quantity, Unit
+
+_EVENT_COLUMNS = "agent, seq, id, site, type, at, data, prev, hash"
+_EVENT_TYPES = ["text", "int8", "uuid", "text", "text", "timestamptz", "jsonb", "text", "text"]
+_READING_COLUMNS = "agent, seq, site, device, metric, value, unit, location, at"
+_READING_TYPES = ["text", "int8", "text", "text", "text", "numeric", "text", "text", "timestamptz"]
+
+Conn = AsyncConnection[tuple[object, ...]]
+
+
+async def read_head(conn: Conn, agent: str) -> AgentHead:
+    """The agent's committed head, without locking (what a refusal reports)."""
+    cur = await conn.execute(
+        "SELECT last_seq, last_hash FROM agent_heads WHERE agent = %s", (agent,)
+    )
+    row = await cur.fetchone()
+    return AgentHead() if row is None else AgentHead(int(str(row[0])), str(row[1]))
+
+
+async def lock_head(conn: Conn, agent: str, site: str) -> AgentHead:
+    """Lock the agent's head row (made at seq 0 if new): one batch per agent at a time."""
+    await conn.execute(
+        "INSERT INTO agent_heads (agent, site, last_seq, last_hash) VALUES (%s, %s, 0, %s) "
+        "ON CONFLICT (agent) DO NOTHING",
+        (agent, site, GENESIS),
+    )
+    cur = await conn.execute(
+        "SELECT last_seq, last_hash FROM agent_heads WHERE agent = %s FOR UPDATE", (agent,)
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return AgentHead(int(str(row[0])), str(row[1]))
+
+
+async def stored_hashes(conn: Conn, agent: str, first: int, last: int) -> dict[int, str]:
+    cur = await conn.execute(
+        "SELECT seq, hash FROM events WHERE agent = %s AND seq BETWEEN %s AND %s",
+        (agent, first, last),
+    )
+    return {int(str(seq)): str(digest) for seq, digest in await cur.fetchall()}
+
+
+async def copy_events(conn: Conn, rows: Sequence[EventRow]) -> None:
+    async with conn.cursor().copy(
+        f"COPY events ({_EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(_EVENT_TYPES)
+        for row in rows:
+            await copy.write_row(row)
+
+
+async def copy_readings(conn: Conn, rows: Sequence[ReadingRow]) -> None:
+    async with conn.cursor().copy(
+        f"COPY readings ({_READING_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(_READING_TYPES)
+        for row in rows:
+            await copy.write_row(row)
+
+
+def _balance_lock_key(site: str, key: StockKey) -> int:
+    digest = hashlib.blake2b(
+        "\x1f".join((site, key.item, key.lot, key.location)).encode(), digest_size=8
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def lock_balances(
+    conn: Conn, site: str, keys: Iterable[StockKey]
+) -> dict[StockKey, Quantity]:
+    """Lock and load the balances a batch touches, including ones that do not exist yet.
+
+    Transaction advisory locks taken in sorted order cover balances about to be created
+    (which ``FOR UPDATE`` cannot), so two agents of a site posting to a new balance
+    serialise instead of overwriting each other.
+    """
+    keys = list(keys)
+    lock_keys = sorted({_balance_lock_key(site, key) for key in keys})
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", (lock_keys,)
+    )
+    cur = await conn.execute(
+        "SELECT l.item, l.lot, l.location, l.qty, l.unit FROM ledger AS l "
+        "JOIN unnest(%s::text[], %s::text[], %s::text[]) AS k (item, lot, location) "
+        "USING (item, lot, location) WHERE l.site = %s FOR UPDATE OF l",
+        ([k.item for k in keys], [k.lot for k in keys], [k.location for k in keys], site),
+    )
+    return {
+        StockKey(str(item), str(lot), str(location)): Quantity(qty, Unit(str(unit)))  # type: ignore[arg-type]
+        for item, lot, location, qty, unit in await cur.fetchall()
+    }
+
+
+async def save_balances(
+    conn: Conn, site: str, balances: Mapping[StockKey, Quantity], agent: str, seq: int
+) -> None:
+    """Write folded balances back; ``updated_seq`` is the agent's head after this batch."""
+    keys = list(balances)
+    await conn.execute(
+        "INSERT INTO ledger (site, item, lot, location, qty, unit, updated_agent, updated_seq) "
+        "SELECT %s, k.*, %s, %s FROM unnest(%s::text[], %s::text[], %s::text[], "
+        "%s::numeric[], %s::text[]) AS k "
+        "ON CONFLICT (site, item, lot, location) DO UPDATE SET qty = EXCLUDED.qty, "
+        "unit = EXCLUDED.unit, updated_agent = EXCLUDED.updated_agent, "
+        "updated_seq = EXCLUDED.updated_seq, updated_at = now()",
+        (
+            site,
+            agent,
+            seq,
+            [k.item for k in keys],
+            [k.lot for k in keys],
+            [k.location for k in keys],
+            [balances[k].value for k in keys],
+            [balances[k].unit.value for k in keys],
+        ),
+    )
+
+
+LotRow = tuple[str, str, str, date | None, datetime]
+
+
+async def upsert_lots(conn: Conn, rows: Sequence[LotRow]) -> None:
+    """Record lots; a later receipt may add an expiry, never move the first receipt."""
+    await conn.cursor().executemany(
+        "INSERT INTO lots (site, lot, item, expires_on, received_at) VALUES (%s, %s, %s, %s, %s) "
+        "ON CONFLICT (site, lot, item) DO UPDATE SET "
+        "expires_on = COALESCE(EXCLUDED.expires_on, lots.expires_on), "
+        "received_at = LEAST(lots.received_at, EXCLUDED.received_at)",
+        rows,
+    )
+
+
+async def advance_head(conn: Conn, agent: str, site: str, head: AgentHead) -> None:
+    await conn.execute(
+        "UPDATE agent_heads SET last_seq = %s, last_hash = %s, site = %s, updated_at = now() "
+        "WHERE agent = %s",
+        (head.seq, head.hash, site, agent),
+    )

@@ -1,0 +1,50 @@
+"""Settings of the cloud API, read from the environment when an app is created."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+StorageChoice = Literal["auto", "timescale", "partitioned"]
+
+
+class CloudSettings(BaseSettings):
+    """What the API needs to run; ``DATABASE_URL`` (or ``EDGESTOCK_DATABASE_URL``) is required.
+
+    Other fields read ``EDGESTOCK_<FIELD>``, e.g. ``EDGESTOCK_POOL_MAX_SIZE=20``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="EDGESTOCK_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        validation_alias=AliasChoices("DATABASE_URL", "EDGESTOCK_DATABASE_URL", "database_url"),
+        min_length=1,
+    )
+    pool_min_size: int = Field(default=2, ge=1)
+    pool_max_size: int = Field(default=10, ge=1)
+    pool_timeout_s: float = Field(default=30.0, gt=0)
+    max_batch_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
+    """Largest compressed body accepted; beyond it the batch is refused with 413."""
+    max_batch_decoded_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
+    """Largest decompressed body accepted; beyond it the batch is refused with 413."""
+    migrate_on_start: bool = True
+    storage_mode: StorageChoice = "auto"
+    """``auto`` takes TimescaleDB when the server offers it; the first migration fixes it."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _libpq_url(cls, url: str) -> str:
+        """Accept SQLAlchemy-style and ``postgres://`` URLs; libpq wants ``postgresql://``."""
+        for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql://" + url[len(prefix) :]
+        return url
+
+    @field_validator("pool_max_size")
+    @classmethod
+    def _max_not_below_min(cls, size: int, info: ValidationInfo) -> int:
+        if size < info.data.get("pool_min_size", 1):
+            raise ValueError("pool_max_size must be at least pool_min_size")
+        return size

@@ -1,0 +1,19 @@
+"""What one running app holds: built in the lifespan, reached through dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from psycopg_pool import AsyncConnectionPool
+
+from cloud.ingest.partitions import ReadingPartitions
+from cloud.migrate import StorageMode
+from cloud.settings import CloudSettings
+
+
+@dataclass(frozen=True, slots=True)
+class CloudState:
+    settings: CloudSettings
+    pool: AsyncConnectionPool
+    storage_mode: StorageMode
+    partitions: ReadingPartitions
