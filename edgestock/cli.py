@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from cloud.migrate import MigrationReport
 
 app = typer.Typer(help="EdgeStock: stock kept true where it is used.", no_args_is_help=True)
 cloud_app = typer.Typer(help="The cloud API and its database.", no_args_is_help=True)
@@ -20,6 +25,14 @@ DatabaseUrl = Annotated[
     str | None,
     typer.Option(envvar="DATABASE_URL", help="PostgreSQL URL, e.g. postgresql://u@host/db."),
 ]
+
+
+def describe_migration(report: MigrationReport) -> str:
+    applied = ", ".join(report.applied) or "none"
+    return (
+        f"migrations: applied {applied} ({len(report.already_applied)} already applied);"
+        f" storage mode: {report.storage_mode.value}"
+    )
 
 
 def _logging(verbose: bool) -> None:
@@ -41,8 +54,7 @@ def cloud_migrate(database_url: DatabaseUrl = None) -> None:
 
     if not database_url:
         raise _fail("set DATABASE_URL or pass --database-url")
-    report = migrate(database_url)
-    typer.echo(report.describe())
+    typer.echo(describe_migration(migrate(database_url)))
 
 
 @cloud_app.command("serve")
@@ -54,13 +66,12 @@ def cloud_serve(
 ) -> None:
     """Serve the cloud API (migrating first). OpenAPI docs at /docs."""
     from cloud.app import serve
-
     from cloud.settings import CloudSettings
 
     _logging(verbose)
     if not database_url:
         raise _fail("set DATABASE_URL or pass --database-url")
-    serve(CloudSettings(database_url=database_url), host=host, port=port)
+    serve(host, port, CloudSettings(database_url=database_url))
 
 
 @agent_app.command("run")
@@ -117,10 +128,11 @@ def sim_scale(
     verbose: bool = False,
 ) -> None:
     """A Modbus weighing scale with a realistic weighing process (TCP, or RTU on a serial port)."""
-    from simulators.modbus_scale import serve_forever
+    from simulators.modbus_scale import serve
 
     _logging(verbose)
-    serve_forever(profile=profile, port=port, rtu=rtu, seed=seed)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(profile, port=port, rtu=rtu, seed=seed))
 
 
 @app.command("demo")

@@ -75,8 +75,9 @@ def _embedded_postgres(data_dir: Path) -> Iterator[str]:
 @contextlib.contextmanager
 def _cloud(root: Path, database_url: str) -> Iterator[str]:
     from cloud.migrate import migrate
+    from edgestock.cli import describe_migration
 
-    say(migrate(database_url).describe())
+    say(describe_migration(migrate(database_url)))
     port = free_port()
     cloud_url = f"http://127.0.0.1:{port}"
     argv = edgestock_argv("cloud", "serve", "--port", str(port))
@@ -146,7 +147,7 @@ def _summarise(root: Path, cloud_url: str) -> DemoSummary:
     edge = {(k.item, k.lot, k.location): (q.value, q.unit.value) for k, q in store.ledger().items()}
     store.close()
     head = httpx.get(f"{cloud_url}/v1/agents/{AGENT}/head", timeout=10).json()
-    lines = httpx.get(f"{cloud_url}/v1/sites/{SITE}/stock", timeout=10).json()
+    lines = httpx.get(f"{cloud_url}/v1/sites/{SITE}/stock", timeout=10).json()["lines"]
     cloud = {
         (line["item"], line["lot"], line["location"]): (Decimal(line["qty"]), line["unit"])
         for line in lines
