@@ -11,7 +11,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from pymodbus.client.mixin import ModbusClientMixin
 from pymodbus.exceptions import ModbusException
@@ -94,7 +94,8 @@ def _scaled(number: Decimal, metric: MetricSpec, *, device: str, name: str) -> D
     if metric.decimals is None:
         return value
     try:
-        return value.quantize(Decimal(1).scaleb(-metric.decimals))
+        # Half up, as an indicator rounds to its display division.
+        return value.quantize(Decimal(1).scaleb(-metric.decimals), rounding=ROUND_HALF_UP)
     except InvalidOperation as exc:
         raise DecodeError(
             device, metric.address, f"{name}: {value} does not fit {metric.decimals} decimals"

@@ -39,6 +39,7 @@ OnObservation = Callable[[Observation], Awaitable[None]]
 OnOffline = Callable[[str, str], Awaitable[None] | None]
 OnOnline = Callable[[str], Awaitable[None] | None]
 ModbusClient = AsyncModbusTcpClient | AsyncModbusSerialClient
+_EXCEPTION_NAMES = {code.value: code.name for code in ExcCodes}
 
 
 class LinkFault(StrEnum):
@@ -199,20 +200,25 @@ class ModbusPoller:
     def _new_client(self) -> ModbusClient:
         # reconnect_delay=0 turns pymodbus' own reconnection off: this loop owns it.
         transport, c = self.config.transport, self.config
-        common = {"timeout": c.timeout_s, "retries": c.retries, "trace_packet": self._tap}
         if isinstance(transport, TcpTransport):
             return AsyncModbusTcpClient(
-                transport.host, port=transport.port, reconnect_delay=0, **common
+                transport.host,
+                port=transport.port,
+                timeout=c.timeout_s,
+                retries=c.retries,
+                reconnect_delay=0,
+                trace_packet=self._tap,
             )
-        assert isinstance(transport, RtuTransport)
         return AsyncModbusSerialClient(
             transport.port,
             baudrate=transport.baudrate,
             parity=transport.parity,
             stopbits=transport.stopbits,
             bytesize=transport.bytesize,
+            timeout=c.timeout_s,
+            retries=c.retries,
             reconnect_delay=0,
-            **common,
+            trace_packet=self._tap,
         )
 
     async def _read(self, client: ModbusClient, chunk: ReadChunk) -> list[int]:
@@ -236,9 +242,13 @@ class ModbusPoller:
             raise self._no_answer(where) from exc
         except ModbusException as exc:
             raise _PollFailed(LinkFault.GARBLED, f"reading {where}: {exc}") from exc
+        except Exception as exc:
+            # pymodbus may raise anything on a malformed frame; the link is suspect, drop it.
+            text = f"reading {where}: {exc!r}"
+            raise _PollFailed(LinkFault.GARBLED, text, drop_link=True) from exc
         if response.isError():
             code = getattr(response, "exception_code", 0)
-            name = ExcCodes(code).name if code in ExcCodes else "unknown"
+            name = _EXCEPTION_NAMES.get(code, "unknown")
             raise _PollFailed(
                 LinkFault.EXCEPTION_CODE, f"Modbus exception {code} ({name}) reading {where}"
             )

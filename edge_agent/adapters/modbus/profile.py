@@ -7,10 +7,11 @@ addresses a request carries, not the 4xxxx numbers of a manual.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal, NamedTuple, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -94,7 +95,8 @@ class StatusBit(_Strict):
     active_low: bool = False
 
 
-class ReadChunk(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class ReadChunk:
     """One read request: ``count`` registers from ``start``."""
 
     start: int
