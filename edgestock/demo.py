@@ -43,7 +43,7 @@ def run_demo(
         root = workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="es-demo-")))
         root.mkdir(parents=True, exist_ok=True)
         say(f"working in {root}")
-        url = database_url or stack.enter_context(_embedded_postgres(root / "postgres"))
+        url = database_url or stack.enter_context(_embedded_postgres())
         cloud_url = stack.enter_context(_cloud(root, url))
         scale_port = free_port()
         stack.enter_context(
@@ -63,11 +63,11 @@ def run_demo(
 
 
 @contextlib.contextmanager
-def _embedded_postgres(data_dir: Path) -> Iterator[str]:
+def _embedded_postgres() -> Iterator[str]:
     from cloud.postgres_server import PostgresServer
 
-    say("no DATABASE_URL: starting an embedded PostgreSQL")
-    with PostgresServer(data_dir) as server:
+    say("no DATABASE_URL: starting an embedded PostgreSQL (its data goes when the demo ends)")
+    with PostgresServer() as server:
         say(f"PostgreSQL at {server.url}")
         yield server.url
 

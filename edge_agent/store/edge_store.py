@@ -225,10 +225,12 @@ class EdgeStore:
             yield parse_event_json(body)
 
     def stats(self) -> StoreStats:
+        """Counts read from the file, so another process's view (demo, status) is current."""
         cursor = self._tables.sync_cursor.get_by_id(1)
+        last_seq = self._tables.chain_head.get_by_id(1).seq
         stored = self._db.execute_sql("SELECT COUNT(*) FROM events").fetchone()[0]
         quarantined = self._db.execute_sql("SELECT COUNT(*) FROM quarantine").fetchone()[0]
-        return StoreStats(self._head[0], cursor.acked_seq, stored, quarantined, cursor.last_error)
+        return StoreStats(last_seq, cursor.acked_seq, stored, quarantined, cursor.last_error)
 
 
 def _balance(conn: sqlite3.Connection, key: StockKey) -> Quantity | None:
