@@ -1,0 +1,1 @@
+"""Enrolment, keys, and agent and broker configuration (issue 6)."""
