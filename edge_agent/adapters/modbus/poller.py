@@ -56,7 +56,11 @@ class LinkFault(StrEnum):
 
 @dataclass(slots=True)
 class LinkCounters:
-    """How the link to one device is doing; read it for health pages and tests."""
+    """How the link to one device is doing; read it for health pages and tests.
+
+    ``frames_bad`` counts answers that were wrong or missing; failed connections are only
+    in ``faults[CONNECTION]``. ``online`` is None until the first connect or frame.
+    """
 
     frames_ok: int = 0
     frames_bad: int = 0
@@ -136,7 +140,7 @@ class ModbusPoller:
                 try:
                     await self._session()
                 except _PollFailed as failure:
-                    await self._count_bad(failure)
+                    self._count_bad(failure)
                     await self._went_offline(failure.text)
                 finally:
                     self._close()
@@ -159,7 +163,7 @@ class ModbusPoller:
                 failures += 1
                 if failure.drop_link or failures >= self._offline_after:
                     raise
-                await self._count_bad(failure)
+                self._count_bad(failure)
             else:
                 failures = 0
                 self._backoff.reset()
@@ -272,7 +276,7 @@ class ModbusPoller:
             return _PollFailed(LinkFault.BAD_CRC, f"bad CRC in answer to {where}: {sample}")
         return _PollFailed(LinkFault.GARBLED, f"answer to {where} does not frame: {sample}")
 
-    async def _count_bad(self, failure: _PollFailed) -> None:
+    def _count_bad(self, failure: _PollFailed) -> None:
         c = self.counters
         if failure.fault != LinkFault.CONNECTION:
             c.frames_bad += 1
