@@ -40,6 +40,8 @@ def _logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
+    # pymodbus logs every timeout at ERROR; our pollers log each outage once, with the device
+    logging.getLogger("pymodbus").setLevel(logging.DEBUG if verbose else logging.CRITICAL)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
