@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,7 +20,7 @@ from cloud.state import CloudState
 
 def create_app(settings: CloudSettings | None = None) -> FastAPI:
     """An app for ``settings`` (read from the environment when not given)."""
-    settings = settings if settings is not None else CloudSettings()  # type: ignore[call-arg]
+    settings = settings if settings is not None else CloudSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,6 +50,27 @@ async def _storage_mode(settings: CloudSettings) -> StorageMode:
     return await asyncio.to_thread(read_storage_mode, settings.database_url)
 
 
-def serve(host: str, port: int, settings: CloudSettings | None = None) -> None:
-    """Run the API with uvicorn until interrupted (what `edgestock cloud serve` calls)."""
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+def serve(host: str, port: int, settings: CloudSettings | None = None, *, workers: int = 1) -> None:
+    """Run the API with uvicorn until interrupted (what `edgestock cloud serve` calls).
+
+    With ``workers`` > 1, uvicorn starts that many processes, each building its own app
+    from the environment: explicit ``settings`` are exported as ``EDGESTOCK_*`` first.
+    Decoding a batch is CPU-bound Python, so processes are how one host ingests in parallel.
+    """
+    if workers <= 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    if settings is not None:
+        os.environ.update(settings_environment(settings))
+    uvicorn.run(
+        "cloud.app:create_app", factory=True, host=host, port=port, workers=workers,
+        log_level="info",
+    )  # fmt: skip
+
+
+def settings_environment(settings: CloudSettings) -> dict[str, str]:
+    """Environment variables that rebuild ``settings`` in another process."""
+    values = settings.model_dump()
+    env = {"DATABASE_URL": str(values.pop("database_url"))}
+    env.update({f"EDGESTOCK_{name.upper()}": str(value) for name, value in values.items()})
+    return env

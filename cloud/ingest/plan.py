@@ -54,11 +54,12 @@ def decode(compressed: bytes, *, agent: str, max_bytes: int) -> DecodedBatch:
     event_rows: list[EventRow] = []
     reading_rows: list[ReadingRow] = []
     for event in batch.events:
+        at = datetime.fromisoformat(event.at)  # parse_event checked its exact form
         try:
-            at = datetime.fromisoformat(event.at)
             event_id = UUID(event.id)
         except ValueError as exc:
-            raise BatchRefused("invalid_event", f"id: {exc}", seq=event.seq) from exc
+            message = f"id {event.id!r} is not a UUID"
+            raise BatchRefused("invalid_event", message, seq=event.seq) from exc
         event_rows.append((event.agent, event.seq, event_id, event.site, event.type, at,
                            event.data, event.prev, event.hash))  # fmt: skip
         if event.type == READING_TYPE:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from decimal import Decimal
+from typing import cast
 
 from psycopg import AsyncConnection
 
@@ -13,10 +15,10 @@ from domain.events import GENESIS
 from domain.ledger import StockKey
 from domain.quantity import Quantity, Unit
 
-_EVENT_COLUMNS = "agent, seq, id, site, type, at, data, prev, hash"
-_EVENT_TYPES = ["text", "int8", "uuid", "text", "text", "timestamptz", "jsonb", "text", "text"]
-_READING_COLUMNS = "agent, seq, site, device, metric, value, unit, location, at"
-_READING_TYPES = ["text", "int8", "text", "text", "text", "numeric", "text", "text", "timestamptz"]
+EVENT_COLUMNS = "agent, seq, id, site, type, at, data, prev, hash"
+EVENT_TYPES = ["text", "int8", "uuid", "text", "text", "timestamptz", "jsonb", "text", "text"]
+READING_COLUMNS = "agent, seq, site, device, metric, value, unit, location, at"
+READING_TYPES = ["text", "int8", "text", "text", "text", "numeric", "text", "text", "timestamptz"]
 
 Conn = AsyncConnection[tuple[object, ...]]
 
@@ -55,18 +57,18 @@ async def stored_hashes(conn: Conn, agent: str, first: int, last: int) -> dict[i
 
 async def copy_events(conn: Conn, rows: Sequence[EventRow]) -> None:
     async with conn.cursor().copy(
-        f"COPY events ({_EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+        f"COPY events ({EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
     ) as copy:
-        copy.set_types(_EVENT_TYPES)
+        copy.set_types(EVENT_TYPES)
         for row in rows:
             await copy.write_row(row)
 
 
 async def copy_readings(conn: Conn, rows: Sequence[ReadingRow]) -> None:
     async with conn.cursor().copy(
-        f"COPY readings ({_READING_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+        f"COPY readings ({READING_COLUMNS}) FROM STDIN (FORMAT BINARY)"
     ) as copy:
-        copy.set_types(_READING_TYPES)
+        copy.set_types(READING_TYPES)
         for row in rows:
             await copy.write_row(row)
 
@@ -99,7 +101,7 @@ async def lock_balances(
         ([k.item for k in keys], [k.lot for k in keys], [k.location for k in keys], site),
     )
     return {
-        StockKey(str(item), str(lot), str(location)): Quantity(qty, Unit(str(unit)))  # type: ignore[arg-type]
+        StockKey(str(item), str(lot), str(location)): Quantity(cast(Decimal, qty), Unit(str(unit)))
         for item, lot, location, qty, unit in await cur.fetchall()
     }
 

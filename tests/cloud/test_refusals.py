@@ -176,3 +176,30 @@ def test_a_body_over_the_limit_is_refused(database_url: str) -> None:
     assert response.status_code == 413
     assert response.json()["error"] == "too_large"
     assert count(database_url, "events") == 0
+
+
+def test_a_body_that_inflates_past_the_limit_is_refused(database_url: str) -> None:
+    from cloud.settings import CloudSettings
+    from tests.cloud.live import running_api
+
+    settings = CloudSettings(database_url=database_url, max_batch_decoded_bytes=2000)
+    chain = AgentChain()
+    chain.add([received("L1", "1") for _ in range(20)])
+    with running_api(settings) as url, httpx.Client(base_url=url) as client:
+        response = post_events(client, chain.agent, chain.events)
+
+    assert response.status_code == 413
+    assert "exceeds 2000" in response.json()["message"]
+
+
+def test_an_id_that_is_not_a_uuid_is_named(client: httpx.Client) -> None:
+    chain = AgentChain()
+    (event,) = chain.add([received("L1", "1")])
+    body = {**event.body(), "id": "not-a-uuid"}
+    bad = dataclasses.replace(event, id="not-a-uuid", hash=event_hash(body))
+
+    response = post_events(client, chain.agent, [bad])
+
+    assert response.status_code == 422
+    assert (response.json()["seq"], response.json()["error"]) == (1, "invalid_event")
+    assert "not a UUID" in response.json()["message"]

@@ -1,0 +1,140 @@
+"""Ingest rate over real HTTP against a real PostgreSQL, next to a raw COPY of the same rows.
+
+Run: ``python -m tests.cloud.bench_ingest --events 100000 --batch 2000 [--agents 2]``.
+The API runs in its own process (uvicorn), the client here, the database in a third.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import httpx
+import psycopg
+
+from cloud.ingest.plan import decode
+from cloud.ingest.store import EVENT_COLUMNS, EVENT_TYPES, READING_COLUMNS, READING_TYPES
+from cloud.migrate import migrate
+from cloud.postgres_server import PostgresServer
+from domain.events import EventDraft
+from tests.cloud.builders import DAY, AgentChain, batch_body, consumed, post_batch, reading
+from tests.cloud.builders import received as lot_received
+from tests.cloud.live import free_port
+
+
+def drafts(count: int) -> list[EventDraft]:
+    """A kitchen's stream: half temperature readings, half consumption from 20 lots."""
+    out = [lot_received(f"L{n}", "1000", item=f"item-{n % 7}") for n in range(20)]
+    for i in range(count - len(out)):
+        at = DAY + timedelta(seconds=i)
+        if i % 2:
+            out.append(reading(f"{3 + (i % 10) / 10}", device=f"probe-{i % 5}", at=at))
+        else:
+            n = i % 20
+            out.append(consumed(f"L{n}", "12.5", item=f"item-{n % 7}", at=at))
+    return out
+
+
+def build_batches(agent: str, count: int, size: int) -> list[bytes]:
+    chain = AgentChain(agent=agent, site=f"site-{agent}")
+    chain.add(drafts(count))
+    return [
+        batch_body(agent, chain.events[i : i + size]) for i in range(0, len(chain.events), size)
+    ]
+
+
+def start_api(database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    code = (
+        "from cloud.app import serve; from cloud.settings import CloudSettings; "
+        f"serve('127.0.0.1', {port}, CloudSettings(pool_max_size=8), workers={workers})"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": os.getcwd()}
+    api = subprocess.Popen([sys.executable, "-c", code], env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return api
+        except httpx.TransportError:
+            time.sleep(0.05)
+    api.terminate()
+    raise RuntimeError("API did not start")
+
+
+def push(url: str, agent: str, batches: list[bytes]) -> None:
+    with httpx.Client(base_url=url, timeout=120) as client:
+        for body in batches:
+            response = post_batch(client, agent, body)
+            response.raise_for_status()
+
+
+def raw_copy(database_url: str, batches_by_agent: dict[str, list[bytes]]) -> float:
+    """Seconds to COPY the same event and reading rows straight in, one commit per batch."""
+    decoded = [
+        decode(b, agent=a, max_bytes=1 << 30) for a, bs in batches_by_agent.items() for b in bs
+    ]
+    with psycopg.connect(database_url) as conn:
+        # Logged tables with the same indexes: what ingest pays for, minus its Python work.
+        conn.execute("CREATE TABLE ev (LIKE events INCLUDING ALL)")
+        conn.execute("CREATE TABLE rd (LIKE readings INCLUDING INDEXES)")
+        started = time.perf_counter()
+        for batch in decoded:
+            with conn.cursor().copy(f"COPY ev ({EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as cp:
+                cp.set_types(EVENT_TYPES)
+                for row in batch.event_rows:
+                    cp.write_row(row)
+            with conn.cursor().copy(
+                f"COPY rd ({READING_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+            ) as cp:
+                cp.set_types(READING_TYPES)
+                for row in batch.reading_rows:
+                    cp.write_row(row)
+            conn.commit()
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=2_000)
+    parser.add_argument("--agents", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    per_agent = args.events // args.agents
+    started = time.perf_counter()
+    batches = {f"a{n}": build_batches(f"a{n}", per_agent, args.batch) for n in range(args.agents)}
+    print(f"sealed and encoded {args.events} events in {time.perf_counter() - started:.1f} s")
+    one = next(iter(batches.items()))
+    started = time.perf_counter()
+    for body in one[1]:
+        decode(body, agent=one[0], max_bytes=1 << 30)
+    decoding = time.perf_counter() - started
+    print(f"decode only (one agent): {per_agent / decoding:,.0f} events/s")
+    with PostgresServer() as server:
+        migrate(server.url)
+        port = free_port()
+        api = start_api(server.url, port, args.workers)
+        try:
+            started = time.perf_counter()
+            with ThreadPoolExecutor(args.agents) as pool:
+                list(
+                    pool.map(lambda item: push(f"http://127.0.0.1:{port}", *item), batches.items())
+                )
+            took = time.perf_counter() - started
+        finally:
+            api.terminate()
+            api.wait(timeout=30)
+        rate = args.events / took
+        print(f"HTTP ingest: {args.events:,} events in {took:.1f} s = {rate:,.0f} events/s")
+        copy_took = raw_copy(server.url, batches)
+        rate = args.events / copy_took
+        print(f"raw COPY of the same rows: {copy_took:.1f} s = {rate:,.0f} events/s")
+
+
+if __name__ == "__main__":
+    main()
