@@ -51,6 +51,11 @@ class ReadingPartitions:
             await _create_day(conn, day)
             self.known.add(day)
 
+    def forget(self) -> None:
+        """Drop what this process believes exists (after a partition was dropped elsewhere)."""
+        self.known.clear()
+        self.loaded = False
+
 
 async def _existing_days(conn: AsyncConnection[tuple[object, ...]]) -> set[date]:
     cur = await conn.execute(

@@ -28,7 +28,7 @@ from cloud.ingest.plan import (
 from domain.events import Event
 from domain.ledger import lots_received, stock_keys
 
-_RETRIES_ON_DEADLOCK = 3
+_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +53,20 @@ async def ingest_batch(
             head = await store.read_head(conn, agent)
             return IngestAck(head.seq, 0, 0)
         await partitions.ensure(conn, batch.reading_days)
-        for attempt in range(_RETRIES_ON_DEADLOCK):
+        for attempt in range(_ATTEMPTS):
+            last_attempt = attempt == _ATTEMPTS - 1
             try:
                 async with conn.transaction():
                     return await _store(conn, batch)
             except errors.DeadlockDetected:
-                if attempt == _RETRIES_ON_DEADLOCK - 1:
+                if last_attempt:
                     raise
+            except errors.CheckViolation:
+                # A day's partition was dropped (retention) since this process saw it.
+                if last_attempt:
+                    raise
+                partitions.forget()
+                await partitions.ensure(conn, batch.reading_days)
     raise AssertionError("unreachable")
 
 

@@ -63,3 +63,18 @@ def test_timescale_mode_leaves_partitioning_to_timescale(database_url: str) -> N
     asyncio.run(ensure())
 
     assert partitions(database_url) == []
+
+
+def test_a_day_dropped_while_the_api_runs_is_made_again(
+    client: httpx.Client, database_url: str
+) -> None:
+    chain = AgentChain()
+    chain.add([reading("3.0")])
+    assert post_events(client, chain.agent, chain.events).status_code == 200
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE {partition_name(DAY.date())}")
+
+    response = post_events(client, chain.agent, chain.add([reading("3.2")]))
+
+    assert response.status_code == 200, response.text
+    assert partitions(database_url) == [partition_name(DAY.date())]
