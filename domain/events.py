@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,10 +31,16 @@ def format_at(moment: datetime) -> str:
 
 
 def parse_at(text: str) -> datetime:
+    """Read an ``at`` written by ``format_at``; any other spelling of a time is refused."""
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        if len(text) != 27 or text[-1] != "Z" or text[10] != "T":
+            raise ValueError(text)
+        moment = datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+        if format_at(moment) != text:
+            raise ValueError(text)
     except ValueError as exc:
         raise EventInvalid(f"at {text!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ") from exc
+    return moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,8 @@ class Event:
     data: Mapping[str, Any]
     prev: str
     hash: str
+    typed: Payload | None = field(default=None, compare=False, repr=False)
+    """The payload already validated when the event was sealed or parsed; not hashed."""
 
     def body(self) -> dict[str, Any]:
         """The envelope without its hash: what the hash is taken over."""
@@ -82,6 +90,8 @@ class Event:
 
     def payload(self) -> Payload:
         """The typed payload (validated when the event was sealed or parsed)."""
+        if self.typed is not None:
+            return self.typed
         return PAYLOADS[self.type].model_validate(self.data)
 
     @property
@@ -108,7 +118,7 @@ def seal(draft: EventDraft, *, agent: str, site: str, seq: int, prev: str) -> Ev
         "data": draft.payload.model_dump(mode="json", exclude_none=True),
         "prev": prev,
     }
-    return Event(**body, hash=event_hash(body))
+    return Event(**body, hash=event_hash(body), typed=draft.payload)
 
 
 def parse_event(document: object) -> Event:
@@ -139,7 +149,7 @@ def parse_event(document: object) -> Event:
         raise EventInvalid(f"data.{field}: {first['msg']}", seq) from exc
     if payload.model_dump(mode="json", exclude_none=True) != document["data"]:
         raise EventInvalid("data is not in canonical form (re-encode it through its schema)", seq)
-    event = Event(**document)
+    event = Event(**document, typed=payload)
     if event_hash(event.body()) != event.hash:
         raise ChainBroken("hash_mismatch", seq, "the hash does not match the event's content")
     return event

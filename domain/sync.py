@@ -10,6 +10,7 @@ batch it refuses is refused whole, with a 4xx whose body is a ``BatchRefusal``.
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,12 +38,7 @@ class Batch:
 
 def decode_batch(compressed: bytes, *, agent: str, max_bytes: int = 256 * 1024 * 1024) -> Batch:
     """Decompress, parse and validate a batch for ``agent``; raises ``BatchRefused``."""
-    try:
-        raw = gzip.decompress(compressed)
-    except (OSError, EOFError) as exc:
-        raise BatchRefused("bad_encoding", f"body is not gzip: {exc}") from exc
-    if len(raw) > max_bytes:
-        raise BatchRefused("too_large", f"batch of {len(raw)} bytes exceeds {max_bytes}")
+    raw = _gunzip(compressed, max_bytes)
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -67,6 +63,21 @@ def decode_batch(compressed: bytes, *, agent: str, max_bytes: int = 256 * 1024 *
             )
         events.append(event)
     return Batch(agent, events)
+
+
+def _gunzip(compressed: bytes, max_bytes: int) -> bytes:
+    """Decompress at most ``max_bytes``: a small body must not expand without bound."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing
+    try:
+        raw = inflater.decompress(compressed, max_bytes)
+        complete = inflater.eof
+    except zlib.error as exc:
+        raise BatchRefused("bad_encoding", f"body is not gzip: {exc}") from exc
+    if inflater.unconsumed_tail:
+        raise BatchRefused("too_large", f"batch exceeds {max_bytes} bytes once decompressed")
+    if not complete:
+        raise BatchRefused("bad_encoding", "body is not gzip: the stream is truncated")
+    return raw
 
 
 class BatchRefused(DomainError):

@@ -1,0 +1,1 @@
+"""Cold-chain maths and alarm semantics: mean kinetic temperature and excursion detection."""
