@@ -1,6 +1,6 @@
 """Ingest rate over real HTTP against a real PostgreSQL, next to a raw COPY of the same rows.
 
-Run: ``python -m tests.cloud.bench_ingest --events 100000 --batch 2000 [--agents 2]``.
+Run: ``python benchmarks/cloud_ingest.py --events 100000 --batch 2000 [--agents 2]``.
 The API runs in its own process (uvicorn), the client here, the database in a third.
 """
 
