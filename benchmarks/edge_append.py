@@ -16,36 +16,13 @@ import platform
 import sqlite3
 import tempfile
 import time
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
+from edge_agent_fill import kitchen_drafts
+
 from domain.events import EventDraft
-from domain.payloads import ReadingRecorded, StockConsumed
 from edge_agent.store import EdgeStore
 from edge_agent.writer import GroupCommit, GroupCommitWriter
-
-
-def drafts(count: int) -> list[EventDraft]:
-    """A kitchen's mix: mostly temperature and weight readings, one in ten a consumption."""
-    now = datetime.now(UTC)
-    made: list[EventDraft] = []
-    for n in range(count):
-        if n % 10 == 0:
-            payload = StockConsumed(
-                item=f"item-{n % 40}",
-                lot=f"L{n % 7}",
-                location="wok",
-                qty=Decimal("180.5"),
-                unit="g",
-            )
-            made.append(EventDraft("stock.consumed", now, payload))
-        else:
-            reading = ReadingRecorded(
-                device=f"probe-{n % 25}", metric="air_temp", value=Decimal("3.25"), unit="°C"
-            )
-            made.append(EventDraft("reading.recorded", now, reading))
-    return made
 
 
 def through_store(path: Path, work: list[EventDraft], batch: int) -> float:
@@ -108,7 +85,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--producers", type=int, default=64)
     args = parser.parse_args()
-    work = drafts(args.events)
+    work = kitchen_drafts(0, args.events)
     with tempfile.TemporaryDirectory(prefix="es-bench-") as tmp:
         root = Path(tmp)
         store_rate = through_store(root / "store.db", work, args.batch)
