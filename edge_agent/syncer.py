@@ -44,6 +44,16 @@ class SyncStatus:
     last_error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Events after ``after`` up to ``last_seq``, compressed and ready to send."""
+
+    after: int
+    last_seq: int
+    count: int
+    body: bytes
+
+
 class CloudRefused(Exception):
     """The cloud refused a batch; ``code`` and ``seq`` come from its answer."""
 
@@ -67,6 +77,7 @@ class Syncer:
         self._backoff = backoff or Backoff()
         self._wake = asyncio.Event()
         self.status = SyncStatus(acked_seq=store.acked_seq())
+        self._ahead: asyncio.Task[_Batch | None] | None = None
 
     def wake(self, *_: object) -> None:
         """Tell the syncer new events are durable (the writer's commit hook)."""
@@ -81,17 +92,21 @@ class Syncer:
             await self.aclose()
 
     async def aclose(self) -> None:
+        self._drop_read_ahead()
         await self._client.aclose()
 
     async def sync_once(self) -> bool:
         """Send one batch if there is one; False when the outbox is empty."""
         self._wake.clear()  # before reading, so a commit from now on is not missed
-        rows = await self._next_batch()
-        if not rows:
+        batch = await self._read_ahead_batch() or await self._next_batch()
+        if batch is None:
             return False
+        # While the cloud works on this batch, read and compress the next one.
+        self._ahead = asyncio.create_task(self._prepare(batch.last_seq))
         try:
-            acked = await self._send([body for _, body in rows])
+            acked = await self._send(batch.body)
         except (httpx.TransportError, CloudRefused) as exc:
+            self._drop_read_ahead()
             await self._failed(exc)
             return True
         self._backoff.reset()
@@ -103,20 +118,45 @@ class Syncer:
         log.debug("synced up to seq %d (%d pruned)", acked, pruned)
         return True
 
-    async def _next_batch(self) -> list[tuple[int, bytes]]:
-        after, limit = self.status.acked_seq, self._policy.max_events
-        rows = await asyncio.to_thread(self._store.outbox, after, limit)
-        if rows and len(rows) < limit and self._policy.max_delay_ms > 0:
+    async def _next_batch(self) -> _Batch | None:
+        batch = await self._prepare(self.status.acked_seq)
+        if batch is not None and batch.count < self._policy.max_events:
             # linger briefly so a trickle of events travels in one request, not many
             await asyncio.sleep(self._policy.max_delay_ms / 1000)
-            rows = await asyncio.to_thread(self._store.outbox, after, limit)
-        return rows
+            batch = await self._prepare(self.status.acked_seq)
+        return batch
 
-    async def _send(self, bodies: list[bytes]) -> int:
+    async def _read_ahead_batch(self) -> _Batch | None:
+        """The batch read while the previous one was in flight, if it is still the next one.
+
+        Only a full batch is used: a partial one is read again after lingering for more.
+        """
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return None
+        batch = await ahead
+        if batch is None or batch.after != self.status.acked_seq:
+            return None
+        return batch if batch.count == self._policy.max_events else None
+
+    def _drop_read_ahead(self) -> None:
+        if self._ahead is not None:
+            self._ahead.cancel()
+            self._ahead = None
+
+    async def _prepare(self, after: int) -> _Batch | None:
+        rows = await asyncio.to_thread(self._store.outbox, after, self._policy.max_events)
+        if not rows:
+            return None
+        agent = self._store.agent
+        body = await asyncio.to_thread(encode_batch, agent, [body for _, body in rows])
+        return _Batch(after, rows[-1][0], len(rows), body)
+
+    async def _send(self, body: bytes) -> int:
         agent = self._store.agent
         response = await self._client.post(
             f"{self._policy.url.rstrip('/')}/v1/agents/{agent}/events",
-            content=encode_batch(agent, bodies),
+            content=body,
             headers={"Content-Type": CONTENT_TYPE, "Content-Encoding": CONTENT_ENCODING},
         )
         if response.status_code == 200:
