@@ -22,9 +22,9 @@ from cloud.ingest.store import EVENT_COLUMNS, EVENT_TYPES, READING_COLUMNS, READ
 from cloud.migrate import migrate
 from cloud.postgres_server import PostgresServer
 from domain.events import EventDraft
+from edgestock.processes import free_port
 from tests.cloud.builders import DAY, AgentChain, batch_body, consumed, post_batch, reading
 from tests.cloud.builders import received as lot_received
-from tests.cloud.live import free_port
 
 
 def drafts(count: int) -> list[EventDraft]:
