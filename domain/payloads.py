@@ -82,6 +82,26 @@ class DeviceOffline(Payload):
     reason: Annotated[str, StringConstraints(max_length=500)]
 
 
+class DeviceState(Payload):
+    """A device's discrete state changed: a PackML machine state, the current batch, a recipe."""
+
+    device: Name
+    metric: Name
+    value: Annotated[str, StringConstraints(max_length=500)]
+    location: Name | None = None
+
+
+class DeviceAlarm(Payload):
+    """An alarm a device raised or cleared, as the device reported it."""
+
+    device: Name
+    code: Name
+    message: Annotated[str, StringConstraints(max_length=1000)]
+    severity: Annotated[int, Field(ge=0, le=1000)] = 500
+    active: bool = True
+    location: Name | None = None
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     "lot.received": LotReceived,
     "stock.consumed": StockConsumed,
@@ -90,4 +110,6 @@ PAYLOADS: dict[str, type[Payload]] = {
     "reading.recorded": ReadingRecorded,
     "device.online": DeviceOnline,
     "device.offline": DeviceOffline,
+    "device.state": DeviceState,
+    "device.alarm": DeviceAlarm,
 }
