@@ -8,15 +8,14 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
-from domain.events import EventDraft
-from domain.observation import Observation
-from domain.payloads import DeviceOffline, DeviceOnline
-from edge_agent.adapters.modbus.poller import ModbusPoller
+from edge_agent.adapters.base import DeviceAdapter
+from edge_agent.adapters.registry import build_adapters
 from edge_agent.backoff import Backoff
 from edge_agent.config import AgentConfig
-from edge_agent.pipeline.scale import ScaleTracker, WeightSkipped
+from edge_agent.pipeline.readings import ReadingRecorder
+from edge_agent.pipeline.scale import ScaleTracker
+from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
 from edge_agent.syncer import Syncer
 from edge_agent.writer import GroupCommitWriter
@@ -32,8 +31,8 @@ class AgentRuntime:
     store: EdgeStore
     writer: GroupCommitWriter
     syncer: Syncer
-    trackers: dict[str, ScaleTracker]
-    pollers: list[ModbusPoller] = field(default_factory=list)
+    sink: AgentSink
+    adapters: list[DeviceAdapter] = field(default_factory=list)
 
 
 def build(config: AgentConfig) -> AgentRuntime:
@@ -45,48 +44,18 @@ def build(config: AgentConfig) -> AgentRuntime:
     for scale in config.scales:
         last = store.latest_reading(scale.device, "weight")
         trackers[scale.device] = ScaleTracker(scale.binding(), last[0] if last else None)
-    runtime = AgentRuntime(config, store, writer, syncer, trackers)
-    runtime.pollers = [
-        ModbusPoller(
-            device,
-            on_observation=lambda obs: _observed(runtime, obs),
-            on_online=lambda name: _presence(runtime, name, None),
-            on_offline=lambda name, reason: _presence(runtime, name, reason),
-        )
-        for device in config.devices
-    ]
-    return runtime
-
-
-async def _observed(runtime: AgentRuntime, obs: Observation) -> None:
-    tracker = runtime.trackers.get(obs.device)
-    if tracker is None:
-        return
-    try:
-        drafts = tracker.observe(obs, runtime.store.lots_on_hand)
-    except WeightSkipped as exc:
-        await asyncio.to_thread(runtime.store.quarantine, obs.device, str(exc), repr(obs))
-        return
-    await runtime.writer.submit(drafts)
-
-
-async def _presence(runtime: AgentRuntime, device: str, offline_reason: str | None) -> None:
-    now = datetime.now(UTC)
-    draft = (
-        EventDraft("device.online", now, DeviceOnline(device=device))
-        if offline_reason is None
-        else EventDraft("device.offline", now, DeviceOffline(device=device, reason=offline_reason))
-    )
-    await runtime.writer.submit([draft])
+    sink = AgentSink(store, writer, trackers, ReadingRecorder(config.reading_policy()))
+    adapters = build_adapters(config, sink)
+    return AgentRuntime(config, store, writer, syncer, sink, adapters)
 
 
 async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float = 5.0) -> None:
     """Run until ``stop`` is set, then stop devices, finish writing and try a last sync."""
     writer = asyncio.create_task(runtime.writer.run(), name="writer")
     syncer = asyncio.create_task(runtime.syncer.run(), name="syncer")
-    devices = [asyncio.create_task(p.run(), name=f"device:{p.device_id}") for p in runtime.pollers]
+    devices = [asyncio.create_task(a.run(), name=f"adapter:{a.name}") for a in runtime.adapters]
     log.info(
-        "agent %s at site %s: %d devices, store %s, cloud %s",
+        "agent %s at site %s: %d adapters, store %s, cloud %s",
         runtime.config.agent.id,
         runtime.config.agent.site,
         len(devices),

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 from domain.payloads import Name
 from domain.quantity import Unit
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig
+from edge_agent.pipeline.readings import ReadingPolicy
 from edge_agent.pipeline.scale import ScaleBinding
 from edge_agent.syncer import SyncPolicy
 from edge_agent.writer import GroupCommit
@@ -63,12 +64,27 @@ class ScaleBindingConfig(_Section):
         return ScaleBinding(**self.model_dump())
 
 
+class ReadingsConfig(_Section):
+    """When a sensor's value is worth an event (see ``edge_agent.pipeline.readings``)."""
+
+    heartbeat_s: Annotated[float, Field(gt=0, description="record a steady value this often")] = (
+        300.0
+    )
+    deadband: dict[Name, Annotated[Decimal, Field(ge=0)]] = Field(
+        default_factory=dict, description="per metric: a smaller change is not recorded"
+    )
+    locations: dict[Name, Name] = Field(
+        default_factory=dict, description="device id -> the location its readings describe"
+    )
+
+
 class AgentConfig(_Section):
     agent: AgentIdentity
     store: StoreConfig = StoreConfig()
     cloud: CloudConfig
     devices: list[ModbusDeviceConfig] = []
     scales: list[ScaleBindingConfig] = []
+    readings: ReadingsConfig = ReadingsConfig()
 
     @model_validator(mode="after")
     def _scales_name_devices(self) -> Self:
@@ -79,7 +95,14 @@ class AgentConfig(_Section):
         for scale in self.scales:
             if scale.device not in known:
                 raise ValueError(f"scales: device {scale.device!r} is not among devices {known}")
+        for device in self.readings.locations:
+            if device not in known:
+                raise ValueError(f"readings.locations: device {device!r} is not among {known}")
         return self
+
+    def reading_policy(self) -> ReadingPolicy:
+        r = self.readings
+        return ReadingPolicy(r.heartbeat_s, dict(r.deadband), dict(r.locations))
 
     def sync_policy(self) -> SyncPolicy:
         return SyncPolicy(

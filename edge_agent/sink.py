@@ -1,0 +1,83 @@
+"""The agent's side of the adapter contract: what each thing a device says becomes.
+
+A stock scale's weight goes to its ``ScaleTracker`` (stock moves); every other observation
+goes to the ``ReadingRecorder`` (readings and states); presence and alarms become device
+events; whatever cannot become an event is kept in the store's quarantine with the reason.
+Every path ends in the group-commit writer, whose bounded queue makes a busy agent push back
+on the adapters instead of dropping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+
+from domain.events import EventDraft
+from domain.observation import Observation
+from domain.payloads import DeviceAlarm, DeviceOffline, DeviceOnline
+from edge_agent.pipeline.readings import ReadingRecorder
+from edge_agent.pipeline.scale import ScaleTracker, WeightSkipped
+from edge_agent.store import EdgeStore
+from edge_agent.writer import GroupCommitWriter
+
+log = logging.getLogger(__name__)
+
+_REASON_MAX = 500
+
+
+class AgentSink:
+    """Implements ``edge_agent.adapters.base.DeviceSink`` for the running agent."""
+
+    def __init__(
+        self,
+        store: EdgeStore,
+        writer: GroupCommitWriter,
+        trackers: dict[str, ScaleTracker],
+        recorder: ReadingRecorder,
+    ) -> None:
+        self._store = store
+        self._writer = writer
+        self._trackers = trackers
+        self._recorder = recorder
+
+    async def observe(self, obs: Observation) -> None:
+        tracker = self._trackers.get(obs.device)
+        try:
+            if tracker is not None:
+                drafts = tracker.observe(obs, self._store.lots_on_hand)
+            else:
+                drafts = self._recorder.observe(obs)
+        except (WeightSkipped, ValidationError) as exc:
+            await self.quarantine(obs.device, _first_line(exc), repr(obs))
+            return
+        if drafts:
+            await self._writer.submit(drafts)
+
+    async def online(self, device: str) -> None:
+        await self._event(EventDraft("device.online", _now(), DeviceOnline(device=device)))
+
+    async def offline(self, device: str, reason: str) -> None:
+        payload = DeviceOffline(device=device, reason=reason[:_REASON_MAX])
+        await self._event(EventDraft("device.offline", _now(), payload))
+
+    async def alarm(self, alarm: DeviceAlarm) -> None:
+        await self._event(EventDraft("device.alarm", _now(), alarm))
+
+    async def quarantine(self, source: str, reason: str, raw: str) -> None:
+        log.debug("quarantined input from %s: %s", source, reason)
+        await asyncio.to_thread(self._store.quarantine, source, reason, raw)
+
+    async def _event(self, draft: EventDraft) -> None:
+        await self._writer.submit([draft])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc)
+    return text if isinstance(exc, WeightSkipped) else " ".join(text.split("\n")[:3])

@@ -1,0 +1,79 @@
+"""Which sensor observations become events: deadband, heartbeat, switches and states."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from domain.observation import Observation, Value
+from domain.payloads import DeviceState, ReadingRecorded
+from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
+
+T0 = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+
+
+def obs(seconds: float, **values: Value) -> Observation:
+    return Observation("cold-1", T0 + timedelta(seconds=seconds), values, units={"air_temp": "°C"})
+
+
+def recorded(recorder: ReadingRecorder, observation: Observation) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for draft in recorder.observe(observation):
+        payload = draft.payload
+        assert isinstance(payload, ReadingRecorded | DeviceState)
+        out[payload.metric] = payload.value
+    return out
+
+
+def test_first_observation_records_every_metric_with_units_and_location() -> None:
+    recorder = ReadingRecorder(ReadingPolicy(locations={"cold-1": "cold-room-1"}))
+    drafts = recorder.observe(obs(0, air_temp=Decimal("3.4"), door=False, state="Execute"))
+    payloads = {d.payload.metric: (d.type, d.payload) for d in drafts}  # type: ignore[attr-defined]
+    assert payloads["air_temp"] == (
+        "reading.recorded",
+        ReadingRecorded(
+            device="cold-1",
+            metric="air_temp",
+            value=Decimal("3.4"),
+            unit="°C",
+            location="cold-room-1",
+        ),
+    )
+    assert payloads["door"][1].value == Decimal(0)
+    assert payloads["door"][1].unit == "bool"
+    assert payloads["state"] == (
+        "device.state",
+        DeviceState(device="cold-1", metric="state", value="Execute", location="cold-room-1"),
+    )
+
+
+def test_changes_within_the_deadband_wait_for_the_heartbeat() -> None:
+    recorder = ReadingRecorder(ReadingPolicy(heartbeat_s=60, deadband={"air_temp": Decimal("0.2")}))
+    assert recorded(recorder, obs(0, air_temp=Decimal("3.4"))) == {"air_temp": Decimal("3.4")}
+    assert recorded(recorder, obs(10, air_temp=Decimal("3.5"))) == {}
+    assert recorded(recorder, obs(20, air_temp=Decimal("3.6"))) == {}  # 0.2 from 3.4: not more
+    assert recorded(recorder, obs(30, air_temp=Decimal("3.7"))) == {"air_temp": Decimal("3.7")}
+    assert recorded(recorder, obs(89, air_temp=Decimal("3.7"))) == {}
+    assert recorded(recorder, obs(90, air_temp=Decimal("3.7"))) == {"air_temp": Decimal("3.7")}
+
+
+def test_a_switch_is_recorded_on_every_flip() -> None:
+    recorder = ReadingRecorder(ReadingPolicy(heartbeat_s=600))
+    flips = [recorded(recorder, obs(t, door=v)) for t, v in enumerate([False, True, True, False])]
+    assert flips == [{"door": Decimal(0)}, {"door": Decimal(1)}, {}, {"door": Decimal(0)}]
+
+
+def test_a_state_is_recorded_only_when_it_changes_even_after_the_heartbeat() -> None:
+    recorder = ReadingRecorder(ReadingPolicy(heartbeat_s=1))
+    assert recorded(recorder, obs(0, state="Execute")) == {"state": "Execute"}
+    assert recorded(recorder, obs(100, state="Execute")) == {}
+    assert recorded(recorder, obs(101, state="Held")) == {"state": "Held"}
+
+
+def test_devices_are_tracked_apart() -> None:
+    recorder = ReadingRecorder(ReadingPolicy())
+    first = Observation("a", T0, {"t": Decimal(1)})
+    second = Observation("b", T0, {"t": Decimal(1)})
+    assert len(recorder.observe(first)) == 1
+    assert len(recorder.observe(second)) == 1
+    assert recorder.observe(first) == []
