@@ -1,0 +1,227 @@
+"""The site bus: one MQTT connection per agent, carrying sensor nodes, POS orders and KDS taps
+in and kitchen tickets out.
+
+Sensor node messages become observations and presence changes through the sink. Orders and
+taps are parsed into typed messages and handed to whoever registered for them (the kitchen
+pipeline); until someone does, valid ones are counted and logged at debug level. Anything
+malformed is counted and quarantined with a reason naming topic and field. Every message is
+acknowledged to the broker only once it has been handled (see ``link`` for why and how).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+
+from edge_agent.adapters.base import AdapterCounters, DeviceSink, Presence
+from edge_agent.adapters.mqtt.config import MqttBusConfig, MqttDeviceConfig
+from edge_agent.adapters.mqtt.errors import BrokerRefused, LinkDown, PayloadError
+from edge_agent.adapters.mqtt.link import BrokerLink, Inbound, Will
+from edge_agent.adapters.mqtt.messages import (
+    KdsTap,
+    KitchenTicket,
+    PosOrder,
+    encode_message,
+    parse_message,
+)
+from edge_agent.adapters.mqtt.nodes import NodeBinding, NodePresence, NodeRoutes
+from edge_agent.adapters.mqtt.topics import OFFLINE, ONLINE, SiteTopics
+from edge_agent.backoff import Backoff
+
+log = logging.getLogger(__name__)
+
+OrderHandler = Callable[[PosOrder], Awaitable[None]]
+TapHandler = Callable[[str, KdsTap], Awaitable[None]]
+"""Called with the station (from the topic) and the tap."""
+
+
+class MqttBus:
+    """The agent's one connection to the site's broker (a ``DeviceAdapter``)."""
+
+    def __init__(
+        self,
+        config: MqttBusConfig,
+        sink: DeviceSink,
+        *,
+        site: str,
+        nodes: Sequence[MqttDeviceConfig] = (),
+        profiles_dir: Path | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.config = config
+        self.topics = SiteTopics(site)
+        self._sink = sink
+        self._routes = NodeRoutes(
+            [NodeBinding(n.id, n.topic, n.node_profile(profiles_dir)) for n in nodes]
+        )
+        self._backoff = backoff or Backoff(config.backoff_initial_s, config.backoff_max_s)
+        self._link_counters = AdapterCounters()
+        self._node_counters = {node.id: AdapterCounters() for node in nodes}
+        self._link_presence = Presence(config.id, sink, self._link_counters)
+        self._node_presence = {
+            device: Presence(device, sink, counters)
+            for device, counters in self._node_counters.items()
+        }
+        self._on_order: OrderHandler | None = None
+        self._on_tap: TapHandler | None = None
+        self._link: BrokerLink | None = None
+
+    @property
+    def name(self) -> str:
+        return f"mqtt {self.config.host}:{self.config.port}"
+
+    def counters(self) -> Mapping[str, AdapterCounters]:
+        """The bus link (orders, taps, tickets, site messages) and each sensor node."""
+        if self._link is not None:
+            self._link_counters.extra["backpressure_waits"] = self._link.backpressure_waits
+        return {self.config.id: self._link_counters, **self._node_counters}
+
+    def on_orders(self, handler: OrderHandler) -> None:
+        """Hand every valid POS order to ``handler``; its return is the agent accepting it."""
+        self._on_order = handler
+
+    def on_taps(self, handler: TapHandler) -> None:
+        """Hand every valid KDS tap (with its station) to ``handler``."""
+        self._on_tap = handler
+
+    async def publish_ticket(self, station: str, ticket: KitchenTicket) -> None:
+        """Send a ticket to a station's display; returns once the broker has it (QoS 1).
+
+        While the bus is disconnected this waits for the next connection; bound it with a
+        timeout if the caller cannot wait.
+        """
+        topic = self.topics.tickets(station)
+        if self._link is None:
+            raise LinkDown("the bus is not running")
+        await self._link.publish(topic, encode_message(ticket))
+        self._count("tickets")
+
+    async def run(self) -> None:
+        """Connect, handle messages and reconnect with backoff until cancelled."""
+        self._link = BrokerLink(self.config, Will(self.topics.agent_status, OFFLINE))
+        try:
+            while True:
+                await self._session(self._link)
+                await asyncio.sleep(self._backoff.next_delay())
+        finally:
+            await asyncio.shield(self._link.close(goodbye=(self.topics.agent_status, OFFLINE)))
+
+    async def _session(self, link: BrokerLink) -> None:
+        """One connection's life, from connect to loss; link faults end it, nothing raises."""
+        subscriptions = [self.topics.orders, self.topics.taps, *self._routes.topics]
+        try:
+            resumed = await link.connect(subscriptions)
+        except LinkDown as exc:
+            await link.drop()
+            await self._went_down(exc)
+            return
+        self._backoff.reset()
+        log.info("connected to %s (%s session)", link.where, "resumed" if resumed else "new")
+        await self._link_presence.up()
+        handling = asyncio.create_task(self._handle_messages(link))
+        lost = asyncio.create_task(link.lost())
+        try:
+            await asyncio.wait({handling, lost}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (handling, lost):
+                task.cancel()
+            await asyncio.gather(handling, lost, return_exceptions=True)
+        if not lost.cancelled() and lost.done():
+            reason = lost.result()
+        else:
+            handling.result()  # the agent's own sink failed: that is a bug, let it show
+            reason = "message handling ended"
+        await link.drop()
+        self._link_counters.reconnects += 1
+        await self._went_down(LinkDown(reason))
+
+    async def _went_down(self, exc: LinkDown) -> None:
+        if isinstance(exc, BrokerRefused):
+            log.error("%s", exc)  # a config fault: say it plainly, every time it happens
+        await self._link_presence.down(str(exc))
+
+    async def _handle_messages(self, link: BrokerLink) -> None:
+        try:
+            await link.publish(self.topics.agent_status, ONLINE, retain=True)
+        except BrokerRefused as exc:
+            log.error("cannot announce the agent online: %s", exc)
+        while True:
+            item = await link.take()
+            await self._handle(item)
+            link.ack(item)
+
+    async def _handle(self, item: Inbound) -> None:
+        """One message, whatever it holds: never raises on its content."""
+        try:
+            if item.topic == self.topics.orders:
+                await self._order(parse_message(PosOrder, item.topic, item.payload))
+            elif (station := self.topics.tap_station(item.topic)) is not None:
+                await self._tap(station, parse_message(KdsTap, item.topic, item.payload))
+            elif (device := self._routes.owner(item.topic)) is not None:
+                await self._node_message(device, item)
+            else:
+                raise PayloadError(item.topic, None, "no node or site message on this topic")
+        except PayloadError as exc:
+            device = self._routes.owner(item.topic)
+            counters = self._node_counters[device] if device else self._link_counters
+            counters.bad(str(exc))
+            await self._sink.quarantine(item.topic, str(exc), _raw_text(item.payload))
+        except HandlerFailed as exc:
+            log.exception("%s: %s", item.topic, exc)
+            self._count("handler_errors")
+            await self._sink.quarantine(item.topic, str(exc), _raw_text(item.payload))
+
+    async def _order(self, order: PosOrder) -> None:
+        self._link_counters.ok()
+        self._count("orders")
+        if self._on_order is None:
+            self._count("unhandled")
+            log.debug("order %s: no handler registered yet", order.order_id)
+            return
+        await _hand_over(self._on_order(order), f"order {order.order_id}")
+
+    async def _tap(self, station: str, tap: KdsTap) -> None:
+        self._link_counters.ok()
+        self._count("taps")
+        if self._on_tap is None:
+            self._count("unhandled")
+            log.debug("tap %s on %s: no handler registered yet", tap.ticket_id, station)
+            return
+        await _hand_over(self._on_tap(station, tap), f"tap on {tap.ticket_id} at {station}")
+
+    async def _node_message(self, device: str, item: Inbound) -> None:
+        decoded = self._routes.decode(item.topic, item.payload, item.at)
+        presence = self._node_presence[device]
+        if isinstance(decoded, NodePresence):
+            if decoded.online:
+                await presence.up()
+            else:
+                await presence.down(f"node published offline on {item.topic}")
+            return
+        self._node_counters[device].ok(item.at)
+        await self._sink.observe(decoded)
+
+    def _count(self, what: str) -> None:
+        extra = self._link_counters.extra
+        extra[what] = extra.get(what, 0) + 1
+
+
+class HandlerFailed(Exception):
+    """The registered order or tap handler raised: the message is kept, not retried."""
+
+
+async def _hand_over(call: Awaitable[None], what: str) -> None:
+    try:
+        await call
+    except Exception as exc:
+        raise HandlerFailed(f"{what}: handler failed: {exc!r}") from exc
+
+
+def _raw_text(payload: bytes) -> str:
+    """The payload as text if it is UTF-8, else hex (as the sink expects binary)."""
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return payload.hex()

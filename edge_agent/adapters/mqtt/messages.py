@@ -1,0 +1,88 @@
+"""The site's own messages on the bus: POS orders and KDS taps in, kitchen tickets out.
+
+Wire format: one JSON object per message, UTF-8, fields as below (see docs/mqtt.md). The
+models refuse unknown fields, so a POS that changes its format is noticed at once, in
+quarantine, instead of being half understood.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from domain.payloads import Name
+from edge_agent.adapters.mqtt.errors import PayloadError
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OrderLine(_Message):
+    """One menu item ordered, how many, and how it is changed (no onions, extra cheese)."""
+
+    item: Name
+    qty: Annotated[Decimal, Field(gt=0, le=10_000, allow_inf_nan=False)]
+    modifiers: tuple[Name, ...] = ()
+
+
+class PosOrder(_Message):
+    """An order as the point of sale sends it, on ``edgestock/<site>/pos/orders``."""
+
+    order_id: Name
+    placed_at: AwareDatetime
+    lines: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=500)]
+    table: Name | None = None
+
+
+class TapAction(StrEnum):
+    """What a cook did on a kitchen display."""
+
+    START = "start"
+    DONE = "done"
+    BUMP = "bump"
+    RECALL = "recall"
+
+
+class KdsTap(_Message):
+    """A tap on a station's kitchen display, on ``edgestock/<site>/kds/<station>/taps``."""
+
+    ticket_id: Name
+    step: Name
+    operator: Name
+    action: TapAction
+    at: AwareDatetime
+
+
+class KitchenTicket(_Message):
+    """What a station's display should show, on ``edgestock/<site>/kds/<station>/tickets``."""
+
+    ticket_id: Name
+    order_id: Name
+    created_at: AwareDatetime
+    lines: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=500)]
+    steps: tuple[Name, ...] = ()
+    note: Annotated[str, Field(max_length=500)] | None = None
+
+
+M = TypeVar("M", bound=_Message)
+
+
+def parse_message(model: type[M], topic: str, payload: bytes) -> M:
+    """``payload`` as ``model``; a ``PayloadError`` names the first field that is wrong."""
+    try:
+        return model.model_validate_json(payload)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        more = exc.error_count() - 1
+        tail = f" (and {more} more)" if more else ""
+        raise PayloadError(topic, field, f"{first['msg']}{tail}") from exc
+
+
+def encode_message(message: _Message) -> bytes:
+    """The wire form: compact JSON, no nulls, so what a station reads is small."""
+    return message.model_dump_json(exclude_none=True).encode()
