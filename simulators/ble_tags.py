@@ -44,7 +44,7 @@ class Climate:
 
 class ColdRoom:
     """A cold room over simulated time: the compressor cycles around the set point, a defrost
-    warms it every few hours, the door lets warm moist air in now and then.
+    warms it at the end of every period, the door lets warm moist air in now and then.
 
     Same seed and same steps, same readings: a test can replay a night exactly.
     """
@@ -73,7 +73,7 @@ class ColdRoom:
             self._door_warmth += self._rng.uniform(1.0, 4.0)
         self._door_warmth *= math.exp(-dt_s / 300)
         compressor = 0.8 * math.sin(2 * math.pi * self.time_s / self._cycle)
-        in_defrost = self.time_s % self._defrost_every < self._defrost
+        in_defrost = self.time_s % self._defrost_every >= self._defrost_every - self._defrost
         temperature = self._setpoint + compressor + self._door_warmth + (6.0 if in_defrost else 0)
         temperature += self._rng.gauss(0, 0.05)
         humidity = min(99.0, 78.0 + 2.5 * self._door_warmth + self._rng.gauss(0, 0.4))
