@@ -14,6 +14,8 @@ class LotOnHand:
     on_hand: Decimal
     expires_on: date | None
     received_seq: int
+    blocked: str | None = None
+    """Why this stock may not be picked (an excursion's hold), or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +30,7 @@ def fefo_order(lots: Iterable[LotOnHand]) -> list[LotOnHand]:
 
 
 def fefo_pick(lots: Iterable[LotOnHand], qty: Decimal, *, today: date) -> list[Pick]:
-    """Split ``qty`` over lots in FEFO order, skipping expired and empty lots.
+    """Split ``qty`` over lots in FEFO order, skipping expired, blocked and empty lots.
 
     What no lot can cover goes to the last lot considered (or, with no lot at all, to an
     empty list): consumption that was observed is recorded, never dropped, and shows as a
@@ -37,7 +39,9 @@ def fefo_pick(lots: Iterable[LotOnHand], qty: Decimal, *, today: date) -> list[P
     usable = [
         lot
         for lot in fefo_order(lots)
-        if lot.on_hand > 0 and (lot.expires_on is None or lot.expires_on >= today)
+        if lot.on_hand > 0
+        and lot.blocked is None
+        and (lot.expires_on is None or lot.expires_on >= today)
     ]
     picks: list[Pick] = []
     remaining = qty

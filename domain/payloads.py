@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -102,6 +102,64 @@ class DeviceAlarm(Payload):
     location: Name | None = None
 
 
+class LotBlocked(Payload):
+    """Stock of a lot at a location may not be picked until someone releases or discards it.
+
+    ``cause`` names what blocked it (``excursion:cold-room-1#3``), so a reaction that runs
+    again after a restart can see it already happened.
+    """
+
+    item: Name
+    lot: Name
+    location: Name
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    cause: Name | None = None
+
+
+class LotReleased(Payload):
+    """A person lifted a block: the stock is usable again (``release``) or thrown away
+    (``discard``, which the same person records as a ``stock.adjusted`` too)."""
+
+    item: Name
+    lot: Name
+    location: Name
+    disposition: Literal["release", "discard"]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    operator: Name
+
+
+class ExcursionFiguresPayload(Payload):
+    """How bad an excursion was, for a quality manager's judgement of the product."""
+
+    side: Literal["high", "low"]
+    limit_c: Decimal
+    started_at: datetime
+    peak_c: Decimal
+    duration_s: Annotated[Decimal, Field(ge=0)]
+    degree_minutes: Annotated[Decimal, Field(ge=0)]
+    mkt_c: Decimal
+
+
+class ExcursionChanged(Payload):
+    """An excursion at a location opened, grew, escalated, was acknowledged or closed."""
+
+    location: Name
+    number: Annotated[int, Field(ge=1)]
+    figures: ExcursionFiguresPayload | None = None
+    back_in_range: bool | None = None
+    acknowledged_by: Name | None = None
+    corrective_action: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    unacknowledged_for_s: Annotated[Decimal, Field(ge=0)] | None = None
+
+
+EXCURSION_TYPES = (
+    "excursion.opened",
+    "excursion.updated",
+    "excursion.escalated",
+    "excursion.acknowledged",
+    "excursion.closed",
+)
+
 PAYLOADS: dict[str, type[Payload]] = {
     "lot.received": LotReceived,
     "stock.consumed": StockConsumed,
@@ -112,4 +170,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "device.offline": DeviceOffline,
     "device.state": DeviceState,
     "device.alarm": DeviceAlarm,
+    "lot.blocked": LotBlocked,
+    "lot.released": LotReleased,
+    **dict.fromkeys(EXCURSION_TYPES, ExcursionChanged),
 }

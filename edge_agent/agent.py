@@ -13,6 +13,8 @@ from edge_agent.adapters.base import DeviceAdapter
 from edge_agent.adapters.registry import build_adapters
 from edge_agent.backoff import Backoff
 from edge_agent.config import AgentConfig
+from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
+from edge_agent.pipeline.coldchain import ColdChainMonitor
 from edge_agent.pipeline.readings import ReadingRecorder
 from edge_agent.pipeline.scale import ScaleTracker
 from edge_agent.sink import AgentSink
@@ -44,7 +46,12 @@ def build(config: AgentConfig) -> AgentRuntime:
     for scale in config.scales:
         last = store.latest_reading(scale.device, "weight")
         trackers[scale.device] = ScaleTracker(scale.binding(), last[0] if last else None)
-    sink = AgentSink(store, writer, trackers, ReadingRecorder(config.reading_policy()))
+    coldchain = None
+    if config.coldchain:
+        watched = [location.watched() for location in config.coldchain]
+        coldchain = ColdChainMonitor(watched, store.checkpoint(COLDCHAIN_CHECKPOINT))
+    recorder = ReadingRecorder(config.reading_policy())
+    sink = AgentSink(store, writer, trackers, recorder, coldchain)
     adapters = build_adapters(config, sink)
     return AgentRuntime(config, store, writer, syncer, sink, adapters)
 
@@ -54,6 +61,7 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
     writer = asyncio.create_task(runtime.writer.run(), name="writer")
     syncer = asyncio.create_task(runtime.syncer.run(), name="syncer")
     devices = [asyncio.create_task(a.run(), name=f"adapter:{a.name}") for a in runtime.adapters]
+    devices.append(asyncio.create_task(_clock(runtime.sink), name="clock"))
     log.info(
         "agent %s at site %s: %d adapters, store %s, cloud %s",
         runtime.config.agent.id,
@@ -71,6 +79,16 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
     await asyncio.gather(syncer, return_exceptions=True)
     await _last_sync(runtime, final_sync_s)
     runtime.store.close()
+
+
+async def _clock(sink: AgentSink, every_s: float = 30.0) -> None:
+    """Time passes for the detectors even when no sensor speaks (alarm escalation)."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await sink.tick()
+        except Exception:
+            log.exception("cold-chain clock tick failed; trying again in %.0f s", every_s)
 
 
 async def _drain(writer: GroupCommitWriter, task: asyncio.Task[None]) -> None:

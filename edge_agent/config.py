@@ -9,9 +9,12 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
+from domain.coldchain.mkt import DEFAULT_ACTIVATION_ENERGY_KJ_PER_MOL
+from domain.coldchain.rule import ExcursionRule, Trigger
 from domain.payloads import Name
 from domain.quantity import Unit
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig
+from edge_agent.pipeline.coldchain import Signal, WatchedLocation
 from edge_agent.pipeline.readings import ReadingPolicy
 from edge_agent.pipeline.scale import ScaleBinding
 from edge_agent.syncer import SyncPolicy
@@ -78,6 +81,65 @@ class ReadingsConfig(_Section):
     )
 
 
+class SignalConfig(_Section):
+    device: Name
+    metric: Name
+
+    def signal(self) -> Signal:
+        return Signal(self.device, self.metric)
+
+
+class ExcursionRuleConfig(_Section):
+    """A location's alarm rule; durations as seconds or ISO 8601 (``PT30M``)."""
+
+    high_c: Decimal | None = None
+    low_c: Decimal | None = None
+    trigger: Trigger = Trigger.CONTINUOUS_TIME
+    delay: timedelta = timedelta(minutes=30)
+    readings: Annotated[int, Field(ge=1)] = 1
+    period: timedelta | None = None
+    latching: bool = True
+    escalate_after: timedelta | None = timedelta(hours=1)
+    activation_energy_kj_per_mol: Annotated[Decimal, Field(gt=0)] = (
+        DEFAULT_ACTIVATION_ENERGY_KJ_PER_MOL
+    )
+
+    @model_validator(mode="after")
+    def _valid(self) -> Self:
+        self.rule()  # ExcursionRuleInvalid is a ValueError: it names the field at fault
+        return self
+
+    def rule(self) -> ExcursionRule:
+        return ExcursionRule(**self.model_dump())
+
+
+class WatchedLocationConfig(_Section):
+    """A cold room, fridge or freezer whose temperature is watched for excursions."""
+
+    location: Name
+    temperature: SignalConfig
+    rule: ExcursionRuleConfig
+    door: SignalConfig | None = None
+    door_grace: timedelta = timedelta(minutes=15)
+    defrost: SignalConfig | None = None
+    defrost_grace: timedelta = timedelta(minutes=45)
+    block_lots: bool = Field(
+        default=True, description="put the stock at this location on hold when an alarm opens"
+    )
+
+    def watched(self) -> WatchedLocation:
+        return WatchedLocation(
+            location=self.location,
+            rule=self.rule.rule(),
+            temperature=self.temperature.signal(),
+            door=self.door.signal() if self.door else None,
+            door_grace=self.door_grace,
+            defrost=self.defrost.signal() if self.defrost else None,
+            defrost_grace=self.defrost_grace,
+            block_lots=self.block_lots,
+        )
+
+
 class AgentConfig(_Section):
     agent: AgentIdentity
     store: StoreConfig = StoreConfig()
@@ -85,6 +147,7 @@ class AgentConfig(_Section):
     devices: list[ModbusDeviceConfig] = []
     scales: list[ScaleBindingConfig] = []
     readings: ReadingsConfig = ReadingsConfig()
+    coldchain: list[WatchedLocationConfig] = []
 
     @model_validator(mode="after")
     def _scales_name_devices(self) -> Self:
@@ -98,6 +161,16 @@ class AgentConfig(_Section):
         for device in self.readings.locations:
             if device not in known:
                 raise ValueError(f"readings.locations: device {device!r} is not among {known}")
+        for watched in self.coldchain:
+            for signal in (watched.temperature, watched.door, watched.defrost):
+                if signal is not None and signal.device not in known:
+                    raise ValueError(
+                        f"coldchain {watched.location}: device {signal.device!r} is not among"
+                        f" {known}"
+                    )
+        places = [w.location for w in self.coldchain]
+        if len(set(places)) != len(places):
+            raise ValueError(f"coldchain: each location once; got {places}")
         return self
 
     def reading_policy(self) -> ReadingPolicy:

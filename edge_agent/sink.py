@@ -18,6 +18,8 @@ from pydantic import ValidationError
 from domain.events import EventDraft
 from domain.observation import Observation
 from domain.payloads import DeviceAlarm, DeviceOffline, DeviceOnline
+from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
+from edge_agent.pipeline.coldchain import ColdChainMonitor, SignalUnusable
 from edge_agent.pipeline.readings import ReadingRecorder
 from edge_agent.pipeline.scale import ScaleTracker, WeightSkipped
 from edge_agent.store import EdgeStore
@@ -37,11 +39,13 @@ class AgentSink:
         writer: GroupCommitWriter,
         trackers: dict[str, ScaleTracker],
         recorder: ReadingRecorder,
+        coldchain: ColdChainMonitor | None = None,
     ) -> None:
         self._store = store
         self._writer = writer
         self._trackers = trackers
         self._recorder = recorder
+        self._coldchain = coldchain
 
     async def observe(self, obs: Observation) -> None:
         tracker = self._trackers.get(obs.device)
@@ -50,11 +54,25 @@ class AgentSink:
                 drafts = tracker.observe(obs, self._store.lots_on_hand)
             else:
                 drafts = self._recorder.observe(obs)
-        except (WeightSkipped, ValidationError) as exc:
+            if self._coldchain is not None:
+                # every reading, not only the recorded ones: the detector needs them all
+                drafts += self._coldchain.observe(obs, self._store.stock_at)
+        except (WeightSkipped, SignalUnusable, ValidationError) as exc:
             await self.quarantine(obs.device, _first_line(exc), repr(obs))
             return
-        if drafts:
-            await self._writer.submit(drafts)
+        await self._submit(drafts)
+
+    async def tick(self, now: datetime | None = None) -> None:
+        """Let time pass for the cold-chain detectors (escalation without new readings)."""
+        if self._coldchain is not None:
+            await self._submit(self._coldchain.tick(now or _now(), self._store.stock_at))
+
+    async def acknowledge(self, location: str, user: str, action: str) -> None:
+        """A person acknowledges the open excursion at ``location`` with what they did."""
+        if self._coldchain is None:
+            raise SignalUnusable("no cold-chain locations are configured")
+        drafts = self._coldchain.acknowledge(location, _now(), user, action, self._store.stock_at)
+        await self._submit(drafts)
 
     async def online(self, device: str) -> None:
         await self._event(EventDraft("device.online", _now(), DeviceOnline(device=device)))
@@ -72,6 +90,14 @@ class AgentSink:
 
     async def _event(self, draft: EventDraft) -> None:
         await self._writer.submit([draft])
+
+    async def _submit(self, drafts: list[EventDraft]) -> None:
+        if not drafts:
+            return
+        checkpoints = None
+        if self._coldchain is not None:
+            checkpoints = {COLDCHAIN_CHECKPOINT: self._coldchain.checkpoint()}
+        await self._writer.submit(drafts, checkpoints)
 
 
 def _now() -> datetime:

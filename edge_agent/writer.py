@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from domain.events import Event, EventDraft
@@ -28,6 +28,7 @@ class GroupCommit:
 @dataclass(slots=True)
 class _Request:
     drafts: Sequence[EventDraft]
+    checkpoints: Mapping[str, bytes] | None
     done: asyncio.Future[list[Event]]
 
 
@@ -53,12 +54,18 @@ class GroupCommitWriter:
         """Nothing queued and nothing being written."""
         return self._queue.empty() and not self._writing
 
-    async def submit(self, drafts: Sequence[EventDraft]) -> list[Event]:
-        """Queue drafts (waiting while the queue is full); return them sealed, once durable."""
+    async def submit(
+        self, drafts: Sequence[EventDraft], checkpoints: Mapping[str, bytes] | None = None
+    ) -> list[Event]:
+        """Queue drafts (waiting while the queue is full); return them sealed, once durable.
+
+        ``checkpoints`` (pipeline name -> state) are stored in the same transaction; within
+        one group commit a later request's checkpoint of the same name wins.
+        """
         if not drafts:
             return []
         done: asyncio.Future[list[Event]] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Request(drafts, done))
+        await self._queue.put(_Request(drafts, checkpoints, done))
         return await done
 
     async def run(self) -> None:
@@ -89,8 +96,11 @@ class GroupCommitWriter:
 
     async def _write(self, batch: list[_Request]) -> None:
         drafts = [draft for request in batch for draft in request.drafts]
+        checkpoints = {k: v for request in batch for k, v in (request.checkpoints or {}).items()}
         try:
-            events = await asyncio.shield(asyncio.to_thread(self._store.append, drafts))
+            events = await asyncio.shield(
+                asyncio.to_thread(self._store.append, drafts, checkpoints)
+            )
         except Exception as exc:
             # a failed transaction wrote nothing: every producer in it hears why
             log.exception("could not store %d events", len(drafts))

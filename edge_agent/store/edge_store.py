@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +20,7 @@ import peewee as pw
 
 from domain.events import GENESIS, Event, EventDraft, format_at, parse_event_json, seal
 from domain.fefo import LotOnHand
+from domain.holds import hold_changes
 from domain.ledger import LotInfo, StockKey, fold, lots_received, stock_keys
 from domain.quantity import Quantity, Unit
 from edge_agent.store.schema import Tables, bind_tables
@@ -72,8 +73,11 @@ class EdgeStore:
 
     # -- the write path -------------------------------------------------------------------
 
-    def append(self, drafts: Sequence[EventDraft]) -> list[Event]:
-        """Seal drafts into the chain and make them and their ledger effect durable at once."""
+    def append(
+        self, drafts: Sequence[EventDraft], checkpoints: Mapping[str, bytes] | None = None
+    ) -> list[Event]:
+        """Seal drafts into the chain and make them, their ledger effect and the pipeline
+        ``checkpoints`` that go with them durable at once."""
         if not drafts:
             return []
         with self._append_lock, self._db.atomic("IMMEDIATE"):
@@ -92,6 +96,12 @@ class EdgeStore:
             self._fold_ledger(conn, events)
             self._record_lots(conn, events)
             self._record_readings(conn, events)
+            self._record_holds(conn, events)
+            if checkpoints:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO checkpoints (name, state, seq) VALUES (?, ?, ?)",
+                    [(name, state, seq) for name, state in checkpoints.items()],
+                )
             conn.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (seq, head))
         self._head = (seq, head)
         return events
@@ -137,6 +147,26 @@ class EdgeStore:
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device, metric) DO UPDATE SET"
             " value = excluded.value, unit = excluded.unit, at = excluded.at, seq = excluded.seq",
             rows,
+        )
+
+    @staticmethod
+    def _record_holds(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+        changes = hold_changes(events)
+        if not changes:
+            return
+        seq = events[-1].seq
+        conn.executemany(
+            "INSERT OR REPLACE INTO lot_holds (item, lot, location, reason, cause, seq)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (k.item, k.lot, k.location, hold.reason, hold.cause, seq)
+                for k, hold in changes.items()
+                if hold is not None
+            ],
+        )
+        conn.executemany(
+            "DELETE FROM lot_holds WHERE item = ? AND lot = ? AND location = ?",
+            [(k.item, k.lot, k.location) for k, hold in changes.items() if hold is None],
         )
 
     def quarantine(self, source: str, reason: str, payload: str) -> None:
@@ -202,15 +232,43 @@ class EdgeStore:
     def lots_on_hand(self, item: str, location: str) -> list[LotOnHand]:
         """The lots of ``item`` at ``location`` with their balance and expiry, for picking."""
         rows = self._db.execute_sql(
-            "SELECT l.lot, l.qty, lots.expires_on, COALESCE(lots.received_seq, l.updated_seq)"
-            " FROM ledger l LEFT JOIN lots ON lots.lot = l.lot"
+            "SELECT l.lot, l.qty, lots.expires_on, COALESCE(lots.received_seq, l.updated_seq),"
+            " h.reason FROM ledger l LEFT JOIN lots ON lots.lot = l.lot"
+            " LEFT JOIN lot_holds h USING (item, lot, location)"
             " WHERE l.item = ? AND l.location = ?",
             (item, location),
         )
         return [
-            LotOnHand(lot, Decimal(qty), date.fromisoformat(exp) if exp else None, received)
-            for lot, qty, exp, received in rows
+            LotOnHand(lot, Decimal(qty), date.fromisoformat(exp) if exp else None, seq, hold)
+            for lot, qty, exp, seq, hold in rows
         ]
+
+    def stock_at(self, location: str) -> dict[StockKey, Quantity]:
+        """What is on hand at ``location`` (positive balances only), lot by lot."""
+        rows = self._db.execute_sql(
+            "SELECT item, lot, qty, unit FROM ledger WHERE location = ?", (location,)
+        )
+        stock = {
+            StockKey(item, lot, location): Quantity(Decimal(qty), Unit(unit))
+            for item, lot, qty, unit in rows
+        }
+        return {key: qty for key, qty in stock.items() if qty.value > 0}
+
+    def holds(self, cause: str | None = None) -> dict[StockKey, tuple[str, str | None]]:
+        """Stock under a hold, with (reason, cause); only those of ``cause`` if given."""
+        sql = "SELECT item, lot, location, reason, cause FROM lot_holds"
+        rows = (
+            self._db.execute_sql(sql + " WHERE cause = ?", (cause,))
+            if cause
+            else (self._db.execute_sql(sql))
+        )
+        return {StockKey(i, lot, loc): (reason, why) for i, lot, loc, reason, why in rows}
+
+    def checkpoint(self, name: str) -> bytes | None:
+        """The state a pipeline last stored with its events, or None."""
+        row = self._db.execute_sql("SELECT state FROM checkpoints WHERE name = ?", (name,))
+        found = row.fetchone()
+        return bytes(found[0]) if found else None
 
     def latest_reading(self, device: str, metric: str) -> tuple[Decimal, str] | None:
         row = self._db.execute_sql(

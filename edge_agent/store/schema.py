@@ -22,6 +22,8 @@ class Tables:
     lots: type[pw.Model]
     latest_readings: type[pw.Model]
     quarantine: type[pw.Model]
+    lot_holds: type[pw.Model]
+    checkpoints: type[pw.Model]
 
     def all(self) -> list[type[pw.Model]]:
         return [getattr(self, name) for name in self.__dataclass_fields__]
@@ -96,4 +98,35 @@ def bind_tables(db: pw.Database) -> Tables:
         reason = pw.TextField()
         payload = pw.TextField()
 
-    return Tables(Events, ChainHead, SyncCursor, Ledger, Lots, LatestReadings, Quarantine)
+    class LotHolds(Base):
+        """Stock that may not be picked until someone releases it (``domain.holds``)."""
+
+        item = pw.TextField()
+        lot = pw.TextField()
+        location = pw.TextField()
+        reason = pw.TextField()
+        cause = pw.TextField(null=True, index=True)
+        seq = pw.IntegerField()
+
+        class Meta:
+            primary_key = pw.CompositeKey("item", "lot", "location")
+
+    class Checkpoints(Base):
+        """A pipeline's state, written in the transaction of the events it led to, so that
+        after a crash the pipeline resumes exactly where its last events left it."""
+
+        name = pw.TextField(primary_key=True)
+        state = pw.BlobField()
+        seq = pw.IntegerField()
+
+    return Tables(
+        Events,
+        ChainHead,
+        SyncCursor,
+        Ledger,
+        Lots,
+        LatestReadings,
+        Quarantine,
+        LotHolds,
+        Checkpoints,
+    )

@@ -67,6 +67,15 @@ def test_fefo_takes_earliest_expiry_first_and_skips_expired_and_empty() -> None:
     assert picks == [Pick("soon", Decimal(100)), Pick("late", Decimal(200))]
 
 
+def test_fefo_never_picks_a_blocked_lot_even_if_it_expires_first() -> None:
+    held = LotOnHand("held", Decimal(500), date(2026, 11, 26), 1, blocked="excursion")
+    picks = fefo_pick(
+        [held, lot("later", "500", date(2026, 12, 1), 2)], Decimal(100), today=date(2026, 11, 25)
+    )
+    assert picks == [Pick("later", Decimal(100))]
+    assert fefo_pick([held], Decimal(100), today=date(2026, 11, 25)) == []
+
+
 def test_fefo_books_what_no_lot_covers_on_the_last_lot() -> None:
     picks = fefo_pick([lot("a", "50", None, 1)], Decimal(80), today=date(2026, 11, 25))
     assert picks == [Pick("a", Decimal(80))]

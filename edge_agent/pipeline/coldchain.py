@@ -1,0 +1,221 @@
+"""Cold chain at the edge: every temperature reading of a watched location goes through the
+pure excursion detector (``domain.coldchain``), and what it decides becomes events, offline.
+
+Door contacts and defrost flags of the same location open suppression windows, so a door
+opening or a planned defrost does not raise an alarm unless it lasts beyond its grace. When an
+excursion opens, the stock at that location is put on hold (``lot.blocked``) until a person
+releases or discards it; the hold names the excursion as its cause, so the reaction happens
+once per excursion however often the agent restarts.
+
+The detectors' states are stored as a checkpoint in the same transaction as the events they
+decided, so after a crash the excursion numbering, open excursions and their figures resume
+exactly where the stored events left them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from pydantic import TypeAdapter
+
+from domain.coldchain.decisions import (
+    Decision,
+    ExcursionAcknowledged,
+    ExcursionClosed,
+    ExcursionEscalated,
+    ExcursionFigures,
+    ExcursionOpened,
+    ExcursionUpdated,
+)
+from domain.coldchain.excursion import ReadingsOutOfOrder, step
+from domain.coldchain.inputs import (
+    Acknowledgement,
+    ClockTick,
+    DetectorInput,
+    Reading,
+    SuppressionKind,
+    SuppressionWindow,
+)
+from domain.coldchain.rule import ExcursionRule
+from domain.coldchain.state import ExcursionState
+from domain.events import EventDraft
+from domain.ledger import StockKey
+from domain.observation import Observation
+from domain.payloads import ExcursionChanged, ExcursionFiguresPayload, LotBlocked
+from domain.quantity import Quantity
+
+CHECKPOINT = "coldchain"
+CELSIUS_UNITS = frozenset({"°C", "C", "degC", "Cel", "celsius"})
+
+_STATES = TypeAdapter(dict[str, ExcursionState])
+_EVENT_TYPE: dict[type, str] = {
+    ExcursionOpened: "excursion.opened",
+    ExcursionUpdated: "excursion.updated",
+    ExcursionEscalated: "excursion.escalated",
+    ExcursionAcknowledged: "excursion.acknowledged",
+    ExcursionClosed: "excursion.closed",
+}
+
+StockAt = Callable[[str], Mapping[StockKey, Quantity]]
+
+
+class SignalUnusable(ValueError):
+    """A watched signal cannot be used as given (wrong unit, wrong type, out of order)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    device: str
+    metric: str
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedLocation:
+    """One cold room, fridge or freezer: its sensors, its alarm rule, what an alarm does."""
+
+    location: str
+    rule: ExcursionRule
+    temperature: Signal
+    door: Signal | None = None
+    door_grace: timedelta = timedelta(minutes=15)
+    defrost: Signal | None = None
+    defrost_grace: timedelta = timedelta(minutes=45)
+    block_lots: bool = True
+
+
+def excursion_cause(location: str, number: int) -> str:
+    return f"excursion:{location}#{number}"
+
+
+class ColdChainMonitor:
+    """The detectors of all watched locations, fed from observations, ticks and acks."""
+
+    def __init__(self, watched: Sequence[WatchedLocation], checkpoint: bytes | None) -> None:
+        self._watched = {w.location: w for w in watched}
+        saved = _STATES.validate_json(checkpoint) if checkpoint else {}
+        self._states = {
+            w.location: saved.get(w.location, ExcursionState(w.location)) for w in watched
+        }
+        self._switches: dict[tuple[str, Signal], bool] = {}
+        self._by_signal: dict[Signal, list[tuple[str, str]]] = {}
+        for w in watched:
+            for role, signal in (("temperature", w.temperature), ("door", w.door)):
+                if signal is not None:
+                    self._by_signal.setdefault(signal, []).append((w.location, role))
+            if w.defrost is not None:
+                self._by_signal.setdefault(w.defrost, []).append((w.location, "defrost"))
+
+    @property
+    def locations(self) -> list[str]:
+        return list(self._watched)
+
+    def state(self, location: str) -> ExcursionState:
+        return self._states[location]
+
+    def checkpoint(self) -> bytes:
+        return _STATES.dump_json(self._states)
+
+    def observe(self, obs: Observation, stock_at: StockAt) -> list[EventDraft]:
+        """Events the observation's watched signals lead to (raises ``SignalUnusable``)."""
+        drafts: list[EventDraft] = []
+        for metric, value in obs.values.items():
+            signal = Signal(obs.device, metric)
+            for location, role in self._by_signal.get(signal, ()):
+                given = self._input(location, role, signal, obs, value)
+                if given is not None:
+                    drafts += self._step(location, given, stock_at)
+        return drafts
+
+    def tick(self, now: datetime, stock_at: StockAt) -> list[EventDraft]:
+        """Let time pass at every location, so escalation fires even if a sensor goes quiet."""
+        drafts: list[EventDraft] = []
+        for location, state in self._states.items():
+            if state.last is not None and now > state.last.at:
+                drafts += self._step(location, ClockTick(now), stock_at)
+        return drafts
+
+    def acknowledge(
+        self, location: str, at: datetime, user: str, action: str, stock_at: StockAt
+    ) -> list[EventDraft]:
+        if location not in self._watched:
+            raise SignalUnusable(f"{location!r} is not a watched location ({self.locations})")
+        return self._step(location, Acknowledgement(at, user, action), stock_at)
+
+    def _input(
+        self, location: str, role: str, signal: Signal, obs: Observation, value: object
+    ) -> DetectorInput | None:
+        where = f"{signal.device}.{signal.metric} ({location} {role})"
+        if role == "temperature":
+            unit = obs.units.get(signal.metric, "°C")
+            if not isinstance(value, Decimal) or unit not in CELSIUS_UNITS:
+                raise SignalUnusable(f"{where}: needs a number in °C, got {value!r} {unit!r}")
+            return Reading(obs.at, value)
+        if not isinstance(value, bool):
+            raise SignalUnusable(f"{where}: needs true/false, got {value!r}")
+        was_on = self._switches.get((location, signal), False)
+        self._switches[location, signal] = value
+        if not value or was_on:
+            return None  # a window starts when the switch turns on
+        watched = self._watched[location]
+        if role == "door":
+            return SuppressionWindow(SuppressionKind.DOOR_OPEN, obs.at, obs.at + watched.door_grace)
+        return SuppressionWindow(SuppressionKind.DEFROST, obs.at, obs.at + watched.defrost_grace)
+
+    def _step(self, location: str, given: DetectorInput, stock_at: StockAt) -> list[EventDraft]:
+        try:
+            state, decisions = step(self._watched[location].rule, self._states[location], given)
+        except ReadingsOutOfOrder as exc:
+            raise SignalUnusable(str(exc)) from exc
+        self._states[location] = state
+        drafts = [_draft(d) for d in decisions]
+        for decision in decisions:
+            if isinstance(decision, ExcursionOpened) and self._watched[location].block_lots:
+                drafts += _holds(decision, stock_at(location))
+        return drafts
+
+
+def _holds(opened: ExcursionOpened, stock: Mapping[StockKey, Quantity]) -> list[EventDraft]:
+    cause = excursion_cause(opened.location, opened.number)
+    figures = opened.figures
+    reason = (
+        f"cold-chain excursion #{opened.number} at {opened.location}: "
+        f"{figures.side.value} limit {figures.limit_c} °C, peak {figures.peak_c} °C"
+    )
+    return [
+        EventDraft(
+            "lot.blocked",
+            opened.at,
+            LotBlocked(item=k.item, lot=k.lot, location=k.location, reason=reason, cause=cause),
+        )
+        for k in sorted(stock)
+    ]
+
+
+def _draft(decision: Decision) -> EventDraft:
+    extra: dict[str, object] = {}
+    if isinstance(decision, ExcursionEscalated):
+        extra["unacknowledged_for_s"] = Decimal(int(decision.unacknowledged_for.total_seconds()))
+    else:
+        extra["figures"] = _figures(decision.figures)
+    if isinstance(decision, ExcursionUpdated):
+        extra["back_in_range"] = decision.back_in_range
+    if isinstance(decision, ExcursionAcknowledged):
+        extra["acknowledged_by"] = decision.user
+        extra["corrective_action"] = decision.corrective_action
+    payload = ExcursionChanged(location=decision.location, number=decision.number, **extra)  # type: ignore[arg-type]
+    return EventDraft(_EVENT_TYPE[type(decision)], decision.at, payload)
+
+
+def _figures(figures: ExcursionFigures) -> ExcursionFiguresPayload:
+    return ExcursionFiguresPayload(
+        side=figures.side.value,
+        limit_c=figures.limit_c,
+        started_at=figures.started_at,
+        peak_c=figures.peak_c,
+        duration_s=Decimal(int(figures.duration.total_seconds())),
+        degree_minutes=figures.degree_minutes,
+        mkt_c=figures.mkt_c,
+    )
