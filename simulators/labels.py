@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -285,7 +285,13 @@ class LabelCamera:
         ]
         self.host, self.port, self.fps, self.hold_s = host, port, fps, hold_s
         self._server: asyncio.Server | None = None
-        self._clients: set[asyncio.Task[None]] = set()
+        self._clients: set[asyncio.StreamWriter] = set()
+        self._changed = asyncio.Condition()
+
+    @property
+    def clients(self) -> int:
+        """Streams open right now."""
+        return len(self._clients)
 
     @property
     def url(self) -> str:
@@ -297,21 +303,24 @@ class LabelCamera:
         self.port = int(self._server.sockets[0].getsockname()[1])
         return self.url
 
+    async def wait_for_clients(self, count: int) -> None:
+        """Until exactly ``count`` streams are open (a client connected, or hung up)."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: len(self._clients) == count)
+
     async def stop(self) -> None:
-        """Stop listening and cut every open stream."""
+        """Stop listening and cut every open stream, as a camera losing power."""
         if self._server is not None:
             self._server.close()
-        for task in list(self._clients):
-            task.cancel()
-        await asyncio.gather(*self._clients, return_exceptions=True)
+        for writer in self._clients:
+            writer.transport.abort()
+        await self.wait_for_clients(0)
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._clients.add(task)
+        await self._count(self._clients.add, writer)
         try:
             await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
             writer.write(
@@ -322,14 +331,21 @@ class LabelCamera:
         except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
             pass
         finally:
-            self._clients.discard(task)
             writer.close()
+            await self._count(self._clients.discard, writer)
+
+    async def _count(
+        self, change: Callable[[asyncio.StreamWriter], None], writer: asyncio.StreamWriter
+    ) -> None:
+        async with self._changed:
+            change(writer)
+            self._changed.notify_all()
 
     async def _stream(self, writer: asyncio.StreamWriter) -> None:
         loop = asyncio.get_running_loop()
         repeats = max(1, math.ceil(self.hold_s * self.fps))
         started, sent = loop.time(), 0
-        while True:
+        while not writer.is_closing():
             jpeg = self._jpegs[(sent // repeats) % len(self._jpegs)]
             writer.write(
                 b"--" + self.BOUNDARY + b"\r\nContent-Type: image/jpeg\r\n"
