@@ -1,0 +1,1 @@
+"""Training of the models the agent runs (TensorFlow lives only here, in the train extra)."""
