@@ -1,8 +1,12 @@
 """BLE temperature/humidity tags: pure parsers from advertisement bytes to frozen readings.
 
-Nothing here scans, connects or logs. A scanner (bleak) hands each parser the bytes of one
-advertisement element — service data of a 16-bit UUID or manufacturer data of a company id —
-and ``to_observation`` turns the reading into the neutral ``Observation`` every adapter emits.
+The parsers exported here scan, connect and log nothing: a scanner hands each one the bytes
+of one advertisement element — service data of a 16-bit UUID or manufacturer data of a
+company id — and ``to_observation`` turns the reading into the neutral ``Observation`` every
+adapter emits. The I/O lives apart, so importing the parsers does not import bleak:
+``config`` (``BleTagConfig``), ``formats`` (which element and parser per format), ``repeats``
+(duplicate suppression), ``scanner`` (``BleScannerAdapter`` on bleak/BlueZ) and ``adapter``
+(``build_adapters``).
 """
 
 from edge_agent.adapters.ble.bthome import BTHOME_UUID16, BTHomeReading, parse_bthome

@@ -135,31 +135,36 @@ class BleScannerAdapter:
     async def _scan_forever(self) -> None:
         while True:
             try:
-                await self._scan_once()
+                scanner = await self._start()
             except Exception as exc:  # bleak and dbus-fast raise many kinds when BlueZ is away
                 reason = _describe(exc)
                 self._radio.last_error = reason
                 await self._radio_presence.down(f"BlueZ unavailable: {reason}")
                 await asyncio.sleep(self._backoff.next_delay())
+                continue
+            try:
+                await self._scanning()
+            finally:
+                await self._stop(scanner)
 
-    async def _scan_once(self) -> None:
-        """One scan's life: start it, keep it while anything is heard, stop it."""
-        scanner = await self._start()
-        try:
-            if self._scans:
-                self._radio.reconnects += 1
-            self._scans += 1
-            self._backoff.reset()
-            await self._radio_presence.up()
-            await self._until_silent()
-            self._radio.extra["scan_restarts"] += 1
-            log.info(
-                "%s: nothing heard for %g s; restarting the scan",
-                self.name,
-                self._settings.restart_silent_s,
-            )
-        finally:
-            await self._stop(scanner)
+    async def _scanning(self) -> None:
+        """A scan's life once started: report the radio up, keep it while anything is heard.
+
+        A bus that dies mid-scan raises nothing here (bleak's callbacks just stop), so
+        silence is the one sign of a lost scan.
+        """
+        if self._scans:
+            self._radio.reconnects += 1
+        self._scans += 1
+        self._backoff.reset()
+        await self._radio_presence.up()
+        await self._until_silent()
+        self._radio.extra["scan_restarts"] += 1
+        log.info(
+            "%s: nothing heard for %g s; restarting the scan",
+            self.name,
+            self._settings.restart_silent_s,
+        )
 
     async def _start(self) -> BleakScanner:
         """A running scanner: passive if BlueZ allows, else active (decided once, logged)."""
