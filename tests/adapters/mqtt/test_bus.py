@@ -144,7 +144,7 @@ async def test_a_failing_handler_quarantines_the_message_and_the_bus_goes_on(
             payload = pos_order(rng, order_id, datetime.now(UTC))
             await mosquitto_pub(broker.port, f"edgestock/{SITE}/pos/orders", payload)
         await sink.wait_for(lambda _s: seen == ["o-1", "o-2"])
-    (source, reason, _raw) = sink.quarantined[0]
+    (_source, reason, _raw) = sink.quarantined[0]
     assert reason == "order o-1: handler failed: KeyError('unknown menu item')"
     assert bus.counters()["site-bus"].extra["handler_errors"] == 1
 
