@@ -4,7 +4,6 @@ frames with a readable reason, and the poller recovers when good frames come bac
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from collections.abc import Callable
 from decimal import Decimal
@@ -14,14 +13,16 @@ import pytest
 import serial
 from pymodbus.framer import FramerRTU
 
-from edge_agent.adapters.modbus.poller import LinkFault, ModbusPoller
-from simulators.modbus_scale import PtyPair
-from tests.adapters.conftest import ObservationSink, quick_backoff, rtu_device, tcp_device
+from edge_agent.adapters.modbus.errors import LinkFault
+from edge_agent.adapters.modbus.poller import ModbusPoller
+from simulators.modbus_server import PtyPair
+from tests.adapters.conftest import observed, rtu_device, running, tcp_device
+from tests.adapters.sink import RecordingSink
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(30)]
+pytestmark = [pytest.mark.timeout(30)]
 
-# Laumas registers 6..10: status (stable), gross 100.0 g, net 100.0 g.
-GOOD_WORDS = [0x0800, 0, 1000, 0, 1000]
+# Laumas registers 6..14: status (stable), gross 100.0 g, net 100.0 g, two unused, tare 0.
+GOOD_WORDS = [0x0800, 0, 1000, 0, 1000, 0, 0, 0, 0]
 Answer = Callable[[bytes], bytes]
 
 
@@ -72,34 +73,33 @@ async def serve_script(script: list[Answer], fallback: Answer) -> tuple[asyncio.
     return server, server.sockets[0].getsockname()[1]
 
 
-async def test_tcp_wrong_length_exception_code_and_junk_then_recovery(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    caplog.set_level(logging.DEBUG, logger="edge_agent.adapters.modbus.poller")
+async def test_tcp_wrong_length_exception_code_and_junk_then_recovery() -> None:
     server, port = await serve_script([tcp_wrong_length, tcp_exception, tcp_junk], tcp_good)
-    sink = ObservationSink()
-    poller = ModbusPoller(
-        tcp_device(port, timeout_s=0.2), on_observation=sink, backoff=quick_backoff()
-    )
-    task = asyncio.create_task(poller.run())
+    sink = RecordingSink()
+    # A breaker that never opens on these three: each kind is counted on its own.
+    poller = ModbusPoller(tcp_device(port, timeout_s=0.2, offline_after=5), sink)
     try:
-        good = await sink.wait_for(lambda o: o.values["weight"] == Decimal("100.0"))
+        async with running(poller):
+            good = await observed(sink, lambda o: o.values["weight"] == Decimal("100.0"))
     finally:
-        poller.stop()
-        await asyncio.wait_for(task, 2)
         server.close()
         await server.wait_closed()
-    faults = poller.counters.faults
-    assert faults[LinkFault.WRONG_LENGTH] == 1
-    assert faults[LinkFault.EXCEPTION_CODE] == 1
-    assert faults[LinkFault.GARBLED] == 1
-    assert poller.counters.frames_bad == 3
-    reasons = caplog.text
-    assert "wrong length reading holding registers 6..10: 2 registers, expected 5" in reasons
-    assert "Modbus exception 2 (ILLEGAL_ADDRESS) reading holding registers 6..10" in reasons
-    assert "answer to holding registers 6..10 does not frame: de ad be ef" in reasons
+    counters = poller.counters()["scale-1"]
+    assert counters.extra[LinkFault.WRONG_LENGTH] == 1
+    assert counters.extra[LinkFault.EXCEPTION_CODE] == 1
+    assert counters.extra[LinkFault.GARBLED] == 1
+    assert counters.frames_bad == 3
+    where = "holding registers 6..14"
+    assert [(source, reason) for source, reason, _ in sink.quarantined] == [
+        ("scale-1", f"wrong length reading {where}: 2 registers, expected 9"),
+        ("scale-1", f"Modbus exception 2 (ILLEGAL_ADDRESS) reading {where}"),
+        ("scale-1", f"answer to {where} does not frame: de ad be ef de ad be ef de ad be ef"),
+    ]
+    # What was quarantined is the answer as it came, in hex.
+    assert sink.quarantined[2][2] == "deadbeef" * 3
     assert good.values["stable"] is True
-    assert poller.counters.online is True
+    assert counters.online is True
+    assert sink.presence == [("online", "scale-1", None)]
 
 
 def rtu_frame(pdu: bytes) -> bytes:
@@ -127,24 +127,21 @@ async def test_rtu_bad_crc_is_counted_and_good_frames_recover(pty_pair: PtyPair)
     stop = threading.Event()
     device = threading.Thread(target=answer_on_pty, args=(pty_pair.device_end, 2, stop))
     device.start()
-    sink = ObservationSink()
-    poller = ModbusPoller(
-        rtu_device(pty_pair.client_end, timeout_s=0.2),
-        on_observation=sink,
-        backoff=quick_backoff(),
-    )
-    task = asyncio.create_task(poller.run())
+    sink = RecordingSink()
+    poller = ModbusPoller(rtu_device(pty_pair.client_end, timeout_s=0.2), sink)
     try:
-        good = await sink.wait_for(lambda o: True, timeout_s=5)
+        async with running(poller):
+            good = await observed(sink, lambda o: True)
     finally:
-        poller.stop()
-        await asyncio.wait_for(task, 2)
         stop.set()
         device.join(timeout=2)
+    counters = poller.counters()["scale-rtu"]
     assert good.values["weight"] == Decimal("100.0")
-    assert poller.counters.faults == {LinkFault.BAD_CRC: 2}
-    assert poller.counters.frames_bad == 2
-    assert (poller.counters.last_error or "").startswith(
-        "bad CRC in answer to holding registers 6..10: 01 03 0a 08 00"
+    assert counters.extra == {LinkFault.BAD_CRC: 2}
+    assert counters.frames_bad == 2
+    assert (counters.last_error or "").startswith(
+        "bad CRC in answer to holding registers 6..14: 01 03 12 08 00"
     )
-    assert poller.counters.online is True
+    assert len(sink.quarantined) == 2
+    assert sink.quarantined[0][2].startswith("0103120800")
+    assert counters.online is True

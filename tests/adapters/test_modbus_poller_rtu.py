@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
 import pytest
 
 from edge_agent.adapters.modbus.poller import ModbusPoller
-from simulators.modbus_scale import PtyPair, ScaleSimulator
-from tests.adapters.conftest import ObservationSink, quick_backoff, rtu_device
+from simulators.modbus_scale import ScaleSimulator
+from simulators.modbus_server import PtyPair
+from tests.adapters.conftest import observed, rtu_device, running
+from tests.adapters.sink import RecordingSink
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(30)]
 
@@ -21,27 +22,29 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(30)]
         ("scales/tuna-id551", 2500.3, Decimal("2.500"), "kg"),
     ],
 )
-async def test_rtu_scale_weight_and_flags_arrive(
+async def test_rtu_scale_weight_tare_and_flags_arrive(
     pty_pair: PtyPair, profile: str, grams: float, expected: Decimal, unit: str
 ) -> None:
     simulator = ScaleSimulator(profile)
     await simulator.start_rtu(pty_pair.device_end)
-    sink = ObservationSink()
-    poller = ModbusPoller(
-        rtu_device(pty_pair.client_end, profile), on_observation=sink, backoff=quick_backoff()
-    )
-    task = asyncio.create_task(poller.run())
+    sink = RecordingSink()
+    poller = ModbusPoller(rtu_device(pty_pair.client_end, profile), sink)
     try:
-        await simulator.set_weight(grams, stable=False)
-        await sink.wait_for(lambda o: o.values["stable"] is False and o.values["weight"] != 0)
-        await simulator.set_weight(grams, stable=True)
-        obs = await sink.wait_for(lambda o: o.values["stable"] is True and o.values["weight"] != 0)
-        await simulator.set_weight(99_999, overload=True)
-        await sink.wait_for(lambda o: o.values["overload"] is True)
+        async with running(poller):
+            await simulator.set_weight(grams, stable=False)
+            await observed(sink, lambda o: o.values["stable"] is False and o.values["weight"] != 0)
+            await simulator.set_weight(grams, stable=True)
+            obs = await observed(
+                sink, lambda o: o.values["stable"] is True and o.values["weight"] != 0
+            )
+            await simulator.set_weight(grams + 500, tare_g=500)
+            tared = await observed(sink, lambda o: o.values["tare"] != 0)
+            await simulator.set_weight(99_999, overload=True)
+            await observed(sink, lambda o: o.values["overload"] is True)
     finally:
-        poller.stop()
-        await asyncio.wait_for(task, 2)
         await simulator.stop()
     assert obs.values["weight"] == expected
     assert obs.units["weight"] == unit
-    assert poller.counters.frames_bad == 0
+    assert tared.values["weight"] == expected
+    assert tared.values["tare"] == Decimal(500) / (1000 if unit == "kg" else 1)
+    assert poller.counters()["scale-rtu"].frames_bad == 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -39,39 +39,61 @@ class RegisterBlock:
     start: int
     words: Sequence[int]
 
-    def take(self, device: str, address: int, count: int) -> list[int]:
+
+@dataclass(frozen=True, slots=True)
+class CoilBlock:
+    """Consecutive coils (or discrete inputs) as read from a device, the first at ``start``."""
+
+    start: int
+    bits: Sequence[bool]
+
+
+class _Registers:
+    """The words of every block read, by address: a value may span two blocks."""
+
+    def __init__(self, device: str, blocks: Sequence[RegisterBlock]) -> None:
+        self.device = device
+        self.words = {b.start + i: w for b in blocks for i, w in enumerate(b.words)}
+        self.read = ", ".join(f"{len(b.words)} words from {b.start}" for b in blocks)
+
+    def take(self, address: int, count: int) -> list[int]:
         """The ``count`` words from ``address``; each must be a 16-bit unsigned value."""
-        offset = address - self.start
-        if offset < 0 or offset + count > len(self.words):
-            raise DecodeError(
-                device,
-                address,
-                f"not in the block read ({len(self.words)} words from {self.start})",
-            )
-        words = list(self.words[offset : offset + count])
-        for index, word in enumerate(words):
+        words = []
+        for at in range(address, address + count):
+            if at not in self.words:
+                raise DecodeError(self.device, address, f"not in the block read ({self.read})")
+            word = self.words[at]
             if type(word) is not int or not 0 <= word <= 0xFFFF:
-                raise DecodeError(device, address + index, f"{word!r} is not a 16-bit word")
+                raise DecodeError(self.device, at, f"{word!r} is not a 16-bit word")
+            words.append(word)
         return words
 
 
 def decode_observation(
-    profile: DeviceProfile, block: RegisterBlock, *, device: str, at: datetime
+    profile: DeviceProfile,
+    registers: RegisterBlock | Sequence[RegisterBlock],
+    *,
+    coils: Sequence[CoilBlock] = (),
+    device: str,
+    at: datetime,
 ) -> Observation:
-    """Every metric and status bit of ``profile``, read from ``block``, as one observation."""
+    """Every metric and status flag of ``profile``, read from the blocks, as one observation."""
+    image = _Registers(device, [registers] if isinstance(registers, RegisterBlock) else registers)
+    bits = {b.start + i: bit for b in coils for i, bit in enumerate(b.bits)}
     values: dict[str, Value] = {}
     units: dict[str, str] = {}
     for name, metric in profile.metrics.items():
-        values[name] = decode_metric(metric, block, device=device, name=name)
+        values[name] = decode_metric(metric, image, name=name)
         units[name] = metric.unit
     for name, flag in profile.status.items():
-        values[name] = decode_status(flag, block, device=device)
+        values[name] = decode_status(flag, image, bits)
     return Observation(device=device, at=at, values=values, units=units)
 
 
-def decode_metric(metric: MetricSpec, block: RegisterBlock, *, device: str, name: str) -> Decimal:
+def decode_metric(metric: MetricSpec, image: _Registers, *, name: str) -> Decimal:
     """One scaled value in the profile's unit, exact for integer types."""
-    words = block.take(device, metric.address, metric.type.registers)
+    device = image.device
+    words = image.take(metric.address, metric.type.registers)
     try:
         raw = ModbusClientMixin.convert_from_registers(
             words, _PYMODBUS_TYPE[metric.type], word_order=metric.word_order
@@ -80,7 +102,7 @@ def decode_metric(metric: MetricSpec, block: RegisterBlock, *, device: str, name
         raise DecodeError(device, metric.address, f"{name}: {exc}") from exc
     if isinstance(raw, float):
         if not math.isfinite(raw):
-            raise DecodeError(device, metric.address, f"{name}: {raw} is not a weight")
+            raise DecodeError(device, metric.address, f"{name}: {raw} is not a number")
         number = Decimal(f"{raw:.{FLOAT32_DIGITS}g}")
     elif isinstance(raw, int):
         number = Decimal(raw)
@@ -102,7 +124,15 @@ def _scaled(number: Decimal, metric: MetricSpec, *, device: str, name: str) -> D
         ) from exc
 
 
-def decode_status(flag: StatusBit, block: RegisterBlock, *, device: str) -> bool:
-    """One status bit, inverted when the device reports it active-low."""
-    (word,) = block.take(device, flag.address, 1)
+def decode_status(flag: StatusBit, image: _Registers, coils: Mapping[int, bool]) -> bool:
+    """One flag, from a register bit or a coil, inverted when the device reports it
+    active-low."""
+    if flag.coil is not None:
+        if flag.coil not in coils:
+            raise DecodeError(image.device, flag.coil, "not in the coils read", what="coil")
+        return coils[flag.coil] != flag.active_low
+    # The profile guarantees a register flag has both; the asserts only narrow the types.
+    assert flag.address is not None
+    assert flag.bit is not None
+    (word,) = image.take(flag.address, 1)
     return bool(word >> flag.bit & 1) != flag.active_low
