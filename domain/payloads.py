@@ -152,6 +152,31 @@ class ExcursionChanged(Payload):
     unacknowledged_for_s: Annotated[Decimal, Field(ge=0)] | None = None
 
 
+class SafetyStockRaised(Payload):
+    """An item's safety stock is raised for a while: its stock is at risk (an excursion held
+    lots that were close to expiry), so the site should carry more of it."""
+
+    item: Name
+    factor: Annotated[Decimal, Field(gt=0)]
+    base_qty: Annotated[Decimal, Field(ge=0)]
+    raised_qty: Annotated[Decimal, Field(ge=0)]
+    unit: Unit
+    cause: Name
+
+
+class PurchaseSuggested(Payload):
+    """A purchase someone should place; ``supplier`` is None when no supplier is approved."""
+
+    item: Name
+    qty: Annotated[Decimal, Field(gt=0)]
+    unit: Unit
+    supplier: Name | None = None
+    urgent: bool
+    needed_by: date
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    cause: Name | None = None
+
+
 EXCURSION_TYPES = (
     "excursion.opened",
     "excursion.updated",
@@ -172,5 +197,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "device.alarm": DeviceAlarm,
     "lot.blocked": LotBlocked,
     "lot.released": LotReleased,
+    "safety_stock.raised": SafetyStockRaised,
+    "purchase.suggested": PurchaseSuggested,
     **dict.fromkeys(EXCURSION_TYPES, ExcursionChanged),
 }

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from edge_agent.adapters.base import DeviceAdapter
 from edge_agent.adapters.registry import build_adapters
 from edge_agent.backoff import Backoff
-from edge_agent.config import AgentConfig
+from edge_agent.config import AgentConfig, load_masterdata
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor
 from edge_agent.pipeline.readings import ReadingRecorder
@@ -49,7 +49,12 @@ def build(config: AgentConfig) -> AgentRuntime:
     coldchain = None
     if config.coldchain:
         watched = [location.watched() for location in config.coldchain]
-        coldchain = ColdChainMonitor(watched, store.checkpoint(COLDCHAIN_CHECKPOINT))
+        coldchain = ColdChainMonitor(
+            watched,
+            store.checkpoint(COLDCHAIN_CHECKPOINT),
+            master=load_masterdata(config),
+            reactions=config.reactions.policy(),
+        )
     recorder = ReadingRecorder(config.reading_policy())
     sink = AgentSink(store, writer, trackers, recorder, coldchain)
     adapters = build_adapters(config, sink)

@@ -10,7 +10,9 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from domain.coldchain.mkt import DEFAULT_ACTIVATION_ENERGY_KJ_PER_MOL
+from domain.coldchain.reactions import ReactionPolicy
 from domain.coldchain.rule import ExcursionRule, Trigger
+from domain.masterdata import MasterData
 from domain.payloads import Name
 from domain.quantity import Unit
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig
@@ -140,6 +142,16 @@ class WatchedLocationConfig(_Section):
         )
 
 
+class ReactionsConfig(_Section):
+    """What an opened excursion does to stock (``domain.coldchain.reactions``)."""
+
+    near_expiry_days: Annotated[int, Field(ge=0)] = 3
+    safety_stock_factor: Annotated[Decimal, Field(gt=0)] = Decimal("1.2")
+
+    def policy(self) -> ReactionPolicy:
+        return ReactionPolicy(True, self.near_expiry_days, self.safety_stock_factor)
+
+
 class AgentConfig(_Section):
     agent: AgentIdentity
     store: StoreConfig = StoreConfig()
@@ -148,6 +160,10 @@ class AgentConfig(_Section):
     scales: list[ScaleBindingConfig] = []
     readings: ReadingsConfig = ReadingsConfig()
     coldchain: list[WatchedLocationConfig] = []
+    reactions: ReactionsConfig = ReactionsConfig()
+    masterdata: Path | None = Field(
+        default=None, description="YAML of items and suppliers, until master data syncs down"
+    )
 
     @model_validator(mode="after")
     def _scales_name_devices(self) -> Self:
@@ -198,4 +214,13 @@ def load_agent_config(path: Path | str) -> AgentConfig:
     if not store_path.is_absolute():
         store = config.store.model_copy(update={"path": path.parent / store_path})
         config = config.model_copy(update={"store": store})
+    if config.masterdata is not None and not config.masterdata.is_absolute():
+        config = config.model_copy(update={"masterdata": path.parent / config.masterdata})
     return config
+
+
+def load_masterdata(config: AgentConfig) -> MasterData:
+    """The items and suppliers the agent's rules use (none when no file is configured)."""
+    if config.masterdata is None:
+        return MasterData()
+    return load_model(config.masterdata, MasterData)

@@ -4,8 +4,10 @@ pure excursion detector (``domain.coldchain``), and what it decides becomes even
 Door contacts and defrost flags of the same location open suppression windows, so a door
 opening or a planned defrost does not raise an alarm unless it lasts beyond its grace. When an
 excursion opens, the stock at that location is put on hold (``lot.blocked``) until a person
-releases or discards it; the hold names the excursion as its cause, so the reaction happens
-once per excursion however often the agent restarts.
+releases or discards it, safety stock is raised for held items close to expiry, and urgent
+purchases are suggested (``domain.coldchain.reactions``). The reactions are decided in the same
+step as the excursion and stored with it, so they happen once per excursion however often the
+agent restarts.
 
 The detectors' states are stored as a checkpoint in the same transaction as the events they
 decided, so after a crash the excursion numbering, open excursions and their figures resume
@@ -14,8 +16,8 @@ exactly where the stored events left them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -39,13 +41,13 @@ from domain.coldchain.inputs import (
     SuppressionKind,
     SuppressionWindow,
 )
+from domain.coldchain.reactions import LotStock, ReactionPolicy, excursion_reactions
 from domain.coldchain.rule import ExcursionRule
 from domain.coldchain.state import ExcursionState
 from domain.events import EventDraft
-from domain.ledger import StockKey
+from domain.masterdata import MasterData
 from domain.observation import Observation
-from domain.payloads import ExcursionChanged, ExcursionFiguresPayload, LotBlocked
-from domain.quantity import Quantity
+from domain.payloads import ExcursionChanged, ExcursionFiguresPayload
 
 CHECKPOINT = "coldchain"
 CELSIUS_UNITS = frozenset({"°C", "C", "degC", "Cel", "celsius"})
@@ -59,7 +61,7 @@ _EVENT_TYPE: dict[type, str] = {
     ExcursionClosed: "excursion.closed",
 }
 
-StockAt = Callable[[str], Mapping[StockKey, Quantity]]
+StockAt = Callable[[str], Sequence[LotStock]]
 
 
 class SignalUnusable(ValueError):
@@ -86,15 +88,20 @@ class WatchedLocation:
     block_lots: bool = True
 
 
-def excursion_cause(location: str, number: int) -> str:
-    return f"excursion:{location}#{number}"
-
-
 class ColdChainMonitor:
     """The detectors of all watched locations, fed from observations, ticks and acks."""
 
-    def __init__(self, watched: Sequence[WatchedLocation], checkpoint: bytes | None) -> None:
+    def __init__(
+        self,
+        watched: Sequence[WatchedLocation],
+        checkpoint: bytes | None,
+        *,
+        master: MasterData | None = None,
+        reactions: ReactionPolicy | None = None,
+    ) -> None:
         self._watched = {w.location: w for w in watched}
+        self._master = master or MasterData()
+        self._reactions = reactions or ReactionPolicy()
         saved = _STATES.validate_json(checkpoint) if checkpoint else {}
         self._states = {
             w.location: saved.get(w.location, ExcursionState(w.location)) for w in watched
@@ -172,26 +179,22 @@ class ColdChainMonitor:
         self._states[location] = state
         drafts = [_draft(d) for d in decisions]
         for decision in decisions:
-            if isinstance(decision, ExcursionOpened) and self._watched[location].block_lots:
-                drafts += _holds(decision, stock_at(location))
+            if isinstance(decision, ExcursionOpened):
+                drafts += self._react(decision, stock_at(location))
         return drafts
 
-
-def _holds(opened: ExcursionOpened, stock: Mapping[StockKey, Quantity]) -> list[EventDraft]:
-    cause = excursion_cause(opened.location, opened.number)
-    figures = opened.figures
-    reason = (
-        f"cold-chain excursion #{opened.number} at {opened.location}: "
-        f"{figures.side.value} limit {figures.limit_c} °C, peak {figures.peak_c} °C"
-    )
-    return [
-        EventDraft(
-            "lot.blocked",
-            opened.at,
-            LotBlocked(item=k.item, lot=k.lot, location=k.location, reason=reason, cause=cause),
+    def _react(self, opened: ExcursionOpened, stock: Sequence[LotStock]) -> list[EventDraft]:
+        figures = opened.figures
+        why = (
+            f"cold-chain excursion #{opened.number} at {opened.location}: "
+            f"{figures.side.value} limit {figures.limit_c} °C, peak {figures.peak_c} °C"
         )
-        for k in sorted(stock)
-    ]
+        policy = self._reactions
+        if not self._watched[opened.location].block_lots:
+            policy = replace(policy, block_lots=False)
+        return excursion_reactions(
+            opened.location, opened.number, opened.at, why, stock, self._master, policy
+        )
 
 
 def _draft(decision: Decision) -> EventDraft:

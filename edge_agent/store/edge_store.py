@@ -18,6 +18,7 @@ from pathlib import Path
 
 import peewee as pw
 
+from domain.coldchain.reactions import LotStock
 from domain.events import GENESIS, Event, EventDraft, format_at, parse_event_json, seal
 from domain.fefo import LotOnHand
 from domain.holds import hold_changes
@@ -243,16 +244,22 @@ class EdgeStore:
             for lot, qty, exp, seq, hold in rows
         ]
 
-    def stock_at(self, location: str) -> dict[StockKey, Quantity]:
+    def stock_at(self, location: str) -> list[LotStock]:
         """What is on hand at ``location`` (positive balances only), lot by lot."""
         rows = self._db.execute_sql(
-            "SELECT item, lot, qty, unit FROM ledger WHERE location = ?", (location,)
+            "SELECT l.item, l.lot, l.qty, l.unit, lots.expires_on"
+            " FROM ledger l LEFT JOIN lots ON lots.lot = l.lot WHERE l.location = ?",
+            (location,),
         )
-        stock = {
-            StockKey(item, lot, location): Quantity(Decimal(qty), Unit(unit))
-            for item, lot, qty, unit in rows
-        }
-        return {key: qty for key, qty in stock.items() if qty.value > 0}
+        stock = [
+            LotStock(
+                StockKey(item, lot, location),
+                Quantity(Decimal(qty), Unit(unit)),
+                date.fromisoformat(exp) if exp else None,
+            )
+            for item, lot, qty, unit, exp in rows
+        ]
+        return [lot for lot in stock if lot.qty.value > 0]
 
     def holds(self, cause: str | None = None) -> dict[StockKey, tuple[str, str | None]]:
         """Stock under a hold, with (reason, cause); only those of ``cause`` if given."""

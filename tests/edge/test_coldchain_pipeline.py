@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from domain.coldchain.reactions import excursion_cause
 from domain.coldchain.rule import ExcursionRule
 from domain.events import EventDraft
+from domain.masterdata import MasterData
 from domain.observation import Observation
 from domain.payloads import LotReceived, LotReleased
 from domain.quantity import Unit
@@ -25,7 +27,6 @@ from edge_agent.pipeline.coldchain import (
     ColdChainMonitor,
     Signal,
     WatchedLocation,
-    excursion_cause,
 )
 from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
 from edge_agent.sink import AgentSink
@@ -40,6 +41,15 @@ ROOM = WatchedLocation(
     temperature=Signal("ctrl-1", "air_temp"),
     door=Signal("ctrl-1", "door_open"),
     door_grace=timedelta(minutes=10),
+)
+
+MASTER = MasterData.model_validate(
+    {
+        "items": [{"id": "chicken", "name": "Chicken", "base_unit": "kg", "safety_stock": 20}],
+        "suppliers": [
+            {"id": "metro", "name": "Metro", "approved": [{"item": "chicken", "lead_time_days": 1}]}
+        ],
+    }
 )
 
 
@@ -57,7 +67,7 @@ async def agent(path: Path) -> AsyncIterator[Agent]:
     store = EdgeStore(path, agent="a1", site="s1")
     writer = GroupCommitWriter(store)
     task = asyncio.create_task(writer.run())
-    monitor = ColdChainMonitor([ROOM], store.checkpoint(CHECKPOINT))
+    monitor = ColdChainMonitor([ROOM], store.checkpoint(CHECKPOINT), master=MASTER)
     sink = AgentSink(store, writer, {}, ReadingRecorder(ReadingPolicy()), monitor)
     try:
         yield Agent(store, sink)
@@ -145,6 +155,8 @@ async def test_after_a_restart_the_same_excursion_goes_on_and_nothing_is_held_tw
         types = a.types()
         assert types.count("excursion.opened") == 1
         assert types.count("lot.blocked") == 1
+        assert types.count("safety_stock.raised") == 1
+        assert types.count("purchase.suggested") == 1
         assert "excursion.updated" in types
         assert types[-1] == "excursion.closed"
         closed = list(a.store.events())[-1].data
