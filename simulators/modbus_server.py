@@ -23,9 +23,12 @@ from typing import Any, Literal
 
 import yaml
 from pymodbus.client.mixin import ModbusClientMixin
+from pymodbus.constants import ExcCodes
+from pymodbus.exceptions import NoSuchIdException
 from pymodbus.pdu import ModbusPDU
 from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
+from pymodbus.simulator.simdevice import SimAction
 
 log = logging.getLogger(__name__)
 
@@ -184,29 +187,37 @@ class ModbusDeviceServer:
         self._server: ModbusTcpServer | ModbusSerialServer | None = None
 
     def _devices(self) -> list[SimDevice]:
-        devices = []
-        for unit, register_map in self.units.items():
-            registers = SimData(
-                address=register_map.start,
-                count=register_map.count,
-                values=0,
-                datatype=DataType.REGISTERS,
-            )
-            # Separate blocks keep coil numbers apart from register addresses, as on the
-            # device; pymodbus wants all four, so the unused ones get one word each.
-            words_of_coils = max(1, -(-register_map.coil_count // _COILS_PER_WORD))
-            coils = SimData(address=0, count=words_of_coils, values=0, datatype=DataType.BITS)
-            spare_bits = SimData(address=0, count=1, values=0, datatype=DataType.BITS)
-            spare_words = SimData(address=0, count=1, values=0, datatype=DataType.REGISTERS)
-            input_table = register_map.table == "input"
-            blocks = (
-                [coils],
-                [spare_bits],
-                [spare_words if input_table else registers],
-                [registers if input_table else spare_words],
-            )
-            devices.append(SimDevice(id=unit, simdata=blocks))
-        return devices
+        devices = [self._device(unit, register_map) for unit, register_map in self.units.items()]
+        # pymodbus 3.16's SimCore answers an unknown unit id with DEVICE_FAILURE instead of
+        # raising NoSuchIdException, so ``ignore_missing_devices`` has no effect. A catch-all
+        # device (id 0) that raises it on every access makes the server stay silent, as a
+        # bus with no such unit does.
+        first = next(iter(self.units.values()))
+        return [*devices, self._device(0, first, action=_absent)]
+
+    def _device(
+        self, unit: int, register_map: RegisterMap, action: SimAction | None = None
+    ) -> SimDevice:
+        registers = SimData(
+            address=register_map.start,
+            count=register_map.count,
+            values=0,
+            datatype=DataType.REGISTERS,
+        )
+        # Separate blocks keep coil numbers apart from register addresses, as on the
+        # device; pymodbus wants all four, so the unused ones get one word each.
+        words_of_coils = max(1, -(-register_map.coil_count // _COILS_PER_WORD))
+        coils = SimData(address=0, count=words_of_coils, values=0, datatype=DataType.BITS)
+        spare_bits = SimData(address=0, count=1, values=0, datatype=DataType.BITS)
+        spare_words = SimData(address=0, count=1, values=0, datatype=DataType.REGISTERS)
+        input_table = register_map.table == "input"
+        blocks = (
+            [coils],
+            [spare_bits],
+            [spare_words if input_table else registers],
+            [registers if input_table else spare_words],
+        )
+        return SimDevice(id=unit, simdata=blocks, action=action)
 
     def _trace(self, sending: bool, pdu: ModbusPDU) -> ModbusPDU:
         self.traffic.append(Exchange(time.monotonic(), not sending, pdu.dev_id))
@@ -269,6 +280,10 @@ def endpoint_for(
         with PtyPair(rtu.with_name(rtu.name + ".device"), rtu) as pair:
             log.info("serial pair ready: point the agent at %s", pair.client_end)
             yield RtuEndpoint(pair.device_end)
+
+
+async def _absent(*_request: object) -> ExcCodes | None:
+    raise NoSuchIdException("no such unit on this bus")
 
 
 class PtyPair:

@@ -47,13 +47,18 @@ def tcp_device(
 
 
 def rtu_device(
-    path: Path, profile: str = "scales/laumas-tlu", *, id: str = "scale-rtu", **extra: Any
+    path: Path,
+    profile: str = "scales/laumas-tlu",
+    *,
+    id: str = "scale-rtu",
+    baudrate: int = 19200,
+    **extra: Any,
 ) -> ModbusDeviceConfig:
     return ModbusDeviceConfig.model_validate(
         {
             "id": id,
             "profile": profile,
-            "transport": {"type": "rtu", "port": str(path), "baudrate": 19200},
+            "transport": {"type": "rtu", "port": str(path), "baudrate": baudrate},
             **(QUICK | extra),
         }
     )

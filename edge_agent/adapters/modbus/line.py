@@ -1,9 +1,10 @@
 """One Modbus line: a serial port with its RS-485 bus, or one TCP connection (a device or a
 gateway in front of a bus). Every device on it shares one client and one lock.
 
-Each request/response transaction holds the lock, so devices on one line are asked strictly
-one at a time, as RS-485 requires; each transaction is bounded by its device's timeout, so a
-silent device costs the others one timeout per attempt and never hangs the line. pymodbus'
+One device's poll (its read plan, request after request) holds the lock, so devices on one
+line are asked strictly one at a time, as RS-485 requires; each request is bounded by its
+device's timeout, so a silent device costs the others one timeout per attempt and never
+hangs the line. pymodbus'
 own timeout is set above every device's, and its reconnection is off: both are ours.
 
 Library errors become ``PollFailed`` kinds here and nowhere else.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
@@ -49,7 +50,7 @@ class _WireTap:
 
 
 class ModbusLine:
-    """A shared client and its bus lock; ``read`` is one whole transaction."""
+    """A shared client and its bus lock; ``read`` is one device's whole poll."""
 
     def __init__(self, transport: TcpTransport | RtuTransport, *, timeout_s: float) -> None:
         self.transport = transport
@@ -61,38 +62,50 @@ class ModbusLine:
 
     async def read(
         self,
-        chunk: ReadChunk,
+        plan: Sequence[ReadChunk],
         *,
         unit: int,
         timeout_s: float,
         retries: int,
         counters: AdapterCounters,
-    ) -> list[int] | list[bool]:
-        """Read ``chunk`` from unit ``unit``, resending up to ``retries`` times on silence."""
-        where = _describe(chunk)
+    ) -> list[list[int] | list[bool]]:
+        """Read every chunk of ``plan`` from unit ``unit`` in one hold of the bus.
+
+        One device's poll is one transaction: its values are a coherent snapshot, and a
+        silent neighbour waits for the whole poll instead of slipping in between chunks.
+        Each request may take ``timeout_s``; silence is resent up to ``retries`` times.
+        """
         async with self._lock:
             client = await self._connected(counters)
-            resends = retries
-            while True:
-                try:
-                    async with asyncio.timeout(timeout_s):
-                        response = await _request(client, chunk)(
-                            chunk.start, count=chunk.count, device_id=unit
-                        )
-                except (ModbusIOException, TimeoutError) as exc:
-                    if resends:
-                        resends -= 1
-                        continue
-                    raise self._no_answer(where, timeout_s) from exc
-                except ConnectionException as exc:
-                    self.close()
-                    text = f"link lost reading {where}: {exc}"
-                    raise PollFailed(LinkFault.CONNECTION, text, link_down=True) from exc
-                except Exception as exc:
-                    # pymodbus may raise anything on a malformed frame: start the link afresh.
-                    self.close()
-                    raise self._garbled(f"reading {where}: {exc!r}") from exc
-                return self._values(response, chunk, where)
+            return [
+                await self._read_chunk(client, chunk, unit, timeout_s, retries) for chunk in plan
+            ]
+
+    async def _read_chunk(
+        self, client: ModbusClient, chunk: ReadChunk, unit: int, timeout_s: float, retries: int
+    ) -> list[int] | list[bool]:
+        where = _describe(chunk)
+        resends = retries
+        while True:
+            try:
+                async with asyncio.timeout(timeout_s):
+                    response = await _request(client, chunk)(
+                        chunk.start, count=chunk.count, device_id=unit
+                    )
+            except (ModbusIOException, TimeoutError) as exc:
+                if resends:
+                    resends -= 1
+                    continue
+                raise self._no_answer(where, timeout_s) from exc
+            except ConnectionException as exc:
+                self.close()
+                text = f"link lost reading {where}: {exc}"
+                raise PollFailed(LinkFault.CONNECTION, text, link_down=True) from exc
+            except Exception as exc:
+                # pymodbus may raise anything on a malformed frame: start the link afresh.
+                self.close()
+                raise self._garbled(f"reading {where}: {exc!r}") from exc
+            return self._values(response, chunk, where)
 
     async def _connected(self, counters: AdapterCounters) -> ModbusClient:
         if self._client is not None and self._client.connected:

@@ -106,16 +106,16 @@ class ModbusPoller:
         return observation
 
     async def _read(self) -> Observation:
+        answers = await self._line.read(
+            self._plan,
+            unit=self.config.device_id,
+            timeout_s=self.config.timeout_s,
+            retries=self.config.retries,
+            counters=self._counters,
+        )
         registers: list[RegisterBlock] = []
         coils: list[CoilBlock] = []
-        for chunk in self._plan:
-            values = await self._line.read(
-                chunk,
-                unit=self.config.device_id,
-                timeout_s=self.config.timeout_s,
-                retries=self.config.retries,
-                counters=self._counters,
-            )
+        for chunk, values in zip(self._plan, answers, strict=True):
             if isinstance(chunk.table, BitTable):
                 coils.append(CoilBlock(chunk.start, [bool(bit) for bit in values]))
             else:
