@@ -18,7 +18,9 @@ from edge_agent.adapters.base import AdapterCounters, DeviceAdapter, DeviceSink,
 from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.adapters.camera.debounce import Debouncer
 from edge_agent.adapters.camera.decoders import (
+    LINEAR,
     BarcodeDecoder,
+    FallbackDecoder,
     Frame,
     FrameError,
     ZxingDecoder,
@@ -43,7 +45,11 @@ def make_decoder(config: CameraConfig) -> BarcodeDecoder:
     """The decoder the config names, reading only the symbologies it lists."""
     if config.decoder == "zbar":
         return ZbarDecoder(config.symbologies)
-    return ZxingDecoder(config.symbologies)
+    zxing = ZxingDecoder(config.symbologies)
+    linear = config.symbologies & LINEAR
+    if config.decoder == "zxing" or not linear:
+        return zxing
+    return FallbackDecoder(zxing, ZbarDecoder(linear))
 
 
 class CameraAdapter:
