@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, HttpUrl, Tag, model_validator
 
 from domain.coldchain.mkt import DEFAULT_ACTIVATION_ENERGY_KJ_PER_MOL
 from domain.coldchain.reactions import ReactionPolicy
@@ -15,7 +15,8 @@ from domain.coldchain.rule import ExcursionRule, Trigger
 from domain.masterdata import MasterData
 from domain.payloads import Name
 from domain.quantity import Unit
-from edge_agent.adapters.modbus.config import ModbusDeviceConfig
+from edge_agent.adapters.ble.config import BleTagConfig, refuse_duplicates
+from edge_agent.adapters.modbus.config import ModbusDeviceConfig, check_shared_lines
 from edge_agent.pipeline.coldchain import Signal, WatchedLocation
 from edge_agent.pipeline.readings import ReadingPolicy
 from edge_agent.pipeline.scale import ScaleBinding
@@ -152,11 +153,32 @@ class ReactionsConfig(_Section):
         return ReactionPolicy(True, self.near_expiry_days, self.safety_stock_factor)
 
 
+_D = TypeVar("_D", bound=BaseModel)
+
+
+def _device_kind(value: object) -> str:
+    """Devices without ``kind`` are Modbus devices, as in configs written before other kinds."""
+    if isinstance(value, dict):
+        return str(value.get("kind", "modbus"))
+    return str(getattr(value, "kind", "modbus"))
+
+
+DeviceConfig = Annotated[
+    Annotated[ModbusDeviceConfig, Tag("modbus")] | Annotated[BleTagConfig, Tag("ble_tag")],
+    Discriminator(
+        _device_kind,
+        custom_error_type="device_kind",
+        custom_error_message="unknown device kind; known kinds: modbus, ble_tag",
+    ),
+]
+"""One entry of ``devices:``; ``kind`` says which adapter serves it."""
+
+
 class AgentConfig(_Section):
     agent: AgentIdentity
     store: StoreConfig = StoreConfig()
     cloud: CloudConfig
-    devices: list[ModbusDeviceConfig] = []
+    devices: list[DeviceConfig] = []
     scales: list[ScaleBindingConfig] = []
     readings: ReadingsConfig = ReadingsConfig()
     coldchain: list[WatchedLocationConfig] = []
@@ -171,6 +193,8 @@ class AgentConfig(_Section):
         duplicates = {name for name in known if known.count(name) > 1}
         if duplicates:
             raise ValueError(f"device ids must be unique; repeated: {sorted(duplicates)}")
+        check_shared_lines(self.devices_of(ModbusDeviceConfig))
+        refuse_duplicates(self.devices_of(BleTagConfig))
         for scale in self.scales:
             if scale.device not in known:
                 raise ValueError(f"scales: device {scale.device!r} is not among devices {known}")
@@ -188,6 +212,9 @@ class AgentConfig(_Section):
         if len(set(places)) != len(places):
             raise ValueError(f"coldchain: each location once; got {places}")
         return self
+
+    def devices_of(self, kind: type[_D]) -> list[_D]:
+        return [device for device in self.devices if isinstance(device, kind)]
 
     def reading_policy(self) -> ReadingPolicy:
         r = self.readings

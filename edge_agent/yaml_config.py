@@ -45,11 +45,24 @@ def load_model(path: Path | str, model: type[M]) -> M:
 
 
 def _describe(path: Path, lines: dict[Path_, int], error: dict[str, object]) -> str:
-    loc = tuple(part for part in error["loc"] if isinstance(part, str | int))  # type: ignore[attr-defined]
+    loc = _in_file(lines, tuple(error["loc"]))  # type: ignore[arg-type]
     field = _dotted(loc) or "(top level)"
     line = _nearest_line(lines, loc)
     where = f"{path}:{line}" if line else str(path)
     return f"{where}: {field}: {error['msg']}"
+
+
+def _in_file(lines: dict[Path_, int], loc: tuple[object, ...]) -> Path_:
+    """The error's location as the file spells it: pydantic puts the tag of a union member
+    in the path (``devices[0].modbus.transport.tcp.port``); the file has no such key, so
+    inner parts that are not in the file are left out (the last part, a field that may be
+    missing, is kept)."""
+    path: Path_ = ()
+    parts = [part for part in loc if isinstance(part, str | int)]
+    for index, part in enumerate(parts):
+        if (*path, part) in lines or index == len(parts) - 1:
+            path = (*path, part)
+    return path
 
 
 def _dotted(loc: Path_) -> str:

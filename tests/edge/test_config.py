@@ -37,7 +37,47 @@ def test_wrong_type_names_file_line_and_field(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("port: 5020", "port: lots"))
     with pytest.raises(ConfigError) as error:
         load_agent_config(path)
-    assert f"{path}:6: devices[0].transport.tcp.port" in str(error.value)
+    assert f"{path}:6: devices[0].transport.port: Input should be a valid integer" in str(
+        error.value
+    )
+
+
+MIXED = GOOD.replace(
+    "scales:",
+    """\
+  - kind: ble_tag
+    id: fridge-tag
+    address: a4:c1:38:8d:18:b2
+    format: pvvx
+  - id: wok-scale-2
+    profile: scales/laumas-tlu
+    transport: {type: tcp, host: 127.0.0.1, port: 5020}
+    device_id: 2
+scales:""",
+)
+
+
+def test_devices_of_several_kinds_load_as_their_kind(tmp_path: Path) -> None:
+    config = load_agent_config(write(tmp_path, MIXED))
+    assert [type(d).__name__ for d in config.devices] == [
+        "ModbusDeviceConfig",
+        "BleTagConfig",
+        "ModbusDeviceConfig",
+    ]
+
+
+def test_an_unknown_kind_is_named_with_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, MIXED.replace("kind: ble_tag", "kind: zigbee"))
+    with pytest.raises(
+        ConfigError, match=r"agent\.yaml:7: devices\[1\]: unknown device kind; known kinds: modbus"
+    ):
+        load_agent_config(path)
+
+
+def test_two_devices_on_one_line_with_one_unit_id_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, MIXED.replace("device_id: 2", "device_id: 1"))
+    with pytest.raises(ConfigError, match="'wok-scale' and 'wok-scale-2' both use unit id 1"):
+        load_agent_config(path)
 
 
 def test_unknown_field_is_refused_not_ignored(tmp_path: Path) -> None:
