@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from datetime import date
 from decimal import Decimal
@@ -14,7 +15,15 @@ import pytest
 
 from edge_agent.adapters.base import DeviceAdapter
 from edge_agent.adapters.camera import CameraAdapter, CameraConfig, build_adapters
-from simulators.labels import Label, LabelCamera, LabelData, LabelKind, render_frame, write_video
+from simulators.labels import (
+    Label,
+    LabelCamera,
+    LabelData,
+    LabelKind,
+    render_frame,
+    serve,
+    write_video,
+)
 from tests.adapters.camera.conftest import (
     FRAMES_PER_LABEL,
     camera_config,
@@ -203,3 +212,19 @@ def test_build_adapters_gives_one_device_adapter_per_camera() -> None:
 
 def _data(gtin: str) -> LabelData:
     return LabelData(gtin, "L1", date(2027, 3, 1), "S1", Decimal("1.5"))
+
+
+async def test_serve_streams_labels_the_adapter_reads() -> None:
+    port = _free_port()
+    server = asyncio.create_task(serve(port=port, labels=2, fps=20, hold_s=0.2))
+    sink = RecordingSink()
+    url = f"http://127.0.0.1:{port}/labels.mjpg"
+    adapter = CameraAdapter(camera_config(url, fps=20), sink, backoff=quick_backoff())
+    try:
+        async with running(adapter):  # refused until serve() listens: retried with backoff
+            await sink.wait_for(lambda s: len(s.observations) == 2)
+    finally:
+        server.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await server
+    assert all(obs.values["gs1"] for obs in sink.observations)
