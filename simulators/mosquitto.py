@@ -46,18 +46,23 @@ class Mosquitto:
         port: int | None = None,
         tls: ServerTls | None = None,
         password_file: Path | None = None,
+        max_queued_messages: int = 100_000,
     ) -> None:
         self.workdir = workdir
         self.host = host
         self.port = port or free_port(host)
         self.tls = tls
         self.password_file = password_file
+        self.max_queued_messages = max_queued_messages
         self.log_path = workdir / "mosquitto.log"
         self._process: subprocess.Popen[bytes] | None = None
 
     def config_text(self) -> str:
         """The mosquitto.conf this broker runs with."""
         lines = [f"listener {self.port} {self.host}", "persistence false", "log_type all"]
+        # Mosquitto's default of 1000 queued messages per client silently drops QoS 1
+        # messages for a subscriber that is away or slower than its publishers.
+        lines.append(f"max_queued_messages {self.max_queued_messages}")
         lines.append(f"log_dest file {self.log_path}")
         if os.geteuid() == 0:
             lines.append("user root")

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from edge_agent.adapters.base import AdapterCounters, DeviceSink, Presence
 from edge_agent.adapters.mqtt.config import MqttBusConfig, MqttDeviceConfig
@@ -32,6 +33,7 @@ from edge_agent.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 OrderHandler = Callable[[PosOrder], Awaitable[None]]
 TapHandler = Callable[[str, KdsTap], Awaitable[None]]
 """Called with the station (from the topic) and the tap."""
@@ -147,13 +149,29 @@ class MqttBus:
             await link.publish(self.topics.agent_status, ONLINE, retain=True)
         except BrokerRefused as exc:
             log.error("cannot announce the agent online: %s", exc)
-        while True:
-            item = await link.take()
-            await self._handle(item)
-            link.ack(item)
+        handled: asyncio.Queue[tuple[Inbound, asyncio.Task[None]]] = asyncio.Queue(
+            self.config.queue_size
+        )
+        acking = asyncio.create_task(_ack_in_order(link, handled))
+        kitchen: asyncio.Task[None] | None = None
+        try:
+            while not acking.done():
+                item = await link.take()
+                site = item.topic == self.topics.orders or self.topics.tap_station(item.topic)
+                task = asyncio.create_task(self._handle(item, after=kitchen if site else None))
+                kitchen = task if site else kitchen
+                await _put_or_fail(handled, (item, task), acking)
+            acking.result()
+        finally:
+            acking.cancel()
+            while not handled.empty():
+                handled.get_nowait()[1].cancel()
 
-    async def _handle(self, item: Inbound) -> None:
-        """One message, whatever it holds: never raises on its content."""
+    async def _handle(self, item: Inbound, after: asyncio.Task[None] | None = None) -> None:
+        """One message, whatever it holds: never raises on its content. ``after`` is the
+        kitchen message before this one, which the kitchen must have taken first."""
+        if after is not None:
+            await asyncio.wait([after])
         try:
             if item.topic == self.topics.orders:
                 await self._order(parse_message(PosOrder, item.topic, item.payload))
@@ -206,6 +224,25 @@ class MqttBus:
     def _count(self, what: str) -> None:
         extra = self._link_counters.extra
         extra[what] = extra.get(what, 0) + 1
+
+
+async def _ack_in_order(
+    link: BrokerLink, handled: asyncio.Queue[tuple[Inbound, asyncio.Task[None]]]
+) -> None:
+    """Acknowledge each message once handled, in the order received (as MQTT requires)."""
+    while True:
+        item, task = await handled.get()
+        await task  # raises only if the agent's own sink failed
+        link.ack(item)
+
+
+async def _put_or_fail(queue: asyncio.Queue[T], value: T, watched: asyncio.Task[None]) -> None:
+    """Put, waiting for room, unless ``watched`` ends (with an error) meanwhile."""
+    put = asyncio.ensure_future(queue.put(value))
+    await asyncio.wait([put, watched], return_when=asyncio.FIRST_COMPLETED)
+    if not put.done():
+        put.cancel()
+        watched.result()
 
 
 class HandlerFailed(Exception):

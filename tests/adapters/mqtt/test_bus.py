@@ -91,6 +91,34 @@ async def test_orders_and_taps_reach_their_handlers_in_order(broker: Mosquitto) 
     assert sink.quarantined == []
 
 
+async def test_the_kitchen_takes_orders_and_taps_one_at_a_time(broker: Mosquitto) -> None:
+    """Sensor readings are handled in a pipeline, but the kitchen handlers never overlap."""
+    sink = RecordingSink()
+    busy = 0
+    overlaps = 0
+    order_ids: list[str] = []
+    pos = PointOfSale(SITE, Broker(port=broker.port), random.Random(8))
+
+    async def slow_kitchen(order: PosOrder) -> None:
+        nonlocal busy, overlaps
+        busy += 1
+        overlaps += busy > 1
+        await asyncio.sleep(0.002)
+        order_ids.append(order.order_id)
+        busy -= 1
+        sink.changed.set()
+
+    async with running_bus(bus_config(broker.port, "one-at-a-time"), sink) as bus:
+        bus.on_orders(slow_kitchen)
+        await pos.start()
+        for _ in range(30):
+            pos.tick()
+        await sink.wait_for(lambda _s: len(order_ids) == 30)
+        await pos.stop()
+    assert overlaps == 0
+    assert order_ids == [f"o-{n:06d}" for n in range(1, 31)]
+
+
 async def test_without_a_handler_orders_are_counted_not_lost_or_quarantined(
     broker: Mosquitto,
 ) -> None:
