@@ -4,8 +4,13 @@ in and kitchen tickets out.
 Sensor node messages become observations and presence changes through the sink. Orders and
 taps are parsed into typed messages and handed to whoever registered for them (the kitchen
 pipeline); until someone does, valid ones are counted and logged at debug level. Anything
-malformed is counted and quarantined with a reason naming topic and field. Every message is
-acknowledged to the broker only once it has been handled (see ``link`` for why and how).
+malformed is counted and quarantined with a reason naming topic and field.
+
+Messages are handled in a pipeline: each one's handling starts in arrival order without
+waiting for the previous one to finish (a reading waits for its event to be durable, and
+waiting for each in turn would allow one fsync per message), and each is acknowledged to the
+broker, in arrival order, once its handling is done (see ``link``). Orders and taps are the
+exception: the kitchen takes them strictly one at a time, in order.
 """
 
 from __future__ import annotations
@@ -155,17 +160,21 @@ class MqttBus:
         acking = asyncio.create_task(_ack_in_order(link, handled))
         kitchen: asyncio.Task[None] | None = None
         try:
-            while not acking.done():
-                item = await link.take()
-                site = item.topic == self.topics.orders or self.topics.tap_station(item.topic)
-                task = asyncio.create_task(self._handle(item, after=kitchen if site else None))
-                kitchen = task if site else kitchen
-                await _put_or_fail(handled, (item, task), acking)
-            acking.result()
+            while True:
+                item = await _unless_failed(link.take(), acking)
+                for_kitchen = self._for_kitchen(item.topic)
+                task = asyncio.create_task(
+                    self._handle(item, after=kitchen if for_kitchen else None)
+                )
+                kitchen = task if for_kitchen else kitchen
+                await _unless_failed(handled.put((item, task)), acking)
         finally:
             acking.cancel()
             while not handled.empty():
                 handled.get_nowait()[1].cancel()
+
+    def _for_kitchen(self, topic: str) -> bool:
+        return topic == self.topics.orders or self.topics.tap_station(topic) is not None
 
     async def _handle(self, item: Inbound, after: asyncio.Task[None] | None = None) -> None:
         """One message, whatever it holds: never raises on its content. ``after`` is the
@@ -236,13 +245,18 @@ async def _ack_in_order(
         link.ack(item)
 
 
-async def _put_or_fail(queue: asyncio.Queue[T], value: T, watched: asyncio.Task[None]) -> None:
-    """Put, waiting for room, unless ``watched`` ends (with an error) meanwhile."""
-    put = asyncio.ensure_future(queue.put(value))
-    await asyncio.wait([put, watched], return_when=asyncio.FIRST_COMPLETED)
-    if not put.done():
-        put.cancel()
+async def _unless_failed(step: Awaitable[T], watched: asyncio.Task[None]) -> T:
+    """Await ``step``, unless ``watched`` (which never ends by itself) fails first."""
+    doing = asyncio.ensure_future(step)
+    try:
+        await asyncio.wait([doing, watched], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not doing.done():
+            doing.cancel()
+    if not doing.done():
         watched.result()
+        raise RuntimeError("acknowledging stopped without an error")  # pragma: no cover
+    return doing.result()
 
 
 class HandlerFailed(Exception):
