@@ -102,6 +102,25 @@ class DeviceAlarm(Payload):
     location: Name | None = None
 
 
+class CodeScanned(Payload):
+    """A barcode read by a camera or PDA, with the GS1 fields it carried when it is GS1."""
+
+    device: Name
+    code: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+    symbology: Annotated[str, StringConstraints(max_length=10)]
+    gs1: bool = False
+    gtin: Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$")] | None = None
+    lot: Name | None = None
+    serial: Name | None = None
+    expires_on: date | None = None
+    best_before: date | None = None
+    net_weight_kg: Annotated[Decimal, Field(ge=0)] | None = None
+    location: Name | None = None
+    other: dict[str, str] = Field(
+        default_factory=dict, description="further GS1 elements, by application identifier"
+    )
+
+
 class LotBlocked(Payload):
     """Stock of a lot at a location may not be picked until someone releases or discards it.
 
@@ -195,6 +214,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "device.offline": DeviceOffline,
     "device.state": DeviceState,
     "device.alarm": DeviceAlarm,
+    "code.scanned": CodeScanned,
     "lot.blocked": LotBlocked,
     "lot.released": LotReleased,
     "safety_stock.raised": SafetyStockRaised,

@@ -10,6 +10,7 @@ import signal
 from dataclasses import dataclass, field
 
 from edge_agent.adapters.base import DeviceAdapter
+from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.adapters.registry import build_adapters
 from edge_agent.backoff import Backoff
 from edge_agent.config import AgentConfig, load_masterdata
@@ -56,7 +57,8 @@ def build(config: AgentConfig) -> AgentRuntime:
             reactions=config.reactions.policy(),
         )
     recorder = ReadingRecorder(config.reading_policy())
-    sink = AgentSink(store, writer, trackers, recorder, coldchain)
+    scanners = frozenset(camera.id for camera in config.devices_of(CameraConfig))
+    sink = AgentSink(store, writer, trackers, recorder, coldchain, scanners)
     adapters = build_adapters(config, sink)
     return AgentRuntime(config, store, writer, syncer, sink, adapters)
 

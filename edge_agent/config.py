@@ -16,6 +16,7 @@ from domain.masterdata import MasterData
 from domain.payloads import Name
 from domain.quantity import Unit
 from edge_agent.adapters.ble.config import BleTagConfig, refuse_duplicates
+from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig, check_shared_lines
 from edge_agent.pipeline.coldchain import Signal, WatchedLocation
 from edge_agent.pipeline.readings import ReadingPolicy
@@ -164,11 +165,13 @@ def _device_kind(value: object) -> str:
 
 
 DeviceConfig = Annotated[
-    Annotated[ModbusDeviceConfig, Tag("modbus")] | Annotated[BleTagConfig, Tag("ble_tag")],
+    Annotated[ModbusDeviceConfig, Tag("modbus")]
+    | Annotated[BleTagConfig, Tag("ble_tag")]
+    | Annotated[CameraConfig, Tag("camera")],
     Discriminator(
         _device_kind,
         custom_error_type="device_kind",
-        custom_error_message="unknown device kind; known kinds: modbus, ble_tag",
+        custom_error_message="unknown device kind; known kinds: modbus, ble_tag, camera",
     ),
 ]
 """One entry of ``devices:``; ``kind`` says which adapter serves it."""

@@ -1,7 +1,8 @@
 """The agent's side of the adapter contract: what each thing a device says becomes.
 
-A stock scale's weight goes to its ``ScaleTracker`` (stock moves); every other observation
-goes to the ``ReadingRecorder`` (readings and states); presence and alarms become device
+A stock scale's weight goes to its ``ScaleTracker`` (stock moves); a barcode read becomes a
+``code.scanned``; every other observation goes to the ``ReadingRecorder`` (readings and
+states), and a watched temperature also to the cold-chain monitor; presence and alarms become device
 events; whatever cannot become an event is kept in the store's quarantine with the reason.
 Every path ends in the group-commit writer, whose bounded queue makes a busy agent push back
 on the adapters instead of dropping.
@@ -22,6 +23,7 @@ from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor, SignalUnusable
 from edge_agent.pipeline.readings import ReadingRecorder
 from edge_agent.pipeline.scale import ScaleTracker, WeightSkipped
+from edge_agent.pipeline.scans import ScanUnusable, scan_event
 from edge_agent.store import EdgeStore
 from edge_agent.writer import GroupCommitWriter
 
@@ -40,24 +42,28 @@ class AgentSink:
         trackers: dict[str, ScaleTracker],
         recorder: ReadingRecorder,
         coldchain: ColdChainMonitor | None = None,
+        scanners: frozenset[str] = frozenset(),
     ) -> None:
         self._store = store
         self._writer = writer
         self._trackers = trackers
         self._recorder = recorder
         self._coldchain = coldchain
+        self._scanners = scanners
 
     async def observe(self, obs: Observation) -> None:
         tracker = self._trackers.get(obs.device)
         try:
             if tracker is not None:
                 drafts = tracker.observe(obs, self._store.lots_on_hand)
+            elif obs.device in self._scanners:
+                drafts = [scan_event(obs)]
             else:
                 drafts = self._recorder.observe(obs)
             if self._coldchain is not None:
                 # every reading, not only the recorded ones: the detector needs them all
                 drafts += self._coldchain.observe(obs, self._store.stock_at)
-        except (WeightSkipped, SignalUnusable, ValidationError) as exc:
+        except (WeightSkipped, SignalUnusable, ScanUnusable, ValidationError) as exc:
             await self.quarantine(obs.device, _first_line(exc), repr(obs))
             return
         await self._submit(drafts)

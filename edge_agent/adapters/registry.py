@@ -7,10 +7,11 @@ share its scanner), so the agent only groups its devices by kind and asks.
 
 from __future__ import annotations
 
-from edge_agent.adapters import modbus
+from edge_agent.adapters import camera, modbus
 from edge_agent.adapters.base import DeviceAdapter, DeviceSink
 from edge_agent.adapters.ble import adapter as ble
 from edge_agent.adapters.ble.config import BleTagConfig
+from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig
 from edge_agent.config import AgentConfig
 
@@ -18,4 +19,5 @@ from edge_agent.config import AgentConfig
 def build_adapters(config: AgentConfig, sink: DeviceSink) -> list[DeviceAdapter]:
     adapters = modbus.build_adapters(config.devices_of(ModbusDeviceConfig), sink)
     adapters += ble.build_adapters(config.devices_of(BleTagConfig), sink)
+    adapters += camera.build_adapters(config.devices_of(CameraConfig), sink)
     return adapters
