@@ -67,7 +67,10 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
     """Run until ``stop`` is set, then stop devices, finish writing and try a last sync."""
     writer = asyncio.create_task(runtime.writer.run(), name="writer")
     syncer = asyncio.create_task(runtime.syncer.run(), name="syncer")
-    devices = [asyncio.create_task(a.run(), name=f"adapter:{a.name}") for a in runtime.adapters]
+    devices = [
+        asyncio.create_task(_supervise(adapter), name=f"adapter:{adapter.name}")
+        for adapter in runtime.adapters
+    ]
     devices.append(asyncio.create_task(_clock(runtime.sink), name="clock"))
     log.info(
         "agent %s at site %s: %d adapters, store %s, cloud %s",
@@ -86,6 +89,20 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
     await asyncio.gather(syncer, return_exceptions=True)
     await _last_sync(runtime, final_sync_s)
     runtime.store.close()
+
+
+async def _supervise(adapter: DeviceAdapter) -> None:
+    """Run an adapter until cancelled. Adapters handle every device fault themselves; if one
+    still fails (a bug), say so loudly and start it again after a growing pause, instead of
+    leaving its devices silently unread or restarting it in a tight loop."""
+    backoff = Backoff(1.0, 60.0)
+    while True:
+        try:
+            await adapter.run()
+            log.error("adapter %s stopped by itself; starting it again", adapter.name)
+        except Exception:
+            log.exception("adapter %s failed; starting it again", adapter.name)
+        await asyncio.sleep(backoff.next_delay())
 
 
 async def _clock(sink: AgentSink, every_s: float = 30.0) -> None:

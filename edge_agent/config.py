@@ -18,6 +18,7 @@ from domain.quantity import Unit
 from edge_agent.adapters.ble.config import BleTagConfig, refuse_duplicates
 from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig, check_shared_lines
+from edge_agent.adapters.mqtt.config import MqttBusConfig, MqttDeviceConfig
 from edge_agent.pipeline.coldchain import Signal, WatchedLocation
 from edge_agent.pipeline.readings import ReadingPolicy
 from edge_agent.pipeline.scale import ScaleBinding
@@ -167,11 +168,12 @@ def _device_kind(value: object) -> str:
 DeviceConfig = Annotated[
     Annotated[ModbusDeviceConfig, Tag("modbus")]
     | Annotated[BleTagConfig, Tag("ble_tag")]
-    | Annotated[CameraConfig, Tag("camera")],
+    | Annotated[CameraConfig, Tag("camera")]
+    | Annotated[MqttDeviceConfig, Tag("mqtt")],
     Discriminator(
         _device_kind,
         custom_error_type="device_kind",
-        custom_error_message="unknown device kind; known kinds: modbus, ble_tag, camera",
+        custom_error_message="unknown device kind; known kinds: modbus, ble_tag, camera, mqtt",
     ),
 ]
 """One entry of ``devices:``; ``kind`` says which adapter serves it."""
@@ -181,6 +183,9 @@ class AgentConfig(_Section):
     agent: AgentIdentity
     store: StoreConfig = StoreConfig()
     cloud: CloudConfig
+    mqtt: MqttBusConfig | None = Field(
+        default=None, description="the site bus: sensor nodes, POS orders, kitchen screens"
+    )
     devices: list[DeviceConfig] = []
     scales: list[ScaleBindingConfig] = []
     readings: ReadingsConfig = ReadingsConfig()
@@ -196,6 +201,8 @@ class AgentConfig(_Section):
         duplicates = {name for name in known if known.count(name) > 1}
         if duplicates:
             raise ValueError(f"device ids must be unique; repeated: {sorted(duplicates)}")
+        if self.mqtt is None and self.devices_of(MqttDeviceConfig):
+            raise ValueError("devices of kind mqtt need the mqtt: section (the site's broker)")
         check_shared_lines(self.devices_of(ModbusDeviceConfig))
         refuse_duplicates(self.devices_of(BleTagConfig))
         for scale in self.scales:
