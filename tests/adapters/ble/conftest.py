@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapters.ble.bluez import BlueZMock, PrivateSystemBus
+from simulators.bluez import BlueZMock, PrivateSystemBus
 
 
 @pytest.fixture(scope="module")

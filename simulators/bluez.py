@@ -1,5 +1,7 @@
 """BlueZ at the OS boundary: a private ``dbus-daemon`` and python-dbusmock's ``bluez5`` template.
 
+Used by the BLE adapter's tests and by ``edgestock sim all``, which feeds it simulated tags.
+
 This machine has no Bluetooth, so the only fake is bluetoothd itself; the adapter under test
 runs bleak's real BlueZ backend against it over a real D-Bus. The template declares a
 device's ``ManufacturerData`` as an array (``aa{qv}``) where BlueZ sends a dict ``a{qv}`` of
