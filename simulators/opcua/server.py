@@ -205,6 +205,10 @@ class LineServer:
         await service.delete_subscriptions(ids)
         return len(ids)
 
+    def refuse_subscriptions(self, refuse: bool = True) -> None:
+        """Answer CreateSubscription with BadTooManySubscriptions, as small PLCs do when full."""
+        self.server.iserver.max_subscriptions = 0 if refuse else 1_000
+
     def subscription_count(self) -> int:
         return len(self.server.iserver.subscription_service.subscriptions)
 
