@@ -88,6 +88,8 @@ class LineServer:
 
     async def start(self, host: str = "127.0.0.1", port: int = 4840) -> str:
         """Build the address space and listen; returns the endpoint URL."""
+        if self.secure is not None:
+            _check_trust_folder(self.secure.trusted_dir)
         server = Server()
         await server.init()
         self.endpoint = f"opc.tcp://{host}:{port}/edgestock/line"
@@ -107,10 +109,6 @@ class LineServer:
         return self.endpoint
 
     async def _secure(self, server: Server, secure: SecureEndpoint) -> None:
-        trusted = [p for p in secure.trusted_dir.glob("*.*") if p.suffix in (".der", ".pem")]
-        if not trusted:
-            # asyncua's TrustStore crashes on an empty folder; say what is wrong instead.
-            raise ValueError(f"no trusted client certificate (.der/.pem) in {secure.trusted_dir}")
         server.set_security_policy(
             [
                 ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt,
@@ -218,6 +216,12 @@ class LineServer:
             self._server = None
             self._nodes = {}
             log.info("line simulator on %s stopped", self.endpoint)
+
+
+def _check_trust_folder(folder: Path) -> None:
+    """asyncua's TrustStore crashes on a folder without certificates; say what is wrong."""
+    if not any(p.suffix in (".der", ".pem") for p in folder.glob("*.*")):
+        raise ValueError(f"no trusted client certificate (.der/.pem) in {folder}")
 
 
 def _initial(metric: _Metric) -> object:
