@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
-from cloud.api import agents, health, sites
+from cloud.api import agents, coldchain, health, sites
 from cloud.db import open_pool
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.migrate import StorageMode, migrate, read_storage_mode
@@ -32,12 +32,16 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="EdgeStock cloud",
         version="0.1.0",
-        summary="Ingest of edge agents' event chains and the stock ledger they fold into",
+        summary=(
+            "Ingest of edge agents' event chains, the stock ledger they fold into, "
+            "and the cold-chain views"
+        ),
         lifespan=lifespan,
     )
     app.include_router(health.router)
     app.include_router(agents.router)
     app.include_router(sites.router)
+    app.include_router(coldchain.router)
     return app
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from cloud.api.deps import StateDep
 from cloud.api.schemas import AgentHeadPublic, BatchRefusalPublic, IngestAckPublic
 from cloud.ingest import service
+from cloud.migrate import StorageMode
 from domain.sync import CONTENT_ENCODING, BatchRefused
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
@@ -57,6 +58,7 @@ async def post_events(agent: str, request: Request, state: StateDep) -> Any:
             agent=agent,
             body=body,
             max_decoded_bytes=settings.max_batch_decoded_bytes,
+            maintain_rollup=state.storage_mode is StorageMode.PARTITIONED,
         )
     except BatchRefused as refusal:
         head = await service.read_head(state.pool, agent)

@@ -27,6 +27,13 @@ class AgentHeadPublic(BaseModel):
     hash: str
 
 
+class HoldPublic(BaseModel):
+    """Why stock may not be picked (a lot.blocked still in force)."""
+
+    reason: str
+    cause: str | None = Field(description="what blocked it, e.g. excursion:cold-room-1#3")
+
+
 class StockLinePublic(BaseModel):
     """On-hand of one item, in one lot, at one location, in its base unit."""
 
@@ -35,6 +42,7 @@ class StockLinePublic(BaseModel):
     location: str
     qty: str = Field(description="exact decimal, as a string")
     unit: str
+    held: HoldPublic | None = Field(default=None, description="the hold in force, if any")
 
 
 class SiteStockPublic(BaseModel):

@@ -1,11 +1,11 @@
-"""Views of a site: on-hand stock by item, lot and location."""
+"""Views of a site: on-hand stock by item, lot and location, with the holds on it."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
 from cloud.api.deps import StateDep
-from cloud.api.schemas import SiteStockPublic, StockLinePublic
+from cloud.api.schemas import HoldPublic, SiteStockPublic, StockLinePublic
 
 router = APIRouter(prefix="/v1/sites", tags=["sites"])
 
@@ -16,17 +16,27 @@ async def get_stock(
     state: StateDep,
     item: str | None = Query(default=None, description="only this item"),
 ) -> SiteStockPublic:
-    query = "SELECT item, lot, location, qty, unit FROM ledger WHERE site = %s"
+    query = (
+        "SELECT l.item, l.lot, l.location, l.qty, l.unit, h.reason, h.cause FROM ledger AS l "
+        "LEFT JOIN lot_holds AS h USING (site, item, lot, location) WHERE l.site = %s"
+    )
     params: list[str] = [site]
     if item is not None:
-        query += " AND item = %s"
+        query += " AND l.item = %s"
         params.append(item)
-    query += " ORDER BY item, lot, location"
+    query += " ORDER BY l.item, l.lot, l.location"
     async with state.pool.connection() as conn:
         cur = await conn.execute(query, params)
         rows = await cur.fetchall()
     lines = [
-        StockLinePublic(item=i, lot=lot, location=loc, qty=str(qty), unit=unit)
-        for i, lot, loc, qty, unit in rows
+        StockLinePublic(
+            item=i,
+            lot=lot,
+            location=loc,
+            qty=str(qty),
+            unit=unit,
+            held=None if reason is None else HoldPublic(reason=reason, cause=cause),
+        )
+        for i, lot, loc, qty, unit, reason, cause in rows
     ]
     return SiteStockPublic(site=site, lines=lines)

@@ -1,8 +1,9 @@
 """Ingest of one batch: decode outside the database, then store it whole in one transaction.
 
 Any replica can take any batch: the agent's head row, locked ``FOR UPDATE``, orders the
-batches of one agent, and everything a batch changes (events, readings, ledger, lots,
-head) commits together or not at all.
+batches of one agent, and everything a batch changes (events, readings, hourly rollup,
+ledger, lots, holds, excursions, head) commits together or not at all. Replayed events are
+skipped before any of it, so a batch sent twice is folded once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from datetime import datetime
 from psycopg import errors
 from psycopg_pool import AsyncConnectionPool
 
-from cloud.ingest import store
+from cloud.coldchain.excursions import excursion_changes
+from cloud.coldchain.rollup import hourly_sums
+from cloud.ingest import coldchain, store
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.ingest.plan import (
     AgentHead,
@@ -45,8 +48,13 @@ async def ingest_batch(
     agent: str,
     body: bytes,
     max_decoded_bytes: int,
+    maintain_rollup: bool,
 ) -> IngestAck:
-    """Store a compressed batch for ``agent``; raises ``BatchRefused`` with nothing stored."""
+    """Store a compressed batch for ``agent``; raises ``BatchRefused`` with nothing stored.
+
+    ``maintain_rollup``: add the batch's readings to ``readings_hourly`` here (plain
+    PostgreSQL); under TimescaleDB that table is a continuous aggregate that keeps itself.
+    """
     batch = await asyncio.to_thread(decode, body, agent=agent, max_bytes=max_decoded_bytes)
     async with pool.connection() as conn:
         if not batch.events:
@@ -57,7 +65,7 @@ async def ingest_batch(
             last_attempt = attempt == _ATTEMPTS - 1
             try:
                 async with conn.transaction():
-                    return await _store(conn, batch)
+                    return await _store(conn, batch, maintain_rollup=maintain_rollup)
             except errors.DeadlockDetected:
                 if last_attempt:
                     raise
@@ -75,7 +83,7 @@ async def read_head(pool: AsyncConnectionPool, agent: str) -> AgentHead:
         return await store.read_head(conn, agent)
 
 
-async def _store(conn: store.Conn, batch: DecodedBatch) -> IngestAck:
+async def _store(conn: store.Conn, batch: DecodedBatch, *, maintain_rollup: bool) -> IngestAck:
     events = batch.events
     last = events[-1]
     head = await store.lock_head(conn, batch.agent, last.site)
@@ -91,13 +99,16 @@ async def _store(conn: store.Conn, batch: DecodedBatch) -> IngestAck:
     readings = [row for row in batch.reading_rows if row[1] > head.seq]
     if readings:
         await store.copy_readings(conn, readings)
+        if maintain_rollup:
+            await coldchain.add_to_rollup(conn, hourly_sums(coldchain.rolled(readings)))
     await _post_ledger(conn, batch.agent, fresh)
+    await coldchain.upsert_excursions(conn, excursion_changes(fresh))
     await store.advance_head(conn, batch.agent, last.site, AgentHead(last.seq, last.hash))
     return IngestAck(last.seq, len(fresh), replayed)
 
 
 async def _post_ledger(conn: store.Conn, agent: str, events: list[Event]) -> None:
-    """Fold the batch into each site's balances, and record the lots it received."""
+    """Fold the batch into each site's balances, record the lots it received and the holds."""
     by_site: dict[str, list[Event]] = defaultdict(list)
     for event in events:
         by_site[event.site].append(event)
@@ -111,6 +122,7 @@ async def _post_ledger(conn: store.Conn, agent: str, events: list[Event]) -> Non
         lots = _lot_rows(site, site_events)
         if lots:
             await store.upsert_lots(conn, lots)
+        await coldchain.save_holds(conn, site, site_events)
 
 
 def _lot_rows(site: str, events: list[Event]) -> list[store.LotRow]:

@@ -118,7 +118,7 @@ def test_stock_can_be_filtered_by_item(client: httpx.Client) -> None:
     lines = client.get(f"/v1/sites/{chain.site}/stock", params={"item": "rice"}).json()["lines"]
 
     assert lines == [{"item": "rice", "lot": "L2", "location": "dry-1", "qty": "900",
-                      "unit": "g"}]  # fmt: skip
+                      "unit": "g", "held": None}]  # fmt: skip
 
 
 def test_an_unknown_agent_is_at_the_start_of_its_chain(client: httpx.Client) -> None:

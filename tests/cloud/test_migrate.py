@@ -9,7 +9,7 @@ import pytest
 
 from cloud.migrate import MigrationError, StorageMode, migrate, migrations_for, read_storage_mode
 
-ALL = ("0001_events", "0002_ledger", "0003_readings")
+ALL = ("0001_events", "0002_ledger", "0003_readings", "0004_coldchain")
 
 
 def test_first_run_applies_every_migration_and_records_it(empty_database_url: str) -> None:
@@ -34,7 +34,7 @@ def test_second_run_changes_nothing(empty_database_url: str) -> None:
     assert again.applied == ()
     assert again.already_applied == ALL
     with psycopg.connect(empty_database_url) as conn:
-        assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone() == (3,)
+        assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone() == (len(ALL),)
 
 
 def test_storage_mode_is_partitioned_without_timescale(empty_database_url: str) -> None:

@@ -1,0 +1,138 @@
+"""SQL of the cold chain at ingest, inside the batch's transaction: holds, excursions, rollup.
+
+Every write is an upsert whose conflict clause does the merge in SQL (sums added, first or
+last word kept), so two agents' batches touching the same row serialise on its lock and
+neither update is lost. Rows are written in key order, so two such batches lock in the same
+order and cannot deadlock each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from psycopg.types.json import Jsonb
+
+from cloud.coldchain.excursions import ExcursionChange
+from cloud.coldchain.rollup import HourKey, HourSums, RolledReading
+from cloud.ingest.plan import ReadingRow
+from cloud.ingest.store import Conn
+from domain.events import Event
+from domain.holds import HOLD_TYPES, hold_changes
+from domain.ledger import StockKey
+from domain.payloads import LotBlocked
+
+
+def rolled(rows: Iterable[ReadingRow]) -> list[RolledReading]:
+    """The readings of ``rows`` that name a location (only those are rolled up)."""
+    return [
+        RolledReading(site, location, metric, unit, at, value)
+        for _agent, _seq, site, _device, metric, value, unit, location, at in rows
+        if location is not None
+    ]
+
+
+async def add_to_rollup(conn: Conn, rollup: Mapping[HourKey, HourSums]) -> None:
+    keys = sorted(rollup)
+    if not keys:
+        return
+    sums = [rollup[key] for key in keys]
+    await conn.execute(
+        "INSERT INTO readings_hourly AS h (site, location, metric, unit, hour, min_value, "
+        "max_value, sum_value, count, sum_arrhenius) "
+        "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
+        "%s::timestamptz[], %s::numeric[], %s::numeric[], %s::numeric[], %s::int8[], "
+        "%s::float8[]) "
+        "ON CONFLICT (site, location, metric, unit, hour) DO UPDATE SET "
+        "min_value = LEAST(h.min_value, EXCLUDED.min_value), "
+        "max_value = GREATEST(h.max_value, EXCLUDED.max_value), "
+        "sum_value = h.sum_value + EXCLUDED.sum_value, "
+        "count = h.count + EXCLUDED.count, "
+        "sum_arrhenius = h.sum_arrhenius + EXCLUDED.sum_arrhenius",
+        (
+            [k.site for k in keys],
+            [k.location for k in keys],
+            [k.metric for k in keys],
+            [k.unit for k in keys],
+            [k.hour for k in keys],
+            [s.min_value for s in sums],
+            [s.max_value for s in sums],
+            [s.sum_value for s in sums],
+            [s.count for s in sums],
+            [s.sum_arrhenius for s in sums],
+        ),
+    )
+
+
+async def save_holds(conn: Conn, site: str, events: Sequence[Event]) -> None:
+    """Fold a site's lot.blocked / lot.released into ``lot_holds`` (``domain.holds``)."""
+    changes = hold_changes(events)
+    if not changes:
+        return
+    last_at: dict[StockKey, datetime] = {}
+    for event in events:
+        if event.type in HOLD_TYPES:
+            data = event.data
+            last_at[StockKey(data["item"], data["lot"], data["location"])] = event.moment
+    held = [(key, block) for key, block in sorted(changes.items()) if block is not None]
+    lifted = [key for key, block in sorted(changes.items()) if block is None]
+    if held:
+        await conn.cursor().executemany(
+            "INSERT INTO lot_holds (site, item, lot, location, reason, cause, blocked_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (site, item, lot, location) DO UPDATE SET reason = EXCLUDED.reason, "
+            "cause = EXCLUDED.cause, blocked_at = EXCLUDED.blocked_at",
+            [_hold_row(site, key, block, last_at[key]) for key, block in held],
+        )
+    if lifted:
+        await conn.execute(
+            "DELETE FROM lot_holds AS h USING unnest(%s::text[], %s::text[], %s::text[]) "
+            "AS k (item, lot, location) WHERE h.site = %s AND (h.item, h.lot, h.location) = "
+            "(k.item, k.lot, k.location)",
+            ([k.item for k in lifted], [k.lot for k in lifted], [k.location for k in lifted], site),
+        )
+
+
+def _hold_row(
+    site: str, key: StockKey, block: LotBlocked, at: datetime
+) -> tuple[str, str, str, str, str, str | None, datetime]:
+    return (site, key.item, key.lot, key.location, block.reason, block.cause, at)
+
+
+async def upsert_excursions(conn: Conn, changes: Sequence[ExcursionChange]) -> None:
+    """Merge changes into ``excursions`` the way ``ExcursionChange.then`` merges them."""
+    if not changes:
+        return
+    await conn.cursor().executemany(
+        "INSERT INTO excursions AS x (site, location, number, agent, updated_at, opened_at, "
+        "closed_at, escalated_at, acknowledged_at, acknowledged_by, corrective_action, "
+        "back_in_range, figures) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (site, location, number) DO UPDATE SET "
+        "agent = EXCLUDED.agent, updated_at = GREATEST(x.updated_at, EXCLUDED.updated_at), "
+        "opened_at = COALESCE(x.opened_at, EXCLUDED.opened_at), "
+        "escalated_at = COALESCE(x.escalated_at, EXCLUDED.escalated_at), "
+        "closed_at = COALESCE(EXCLUDED.closed_at, x.closed_at), "
+        "acknowledged_at = COALESCE(EXCLUDED.acknowledged_at, x.acknowledged_at), "
+        "acknowledged_by = COALESCE(EXCLUDED.acknowledged_by, x.acknowledged_by), "
+        "corrective_action = COALESCE(EXCLUDED.corrective_action, x.corrective_action), "
+        "back_in_range = COALESCE(EXCLUDED.back_in_range, x.back_in_range), "
+        "figures = COALESCE(EXCLUDED.figures, x.figures)",
+        [
+            (
+                c.site,
+                c.location,
+                c.number,
+                c.agent,
+                c.updated_at,
+                c.opened_at,
+                c.closed_at,
+                c.escalated_at,
+                c.acknowledged_at,
+                c.acknowledged_by,
+                c.corrective_action,
+                c.back_in_range,
+                None if c.figures is None else Jsonb(c.figures),
+            )
+            for c in sorted(changes, key=lambda c: c.key)
+        ],
+    )

@@ -1,0 +1,67 @@
+-- Cold chain in the cloud (plain PostgreSQL): holds on stock, excursions, and an hourly
+-- rollup of readings that ingest maintains in the batch's own transaction.
+-- The TimescaleDB variant (0004_coldchain.timescale.sql) differs only in readings_hourly,
+-- which there is a continuous aggregate with the same columns.
+
+-- Holds in force, folded from lot.blocked / lot.released with domain.holds.hold_changes
+-- (the edge's fold): a row while the stock may not be picked, deleted when it is released.
+CREATE TABLE lot_holds (
+    site       text        NOT NULL,
+    item       text        NOT NULL,
+    lot        text        NOT NULL,
+    location   text        NOT NULL,
+    reason     text        NOT NULL,
+    cause      text,
+    blocked_at timestamptz NOT NULL,
+    PRIMARY KEY (site, item, lot, location)
+);
+
+-- One row per excursion, folded from excursion.* events. Each column keeps the last word of
+-- the events on it except opened_at and escalated_at (the first), so an upsert of a batch's
+-- merged changes needs no read first.
+CREATE TABLE excursions (
+    site              text        NOT NULL,
+    location          text        NOT NULL,
+    number            integer     NOT NULL CHECK (number >= 1),
+    opened_at         timestamptz,
+    closed_at         timestamptz,
+    status            text        NOT NULL
+        GENERATED ALWAYS AS (CASE WHEN closed_at IS NULL THEN 'open' ELSE 'closed' END) STORED,
+    escalated_at      timestamptz,
+    acknowledged_at   timestamptz,
+    acknowledged_by   text,
+    corrective_action text,
+    back_in_range     boolean,
+    figures           jsonb,
+    agent             text        NOT NULL,
+    updated_at        timestamptz NOT NULL,
+    PRIMARY KEY (site, location, number)
+);
+
+CREATE INDEX excursions_site_opened_at ON excursions (site, opened_at);
+
+-- What an excursion set off (lot.blocked, safety_stock.raised, purchase.suggested name it as
+-- their cause) and the releases of held lots, found by the excursion list without a scan.
+CREATE INDEX events_site_cause ON events (site, (data ->> 'cause'))
+    WHERE type IN ('lot.blocked', 'safety_stock.raised', 'purchase.suggested');
+CREATE INDEX events_site_lot_releases ON events (site, (data ->> 'lot'), at)
+    WHERE type = 'lot.released';
+
+-- Hourly rollup per (site, location, metric, unit) of readings that name a location.
+-- Sums, not means, so two batches touching one hour add up (ON CONFLICT ... sum + excluded)
+-- and any set of hours can be combined exactly. sum_arrhenius is Σ exp(-ΔH/(R·T)) of the
+-- hour's °C readings (ΔH/R from domain.coldchain.mkt), from which MKT over any hours is
+-- (ΔH/R) / -ln(Σ sum_arrhenius / Σ count); NULL for metrics that are not temperatures.
+CREATE TABLE readings_hourly (
+    site          text             NOT NULL,
+    location      text             NOT NULL,
+    metric        text             NOT NULL,
+    unit          text             NOT NULL,
+    hour          timestamptz      NOT NULL,
+    min_value     numeric          NOT NULL,
+    max_value     numeric          NOT NULL,
+    sum_value     numeric          NOT NULL,
+    count         bigint           NOT NULL CHECK (count > 0),
+    sum_arrhenius double precision,
+    PRIMARY KEY (site, location, metric, unit, hour)
+);
