@@ -19,6 +19,7 @@ from edge_agent.adapters.ble.config import BleTagConfig, refuse_duplicates
 from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig, check_shared_lines
 from edge_agent.adapters.mqtt.config import MqttBusConfig, MqttDeviceConfig
+from edge_agent.adapters.opcua.config import OpcUaLineConfig
 from edge_agent.pipeline.coldchain import Signal, WatchedLocation
 from edge_agent.pipeline.readings import ReadingPolicy
 from edge_agent.pipeline.scale import ScaleBinding
@@ -83,6 +84,10 @@ class ReadingsConfig(_Section):
     )
     locations: dict[Name, Name] = Field(
         default_factory=dict, description="device id -> the location its readings describe"
+    )
+    ignore: list[Name] = Field(
+        default=["packet_id", "counter", "sequence", "mac"],
+        description="metrics never recorded: a frame's bookkeeping, not a measurement",
     )
 
 
@@ -169,11 +174,14 @@ DeviceConfig = Annotated[
     Annotated[ModbusDeviceConfig, Tag("modbus")]
     | Annotated[BleTagConfig, Tag("ble_tag")]
     | Annotated[CameraConfig, Tag("camera")]
-    | Annotated[MqttDeviceConfig, Tag("mqtt")],
+    | Annotated[MqttDeviceConfig, Tag("mqtt")]
+    | Annotated[OpcUaLineConfig, Tag("opcua_line")],
     Discriminator(
         _device_kind,
         custom_error_type="device_kind",
-        custom_error_message="unknown device kind; known kinds: modbus, ble_tag, camera, mqtt",
+        custom_error_message=(
+            "unknown device kind; known kinds: modbus, ble_tag, camera, mqtt, opcua_line"
+        ),
     ),
 ]
 """One entry of ``devices:``; ``kind`` says which adapter serves it."""
@@ -228,7 +236,9 @@ class AgentConfig(_Section):
 
     def reading_policy(self) -> ReadingPolicy:
         r = self.readings
-        return ReadingPolicy(r.heartbeat_s, dict(r.deadband), dict(r.locations))
+        return ReadingPolicy(
+            r.heartbeat_s, dict(r.deadband), dict(r.locations), frozenset(r.ignore)
+        )
 
     def sync_policy(self) -> SyncPolicy:
         return SyncPolicy(

@@ -15,6 +15,8 @@ from edge_agent.adapters.ble.config import BleTagConfig
 from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig
 from edge_agent.adapters.mqtt.config import MqttDeviceConfig
+from edge_agent.adapters.opcua import adapter as opcua
+from edge_agent.adapters.opcua.config import OpcUaLineConfig
 from edge_agent.config import AgentConfig
 
 
@@ -22,6 +24,7 @@ def build_adapters(config: AgentConfig, sink: DeviceSink) -> list[DeviceAdapter]
     adapters = modbus.build_adapters(config.devices_of(ModbusDeviceConfig), sink)
     adapters += ble.build_adapters(config.devices_of(BleTagConfig), sink)
     adapters += camera.build_adapters(config.devices_of(CameraConfig), sink)
+    adapters += opcua.build_adapters(config.devices_of(OpcUaLineConfig), sink)
     if config.mqtt is not None:  # the site bus runs for orders and tickets even without nodes
         nodes = config.devices_of(MqttDeviceConfig)
         adapters += mqtt.build_adapters(nodes, sink, bus=config.mqtt, site=config.agent.site)

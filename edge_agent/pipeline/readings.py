@@ -31,6 +31,9 @@ class ReadingPolicy:
     heartbeat_s: float = 300.0
     deadband: Mapping[str, Decimal] = field(default_factory=dict)
     locations: Mapping[str, str] = field(default_factory=dict)
+    ignored: frozenset[str] = frozenset()
+    """Metrics never recorded: a frame's own bookkeeping (packet ids, counters), not a
+    measurement."""
 
 
 @dataclass(slots=True)
@@ -50,7 +53,7 @@ class ReadingRecorder:
         location = self.policy.locations.get(obs.device)
         drafts = []
         for metric, value in obs.values.items():
-            if not self._due(obs.device, metric, value, obs.at):
+            if metric in self.policy.ignored or not self._due(obs.device, metric, value, obs.at):
                 continue
             self._last[obs.device, metric] = _Recorded(value, obs.at)
             drafts.append(self._draft(obs, metric, value, location))

@@ -77,3 +77,10 @@ def test_devices_are_tracked_apart() -> None:
     assert len(recorder.observe(first)) == 1
     assert len(recorder.observe(second)) == 1
     assert recorder.observe(first) == []
+
+
+def test_ignored_metrics_are_never_recorded() -> None:
+    recorder = ReadingRecorder(ReadingPolicy(ignored=frozenset({"packet_id"})))
+    assert recorded(recorder, obs(0, air_temp=Decimal(3), packet_id=Decimal(7))) == {
+        "air_temp": Decimal(3)
+    }
