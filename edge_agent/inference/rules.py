@@ -14,15 +14,20 @@ from numpy.typing import NDArray
 from edge_agent.inference.features import CHANNELS, CLASS_NAMES, PLAUSIBLE_C
 
 RECENT = 10
-STUCK_PERIODS = 10
+STUCK_PERIODS = 8
 """A probe that has not moved by a tenth of a degree for this long is stuck: a working one in
 a cycling room changes within a few minutes."""
+STUCK_TOLERANCE_C = 0.01
+"""Below the probe's 0.1 °C resolution: averaging a constant reading leaves float noise only."""
 DROPOUT_SHARE = 0.3
 FAILURE_RISE_C = 0.5
 UNCOOLED_RUN = 15
 UNCOOLED_RISE_C = 2.0
 DEFROST_ABOVE_MEDIAN_C = 1.0
 DOOR_SPIKE_C = 0.8
+WARM_ROOM_C = 12.0
+"""No door or defrost keeps a chilled room this warm for ``RECENT`` minutes: it is not cooling."""
+CUT_IN_MARGIN_C = 0.3
 
 _T, _STEP, _PRESENT = (
     CHANNELS.index(c) for c in ("temperature", "temperature_step", "temperature_present")
@@ -48,17 +53,36 @@ def _classify_one(w: NDArray[np.float64]) -> str:
         failed = w[recent, _COMP].mean() >= 0.95 and rise >= FAILURE_RISE_C
     else:
         failed = rising_run >= UNCOOLED_RUN and rise >= UNCOOLED_RISE_C
-    if failed:
+    if failed or temp[recent].min() >= WARM_ROOM_C:
         return CLASS_NAMES[3]
     if has_door and w[-5:, _DOOR].max() > 0:
         return CLASS_NAMES[1]
-    compressor_idle = not has_comp or w[-5:, _COMP].max() == 0
-    above = temp[-1] - np.median(temp[present]) >= DEFROST_ABOVE_MEDIAN_C
-    if compressor_idle and above and rising_run >= 4 and step[-5:].max() < DOOR_SPIKE_C:
+    if _defrosting(w, temp, step, present, rising_run):
         return CLASS_NAMES[2]
     if not has_door and step[-5:].max() >= DOOR_SPIKE_C:
         return CLASS_NAMES[1]
     return CLASS_NAMES[0]
+
+
+def _defrosting(
+    w: NDArray[np.float64],
+    temp: NDArray[np.float64],
+    step: NDArray[np.float64],
+    present: NDArray[np.bool_],
+    rising_run: int,
+) -> bool:
+    """Warming while the compressor stays off past the temperature it normally cuts in at
+    (the thermostat is overridden); without a relay signal, a steady rise well above the
+    window's usual level that is too slow for a door."""
+    if step[-5:].max() >= DOOR_SPIKE_C:
+        return False
+    if w[0, _HAS_COMP] > 0:
+        running = w[:, _COMP] > 0
+        cut_ins = np.flatnonzero(running[1:] & ~running[:-1]) + 1
+        idle = not running[-3:].any()
+        return bool(idle and cut_ins.size and temp[-1] > temp[cut_ins].max() + CUT_IN_MARGIN_C)
+    above = temp[-1] - np.median(temp[present]) >= DEFROST_ABOVE_MEDIAN_C
+    return bool(above and rising_run >= 4)
 
 
 def _sensor_fault(
@@ -68,7 +92,7 @@ def _sensor_fault(
     implausible = present & ((temp < PLAUSIBLE_C[0]) | (temp > PLAUSIBLE_C[1]))
     if implausible[recent].any() or (~present[recent]).mean() >= DROPOUT_SHARE:
         return True
-    return _trailing(present & (step == 0.0)) >= STUCK_PERIODS
+    return _trailing(present & (np.abs(step) < STUCK_TOLERANCE_C)) >= STUCK_PERIODS
 
 
 def _trailing(flags: NDArray[np.bool_]) -> int:
