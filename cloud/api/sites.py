@@ -18,7 +18,8 @@ async def get_stock(
 ) -> SiteStockPublic:
     query = (
         "SELECT l.item, l.lot, l.location, l.qty, l.unit, h.reason, h.cause FROM ledger AS l "
-        "LEFT JOIN lot_holds AS h USING (site, item, lot, location) WHERE l.site = %s"
+        "LEFT JOIN lot_holds AS h ON h.held AND (h.site, h.item, h.lot, h.location) = "
+        "(l.site, l.item, l.lot, l.location) WHERE l.site = %s"
     )
     params: list[str] = [site]
     if item is not None:

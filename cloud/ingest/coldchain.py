@@ -65,7 +65,11 @@ async def add_to_rollup(conn: Conn, rollup: Mapping[HourKey, HourSums]) -> None:
 
 
 async def save_holds(conn: Conn, site: str, events: Sequence[Event]) -> None:
-    """Fold a site's lot.blocked / lot.released into ``lot_holds`` (``domain.holds``)."""
+    """Fold a site's lot.blocked / lot.released into ``lot_holds`` (``domain.holds``).
+
+    A stored word newer than the batch's (by event time) is kept: agents' batches may
+    arrive in any order.
+    """
     changes = hold_changes(events)
     if not changes:
         return
@@ -74,29 +78,22 @@ async def save_holds(conn: Conn, site: str, events: Sequence[Event]) -> None:
         if event.type in HOLD_TYPES:
             data = event.data
             last_at[StockKey(data["item"], data["lot"], data["location"])] = event.moment
-    held = [(key, block) for key, block in sorted(changes.items()) if block is not None]
-    lifted = [key for key, block in sorted(changes.items()) if block is None]
-    if held:
-        await conn.cursor().executemany(
-            "INSERT INTO lot_holds (site, item, lot, location, reason, cause, blocked_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (site, item, lot, location) DO UPDATE SET reason = EXCLUDED.reason, "
-            "cause = EXCLUDED.cause, blocked_at = EXCLUDED.blocked_at",
-            [_hold_row(site, key, block, last_at[key]) for key, block in held],
-        )
-    if lifted:
-        await conn.execute(
-            "DELETE FROM lot_holds AS h USING unnest(%s::text[], %s::text[], %s::text[]) "
-            "AS k (item, lot, location) WHERE h.site = %s AND (h.item, h.lot, h.location) = "
-            "(k.item, k.lot, k.location)",
-            ([k.item for k in lifted], [k.lot for k in lifted], [k.location for k in lifted], site),
-        )
+    await conn.cursor().executemany(
+        "INSERT INTO lot_holds AS h (site, item, lot, location, held, reason, cause, changed_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (site, item, lot, location) DO UPDATE SET held = EXCLUDED.held, "
+        "reason = EXCLUDED.reason, cause = EXCLUDED.cause, changed_at = EXCLUDED.changed_at "
+        "WHERE h.changed_at <= EXCLUDED.changed_at",
+        [_hold_row(site, key, block, last_at[key]) for key, block in sorted(changes.items())],
+    )
 
 
 def _hold_row(
-    site: str, key: StockKey, block: LotBlocked, at: datetime
-) -> tuple[str, str, str, str, str, str | None, datetime]:
-    return (site, key.item, key.lot, key.location, block.reason, block.cause, at)
+    site: str, key: StockKey, block: LotBlocked | None, at: datetime
+) -> tuple[str, str, str, str, bool, str | None, str | None, datetime]:
+    if block is None:
+        return (site, key.item, key.lot, key.location, False, None, None, at)
+    return (site, key.item, key.lot, key.location, True, block.reason, block.cause, at)
 
 
 async def upsert_excursions(conn: Conn, changes: Sequence[ExcursionChange]) -> None:

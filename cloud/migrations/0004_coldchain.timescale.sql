@@ -3,17 +3,21 @@
 -- readings_hourly, which has the same columns so the views read it the same way.
 -- NOT TESTED HERE: TimescaleDB cannot be installed on the build machines (see FIELD_NOTES).
 
--- Holds in force, folded from lot.blocked / lot.released with domain.holds.hold_changes
--- (the edge's fold): a row while the stock may not be picked, deleted when it is released.
+-- The last word on each stock key's hold, folded from lot.blocked / lot.released with
+-- domain.holds.hold_changes (the edge's fold). A release keeps its row (held = false) and
+-- every row keeps the time of the event it came from, so when two agents' batches arrive
+-- out of time order (a tablet's release before the block it lifts), the later event wins.
 CREATE TABLE lot_holds (
     site       text        NOT NULL,
     item       text        NOT NULL,
     lot        text        NOT NULL,
     location   text        NOT NULL,
-    reason     text        NOT NULL,
+    held       boolean     NOT NULL,
+    reason     text,
     cause      text,
-    blocked_at timestamptz NOT NULL,
-    PRIMARY KEY (site, item, lot, location)
+    changed_at timestamptz NOT NULL,
+    PRIMARY KEY (site, item, lot, location),
+    CHECK (held = (reason IS NOT NULL))
 );
 
 -- One row per excursion, folded from excursion.* events. Each column keeps the last word of
