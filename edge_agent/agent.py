@@ -13,6 +13,7 @@ from edge_agent.adapters.base import DeviceAdapter
 from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.adapters.registry import build_adapters
 from edge_agent.backoff import Backoff
+from edge_agent.clock import Clock
 from edge_agent.config import AgentConfig, load_masterdata
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor
@@ -58,7 +59,8 @@ def build(config: AgentConfig) -> AgentRuntime:
         )
     recorder = ReadingRecorder(config.reading_policy())
     scanners = frozenset(camera.id for camera in config.devices_of(CameraConfig))
-    sink = AgentSink(store, writer, trackers, recorder, coldchain, scanners)
+    clock = Clock(config.clock.speed, config.clock.behind)
+    sink = AgentSink(store, writer, trackers, recorder, coldchain, scanners, clock)
     adapters = build_adapters(config, sink)
     return AgentRuntime(config, store, writer, syncer, sink, adapters)
 

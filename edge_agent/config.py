@@ -37,6 +37,14 @@ class AgentIdentity(_Section):
     site: Name
 
 
+class ClockConfig(_Section):
+    """For demos and replays only: run the agent's clock ``speed`` times faster, starting
+    ``behind`` in the past (see ``edge_agent.clock``). Leave it out in production."""
+
+    speed: Annotated[float, Field(gt=0, le=10_000)] = 1.0
+    behind: timedelta = timedelta(0)
+
+
 class GroupCommitConfig(_Section):
     max_events: Annotated[int, Field(ge=1, le=100_000)] = 2000
     max_delay_ms: Annotated[float, Field(ge=0, le=1000)] = 2.0
@@ -197,6 +205,7 @@ class AgentConfig(_Section):
     devices: list[DeviceConfig] = []
     scales: list[ScaleBindingConfig] = []
     readings: ReadingsConfig = ReadingsConfig()
+    clock: ClockConfig = ClockConfig()
     coldchain: list[WatchedLocationConfig] = []
     reactions: ReactionsConfig = ReactionsConfig()
     masterdata: Path | None = Field(

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 
 from pydantic import ValidationError
 
 from domain.events import EventDraft
 from domain.observation import Observation
 from domain.payloads import DeviceAlarm, DeviceOffline, DeviceOnline
+from edge_agent.clock import Clock
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor, SignalUnusable
 from edge_agent.pipeline.readings import ReadingRecorder
@@ -43,6 +45,7 @@ class AgentSink:
         recorder: ReadingRecorder,
         coldchain: ColdChainMonitor | None = None,
         scanners: frozenset[str] = frozenset(),
+        clock: Clock | None = None,
     ) -> None:
         self._store = store
         self._writer = writer
@@ -50,8 +53,11 @@ class AgentSink:
         self._recorder = recorder
         self._coldchain = coldchain
         self._scanners = scanners
+        self._clock = clock or Clock()
 
     async def observe(self, obs: Observation) -> None:
+        if not self._clock.real:
+            obs = replace(obs, at=self._clock.stamp(obs.at))
         tracker = self._trackers.get(obs.device)
         try:
             if tracker is not None:
@@ -71,24 +77,26 @@ class AgentSink:
     async def tick(self, now: datetime | None = None) -> None:
         """Let time pass for the cold-chain detectors (escalation without new readings)."""
         if self._coldchain is not None:
-            await self._submit(self._coldchain.tick(now or _now(), self._store.stock_at))
+            await self._submit(self._coldchain.tick(now or self._clock.now(), self._store.stock_at))
 
     async def acknowledge(self, location: str, user: str, action: str) -> None:
         """A person acknowledges the open excursion at ``location`` with what they did."""
         if self._coldchain is None:
             raise SignalUnusable("no cold-chain locations are configured")
-        drafts = self._coldchain.acknowledge(location, _now(), user, action, self._store.stock_at)
+        now = self._clock.now()
+        drafts = self._coldchain.acknowledge(location, now, user, action, self._store.stock_at)
         await self._submit(drafts)
 
     async def online(self, device: str) -> None:
-        await self._event(EventDraft("device.online", _now(), DeviceOnline(device=device)))
+        payload = DeviceOnline(device=device)
+        await self._event(EventDraft("device.online", self._clock.now(), payload))
 
     async def offline(self, device: str, reason: str) -> None:
         payload = DeviceOffline(device=device, reason=reason[:_REASON_MAX])
-        await self._event(EventDraft("device.offline", _now(), payload))
+        await self._event(EventDraft("device.offline", self._clock.now(), payload))
 
     async def alarm(self, alarm: DeviceAlarm) -> None:
-        await self._event(EventDraft("device.alarm", _now(), alarm))
+        await self._event(EventDraft("device.alarm", self._clock.now(), alarm))
 
     async def quarantine(self, source: str, reason: str, raw: str) -> None:
         log.debug("quarantined input from %s: %s", source, reason)
@@ -104,10 +112,6 @@ class AgentSink:
         if self._coldchain is not None:
             checkpoints = {COLDCHAIN_CHECKPOINT: self._coldchain.checkpoint()}
         await self._writer.submit(drafts, checkpoints)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _first_line(exc: Exception) -> str:
