@@ -88,8 +88,12 @@ class OpcUaLineAdapter:
                 await self._follow(session)
             except LinkLost as lost:
                 await self._presence.down(lost.reason)
+            except Exception as exc:  # a library fault must not end the line's follow-up
+                self._log.exception("%s: unexpected error, reconnecting", self.name)
+                await self._presence.down(f"unexpected error: {exc!r}")
             finally:
                 await session.close()
+            _stop_if_cancelled()
             await asyncio.sleep(self._backoff.next_delay())
 
     async def _follow(self, session: LineSession) -> None:
@@ -116,6 +120,7 @@ class OpcUaLineAdapter:
         started = time.monotonic()
         self._overflowed.clear()
         while True:
+            _stop_if_cancelled()
             session.check()
             try:
                 event = await _next_event(sub, check_s)
@@ -200,6 +205,7 @@ class OpcUaLineAdapter:
     async def _read_all(self, session: LineSession) -> None:
         """One Read of every metric: what changed while no notification could say so (before
         a subscription's first publish, between two polls) is handed on."""
+        _stop_if_cancelled()
         received_at = datetime.now(UTC)
         for metric, data in await session.read_metrics():
             self._counters.extra["reads"] += 1
@@ -216,6 +222,15 @@ class OpcUaLineAdapter:
     async def _bad(self, reason: str, raw: str) -> None:
         self._counters.bad(reason)
         await self._sink.quarantine(self.config.id, reason, raw)
+
+
+def _stop_if_cancelled() -> None:
+    """asyncua awaits its requests with ``asyncio.wait_for``, which on Python 3.11 can swallow
+    a cancellation that lands as the answer arrives; a task still marked as cancelling stops
+    here instead of following the line for ever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def _next_event(sub: Subscription, timeout_s: float) -> SubEvent | None:
