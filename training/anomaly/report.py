@@ -70,26 +70,17 @@ def plain_alarm_at(trace: Trace) -> float | None:
     return None
 
 
-def failure_rooms(seed: int, count: int) -> list[Trace]:
-    """Rooms whose compressor fails 60–90 min in, watched for 3 h after; no probe faults."""
+def rooms(seed: int, count: int, hours: float, fails: bool) -> list[Trace]:
+    """Random rooms without probe faults; with ``fails`` the compressor fails 60–90 min in,
+    otherwise it never does (then every alarm the room raises is a false one)."""
     rng = random.Random(seed)
-    rooms = []
+    out = []
     for _ in range(count):
-        scenario = random_scenario(rng, hours=4.5)
-        failing = replace(scenario.settings, compressor_failure_at_s=rng.uniform(3600, 5400))
-        rooms.append(simulate(replace(scenario, settings=failing, faults=()), rng.getrandbits(32)))
-    return rooms
-
-
-def quiet_rooms(seed: int, count: int) -> list[Trace]:
-    """Rooms with only doors and defrosts: every alarm they raise is a false one."""
-    rng = random.Random(seed)
-    rooms = []
-    for _ in range(count):
-        scenario = random_scenario(rng)
-        healthy = replace(scenario.settings, compressor_failure_at_s=None)
-        rooms.append(simulate(replace(scenario, settings=healthy, faults=()), rng.getrandbits(32)))
-    return rooms
+        scenario = random_scenario(rng, hours)
+        failure_at = rng.uniform(3600, 5400) if fails else None
+        settings = replace(scenario.settings, compressor_failure_at_s=failure_at)
+        out.append(simulate(replace(scenario, settings=settings, faults=()), rng.getrandbits(32)))
+    return out
 
 
 def failure_leads(
@@ -182,9 +173,10 @@ def main() -> None:
     print(f"held-out seed {args.seed}, {args.rooms} rooms\n")
     held = label(random_traces(args.seed, args.rooms), spec, np.random.default_rng(args.seed))
     print_classes(held, meta.training.get("class_counts"), judges)
-    failing = failure_rooms(args.seed + 1, max(args.rooms // 3, 10))
+    failing = rooms(args.seed + 1, max(args.rooms // 3, 10), hours=4.5, fails=True)
     print_failures(failing, spec, judges)
-    print_false_alarms(quiet_rooms(args.seed + 2, max(args.rooms // 3, 10)), failing, spec, judges)
+    quiet = rooms(args.seed + 2, max(args.rooms // 3, 10), hours=5.0, fails=False)
+    print_false_alarms(quiet, failing, spec, judges)
 
 
 if __name__ == "__main__":
