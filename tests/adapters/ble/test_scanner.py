@@ -22,8 +22,8 @@ from edge_agent.adapters.ble.config import BleTagConfig
 from edge_agent.adapters.ble.scanner import BleScannerAdapter, ScannerSettings
 from edge_agent.backoff import Backoff
 from simulators.ble_tags import Format, SimulatedTag, advertisements
-from tests.adapters.ble import test_ruuvi, test_xiaomi_custom
 from simulators.bluez import BlueZMock
+from tests.adapters.ble import test_ruuvi, test_xiaomi_custom
 from tests.adapters.ble.test_bthome import SPEC_ENCRYPTED, SPEC_KEY, SPEC_MAC, hum, plain, temp
 from tests.adapters.sink import RecordingSink
 
