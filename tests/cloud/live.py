@@ -7,11 +7,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
 import uvicorn
 
 from cloud.app import create_app
+from cloud.postgres_server import PostgresServer
 from cloud.settings import CloudSettings
 from edgestock.processes import free_port
+from tests.pg import create_database, drop_database
 
 
 @contextmanager
@@ -34,3 +37,16 @@ def running_api(settings: CloudSettings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+@contextmanager
+def shared_client(server: PostgresServer, template: str, name: str) -> Iterator[httpx.Client]:
+    """A client of an API on a database of its own (``name``), for a module's read-only tests
+    that share one loaded database instead of paying for a fresh one each."""
+    url = create_database(server, name, template=template)
+    try:
+        settings = CloudSettings(database_url=url, pool_min_size=1, pool_max_size=4)
+        with running_api(settings) as base, httpx.Client(base_url=base, timeout=30) as client:
+            yield client
+    finally:
+        drop_database(server, name)

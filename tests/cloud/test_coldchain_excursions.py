@@ -3,6 +3,7 @@ what was done about each lot, and what else they set off; holds shown on stock l
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from cloud.coldchain.excursions import excursion_changes
+from cloud.postgres_server import PostgresServer
 from tests.cloud.builders import DAY, AgentChain, post_events, received
 from tests.cloud.coldchain_builders import (
     blocked,
@@ -20,6 +22,7 @@ from tests.cloud.coldchain_builders import (
     safety_stock_raised,
     temperature,
 )
+from tests.cloud.live import shared_client
 
 T = [DAY + timedelta(minutes=10 * n) for n in range(40)]
 CAUSE_1, CAUSE_2 = "excursion:cold-1#1", "excursion:cold-1#2"
@@ -32,7 +35,11 @@ def stock(client: httpx.Client) -> dict[str, dict[str, str] | None]:
 
 @pytest.fixture
 def cold_room() -> AgentChain:
-    """A cold room's agent: stock in, a warm spell that holds two lots, then a second one."""
+    return a_cold_room()
+
+
+def a_cold_room() -> AgentChain:
+    """A cold room's agent: stock in, and a warm spell that holds two lots."""
     chain = AgentChain()
     chain.add([
         received("L1", "2.5", at=T[0]),
@@ -47,6 +54,18 @@ def cold_room() -> AgentChain:
         purchase_suggested("beef", "4", T[2]),
     ])  # fmt: skip
     return chain
+
+
+@pytest.fixture(scope="module")
+def two_excursions(
+    postgres_server: PostgresServer, migrated_template: str
+) -> Iterator[httpx.Client]:
+    """One API for the module's read-only tests, holding the whole day of the cold room."""
+    chain = a_cold_room()
+    later_that_day(chain)
+    with shared_client(postgres_server, migrated_template, "edgestock_excursions") as client:
+        assert post_events(client, chain.agent, chain.events).status_code == 200
+        yield client
 
 
 def later_that_day(chain: AgentChain) -> None:
@@ -148,26 +167,21 @@ def test_holds_follow_event_time_whichever_agent_syncs_first(
     ],
 )
 def test_excursions_can_be_filtered(
-    client: httpx.Client, cold_room: AgentChain, params: dict[str, str], numbers: list[int]
+    two_excursions: httpx.Client, params: dict[str, str], numbers: list[int]
 ) -> None:
-    later_that_day(cold_room)
-    post_events(client, cold_room.agent, cold_room.events)
-
-    response = client.get("/v1/sites/site-1/excursions", params=params)
+    response = two_excursions.get("/v1/sites/site-1/excursions", params=params)
 
     assert response.status_code == 200, response.text
     assert [e["number"] for e in response.json()["excursions"]] == numbers
 
 
 def test_unknown_site_location_and_bad_filters_are_refused_by_name(
-    client: httpx.Client, cold_room: AgentChain
+    two_excursions: httpx.Client,
 ) -> None:
-    post_events(client, cold_room.agent, cold_room.events)
-
-    site = client.get("/v1/sites/nowhere/excursions")
-    location = client.get("/v1/sites/site-1/excursions", params={"location": "attic"})
-    status = client.get("/v1/sites/site-1/excursions", params={"status": "ajar"})
-    start = client.get("/v1/sites/site-1/excursions", params={"from": "yesterday"})
+    site = two_excursions.get("/v1/sites/nowhere/excursions")
+    location = two_excursions.get("/v1/sites/site-1/excursions", params={"location": "attic"})
+    status = two_excursions.get("/v1/sites/site-1/excursions", params={"status": "ajar"})
+    start = two_excursions.get("/v1/sites/site-1/excursions", params={"from": "yesterday"})
 
     assert (site.status_code, site.json()["detail"]) == (
         404, "site 'nowhere' is unknown: no agent has sent events for it"
