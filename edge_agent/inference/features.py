@@ -25,6 +25,7 @@ CHANNELS = (
     "compressor",
     "compressor_present",
 )
+STANDARDISED = ("temperature", "temperature_step")
 PLAUSIBLE_C = (-40.0, 60.0)
 """Air temperatures a working cold-room probe can read; outside is an open or shorted probe.
 Readings are clipped a little beyond it so a fault stays visible but bounded."""
@@ -79,10 +80,11 @@ class Normalisation:
 
     @classmethod
     def fit(cls, features: NDArray[np.float32]) -> Normalisation:
-        """Mean and spread of each channel; binary channels are left as they are."""
+        """Mean and spread of the continuous channels; flags and fractions stay as they are."""
         flat = features.reshape(-1, features.shape[-1]).astype(np.float64)
-        offset = [float(flat[:, i].mean()) for i in range(2)] + [0.0] * (len(CHANNELS) - 2)
-        scale = [float(flat[:, i].std() or 1.0) for i in range(2)] + [1.0] * (len(CHANNELS) - 2)
+        fitted = [c in STANDARDISED for c in CHANNELS]
+        offset = [float(flat[:, i].mean()) if f else 0.0 for i, f in enumerate(fitted)]
+        scale = [float(flat[:, i].std() or 1.0) if f else 1.0 for i, f in enumerate(fitted)]
         return cls(tuple(offset), tuple(scale))
 
     @classmethod
