@@ -10,10 +10,12 @@ MKT = (ΔH/R) / -ln(Σ terms / Σ count). That is the equally weighted MKT of th
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from domain.coldchain.mkt import (
     DEFAULT_ACTIVATION_ENERGY_KJ_PER_MOL,
@@ -29,8 +31,9 @@ H_OVER_R_KELVIN = float(DEFAULT_ACTIVATION_ENERGY_KJ_PER_MOL * 1000 / GAS_CONSTA
 """ΔH/R of the default activation energy: 10,000 K."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class HourKey:
+class HourKey(NamedTuple):
+    """A rollup row's key (a tuple: ingest builds one per reading, so it must be cheap)."""
+
     site: str
     location: str
     metric: str
@@ -74,8 +77,7 @@ class HourSums:
         return mkt_from_sums(self.sum_arrhenius, self.count)
 
 
-@dataclass(frozen=True, slots=True)
-class RolledReading:
+class RolledReading(NamedTuple):
     """A reading as the rollup sees it: where, what, when and how much."""
 
     site: str
@@ -100,22 +102,18 @@ def below_absolute_zero(unit: str, value: Decimal) -> bool:
     return unit in CELSIUS_UNITS and value <= -ZERO_CELSIUS_IN_KELVIN
 
 
-def reading_sums(unit: str, value: Decimal) -> HourSums:
-    arrhenius = arrhenius_term(value) if unit in CELSIUS_UNITS else None
-    return HourSums(value, value, value, 1, arrhenius)
-
-
 def hourly_sums(readings: Iterable[RolledReading]) -> dict[HourKey, HourSums]:
     """The rollup rows a set of readings adds, by (site, location, metric, unit, hour)."""
-    rollup: dict[HourKey, HourSums] = {}
+    grouped: dict[HourKey, list[Decimal]] = defaultdict(list)
     for r in readings:
-        if below_absolute_zero(r.unit, r.value):
-            continue
-        key = HourKey(r.site, r.location, r.metric, r.unit, hour_of(r.at))
-        sums = reading_sums(r.unit, r.value)
-        known = rollup.get(key)
-        rollup[key] = sums if known is None else known.plus(sums)
-    return rollup
+        if not below_absolute_zero(r.unit, r.value):
+            grouped[HourKey(r.site, r.location, r.metric, r.unit, hour_of(r.at))].append(r.value)
+    return {key: _sums(key.unit, values) for key, values in grouped.items()}
+
+
+def _sums(unit: str, values: list[Decimal]) -> HourSums:
+    arrhenius = sum(map(arrhenius_term, values)) if unit in CELSIUS_UNITS else None
+    return HourSums(min(values), max(values), sum(values, Decimal(0)), len(values), arrhenius)
 
 
 def mkt_from_sums(sum_arrhenius: float, count: int) -> Decimal:
