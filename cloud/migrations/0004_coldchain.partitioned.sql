@@ -56,6 +56,8 @@ CREATE INDEX events_site_lot_releases ON events (site, (data ->> 'lot'), at)
 -- and any set of hours can be combined exactly. sum_arrhenius is Σ exp(-ΔH/(R·T)) of the
 -- hour's °C readings (ΔH/R from domain.coldchain.mkt), from which MKT over any hours is
 -- (ΔH/R) / -ln(Σ sum_arrhenius / Σ count); NULL for metrics that are not temperatures.
+-- Maintained by cloud.ingest.coldchain.add_to_rollup; °C values at or below absolute zero
+-- (broken probes) are left out, as in the TimescaleDB variant.
 CREATE TABLE readings_hourly (
     site          text             NOT NULL,
     location      text             NOT NULL,
