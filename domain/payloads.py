@@ -102,6 +102,17 @@ class DeviceAlarm(Payload):
     location: Name | None = None
 
 
+class RoomDiagnosed(Payload):
+    """The anomaly model (or its rules) changed its mind about what a cold room is doing."""
+
+    location: Name
+    label: Literal["normal", "door_open", "defrost", "compressor_failure", "sensor_fault"]
+    previous: Name
+    confidence: Annotated[Decimal, Field(ge=0, le=1)]
+    mode: Literal["litert", "tflite-runtime", "rules"]
+    model: Name
+
+
 class CodeScanned(Payload):
     """A barcode read by a camera or PDA, with the GS1 fields it carried when it is GS1."""
 
@@ -215,6 +226,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "device.state": DeviceState,
     "device.alarm": DeviceAlarm,
     "code.scanned": CodeScanned,
+    "coldroom.diagnosed": RoomDiagnosed,
     "lot.blocked": LotBlocked,
     "lot.released": LotReleased,
     "safety_stock.raised": SafetyStockRaised,

@@ -15,6 +15,7 @@ from edge_agent.adapters.registry import build_adapters
 from edge_agent.backoff import Backoff
 from edge_agent.clock import Clock
 from edge_agent.config import AgentConfig, load_masterdata
+from edge_agent.inference import AnomalyClassifier
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor
 from edge_agent.pipeline.readings import ReadingRecorder
@@ -56,6 +57,7 @@ def build(config: AgentConfig) -> AgentRuntime:
             store.checkpoint(COLDCHAIN_CHECKPOINT),
             master=load_masterdata(config),
             reactions=config.reactions.policy(),
+            classifier=_classifier(config),
         )
     recorder = ReadingRecorder(config.reading_policy())
     scanners = frozenset(camera.id for camera in config.devices_of(CameraConfig))
@@ -91,6 +93,14 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
     await asyncio.gather(syncer, return_exceptions=True)
     await _last_sync(runtime, final_sync_s)
     runtime.store.close()
+
+
+def _classifier(config: AgentConfig) -> AnomalyClassifier | None:
+    if not config.anomaly.enabled:
+        return None
+    classifier = AnomalyClassifier.load(config.anomaly.model, rules_only=config.anomaly.rules_only)
+    log.info("cold-room anomaly model %s in %s mode", classifier.metadata.version, classifier.mode)
+    return classifier
 
 
 async def _supervise(adapter: DeviceAdapter) -> None:

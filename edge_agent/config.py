@@ -141,6 +141,9 @@ class WatchedLocationConfig(_Section):
     door_grace: timedelta = timedelta(minutes=15)
     defrost: SignalConfig | None = None
     defrost_grace: timedelta = timedelta(minutes=45)
+    compressor: SignalConfig | None = Field(
+        default=None, description="the compressor relay: lets the anomaly model see cooling"
+    )
     block_lots: bool = Field(
         default=True, description="put the stock at this location on hold when an alarm opens"
     )
@@ -154,8 +157,17 @@ class WatchedLocationConfig(_Section):
             door_grace=self.door_grace,
             defrost=self.defrost.signal() if self.defrost else None,
             defrost_grace=self.defrost_grace,
+            compressor=self.compressor.signal() if self.compressor else None,
             block_lots=self.block_lots,
         )
+
+
+class AnomalyConfig(_Section):
+    """The cold-room anomaly model run on the watched locations (``edge_agent.inference``)."""
+
+    enabled: bool = True
+    model: Path | None = Field(default=None, description="a .tflite; default: the packaged one")
+    rules_only: bool = Field(default=False, description="skip the model, use the rules")
 
 
 class ReactionsConfig(_Section):
@@ -208,6 +220,7 @@ class AgentConfig(_Section):
     clock: ClockConfig = ClockConfig()
     coldchain: list[WatchedLocationConfig] = []
     reactions: ReactionsConfig = ReactionsConfig()
+    anomaly: AnomalyConfig = AnomalyConfig()
     masterdata: Path | None = Field(
         default=None, description="YAML of items and suppliers, until master data syncs down"
     )
@@ -229,7 +242,7 @@ class AgentConfig(_Section):
             if device not in known:
                 raise ValueError(f"readings.locations: device {device!r} is not among {known}")
         for watched in self.coldchain:
-            for signal in (watched.temperature, watched.door, watched.defrost):
+            for signal in (watched.temperature, watched.door, watched.defrost, watched.compressor):
                 if signal is not None and signal.device not in known:
                     raise ValueError(
                         f"coldchain {watched.location}: device {signal.device!r} is not among"
@@ -272,6 +285,10 @@ def load_agent_config(path: Path | str) -> AgentConfig:
         config = config.model_copy(update={"store": store})
     if config.masterdata is not None and not config.masterdata.is_absolute():
         config = config.model_copy(update={"masterdata": path.parent / config.masterdata})
+    model = config.anomaly.model
+    if model is not None and not model.is_absolute():
+        anomaly = config.anomaly.model_copy(update={"model": path.parent / model})
+        config = config.model_copy(update={"anomaly": anomaly})
     return config
 
 

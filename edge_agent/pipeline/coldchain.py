@@ -48,11 +48,14 @@ from domain.events import EventDraft
 from domain.masterdata import MasterData
 from domain.observation import Observation
 from domain.payloads import ExcursionChanged, ExcursionFiguresPayload
+from edge_agent.inference import AnomalyClassifier, Sample
+from edge_agent.pipeline.diagnosis import RoomDiagnosis
 
 CHECKPOINT = "coldchain"
+_SAMPLE_FIELD = {"temperature": "air_c", "door": "door_open", "compressor": "compressor_on"}
+"""What each role is called in the anomaly model's samples (it has no defrost signal)."""
 CELSIUS_UNITS = frozenset({"°C", "C", "degC", "Cel", "celsius"})
 
-_STATES = TypeAdapter(dict[str, ExcursionState])
 _EVENT_TYPE: dict[type, str] = {
     ExcursionOpened: "excursion.opened",
     ExcursionUpdated: "excursion.updated",
@@ -62,6 +65,10 @@ _EVENT_TYPE: dict[type, str] = {
 }
 
 StockAt = Callable[[str], Sequence[LotStock]]
+
+
+def _sample_value(value: object) -> float | bool:
+    return value if isinstance(value, bool) else float(value)  # type: ignore[arg-type]
 
 
 class SignalUnusable(ValueError):
@@ -85,7 +92,29 @@ class WatchedLocation:
     door_grace: timedelta = timedelta(minutes=15)
     defrost: Signal | None = None
     defrost_grace: timedelta = timedelta(minutes=45)
+    compressor: Signal | None = None
     block_lots: bool = True
+
+    def signals(self) -> list[tuple[str, Signal]]:
+        """(role, signal) of every signal this location is watched by."""
+        given = [
+            ("temperature", self.temperature),
+            ("door", self.door),
+            ("defrost", self.defrost),
+            ("compressor", self.compressor),
+        ]
+        return [(role, signal) for role, signal in given if signal is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Saved:
+    """The checkpoint: every detector's state and the last diagnosis of every room."""
+
+    detectors: dict[str, ExcursionState]
+    diagnoses: dict[str, str]
+
+
+_SAVED = TypeAdapter(_Saved)
 
 
 class ColdChainMonitor:
@@ -98,22 +127,24 @@ class ColdChainMonitor:
         *,
         master: MasterData | None = None,
         reactions: ReactionPolicy | None = None,
+        classifier: AnomalyClassifier | None = None,
     ) -> None:
         self._watched = {w.location: w for w in watched}
         self._master = master or MasterData()
         self._reactions = reactions or ReactionPolicy()
-        saved = _STATES.validate_json(checkpoint) if checkpoint else {}
+        saved = _SAVED.validate_json(checkpoint) if checkpoint else _Saved({}, {})
         self._states = {
-            w.location: saved.get(w.location, ExcursionState(w.location)) for w in watched
+            w.location: saved.detectors.get(w.location, ExcursionState(w.location)) for w in watched
         }
+        self.diagnosis = None
+        if classifier is not None:
+            devices = {w.location: w.temperature.device for w in watched}
+            self.diagnosis = RoomDiagnosis(classifier, devices, saved.diagnoses)
         self._switches: dict[tuple[str, Signal], bool] = {}
         self._by_signal: dict[Signal, list[tuple[str, str]]] = {}
         for w in watched:
-            for role, signal in (("temperature", w.temperature), ("door", w.door)):
-                if signal is not None:
-                    self._by_signal.setdefault(signal, []).append((w.location, role))
-            if w.defrost is not None:
-                self._by_signal.setdefault(w.defrost, []).append((w.location, "defrost"))
+            for role, signal in w.signals():
+                self._by_signal.setdefault(signal, []).append((w.location, role))
 
     @property
     def locations(self) -> list[str]:
@@ -123,17 +154,33 @@ class ColdChainMonitor:
         return self._states[location]
 
     def checkpoint(self) -> bytes:
-        return _STATES.dump_json(self._states)
+        labels = self.diagnosis.labels if self.diagnosis else {}
+        return _SAVED.dump_json(_Saved(self._states, labels))
 
     def observe(self, obs: Observation, stock_at: StockAt) -> list[EventDraft]:
         """Events the observation's watched signals lead to (raises ``SignalUnusable``)."""
         drafts: list[EventDraft] = []
+        samples: dict[str, dict[str, float | bool]] = {}
         for metric, value in obs.values.items():
             signal = Signal(obs.device, metric)
             for location, role in self._by_signal.get(signal, ()):
                 given = self._input(location, role, signal, obs, value)
                 if given is not None:
                     drafts += self._step(location, given, stock_at)
+                if role in _SAMPLE_FIELD:
+                    samples.setdefault(location, {})[_SAMPLE_FIELD[role]] = _sample_value(value)
+        if self.diagnosis is not None and samples:
+            for location, fields in samples.items():
+                self.diagnosis.add(Sample(location, obs.at, **fields))  # type: ignore[arg-type]
+            drafts += self._diagnose(obs.at, stock_at)
+        return drafts
+
+    def _diagnose(self, now: datetime, stock_at: StockAt) -> list[EventDraft]:
+        assert self.diagnosis is not None
+        verdict = self.diagnosis.due(now)
+        drafts = list(verdict.drafts)
+        for location, window in verdict.suppress:
+            drafts += self._step(location, window, stock_at)
         return drafts
 
     def tick(self, now: datetime, stock_at: StockAt) -> list[EventDraft]:
@@ -162,6 +209,8 @@ class ColdChainMonitor:
             return Reading(obs.at, value)
         if not isinstance(value, bool):
             raise SignalUnusable(f"{where}: needs true/false, got {value!r}")
+        if role == "compressor":
+            return None  # a signal for the anomaly model only
         was_on = self._switches.get((location, signal), False)
         self._switches[location, signal] = value
         if not value or was_on:
