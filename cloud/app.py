@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
-from cloud.api import agents, coldchain, health, sites
+from cloud.api import agents, coldchain, events, health, sites
 from cloud.db import open_pool
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.migrate import StorageMode, migrate, read_storage_mode
@@ -41,6 +41,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(agents.router)
     app.include_router(sites.router)
+    app.include_router(events.router)
     app.include_router(coldchain.router)
     return app
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -54,3 +57,16 @@ class HealthPublic(BaseModel):
     status: str
     database: str
     storage_mode: str
+
+
+class SiteEventPublic(BaseModel):
+    agent: str
+    seq: int
+    type: str
+    at: datetime
+    data: dict[str, Any] = Field(description="the event's payload, as the agent sealed it")
+
+
+class SiteEventsPublic(BaseModel):
+    site: str
+    events: list[SiteEventPublic]
