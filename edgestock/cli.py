@@ -285,15 +285,29 @@ def train_anomaly(
 
 @app.command("demo")
 def demo(
+    scenario: Annotated[
+        str, typer.Option(help="scale: weighing to stock; coldchain: a compressor fails.")
+    ] = "scale",
     duration: Annotated[
-        float | None, typer.Option(help="Run this many seconds, then print a summary and exit.")
+        float | None,
+        typer.Option(help="Run this many seconds, then summarise (coldchain: default 120)."),
     ] = None,
     workdir: Annotated[
         Path | None, typer.Option(help="Where the demo keeps its files (default: a temp dir).")
     ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Cloud, scale simulator and agent together; ends with `ledger equal: yes/no`."""
+    """Every part as a real process. scale: cloud, scale simulator and agent, ending with
+    `ledger equal: yes/no`. coldchain: a cold room's compressor fails and the stock reacts."""
+    if scenario == "coldchain":
+        from edgestock.demo_coldchain import run_coldchain_demo
+
+        handled = run_coldchain_demo(
+            duration=duration or 120.0, workdir=workdir, database_url=database_url
+        )
+        raise typer.Exit(0 if handled else 1)
+    if scenario != "scale":
+        raise _fail(f"unknown scenario {scenario!r}: choose scale or coldchain")
     from edgestock.demo import run_demo
 
     summary = run_demo(duration=duration, workdir=workdir, database_url=database_url)
