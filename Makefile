@@ -21,8 +21,7 @@ test: lint
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 bench: $(INSTALLED)
-	$(BIN)/python benchmarks/edge_append.py
-	$(BIN)/python benchmarks/sync_catchup.py
+	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
