@@ -64,13 +64,21 @@ class StockAdjusted(StockLine):
 
 
 class ReadingRecorded(Payload):
-    """A measured value from a device: a stable weight, a temperature."""
+    """A measured value from a device: a stable weight, a temperature.
+
+    For a HACCP record, ``value`` is the calibrated value; a calibrated probe also gives the
+    ``raw`` value it reported and the ``calibration_offset`` added to it, and ``status``
+    says whether the device flagged its own probe as faulty at that moment.
+    """
 
     device: Name
     metric: Name
     value: Decimal = Field(allow_inf_nan=False)
     unit: Annotated[str, StringConstraints(min_length=1, max_length=20)]
     location: Name | None = None
+    raw: Decimal | None = Field(default=None, allow_inf_nan=False)
+    calibration_offset: Decimal | None = Field(default=None, allow_inf_nan=False)
+    status: Literal["ok", "probe_fault"] | None = None
 
 
 class DeviceOnline(Payload):

@@ -93,6 +93,10 @@ class ReadingsConfig(_Section):
     locations: dict[Name, Name] = Field(
         default_factory=dict, description="device id -> the location its readings describe"
     )
+    calibration: dict[Name, dict[Name, Decimal]] = Field(
+        default_factory=dict,
+        description="device id -> metric -> offset added to what the probe reports",
+    )
     ignore: list[Name] = Field(
         default=["packet_id", "counter", "sequence", "mac"],
         description="metrics never recorded: a frame's bookkeeping, not a measurement",
@@ -238,9 +242,13 @@ class AgentConfig(_Section):
         for scale in self.scales:
             if scale.device not in known:
                 raise ValueError(f"scales: device {scale.device!r} is not among devices {known}")
-        for device in self.readings.locations:
-            if device not in known:
-                raise ValueError(f"readings.locations: device {device!r} is not among {known}")
+        for section, devices in (
+            ("locations", self.readings.locations),
+            ("calibration", self.readings.calibration),
+        ):
+            for device in devices:
+                if device not in known:
+                    raise ValueError(f"readings.{section}: device {device!r} is not among {known}")
         for watched in self.coldchain:
             for signal in (watched.temperature, watched.door, watched.defrost, watched.compressor):
                 if signal is not None and signal.device not in known:
@@ -258,8 +266,13 @@ class AgentConfig(_Section):
 
     def reading_policy(self) -> ReadingPolicy:
         r = self.readings
+        calibration = {
+            (device, metric): offset
+            for device, offsets in r.calibration.items()
+            for metric, offset in offsets.items()
+        }
         return ReadingPolicy(
-            r.heartbeat_s, dict(r.deadband), dict(r.locations), frozenset(r.ignore)
+            r.heartbeat_s, dict(r.deadband), dict(r.locations), frozenset(r.ignore), calibration
         )
 
     def sync_policy(self) -> SyncPolicy:

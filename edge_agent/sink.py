@@ -58,6 +58,7 @@ class AgentSink:
     async def observe(self, obs: Observation) -> None:
         if not self._clock.real:
             obs = replace(obs, at=self._clock.stamp(obs.at))
+        obs = self._recorder.calibrate(obs)
         tracker = self._trackers.get(obs.device)
         try:
             if tracker is not None:

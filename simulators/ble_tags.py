@@ -12,13 +12,14 @@ advertisement.
 from __future__ import annotations
 
 import argparse
-import math
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+
+from simulators.coldroom_process import ColdRoomProcess, ColdRoomSettings
 
 BTHOME_UUID16 = 0xFCD2
 ENVIRONMENTAL_SENSING_UUID16 = 0x181A
@@ -43,40 +44,38 @@ class Climate:
 
 
 class ColdRoom:
-    """A cold room over simulated time: the compressor cycles around the set point, a defrost
-    warms it at the end of every period, the door lets warm moist air in now and then.
-
-    Same seed and same steps, same readings: a test can replay a night exactly.
-    """
+    """What a tag in a cold room reads: the air of the physical model (``coldroom_process``:
+    heat leak, compressor hysteresis, defrosts, doors, failures) and a humidity that rises
+    with warm air and open doors. Same seed and same steps, same readings."""
 
     def __init__(
         self,
         setpoint_c: float = 3.0,
         *,
         seed: int = 1,
-        cycle_s: float = 900.0,
         defrost_every_s: float = 6 * 3600.0,
-        defrost_s: float = 1200.0,
+        compressor_failure_at_s: float | None = None,
     ) -> None:
+        settings = ColdRoomSettings(
+            setpoint_c=setpoint_c,
+            start_c=setpoint_c + 1,
+            defrost_interval_s=defrost_every_s,
+            compressor_failure_at_s=compressor_failure_at_s,
+        )
+        self._room = ColdRoomProcess(seed, settings)
         self._setpoint = setpoint_c
-        self._cycle = cycle_s
-        self._defrost_every = defrost_every_s
-        self._defrost = defrost_s
         self._rng = random.Random(seed)
-        self._door_warmth = 0.0
-        self.time_s = 0.0
+
+    @property
+    def time_s(self) -> float:
+        return self._room.elapsed_s
 
     def advance(self, dt_s: float) -> Climate:
         """Move ``dt_s`` seconds on and return what a tag in the room reads then."""
-        self.time_s += dt_s
-        if self._rng.random() < dt_s / 1800:  # the door opens about twice an hour
-            self._door_warmth += self._rng.uniform(1.0, 4.0)
-        self._door_warmth *= math.exp(-dt_s / 300)
-        compressor = 0.8 * math.sin(2 * math.pi * self.time_s / self._cycle)
-        in_defrost = self.time_s % self._defrost_every >= self._defrost_every - self._defrost
-        temperature = self._setpoint + compressor + self._door_warmth + (6.0 if in_defrost else 0)
-        temperature += self._rng.gauss(0, 0.05)
-        humidity = min(99.0, 78.0 + 2.5 * self._door_warmth + self._rng.gauss(0, 0.4))
+        air = self._room.advance(dt_s)
+        moist = 1.5 * max(0.0, air.air_temp - self._setpoint) + (8.0 if air.door_open else 0.0)
+        humidity = min(99.0, 78.0 + moist + self._rng.gauss(0, 0.4))
+        temperature = air.air_temp + self._rng.gauss(0, 0.05)
         return Climate(round(temperature, 2), round(humidity, 2))
 
 

@@ -7,12 +7,16 @@ always on its first observation after start. Numbers become ``reading.recorded``
 become ``reading.recorded`` with 0/1 and unit ``bool``, so they chart and feed the anomaly
 model next to temperatures; text states (PackML state, batch, recipe) become
 ``device.state`` when they change.
+
+Readings of a location are the HACCP record: they carry the calibrated value, the raw value
+and offset of a calibrated probe, and a status (``probe_fault`` while the device flags its
+probe as faulty in the same observation, ``ok`` otherwise).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -34,6 +38,8 @@ class ReadingPolicy:
     ignored: frozenset[str] = frozenset()
     """Metrics never recorded: a frame's own bookkeeping (packet ids, counters), not a
     measurement."""
+    calibration: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
+    """(device, metric) -> the offset added to what the probe reports."""
 
 
 @dataclass(slots=True)
@@ -49,14 +55,29 @@ class ReadingRecorder:
         self.policy = policy
         self._last: dict[tuple[str, str], _Recorded] = {}
 
+    def calibrate(self, obs: Observation) -> Observation:
+        """The observation with each calibrated metric's offset added (the value everything
+        downstream uses); ``observe`` expects a calibrated observation."""
+        offsets = {
+            metric: offset
+            for metric, value in obs.values.items()
+            if isinstance(value, Decimal)
+            and (offset := self.policy.calibration.get((obs.device, metric))) is not None
+        }
+        if not offsets:
+            return obs
+        values = dict(obs.values) | {m: obs.values[m] + o for m, o in offsets.items()}  # type: ignore[operator]
+        return replace(obs, values=values)
+
     def observe(self, obs: Observation) -> list[EventDraft]:
         location = self.policy.locations.get(obs.device)
+        faulty = any(v is True for m, v in obs.values.items() if m.endswith("probe_fault"))
         drafts = []
         for metric, value in obs.values.items():
             if metric in self.policy.ignored or not self._due(obs.device, metric, value, obs.at):
                 continue
             self._last[obs.device, metric] = _Recorded(value, obs.at)
-            drafts.append(self._draft(obs, metric, value, location))
+            drafts.append(self._draft(obs, metric, value, location, faulty))
         return drafts
 
     def _due(self, device: str, metric: str, value: Value, at: datetime) -> bool:
@@ -72,8 +93,9 @@ class ReadingRecorder:
             return False  # a state is news only when it changes
         return (at - last.at).total_seconds() >= self.policy.heartbeat_s
 
-    @staticmethod
-    def _draft(obs: Observation, metric: str, value: Value, location: str | None) -> EventDraft:
+    def _draft(
+        self, obs: Observation, metric: str, value: Value, location: str | None, faulty: bool
+    ) -> EventDraft:
         if isinstance(value, str):
             state = DeviceState(device=obs.device, metric=metric, value=value, location=location)
             return EventDraft("device.state", obs.at, state)
@@ -81,7 +103,16 @@ class ReadingRecorder:
             number, unit = Decimal(int(value)), BOOL_UNIT
         else:
             number, unit = value, obs.units.get(metric) or DIMENSIONLESS
+        offset = self.policy.calibration.get((obs.device, metric))
+        measured = isinstance(value, Decimal)
         reading = ReadingRecorded(
-            device=obs.device, metric=metric, value=number, unit=unit, location=location
+            device=obs.device,
+            metric=metric,
+            value=number,
+            unit=unit,
+            location=location,
+            raw=number - offset if offset is not None and measured else None,
+            calibration_offset=offset if measured else None,
+            status=("probe_fault" if faulty else "ok") if measured and location else None,
         )
         return EventDraft("reading.recorded", obs.at, reading)

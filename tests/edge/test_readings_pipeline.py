@@ -37,6 +37,7 @@ def test_first_observation_records_every_metric_with_units_and_location() -> Non
             value=Decimal("3.4"),
             unit="°C",
             location="cold-room-1",
+            status="ok",
         ),
     )
     assert payloads["door"][1].value == Decimal(0)
@@ -84,3 +85,24 @@ def test_ignored_metrics_are_never_recorded() -> None:
     assert recorded(recorder, obs(0, air_temp=Decimal(3), packet_id=Decimal(7))) == {
         "air_temp": Decimal(3)
     }
+
+
+def test_a_calibrated_probe_records_value_raw_and_offset_and_its_fault_flag() -> None:
+    policy = ReadingPolicy(
+        locations={"cold-1": "cold-room-1"}, calibration={("cold-1", "air_temp"): Decimal("-0.3")}
+    )
+    recorder = ReadingRecorder(policy)
+    calibrated = recorder.calibrate(obs(0, air_temp=Decimal("3.4"), alarm_probe_fault=True))
+    assert calibrated.values["air_temp"] == Decimal("3.1")
+    (reading,) = [
+        d.payload
+        for d in recorder.observe(calibrated)
+        if d.payload.metric == "air_temp"  # type: ignore[attr-defined]
+    ]
+    assert isinstance(reading, ReadingRecorded)
+    assert (reading.value, reading.raw, reading.calibration_offset) == (
+        Decimal("3.1"),
+        Decimal("3.4"),
+        Decimal("-0.3"),
+    )
+    assert reading.status == "probe_fault"

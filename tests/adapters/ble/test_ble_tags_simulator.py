@@ -80,10 +80,17 @@ def test_same_seed_same_night() -> None:
 
 
 def test_room_defrosts_on_schedule() -> None:
-    room = ColdRoom(seed=1, defrost_every_s=3600, defrost_s=600)
+    room = ColdRoom(seed=1, defrost_every_s=3600)
     readings = [room.advance(60).temperature_c for _ in range(120)]
-    in_defrost = readings[50:59] + readings[110:119]  # minutes 51-59 of each hour
-    assert min(in_defrost) > max(readings[10:40] + readings[70:100])
+    # the defrost at each full hour stops the compressor and warms the room for a while
+    assert max(readings[60:75]) > max(readings[40:59]) + 1
+
+
+def test_a_failed_compressor_warms_the_room_the_tags_report() -> None:
+    healthy, failing = ColdRoom(seed=2), ColdRoom(seed=2, compressor_failure_at_s=600)
+    before = [healthy.advance(60).temperature_c for _ in range(60)]
+    after = [failing.advance(60).temperature_c for _ in range(60)]
+    assert max(before) < 8 < after[-1]
 
 
 def test_cli_prints_hex_lines(capsys: pytest.CaptureFixture[str]) -> None:
