@@ -9,8 +9,11 @@ import logging
 import signal
 from dataclasses import dataclass, field
 
+from domain.ledger import StockKey
 from edge_agent.adapters.base import DeviceAdapter
 from edge_agent.adapters.camera.config import CameraConfig
+from edge_agent.adapters.mqtt.bus import CommandHandler, MqttBus
+from edge_agent.adapters.mqtt.messages import AcknowledgeExcursion, ReleaseLot
 from edge_agent.adapters.registry import build_adapters
 from edge_agent.backoff import Backoff
 from edge_agent.clock import Clock
@@ -64,7 +67,25 @@ def build(config: AgentConfig) -> AgentRuntime:
     clock = Clock(config.clock.speed, config.clock.behind)
     sink = AgentSink(store, writer, trackers, recorder, coldchain, scanners, clock)
     adapters = build_adapters(config, sink)
+    for adapter in adapters:
+        if isinstance(adapter, MqttBus) and coldchain is not None:
+            adapter.on_coldchain_commands(_commands_to(sink))
     return AgentRuntime(config, store, writer, syncer, sink, adapters)
+
+
+def _commands_to(sink: AgentSink) -> CommandHandler:
+    """People acknowledge excursions and release held lots from a tablet on the site bus."""
+
+    async def handle(command: AcknowledgeExcursion | ReleaseLot) -> None:
+        if isinstance(command, AcknowledgeExcursion):
+            await sink.acknowledge(command.location, command.user, command.corrective_action)
+            return
+        key = StockKey(command.item, command.lot, command.location)
+        await sink.release(
+            key, disposition=command.disposition, reason=command.reason, operator=command.operator
+        )
+
+    return handle
 
 
 async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float = 5.0) -> None:

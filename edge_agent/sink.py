@@ -14,12 +14,20 @@ import asyncio
 import logging
 from dataclasses import replace
 from datetime import datetime
+from typing import Literal
 
 from pydantic import ValidationError
 
 from domain.events import EventDraft
+from domain.ledger import StockKey
 from domain.observation import Observation
-from domain.payloads import DeviceAlarm, DeviceOffline, DeviceOnline
+from domain.payloads import (
+    DeviceAlarm,
+    DeviceOffline,
+    DeviceOnline,
+    LotReleased,
+    StockAdjusted,
+)
 from edge_agent.clock import Clock
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor, SignalUnusable
@@ -32,6 +40,10 @@ from edge_agent.writer import GroupCommitWriter
 log = logging.getLogger(__name__)
 
 _REASON_MAX = 500
+
+
+class LotNotHeld(ValueError):
+    """A release names stock that is not on hold."""
 
 
 class AgentSink:
@@ -86,6 +98,42 @@ class AgentSink:
             raise SignalUnusable("no cold-chain locations are configured")
         now = self._clock.now()
         drafts = self._coldchain.acknowledge(location, now, user, action, self._store.stock_at)
+        await self._submit(drafts)
+
+    async def release(
+        self,
+        key: StockKey,
+        *,
+        disposition: Literal["release", "discard"],
+        reason: str,
+        operator: str,
+    ) -> None:
+        """A person lifts the hold on ``key``: usable again, or discarded (its stock written
+        off with a ``stock.adjusted`` in the same transaction)."""
+        if key not in self._store.holds():
+            raise LotNotHeld(f"lot {key.lot} of {key.item} at {key.location} is not on hold")
+        now = self._clock.now()
+        released = LotReleased(
+            item=key.item,
+            lot=key.lot,
+            location=key.location,
+            disposition=disposition,
+            reason=reason,
+            operator=operator,
+        )
+        drafts = [EventDraft("lot.released", now, released)]
+        on_hand = next((s.qty for s in self._store.stock_at(key.location) if s.key == key), None)
+        if disposition == "discard" and on_hand is not None:
+            written_off = StockAdjusted(
+                item=key.item,
+                lot=key.lot,
+                location=key.location,
+                qty=-on_hand.value,
+                unit=on_hand.unit,
+                reason=f"discarded: {reason}"[:200],
+                operator=operator,
+            )
+            drafts.append(EventDraft("stock.adjusted", now, written_off))
         await self._submit(drafts)
 
     async def online(self, device: str) -> None:

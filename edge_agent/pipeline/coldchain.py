@@ -196,6 +196,8 @@ class ColdChainMonitor:
     ) -> list[EventDraft]:
         if location not in self._watched:
             raise SignalUnusable(f"{location!r} is not a watched location ({self.locations})")
+        if self._states[location].excursion is None:
+            raise SignalUnusable(f"no excursion is open at {location}")
         return self._step(location, Acknowledgement(at, user, action), stock_at)
 
     def _input(

@@ -62,7 +62,9 @@ class EdgeStore:
         self._db = pw.SqliteDatabase(str(self.path), pragmas=PRAGMAS)
         self._tables: Tables = bind_tables(self._db)
         self._append_lock = threading.Lock()
-        with self._db.atomic():
+        # IMMEDIATE: take the write lock first (waiting busy_timeout for it), so opening a
+        # store another process is writing to never fails on a read-to-write upgrade
+        with self._db.atomic("IMMEDIATE"):
             self._db.create_tables(self._tables.all())
             self._tables.chain_head.insert(id=1, seq=0, hash=GENESIS).on_conflict_ignore().execute()
             self._tables.sync_cursor.insert(id=1, acked_seq=0).on_conflict_ignore().execute()

@@ -26,9 +26,12 @@ from edge_agent.adapters.mqtt.config import MqttBusConfig, MqttDeviceConfig
 from edge_agent.adapters.mqtt.errors import BrokerRefused, LinkDown, PayloadError
 from edge_agent.adapters.mqtt.link import BrokerLink, Inbound, Will
 from edge_agent.adapters.mqtt.messages import (
+    AcknowledgeExcursion,
+    ColdChainCommand,
     KdsTap,
     KitchenTicket,
     PosOrder,
+    ReleaseLot,
     encode_message,
     parse_message,
 )
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 OrderHandler = Callable[[PosOrder], Awaitable[None]]
 TapHandler = Callable[[str, KdsTap], Awaitable[None]]
+CommandHandler = Callable[[AcknowledgeExcursion | ReleaseLot], Awaitable[None]]
 """Called with the station (from the topic) and the tap."""
 
 
@@ -73,6 +77,7 @@ class MqttBus:
         }
         self._on_order: OrderHandler | None = None
         self._on_tap: TapHandler | None = None
+        self._on_command: CommandHandler | None = None
         self._link: BrokerLink | None = None
 
     @property
@@ -92,6 +97,11 @@ class MqttBus:
     def on_taps(self, handler: TapHandler) -> None:
         """Hand every valid KDS tap (with its station) to ``handler``."""
         self._on_tap = handler
+
+    def on_coldchain_commands(self, handler: CommandHandler) -> None:
+        """Hand every valid cold-chain command (acknowledge, release) to ``handler``; if it
+        raises (no such excursion, lot not held), the command is quarantined with why."""
+        self._on_command = handler
 
     async def publish_ticket(self, station: str, ticket: KitchenTicket) -> None:
         """Send a ticket to a station's display; returns once the broker has it (QoS 1).
@@ -117,7 +127,8 @@ class MqttBus:
 
     async def _session(self, link: BrokerLink) -> None:
         """One connection's life, from connect to loss; link faults end it, nothing raises."""
-        subscriptions = [self.topics.orders, self.topics.taps, *self._routes.topics]
+        subscriptions = [self.topics.orders, self.topics.taps, self.topics.coldchain_commands]
+        subscriptions += self._routes.topics
         try:
             resumed = await link.connect(subscriptions)
         except LinkDown as exc:
@@ -186,6 +197,9 @@ class MqttBus:
                 await self._order(parse_message(PosOrder, item.topic, item.payload))
             elif (station := self.topics.tap_station(item.topic)) is not None:
                 await self._tap(station, parse_message(KdsTap, item.topic, item.payload))
+            elif item.topic == self.topics.coldchain_commands:
+                command = parse_message(ColdChainCommand, item.topic, item.payload).root
+                await self._command(item.topic, command)
             elif (device := self._routes.owner(item.topic)) is not None:
                 await self._node_message(device, item)
             else:
@@ -217,6 +231,18 @@ class MqttBus:
             log.debug("tap %s on %s: no handler registered yet", tap.ticket_id, station)
             return
         await _hand_over(self._on_tap(station, tap), f"tap on {tap.ticket_id} at {station}")
+
+    async def _command(self, topic: str, command: AcknowledgeExcursion | ReleaseLot) -> None:
+        """A person's command; one the agent refuses (no open excursion there, lot not held)
+        is kept in quarantine with the reason, like a malformed one."""
+        self._count("commands")
+        if self._on_command is None:
+            raise PayloadError(topic, "command", "this agent watches no cold-chain locations")
+        try:
+            await self._on_command(command)
+        except ValueError as exc:
+            raise PayloadError(topic, "command", f"{command.command} refused: {exc}") from exc
+        self._link_counters.ok()
 
     async def _node_message(self, device: str, item: Inbound) -> None:
         decoded = self._routes.decode(item.topic, item.payload, item.at)
@@ -260,7 +286,8 @@ async def _unless_failed(step: Awaitable[T], watched: asyncio.Task[None]) -> T:
 
 
 class HandlerFailed(Exception):
-    """The registered order or tap handler raised: the message is kept, not retried."""
+    """The registered order, tap or command handler raised (or none is registered for a
+    command): the message is kept in quarantine, not retried."""
 
 
 async def _hand_over(call: Awaitable[None], what: str) -> None:

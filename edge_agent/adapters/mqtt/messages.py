@@ -1,4 +1,5 @@
-"""The site's own messages on the bus: POS orders and KDS taps in, kitchen tickets out.
+"""The site's own messages on the bus: POS orders, KDS taps and cold-chain commands in,
+kitchen tickets out.
 
 Wire format: one JSON object per message, UTF-8, fields as below (see docs/mqtt.md). The
 models refuse unknown fields, so a POS that changes its format is noticed at once, in
@@ -9,9 +10,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, ValidationError
 
 from domain.payloads import Name
 from edge_agent.adapters.mqtt.errors import PayloadError
@@ -68,7 +69,35 @@ class KitchenTicket(_Message):
     note: Annotated[str, Field(max_length=500)] | None = None
 
 
-M = TypeVar("M", bound=_Message)
+class AcknowledgeExcursion(_Message):
+    """A person takes responsibility for the open excursion at ``location`` and says what they
+    did, on ``edgestock/<site>/coldchain/commands``."""
+
+    command: Literal["acknowledge"]
+    location: Name
+    user: Name
+    corrective_action: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class ReleaseLot(_Message):
+    """A person lifts the hold on a lot at a location: usable again, or thrown away."""
+
+    command: Literal["release"]
+    item: Name
+    lot: Name
+    location: Name
+    disposition: Literal["release", "discard"]
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    operator: Name
+
+
+class ColdChainCommand(RootModel[AcknowledgeExcursion | ReleaseLot]):
+    """One of the cold-chain commands, told apart by ``command``."""
+
+    root: Annotated[AcknowledgeExcursion | ReleaseLot, Field(discriminator="command")]
+
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def parse_message(model: type[M], topic: str, payload: bytes) -> M:

@@ -3,6 +3,7 @@
 ``edgestock/<site>/pos/orders``            in   POS orders
 ``edgestock/<site>/kds/<station>/taps``    in   taps on a station's kitchen display
 ``edgestock/<site>/kds/<station>/tickets`` out  tickets for a station's display
+``edgestock/<site>/coldchain/commands``    in   acknowledge an excursion, release a held lot
 ``edgestock/<site>/agent/status``          out  ``online``/``offline`` (our last will), retained
 """
 
@@ -42,6 +43,10 @@ class SiteTopics:
     def taps(self) -> str:
         """The subscription filter for every station's taps."""
         return f"{self.root}/kds/+/taps"
+
+    @property
+    def coldchain_commands(self) -> str:
+        return f"{self.root}/coldchain/commands"
 
     @property
     def agent_status(self) -> str:
