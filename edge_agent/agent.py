@@ -24,6 +24,7 @@ from edge_agent.pipeline.coldchain import ColdChainMonitor
 from edge_agent.pipeline.readings import ReadingRecorder
 from edge_agent.pipeline.scale import ScaleTracker
 from edge_agent.sink import AgentSink
+from edge_agent.status import snapshot, status_path, write_status
 from edge_agent.store import EdgeStore
 from edge_agent.syncer import Syncer
 from edge_agent.writer import GroupCommitWriter
@@ -97,6 +98,7 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
         for adapter in runtime.adapters
     ]
     devices.append(asyncio.create_task(_clock(runtime.sink), name="clock"))
+    devices.append(asyncio.create_task(_report(runtime), name="status"))
     log.info(
         "agent %s at site %s: %d adapters, store %s, cloud %s",
         runtime.config.agent.id,
@@ -136,6 +138,16 @@ async def _supervise(adapter: DeviceAdapter) -> None:
         except Exception:
             log.exception("adapter %s failed; starting it again", adapter.name)
         await asyncio.sleep(backoff.next_delay())
+
+
+async def _report(runtime: AgentRuntime, every_s: float = 5.0) -> None:
+    """Keep ``<store>.status.json`` current for ``edgestock agent status``."""
+    path = status_path(runtime.store.path)
+    mode = runtime.sink.anomaly_mode
+    while True:
+        status = snapshot(runtime.adapters, runtime.syncer.status, mode)
+        await asyncio.to_thread(write_status, path, status)
+        await asyncio.sleep(every_s)
 
 
 async def _clock(sink: AgentSink, every_s: float = 30.0) -> None:

@@ -67,6 +67,12 @@ class AgentSink:
         self._scanners = scanners
         self._clock = clock or Clock()
 
+    @property
+    def anomaly_mode(self) -> str | None:
+        """How cold rooms are diagnosed: ``litert``, ``tflite-runtime``, ``rules``, or None."""
+        diagnosis = self._coldchain.diagnosis if self._coldchain else None
+        return diagnosis.classifier.mode if diagnosis else None
+
     async def observe(self, obs: Observation) -> None:
         if not self._clock.real:
             obs = replace(obs, at=self._clock.stamp(obs.at))

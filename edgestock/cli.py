@@ -119,6 +119,31 @@ def agent_status(
     )
     if stats.last_sync_error:
         typer.secho(f"last sync error: {stats.last_sync_error}", fg=typer.colors.YELLOW)
+    _print_devices(loaded.store.path)
+
+
+def _print_devices(store: Path) -> None:
+    """The running agent's own report: devices, their counters, the anomaly model's mode."""
+    from datetime import UTC, datetime
+
+    from edge_agent.status import read_status, status_path
+
+    report = read_status(status_path(store))
+    if report is None:
+        typer.echo("no device report: the agent has not run here yet")
+        return
+    age = (datetime.now(UTC) - datetime.fromisoformat(report["at"])).total_seconds()
+    note = "" if age < 30 else f" (stale: the agent last reported {age:.0f} s ago)"
+    typer.echo(f"devices, as the agent (pid {report['pid']}) reported {age:.0f} s ago{note}:")
+    for device, c in sorted(report["devices"].items()):
+        state = {True: "online", False: "OFFLINE", None: "unknown"}[c["online"]]
+        line = f"  {device:24} {state:8} ok {c['frames_ok']:>7}  bad {c['frames_bad']:>5}"
+        line += f"  last seen {c['last_seen'] or '-'}"
+        if c["last_error"]:
+            line += f"  last error: {c['last_error']}"
+        typer.secho(line, fg=typer.colors.RED if c["online"] is False else None)
+    if report["anomaly_mode"]:
+        typer.echo(f"cold-room anomaly model: {report['anomaly_mode']} mode")
 
 
 @sim_app.command("scale")
