@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import socket
 from datetime import date
 from decimal import Decimal
@@ -138,12 +139,16 @@ async def test_a_live_stream_lost_and_back_on_the_same_port(labelled_frames: lis
             await camera.wait_for_clients(1)
             await sink.wait_for(lambda s: len(s.observations) >= 4)
             await camera.stop()
-            await sink.wait_for(lambda s: _states(s) == ["online", "offline"])
+            await sink.wait_for(lambda s: _states(s)[:2] == ["online", "offline"])
             seen = len(sink.observations)
             camera = LabelCamera(frames, port=port, fps=20, hold_s=0.25)
             await camera.start()
-            await sink.wait_for(lambda s: _states(s) == ["online", "offline", "online"])
+            await sink.wait_for(lambda s: len(_states(s)) >= 3 and _states(s)[-1] == "online")
             await sink.wait_for(lambda s: len(s.observations) > seen)
+        # a stream still draining while the server stops may reconnect once more before it
+        # is gone; however often, each change is reported once: states alternate
+        states = _states(sink)
+        assert all(before != after for before, after in itertools.pairwise(states)), states
         async with asyncio.timeout(5):  # a cancelled adapter closes its stream
             await camera.wait_for_clients(0)
     finally:
