@@ -1,8 +1,13 @@
-"""Master data the rules need: items, and the suppliers approved to deliver them.
+"""Master data the rules need: items, suppliers, locations, recipes, menu and modifiers.
 
 Kept in the cloud and carried down to each site (until the sync of master data exists, an
-agent reads it from a YAML file). Only what the rules use lives here; recipes, locations and
-pack sizes join as the rules that need them do.
+agent reads it from a YAML file). Everything is checked once, at load: a field's own rules by
+its model, references between parts (a recipe's items and stations, a dish's modifiers) by
+``domain.kitchen.checks``; an error names the part and the field.
+
+Locations form a tree: site → area → station / cold room → shelf. Items carry their base unit
+(stock is kept in it), pack sizes that unpack to it (1 case = 6 bottles, 1 bottle = 750 ml),
+a density when recipes weigh what is stocked by volume, allergens and shelf life.
 """
 
 from __future__ import annotations
@@ -10,12 +15,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.errors import DomainError
+from domain.kitchen.checks import reference_problems
+from domain.kitchen.locations import Location
+from domain.kitchen.recipes import MenuItem, Modifier, Recipe
 from domain.payloads import Name
 from domain.quantity import Quantity, Unit
+
+T = TypeVar("T")
 
 
 class _Master(BaseModel):
@@ -28,12 +39,63 @@ class StorageClass(StrEnum):
     AMBIENT = "ambient"
 
 
+class PackSize(_Master):
+    """A pack and what it holds: ``case`` = 6 ``bottle``; ``bottle`` = 750 ``ml``."""
+
+    name: Name
+    contains: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+    of: Name
+    """A unit (g, kg, ml, l, each) or the name of a smaller pack of the same item."""
+
+
+class ShelfLife(_Master):
+    """How long stock keeps, counting the day it arrives or is made as day 1."""
+
+    days: Annotated[int, Field(ge=1)] | None = None
+    """Unopened, from receipt or production (None: the supplier's date, or no date)."""
+    opened_days: Annotated[int, Field(ge=1)] | None = None
+    """Once opened (date marking); the item class's clock rule applies when None."""
+
+
 class Item(_Master):
     id: Name
     name: Name
     base_unit: Unit
     storage: StorageClass = StorageClass.CHILLED
     safety_stock: Annotated[Decimal, Field(ge=0, description="in the base unit")] = Decimal(0)
+    allergens: list[Name] = []
+    density_g_per_ml: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)] | None = None
+    packs: list[PackSize] = []
+    shelf_life: ShelfLife | None = None
+    clock_class: Name | None = None
+    """The class of lifecycle clocks this item follows (``raw-poultry``), in the clock rules."""
+
+    @model_validator(mode="after")
+    def _packs_unpack(self) -> Self:
+        for pack in self.packs:
+            self.unpack(Decimal(1), pack.name)  # raises on unknown, cyclic or mismatched units
+        names = [pack.name for pack in self.packs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"item {self.id}: pack names repeat")
+        return self
+
+    def to_base(self, qty: Quantity) -> Quantity:
+        """``qty`` in this item's base unit, through its density across mass and volume."""
+        return qty.to(self.base_unit, self.density_g_per_ml)
+
+    def unpack(self, qty: Decimal, pack: str) -> Quantity:
+        """``qty`` packs of ``pack`` in the base unit: 2 cases of 6 × 750 ml → 9000 ml."""
+        by_name = {p.name: p for p in self.packs}
+        seen: list[str] = []
+        while pack in by_name:
+            if pack in seen:
+                raise ValueError(f"item {self.id}: packs contain each other: {' → '.join(seen)}")
+            seen.append(pack)
+            qty, pack = qty * by_name[pack].contains, by_name[pack].of
+        try:
+            return self.to_base(Quantity(qty, Unit(pack)))
+        except ValueError as exc:
+            raise ValueError(f"item {self.id}: pack {seen or pack}: {exc}") from exc
 
 
 class SupplierItem(_Master):
@@ -52,24 +114,50 @@ class Supplier(_Master):
     approved: list[SupplierItem] = []
 
 
+class UnknownReference(DomainError):
+    """A name that the master data does not hold (an order for a dish not on the menu)."""
+
+
 class MasterData(_Master):
     items: list[Item] = []
     suppliers: list[Supplier] = []
+    locations: list[Location] = []
+    recipes: list[Recipe] = []
+    menu: list[MenuItem] = []
+    modifiers: list[Modifier] = []
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:
-        known = {item.id for item in self.items}
-        for supplier in self.suppliers:
-            for offer in supplier.approved:
-                if offer.item not in known:
-                    raise ValueError(
-                        f"supplier {supplier.id}: approved item {offer.item!r} is not an item"
-                    )
+        problems = reference_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
     def by_id(self) -> Mapping[str, Item]:
         return {item.id: item for item in self.items}
+
+    def item(self, item_id: str) -> Item:
+        return _find(self.by_id, item_id, "item")
+
+    def location(self, location_id: str) -> Location:
+        return _find({loc.id: loc for loc in self.locations}, location_id, "location")
+
+    def recipe(self, recipe_id: str) -> Recipe:
+        return _find({r.id: r for r in self.recipes}, recipe_id, "recipe")
+
+    def menu_item(self, menu_id: str) -> MenuItem:
+        return _find({m.id: m for m in self.menu}, menu_id, "menu item")
+
+    def modifier(self, modifier_id: str) -> Modifier:
+        return _find({m.id: m for m in self.modifiers}, modifier_id, "modifier")
+
+    def location_path(self, location_id: str) -> list[Location]:
+        """The location and the ones it sits in, up to its site: shelf, cold room, area, site."""
+        path = [self.location(location_id)]
+        while path[-1].parent is not None:
+            path.append(self.location(path[-1].parent))
+        return path
 
     def safety_stock(self, item: str) -> Quantity | None:
         found = self.by_id.get(item)
@@ -81,3 +169,10 @@ class MasterData(_Master):
         if not offers:
             return None
         return min(offers, key=lambda pair: (not pair[1].preferred, pair[1].lead_time_days))
+
+
+def _find(found: Mapping[str, T], key: str, what: str) -> T:
+    try:
+        return found[key]
+    except KeyError:
+        raise UnknownReference(f"unknown {what} {key!r}") from None

@@ -215,6 +215,131 @@ class PurchaseSuggested(Payload):
     cause: Name | None = None
 
 
+# --- kitchen (issue 4): recipe steps, production with genealogy, lot clocks -------------------
+
+
+class SkippedLot(Payload):
+    """A lot FEFO passed over for a step, and why: the record a food-safety audit asks for."""
+
+    lot: Name
+    reason: Literal["empty", "expired", "blocked", "not_ready"]
+    detail: Annotated[str, StringConstraints(max_length=500)]
+
+
+class StepConsumed(StockConsumed):
+    """Stock a recipe step used for an order line: the kitchen's ``stock.consumed``.
+
+    A type of its own rather than new fields on ``stock.consumed``, so events already sealed
+    keep their schema. ``qty`` is what left the lot (gross); ``planned_qty`` what the recipe
+    asked for, yield-adjusted; ``portioning`` = qty − planned_qty when a scale weighed it
+    (over- or under-portioning); ``yield_loss`` the part of ``qty`` lost to trim or thaw.
+    When an input is split over lots these three are split in proportion, so they sum
+    exactly. ``skipped`` (on an input's first lot) lists the lots FEFO would not pick.
+    """
+
+    order: Name | None = None
+    line: Annotated[int, Field(ge=1)] | None = None
+    recipe: Name
+    step: Name
+    operation: Name
+    planned_qty: Decimal = Field(ge=0, allow_inf_nan=False)
+    yield_loss: Decimal = Field(default=Decimal(0), ge=0, allow_inf_nan=False)
+    portioning: Decimal | None = Field(default=None, allow_inf_nan=False)
+    skipped: list[SkippedLot] | None = None
+
+
+class LotInput(Payload):
+    """One input lot of a production: the backward link of genealogy."""
+
+    item: Name
+    lot: Name
+    location: Name
+    qty: Decimal = Field(gt=0, allow_inf_nan=False)
+    unit: Unit
+
+
+class StockProduced(StockLine):
+    """A step made a lot of an intermediate (marinated chicken) out of ``inputs``."""
+
+    qty: Decimal = Field(gt=0, allow_inf_nan=False)
+    expires_on: date | None = None
+    inputs: list[LotInput]
+    order: Name | None = None
+    line: Annotated[int, Field(ge=1)] | None = None
+    recipe: Name
+    step: Name
+    operator: Name | None = None
+
+
+class LotClockChanged(Payload):
+    """A lot's lifecycle clock (thawing, marinating, date mark, TPHC, cooling…) moved on.
+
+    ``due_at`` is the clock's next deadline (ready, or discard); ``detail`` says why, in
+    words a cook reads on the kitchen screen.
+    """
+
+    item: Name
+    lot: Name
+    location: Name
+    clock: Name
+    due_at: datetime | None = None
+    detail: Annotated[str, StringConstraints(max_length=500)] | None = None
+    operator: Name | None = None
+
+
+CLOCK_TYPES = (
+    "clock.started",
+    "clock.paused",
+    "clock.resumed",
+    "clock.ready",
+    "clock.completed",
+    "clock.expired",
+)
+
+KITCHEN_PAYLOADS: dict[str, type[Payload]] = {
+    "stock.step_consumed": StepConsumed,
+    "stock.produced": StockProduced,
+    **dict.fromkeys(CLOCK_TYPES, LotClockChanged),
+}
+
+
+# --- rules as data (issue 4 part 6, issue 5): what a rule's actions record ---------------------
+
+
+class RuleOutcome(Payload):
+    """What every record of a rule names: the rule, the trigger (``cause``, as a hold names
+    it), the roles it was meant for and the people those roles resolved to at the site, and
+    the stock it is about when it is about a lot."""
+
+    rule: Name
+    cause: Name
+    roles: tuple[Name, ...] = Field(min_length=1)
+    people: tuple[Name, ...] = ()
+    item: Name | None = None
+    lot: Name | None = None
+    location: Name | None = None
+
+
+class NotificationRaised(RuleOutcome):
+    """A rule told people something (``domain.rules``); the kitchen screen or a phone shows it."""
+
+    message: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    severity: Literal["info", "warning", "critical"] = "warning"
+
+
+class TaskCreated(RuleOutcome):
+    """A rule gave people something to do, by ``due_by`` when it says so."""
+
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    due_by: datetime | None = None
+
+
+RULE_PAYLOADS: dict[str, type[Payload]] = {
+    "notification.raised": NotificationRaised,
+    "task.created": TaskCreated,
+}
+
+
 EXCURSION_TYPES = (
     "excursion.opened",
     "excursion.updated",
@@ -240,4 +365,6 @@ PAYLOADS: dict[str, type[Payload]] = {
     "safety_stock.raised": SafetyStockRaised,
     "purchase.suggested": PurchaseSuggested,
     **dict.fromkeys(EXCURSION_TYPES, ExcursionChanged),
+    **KITCHEN_PAYLOADS,
+    **RULE_PAYLOADS,
 }
