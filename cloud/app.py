@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
-from cloud.api import agents, coldchain, events, health, sites
+from cloud.api import agents, auth, coldchain, enrolment, events, health, sites
+from cloud.auth.tokens import load_access_tokens
 from cloud.db import open_pool
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.migrate import StorageMode, migrate, read_storage_mode
@@ -25,8 +26,15 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         mode = await _storage_mode(settings)
-        async with open_pool(settings) as pool:
-            app.state.cloud = CloudState(settings, pool, mode, ReadingPartitions(mode))
+        async with (
+            open_pool(settings) as pool,
+            open_pool(settings, role=settings.app_role, name="edgestock-tenant") as tenant_pool,
+        ):
+            async with pool.connection() as conn:
+                tokens = await load_access_tokens(conn, settings.access_token_ttl_s)
+            app.state.cloud = CloudState(
+                settings, pool, mode, ReadingPartitions(mode), tenant_pool, tokens
+            )
             yield
 
     app = FastAPI(
@@ -43,6 +51,8 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(sites.router)
     app.include_router(events.router)
     app.include_router(coldchain.router)
+    app.include_router(enrolment.router)
+    app.include_router(auth.router)
     return app
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import orjson
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, sql
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
@@ -19,18 +19,33 @@ async def _configure(conn: AsyncConnection[tuple[object, ...]]) -> None:
     set_json_loads(orjson.loads, context=conn)
 
 
+def _as_role(role: str) -> Callable[[AsyncConnection[tuple[object, ...]]], Awaitable[None]]:
+    """Configure a connection to act as ``role`` for its whole life (see cloud.auth.scope)."""
+
+    async def configure(conn: AsyncConnection[tuple[object, ...]]) -> None:
+        await _configure(conn)
+        await conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+
+    return configure
+
+
 @asynccontextmanager
-async def open_pool(settings: CloudSettings) -> AsyncIterator[AsyncConnectionPool]:
-    """An open pool of autocommit connections; transactions are explicit where they matter."""
+async def open_pool(
+    settings: CloudSettings, *, role: str | None = None, name: str = "edgestock-cloud"
+) -> AsyncIterator[AsyncConnectionPool]:
+    """An open pool of autocommit connections; transactions are explicit where they matter.
+
+    With ``role``, every connection runs as that role (the tenant pool of site reads).
+    """
     pool: AsyncConnectionPool = AsyncConnectionPool(
         settings.database_url,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         timeout=settings.pool_timeout_s,
         kwargs={"autocommit": True},
-        configure=_configure,
+        configure=_configure if role is None else _as_role(role),
         open=False,
-        name="edgestock-cloud",
+        name=name,
     )
     await pool.open(wait=True, timeout=settings.pool_timeout_s)
     try:

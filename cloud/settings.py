@@ -32,6 +32,13 @@ class CloudSettings(BaseSettings):
     migrate_on_start: bool = True
     storage_mode: StorageChoice = "auto"
     """``auto`` takes TimescaleDB when the server offers it; the first migration fixes it."""
+    app_role: str = Field(default="edgestock_app", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    """The role the API's site reads run as (``SET ROLE`` on each pooled connection): it
+    owns nothing and cannot bypass row-level security (docs/security.md)."""
+    require_auth: bool = True
+    """Off only for a transition: every caller is then an admin of every site."""
+    access_token_ttl_s: int = Field(default=900, ge=30, le=86_400)
+    refresh_token_ttl_s: int = Field(default=14 * 86_400, ge=60)
 
     @field_validator("database_url")
     @classmethod

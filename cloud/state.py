@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from psycopg_pool import AsyncConnectionPool
 
+from cloud.auth.tokens import AccessTokens
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.migrate import StorageMode
 from cloud.settings import CloudSettings
@@ -17,3 +18,6 @@ class CloudState:
     pool: AsyncConnectionPool
     storage_mode: StorageMode
     partitions: ReadingPartitions
+    tenant_pool: AsyncConnectionPool
+    """Connections as ``settings.app_role``, under row-level security (cloud.auth.scope)."""
+    tokens: AccessTokens
