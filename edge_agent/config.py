@@ -62,6 +62,11 @@ class StoreConfig(_Section):
 
 class CloudConfig(_Section):
     url: HttpUrl
+    key: Path = Field(
+        default=Path("agent.key"),
+        description="the agent's Ed25519 private key (mode 0600), written by "
+        "`edgestock provision enroll`; relative to this file",
+    )
     batch_max_events: Annotated[int, Field(ge=1, le=50_000)] = 2000
     batch_max_delay_ms: Annotated[float, Field(ge=0, le=60_000)] = 200.0
     timeout_s: Annotated[float, Field(gt=0)] = 10.0
@@ -278,6 +283,7 @@ class AgentConfig(_Section):
     def sync_policy(self) -> SyncPolicy:
         return SyncPolicy(
             url=str(self.cloud.url),
+            key=self.cloud.key,
             max_events=self.cloud.batch_max_events,
             max_delay_ms=self.cloud.batch_max_delay_ms,
             timeout_s=self.cloud.timeout_s,
@@ -298,6 +304,9 @@ def load_agent_config(path: Path | str) -> AgentConfig:
         config = config.model_copy(update={"store": store})
     if config.masterdata is not None and not config.masterdata.is_absolute():
         config = config.model_copy(update={"masterdata": path.parent / config.masterdata})
+    if not config.cloud.key.is_absolute():
+        cloud = config.cloud.model_copy(update={"key": path.parent / config.cloud.key})
+        config = config.model_copy(update={"cloud": cloud})
     model = config.anomaly.model
     if model is not None and not model.is_absolute():
         anomaly = config.anomaly.model_copy(update={"model": path.parent / model})

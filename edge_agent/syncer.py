@@ -5,6 +5,10 @@ first unsent one. The cloud answers with the highest contiguous seq it holds; on
 the local cursor moved, and only acknowledged events older than the retention are pruned.
 A batch the cloud refuses is reported (log, store, status) and retried with backoff: the
 agent never drops it and never spins.
+
+Every request is signed with the agent's key (``edge_agent.identity``) at the moment it is
+sent, so a retry carries a fresh time and nonce. An agent without a usable key, or one the
+cloud has revoked, keeps everything it makes and sends it once it is (re-)enrolled.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
 from domain.sync import CONTENT_ENCODING, CONTENT_TYPE, encode_batch
 from edge_agent.backoff import Backoff
+from edge_agent.identity import KeyFile, KeyUnavailable
 from edge_agent.store import EdgeStore
 
 log = logging.getLogger(__name__)
@@ -27,6 +34,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class SyncPolicy:
     url: str
+    key: Path
+    """The agent's private key file (written by ``edgestock provision enroll``)."""
     max_events: int = 2000
     max_delay_ms: float = 200.0
     timeout_s: float = 10.0
@@ -75,6 +84,7 @@ class Syncer:
         self._policy = policy
         self._client = client or httpx.AsyncClient(timeout=policy.timeout_s)
         self._backoff = backoff or Backoff()
+        self._key = KeyFile(policy.key)
         self._wake = asyncio.Event()
         self.status = SyncStatus(acked_seq=store.acked_seq())
         self._ahead: asyncio.Task[_Batch | None] | None = None
@@ -105,7 +115,7 @@ class Syncer:
         self._ahead = asyncio.create_task(self._prepare(batch.last_seq))
         try:
             acked = await self._send(batch.body)
-        except (httpx.TransportError, CloudRefused) as exc:
+        except (httpx.TransportError, CloudRefused, KeyUnavailable) as exc:
             self._drop_read_ahead()
             await self._failed(exc)
             return True
@@ -153,12 +163,10 @@ class Syncer:
         return _Batch(after, rows[-1][0], len(rows), body)
 
     async def _send(self, body: bytes) -> int:
-        agent = self._store.agent
-        response = await self._client.post(
-            f"{self._policy.url.rstrip('/')}/v1/agents/{agent}/events",
-            content=body,
-            headers={"Content-Type": CONTENT_TYPE, "Content-Encoding": CONTENT_ENCODING},
-        )
+        url = f"{self._policy.url.rstrip('/')}/v1/agents/{self._store.agent}/events"
+        headers = {"Content-Type": CONTENT_TYPE, "Content-Encoding": CONTENT_ENCODING}
+        headers |= self._key.current().sign_request("POST", urlsplit(url).path, body)
+        response = await self._client.post(url, content=body, headers=headers)
         if response.status_code == 200:
             return int(response.json()["acked_seq"])
         raise _refusal(response)
@@ -166,12 +174,14 @@ class Syncer:
     async def _failed(self, exc: Exception) -> None:
         delay = self._backoff.next_delay()
         message = str(exc) or type(exc).__name__
-        if isinstance(exc, CloudRefused):
-            self.status.refusals += 1
-            if await self._behind_cloud(exc):
-                return
-            log.error("%s; retrying in %.1f s", message, delay)
-            await asyncio.to_thread(self._store.record_sync_error, message)
+        if isinstance(exc, CloudRefused | KeyUnavailable):
+            if isinstance(exc, CloudRefused):
+                self.status.refusals += 1
+                if await self._behind_cloud(exc):
+                    return
+            if self.status.last_error != message:
+                log.error("%s; buffering, retrying with backoff", message)
+                await asyncio.to_thread(self._store.record_sync_error, message)
         else:
             self.status.transport_errors += 1
             if self.status.last_error != message:

@@ -1,4 +1,9 @@
-"""Agents push their event chains here and ask where the cloud's copy of their chain ends."""
+"""Agents push their event chains here and ask where the cloud's copy of their chain ends.
+
+Both routes are authenticated by the agent's own signature (RFC 9421, Ed25519), not by a
+person: see ``cloud.identity.signed``. A request that fails the check gets 401 (403 for a
+revoked agent) and learns nothing about the agent's chain.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,11 @@ from fastapi.responses import JSONResponse
 
 from cloud.api.deps import StateDep
 from cloud.api.schemas import AgentHeadPublic, BatchRefusalPublic, IngestAckPublic
+from cloud.identity.errors import IdentityRefused
+from cloud.identity.signed import ReceivedRequest, VerifiedAgent, verify_request
 from cloud.ingest import service
 from cloud.migrate import StorageMode
+from cloud.state import CloudState
 from domain.sync import CONTENT_ENCODING, BatchRefused
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
@@ -23,11 +31,15 @@ REFUSAL_STATUS: dict[str, int] = {
     "chain_gap": 409,
     "chain_fork": 409,
     "hash_mismatch": 409,
+    "wrong_site": 403,
 }
 """HTTP status by refusal code; any other code (a schema or ledger rule) is 422."""
 
 _REFUSALS: dict[int | str, dict[str, Any]] = {
-    status: {"model": BatchRefusalPublic} for status in (400, 409, 413, 422)
+    status: {"model": BatchRefusalPublic} for status in (400, 401, 403, 409, 413, 422)
+}
+_SIGNED = {
+    "description": "RFC 9421 signature of the agent: Signature-Input, Signature, Content-Digest"
 }
 
 _BATCH_BODY: dict[str, Any] = {
@@ -44,33 +56,65 @@ _BATCH_BODY: dict[str, Any] = {
     response_model=IngestAckPublic,
     responses=_REFUSALS,
     openapi_extra=_BATCH_BODY,
-    summary="Store a batch of the agent's events (gzip, whole or nothing)",
+    summary="Store a batch of the agent's events (gzip, whole or nothing; signed by the agent)",
 )
 async def post_events(agent: str, request: Request, state: StateDep) -> Any:
     settings = state.settings
     try:
+        body = await _read_body(request, settings.max_batch_bytes)
+        signer = await _signer(state, agent, request, body)
+    except BatchRefused as refusal:
+        return _refusal_response(refusal, None)
+    except IdentityRefused as refused:
+        return _identity_refusal(refused)
+    try:
         if request.headers.get("content-encoding", "").lower() != CONTENT_ENCODING:
             raise BatchRefused("bad_encoding", "Content-Encoding must be gzip")
-        body = await _read_body(request, settings.max_batch_bytes)
         ack = await service.ingest_batch(
             state.pool,
             state.partitions,
             agent=agent,
+            site=signer.site,
             body=body,
             max_decoded_bytes=settings.max_batch_decoded_bytes,
             maintain_rollup=state.storage_mode is StorageMode.PARTITIONED,
         )
     except BatchRefused as refusal:
         head = await service.read_head(state.pool, agent)
-        status = REFUSAL_STATUS.get(refusal.code, 422)
-        return JSONResponse(refusal.to_dict(acked_seq=head.seq), status_code=status)
+        return _refusal_response(refusal, head.seq)
     return IngestAckPublic(acked_seq=ack.acked_seq, stored=ack.stored, duplicates=ack.duplicates)
 
 
-@router.get("/{agent}/head", response_model=AgentHeadPublic, summary="Where the agent's chain ends")
-async def get_head(agent: str, state: StateDep) -> AgentHeadPublic:
+@router.get(
+    "/{agent}/head",
+    response_model=AgentHeadPublic,
+    responses={401: _SIGNED, 403: _SIGNED},
+    summary="Where the agent's chain ends (signed by the agent)",
+)
+async def get_head(agent: str, request: Request, state: StateDep) -> Any:
+    try:
+        await _signer(state, agent, request, b"")
+    except IdentityRefused as refused:
+        return _identity_refusal(refused)
     head = await service.read_head(state.pool, agent)
     return AgentHeadPublic(acked_seq=head.seq, hash=head.hash)
+
+
+async def _signer(state: CloudState, agent: str, request: Request, body: bytes) -> VerifiedAgent:
+    received = ReceivedRequest(request.method, request.url.path, request.headers, body)
+    async with state.pool.connection() as conn:
+        return await verify_request(conn, agent, received)
+
+
+def _refusal_response(refusal: BatchRefused, acked_seq: int | None) -> JSONResponse:
+    status = REFUSAL_STATUS.get(refusal.code, 422)
+    return JSONResponse(refusal.to_dict(acked_seq=acked_seq), status_code=status)
+
+
+def _identity_refusal(refused: IdentityRefused) -> JSONResponse:
+    """A refused signature: the same body as a refused batch, without the agent's head."""
+    body = BatchRefused(refused.code, refused.message).to_dict(acked_seq=None)
+    return JSONResponse(body, status_code=refused.status)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

@@ -48,12 +48,19 @@ class DecodedBatch:
         return {row[8].date() for row in self.reading_rows}
 
 
-def decode(compressed: bytes, *, agent: str, max_bytes: int) -> DecodedBatch:
-    """Decode and validate a batch body and build its rows; raises ``BatchRefused``."""
+def decode(compressed: bytes, *, agent: str, site: str, max_bytes: int) -> DecodedBatch:
+    """Decode and validate a batch body and build its rows; raises ``BatchRefused``.
+
+    ``site`` is the one the agent is enrolled at: an event naming another is refused, so
+    an agent's key cannot write into another site's (or tenant's) ledger.
+    """
     batch = decode_batch(compressed, agent=agent, max_bytes=max_bytes)
     event_rows: list[EventRow] = []
     reading_rows: list[ReadingRow] = []
     for event in batch.events:
+        if event.site != site:
+            message = f"event names site {event.site!r}; agent {agent!r} is enrolled at {site!r}"
+            raise BatchRefused("wrong_site", message, seq=event.seq)
         at = datetime.fromisoformat(event.at)  # parse_event checked its exact form
         try:
             event_id = UUID(event.id)

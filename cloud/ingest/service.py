@@ -46,16 +46,20 @@ async def ingest_batch(
     partitions: ReadingPartitions,
     *,
     agent: str,
+    site: str,
     body: bytes,
     max_decoded_bytes: int,
     maintain_rollup: bool,
 ) -> IngestAck:
     """Store a compressed batch for ``agent``; raises ``BatchRefused`` with nothing stored.
 
+    ``site``: where the agent is enrolled (its signature was checked by the caller).
     ``maintain_rollup``: add the batch's readings to ``readings_hourly`` here (plain
     PostgreSQL); under TimescaleDB that table is a continuous aggregate that keeps itself.
     """
-    batch = await asyncio.to_thread(decode, body, agent=agent, max_bytes=max_decoded_bytes)
+    batch = await asyncio.to_thread(
+        decode, body, agent=agent, site=site, max_bytes=max_decoded_bytes
+    )
     async with pool.connection() as conn:
         if not batch.events:
             head = await store.read_head(conn, agent)

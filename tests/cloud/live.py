@@ -16,6 +16,14 @@ from cloud.settings import CloudSettings
 from edgestock.processes import free_port
 from tests.pg import create_database, drop_database
 
+_DATABASES: dict[str, str] = {}
+
+
+def database_of(base_url: str) -> str:
+    """The database URL of the API at ``base_url`` served by ``running_api`` (so helpers
+    given only a client, such as the builders' agent enrolment, can reach its database)."""
+    return _DATABASES[base_url.rstrip("/")]
+
 
 @contextmanager
 def running_api(settings: CloudSettings) -> Iterator[str]:
@@ -32,9 +40,12 @@ def running_api(settings: CloudSettings) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the API did not start (see the log above)")
         time.sleep(0.01)
+    url = f"http://127.0.0.1:{port}"
+    _DATABASES[url] = settings.database_url
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
+        del _DATABASES[url]
         server.should_exit = True
         thread.join(timeout=20)
 

@@ -1,0 +1,140 @@
+"""Re-verify a site's event chains from the database: ``edgestock verify --site S``.
+
+Each event's hash is recomputed from its stored columns in the canonical form
+(``domain.events``), each ``prev`` is compared with the stored hash of ``seq - 1``, seqs
+must run from 1 without a gap, and each agent's chain must end where ``agent_heads`` says
+ingest left it. The first broken link of each agent is reported, naming the agent, the seq
+and what is wrong. Rows are streamed in (agent, seq) order, so a site of any size is read
+once, in constant memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from domain.events import GENESIS, event_hash, format_at
+
+StoredEvent = tuple[str, int, UUID, str, str, datetime, Any, str, str]
+"""agent, seq, id, site, type, at, data, prev, hash: as ``events`` holds them."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokenLink:
+    agent: str
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"agent {self.agent}, seq {self.seq}: {self.problem}"
+
+
+@dataclass(slots=True)
+class AuditReport:
+    site: str
+    agents: int = 0
+    events: int = 0
+    broken: list[BrokenLink] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.broken
+
+
+def audit_rows(
+    rows: Iterable[StoredEvent], heads: dict[str, tuple[int, str]]
+) -> Iterator[BrokenLink]:
+    """The first broken link of each agent in ``rows`` (sorted by agent, seq), and of each
+    agent whose head (``heads``: agent → last seq, hash) the stored chain does not reach."""
+    agent: str | None = None
+    seq, last_hash, broken = 0, GENESIS, False
+    for row in rows:
+        if row[0] != agent:
+            if agent is not None and not broken:
+                yield from _check_head(agent, seq, last_hash, heads)
+            agent, seq, last_hash, broken = row[0], 0, GENESIS, False
+        if broken:
+            continue
+        link = _broken_link(row, seq, last_hash)
+        if link is not None:
+            broken = True
+            yield link
+            continue
+        seq, last_hash = row[1], row[8]
+    if agent is not None and not broken:
+        yield from _check_head(agent, seq, last_hash, heads)
+
+
+def _broken_link(row: StoredEvent, seq: int, last_hash: str) -> BrokenLink | None:
+    """What is wrong with ``row`` following (seq, last_hash), if anything."""
+    agent, row_seq, event_id, site, kind, at, data, prev, stored_hash = row
+    if row_seq != seq + 1:
+        return BrokenLink(agent, seq + 1, f"missing: the next stored event is seq {row_seq}")
+    if prev != last_hash:
+        problem = f"prev {prev[:12]}… is not the stored hash of seq {seq} ({last_hash[:12]}…)"
+        return BrokenLink(agent, row_seq, problem)
+    body = {"id": str(event_id), "agent": agent, "seq": row_seq, "site": site, "type": kind,
+            "at": format_at(at), "data": data, "prev": prev}  # fmt: skip
+    if event_hash(body) != stored_hash:
+        problem = "content altered: the stored hash is not the hash of the stored event"
+        return BrokenLink(agent, row_seq, problem)
+    return None
+
+
+def _check_head(
+    agent: str, seq: int, last_hash: str, heads: dict[str, tuple[int, str]]
+) -> Iterator[BrokenLink]:
+    head = heads.get(agent)
+    if head is None:
+        yield BrokenLink(agent, seq, "no head recorded for this agent")
+    elif head[0] != seq:
+        yield BrokenLink(agent, seq + 1, f"chain ends at seq {seq}, the head says {head[0]}")
+    elif head[1] != last_hash:
+        yield BrokenLink(agent, seq, "the last event's hash is not the head's")
+
+
+_EVENTS = (
+    "SELECT agent, seq, id, site, type, at, data, prev, hash FROM events "
+    "WHERE site = %s ORDER BY agent, seq"
+)
+
+
+def audit_site(database_url: str, site: str) -> AuditReport:
+    """Verify every chain of ``site`` in the database at ``database_url``."""
+    report = AuditReport(site)
+    with psycopg.connect(database_url) as conn:
+        heads = {
+            str(agent): (int(last_seq), str(last_hash))
+            for agent, last_seq, last_hash in conn.execute(
+                "SELECT agent, last_seq, last_hash FROM agent_heads WHERE site = %s", (site,)
+            )
+        }
+        with conn.cursor(name="audit") as cursor:
+            cursor.itersize = 5000
+            cursor.execute(_EVENTS, (site,))
+            rows = _counted(cursor, report)
+            report.broken.extend(audit_rows(rows, heads))
+        missing = {agent for agent, (seq, _) in heads.items() if seq > 0}
+        missing -= _seen_agents(conn, site)
+        report.broken.extend(BrokenLink(a, 1, "no events stored, but a head") for a in missing)
+    return report
+
+
+def _counted(rows: Iterable[Any], report: AuditReport) -> Iterator[StoredEvent]:
+    agent = None
+    for row in rows:
+        report.events += 1
+        if row[0] != agent:
+            agent = row[0]
+            report.agents += 1
+        yield row
+
+
+def _seen_agents(conn: psycopg.Connection[Any], site: str) -> set[str]:
+    rows = conn.execute("SELECT DISTINCT agent FROM events WHERE site = %s", (site,))
+    return {str(agent) for (agent,) in rows}
