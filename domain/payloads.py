@@ -292,6 +292,7 @@ CLOCK_TYPES = (
     "clock.paused",
     "clock.resumed",
     "clock.ready",
+    "clock.progressed",
     "clock.completed",
     "clock.expired",
 )

@@ -1,0 +1,112 @@
+"""Date marking of opened or prepared ready-to-eat food: 7 days at ≤ 5 °C, day 1 = today.
+
+A lot opened or prepared on day D keeps through the end of day D + 6 (``use_by``), unless
+an ingredient's mark is earlier: a mixture takes the earliest date of its ingredients
+(``start_date_mark(..., ingredients=...)``). Freezing pauses the clock: the freezing day is
+used up, the days after it are kept. Thawing resumes it, the thawing day counting as a day:
+prepared Monday (day 1), frozen Wednesday (day 3), 4 days remain; thawed the next Monday,
+it keeps through Thursday. At the site's midnight after ``use_by`` the mark expires and the
+lot is blocked (cause ``clock:date-mark:<lot>``). Days are the site's: pass local times.
+The ≤ 5 °C condition is the cold room's, watched by the cold chain's excursion rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+
+from domain.events import EventDraft
+from domain.kitchen.clocks.events import LotRef, changed, expired
+from domain.kitchen.clocks.inputs import ClockInput, ClockInputRefused, Frozen, Thawed, Tick
+from domain.kitchen.clocks.rules import DateMarkRule
+
+CLOCK = "date-mark"
+_DAY = timedelta(days=1)
+
+
+class MarkPhase(StrEnum):
+    RUNNING = "running"
+    FROZEN = "frozen"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class DateMarkState:
+    """``use_by`` while running; ``days_left`` (after the freezing day) while frozen."""
+
+    ref: LotRef
+    zone: tzinfo
+    use_by: date | None
+    days_left: int = 0
+    phase: MarkPhase = MarkPhase.RUNNING
+
+    @property
+    def due_at(self) -> datetime | None:
+        """The site's midnight that ends ``use_by``, while the clock runs."""
+        if self.phase is not MarkPhase.RUNNING or self.use_by is None:
+            return None
+        return datetime.combine(self.use_by + _DAY, time(0), tzinfo=self.zone)
+
+
+def mixture_use_by(marks: Iterable[date | None]) -> date | None:
+    """The earliest of the ingredients' marks (None for ingredients without one)."""
+    known = [mark for mark in marks if mark is not None]
+    return min(known) if known else None
+
+
+def start_date_mark(
+    rule: DateMarkRule,
+    ref: LotRef,
+    at: datetime,
+    *,
+    ingredients: Iterable[date | None] = (),
+    operator: str | None = None,
+) -> tuple[DateMarkState, list[EventDraft]]:
+    """Mark a lot opened or prepared at ``at`` (site-local)."""
+    if at.tzinfo is None:
+        raise ClockInputRefused(f"lot {ref.lot}: {at} has no time zone")
+    own = at.date() + timedelta(days=rule.days - 1)
+    use_by = mixture_use_by([own, *ingredients])
+    assert use_by is not None
+    state = DateMarkState(ref, at.tzinfo, use_by)
+    detail = f"use by {use_by.isoformat()}"
+    started = changed(
+        "started", ref, CLOCK, at, due_at=state.due_at, detail=detail, operator=operator
+    )
+    return state, [started]
+
+
+def step_date_mark(
+    state: DateMarkState, given: ClockInput
+) -> tuple[DateMarkState, list[EventDraft]]:
+    state, drafts = _expire(state, given.at)
+    if state.phase is MarkPhase.EXPIRED or isinstance(given, Tick):
+        return state, drafts
+    day = given.at.astimezone(state.zone).date()
+    if isinstance(given, Frozen) and state.phase is MarkPhase.RUNNING:
+        assert state.use_by is not None
+        left = (state.use_by - day).days
+        frozen = DateMarkState(state.ref, state.zone, None, left, MarkPhase.FROZEN)
+        paused = changed("paused", state.ref, CLOCK, given.at, detail=f"frozen, {left} days left")
+        return frozen, [*drafts, paused]
+    if isinstance(given, Thawed) and state.phase is MarkPhase.FROZEN:
+        use_by = day + timedelta(days=state.days_left - 1)
+        running = DateMarkState(state.ref, state.zone, use_by)
+        detail = f"thawed, use by {use_by.isoformat()}"
+        resumed = changed(
+            "resumed", state.ref, CLOCK, given.at, due_at=running.due_at, detail=detail
+        )
+        running, late = _expire(running, given.at)  # thawed with no day left
+        return running, [*drafts, resumed, *late]
+    raise ClockInputRefused(f"date mark of {state.ref.lot} ({state.phase.value}) takes no {given}")
+
+
+def _expire(state: DateMarkState, now: datetime) -> tuple[DateMarkState, list[EventDraft]]:
+    due = state.due_at
+    if due is None or now < due:
+        return state, []
+    assert state.use_by is not None
+    why = f"date mark: use by {state.use_by.isoformat()} has passed: discard"
+    return replace(state, phase=MarkPhase.EXPIRED), expired(state.ref, CLOCK, due, why)
