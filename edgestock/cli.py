@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,6 +23,14 @@ app.add_typer(agent_app, name="agent")
 app.add_typer(sim_app, name="sim")
 train_app = typer.Typer(help="Train the models the agent runs (needs the train extra).")
 app.add_typer(train_app, name="train")
+provision_app = typer.Typer(
+    help="Enrol a device with the cloud; generate the site bus config.", no_args_is_help=True
+)
+app.add_typer(provision_app, name="provision")
+enrolment_app = typer.Typer(help="One-time enrolment codes for devices.", no_args_is_help=True)
+cloud_app.add_typer(enrolment_app, name="enrolment-code")
+admin_app = typer.Typer(help="People who administer an organisation.", no_args_is_help=True)
+cloud_app.add_typer(admin_app, name="admin")
 
 DatabaseUrl = Annotated[
     str | None,
@@ -337,3 +346,107 @@ def demo(
 
     summary = run_demo(duration=duration, workdir=workdir, database_url=database_url)
     raise typer.Exit(0 if summary.ledger_equal else 1)
+
+
+@admin_app.command("create")
+def cloud_admin_create(
+    email: Annotated[str, typer.Option(help="The admin's email (their login).")],
+    org: Annotated[str, typer.Option(help="The organisation (made if new).")],
+    site: Annotated[str, typer.Option(help="A site of the organisation (made if new).")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create an organisation's first admin, the organisation and a site (safe to re-run)."""
+    import sys
+
+    from cloud.auth.bootstrap import create_org_admin
+    from cloud.auth.users import GrantRefused
+    from cloud.orgs.tree import OrgConflict
+
+    if not database_url:
+        raise _fail("set DATABASE_URL or pass --database-url")
+    if not password_stdin:
+        raise _fail("pass --password-stdin and the password on standard input")
+    password = sys.stdin.readline().rstrip("\n")
+    try:
+        admin = create_org_admin(
+            database_url, email=email, password=password, org_name=org, site=site
+        )
+    except (GrantRefused, OrgConflict) as exc:
+        raise _fail(f"cannot create the admin: {exc}") from exc
+    typer.echo(f"admin {email} of {org} (org node {admin.org_id}), site {site}")
+
+
+@enrolment_app.command("create")
+def enrolment_code_create(
+    site: Annotated[str, typer.Option(help="The site the device will belong to.")],
+    valid: Annotated[str, typer.Option(help="How long the code may be used (ISO 8601).")] = "PT1H",
+    agent: Annotated[
+        str | None, typer.Option(help="Re-enrol (re-key) this agent, or name a new one.")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Issue a one-time enrolment code (printed alone on the last line)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from cloud.identity.operator import issue
+
+    if not database_url:
+        raise _fail("set DATABASE_URL or pass --database-url")
+    try:
+        validity = TypeAdapter(timedelta).validate_python(valid)
+    except ValidationError as exc:
+        raise _fail(f"--valid {valid!r} is not an ISO 8601 duration such as PT1H") from exc
+    try:
+        issued = issue(database_url, site=site, valid=validity, agent=agent)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"code for site {issued.site}, valid until {issued.expires_at.isoformat()}:")
+    typer.echo(issued.code)
+
+
+@provision_app.command("enroll")
+def provision_enroll(
+    cloud: Annotated[str, typer.Option(help="The cloud's base URL.")],
+    code: Annotated[str, typer.Option(help="The one-time enrolment code.")],
+    out: Annotated[Path, typer.Option(help="The agent config to write (or re-enrol).")] = Path(
+        "agent.yaml"
+    ),
+    template: Annotated[
+        Path | None, typer.Option(help="A config whose devices and settings to start from.")
+    ] = None,
+    site: Annotated[
+        str | None, typer.Option(help="The site this device is at: a code for another fails.")
+    ] = None,
+) -> None:
+    """Make this device's key pair, register its public key with the cloud, write the config."""
+    from provisioning.enroll import EnrolmentFailed, enroll
+
+    try:
+        done = enroll(cloud, code, out, template=template, site=site)
+    except EnrolmentFailed as exc:
+        raise _fail(str(exc)) from exc
+    what = "re-enrolled" if done.reenrolled else "enrolled"
+    typer.echo(f"{what} agent {done.agent} at site {done.site} (key {done.keyid})")
+    typer.echo(f"config {done.config}, private key {done.key} (mode 0600, never sent)")
+
+
+@app.command("verify")
+def verify(
+    site: Annotated[str, typer.Option(help="The site whose chains to re-verify.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Re-verify every event chain of a site from the database; exit 1 at a broken link."""
+    from cloud.identity.audit import audit_site
+
+    if not database_url:
+        raise _fail("set DATABASE_URL or pass --database-url")
+    report = audit_site(database_url, site)
+    typer.echo(f"site {site}: {report.events} events of {report.agents} agents checked")
+    for link in report.broken:
+        typer.secho(f"broken: {link}", fg=typer.colors.RED)
+    if not report.intact:
+        raise typer.Exit(1)
+    typer.echo("every chain intact")

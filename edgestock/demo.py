@@ -2,18 +2,25 @@
 
 Every part is a real process talking a real protocol: PostgreSQL (embedded when no
 ``DATABASE_URL`` is given), the cloud API over HTTP, a Modbus TCP scale, and the agent.
+The agent is enrolled as a user would enrol it, with the commands of the manual run as
+child processes: ``edgestock cloud admin create``, ``edgestock cloud enrolment-code
+create``, ``edgestock provision enroll``; the demo then reads the cloud as that admin.
 With ``--duration`` it ends with a summary whose last line is ``ledger equal: yes/no``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import secrets
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import typer
@@ -22,7 +29,8 @@ import yaml
 from edgestock.processes import Child, edgestock_argv, free_port, wait_http
 
 SITE = "demo-kitchen"
-AGENT = "demo-kitchen-agent-1"
+ORG = "Demo Restaurants"
+ADMIN = "admin@demo.example"
 
 
 @dataclass(frozen=True)
@@ -50,16 +58,87 @@ def run_demo(
             _child("scale simulator", root, "sim", "scale", "--port", str(scale_port))
         )
         say(f"scale simulator: Modbus TCP on 127.0.0.1:{scale_port} (profile scales/laumas-tlu)")
-        config = _write_agent_config(root, cloud_url, scale_port)
+        admin = create_admin(root, url, cloud_url, org=ORG, site=SITE, email=ADMIN)
+        config = root / "agent.yaml"
+        agent_id = enrol_agent(root, url, cloud_url, SITE, _template(scale_port), config)
         agent = _child("agent", root, "agent", "run", "--config", str(config)).start()
         try:
             say(f"agent: config {config}, store {root / 'agent.db'}, log {agent.log}")
-            say(f"look: {cloud_url}/docs  and  {cloud_url}/v1/sites/{SITE}/stock")
-            _watch(agent, root, duration)
+            say(f"look: {cloud_url}/docs (sign in as {ADMIN}, password in {admin.password_file})")
+            _watch(agent, root, agent_id, duration)
         finally:
             say("stopping the agent (it syncs what is left before it exits)")
             agent.stop(timeout=30)
-        return _summarise(root, cloud_url)
+        with admin.client() as client:
+            return _summarise(root, agent_id, client)
+
+
+@dataclass(frozen=True)
+class SiteAdmin:
+    """The organisation's admin the demo made, and how to read the cloud as them."""
+
+    cloud_url: str
+    email: str
+    password_file: Path
+
+    def client(self) -> httpx.Client:
+        """A client signed in as the admin (OAuth2 password flow)."""
+        password = self.password_file.read_text(encoding="utf-8").strip()
+        form = {"grant_type": "password", "username": self.email, "password": password}
+        response = httpx.post(f"{self.cloud_url}/v1/auth/token", data=form, timeout=10)
+        response.raise_for_status()
+        token = response.json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        return httpx.Client(base_url=self.cloud_url, headers=headers, timeout=10)
+
+
+def run_command(root: Path, database_url: str, *args: str, stdin: str = "") -> str:
+    """Run ``edgestock ARGS`` as a user would, logged to the work dir; its standard output."""
+    argv = edgestock_argv(*args)
+    env = {**os.environ, "DATABASE_URL": database_url}
+    done = subprocess.run(
+        argv, input=stdin, capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    with (root / "commands.log").open("a", encoding="utf-8") as log:
+        log.write(f"$ edgestock {' '.join(args)}\n{done.stdout}{done.stderr}")
+    if done.returncode != 0:
+        raise RuntimeError(f"edgestock {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def create_admin(
+    root: Path, database_url: str, cloud_url: str, *, org: str, site: str, email: str
+) -> SiteAdmin:
+    """``edgestock cloud admin create``: the organisation, its site and their admin."""
+    password_file = root / "admin-password"
+    if not password_file.exists():
+        password_file.write_text(secrets.token_urlsafe(18), encoding="utf-8")
+        password_file.chmod(0o600)
+    password = password_file.read_text(encoding="utf-8").strip()
+    args = ["cloud", "admin", "create", "--email", email, "--org", org, "--site", site]
+    run_command(root, database_url, *args, "--password-stdin", stdin=password + "\n")
+    say(f"admin {email} of {org!r}, site {site} (edgestock cloud admin create)")
+    return SiteAdmin(cloud_url, email, password_file)
+
+
+def enrol_agent(
+    root: Path, database_url: str, cloud_url: str, site: str, template: dict[str, Any],
+    config: Path,
+) -> str:  # fmt: skip
+    """Enrol an agent for ``site`` with the manual's commands; the id the cloud gave it.
+
+    ``template`` is the config's devices and settings; enrolment adds identity and key.
+    """
+    template_path = root / "agent-template.yaml"
+    template_path.write_text(yaml.safe_dump(template, sort_keys=False), encoding="utf-8")
+    issued = run_command(root, database_url, "cloud", "enrolment-code", "create", "--site", site)
+    code = issued.strip().splitlines()[-1]
+    say(f"enrolment code {code} for site {site} (edgestock cloud enrolment-code create)")
+    enrol = ["provision", "enroll", "--cloud", cloud_url, "--code", code, "--out", str(config)]
+    run_command(root, database_url, *enrol, "--template", str(template_path), "--site", site)
+    agent_id = str(yaml.safe_load(config.read_text(encoding="utf-8"))["agent"]["id"])
+    say(f"agent {agent_id} enrolled, its key stays in {root} (edgestock provision enroll)")
+    return agent_id
 
 
 @contextlib.contextmanager
@@ -91,11 +170,10 @@ def _child(name: str, root: Path, *args: str) -> Child:
     return Child(name, edgestock_argv(*args), root / f"{name.replace(' ', '-')}.log")
 
 
-def _write_agent_config(root: Path, cloud_url: str, scale_port: int) -> Path:
-    config = {
-        "agent": {"id": AGENT, "site": SITE},
+def _template(scale_port: int) -> dict[str, Any]:
+    return {
         "store": {"path": "agent.db"},
-        "cloud": {"url": cloud_url, "batch_max_delay_ms": 100},
+        "cloud": {"batch_max_delay_ms": 100},
         "devices": [
             {
                 "id": "wok-scale",
@@ -113,12 +191,9 @@ def _write_agent_config(root: Path, cloud_url: str, scale_port: int) -> Path:
             }
         ],
     }
-    path = root / "agent.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
 
 
-def _watch(agent: Child, root: Path, duration: float | None) -> None:
+def _watch(agent: Child, root: Path, agent_id: str, duration: float | None) -> None:
     """Print progress every few seconds until the duration ends (or Ctrl-C)."""
     from edge_agent.store import EdgeStore
 
@@ -131,7 +206,7 @@ def _watch(agent: Child, root: Path, duration: float | None) -> None:
             if not agent.alive():
                 raise RuntimeError(f"the agent exited:\n{agent.tail()}")
             if store is None and (root / "agent.db").exists():
-                store = EdgeStore(root / "agent.db", agent=AGENT, site=SITE)
+                store = EdgeStore(root / "agent.db", agent=agent_id, site=SITE)
             if store is not None:
                 stats = store.stats()
                 say(f"events {stats.last_seq}, acknowledged by the cloud {stats.acked_seq}")
@@ -139,20 +214,20 @@ def _watch(agent: Child, root: Path, duration: float | None) -> None:
         store.close()
 
 
-def _summarise(root: Path, cloud_url: str) -> DemoSummary:
+def _summarise(root: Path, agent_id: str, client: httpx.Client) -> DemoSummary:
     from edge_agent.store import EdgeStore
 
-    store = EdgeStore(root / "agent.db", agent=AGENT, site=SITE)
+    store = EdgeStore(root / "agent.db", agent=agent_id, site=SITE)
     stats = store.stats()
     edge = {(k.item, k.lot, k.location): (q.value, q.unit.value) for k, q in store.ledger().items()}
     store.close()
-    head = httpx.get(f"{cloud_url}/v1/agents/{AGENT}/head", timeout=10).json()
-    lines = httpx.get(f"{cloud_url}/v1/sites/{SITE}/stock", timeout=10).json()["lines"]
+    response = client.get(f"/v1/sites/{SITE}/stock")
+    response.raise_for_status()
     cloud = {
         (line["item"], line["lot"], line["location"]): (Decimal(line["qty"]), line["unit"])
-        for line in lines
+        for line in response.json()["lines"]
     }
-    summary = DemoSummary(stats.last_seq, int(head["acked_seq"]), edge == cloud)
+    summary = DemoSummary(stats.last_seq, stats.acked_seq, edge == cloud)
     typer.echo("")
     typer.echo(f"events made:   {summary.events_made}")
     typer.echo(f"events synced: {summary.events_synced}")

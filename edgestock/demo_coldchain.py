@@ -7,7 +7,8 @@ behind, so its events meet real time as the demo ends). It watches the room: the
 model flags the failure long before the temperature has been out of range for the alarm's
 delay; when the excursion opens, the lots in the room are put on hold, safety stock is raised
 for items near expiry, and urgent purchases go to the approved suppliers. The demo prints
-each of these as the agent records it, then reads them back from the cloud.
+each of these as the agent records it, then reads them back from the cloud. The agent is
+enrolled with the same commands as in ``edgestock demo``.
 """
 
 from __future__ import annotations
@@ -26,11 +27,19 @@ import httpx
 import typer
 import yaml
 
-from edgestock.demo import _child, _cloud, _embedded_postgres, say
+from edgestock.demo import (
+    ADMIN,
+    ORG,
+    _child,
+    _cloud,
+    _embedded_postgres,
+    create_admin,
+    enrol_agent,
+    say,
+)
 from edgestock.processes import free_port
 
 SITE = "demo-coldstore"
-AGENT = "demo-coldstore-agent-1"
 ROOM = "cold-room-1"
 SPEED = 60.0
 FAILURE_AT_S = 20 * 60
@@ -134,27 +143,29 @@ def run_coldchain_demo(*, duration: float, workdir: Path | None, database_url: s
             f"cold room: Modbus TCP on 127.0.0.1:{port}, {SPEED:.0f}× real time, compressor"
             f" fails {FAILURE_AT_S // 60} simulated minutes in"
         )
-        config = _write_config(root, cloud_url, port, duration)
-        _stock_the_room(root, config)
+        admin = create_admin(root, url, cloud_url, org=ORG, site=SITE, email=ADMIN)
+        config = root / "agent.yaml"
+        agent_id = enrol_agent(root, url, cloud_url, SITE, _template(root, port, duration), config)
+        _stock_the_room(config)
         agent = _child("agent", root, "agent", "run", "--config", str(config)).start()
         try:
             say(f"agent: config {config}, log {agent.log}")
-            say(f"look: {cloud_url}/v1/sites/{SITE}/excursions")
-            edge = _watch(agent, root, duration)
+            say(f"look: {cloud_url}/v1/sites/{SITE}/excursions (signed in as {ADMIN})")
+            edge = _watch(agent, root, agent_id, duration)
         finally:
             say("stopping the agent (it syncs what is left before it exits)")
             agent.stop(timeout=30)
-        cloud = _from_cloud(cloud_url)
+        with admin.client() as client:
+            cloud = _from_cloud(client)
     return _summarise(edge, cloud)
 
 
-def _write_config(root: Path, cloud_url: str, port: int, duration: float) -> Path:
+def _template(root: Path, port: int, duration: float) -> dict[str, Any]:
     (root / "masterdata.yaml").write_text(yaml.safe_dump(MASTER, sort_keys=False))
     signal = {"device": "cold-room-ctrl"}
-    config = {
-        "agent": {"id": AGENT, "site": SITE},
+    return {
         "store": {"path": "agent.db"},
-        "cloud": {"url": cloud_url, "batch_max_delay_ms": 100},
+        "cloud": {"batch_max_delay_ms": 100},
         "clock": {"speed": SPEED, "behind": f"PT{int(duration * SPEED)}S"},
         "masterdata": "masterdata.yaml",
         "devices": [
@@ -177,12 +188,9 @@ def _write_config(root: Path, cloud_url: str, port: int, duration: float) -> Pat
             }
         ],
     }
-    path = root / "agent.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
 
 
-def _stock_the_room(root: Path, config: Path) -> None:
+def _stock_the_room(config: Path) -> None:
     """The lots already in the cold room when the demo starts, received earlier."""
     from domain.events import EventDraft
     from domain.payloads import LotReceived
@@ -191,7 +199,7 @@ def _stock_the_room(root: Path, config: Path) -> None:
     from edge_agent.store import EdgeStore
 
     loaded = load_agent_config(config)
-    store = EdgeStore(loaded.store.path, agent=AGENT, site=SITE)
+    store = EdgeStore(loaded.store.path, agent=loaded.agent.id, site=loaded.agent.site)
     received = datetime.now(UTC) - loaded.clock.behind - timedelta(hours=1)
     today = received.date()
     drafts = [
@@ -215,17 +223,17 @@ def _stock_the_room(root: Path, config: Path) -> None:
     say(f"{ROOM} holds {len(LOTS)} lots: " + ", ".join(f"{lot[1]} ({lot[0]})" for lot in LOTS))
 
 
-def _edge_events(root: Path) -> list[tuple[str, dict[str, Any]]]:
+def _edge_events(root: Path, agent_id: str) -> list[tuple[str, dict[str, Any]]]:
     from edge_agent.store import EdgeStore
 
-    store = EdgeStore(root / "agent.db", agent=AGENT, site=SITE)
+    store = EdgeStore(root / "agent.db", agent=agent_id, site=SITE)
     try:
         return [(e.type, dict(e.data)) for e in store.events() if e.type in TYPES]
     finally:
         store.close()
 
 
-def _watch(agent: Any, root: Path, duration: float) -> dict[str, list[str]]:
+def _watch(agent: Any, root: Path, agent_id: str, duration: float) -> dict[str, list[str]]:
     """Print each finding as the agent records it; return what the edge showed."""
     deadline = time.monotonic() + duration
     shown: dict[str, list[str]] = {}
@@ -235,16 +243,16 @@ def _watch(agent: Any, root: Path, duration: float) -> dict[str, list[str]]:
             time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
             if not agent.alive():
                 raise RuntimeError(f"the agent exited:\n{agent.tail()}")
-            for finding, lines in _found(_edge_events(root)).items():
+            for finding, lines in _found(_edge_events(root, agent_id)).items():
                 for line in lines[len(shown.get(finding, [])) :]:
                     say(f"edge: {line}")
                 shown[finding] = lines
     return shown
 
 
-def _from_cloud(cloud_url: str) -> dict[str, list[str]]:
+def _from_cloud(client: httpx.Client) -> dict[str, list[str]]:
     params = [("type", kind) for kind in TYPES] + [("limit", "1000")]
-    response = httpx.get(f"{cloud_url}/v1/sites/{SITE}/events", params=params, timeout=10)
+    response = client.get(f"/v1/sites/{SITE}/events", params=params)
     response.raise_for_status()
     events = [(e["type"], e["data"]) for e in reversed(response.json()["events"])]
     return _found(events)

@@ -1,6 +1,10 @@
 """The spine end to end, with every part real: a Modbus scale simulator (in this process,
 on its own event loop thread), the cloud and the agent as child processes, PostgreSQL, and
-the agent's SQLite file. Used by the end-to-end tests and the soak script."""
+the agent's SQLite file. Used by the end-to-end tests and the soak script.
+
+The agent is enrolled as a user enrols one (``edgestock.demo.enrol_agent``: the commands
+``cloud admin create``, ``cloud enrolment-code create`` and ``provision enroll`` run as
+child processes), and the cloud is read as the site's admin."""
 
 from __future__ import annotations
 
@@ -14,16 +18,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
 import orjson
 import psycopg
-import yaml
 
+from edgestock.demo import SiteAdmin, create_admin, enrol_agent
 from edgestock.processes import Child, edgestock_argv, free_port, wait_http
 from simulators.modbus_scale import ScaleSimulator
 
 SITE = "e2e-kitchen"
-AGENT = "e2e-agent"
+ORG = "e2e-org"
+ADMIN = "admin@e2e.example"
 ITEM = "chicken-thigh"
 STATION = "wok-station"
 PROFILE = "scales/laumas-tlu"
@@ -60,6 +64,7 @@ class Cloud:
     workdir: Path
     port: int = 0
     child: Child | None = None
+    admin: SiteAdmin | None = None
 
     @property
     def url(self) -> str:
@@ -71,6 +76,10 @@ class Cloud:
         log = self.workdir / "cloud.log"
         self.child = Child("cloud", argv, log, env={"DATABASE_URL": self.database_url}).start()
         wait_http(f"{self.url}/healthz", self.child)
+        if self.admin is None:
+            self.admin = create_admin(
+                self.workdir, self.database_url, self.url, org=ORG, site=SITE, email=ADMIN
+            )
         return self
 
     def stop(self) -> None:
@@ -78,7 +87,9 @@ class Cloud:
             self.child.stop()
 
     def ledger(self) -> Ledger:
-        lines = httpx.get(f"{self.url}/v1/sites/{SITE}/stock", timeout=10).json()["lines"]
+        assert self.admin is not None, "start the cloud first"
+        with self.admin.client() as client:
+            lines = client.get(f"/v1/sites/{SITE}/stock").json()["lines"]
         return {
             (line["item"], line["lot"], line["location"]): (Decimal(line["qty"]), line["unit"])
             for line in lines
@@ -87,17 +98,16 @@ class Cloud:
     def event_hashes(self) -> list[tuple[int, str]]:
         with psycopg.connect(self.database_url) as conn:
             rows = conn.execute(
-                "SELECT seq, hash FROM events WHERE agent = %s ORDER BY seq", (AGENT,)
+                "SELECT seq, hash FROM events WHERE site = %s ORDER BY seq", (SITE,)
             ).fetchall()
         return [(int(seq), str(digest)) for seq, digest in rows]
 
 
-def write_agent_config(workdir: Path, cloud_url: str, scale_port: int) -> Path:
-    config = {
-        "agent": {"id": AGENT, "site": SITE},
+def write_agent_config(workdir: Path, cloud: Cloud, scale_port: int) -> Path:
+    """Enrol an agent of ``SITE`` reading the scale at ``scale_port``; its config file."""
+    template = {
         "store": {"path": "agent.db", "retention_after_ack": None},
         "cloud": {
-            "url": cloud_url,
             "batch_max_events": 200,
             "batch_max_delay_ms": 20,
             "timeout_s": 5,
@@ -116,7 +126,7 @@ def write_agent_config(workdir: Path, cloud_url: str, scale_port: int) -> Path:
         "scales": [{"device": "wok-scale", "item": ITEM, "location": STATION}],
     }
     path = workdir / "agent.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    enrol_agent(workdir, cloud.database_url, cloud.url, SITE, template, path)
     return path
 
 

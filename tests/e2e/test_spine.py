@@ -49,7 +49,7 @@ def test_scripted_weights_converge_lot_by_lot(
     tmp_path: Path, cloud: Cloud, scale: ThreadedScale
 ) -> None:
     files = AgentFiles(tmp_path / "agent.db")
-    with agent_child(tmp_path, write_agent_config(tmp_path, cloud.url, scale.port)) as agent:
+    with agent_child(tmp_path, write_agent_config(tmp_path, cloud, scale.port)) as agent:
         for grams in (1000, 820, 1500, 300):
             settle(scale, files, grams)
         wait_synced(files)
@@ -64,7 +64,7 @@ def test_scripted_weights_converge_lot_by_lot(
 def test_sigkill_at_random_moments_loses_and_doubles_nothing(
     tmp_path: Path, cloud: Cloud, scale: ThreadedScale
 ) -> None:
-    config = write_agent_config(tmp_path, cloud.url, scale.port)
+    config = write_agent_config(tmp_path, cloud, scale.port)
     files = AgentFiles(tmp_path / "agent.db")
     rng = random.Random(20261125)
     stop = threading.Event()
@@ -98,7 +98,7 @@ def test_cloud_outage_buffers_then_catches_up(
     tmp_path: Path, cloud: Cloud, scale: ThreadedScale
 ) -> None:
     files = AgentFiles(tmp_path / "agent.db")
-    with agent_child(tmp_path, write_agent_config(tmp_path, cloud.url, scale.port)) as agent:
+    with agent_child(tmp_path, write_agent_config(tmp_path, cloud, scale.port)) as agent:
         settle(scale, files, 4000)
         wait_synced(files)
         cloud.stop()

@@ -42,7 +42,7 @@ def soak(rounds: int, seed: int, workdir: Path) -> bool:
         cloud = Cloud(server.url, workdir).start()
         scale = ThreadedScale()
         files = AgentFiles(workdir / "agent.db")
-        config = write_agent_config(workdir, cloud.url, scale.port)
+        config = write_agent_config(workdir, cloud, scale.port)
         stop = threading.Event()
         worker = threading.Thread(target=kitchen, args=(scale, rng, stop), daemon=True)
         worker.start()
