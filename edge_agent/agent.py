@@ -8,8 +8,10 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from domain.ledger import StockKey
+from domain.rules.engine import RuleEngine
 from edge_agent.adapters.base import DeviceAdapter
 from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.adapters.mqtt.bus import CommandHandler, MqttBus
@@ -22,6 +24,8 @@ from edge_agent.inference import AnomalyClassifier
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor
 from edge_agent.pipeline.readings import ReadingRecorder
+from edge_agent.pipeline.rules import CHECKPOINT as RULES_CHECKPOINT
+from edge_agent.pipeline.rules import ClockRules, load_rules
 from edge_agent.pipeline.scale import ScaleTracker
 from edge_agent.sink import AgentSink
 from edge_agent.status import snapshot, status_path, write_status
@@ -53,20 +57,25 @@ def build(config: AgentConfig) -> AgentRuntime:
     for scale in config.scales:
         last = store.latest_reading(scale.device, "weight")
         trackers[scale.device] = ScaleTracker(scale.binding(), last[0] if last else None)
+    rules = RuleEngine(
+        load_rules([Path(name) for name in config.rules]),
+        load_masterdata(config),
+        {role: tuple(people) for role, people in config.roles.items()},
+    )
     coldchain = None
     if config.coldchain:
         watched = [location.watched() for location in config.coldchain]
         coldchain = ColdChainMonitor(
             watched,
             store.checkpoint(COLDCHAIN_CHECKPOINT),
-            master=load_masterdata(config),
-            reactions=config.reactions.policy(),
+            rules=rules,
             classifier=_classifier(config),
         )
     recorder = ReadingRecorder(config.reading_policy())
     scanners = frozenset(camera.id for camera in config.devices_of(CameraConfig))
     clock = Clock(config.clock.speed, config.clock.behind)
-    sink = AgentSink(store, writer, trackers, recorder, coldchain, scanners, clock)
+    clock_rules = ClockRules(rules, store.checkpoint(RULES_CHECKPOINT))
+    sink = AgentSink(store, writer, trackers, recorder, coldchain, scanners, clock, clock_rules)
     adapters = build_adapters(config, sink)
     for adapter in adapters:
         if isinstance(adapter, MqttBus) and coldchain is not None:
@@ -151,13 +160,14 @@ async def _report(runtime: AgentRuntime, every_s: float = 5.0) -> None:
 
 
 async def _clock(sink: AgentSink, every_s: float = 30.0) -> None:
-    """Time passes for the detectors even when no sensor speaks (alarm escalation)."""
+    """Time passes for the detectors even when no sensor speaks (alarm escalation), and for
+    the rules that depend on it (shelf life running out)."""
     while True:
         await asyncio.sleep(every_s)
         try:
             await sink.tick()
         except Exception:
-            log.exception("cold-chain clock tick failed; trying again in %.0f s", every_s)
+            log.exception("clock tick failed; trying again in %.0f s", every_s)
 
 
 async def _drain(writer: GroupCommitWriter, task: asyncio.Task[None]) -> None:

@@ -10,11 +10,11 @@ from typing import Annotated, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, HttpUrl, Tag, model_validator
 
 from domain.coldchain.mkt import DEFAULT_ACTIVATION_ENERGY_KJ_PER_MOL
-from domain.coldchain.reactions import ReactionPolicy
 from domain.coldchain.rule import ExcursionRule, Trigger
 from domain.masterdata import MasterData
 from domain.payloads import Name
 from domain.quantity import Unit
+from domain.rules.model import Role
 from edge_agent.adapters.ble.config import BleTagConfig, refuse_duplicates
 from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig, check_shared_lines
@@ -22,6 +22,7 @@ from edge_agent.adapters.mqtt.config import MqttBusConfig, MqttDeviceConfig
 from edge_agent.adapters.opcua.config import OpcUaLineConfig
 from edge_agent.pipeline.coldchain import Signal, WatchedLocation
 from edge_agent.pipeline.readings import ReadingPolicy
+from edge_agent.pipeline.rules import DEFAULT_RULES, rule_file
 from edge_agent.pipeline.scale import ScaleBinding
 from edge_agent.syncer import SyncPolicy
 from edge_agent.writer import GroupCommit
@@ -179,16 +180,6 @@ class AnomalyConfig(_Section):
     rules_only: bool = Field(default=False, description="skip the model, use the rules")
 
 
-class ReactionsConfig(_Section):
-    """What an opened excursion does to stock (``domain.coldchain.reactions``)."""
-
-    near_expiry_days: Annotated[int, Field(ge=0)] = 3
-    safety_stock_factor: Annotated[Decimal, Field(gt=0)] = Decimal("1.2")
-
-    def policy(self) -> ReactionPolicy:
-        return ReactionPolicy(True, self.near_expiry_days, self.safety_stock_factor)
-
-
 _D = TypeVar("_D", bound=BaseModel)
 
 
@@ -228,11 +219,27 @@ class AgentConfig(_Section):
     readings: ReadingsConfig = ReadingsConfig()
     clock: ClockConfig = ClockConfig()
     coldchain: list[WatchedLocationConfig] = []
-    reactions: ReactionsConfig = ReactionsConfig()
+    rules: list[Name] = Field(
+        default=list(DEFAULT_RULES),
+        description="rule files: a name in firmware_configs/rules, or a .yaml path",
+    )
+    roles: dict[Role, list[Name]] = Field(
+        default_factory=dict, description="who holds each role the rules notify"
+    )
     anomaly: AnomalyConfig = AnomalyConfig()
     masterdata: Path | None = Field(
         default=None, description="YAML of items and suppliers, until master data syncs down"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_reactions(cls, data: object) -> object:
+        if isinstance(data, dict) and "reactions" in data:
+            raise ValueError(
+                "reactions: is now a rule file: copy firmware_configs/rules/coldchain.yaml, set"
+                " the factor and days there, and name the copy under rules:"
+            )
+        return data
 
     @model_validator(mode="after")
     def _scales_name_devices(self) -> Self:
@@ -307,6 +314,8 @@ def load_agent_config(path: Path | str) -> AgentConfig:
     if not config.cloud.key.is_absolute():
         cloud = config.cloud.model_copy(update={"key": path.parent / config.cloud.key})
         config = config.model_copy(update={"cloud": cloud})
+    rules = [str(rule_file(name, path.parent)) for name in config.rules]
+    config = config.model_copy(update={"rules": rules})
     model = config.anomaly.model
     if model is not None and not model.is_absolute():
         anomaly = config.anomaly.model_copy(update={"model": path.parent / model})

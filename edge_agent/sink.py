@@ -4,6 +4,8 @@ A stock scale's weight goes to its ``ScaleTracker`` (stock moves); a barcode rea
 ``code.scanned``; every other observation goes to the ``ReadingRecorder`` (readings and
 states), and a watched temperature also to the cold-chain monitor; presence and alarms become device
 events; whatever cannot become an event is kept in the store's quarantine with the reason.
+The rules (``domain.rules``) see every event before it is stored, and their actions are
+stored with it; the clock (``tick``) also runs the rules that depend on time.
 Every path ends in the group-commit writer, whose bounded queue makes a busy agent push back
 on the adapters instead of dropping.
 """
@@ -32,6 +34,8 @@ from edge_agent.clock import Clock
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor, SignalUnusable
 from edge_agent.pipeline.readings import ReadingRecorder
+from edge_agent.pipeline.rules import CHECKPOINT as RULES_CHECKPOINT
+from edge_agent.pipeline.rules import ClockRules, StoreFacts
 from edge_agent.pipeline.scale import ScaleTracker, WeightSkipped
 from edge_agent.pipeline.scans import ScanUnusable, scan_event
 from edge_agent.store import EdgeStore
@@ -58,7 +62,10 @@ class AgentSink:
         coldchain: ColdChainMonitor | None = None,
         scanners: frozenset[str] = frozenset(),
         clock: Clock | None = None,
+        rules: ClockRules | None = None,
     ) -> None:
+        """``rules`` run on the events of the recorder, scales, scanners, devices and
+        releases, and on the clock; the cold-chain monitor runs them on its own events."""
         self._store = store
         self._writer = writer
         self._trackers = trackers
@@ -66,6 +73,8 @@ class AgentSink:
         self._coldchain = coldchain
         self._scanners = scanners
         self._clock = clock or Clock()
+        self._rules = rules
+        self._site = StoreFacts(store, coldchain.places() if coldchain else {})
 
     @property
     def anomaly_mode(self) -> str | None:
@@ -85,25 +94,33 @@ class AgentSink:
                 drafts = [scan_event(obs)]
             else:
                 drafts = self._recorder.observe(obs)
+            drafts = self._react(drafts)
             if self._coldchain is not None:
                 # every reading, not only the recorded ones: the detector needs them all
-                drafts += self._coldchain.observe(obs, self._store.stock_at)
+                drafts += self._coldchain.observe(obs, self._site)
         except (WeightSkipped, SignalUnusable, ScanUnusable, ValidationError) as exc:
             await self.quarantine(obs.device, _first_line(exc), repr(obs))
             return
         await self._submit(drafts)
 
     async def tick(self, now: datetime | None = None) -> None:
-        """Let time pass for the cold-chain detectors (escalation without new readings)."""
+        """Let time pass: cold-chain escalation without new readings, and the clock rules."""
+        now = now or self._clock.now()
         if self._coldchain is not None:
-            await self._submit(self._coldchain.tick(now or self._clock.now(), self._store.stock_at))
+            await self._submit(self._coldchain.tick(now, self._site))
+        if self._rules is None:
+            return
+        drafts, state = self._rules.due(now, self._site)
+        if drafts:  # the actions and the state that says they happened, in one transaction
+            await self._submit(drafts, {RULES_CHECKPOINT: self._rules.checkpoint(state)})
+        self._rules.settle(state)
 
     async def acknowledge(self, location: str, user: str, action: str) -> None:
         """A person acknowledges the open excursion at ``location`` with what they did."""
         if self._coldchain is None:
             raise SignalUnusable("no cold-chain locations are configured")
         now = self._clock.now()
-        drafts = self._coldchain.acknowledge(location, now, user, action, self._store.stock_at)
+        drafts = self._coldchain.acknowledge(location, now, user, action, self._site)
         await self._submit(drafts)
 
     async def release(
@@ -140,7 +157,7 @@ class AgentSink:
                 operator=operator,
             )
             drafts.append(EventDraft("stock.adjusted", now, written_off))
-        await self._submit(drafts)
+        await self._submit(self._react(drafts))
 
     async def online(self, device: str) -> None:
         payload = DeviceOnline(device=device)
@@ -158,15 +175,27 @@ class AgentSink:
         await asyncio.to_thread(self._store.quarantine, source, reason, raw)
 
     async def _event(self, draft: EventDraft) -> None:
-        await self._writer.submit([draft])
+        await self._submit(self._react([draft]))
 
-    async def _submit(self, drafts: list[EventDraft]) -> None:
+    def _react(self, drafts: list[EventDraft]) -> list[EventDraft]:
+        """The drafts, each followed by what the event rules make of it."""
+        if self._rules is None or not drafts:
+            return drafts
+        return self._rules.engine.react(drafts, self._site)
+
+    async def _submit(
+        self, drafts: list[EventDraft], checkpoints: dict[str, bytes] | None = None
+    ) -> None:
+        """Store ``drafts`` with the pipelines' state as it is now (``checkpoints`` given
+        replace it: a state that is only true once these drafts are stored)."""
         if not drafts:
             return
-        checkpoints = None
+        current: dict[str, bytes] = {}
         if self._coldchain is not None:
-            checkpoints = {COLDCHAIN_CHECKPOINT: self._coldchain.checkpoint()}
-        await self._writer.submit(drafts, checkpoints)
+            current[COLDCHAIN_CHECKPOINT] = self._coldchain.checkpoint()
+        if self._rules is not None:
+            current[RULES_CHECKPOINT] = self._rules.checkpoint()
+        await self._writer.submit(drafts, current | (checkpoints or {}))
 
 
 def _first_line(exc: Exception) -> str:

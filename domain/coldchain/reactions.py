@@ -5,6 +5,9 @@ releases or discards it; items with a held lot close to expiry get their safety 
 (default +20 %); and for each held item an urgent purchase goes to its approved supplier, so
 the kitchen is not left short while quality decides. The reactions are decided together with
 the excursion that causes them and name it as their cause, so they happen once per excursion.
+
+The parts (``hold``, ``raise_safety_stock``, ``urgent_purchase``) are the rule engine's
+actions of the same names (``domain.rules``), so a rule file can combine them differently.
 """
 
 from __future__ import annotations
@@ -51,51 +54,59 @@ def excursion_reactions(
     master: MasterData,
     policy: ReactionPolicy,
 ) -> list[EventDraft]:
-    """The holds, safety-stock raises and urgent purchases an opened excursion calls for."""
+    """The holds, safety-stock raises and urgent purchases an opened excursion calls for.
+
+    The agent plans these through its rules (``firmware_configs/rules/coldchain.yaml``, built
+    from the same parts below); this is that default rule written out, the reference its
+    tests hold the rule engine to.
+    """
     if not policy.block_lots:
         return []
     cause = excursion_cause(location, number)
     held = sorted((lot for lot in stock if lot.qty.value > 0), key=lambda lot: lot.key)
-    drafts = [
-        EventDraft(
-            "lot.blocked",
-            at,
-            LotBlocked(**_key(lot.key), reason=why, cause=cause),
-        )
-        for lot in held
-    ]
-    for item, lots in groupby(held, key=lambda lot: lot.key.item):
-        drafts += _item_reactions(item, list(lots), at, cause, master, policy)
+    drafts = [hold(lot.key, at, why, cause) for lot in held]
+    for item, grouped in groupby(held, key=lambda lot: lot.key.item):
+        lots = list(grouped)
+        horizon = at.date() + timedelta(days=policy.near_expiry_days)
+        if any(lot.expires_on is not None and lot.expires_on <= horizon for lot in lots):
+            drafts += raise_safety_stock(item, policy.safety_stock_factor, at, cause, master)
+        drafts.append(urgent_purchase(item, lots, at, cause, master))
     return drafts
 
 
-def _item_reactions(
-    item: str,
-    lots: list[LotStock],
-    at: datetime,
-    cause: str,
-    master: MasterData,
-    policy: ReactionPolicy,
+def hold(key: StockKey, at: datetime, why: str, cause: str) -> EventDraft:
+    """Put one lot's stock at one location on hold, naming what caused it."""
+    blocked = LotBlocked(item=key.item, lot=key.lot, location=key.location, reason=why, cause=cause)
+    return EventDraft("lot.blocked", at, blocked)
+
+
+def raise_safety_stock(
+    item: str, factor: Decimal, at: datetime, cause: str, master: MasterData
 ) -> list[EventDraft]:
-    drafts = []
-    horizon = at.date() + timedelta(days=policy.near_expiry_days)
-    near_expiry = any(lot.expires_on is not None and lot.expires_on <= horizon for lot in lots)
+    """Raise ``item``'s safety stock by ``factor``; nothing when the item has no master data."""
     base = master.safety_stock(item)
-    if near_expiry and base is not None:
-        raised = SafetyStockRaised(
-            item=item,
-            factor=policy.safety_stock_factor,
-            base_qty=base.value,
-            raised_qty=base.value * policy.safety_stock_factor,
-            unit=base.unit,
-            cause=cause,
-        )
-        drafts.append(EventDraft("safety_stock.raised", at, raised))
+    if base is None:
+        return []
+    raised = SafetyStockRaised(
+        item=item,
+        factor=factor,
+        base_qty=base.value,
+        raised_qty=base.value * factor,
+        unit=base.unit,
+        cause=cause,
+    )
+    return [EventDraft("safety_stock.raised", at, raised)]
+
+
+def urgent_purchase(
+    item: str, lots: Sequence[LotStock], at: datetime, cause: str, master: MasterData
+) -> EventDraft:
+    """An urgent purchase replacing what ``lots`` (of one item) held, from its approved
+    supplier (at least its minimum order), or saying that none is approved."""
     total = lots[0].qty.to_base()
     for lot in lots[1:]:
         total = total + lot.qty.to(total.unit)
-    drafts.append(EventDraft("purchase.suggested", at, _purchase(item, total, at, cause, master)))
-    return drafts
+    return EventDraft("purchase.suggested", at, _purchase(item, total, at, cause, master))
 
 
 def _purchase(
@@ -127,7 +138,3 @@ def _purchase(
         reason=f"replace {held} held by {cause}",
         cause=cause,
     )
-
-
-def _key(key: StockKey) -> dict[str, str]:
-    return {"item": key.item, "lot": key.lot, "location": key.location}

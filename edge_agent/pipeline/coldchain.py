@@ -2,12 +2,13 @@
 pure excursion detector (``domain.coldchain``), and what it decides becomes events, offline.
 
 Door contacts and defrost flags of the same location open suppression windows, so a door
-opening or a planned defrost does not raise an alarm unless it lasts beyond its grace. When an
-excursion opens, the stock at that location is put on hold (``lot.blocked``) until a person
-releases or discards it, safety stock is raised for held items close to expiry, and urgent
-purchases are suggested (``domain.coldchain.reactions``). The reactions are decided in the same
-step as the excursion and stored with it, so they happen once per excursion however often the
-agent restarts.
+opening or a planned defrost does not raise an alarm unless it lasts beyond its grace. What
+an excursion's events set off is up to the rules (``domain.rules``): by default
+(``firmware_configs/rules/coldchain.yaml``) an opened excursion puts the stock at that location
+on hold (``lot.blocked``) until a person releases or discards it, raises safety stock for held
+items close to expiry, and suggests urgent purchases. The rules run in the same step as the
+excursion and their actions are stored with it, so they happen once per excursion however often
+the agent restarts.
 
 The detectors' states are stored as a checkpoint in the same transaction as the events they
 decided, so after a crash the excursion numbering, open excursions and their figures resume
@@ -16,8 +17,8 @@ exactly where the stored events left them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -41,15 +42,17 @@ from domain.coldchain.inputs import (
     SuppressionKind,
     SuppressionWindow,
 )
-from domain.coldchain.reactions import LotStock, ReactionPolicy, excursion_reactions
 from domain.coldchain.rule import ExcursionRule
 from domain.coldchain.state import ExcursionState
 from domain.events import EventDraft
 from domain.masterdata import MasterData
 from domain.observation import Observation
 from domain.payloads import ExcursionChanged, ExcursionFiguresPayload
+from domain.rules.engine import RuleEngine
+from domain.rules.facts import SiteFacts
 from edge_agent.inference import AnomalyClassifier, Sample
 from edge_agent.pipeline.diagnosis import RoomDiagnosis
+from edge_agent.pipeline.rules import WatchedPlace, default_rules
 
 CHECKPOINT = "coldchain"
 _SAMPLE_FIELD = {"temperature": "air_c", "door": "door_open", "compressor": "compressor_on"}
@@ -63,8 +66,6 @@ _EVENT_TYPE: dict[type, str] = {
     ExcursionAcknowledged: "excursion.acknowledged",
     ExcursionClosed: "excursion.closed",
 }
-
-StockAt = Callable[[str], Sequence[LotStock]]
 
 
 def _sample_value(value: object) -> float | bool:
@@ -105,6 +106,9 @@ class WatchedLocation:
         ]
         return [(role, signal) for role, signal in given if signal is not None]
 
+    def place(self) -> WatchedPlace:
+        return WatchedPlace(self.block_lots, (self.temperature.device, self.temperature.metric))
+
 
 @dataclass(frozen=True, slots=True)
 class _Saved:
@@ -125,13 +129,14 @@ class ColdChainMonitor:
         watched: Sequence[WatchedLocation],
         checkpoint: bytes | None,
         *,
+        rules: RuleEngine | None = None,
         master: MasterData | None = None,
-        reactions: ReactionPolicy | None = None,
         classifier: AnomalyClassifier | None = None,
     ) -> None:
+        """``rules`` decide what the excursions' events set off; without them, the default
+        rules (``firmware_configs/rules/coldchain.yaml``) with ``master``."""
         self._watched = {w.location: w for w in watched}
-        self._master = master or MasterData()
-        self._reactions = reactions or ReactionPolicy()
+        self._rules = rules or RuleEngine(default_rules(), master)
         saved = _SAVED.validate_json(checkpoint) if checkpoint else _Saved({}, {})
         self._states = {
             w.location: saved.detectors.get(w.location, ExcursionState(w.location)) for w in watched
@@ -150,6 +155,9 @@ class ColdChainMonitor:
     def locations(self) -> list[str]:
         return list(self._watched)
 
+    def places(self) -> dict[str, WatchedPlace]:
+        return {location: w.place() for location, w in self._watched.items()}
+
     def state(self, location: str) -> ExcursionState:
         return self._states[location]
 
@@ -157,7 +165,7 @@ class ColdChainMonitor:
         labels = self.diagnosis.labels if self.diagnosis else {}
         return _SAVED.dump_json(_Saved(self._states, labels))
 
-    def observe(self, obs: Observation, stock_at: StockAt) -> list[EventDraft]:
+    def observe(self, obs: Observation, site: SiteFacts) -> list[EventDraft]:
         """Events the observation's watched signals lead to (raises ``SignalUnusable``)."""
         drafts: list[EventDraft] = []
         samples: dict[str, dict[str, float | bool]] = {}
@@ -166,39 +174,39 @@ class ColdChainMonitor:
             for location, role in self._by_signal.get(signal, ()):
                 given = self._input(location, role, signal, obs, value)
                 if given is not None:
-                    drafts += self._step(location, given, stock_at)
+                    drafts += self._step(location, given, site)
                 if role in _SAMPLE_FIELD:
                     samples.setdefault(location, {})[_SAMPLE_FIELD[role]] = _sample_value(value)
         if self.diagnosis is not None and samples:
             for location, fields in samples.items():
                 self.diagnosis.add(Sample(location, obs.at, **fields))  # type: ignore[arg-type]
-            drafts += self._diagnose(obs.at, stock_at)
+            drafts += self._diagnose(obs.at, site)
         return drafts
 
-    def _diagnose(self, now: datetime, stock_at: StockAt) -> list[EventDraft]:
+    def _diagnose(self, now: datetime, site: SiteFacts) -> list[EventDraft]:
         assert self.diagnosis is not None
         verdict = self.diagnosis.due(now)
         drafts = list(verdict.drafts)
         for location, window in verdict.suppress:
-            drafts += self._step(location, window, stock_at)
+            drafts += self._step(location, window, site)
         return drafts
 
-    def tick(self, now: datetime, stock_at: StockAt) -> list[EventDraft]:
+    def tick(self, now: datetime, site: SiteFacts) -> list[EventDraft]:
         """Let time pass at every location, so escalation fires even if a sensor goes quiet."""
         drafts: list[EventDraft] = []
         for location, state in self._states.items():
             if state.last is not None and now > state.last.at:
-                drafts += self._step(location, ClockTick(now), stock_at)
+                drafts += self._step(location, ClockTick(now), site)
         return drafts
 
     def acknowledge(
-        self, location: str, at: datetime, user: str, action: str, stock_at: StockAt
+        self, location: str, at: datetime, user: str, action: str, site: SiteFacts
     ) -> list[EventDraft]:
         if location not in self._watched:
             raise SignalUnusable(f"{location!r} is not a watched location ({self.locations})")
         if self._states[location].excursion is None:
             raise SignalUnusable(f"no excursion is open at {location}")
-        return self._step(location, Acknowledgement(at, user, action), stock_at)
+        return self._step(location, Acknowledgement(at, user, action), site)
 
     def _input(
         self, location: str, role: str, signal: Signal, obs: Observation, value: object
@@ -222,30 +230,13 @@ class ColdChainMonitor:
             return SuppressionWindow(SuppressionKind.DOOR_OPEN, obs.at, obs.at + watched.door_grace)
         return SuppressionWindow(SuppressionKind.DEFROST, obs.at, obs.at + watched.defrost_grace)
 
-    def _step(self, location: str, given: DetectorInput, stock_at: StockAt) -> list[EventDraft]:
+    def _step(self, location: str, given: DetectorInput, site: SiteFacts) -> list[EventDraft]:
         try:
             state, decisions = step(self._watched[location].rule, self._states[location], given)
         except ReadingsOutOfOrder as exc:
             raise SignalUnusable(str(exc)) from exc
         self._states[location] = state
-        drafts = [_draft(d) for d in decisions]
-        for decision in decisions:
-            if isinstance(decision, ExcursionOpened):
-                drafts += self._react(decision, stock_at(location))
-        return drafts
-
-    def _react(self, opened: ExcursionOpened, stock: Sequence[LotStock]) -> list[EventDraft]:
-        figures = opened.figures
-        why = (
-            f"cold-chain excursion #{opened.number} at {opened.location}: "
-            f"{figures.side.value} limit {figures.limit_c} °C, peak {figures.peak_c} °C"
-        )
-        policy = self._reactions
-        if not self._watched[opened.location].block_lots:
-            policy = replace(policy, block_lots=False)
-        return excursion_reactions(
-            opened.location, opened.number, opened.at, why, stock, self._master, policy
-        )
+        return self._rules.react([_draft(d) for d in decisions], site)
 
 
 def _draft(decision: Decision) -> EventDraft:
