@@ -69,7 +69,7 @@ def _location_problems(locations: Iterable[Location], places: dict[str, Location
             problems.append(f"{where}: unknown location {loc.parent!r}")
         elif places[loc.parent].kind not in allowed:
             kind = places[loc.parent].kind.value
-            problems.append(f"{where}: a {loc.kind.value} cannot sit in a {kind}")
+            problems.append(f"{where}: a {loc.kind.value} cannot sit in {kind} {loc.parent}")
     return problems
 
 
