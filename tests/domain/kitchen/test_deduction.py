@@ -216,3 +216,10 @@ def test_bad_order_lines_are_refused_with_the_reason(master: MasterData) -> None
         explode(master, OrderLine("o1", 1, "kung-pao", modifiers=("no-peanuts", "no-peanuts")))
     with pytest.raises(OrderInvalid, match="portions must be positive"):
         explode(master, OrderLine("o1", 1, "kung-pao", portions=0))
+
+
+def test_use_with_no_lot_on_record_is_booked_on_the_unknown_lot(master: MasterData) -> None:
+    wok, _ = explode(master, OrderLine("o1", 1, "kung-pao"))
+    result = deduct(master, wok, StepDone(at=local(25, 12)), StockView())
+    assert {d.payload.lot for d in result.drafts} == {UNKNOWN_LOT}
+    assert len(result.drafts) == 4
