@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
 from cloud.api.coldchain_schemas import (
@@ -18,6 +18,8 @@ from cloud.api.coldchain_schemas import (
     SiteExcursionsPublic,
 )
 from cloud.api.deps import StateDep
+from cloud.auth.deps import require
+from cloud.auth.scope import site_scope
 from cloud.coldchain.chart import day_chart
 from cloud.coldchain.excursions import AffectedLot
 from cloud.coldchain.report_csv import report_csv, report_filename
@@ -30,7 +32,9 @@ from cloud.coldchain.views import (
 )
 from domain.coldchain.reactions import excursion_cause
 
-router = APIRouter(prefix="/v1/sites", tags=["cold chain"])
+router = APIRouter(
+    prefix="/v1/sites", tags=["cold chain"], dependencies=[Depends(require("coldchain.read"))]
+)
 
 _NOT_FOUND = {404: {"description": "unknown site or location (the detail says which)"}}
 
@@ -51,7 +55,7 @@ async def get_excursions(
     ] = None,
     end: Annotated[datetime | None, Query(alias="to", description="opened before (UTC)")] = None,
 ) -> SiteExcursionsPublic:
-    async with state.pool.connection() as conn:
+    async with site_scope(state.tenant_pool, [site]) as conn:
         try:
             views = await excursion_list(
                 conn, site, location=location, status=status, start=_utc(start), end=_utc(end)
@@ -82,7 +86,7 @@ async def get_compliance(
     high_c: Annotated[Decimal | None, Query(allow_inf_nan=False)] = None,
     low_c: Annotated[Decimal | None, Query(allow_inf_nan=False)] = None,
 ) -> CompliancePublic | Response:
-    async with state.pool.connection() as conn:
+    async with site_scope(state.tenant_pool, [site]) as conn:
         try:
             report = await compliance_report(
                 conn, site, location, day, metric=metric, high_c=high_c, low_c=low_c,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from cloud.api.deps import StateDep
 from cloud.api.schemas import SiteEventPublic, SiteEventsPublic
+from cloud.auth.deps import require
+from cloud.auth.scope import site_scope
 from domain.payloads import PAYLOADS
 
 router = APIRouter(prefix="/v1/sites", tags=["sites"])
@@ -28,6 +30,7 @@ LIMIT %s
     "/{site}/events",
     response_model=SiteEventsPublic,
     summary="A site's events, newest first, by type and time",
+    dependencies=[Depends(require("events.read"))],
 )
 async def get_events(
     site: str,
@@ -44,7 +47,7 @@ async def get_events(
         raise HTTPException(422, f"type: unknown event types {unknown}; known: {sorted(PAYLOADS)}")
     start, end = _utc(start), _utc(end)
     params = (site, types, types, start, start, end, end, limit)
-    async with state.pool.connection() as conn:
+    async with site_scope(state.tenant_pool, [site]) as conn:
         cur = await conn.execute(_QUERY, params)
         rows: list[tuple[Any, ...]] = await cur.fetchall()
     events = [

@@ -37,6 +37,14 @@ class HoldPublic(BaseModel):
     cause: str | None = Field(description="what blocked it, e.g. excursion:cold-room-1#3")
 
 
+class CostPricePublic(BaseModel):
+    """The cost price in force for the item at the site (set at its node or above)."""
+
+    amount: str = Field(description="exact decimal, as a string")
+    currency: str
+    per_unit: str
+
+
 class StockLinePublic(BaseModel):
     """On-hand of one item, in one lot, at one location, in its base unit."""
 
@@ -46,6 +54,10 @@ class StockLinePublic(BaseModel):
     qty: str = Field(description="exact decimal, as a string")
     unit: str
     held: HoldPublic | None = Field(default=None, description="the hold in force, if any")
+    cost_price: CostPricePublic | None = Field(
+        default=None,
+        description="absent without field.cost_price, or when no price is in force",
+    )
 
 
 class SiteStockPublic(BaseModel):

@@ -1,43 +1,104 @@
-"""Views of a site: on-hand stock by item, lot and location, with the holds on it."""
+"""Views of a site: on-hand stock by item, lot and location, with the holds on it and, for
+those who may see it, the cost price in force; as JSON or a CSV export."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+import csv
+import io
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse, Response
 
 from cloud.api.deps import StateDep
-from cloud.api.schemas import HoldPublic, SiteStockPublic, StockLinePublic
+from cloud.api.schemas import CostPricePublic, HoldPublic, SiteStockPublic, StockLinePublic
+from cloud.auth.deps import Principal, require
+from cloud.auth.fields import hidden_fields, without
+from cloud.auth.scope import site_scope
+from cloud.orgs.costs import CostPrice, costs_in_force
 
 router = APIRouter(prefix="/v1/sites", tags=["sites"])
 
+_QUERY = (
+    "SELECT l.item, l.lot, l.location, l.qty, l.unit, h.reason, h.cause FROM ledger AS l "
+    "LEFT JOIN lot_holds AS h ON h.held AND (h.site, h.item, h.lot, h.location) = "
+    "(l.site, l.item, l.lot, l.location) WHERE l.site = %s AND (%s::text IS NULL OR l.item = %s) "
+    "ORDER BY l.item, l.lot, l.location"
+)
 
-@router.get("/{site}/stock", response_model=SiteStockPublic, summary="On-hand stock of a site")
+_CSV = {200: {"content": {"text/csv": {}}, "description": "the stock, as JSON or CSV"}}
+
+
+@router.get(
+    "/{site}/stock",
+    response_model=SiteStockPublic,
+    responses=_CSV,
+    summary="On-hand stock of a site (cost price only for holders of field.cost_price)",
+)
 async def get_stock(
     site: str,
     state: StateDep,
+    principal: Annotated[Principal, Depends(require("stock.read"))],
     item: str | None = Query(default=None, description="only this item"),
-) -> SiteStockPublic:
-    query = (
-        "SELECT l.item, l.lot, l.location, l.qty, l.unit, h.reason, h.cause FROM ledger AS l "
-        "LEFT JOIN lot_holds AS h ON h.held AND (h.site, h.item, h.lot, h.location) = "
-        "(l.site, l.item, l.lot, l.location) WHERE l.site = %s"
-    )
-    params: list[str] = [site]
-    if item is not None:
-        query += " AND l.item = %s"
-        params.append(item)
-    query += " ORDER BY l.item, l.lot, l.location"
-    async with state.pool.connection() as conn:
-        cur = await conn.execute(query, params)
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Response:
+    hidden = hidden_fields(principal)
+    costs: dict[str, CostPrice] = {}
+    if "cost_price" not in hidden and principal.node_id is not None:
+        async with state.pool.connection() as conn:
+            costs = await costs_in_force(conn, principal.node_id)
+    async with site_scope(state.tenant_pool, [site]) as conn:
+        cur = await conn.execute(_QUERY, (site, item, item))
         rows = await cur.fetchall()
-    lines = [
-        StockLinePublic(
-            item=i,
-            lot=lot,
-            location=loc,
-            qty=str(qty),
-            unit=unit,
-            held=None if reason is None else HoldPublic(reason=reason, cause=cause),
-        )
-        for i, lot, loc, qty, unit, reason, cause in rows
+    lines = [_line(row, costs.get(str(row[0]))) for row in rows]
+    if format == "csv":
+        return _csv(site, lines, hidden)
+    body = SiteStockPublic(site=site, lines=lines).model_dump(mode="json")
+    # a line without a cost price in force has none to show either: absent, like a hidden one
+    body["lines"] = [
+        without(line, hidden if line["cost_price"] else hidden | {"cost_price"})
+        for line in body["lines"]
     ]
-    return SiteStockPublic(site=site, lines=lines)
+    return JSONResponse(body)
+
+
+def _line(row: tuple[Any, ...], cost: CostPrice | None) -> StockLinePublic:
+    item, lot, location, qty, unit, reason, cause = row
+    return StockLinePublic(
+        item=item,
+        lot=lot,
+        location=location,
+        qty=str(qty),
+        unit=unit,
+        held=None if reason is None else HoldPublic(reason=reason, cause=cause),
+        cost_price=None if cost is None else CostPricePublic(
+            amount=str(cost.amount), currency=cost.currency, per_unit=cost.per_unit
+        ),
+    )  # fmt: skip
+
+
+def _csv(site: str, lines: list[StockLinePublic], hidden: frozenset[str]) -> Response:
+    """The export: the columns of the JSON lines, flattened, with hidden fields absent."""
+    rows = []
+    for line in lines:
+        held, cost = line.held, line.cost_price
+        rows.append(without({
+            "item": line.item, "lot": line.lot, "location": line.location, "qty": line.qty,
+            "unit": line.unit, "held_reason": held and held.reason,
+            "held_cause": held and held.cause,
+            "cost_price": cost and f"{cost.amount} {cost.currency}/{cost.per_unit}",
+        }, hidden))  # fmt: skip
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(without(_COLUMNS, hidden)), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="stock-{site}.csv"'},
+    )
+
+
+_COLUMNS = dict.fromkeys(
+    ("item", "lot", "location", "qty", "unit", "held_reason", "held_cause", "cost_price")
+)

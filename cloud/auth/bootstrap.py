@@ -12,7 +12,7 @@ from psycopg import AsyncConnection
 
 from cloud.auth.users import GrantTarget, find_role, grant_role, user_id_of
 from cloud.auth.users import create_user as add_user
-from cloud.orgs.tree import OrgConflict, ancestry, create_node, find_child, node_of_site
+from cloud.orgs.tree import OrgConflict, ancestry, ensure_node, node_of_site
 
 ADMIN_ROLE = "org_admin"
 
@@ -38,14 +38,12 @@ def create_org_admin(
 
 async def _create(database_url: str, email: str, password: str, org: str, site: str) -> OrgAdmin:
     async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
-        root = await find_child(conn, None, org) or await create_node(
-            conn, parent_id=None, kind="org", name=org
-        )
+        root = await ensure_node(conn, parent_id=None, kind="org", name=org)
         site_node = await node_of_site(conn, site)
         if site_node is None:
-            site_node = (await create_node(
-                conn, parent_id=root.id, kind="site", name=site, site=site
-            )).id  # fmt: skip
+            site_node = (
+                await ensure_node(conn, parent_id=root.id, kind="site", name=site, site=site)
+            ).id
         elif root.id not in {node.id for node in await ancestry(conn, site_node)}:
             raise OrgConflict(f"site {site!r} belongs to another organisation than {org!r}")
         user_id = await user_id_of(conn, email) or await add_user(conn, email, password)

@@ -15,13 +15,8 @@ _IN_FORCE = (
 )
 
 _PERMISSIONS_AT = f"""
-WITH RECURSIVE up (id, parent_id) AS (
-    SELECT id, parent_id FROM org_nodes WHERE id = %(node)s
-    UNION ALL
-    SELECT n.id, n.parent_id FROM org_nodes AS n JOIN up ON n.id = up.parent_id
-)
 SELECT DISTINCT unnest(r.permissions) FROM grants AS g JOIN roles AS r ON r.id = g.role_id
-WHERE g.node_id IN (SELECT id FROM up) AND {_IN_FORCE}
+WHERE g.node_id IN (SELECT id FROM org_ancestors(%(node)s)) AND {_IN_FORCE}
 """  # noqa: S608 (constant SQL, no user text)
 
 _SITES_WITH = f"""

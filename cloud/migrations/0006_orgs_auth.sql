@@ -17,6 +17,18 @@ CREATE TABLE org_nodes (
 );
 
 CREATE INDEX org_nodes_parent ON org_nodes (parent_id);
+
+-- A node and its ancestors with their distance from it (0 for the node): the one walk up
+-- the tree that inheritance of grants, settings and cost prices all use.
+CREATE FUNCTION org_ancestors(node bigint) RETURNS TABLE (id bigint, depth integer)
+LANGUAGE sql STABLE AS $$
+    WITH RECURSIVE up (id, parent_id, depth) AS (
+        SELECT n.id, n.parent_id, 0 FROM org_nodes AS n WHERE n.id = node
+        UNION ALL
+        SELECT n.id, n.parent_id, up.depth + 1 FROM org_nodes AS n JOIN up ON n.id = up.parent_id
+    )
+    SELECT up.id, up.depth FROM up
+$$;
 -- Two roots (or two siblings) of the same name would make the tree ambiguous to people.
 CREATE UNIQUE INDEX org_nodes_sibling_name ON org_nodes (coalesce(parent_id, 0), name);
 
@@ -49,6 +61,7 @@ CREATE TABLE item_costs (
     item       text        NOT NULL,
     cost_price numeric     NOT NULL CHECK (cost_price >= 0),
     currency   text        NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+    per_unit   text        NOT NULL CHECK (length(per_unit) BETWEEN 1 AND 20),
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (node_id, item)
 );

@@ -86,15 +86,29 @@ async def create_node(
     return _node(row)
 
 
+async def ensure_node(
+    conn: Conn, *, parent_id: int | None, kind: str, name: str, site: str | None = None
+) -> OrgNode:
+    """The node ``name`` under ``parent_id``, made if missing; safe when two callers race.
+
+    ``OrgConflict`` when ``site`` is set on another node, or the node found is not ``site``.
+    """
+    await conn.execute(
+        "INSERT INTO org_nodes (parent_id, kind, name, site) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT DO NOTHING",
+        (parent_id, kind, name, site),
+    )
+    node = await find_child(conn, parent_id, name)
+    if node is None or node.site != site:
+        raise OrgConflict(f"site {site!r} is taken by another org node than {name!r}")
+    return node
+
+
 async def ancestry(conn: Conn, node_id: int) -> list[OrgNode]:
     """The node and its ancestors, root first."""
     cur = await conn.execute(
-        f"""WITH RECURSIVE up AS (
-            SELECT {_COLUMNS}, 0 AS depth FROM org_nodes WHERE id = %s
-            UNION ALL
-            SELECT {", ".join("n." + c.strip() for c in _COLUMNS.split(","))}, up.depth + 1
-            FROM org_nodes AS n JOIN up ON n.id = up.parent_id
-        ) SELECT {_COLUMNS} FROM up ORDER BY depth DESC""",  # noqa: S608
+        f"SELECT {_COLUMNS} FROM org_ancestors(%s) JOIN org_nodes USING (id) "  # noqa: S608
+        "ORDER BY depth DESC",
         (node_id,),
     )
     return [_node(row) for row in await cur.fetchall()]

@@ -9,6 +9,8 @@ import httpx
 from cloud.auth.bootstrap import create_org_admin
 
 TEST_ORG = "test-org"
+TEST_SITES = ("site-1", "site-2", "s", "nowhere")
+"""The sites the cloud tests read: org nodes of ``TEST_ORG``, one of them never sent events."""
 PASSWORD = "correct horse battery staple"  # noqa: S105 (test users only)
 
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from cloud.settings import CloudSettings
+from tests.cloud.auth import TEST_SITES, admin_client
 from tests.cloud.live import running_api
 from tests.pg import database_url, empty_database_url, migrated_template, postgres_server
 
@@ -26,6 +27,8 @@ def api_url(cloud_settings: CloudSettings) -> Iterator[str]:
 
 
 @pytest.fixture
-def client(api_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api_url, timeout=30) as http:
+def client(api_url: str, database_url: str) -> Iterator[httpx.Client]:
+    """A client of an org admin of the test organisation, which holds ``TEST_SITES``."""
+    site, *more = TEST_SITES
+    with admin_client(api_url, database_url, site, more_sites=tuple(more)) as http:
         yield http

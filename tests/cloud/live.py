@@ -14,6 +14,7 @@ from cloud.app import create_app
 from cloud.postgres_server import PostgresServer
 from cloud.settings import CloudSettings
 from edgestock.processes import free_port
+from tests.cloud.auth import TEST_SITES, admin_client
 from tests.pg import create_database, drop_database
 
 _DATABASES: dict[str, str] = {}
@@ -52,12 +53,17 @@ def running_api(settings: CloudSettings) -> Iterator[str]:
 
 @contextmanager
 def shared_client(server: PostgresServer, template: str, name: str) -> Iterator[httpx.Client]:
-    """A client of an API on a database of its own (``name``), for a module's read-only tests
-    that share one loaded database instead of paying for a fresh one each."""
+    """A client (an org admin of the test organisation) of an API on a database of its own
+    (``name``), for a module's read-only tests that share one loaded database instead of
+    paying for a fresh one each."""
     url = create_database(server, name, template=template)
     try:
         settings = CloudSettings(database_url=url, pool_min_size=1, pool_max_size=4)
-        with running_api(settings) as base, httpx.Client(base_url=base, timeout=30) as client:
+        site, *more = TEST_SITES
+        with (
+            running_api(settings) as base,
+            admin_client(base, url, site, more_sites=tuple(more)) as client,
+        ):
             yield client
     finally:
         drop_database(server, name)
