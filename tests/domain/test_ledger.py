@@ -1,10 +1,20 @@
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.errors import IncompatibleUnits
-from domain.fefo import LotOnHand, Pick, fefo_pick
+from domain.fefo import (
+    LotOnHand,
+    Pick,
+    SkipReason,
+    fefo_order,
+    fefo_pick,
+    fefo_plan,
+    skip_reason,
+)
 from domain.ledger import StockKey, fold, stock_keys
 from domain.quantity import Quantity, Unit
 from tests.domain.factories import adjusted, chain, consumed, counted, reading, received
@@ -80,3 +90,73 @@ def test_fefo_books_what_no_lot_covers_on_the_last_lot() -> None:
     picks = fefo_pick([lot("a", "50", None, 1)], Decimal(80), today=date(2026, 11, 25))
     assert picks == [Pick("a", Decimal(80))]
     assert fefo_pick([], Decimal(80), today=date(2026, 11, 25)) == []
+
+
+NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def test_fefo_plan_says_why_each_lot_was_passed_over() -> None:
+    lots = [
+        lot("expired", "500", date(2026, 11, 24), 1),
+        LotOnHand("held", Decimal(500), date(2026, 11, 25), 2, blocked="excursion at walk-in #1"),
+        LotOnHand(
+            "thawing", Decimal(500), date(2026, 11, 25), 3, ready_at=NOON + timedelta(hours=2)
+        ),
+        lot("empty", "0", date(2026, 11, 26), 4),
+        lot("good", "100", date(2026, 11, 27), 5),
+        lot("later", "900", None, 6),
+    ]
+    plan = fefo_plan(lots, Decimal(150), now=NOON)
+    assert plan.picks == (Pick("good", Decimal(100)), Pick("later", Decimal(50)))
+    assert [(s.lot, s.reason) for s in plan.skipped] == [
+        ("expired", SkipReason.EXPIRED),
+        ("held", SkipReason.BLOCKED),
+        ("thawing", SkipReason.NOT_READY),
+        ("empty", SkipReason.EMPTY),
+    ]
+    assert plan.skipped[1].detail == "excursion at walk-in #1"
+    assert plan.shortfall == 0
+    # two hours on, the thawed lot is ready and comes first
+    assert fefo_plan(lots, Decimal(150), now=NOON + timedelta(hours=2)).picks[0].lot == "thawing"
+
+
+def test_fefo_plan_reports_what_no_lot_covers() -> None:
+    plan = fefo_plan([lot("a", "50", None, 1)], Decimal(80), now=NOON)
+    assert (plan.picks, plan.shortfall) == ((Pick("a", Decimal(50)),), Decimal(30))
+
+
+lots_strategy = st.lists(
+    st.builds(
+        LotOnHand,
+        lot=st.uuids().map(str),
+        on_hand=st.decimals(min_value=-10, max_value=1000, places=2),
+        expires_on=st.none() | st.dates(date(2026, 11, 20), date(2026, 12, 5)),
+        received_seq=st.integers(1, 1000),
+        blocked=st.none() | st.just("held"),
+        ready_at=st.none()
+        | st.just(NOON - timedelta(hours=1))
+        | st.just(NOON + timedelta(hours=1)),
+    ),
+    max_size=8,
+)
+
+
+@given(lots=lots_strategy, qty=st.decimals(min_value=0, max_value=3000, places=2))
+def test_fefo_plan_takes_only_usable_stock_in_fefo_order_and_never_more_than_asked(
+    lots: list[LotOnHand], qty: Decimal
+) -> None:
+    plan = fefo_plan(lots, qty, now=NOON)
+    by_name = {held.lot: held for held in lots}
+    usable = [
+        held for held in fefo_order(lots) if skip_reason(held, today=NOON.date(), now=NOON) is None
+    ]
+    assert all(pick.qty > 0 for pick in plan.picks)
+    assert [pick.lot for pick in plan.picks] == [held.lot for held in usable][: len(plan.picks)]
+    assert all(pick.qty <= by_name[pick.lot].on_hand for pick in plan.picks)
+    taken = sum((pick.qty for pick in plan.picks), Decimal(0))
+    assert taken + plan.shortfall == qty
+    assert taken == min(qty, sum((held.on_hand for held in usable), Decimal(0)))
+    # the date-only form books exactly the quantity whenever any lot is usable by date
+    if plan.picks:
+        picked = fefo_pick(lots, qty, today=NOON.date())
+        assert sum((p.qty for p in picked), Decimal(0)) == qty

@@ -4,6 +4,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.fefo import LotOnHand, SkipReason
 from domain.kitchen.deduction import UNKNOWN_LOT, StepDone, deduct
@@ -223,3 +225,28 @@ def test_use_with_no_lot_on_record_is_booked_on_the_unknown_lot(master: MasterDa
     result = deduct(master, wok, StepDone(at=local(25, 12)), StockView())
     assert {d.payload.lot for d in result.drafts} == {UNKNOWN_LOT}
     assert len(result.drafts) == 4
+
+
+@given(
+    portions=st.integers(1, 20),
+    modifiers=st.lists(
+        st.sampled_from(["no-peanuts", "extra-portion", "extra-chili"]), unique=True
+    ),
+)
+def test_deductions_are_never_negative_and_cover_the_recipe(
+    master: MasterData, portions: int, modifiers: list[str]
+) -> None:
+    line = OrderLine("o", 1, "kung-pao", portions, tuple(modifiers))
+    stock = kitchen_stock()
+    for planned in explode(master, line):
+        for given_input in planned.inputs:
+            assert given_input.gross.value >= given_input.net.value > 0
+            assert given_input.yield_loss.value >= 0
+        result = deduct(master, planned, StepDone(at=local(25, 12)), stock)
+        for draft in result.drafts:
+            assert draft.payload.qty > 0
+            assert draft.payload.yield_loss >= 0
+        for given_input in planned.inputs:
+            booked = [d.payload.qty for d in result.drafts if d.payload.item == given_input.item]
+            assert sum(booked) >= given_input.gross.value
+        stock = result.stock
