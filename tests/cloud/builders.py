@@ -1,7 +1,7 @@
 """Builders of agents' chains and batches for the cloud tests.
 
 Every request an agent makes is signed, as the real syncer signs it. Test agents have a
-key derived from their name (``test_key``), and are enrolled the first time one posts to
+key derived from their name (``key_of``), and are enrolled the first time one posts to
 an API: a code is issued for the agent at its site and redeemed with that key through
 ``cloud.identity.enrolment``, the very functions behind the enrolment routes.
 """
@@ -85,13 +85,13 @@ def batch_body(agent: str, events: Sequence[Event]) -> bytes:
     return encode_batch(agent, [event.to_json() for event in events])
 
 
-def test_key(agent: str) -> Ed25519PrivateKey:
+def key_of(agent: str) -> Ed25519PrivateKey:
     """The key of test agent ``agent``: the same in every test, so none has to be passed."""
     return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(f"key:{agent}".encode()).digest())
 
 
 def signer(agent: str) -> AgentKey:
-    pem = test_key(agent).private_bytes(
+    pem = key_of(agent).private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
@@ -103,7 +103,7 @@ def enrol_agent(database_url: str, agent: str, site: str = DEFAULT_SITE,
                 key: Ed25519PrivateKey | None = None) -> None:  # fmt: skip
     """Enrol ``agent`` at ``site`` (made under the test organisation if new) with ``key``
     (default: its test key), as redeeming an enrolment code would."""
-    asyncio.run(_enrol(database_url, agent, site, key or test_key(agent)))
+    asyncio.run(_enrol(database_url, agent, site, key or key_of(agent)))
 
 
 async def _enrol(database_url: str, agent: str, site: str, key: Ed25519PrivateKey) -> None:
@@ -132,7 +132,7 @@ async def _enrol_if_new(database_url: str, agent: str, site: str) -> None:
     async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
         known = await agent_key(conn, agent)
     if known is None:
-        await _enrol(database_url, agent, site, test_key(agent))
+        await _enrol(database_url, agent, site, key_of(agent))
 
 
 def signed(client: httpx.Client, method: str, path: str, agent: str, body: bytes = b"",
