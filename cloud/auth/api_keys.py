@@ -54,9 +54,11 @@ async def api_key_owner(conn: Conn, key: str) -> tuple[int, str] | None:
     return None if row is None else (int(str(row[0])), str(row[1]))
 
 
-async def revoke_api_key(conn: Conn, key_id: int) -> bool:
-    """Revoke at once; False if the key does not exist or was revoked before."""
+async def revoke_api_key(conn: Conn, key_id: int, node_id: int) -> bool:
+    """Revoke at once a key granted a role at ``node_id``; False if there is none such."""
     cur = await conn.execute(
-        "UPDATE api_keys SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL", (key_id,)
+        "UPDATE api_keys SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL "
+        "AND EXISTS (SELECT 1 FROM grants WHERE api_key_id = %s AND node_id = %s)",
+        (key_id, key_id, node_id),
     )
     return cur.rowcount == 1

@@ -1,0 +1,66 @@
+"""Settings of an org node: what it overrides, validated; and what is in force there.
+
+A node stores only the keys it sets. What is in force at a node is its ancestors' settings
+merged from the root down, each node's keys over its parent's (objects merged key by key),
+so a brand's costing method holds in every restaurant that does not set its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StockPolicy(_Strict):
+    allow_negative: bool | None = None
+    """Whether on-hand may go below zero (a sale before its delivery is booked)."""
+    count_tolerance_pct: Decimal | None = Field(default=None, ge=0, le=100)
+    """A count differing from the book by more than this needs approval."""
+    fefo_strict: bool | None = None
+    """Whether picking any lot but the first to expire is refused."""
+
+
+class ApprovalStep(_Strict):
+    action: Literal["stock.adjust", "quarantine.release", "count.post", "transfer.send"]
+    role: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+    """The role whose holder approves, at the node or above."""
+
+
+class OrgSettings(_Strict):
+    """The overrides a node may set; anything else is refused by name."""
+
+    costing_method: Literal["fifo", "fefo", "weighted_average", "standard"] | None = None
+    stock_policy: StockPolicy | None = None
+    approval_steps: list[ApprovalStep] | None = None
+    """Replaces (not extends) the steps of the nodes above."""
+
+
+def overrides(settings: OrgSettings) -> dict[str, Any]:
+    """What a node stores: only the keys it sets."""
+    return settings.model_dump(mode="json", exclude_none=True)
+
+
+def in_force(chain: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The settings in force at the last node of ``chain`` (its overrides, root first)."""
+    merged: dict[str, Any] = {}
+    for node_settings in chain:
+        merged = _merge(merged, node_settings)
+    return merged
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        below = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(below, Mapping):
+            merged[key] = _merge(below, value)
+        else:
+            merged[key] = value
+    return merged
