@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
-from cloud.api import agents, auth, coldchain, enrolment, events, health, sites
+from cloud.api import agents, auth, coldchain, enrolment, events, health, orgs, sites, users
 from cloud.auth.tokens import load_access_tokens
 from cloud.db import open_pool
 from cloud.ingest.partitions import ReadingPartitions
@@ -53,6 +53,8 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(coldchain.router)
     app.include_router(enrolment.router)
     app.include_router(auth.router)
+    app.include_router(orgs.router)
+    app.include_router(users.router)
     return app
 
 

@@ -67,7 +67,7 @@ def build_world(api_url: str, database_url: str) -> World:
     world = World(api_url, database_url)
     asyncio.run(_nodes(world))
     with psycopg.connect(database_url) as conn:
-        for name, (_, site) in TREE.items():
+        for _, site in TREE.values():
             if site is not None:
                 put_site_data(conn, site)
     return world

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,8 +14,8 @@ from tests.cloud.auth_world import World, build_world
 
 
 @pytest.fixture
-def world(api_url: str, database_url: str) -> Iterator[World]:
-    yield build_world(api_url, database_url)
+def world(api_url: str, database_url: str) -> World:
+    return build_world(api_url, database_url)
 
 
 def test_the_cost_price_is_absent_for_a_warehouse_role_and_shown_to_finance(
