@@ -433,6 +433,31 @@ def provision_enroll(
     typer.echo(f"config {done.config}, private key {done.key} (mode 0600, never sent)")
 
 
+@provision_app.command("site-bus")
+def provision_site_bus(
+    site: Annotated[str, typer.Option(help="The site whose bus this is.")],
+    out: Annotated[Path, typer.Option(help="Folder for the config, keys and credentials.")],
+    host: Annotated[str, typer.Option(help="Address the broker listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TLS port.")] = 8883,
+    node: Annotated[
+        list[str] | None, typer.Option(help="A sensor node's name (repeat for each).")
+    ] = None,
+    run_as: Annotated[str, typer.Option(help="User Mosquitto drops to.")] = "mosquitto",
+) -> None:
+    """Generate the site's Mosquitto: TLS with a site CA, an account per device, ACLs."""
+    from provisioning.site_bus import SiteBusPlan, generate
+
+    try:
+        plan = SiteBusPlan(site, host, port, tuple(node or ()), run_as=run_as)
+        bus = generate(plan, out)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"site bus of {site}: mosquitto -c {bus.config}")
+    typer.echo(f"devices trust {bus.ca}; each device's password is in {out / 'credentials'}")
+    for user in bus.credentials:
+        typer.echo(f"  account {user}")
+
+
 @app.command("verify")
 def verify(
     site: Annotated[str, typer.Option(help="The site whose chains to re-verify.")],
