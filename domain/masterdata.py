@@ -17,7 +17,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.errors import DomainError
 from domain.kitchen.checks import reference_problems
@@ -129,8 +130,18 @@ class MasterData(_Master):
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:
         problems = reference_problems(self)
-        if problems:
-            raise ValueError("; ".join(problems))
+        if problems:  # raised with each field's path, so a loader can name its line
+            raise ValidationError.from_exception_data(
+                "MasterData",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("reference", "{problem}", {"problem": p.message}),
+                        loc=p.loc,
+                        input=None,
+                    )
+                    for p in problems
+                ],
+            )
         return self
 
     @property

@@ -70,11 +70,15 @@ def test_a_recipe_naming_an_unknown_item_and_station_is_refused_by_field(
     with pytest.raises(ConfigError) as caught:
         load_model(path, MasterData)
     message = str(caught.value)
-    assert "recipes[kung-pao-chicken].steps[wok].station: unknown location 'grill'" in message
-    assert "recipes[kung-pao-chicken].steps[wok].inputs[peanut].item: unknown item" in message
-    assert "menu[kung-pao].modifiers[no-peanuts].remove: recipe kung-pao-chicken uses no item" in (
+    # each problem points at its line in the file, and names the parts by id
+    lines = path.read_text().splitlines()
+    peanut = next(n for n, text in enumerate(lines, 1) if text.endswith("item: peanut"))
+    assert f"masterdata.yaml:{peanut}: recipes[0].steps[0].inputs[1].item: recipe " in message
+    assert "kung-pao-chicken, step wok: unknown item 'peanut'" in message
+    assert "recipes[0].steps[0].station: recipe kung-pao-chicken, step wok: unknown location" in (
         message
     )
+    assert "menu[0].modifiers[0]: kung-pao: modifier no-peanuts (remove): recipe " in message
 
 
 def test_units_that_cannot_convert_locations_out_of_place_and_repeated_ids_are_refused(
@@ -87,10 +91,13 @@ def test_units_that_cannot_convert_locations_out_of_place_and_repeated_ids_are_r
     with pytest.raises(ValidationError) as caught:
         MasterData.model_validate(data)
     message = str(caught.value)
-    assert "steps[plate].inputs[rice-cooked].unit: ml for rice-cooked (base g)" in message
-    assert "locations[wok]: id used more than once" in message
-    assert "locations[wok].parent: a station must sit in a location" in message
-    assert "locations[shelf-x].parent: a shelf cannot sit in area kitchen" in message
+    wok, shelf = len(data["locations"]) - 2, len(data["locations"]) - 1
+    assert (
+        "recipes.2.steps.1.inputs.0.unit\n  recipe kung-pao-chicken, step plate: ml for" in message
+    )
+    assert f"locations.{wok}.id\n  id 'wok' is used more than once" in message
+    assert f"locations.{wok}.parent\n  wok: a station must sit in a location" in message
+    assert f"locations.{shelf}.parent\n  shelf-x: a shelf cannot sit in area kitchen" in message
 
 
 def test_field_rules_of_items_and_modifiers() -> None:
