@@ -106,6 +106,10 @@ async def redeem(conn: store.Conn, request: EnrolmentRequest) -> Enrolled:
     agent = await _agent_for(conn, code, request.agent)
     existing = await store.agent_key(conn, agent)
     keyid = key_fingerprint(public_key)
+    if await store.key_known(conn, keyid):
+        raise IdentityRefused(
+            "key_reused", "this public key was enrolled before: make a new one", 409
+        )
     await store.use_code(conn, digest, agent)
     await store.put_key(conn, agent, code.site, keyid, public_key)
     settings = await store.site_settings(conn, code.site)

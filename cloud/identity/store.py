@@ -61,6 +61,12 @@ async def agent_key(conn: Conn, agent: str) -> AgentKeyRow | None:
     )
 
 
+async def key_known(conn: Conn, keyid: str) -> bool:
+    """Whether the key was ever enrolled, by any agent, in force or retired."""
+    cur = await conn.execute("SELECT 1 FROM agent_keys WHERE keyid = %s", (keyid,))
+    return await cur.fetchone() is not None
+
+
 async def insert_code(
     conn: Conn, code_hash: str, site: str, agent: str | None, expires_at: datetime,
     created_by: str | None,

@@ -6,7 +6,15 @@ import httpx
 import psycopg
 
 from domain.events import GENESIS
-from tests.cloud.builders import AgentChain, consumed, counted, post_events, reading, received
+from tests.cloud.builders import (
+    AgentChain,
+    consumed,
+    counted,
+    get_head,
+    post_events,
+    reading,
+    received,
+)
 from tests.cloud.queries import count, folded, stock_by_key, stored_seqs
 
 
@@ -36,7 +44,7 @@ def test_a_batch_is_stored_and_folded_like_the_edge(
     assert stored_seqs(database_url, chain.agent) == list(range(1, 9))
     assert count(database_url, "readings") == 2
     assert stock_by_key(client, chain.site) == folded(chain.events)
-    head = client.get(f"/v1/agents/{chain.agent}/head").json()
+    head = get_head(client, chain.agent).json()
     assert head == {"acked_seq": 8, "hash": chain.events[-1].hash}
 
 
@@ -122,7 +130,7 @@ def test_stock_can_be_filtered_by_item(client: httpx.Client) -> None:
 
 
 def test_an_unknown_agent_is_at_the_start_of_its_chain(client: httpx.Client) -> None:
-    head = client.get("/v1/agents/nobody-yet/head")
+    head = get_head(client, "nobody-yet")
 
     assert head.json() == {"acked_seq": 0, "hash": GENESIS}
 

@@ -9,7 +9,18 @@ import httpx
 import orjson
 
 from domain.events import event_hash
-from tests.cloud.builders import AgentChain, batch_body, consumed, post_batch, post_events, received
+from tests.cloud.builders import (
+    AgentChain,
+    batch_body,
+    consumed,
+    enrol_agent,
+    get_head,
+    post_batch,
+    post_events,
+    received,
+    signed,
+)
+from tests.cloud.live import database_of
 from tests.cloud.queries import count, folded, stock_by_key, stored_seqs
 
 
@@ -24,7 +35,7 @@ def assert_nothing_more_stored(client: httpx.Client, database_url: str, chain: A
                                held: int) -> None:  # fmt: skip
     assert stored_seqs(database_url, chain.agent) == list(range(1, held + 1))
     assert stock_by_key(client, chain.site) == folded(chain.events[:held])
-    head = client.get(f"/v1/agents/{chain.agent}/head").json()
+    head = get_head(client, chain.agent).json()
     assert head["acked_seq"] == held
 
 
@@ -113,8 +124,9 @@ def test_gzip_of_something_that_is_not_json_is_refused(client: httpx.Client) -> 
 
 
 def test_a_batch_without_content_encoding_is_refused(client: httpx.Client) -> None:
+    enrol_agent(database_of(str(client.base_url)), "agent-1")
     body = batch_body("agent-1", [])
-    response = client.post("/v1/agents/agent-1/events", content=body)
+    response = signed(client, "POST", "/v1/agents/agent-1/events", "agent-1", body)
 
     assert response.status_code == 400
     assert "Content-Encoding" in response.json()["message"]
