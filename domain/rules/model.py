@@ -19,7 +19,7 @@ carries its place in the file, so ``load_model`` reports the file, line and fiel
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -97,7 +97,7 @@ class ClockTrigger(_Part):
     every: Annotated[timedelta, Field(gt=timedelta(0))]
 
 
-def _one_key(known: tuple[str, ...]) -> object:
+def _one_key(known: tuple[str, ...]) -> Callable[[object], str | None]:
     def tag(value: object) -> str | None:
         if isinstance(value, BaseModel):
             return next(k for k in known if k in type(value).model_fields)
@@ -109,10 +109,16 @@ def _one_key(known: tuple[str, ...]) -> object:
     return tag
 
 
+def _trigger_kind(value: object) -> str | None:
+    """The tag names no key of the file, so an error's path reads ``when.event``."""
+    key = _one_key(("event", "every"))(value)
+    return f"on_{key}" if key else None
+
+
 Trigger = Annotated[
-    Annotated[EventTrigger, Tag("event")] | Annotated[ClockTrigger, Tag("every")],
+    Annotated[EventTrigger, Tag("on_event")] | Annotated[ClockTrigger, Tag("on_every")],
     Discriminator(
-        _one_key(("event", "every")),
+        _trigger_kind,
         custom_error_type="trigger",
         custom_error_message="when is {event: <event type>} or {every: <duration>}",
     ),
