@@ -9,7 +9,15 @@ import pytest
 
 from cloud.migrate import MigrationError, StorageMode, migrate, migrations_for, read_storage_mode
 
-ALL = ("0001_events", "0002_ledger", "0003_readings", "0004_coldchain", "0005_readings_hourly")
+ALL = (
+    "0001_events",
+    "0002_ledger",
+    "0003_readings",
+    "0004_coldchain",
+    "0005_readings_hourly",
+    "0006_orgs_auth",
+    "0007_agent_identity",
+)
 
 
 def test_first_run_applies_every_migration_and_records_it(empty_database_url: str) -> None:
