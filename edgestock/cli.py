@@ -104,7 +104,10 @@ def agent_run(
         loaded = load_agent_config(config)
     except ConfigError as exc:
         raise _fail(f"invalid agent config:\n{exc}") from exc
-    serve(loaded)
+    try:
+        serve(loaded)
+    except ConfigError as exc:  # a file the config names: rules, master data, a profile
+        raise _fail(f"invalid agent config:\n{exc}") from exc
 
 
 @agent_app.command("status")
