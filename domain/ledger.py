@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from domain.events import Event
-from domain.payloads import LotReceived, StockLine
+from domain.payloads import LotReceived, StockLine, StockProduced
 from domain.quantity import Quantity
 
 
@@ -65,7 +65,9 @@ def postings(event: Event) -> tuple[Posting, ...]:
 
 _SIGN: dict[str, int] = {
     "lot.received": 1,
+    "stock.produced": 1,  # an intermediate (marinated chicken) made in the kitchen
     "stock.consumed": -1,
+    "stock.step_consumed": -1,  # used by one recipe step, with the order and station
     "stock.adjusted": 1,
     "stock.counted": 0,
 }
@@ -94,12 +96,17 @@ def fold(balances: Balances, events: Iterable[Event]) -> dict[StockKey, Quantity
     return result
 
 
+LOT_TYPES = frozenset({"lot.received", "stock.produced"})
+"""Events that bring a new lot into being, with its item and expiry."""
+
+
 def lots_received(events: Iterable[Event]) -> list[LotInfo]:
-    """Lot master records (item and expiry) carried by ``lot.received`` events."""
+    """Lot master records (item and expiry) carried by the events that make lots: received
+    from a supplier, or produced in the kitchen."""
     lots = []
     for event in events:
-        if event.type == "lot.received":
+        if event.type in LOT_TYPES:
             line = event.payload()
-            assert isinstance(line, LotReceived)
+            assert isinstance(line, LotReceived | StockProduced)
             lots.append(LotInfo(line.lot, line.item, line.expires_on))
     return lots

@@ -29,7 +29,7 @@ from cloud.ingest.plan import (
     fold_site,
 )
 from domain.events import Event
-from domain.ledger import lots_received, stock_keys
+from domain.ledger import LOT_TYPES, lots_received, stock_keys
 
 _ATTEMPTS = 3
 
@@ -132,7 +132,7 @@ async def _post_ledger(conn: store.Conn, agent: str, events: list[Event]) -> Non
 def _lot_rows(site: str, events: list[Event]) -> list[store.LotRow]:
     rows: list[store.LotRow] = []
     for event in events:
-        if event.type == "lot.received":
+        if event.type in LOT_TYPES:
             (info,) = lots_received([event])
             at = datetime.fromisoformat(event.at)
             rows.append((site, info.lot, info.item, info.expires_on, at))

@@ -17,10 +17,8 @@ from datetime import datetime
 from domain.errors import DomainError
 from domain.events import Event, EventDraft
 from domain.ledger import Posting, PostingKind, StockKey, postings
-from domain.payloads import StepConsumed, StockCounted, StockProduced
+from domain.payloads import StockCounted
 from domain.quantity import Quantity
-
-_KITCHEN_SIGN = {"stock.step_consumed": -1, "stock.produced": 1}
 
 
 class CountInvalid(DomainError):
@@ -69,22 +67,10 @@ def count_drafts(
     ]
 
 
-def movements(event: Event) -> tuple[Posting, ...]:
-    """The ledger's postings of ``event``, the kitchen's step consumption and production too."""
-    sign = _KITCHEN_SIGN.get(event.type)
-    if sign is None:
-        return postings(event)
-    line = event.payload()
-    assert isinstance(line, StepConsumed | StockProduced)
-    qty = line.quantity if sign > 0 else -line.quantity
-    key = StockKey(line.item, line.lot, line.location)
-    return (Posting(key, PostingKind.ADD, qty, line.density_g_per_ml),)
-
-
 def replay(events: Iterable[Event]) -> dict[StockKey, Quantity]:
     """Balances after ``events``, each count a snapshot at its own time (see the module)."""
     timed = [
-        (event.moment, index, p) for index, event in enumerate(events) for p in movements(event)
+        (event.moment, index, p) for index, event in enumerate(events) for p in postings(event)
     ]
     last_count: dict[StockKey, tuple[datetime, int, Posting]] = {}
     for entry in timed:

@@ -22,7 +22,7 @@ from domain.coldchain.reactions import LotStock
 from domain.events import GENESIS, Event, EventDraft, format_at, parse_event_json, seal
 from domain.fefo import LotOnHand
 from domain.holds import hold_changes
-from domain.ledger import LotInfo, StockKey, fold, lots_received, stock_keys
+from domain.ledger import LOT_TYPES, LotInfo, StockKey, fold, lots_received, stock_keys
 from domain.quantity import Quantity, Unit
 from edge_agent.store.schema import Tables, bind_tables
 
@@ -130,7 +130,7 @@ class EdgeStore:
 
     @staticmethod
     def _record_lots(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-        received = [e for e in events if e.type == "lot.received"]
+        received = [e for e in events if e.type in LOT_TYPES]
         conn.executemany(
             "INSERT OR IGNORE INTO lots (lot, item, expires_on, received_seq) VALUES (?, ?, ?, ?)",
             [(info.lot, info.item, info.expires_on, e.seq) for e, info in _lot_infos(received)],

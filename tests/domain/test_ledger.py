@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import IncompatibleUnits
+from domain.events import EventDraft
 from domain.fefo import (
     LotOnHand,
     Pick,
@@ -15,7 +16,8 @@ from domain.fefo import (
     fefo_plan,
     skip_reason,
 )
-from domain.ledger import StockKey, fold, stock_keys
+from domain.ledger import StockKey, fold, lots_received, stock_keys
+from domain.payloads import LotInput, StepConsumed, StockProduced
 from domain.quantity import Quantity, Unit
 from tests.domain.factories import adjusted, chain, consumed, counted, reading, received
 
@@ -160,3 +162,29 @@ def test_fefo_plan_takes_only_usable_stock_in_fefo_order_and_never_more_than_ask
     if plan.picks:
         picked = fefo_pick(lots, qty, today=NOON.date())
         assert sum((p.qty for p in picked), Decimal(0)) == qty
+
+
+def test_kitchen_steps_use_stock_and_productions_make_lots_with_their_expiry() -> None:
+    step = StepConsumed(
+        item="chicken", lot="L1", location="wok", qty=Decimal(180), unit=Unit.G,
+        recipe="kung-pao", step="wok", operation="cook", planned_qty=Decimal(180),
+    )  # fmt: skip
+    made = StockProduced(
+        item="marinated-chicken", lot="M1", location="prep", qty=Decimal("1.2"), unit=Unit.KG,
+        expires_on=date(2026, 11, 27), recipe="marinade", step="mix",
+        inputs=[LotInput(item="chicken", lot="L1", location="wok", qty=Decimal(1000), unit=Unit.G)],
+    )  # fmt: skip
+    events = chain(
+        [
+            received("L1", "2", unit="kg"),
+            EventDraft("stock.step_consumed", datetime(2026, 11, 25, 12, tzinfo=UTC), step),
+            EventDraft("stock.produced", datetime(2026, 11, 25, 12, tzinfo=UTC), made),
+        ]
+    )
+    balances = fold({}, events)
+    assert balances[L1] == Quantity(Decimal(1820), Unit.G)
+    assert balances[StockKey("marinated-chicken", "M1", "prep")] == Quantity(Decimal(1200), Unit.G)
+    assert [(lot.lot, lot.expires_on) for lot in lots_received(events)] == [
+        ("L1", None),
+        ("M1", date(2026, 11, 27)),
+    ]
