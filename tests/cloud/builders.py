@@ -22,8 +22,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg import AsyncConnection
 
 from cloud.identity.enrolment import EnrolmentRequest, issue_code, redeem
+from cloud.identity.errors import IdentityRefused
 from cloud.identity.store import agent_key
-from cloud.orgs.tree import create_node, find_child, node_of_site
+from cloud.orgs.tree import OrgConflict, create_node, find_child, node_of_site
 from domain.events import GENESIS, Event, EventDraft, seal
 from domain.payloads import LotReceived, ReadingRecorded, StockConsumed, StockCounted
 from domain.request_signature import enrolment_proof
@@ -108,19 +109,34 @@ def enrol_agent(database_url: str, agent: str, site: str = DEFAULT_SITE,
 
 async def _enrol(database_url: str, agent: str, site: str, key: Ed25519PrivateKey) -> None:
     async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
-        if await node_of_site(conn, site) is None:
-            org = await find_child(conn, None, TEST_ORG) or await create_node(
-                conn, parent_id=None, kind="org", name=TEST_ORG
-            )
-            await create_node(conn, parent_id=org.id, kind="site", name=site, site=site)
+        await _ensure_site(conn, site)
         issued = await issue_code(conn, site=site, valid=timedelta(minutes=5), agent=agent)
         public = key.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
         proof = key.sign(enrolment_proof(issued.code, public))
         request = EnrolmentRequest(issued.code, base64.b64encode(public).decode(), proof)
-        async with conn.transaction():
-            await redeem(conn, request)
+        try:
+            async with conn.transaction():
+                await redeem(conn, request)
+        except IdentityRefused as refused:
+            if refused.code != "key_reused":  # enrolled meanwhile by a test's other thread
+                raise
+
+
+async def _ensure_site(conn: AsyncConnection[tuple[object, ...]], site: str) -> None:
+    """The site under the test organisation; threads of one test may race to make it."""
+    for _ in range(3):
+        if await node_of_site(conn, site) is not None:
+            return
+        try:
+            org = await find_child(conn, None, TEST_ORG) or await create_node(
+                conn, parent_id=None, kind="org", name=TEST_ORG
+            )
+            await create_node(conn, parent_id=org.id, kind="site", name=site, site=site)
+        except OrgConflict:
+            continue
+        return
 
 
 def _enrolled_once(client: httpx.Client, agent: str, site: str) -> None:
