@@ -15,12 +15,14 @@ from domain.rules.engine import RuleEngine
 from edge_agent.adapters.base import DeviceAdapter
 from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.adapters.mqtt.bus import CommandHandler, MqttBus
-from edge_agent.adapters.mqtt.messages import AcknowledgeExcursion, ReleaseLot
+from edge_agent.adapters.mqtt.messages import AcknowledgeExcursion, KdsTap, PosOrder, ReleaseLot
 from edge_agent.adapters.registry import build_adapters
 from edge_agent.backoff import Backoff
 from edge_agent.clock import Clock
-from edge_agent.config import AgentConfig, load_masterdata
+from edge_agent.config import AgentConfig, load_clock_rules, load_masterdata
 from edge_agent.inference import AnomalyClassifier
+from edge_agent.kitchen.pipeline import KitchenPipeline, StationScale
+from edge_agent.kitchen.state import CHECKPOINT as KITCHEN_CHECKPOINT
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor
 from edge_agent.pipeline.readings import ReadingRecorder
@@ -77,10 +79,49 @@ def build(config: AgentConfig) -> AgentRuntime:
     clock_rules = ClockRules(rules, store.checkpoint(RULES_CHECKPOINT))
     sink = AgentSink(store, writer, trackers, recorder, coldchain, scanners, clock, clock_rules)
     adapters = build_adapters(config, sink)
+    kitchen = _kitchen(config, store, sink) if config.kitchen else None
     for adapter in adapters:
         if isinstance(adapter, MqttBus) and coldchain is not None:
             adapter.on_coldchain_commands(_commands_to(sink))
+        if isinstance(adapter, MqttBus) and kitchen is not None:
+            _kitchen_on_bus(kitchen, adapter, clock)
     return AgentRuntime(config, store, writer, syncer, sink, adapters)
+
+
+def _kitchen(config: AgentConfig, store: EdgeStore, sink: AgentSink) -> KitchenPipeline:
+    """The kitchen flow: its PDAs and station scales come to it through the sink."""
+    assert config.kitchen is not None
+    master = load_masterdata(config)
+
+    async def save_state(name: str, state: bytes) -> None:
+        await asyncio.to_thread(store.save_checkpoint, name, state)
+
+    kitchen = KitchenPipeline(
+        master,
+        load_clock_rules(config.kitchen, master),
+        lots_at=store.lots_on_hand,
+        record=sink.record,
+        save_state=save_state,
+        stored=store.checkpoint(KITCHEN_CHECKPOINT),
+        pdas=config.kitchen.pdas,
+        scales=[StationScale(s.device, s.station, s.item) for s in config.kitchen.scales],
+    )
+    sink.attach_kitchen(kitchen)
+    return kitchen
+
+
+def _kitchen_on_bus(kitchen: KitchenPipeline, bus: MqttBus, clock: Clock) -> None:
+    """POS orders and KDS taps from the site bus to the kitchen; its tickets back out."""
+
+    async def order(order: PosOrder) -> None:
+        await kitchen.order(order, clock.now())
+
+    async def tap(station: str, tap: KdsTap) -> None:
+        await kitchen.tap(station, tap, clock.now())
+
+    bus.on_orders(order)
+    bus.on_taps(tap)
+    kitchen.publish_to(bus.publish_ticket)
 
 
 def _commands_to(sink: AgentSink) -> CommandHandler:
@@ -106,7 +147,9 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
         asyncio.create_task(_supervise(adapter), name=f"adapter:{adapter.name}")
         for adapter in runtime.adapters
     ]
-    devices.append(asyncio.create_task(_clock(runtime.sink), name="clock"))
+    # a faster demo clock ticks as often in its own time: at least once a second
+    every_s = max(1.0, 30.0 / runtime.config.clock.speed)
+    devices.append(asyncio.create_task(_clock(runtime.sink, every_s), name="clock"))
     devices.append(asyncio.create_task(_report(runtime), name="status"))
     log.info(
         "agent %s at site %s: %d adapters, store %s, cloud %s",

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, HttpUrl, Tag, 
 
 from domain.coldchain.mkt import DEFAULT_ACTIVATION_ENERGY_KJ_PER_MOL
 from domain.coldchain.rule import ExcursionRule, Trigger
+from domain.kitchen.clocks.rules import ClockRules
 from domain.masterdata import MasterData
 from domain.payloads import Name
 from domain.quantity import Unit
@@ -26,7 +27,7 @@ from edge_agent.pipeline.rules import DEFAULT_RULES, rule_file
 from edge_agent.pipeline.scale import ScaleBinding
 from edge_agent.syncer import SyncPolicy
 from edge_agent.writer import GroupCommit
-from edge_agent.yaml_config import load_model
+from edge_agent.yaml_config import ConfigError, load_model
 
 
 class _Section(BaseModel):
@@ -207,6 +208,31 @@ DeviceConfig = Annotated[
 """One entry of ``devices:``; ``kind`` says which adapter serves it."""
 
 
+KITCHEN_CLOCKS = (
+    Path(__file__).resolve().parents[1] / "firmware_configs" / "kitchen" / "clocks.yaml"
+)
+
+
+class StationScaleConfig(_Section):
+    """A portion scale at a kitchen station: what it weighs of ``item`` wins over the recipe."""
+
+    device: Name
+    station: Name
+    item: Name
+
+
+class KitchenConfig(_Section):
+    """The kitchen flow (edge_agent.kitchen): orders and taps on the site bus, PDAs and
+    station scales among ``devices``; items and recipes from ``masterdata:``."""
+
+    clocks: Path = Field(
+        default=KITCHEN_CLOCKS,
+        description="lot clock rules per item class (relative: to this file)",
+    )
+    pdas: list[Name] = Field(default=[], description="devices whose messages are PDA scans")
+    scales: list[StationScaleConfig] = []
+
+
 class AgentConfig(_Section):
     agent: AgentIdentity
     store: StoreConfig = StoreConfig()
@@ -230,6 +256,7 @@ class AgentConfig(_Section):
     masterdata: Path | None = Field(
         default=None, description="YAML of items and suppliers, until master data syncs down"
     )
+    kitchen: KitchenConfig | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -268,10 +295,23 @@ class AgentConfig(_Section):
                         f"coldchain {watched.location}: device {signal.device!r} is not among"
                         f" {known}"
                     )
+        if self.kitchen is not None:
+            self._check_kitchen(self.kitchen, known)
         places = [w.location for w in self.coldchain]
         if len(set(places)) != len(places):
             raise ValueError(f"coldchain: each location once; got {places}")
         return self
+
+    def _check_kitchen(self, kitchen: KitchenConfig, known: list[str]) -> None:
+        if self.masterdata is None:
+            raise ValueError("kitchen: needs masterdata: (its items, recipes and menu)")
+        named = [*kitchen.pdas, *(scale.device for scale in kitchen.scales)]
+        for device in named:
+            if device not in known:
+                raise ValueError(f"kitchen: device {device!r} is not among devices {known}")
+        stock_scales = {scale.device for scale in self.scales}
+        if stock_scales & set(named):
+            raise ValueError(f"kitchen: {sorted(stock_scales & set(named))} also under scales:")
 
     def devices_of(self, kind: type[_D]) -> list[_D]:
         return [device for device in self.devices if isinstance(device, kind)]
@@ -314,6 +354,9 @@ def load_agent_config(path: Path | str) -> AgentConfig:
     if not config.cloud.key.is_absolute():
         cloud = config.cloud.model_copy(update={"key": path.parent / config.cloud.key})
         config = config.model_copy(update={"cloud": cloud})
+    if config.kitchen is not None and not config.kitchen.clocks.is_absolute():
+        kitchen = config.kitchen.model_copy(update={"clocks": path.parent / config.kitchen.clocks})
+        config = config.model_copy(update={"kitchen": kitchen})
     rules = [str(rule_file(name, path.parent)) for name in config.rules]
     config = config.model_copy(update={"rules": rules})
     model = config.anomaly.model
@@ -328,3 +371,12 @@ def load_masterdata(config: AgentConfig) -> MasterData:
     if config.masterdata is None:
         return MasterData()
     return load_model(config.masterdata, MasterData)
+
+
+def load_clock_rules(kitchen: KitchenConfig, master: MasterData) -> ClockRules:
+    """The kitchen's clock rules, every item's ``clock_class`` among them."""
+    rules = load_model(kitchen.clocks, ClockRules)
+    problems = rules.problems(master)
+    if problems:
+        raise ConfigError(kitchen.clocks, [f"{kitchen.clocks}: {p}" for p in problems])
+    return rules

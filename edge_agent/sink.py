@@ -31,6 +31,8 @@ from domain.payloads import (
     StockAdjusted,
 )
 from edge_agent.clock import Clock
+from edge_agent.kitchen.pda import PdaUnusable
+from edge_agent.kitchen.pipeline import KitchenPipeline, KitchenRefused
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor, SignalUnusable
 from edge_agent.pipeline.readings import ReadingRecorder
@@ -75,6 +77,11 @@ class AgentSink:
         self._clock = clock or Clock()
         self._rules = rules
         self._site = StoreFacts(store, coldchain.places() if coldchain else {})
+        self._kitchen: KitchenPipeline | None = None
+
+    def attach_kitchen(self, kitchen: KitchenPipeline) -> None:
+        """Send the kitchen's devices (PDAs, station scales) to it and tick its clocks."""
+        self._kitchen = kitchen
 
     @property
     def anomaly_mode(self) -> str | None:
@@ -87,7 +94,11 @@ class AgentSink:
             obs = replace(obs, at=self._clock.stamp(obs.at))
         obs = self._recorder.calibrate(obs)
         tracker = self._trackers.get(obs.device)
+        kitchen = self._kitchen
         try:
+            if kitchen is not None and kitchen.handles(obs.device):
+                await kitchen.observe(obs)
+                return
             if tracker is not None:
                 drafts = tracker.observe(obs, self._store.lots_on_hand)
             elif obs.device in self._scanners:
@@ -98,7 +109,14 @@ class AgentSink:
             if self._coldchain is not None:
                 # every reading, not only the recorded ones: the detector needs them all
                 drafts += self._coldchain.observe(obs, self._site)
-        except (WeightSkipped, SignalUnusable, ScanUnusable, ValidationError) as exc:
+        except (
+            WeightSkipped,
+            SignalUnusable,
+            ScanUnusable,
+            KitchenRefused,
+            PdaUnusable,
+            ValidationError,
+        ) as exc:
             await self.quarantine(obs.device, _first_line(exc), repr(obs))
             return
         await self._submit(drafts)
@@ -108,6 +126,8 @@ class AgentSink:
         now = now or self._clock.now()
         if self._coldchain is not None:
             await self._submit(self._coldchain.tick(now, self._site))
+        if self._kitchen is not None:
+            await self._kitchen.tick(now)
         if self._rules is None:
             return
         drafts, state = self._rules.due(now, self._site)
@@ -173,6 +193,10 @@ class AgentSink:
     async def quarantine(self, source: str, reason: str, raw: str) -> None:
         log.debug("quarantined input from %s: %s", source, reason)
         await asyncio.to_thread(self._store.quarantine, source, reason, raw)
+
+    async def record(self, drafts: list[EventDraft], checkpoints: dict[str, bytes]) -> None:
+        """Store a pipeline's drafts, with what the rules make of them, and its state."""
+        await self._submit(self._react(drafts), checkpoints)
 
     async def _event(self, draft: EventDraft) -> None:
         await self._submit(self._react([draft]))

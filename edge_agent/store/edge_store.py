@@ -172,6 +172,15 @@ class EdgeStore:
             [(k.item, k.lot, k.location) for k, hold in changes.items() if hold is None],
         )
 
+    def save_checkpoint(self, name: str, state: bytes) -> None:
+        """Store a pipeline's state that no event goes with (the kitchen's accepted order,
+        whose events come when its steps are done), durably, at the current head."""
+        with self._append_lock, self._db.atomic("IMMEDIATE"):
+            self._db.execute_sql(
+                "INSERT OR REPLACE INTO checkpoints (name, state, seq) VALUES (?, ?, ?)",
+                (name, state, self._head[0]),
+            )
+
     def quarantine(self, source: str, reason: str, payload: str) -> None:
         """Keep input that could not become an event, with why, instead of dropping it."""
         self._tables.quarantine.insert(

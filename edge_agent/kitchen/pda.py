@@ -1,0 +1,127 @@
+"""A PDA at the cold store or on the line: what its scans (label plus scale weight) record.
+
+A PDA is a site-bus node (``firmware_configs/mqtt/pda-kitchen.yaml``): the handheld scans a
+lot's GS1 label, weighs it, and publishes one JSON message with what it did (``action``),
+the item, lot, location, gross weight and tare in kg, the operator and, on receipt, the
+expiry date. The agent lists its PDAs under ``kitchen.pdas``; their messages come here
+instead of becoming readings.
+
+- ``receive``: a lot arrives (``lot.received``, net weight, expiry);
+- ``thaw:refrigerated`` / ``thaw:running_water``: the lot starts thawing by that method
+  (a thawing clock, ``clock.started``), predicted from the label's weight;
+- ``count``: the lot was counted (``stock.counted``, net of the tare).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from domain.events import EventDraft
+from domain.kitchen.clocks.rules import ThawMethod
+from domain.kitchen.counts import CountLine, count_drafts
+from domain.masterdata import MasterData
+from domain.observation import Observation
+from domain.payloads import LotReceived
+from domain.quantity import Quantity, Unit
+
+THAW_PREFIX = "thaw:"
+_FIELDS = ("action", "item", "lot", "location", "operator", "expires")
+
+
+class PdaUnusable(ValueError):
+    """A PDA message the kitchen cannot act on; the reason names the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class PdaScan:
+    device: str
+    at: datetime
+    action: str
+    item: str
+    lot: str
+    location: str
+    operator: str
+    gross: Quantity
+    tare: Quantity
+    expires: date | None
+
+    @property
+    def net(self) -> Quantity:
+        return self.gross - self.tare
+
+    @property
+    def thaw_method(self) -> ThawMethod | None:
+        """The thawing method of a ``thaw:<method>`` action, else None."""
+        if not self.action.startswith(THAW_PREFIX):
+            return None
+        method = self.action.removeprefix(THAW_PREFIX)
+        try:
+            return ThawMethod(method)
+        except ValueError:
+            known = [m.value for m in ThawMethod]
+            raise PdaUnusable(
+                f"{self.device}: action: no thawing method {method!r}; {known}"
+            ) from None
+
+
+def read_scan(obs: Observation) -> PdaScan:
+    """The PDA message in ``obs``; ``PdaUnusable`` names the field that is wrong."""
+    text = {}
+    for name in _FIELDS:
+        value = obs.values.get(name)
+        if not isinstance(value, str):
+            raise PdaUnusable(f"{obs.device}: {name}: missing or not text")
+        text[name] = value
+    try:
+        expires = date.fromisoformat(text["expires"]) if text["expires"] else None
+    except ValueError as exc:
+        raise PdaUnusable(f"{obs.device}: expires: {exc}") from exc
+    return PdaScan(
+        obs.device,
+        obs.at,
+        text["action"],
+        text["item"],
+        text["lot"],
+        text["location"],
+        text["operator"],
+        _weight(obs, "weight"),
+        _weight(obs, "tare"),
+        expires,
+    )
+
+
+def _weight(obs: Observation, name: str) -> Quantity:
+    value = obs.values.get(name)
+    if not isinstance(value, Decimal) or value < 0:
+        raise PdaUnusable(f"{obs.device}: {name}: {value!r} is not a weight")
+    try:
+        return Quantity(value, Unit(obs.units.get(name, "kg")))
+    except ValueError as exc:
+        raise PdaUnusable(f"{obs.device}: {name}: {exc}") from exc
+
+
+def stock_drafts(master: MasterData, scan: PdaScan) -> list[EventDraft]:
+    """The events of a ``receive`` or ``count`` scan."""
+    item = master.item(scan.item)
+    gross, tare = item.to_base(scan.gross).to_base(), item.to_base(scan.tare).to_base()
+    if scan.action == "count":  # kept in the item's stock unit (g), as the ledger keeps it
+        line = CountLine(scan.item, scan.lot, scan.location, gross, tare)
+        return count_drafts([line], scan.at, scan.operator)
+    if scan.action == "receive":
+        net = gross - tare
+        if net.value <= 0:
+            raise PdaUnusable(f"{scan.device}: weight: lot {scan.lot} weighs nothing net")
+        received = LotReceived(
+            item=scan.item,
+            lot=scan.lot,
+            location=scan.location,
+            qty=net.value,
+            unit=net.unit,
+            expires_on=scan.expires,
+            device=scan.device,
+        )
+        return [EventDraft("lot.received", scan.at, received)]
+    actions = ["receive", "count", *(THAW_PREFIX + m.value for m in ThawMethod)]
+    raise PdaUnusable(f"{scan.device}: action: {scan.action!r} is not one of {actions}")

@@ -1,0 +1,317 @@
+"""The kitchen pipeline: POS orders → station tickets; taps and scales → deductions; PDA scans
+→ receipts, thawing clocks and counts; the agent's clock → clock events.
+
+Everything is decided by the pure kitchen rules (``domain.kitchen``); this module keeps the
+open tickets and clocks, builds the ``StockView`` a deduction picks from (the store's lots,
+holds and expiries, with ``ready_at`` from the open thawing clocks), and stores what was
+decided together with the state that says it was decided (``state.CHECKPOINT``). The bus
+hands orders and taps over strictly one at a time; a lock keeps the clock's ticks from
+interleaving with them.
+
+A refused order or tap raises ``KitchenRefused`` (a ``ValueError``) naming what is wrong;
+the bus keeps the message in quarantine with that reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from domain.errors import DomainError
+from domain.events import EventDraft
+from domain.fefo import LotOnHand
+from domain.kitchen import clocks
+from domain.kitchen.clocks.events import LotRef
+from domain.kitchen.clocks.inputs import Tick
+from domain.kitchen.clocks.rules import ClockRules
+from domain.kitchen.clocks.thawing import ThawPhase, ThawState, start_thawing
+from domain.kitchen.deduction import StepDone, deduct
+from domain.kitchen.explosion import OrderLine, PlannedStep, explode
+from domain.kitchen.stock import StockView
+from domain.masterdata import MasterData
+from domain.observation import Observation
+from domain.quantity import Quantity, Unit
+from edge_agent.adapters.mqtt import messages
+from edge_agent.adapters.mqtt.messages import KdsTap, KitchenTicket, PosOrder, TapAction
+from edge_agent.kitchen.pda import PdaScan, read_scan, stock_drafts
+from edge_agent.kitchen.state import (
+    CHECKPOINT,
+    KitchenState,
+    OpenTicket,
+    TicketLine,
+    dump_state,
+    load_state,
+)
+
+log = logging.getLogger(__name__)
+
+Record = Callable[[list[EventDraft], dict[str, bytes]], Awaitable[None]]
+"""Store drafts with checkpoints in one transaction; returns once durable."""
+SaveState = Callable[[str, bytes], Awaitable[None]]
+"""Store a checkpoint alone (an accepted order makes no event until a step is done)."""
+Publish = Callable[[str, KitchenTicket], Awaitable[None]]
+LotsAt = Callable[[str, str], list[LotOnHand]]
+
+PORTION_MIN_G = Decimal(5)
+"""A station scale below this is empty: the next stable weight above it is a new portion."""
+
+
+class KitchenRefused(ValueError):
+    """An order, tap or scan the kitchen cannot act on; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class StationScale:
+    """A portion scale at a station: what it weighs of ``item`` wins over the recipe."""
+
+    device: str
+    station: str
+    item: str
+
+
+def step_key(step: PlannedStep) -> str:
+    """How a ticket names a step: ``<line>.<step>`` (``2.wok``)."""
+    return f"{step.line}.{step.step}"
+
+
+class KitchenPipeline:
+    def __init__(
+        self,
+        master: MasterData,
+        clock_rules: ClockRules,
+        *,
+        lots_at: LotsAt,
+        record: Record,
+        save_state: SaveState,
+        stored: bytes | None = None,
+        pdas: Iterable[str] = (),
+        scales: Sequence[StationScale] = (),
+    ) -> None:
+        self._master = master
+        self._clock_rules = clock_rules
+        self._lots_at = lots_at
+        self._record = record
+        self._save_state = save_state
+        self._publish: Publish | None = None
+        self._state = load_state(stored)
+        self._pdas = frozenset(pdas)
+        self._scales = {scale.device: scale for scale in scales}
+        self._weighed: dict[str, Quantity] = {}
+        """The last portion each station's scale weighed, until a step takes it."""
+        self._scale_empty: dict[str, bool] = {}
+        self._lock = asyncio.Lock()
+
+    @property
+    def state(self) -> KitchenState:
+        return self._state
+
+    def publish_to(self, publish: Publish) -> None:
+        """Send tickets to the stations' displays with ``publish`` (the site bus)."""
+        self._publish = publish
+
+    def handles(self, device: str) -> bool:
+        """Whether ``device``'s observations are the kitchen's (a PDA or a station scale)."""
+        return device in self._pdas or device in self._scales
+
+    # -- orders and tickets ---------------------------------------------------------------
+
+    async def order(self, order: PosOrder, now: datetime) -> None:
+        """Accept an order once: its steps become one ticket per station."""
+        async with self._lock:
+            if order.order_id in self._state.orders:  # delivered again: show what is open
+                log.debug("order %s again: already accepted", order.order_id)
+                await self._send(
+                    t for t in self._state.tickets.values() if t.order_id == order.order_id
+                )
+                return
+            tickets = self._tickets(order, now)
+            state = self._state.accepting(order.order_id, tickets)
+            await self._save_state(CHECKPOINT, dump_state(state))
+            self._state = state
+        await self._send(tickets)
+
+    def _tickets(self, order: PosOrder, now: datetime) -> list[OpenTicket]:
+        by_station: dict[str, tuple[list[TicketLine], list[str]]] = {}
+        for number, given in enumerate(order.lines, start=1):
+            line = TicketLine(
+                number, given.item, _portions(order, number, given.qty), given.modifiers
+            )
+            for step in self._explode(order.order_id, line):
+                lines, keys = by_station.setdefault(step.station, ([], []))
+                if line not in lines:
+                    lines.append(line)
+                keys.append(step_key(step))
+        return [
+            OpenTicket(
+                f"t-{order.order_id}-{station}",
+                order.order_id,
+                station,
+                now,
+                tuple(lines),
+                tuple(keys),
+            )
+            for station, (lines, keys) in by_station.items()
+        ]
+
+    def _explode(self, order_id: str, line: TicketLine) -> tuple[PlannedStep, ...]:
+        given = OrderLine(order_id, line.line, line.menu_item, line.portions, line.modifiers)
+        try:
+            return explode(self._master, given)
+        except DomainError as exc:
+            raise KitchenRefused(str(exc)) from exc
+
+    async def _send(self, tickets: Iterable[OpenTicket]) -> None:
+        if self._publish is None:
+            return
+        for ticket in tickets:
+            lines = tuple(
+                messages.OrderLine(
+                    item=line.menu_item, qty=Decimal(line.portions), modifiers=line.modifiers
+                )
+                for line in ticket.lines
+            )
+            shown = KitchenTicket(
+                ticket_id=ticket.ticket_id,
+                order_id=ticket.order_id,
+                created_at=ticket.created_at,
+                lines=lines,
+                steps=ticket.pending,
+            )
+            await self._publish(ticket.station, shown)
+
+    # -- taps and scales ------------------------------------------------------------------
+
+    async def tap(self, station: str, tap: KdsTap, now: datetime) -> None:
+        """A cook's tap; ``done`` deducts the step's inputs and books its outputs."""
+        if tap.action is not TapAction.DONE:
+            return  # start, bump and recall move the screen, not the stock
+        async with self._lock:
+            await self._tick(now)
+            ticket = self._state.tickets.get(tap.ticket_id)
+            if ticket is None:
+                if tap.ticket_id in self._state.closed:
+                    return  # every step of it is done: this tap was delivered again
+                raise KitchenRefused(f"unknown ticket {tap.ticket_id} at station {station}")
+            if ticket.station != station:
+                raise KitchenRefused(
+                    f"ticket {tap.ticket_id} is for station {ticket.station}, tapped at {station}"
+                )
+            step = self._step(ticket, tap.step)
+            if tap.step not in ticket.pending:
+                return  # done before: delivered again
+            weighed = self._take_portion(station, step)
+            done = StepDone(now, tap.operator, f"kds:{station}", weighed)
+            deduction = deduct(self._master, step, done, self.stock_for(step))
+            state = self._state.with_ticket(ticket.done(tap.step))
+            await self._record(list(deduction.drafts), {CHECKPOINT: dump_state(state)})
+            self._state = state
+
+    def _step(self, ticket: OpenTicket, key: str) -> PlannedStep:
+        for line in ticket.lines:
+            for step in self._explode(ticket.order_id, line):
+                if step.station == ticket.station and step_key(step) == key:
+                    return step
+        raise KitchenRefused(
+            f"unknown step {key} on ticket {ticket.ticket_id}: {list(ticket.pending)}"
+        )
+
+    def _take_portion(self, station: str, step: PlannedStep) -> dict[str, Quantity]:
+        """The portion the station's scale weighed, if the step uses what it weighs."""
+        scale = next((s for s in self._scales.values() if s.station == station), None)
+        if scale is None or station not in self._weighed:
+            return {}
+        if not any(planned.item == scale.item for planned in step.inputs):
+            return {}
+        return {scale.item: self._weighed.pop(station)}
+
+    def stock_for(self, step: PlannedStep) -> StockView:
+        """The step's station's lots of its inputs, as the store has them, with clocks."""
+        ready = {
+            (s.ref.item, s.ref.lot, s.ref.location): s.ready_at
+            for s in self._state.thawing.values()
+        }
+        lots = [
+            (
+                planned.item,
+                step.station,
+                replace(lot, ready_at=ready.get((planned.item, lot.lot, step.station))),
+            )
+            for planned in step.inputs
+            for lot in self._lots_at(planned.item, step.station)
+        ]
+        return StockView.of(lots)
+
+    def _weigh(self, scale: StationScale, obs: Observation) -> None:
+        """Remember a station's portion: a stable weight after the scale was empty."""
+        weight, unit = obs.values.get("weight"), obs.units.get("weight", "g")
+        if not isinstance(weight, Decimal):
+            raise KitchenRefused(f"{obs.device}: no weight in {dict(obs.values)}")
+        grams = Quantity(weight, Unit(unit)).to(Unit.G)
+        if grams.value < PORTION_MIN_G:
+            self._scale_empty[scale.station] = True
+        elif obs.values.get("stable", True) is True and self._scale_empty.get(scale.station, True):
+            self._weighed[scale.station] = grams
+            self._scale_empty[scale.station] = False
+
+    # -- PDA scans and clocks -------------------------------------------------------------
+
+    async def observe(self, obs: Observation) -> None:
+        """A PDA scan or a station scale's weight (``handles`` said it is the kitchen's)."""
+        scale = self._scales.get(obs.device)
+        if scale is not None:
+            self._weigh(scale, obs)
+            return
+        scan = read_scan(obs)
+        async with self._lock:
+            try:
+                if scan.thaw_method is not None:
+                    await self._start_thawing(scan)
+                else:
+                    await self._record(stock_drafts(self._master, scan), {})
+            except DomainError as exc:
+                raise KitchenRefused(f"{obs.device}: {exc}") from exc
+
+    async def _start_thawing(self, scan: PdaScan) -> None:
+        method = scan.thaw_method
+        assert method is not None
+        rules = self._clock_rules.for_item(self._master, scan.item).thawing
+        ref = LotRef(scan.item, scan.lot, scan.location)
+        kg = self._master.item(scan.item).to_base(scan.net).to(Unit.KG).value
+        if scan.lot in self._state.thawing:
+            raise KitchenRefused(f"{scan.device}: lot {scan.lot} is already thawing")
+        started, drafts = start_thawing(rules, ref, kg, method, scan.at, scan.operator)
+        state = self._state.with_clocks({**self._state.thawing, scan.lot: started})
+        await self._record(drafts, {CHECKPOINT: dump_state(state)})
+        self._state = state
+
+    async def tick(self, now: datetime) -> None:
+        """Let the clocks' deadlines up to ``now`` fall due (ready, expired)."""
+        async with self._lock:
+            await self._tick(now)
+
+    async def _tick(self, now: datetime) -> None:
+        thawing: dict[str, ThawState] = {}
+        drafts: list[EventDraft] = []
+        for lot, clock in self._state.thawing.items():
+            due = clock.due_at
+            if due is not None and due <= now:
+                stepped, made = clocks.step(clock, Tick(now))
+                assert isinstance(stepped, ThawState)
+                clock, drafts = stepped, drafts + made
+            if clock.phase is ThawPhase.THAWING:
+                thawing[lot] = clock
+        if not drafts:
+            return
+        state = self._state.with_clocks(thawing)
+        await self._record(drafts, {CHECKPOINT: dump_state(state)})
+        self._state = state
+
+
+def _portions(order: PosOrder, line: int, qty: Decimal) -> int:
+    if qty != qty.to_integral_value():
+        raise KitchenRefused(f"order {order.order_id} line {line}: qty {qty} is not whole portions")
+    return int(qty)

@@ -1,0 +1,85 @@
+"""What the kitchen pipeline must remember across a restart, and its stored form.
+
+Open tickets keep the order lines they came from, not their exploded steps: explosion is
+pure and deterministic, so the steps are made again from the lines and the master data.
+The state is stored as a checkpoint in the transaction of the events it led to (a step's
+deduction and the step being marked done are one write), so a restart repeats no deduction
+and loses no ticket. Recent order and ticket ids are remembered so that an order or tap the
+bus delivers again (MQTT QoS 1 is at least once) is recognised and ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from pydantic import TypeAdapter
+
+from domain.kitchen.clocks.thawing import ThawState
+
+CHECKPOINT = "kitchen"
+RECENT = 5000
+"""How many accepted order ids and closed ticket ids are kept to recognise repeats."""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketLine:
+    """One order line as the ticket shows it: ``portions`` of a dish with its modifiers."""
+
+    line: int
+    menu_item: str
+    portions: int
+    modifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTicket:
+    """A station's part of one order: the steps (``<line>.<step>``) still to be done."""
+
+    ticket_id: str
+    order_id: str
+    station: str
+    created_at: datetime
+    lines: tuple[TicketLine, ...]
+    pending: tuple[str, ...]
+
+    def done(self, step_key: str) -> OpenTicket:
+        return replace(self, pending=tuple(key for key in self.pending if key != step_key))
+
+
+@dataclass(frozen=True, slots=True)
+class KitchenState:
+    tickets: dict[str, OpenTicket] = field(default_factory=dict)
+    orders: tuple[str, ...] = ()
+    """Order ids accepted, oldest first (the last ``RECENT``)."""
+    closed: tuple[str, ...] = ()
+    """Tickets whose steps are all done, oldest first (the last ``RECENT``)."""
+    thawing: dict[str, ThawState] = field(default_factory=dict)
+    """Open thawing clocks by lot."""
+
+    def accepting(self, order_id: str, tickets: list[OpenTicket]) -> KitchenState:
+        opened = {**self.tickets, **{ticket.ticket_id: ticket for ticket in tickets}}
+        return replace(self, tickets=opened, orders=(*self.orders, order_id)[-RECENT:])
+
+    def with_ticket(self, ticket: OpenTicket) -> KitchenState:
+        """The state with ``ticket`` updated, or closed once nothing is pending."""
+        tickets = dict(self.tickets)
+        if ticket.pending:
+            tickets[ticket.ticket_id] = ticket
+            return replace(self, tickets=tickets)
+        del tickets[ticket.ticket_id]
+        return replace(self, tickets=tickets, closed=(*self.closed, ticket.ticket_id)[-RECENT:])
+
+    def with_clocks(self, thawing: dict[str, ThawState]) -> KitchenState:
+        return replace(self, thawing=thawing)
+
+
+_STORED = TypeAdapter(KitchenState)
+
+
+def dump_state(state: KitchenState) -> bytes:
+    return _STORED.dump_json(state)
+
+
+def load_state(stored: bytes | None) -> KitchenState:
+    return KitchenState() if stored is None else _STORED.validate_json(stored)
