@@ -229,20 +229,19 @@ class KitchenPipeline:
         return {scale.item: self._weighed.pop(station)}
 
     def stock_for(self, step: PlannedStep) -> StockView:
-        """The step's station's lots of its inputs, as the store has them, with clocks."""
-        ready = {
-            (s.ref.item, s.ref.lot, s.ref.location): s.ready_at
-            for s in self._state.thawing.values()
-        }
-        lots = [
-            (
-                planned.item,
-                step.station,
-                replace(lot, ready_at=ready.get((planned.item, lot.lot, step.station))),
-            )
-            for planned in step.inputs
-            for lot in self._lots_at(planned.item, step.station)
-        ]
+        """The lots of the step's inputs at its station as the store has them (used-up lots
+        left out), with ``ready_at`` from the open thawing clocks."""
+        clocks = self._state.thawing.values()
+        ready = {(s.ref.item, s.ref.lot, s.ref.location): s.ready_at for s in clocks}
+        lots = []
+        for planned in step.inputs:
+            for lot in self._lots_at(planned.item, step.station):
+                if lot.on_hand <= 0:
+                    continue
+                key = (planned.item, lot.lot, step.station)
+                if key in ready:
+                    lot = replace(lot, ready_at=ready[key])
+                lots.append((planned.item, step.station, lot))
         return StockView.of(lots)
 
     def _weigh(self, scale: StationScale, obs: Observation) -> None:
