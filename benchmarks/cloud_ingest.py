@@ -13,6 +13,9 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' builders
 
 import httpx
 import psycopg
@@ -23,7 +26,15 @@ from cloud.migrate import migrate
 from cloud.postgres_server import PostgresServer
 from domain.events import EventDraft
 from edgestock.processes import free_port
-from tests.cloud.builders import DAY, AgentChain, batch_body, consumed, post_batch, reading
+from tests.cloud.builders import (
+    DAY,
+    AgentChain,
+    batch_body,
+    consumed,
+    enrol_agent,
+    reading,
+    signed,
+)
 from tests.cloud.builders import received as lot_received
 
 
@@ -40,8 +51,12 @@ def drafts(count: int) -> list[EventDraft]:
     return out
 
 
+def site_of(agent: str) -> str:
+    return f"site-{agent}"
+
+
 def build_batches(agent: str, count: int, size: int) -> list[bytes]:
-    chain = AgentChain(agent=agent, site=f"site-{agent}")
+    chain = AgentChain(agent=agent, site=site_of(agent))
     chain.add(drafts(count))
     return [
         batch_body(agent, chain.events[i : i + size]) for i in range(0, len(chain.events), size)
@@ -67,16 +82,23 @@ def start_api(database_url: str, port: int, workers: int) -> subprocess.Popen[by
 
 
 def push(url: str, agent: str, batches: list[bytes]) -> None:
+    """Post the agent's batches, each signed with its key, as its syncer would."""
+    headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
     with httpx.Client(base_url=url, timeout=120) as client:
         for body in batches:
-            response = post_batch(client, agent, body)
-            response.raise_for_status()
+            path = f"/v1/agents/{agent}/events"
+            signed(client, "POST", path, agent, body, headers).raise_for_status()
 
 
-def raw_copy(database_url: str, batches_by_agent: dict[str, list[bytes]]) -> float:
-    """Seconds to COPY the same event and reading rows straight in, one commit per batch."""
+def raw_copy(
+    database_url: str, batches_by_agent: dict[str, list[bytes]], site: str | None = None
+) -> float:
+    """Seconds to COPY the same event and reading rows straight in, one commit per batch
+    (the agents' sites: ``site``, or each agent's benchmark site)."""
     decoded = [
-        decode(b, agent=a, max_bytes=1 << 30) for a, bs in batches_by_agent.items() for b in bs
+        decode(b, agent=a, site=site or site_of(a), max_bytes=1 << 30)
+        for a, bs in batches_by_agent.items()
+        for b in bs
     ]
     with psycopg.connect(database_url) as conn:
         # Logged tables with the same indexes: what ingest pays for, minus its Python work.
@@ -112,11 +134,13 @@ def main() -> None:
     one = next(iter(batches.items()))
     started = time.perf_counter()
     for body in one[1]:
-        decode(body, agent=one[0], max_bytes=1 << 30)
+        decode(body, agent=one[0], site=site_of(one[0]), max_bytes=1 << 30)
     decoding = time.perf_counter() - started
     print(f"decode only (one agent): {per_agent / decoding:,.0f} events/s")
     with PostgresServer() as server:
         migrate(server.url)
+        for agent in batches:
+            enrol_agent(server.url, agent, site_of(agent))
         port = free_port()
         api = start_api(server.url, port, args.workers)
         try:

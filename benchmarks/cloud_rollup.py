@@ -55,7 +55,7 @@ async def ingest(url: str, bodies: list[bytes], *, rollup: bool) -> float:
         partitions = ReadingPartitions(StorageMode.PARTITIONED)
         started = time.perf_counter()
         for body in bodies:
-            await ingest_batch(pool, partitions, agent="agent-1", body=body,
+            await ingest_batch(pool, partitions, agent="agent-1", site="site-1", body=body,
                                max_decoded_bytes=1 << 30, maintain_rollup=rollup)  # fmt: skip
         return time.perf_counter() - started
 

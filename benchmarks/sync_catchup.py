@@ -32,11 +32,14 @@ from domain.sync import encode_batch
 from edge_agent.store import EdgeStore
 from edge_agent.syncer import Syncer, SyncPolicy
 from edgestock.processes import Child, edgestock_argv, free_port, wait_http
+from provisioning.keys import DeviceKey
+from tests.cloud.builders import enrol_agent
 
 
-async def drain(store: EdgeStore, url: str, batch: int, total: int) -> float:
+async def drain(store: EdgeStore, url: str, key: Path, batch: int, total: int) -> float:
     """Seconds for the syncer to have every buffered event acknowledged."""
-    syncer = Syncer(store, SyncPolicy(url=url, max_events=batch, max_delay_ms=0, retention=None))
+    policy = SyncPolicy(url=url, key=key, max_events=batch, max_delay_ms=0, retention=None)
+    syncer = Syncer(store, policy)
     started = time.perf_counter()
     next_report = started + 10
     while syncer.status.acked_seq < total:
@@ -62,16 +65,20 @@ def main() -> None:
         fill_store(store, args.events)
         print(f"buffered {args.events:,} events in {time.perf_counter() - started:.0f} s")
         migrate(pg.url)
+        key = DeviceKey.generate()  # the agent's own key, enrolled as a device's would be
+        key.write_private(Path(tmp) / "agent.key")
+        enrol_agent(pg.url, store.agent, store.site, key.private_key)
         port = free_port()
         argv = edgestock_argv("cloud", "serve", "--port", str(port))
         with Child("cloud", argv, Path(tmp) / "cloud.log", env={"DATABASE_URL": pg.url}) as cloud:
             wait_http(f"http://127.0.0.1:{port}/healthz", cloud)
-            took = asyncio.run(drain(store, f"http://127.0.0.1:{port}", args.batch, args.events))
+            url = f"http://127.0.0.1:{port}"
+            took = asyncio.run(drain(store, url, Path(tmp) / "agent.key", args.batch, args.events))
         batches = [
             encode_batch(store.agent, [body for _, body in store.outbox(after, args.batch)])
             for after in range(0, args.events, args.batch)
         ]
-        copy_took = raw_copy(pg.url, {store.agent: batches})
+        copy_took = raw_copy(pg.url, {store.agent: batches}, site=store.site)
     sync_rate, copy_rate = args.events / took, args.events / copy_took
     print(f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}")
     print(f"agent → cloud sync: {args.events:,} events in {took:.1f} s = {sync_rate:,.0f} events/s")
