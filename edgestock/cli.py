@@ -323,11 +323,17 @@ def train_anomaly(
 @app.command("demo")
 def demo(
     scenario: Annotated[
-        str, typer.Option(help="scale: weighing to stock; coldchain: a compressor fails.")
+        str,
+        typer.Option(
+            help="scale: weighing to stock; coldchain: a compressor fails;"
+            " kitchen: a restaurant day deducted by step."
+        ),
     ] = "scale",
     duration: Annotated[
         float | None,
-        typer.Option(help="Run this many seconds, then summarise (coldchain: default 120)."),
+        typer.Option(
+            help="Run this many seconds, then summarise (coldchain, kitchen: default 120)."
+        ),
     ] = None,
     workdir: Annotated[
         Path | None, typer.Option(help="Where the demo keeps its files (default: a temp dir).")
@@ -343,8 +349,15 @@ def demo(
             duration=duration or 120.0, workdir=workdir, database_url=database_url
         )
         raise typer.Exit(0 if handled else 1)
+    if scenario == "kitchen":
+        from edgestock.demo_kitchen import run_kitchen_demo
+
+        kitchen = run_kitchen_demo(
+            duration=duration or 120.0, workdir=workdir, database_url=database_url
+        )
+        raise typer.Exit(0 if kitchen.stock_equal else 1)
     if scenario != "scale":
-        raise _fail(f"unknown scenario {scenario!r}: choose scale or coldchain")
+        raise _fail(f"unknown scenario {scenario!r}: choose scale, coldchain or kitchen")
     from edgestock.demo import run_demo
 
     summary = run_demo(duration=duration, workdir=workdir, database_url=database_url)
