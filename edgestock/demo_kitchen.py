@@ -60,10 +60,17 @@ class KitchenSummary:
     thawed: int
     expired: int
     stock_equal: bool
+    unexplained: dict[str, Decimal]
+    """By item: what the variance report finds no event for."""
 
 
 def run_kitchen_demo(
-    *, duration: float, workdir: Path | None, database_url: str | None, seed: int = 7
+    *,
+    duration: float,
+    workdir: Path | None,
+    database_url: str | None,
+    seed: int = 7,
+    orders: int = ORDERS,
 ) -> KitchenSummary:
     with contextlib.ExitStack() as stack:
         root = workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="es-kit-")))
@@ -91,7 +98,7 @@ def run_kitchen_demo(
                 Broker(broker.host, broker.port),
                 scale,
                 seed=seed,
-                orders=ORDERS,
+                orders=orders,
                 speed=speed,
                 now=clock.now,
             )
@@ -174,12 +181,17 @@ def _summarise(root: Path, agent_id: str, orders: int, client: httpx.Client) -> 
         for line in response.json()["lines"]
     }
     used = [e for e in events if e.type == "stock.step_consumed"]
+    lines = []
+    if events:
+        start, end = events[0].moment - timedelta(seconds=1), events[-1].moment
+        lines = item_totals(variance(events, start=start, end=end))
     summary = KitchenSummary(
         orders=orders,
         deductions=len(used),
         thawed=sum(e.type == "clock.ready" and e.data["clock"] == "thawing" for e in events),
         expired=sum(e.type == "clock.expired" for e in events),
         stock_equal=edge == cloud,
+        unexplained={line.item: line.unexplained for line in lines},
     )
     typer.echo("")
     typer.echo(
@@ -188,11 +200,9 @@ def _summarise(root: Path, agent_id: str, orders: int, client: httpx.Client) -> 
     typer.echo(f"deductions:      {summary.deductions} (stock.step_consumed, one per input lot)")
     typer.echo(f"lots thawed:     {summary.thawed}")
     typer.echo(f"clocks expired:  {summary.expired}")
-    if events:
-        start, end = events[0].moment - timedelta(seconds=1), events[-1].moment
-        typer.echo("variance by item (g):")
-        for line in item_totals(variance(events, start=start, end=end)):
-            typer.echo(f"  {line.item:<22} {explain(line)}")
+    typer.echo("variance by item (g):")
+    for line in lines:
+        typer.echo(f"  {line.item:<22} {explain(line)}")
     typer.echo(f"events:          {len(events)}")
     typer.echo(f"stock lines:     {len(edge)} at the edge, {len(cloud)} in the cloud")
     typer.echo(f"cloud stock equals edge stock: {'yes' if summary.stock_equal else 'no'}")

@@ -125,7 +125,7 @@ class RestaurantDay:
         self._scale = scale
         self._scale_lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._cooking: set[asyncio.Task[None]] = set()
+        self._cooking: list[asyncio.Task[None]] = []
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"restaurant-{site}", protocol=mqtt.MQTTv5
         )
@@ -146,8 +146,8 @@ class RestaurantDay:
             for order in self.plan:
                 await asyncio.sleep(max(0.0, began + self._real(order.at_h) - self._loop.time()))
                 self._order(order)
-            while self._cooking:
-                await asyncio.gather(*list(self._cooking))
+            while not all(task.done() for task in self._cooking):  # a cook's failure shows here
+                await asyncio.gather(*self._cooking)
             for item, lot, grams in UNRECORDED:
                 self.truth.grams[item, lot] -= Decimal(grams)
             await asyncio.sleep(max(0.0, began + self._real(DAY_HOURS) - self._loop.time()))
@@ -197,9 +197,7 @@ class RestaurantDay:
         self._loop.call_soon_threadsafe(self._cook, station, ticket)
 
     def _cook(self, station: str, ticket: dict[str, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(self._work(station, ticket))
-        self._cooking.add(task)
-        task.add_done_callback(self._cooking.discard)
+        self._cooking.append(asyncio.get_running_loop().create_task(self._work(station, ticket)))
 
     async def _work(self, station: str, ticket: dict[str, Any]) -> None:
         """Each step of the ticket: start, a few minutes' work, (weigh,) done."""
@@ -221,8 +219,8 @@ class RestaurantDay:
                 if s.step == step_id
             ]
             used: dict[str, Decimal] = {}
-            for planned in step.inputs:  # an item may come twice (extra chili)
-                used[planned.item] = used.get(planned.item, Decimal(0)) + planned.gross.value
+            for given in step.inputs:  # an item may come twice (extra chili)
+                used[given.item] = used.get(given.item, Decimal(0)) + given.gross.value
             if station == WEIGHED_STATION and WEIGHED_ITEM in used:
                 async with self._scale_lock:
                     portion = (used[WEIGHED_ITEM] * Decimal(rng.gauss(1.03, 0.05))).quantize(1)
