@@ -9,7 +9,13 @@ instead of becoming readings.
 - ``receive``: a lot arrives (``lot.received``, net weight, expiry);
 - ``thaw:refrigerated`` / ``thaw:running_water``: the lot starts thawing by that method
   (a thawing clock, ``clock.started``), predicted from the label's weight;
-- ``count``: the lot was counted (``stock.counted``, net of the tare).
+- ``count``: the lot was counted (``stock.counted``, net of the tare);
+- the lot clocks' actions (``CLOCK_ACTIONS``, ``edge_agent.kitchen.clock_actions``):
+  ``marinate``, ``age``, ``tphc``, ``open``, ``freeze``, ``stop``, and for cooling ``cool``,
+  ``temp``, ``reheat`` and ``discard``, which carry the probe's ``temp`` in °C. A second
+  ``thaw:<method>`` for a thawing lot moves it to that method.
+
+Only receipts, counts and thaw starts must carry a weight; other actions may leave it out.
 """
 
 from __future__ import annotations
@@ -27,7 +33,20 @@ from domain.payloads import LotReceived
 from domain.quantity import Quantity, Unit
 
 THAW_PREFIX = "thaw:"
-_FIELDS = ("action", "item", "lot", "location", "operator", "expires")
+STOCK_ACTIONS = ("receive", "count")
+CLOCK_ACTIONS = (
+    "marinate",
+    "age",
+    "tphc",
+    "open",
+    "freeze",
+    "stop",
+    "cool",
+    "temp",
+    "reheat",
+    "discard",
+)
+_FIELDS = ("action", "item", "lot", "location", "operator")
 
 
 class PdaUnusable(ValueError):
@@ -46,6 +65,8 @@ class PdaScan:
     gross: Quantity
     tare: Quantity
     expires: date | None
+    celsius: Decimal | None = None
+    """The probe's temperature, for the cooling actions."""
 
     @property
     def net(self) -> Quantity:
@@ -65,6 +86,12 @@ class PdaScan:
                 f"{self.device}: action: no thawing method {method!r}; {known}"
             ) from None
 
+    def temperature(self) -> Decimal:
+        """The probe's reading, which this action needs."""
+        if self.celsius is None:
+            raise PdaUnusable(f"{self.device}: temp: {self.action} needs the probe's °C")
+        return self.celsius
+
 
 def read_scan(obs: Observation) -> PdaScan:
     """The PDA message in ``obs``; ``PdaUnusable`` names the field that is wrong."""
@@ -74,10 +101,11 @@ def read_scan(obs: Observation) -> PdaScan:
         if not isinstance(value, str):
             raise PdaUnusable(f"{obs.device}: {name}: missing or not text")
         text[name] = value
-    try:
-        expires = date.fromisoformat(text["expires"]) if text["expires"] else None
-    except ValueError as exc:
-        raise PdaUnusable(f"{obs.device}: expires: {exc}") from exc
+    action = text["action"]
+    thaw = action.startswith(THAW_PREFIX)  # its method is checked by ``thaw_method``
+    if not thaw and action not in (*STOCK_ACTIONS, *CLOCK_ACTIONS):
+        raise PdaUnusable(f"{obs.device}: action: {action!r} is not one of {known_actions()}")
+    weighed = thaw or action in STOCK_ACTIONS
     return PdaScan(
         obs.device,
         obs.at,
@@ -86,14 +114,40 @@ def read_scan(obs: Observation) -> PdaScan:
         text["lot"],
         text["location"],
         text["operator"],
-        _weight(obs, "weight"),
-        _weight(obs, "tare"),
-        expires,
+        _weight(obs, "weight", required=weighed),
+        _weight(obs, "tare", required=weighed),
+        _expires(obs),
+        _celsius(obs),
     )
 
 
-def _weight(obs: Observation, name: str) -> Quantity:
+def known_actions() -> list[str]:
+    return [*STOCK_ACTIONS, *(THAW_PREFIX + m.value for m in ThawMethod), *CLOCK_ACTIONS]
+
+
+def _expires(obs: Observation) -> date | None:
+    value = obs.values.get("expires")
+    if value is not None and not isinstance(value, str):
+        raise PdaUnusable(f"{obs.device}: expires: not text")
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise PdaUnusable(f"{obs.device}: expires: {exc}") from exc
+
+
+def _celsius(obs: Observation) -> Decimal | None:
+    value = obs.values.get("temp")
+    if value is None:
+        return None
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise PdaUnusable(f"{obs.device}: temp: {value!r} is not a temperature")
+    return value
+
+
+def _weight(obs: Observation, name: str, *, required: bool) -> Quantity:
     value = obs.values.get(name)
+    if value is None and not required:
+        return Quantity(Decimal(0), Unit.KG)
     if not isinstance(value, Decimal) or value < 0:
         raise PdaUnusable(f"{obs.device}: {name}: {value!r} is not a weight")
     try:
@@ -123,5 +177,4 @@ def stock_drafts(master: MasterData, scan: PdaScan) -> list[EventDraft]:
             device=scan.device,
         )
         return [EventDraft("lot.received", scan.at, received)]
-    actions = ["receive", "count", *(THAW_PREFIX + m.value for m in ThawMethod)]
-    raise PdaUnusable(f"{scan.device}: action: {scan.action!r} is not one of {actions}")
+    raise PdaUnusable(f"{scan.device}: action: {scan.action!r} moves no stock")

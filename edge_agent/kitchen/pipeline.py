@@ -1,9 +1,9 @@
 """The kitchen pipeline: POS orders → station tickets; taps and scales → deductions; PDA scans
-→ receipts, thawing clocks and counts; the agent's clock → clock events.
+→ receipts, lot clocks and counts; probe temperatures and the agent's clock → clock events.
 
 Everything is decided by the pure kitchen rules (``domain.kitchen``); this module keeps the
 open tickets and clocks, builds the ``StockView`` a deduction picks from (the store's lots,
-holds and expiries, with ``ready_at`` from the open thawing clocks), and stores what was
+holds and expiries, with ``ready_at`` from the open lot clocks), and stores what was
 decided together with the state that says it was decided (``state.CHECKPOINT``). The bus
 hands orders and taps over strictly one at a time; a lock keeps the clock's ticks from
 interleaving with them.
@@ -18,26 +18,25 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 
 from domain.errors import DomainError
 from domain.events import EventDraft
 from domain.fefo import LotOnHand
-from domain.kitchen import clocks
-from domain.kitchen.clocks.events import LotRef
-from domain.kitchen.clocks.inputs import Tick
 from domain.kitchen.clocks.rules import ClockRules
-from domain.kitchen.clocks.thawing import ThawPhase, ThawState, start_thawing
 from domain.kitchen.deduction import StepDone, deduct
 from domain.kitchen.explosion import OrderLine, PlannedStep, explode
 from domain.kitchen.stock import StockView
 from domain.masterdata import MasterData
 from domain.observation import Observation
+from domain.payloads import ReadingRecorded
 from domain.quantity import Quantity, Unit
 from edge_agent.adapters.mqtt import messages
 from edge_agent.adapters.mqtt.messages import KdsTap, KitchenTicket, PosOrder, TapAction
-from edge_agent.kitchen.pda import PdaScan, read_scan, stock_drafts
+from edge_agent.kitchen.clock_actions import LotClockRules
+from edge_agent.kitchen.lot_clocks import LotClocks, Stepped
+from edge_agent.kitchen.pda import STOCK_ACTIONS, read_scan, stock_drafts
 from edge_agent.kitchen.state import (
     CHECKPOINT,
     KitchenState,
@@ -73,6 +72,15 @@ class StationScale:
     item: str
 
 
+@dataclass(frozen=True, slots=True)
+class TemperatureProbe:
+    """A device's metric that is the temperature of ``location``'s food: clock evidence."""
+
+    device: str
+    metric: str
+    location: str
+
+
 def step_key(step: PlannedStep) -> str:
     """How a ticket names a step: ``<line>.<step>`` (``2.wok``)."""
     return f"{step.line}.{step.step}"
@@ -90,9 +98,12 @@ class KitchenPipeline:
         stored: bytes | None = None,
         pdas: Iterable[str] = (),
         scales: Sequence[StationScale] = (),
+        probes: Sequence[TemperatureProbe] = (),
+        zone: tzinfo = UTC,
     ) -> None:
+        """``zone`` is the site's: a date mark's days end at its midnight."""
         self._master = master
-        self._clock_rules = clock_rules
+        self._clock_rules = LotClockRules(master, clock_rules, zone)
         self._lots_at = lots_at
         self._record = record
         self._save_state = save_state
@@ -100,6 +111,7 @@ class KitchenPipeline:
         self._state = load_state(stored)
         self._pdas = frozenset(pdas)
         self._scales = {scale.device: scale for scale in scales}
+        self._probes = {(probe.device, probe.metric): probe.location for probe in probes}
         self._weighed: dict[str, Quantity] = {}
         """The last portion each station's scale weighed, until a step takes it."""
         self._scale_empty: dict[str, bool] = {}
@@ -206,9 +218,16 @@ class KitchenPipeline:
             weighed = self._take_portion(station, step)
             done = StepDone(now, tap.operator, f"kds:{station}", weighed)
             deduction = deduct(self._master, step, done, self.stock_for(step))
-            state = self._state.with_ticket(ticket.done(tap.step))
-            await self._record(list(deduction.drafts), {CHECKPOINT: dump_state(state)})
+            clocks, started = self._produced(step, deduction.drafts)
+            state = self._state.with_ticket(ticket.done(tap.step)).with_clocks(clocks)
+            await self._record([*deduction.drafts, *started], {CHECKPOINT: dump_state(state)})
             self._state = state
+
+    def _produced(self, step: PlannedStep, drafts: Sequence[EventDraft]) -> Stepped:
+        try:
+            return self._clock_rules.produced(self._state.clocks, step, drafts)
+        except DomainError as exc:
+            raise KitchenRefused(f"step {step_key(step)}: {exc}") from exc
 
     def _step(self, ticket: OpenTicket, key: str) -> PlannedStep:
         for line in ticket.lines:
@@ -230,9 +249,8 @@ class KitchenPipeline:
 
     def stock_for(self, step: PlannedStep) -> StockView:
         """The lots of the step's inputs at its station as the store has them (used-up lots
-        left out), with ``ready_at`` from the open thawing clocks."""
-        clocks = self._state.thawing.values()
-        ready = {(s.ref.item, s.ref.lot, s.ref.location): s.ready_at for s in clocks}
+        left out), with ``ready_at`` from the open lot clocks."""
+        ready = self._state.clocks.ready_at()
         lots = []
         for planned in step.inputs:
             for lot in self._lots_at(planned.item, step.station):
@@ -256,7 +274,7 @@ class KitchenPipeline:
             self._weighed[scale.station] = grams
             self._scale_empty[scale.station] = False
 
-    # -- PDA scans and clocks -------------------------------------------------------------
+    # -- PDA scans, probes and clocks -----------------------------------------------------
 
     async def observe(self, obs: Observation) -> None:
         """A PDA scan or a station scale's weight (``handles`` said it is the kitchen's)."""
@@ -267,25 +285,31 @@ class KitchenPipeline:
         scan = read_scan(obs)
         async with self._lock:
             try:
-                if scan.thaw_method is not None:
-                    await self._start_thawing(scan)
-                else:
+                if scan.action in STOCK_ACTIONS:
                     await self._record(stock_drafts(self._master, scan), {})
+                    return
+                await self._tick(scan.at)  # deadlines passed before the scan come first
+                await self._adopt(*self._clock_rules.scanned(self._state.clocks, scan))
             except DomainError as exc:
                 raise KitchenRefused(f"{obs.device}: {exc}") from exc
 
-    async def _start_thawing(self, scan: PdaScan) -> None:
-        method = scan.thaw_method
-        assert method is not None
-        rules = self._clock_rules.for_item(self._master, scan.item).thawing
-        ref = LotRef(scan.item, scan.lot, scan.location)
-        kg = self._master.item(scan.item).to_base(scan.net).to(Unit.KG).value
-        if scan.lot in self._state.thawing:
-            raise KitchenRefused(f"{scan.device}: lot {scan.lot} is already thawing")
-        started, drafts = start_thawing(rules, ref, kg, method, scan.at, scan.operator)
-        state = self._state.with_clocks({**self._state.thawing, scan.lot: started})
-        await self._record(drafts, {CHECKPOINT: dump_state(state)})
-        self._state = state
+    async def readings(self, drafts: Iterable[EventDraft]) -> None:
+        """The recorded readings of the configured probes, as evidence for the lots' clocks
+        at their locations (thawing within its limit, cooling in time)."""
+        for draft in drafts:
+            reading = draft.payload
+            if not isinstance(reading, ReadingRecorded):
+                continue
+            location = self._probes.get((reading.device, reading.metric))
+            if location is not None:
+                await self.temperature(location, draft.at, reading.value)
+
+    async def temperature(self, location: str, at: datetime, celsius: Decimal) -> None:
+        """A food temperature at ``location`` at ``at``."""
+        async with self._lock:
+            await self._tick(at)
+            local = self._clock_rules.local(at)
+            await self._adopt(*self._state.clocks.temperature(location, local, celsius))
 
     async def tick(self, now: datetime) -> None:
         """Let the clocks' deadlines up to ``now`` fall due (ready, expired)."""
@@ -293,19 +317,13 @@ class KitchenPipeline:
             await self._tick(now)
 
     async def _tick(self, now: datetime) -> None:
-        thawing: dict[str, ThawState] = {}
-        drafts: list[EventDraft] = []
-        for lot, clock in self._state.thawing.items():
-            due = clock.due_at
-            if due is not None and due <= now:
-                stepped, made = clocks.step(clock, Tick(now))
-                assert isinstance(stepped, ThawState)
-                clock, drafts = stepped, drafts + made
-            if clock.phase is ThawPhase.THAWING:
-                thawing[lot] = clock
-        if not drafts:
+        await self._adopt(*self._state.clocks.tick(self._clock_rules.local(now)))
+
+    async def _adopt(self, clocks: LotClocks, drafts: list[EventDraft]) -> None:
+        """Store the clocks' events with their new state; adopt it once durable."""
+        if clocks == self._state.clocks:
             return
-        state = self._state.with_clocks(thawing)
+        state = self._state.with_clocks(clocks)
         await self._record(drafts, {CHECKPOINT: dump_state(state)})
         self._state = state
 

@@ -5,7 +5,8 @@ pure and deterministic, so the steps are made again from the lines and the maste
 The state is stored as a checkpoint in the transaction of the events it led to (a step's
 deduction and the step being marked done are one write), so a restart repeats no deduction
 and loses no ticket. Recent order and ticket ids are remembered so that an order or tap the
-bus delivers again (MQTT QoS 1 is at least once) is recognised and ignored.
+bus delivers again (MQTT QoS 1 is at least once) is recognised and ignored. The open lot
+clocks are part of it, so a clock's events and its new state are one write too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 from pydantic import TypeAdapter
 
 from domain.kitchen.clocks.thawing import ThawState
+from edge_agent.kitchen.lot_clocks import LotClocks
 
 CHECKPOINT = "kitchen"
 RECENT = 5000
@@ -54,8 +56,13 @@ class KitchenState:
     """Order ids accepted, oldest first (the last ``RECENT``)."""
     closed: tuple[str, ...] = ()
     """Tickets whose steps are all done, oldest first (the last ``RECENT``)."""
-    thawing: dict[str, ThawState] = field(default_factory=dict)
-    """Open thawing clocks by lot."""
+    clocks: LotClocks = field(default_factory=LotClocks)
+    """The open lot clocks."""
+
+    @property
+    def thawing(self) -> dict[str, ThawState]:
+        """Open thawing clocks by lot."""
+        return {s.ref.lot: s for s in self.clocks.open.values() if isinstance(s, ThawState)}
 
     def accepting(self, order_id: str, tickets: list[OpenTicket]) -> KitchenState:
         opened = {**self.tickets, **{ticket.ticket_id: ticket for ticket in tickets}}
@@ -70,8 +77,8 @@ class KitchenState:
         del tickets[ticket.ticket_id]
         return replace(self, tickets=tickets, closed=(*self.closed, ticket.ticket_id)[-RECENT:])
 
-    def with_clocks(self, thawing: dict[str, ThawState]) -> KitchenState:
-        return replace(self, thawing=thawing)
+    def with_clocks(self, clocks: LotClocks) -> KitchenState:
+        return replace(self, clocks=clocks)
 
 
 _STORED = TypeAdapter(KitchenState)

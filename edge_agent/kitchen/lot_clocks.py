@@ -1,0 +1,185 @@
+"""The kitchen's open lot clocks, and how time, temperatures and people reach them.
+
+Every clock is a pure reducer (``domain.kitchen.clocks``); this module keeps the open ones
+by ``<clock>:<lot>`` (a lot may marinate and be date-marked at once), steps them, and drops
+them once they can change no more (thawed, used, discarded, expired with nothing left to
+decide). A cooling clock that missed a stage stays open: only a reheat or a discard ends it.
+``LotClocks`` is immutable, so the pipeline stores the new one with the events it made and
+adopts it only once they are durable.
+
+The stored form tags each clock with its kind; a date mark keeps its zone by name, because
+its days end at the site's midnight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, tzinfo
+from decimal import Decimal
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, PlainSerializer, PlainValidator, TypeAdapter
+
+from domain.events import EventDraft
+from domain.kitchen import clocks
+from domain.kitchen.clocks import ClockState
+from domain.kitchen.clocks.cooling import CLOCK as COOLING
+from domain.kitchen.clocks.cooling import CoolingPhase, CoolingState
+from domain.kitchen.clocks.date_mark import CLOCK as DATE_MARK
+from domain.kitchen.clocks.date_mark import DateMarkState, MarkPhase
+from domain.kitchen.clocks.events import LotRef
+from domain.kitchen.clocks.inputs import ClockInput, ClockInputRefused, Reading, Tick
+from domain.kitchen.clocks.thawing import CLOCK as THAWING
+from domain.kitchen.clocks.thawing import ThawPhase, ThawState
+from domain.kitchen.clocks.timed import TimedPhase, TimedState
+
+Stepped = tuple["LotClocks", list[EventDraft]]
+
+
+def clock_name(state: ClockState) -> str:
+    """The clock's name as its events give it: ``thawing``, ``tphc``, ``date-mark``…"""
+    if isinstance(state, ThawState):
+        return THAWING
+    if isinstance(state, TimedState):
+        return state.kind.value
+    if isinstance(state, DateMarkState):
+        return DATE_MARK
+    return COOLING
+
+
+def clock_key(state: ClockState) -> str:
+    return f"{clock_name(state)}:{state.ref.lot}"
+
+
+def is_open(state: ClockState) -> bool:
+    """Whether the clock can still change: by time, a reading, or a person's action."""
+    if isinstance(state, ThawState):
+        return state.phase is ThawPhase.THAWING
+    if isinstance(state, TimedState):
+        return state.phase in (TimedPhase.RUNNING, TimedPhase.READY)
+    if isinstance(state, DateMarkState):
+        return state.phase is not MarkPhase.EXPIRED
+    return state.phase not in (CoolingPhase.PASSED, CoolingPhase.DISCARDED)
+
+
+@dataclass(frozen=True, slots=True)
+class LotClocks:
+    open: dict[str, StoredClock] = field(default_factory=dict)
+
+    def of_lot(self, lot: str, *names: str) -> list[ClockState]:
+        """The lot's open clocks (of those ``names``, if given)."""
+        return [
+            state
+            for state in self.open.values()
+            if state.ref.lot == lot and (not names or clock_name(state) in names)
+        ]
+
+    def started(self, state: ClockState, drafts: list[EventDraft]) -> Stepped:
+        """Add a clock that was just started; one of its kind already open is refused."""
+        key = clock_key(state)
+        if key in self.open:
+            raise ClockInputRefused(f"lot {state.ref.lot}: a {clock_name(state)} clock is open")
+        return replace(self, open={**self.open, key: state}), drafts
+
+    def feed(self, states: Iterable[ClockState], given: ClockInput) -> Stepped:
+        """Apply ``given`` to each of ``states`` (open clocks of this set)."""
+        opened, drafts = dict(self.open), []
+        for state in states:
+            stepped, made = clocks.step(state, given)
+            drafts += made
+            _keep(opened, stepped)
+        return replace(self, open=opened), drafts
+
+    def tick(self, now: datetime) -> Stepped:
+        """Let every deadline up to ``now`` fall due."""
+        due = [s for s in self.open.values() if s.due_at is not None and s.due_at <= now]
+        return self.feed(due, Tick(now))
+
+    def temperature(self, location: str, at: datetime, celsius: Decimal) -> Stepped:
+        """A temperature at ``location``: evidence for its thawing and cooling lots."""
+        here = [
+            state
+            for state in self.open.values()
+            if state.ref.location == location and isinstance(state, ThawState | CoolingState)
+        ]
+        return self.feed(here, Reading(at, celsius))
+
+    def ready_at(self) -> dict[tuple[str, str, str], datetime]:
+        """Until when each lot that is still thawing or marinating is not ready to use."""
+        ready = {}
+        for state in self.open.values():
+            moment = clocks.ready_at(state)
+            if moment is not None:
+                ready[state.ref.item, state.ref.lot, state.ref.location] = moment
+        return ready
+
+    def use_by(self, lots: Iterable[str]) -> list[date | None]:
+        """The running date marks of ``lots`` (a mixture takes the earliest)."""
+        marks = [s for lot in lots for s in self.of_lot(lot, DATE_MARK)]
+        return [s.use_by for s in marks if isinstance(s, DateMarkState)]
+
+
+def _keep(opened: dict[str, StoredClock], state: ClockState) -> None:
+    key = clock_key(state)
+    if is_open(state):
+        opened[key] = state
+    else:
+        opened.pop(key, None)
+
+
+# -- stored form --------------------------------------------------------------------------
+
+
+class _StoredMark(BaseModel):
+    """A date mark as stored: its zone by name (``Europe/Paris``, ``UTC``)."""
+
+    ref: LotRef
+    zone: str
+    use_by: date | None
+    days_left: int
+    phase: MarkPhase
+
+
+_FORMS: Mapping[str, TypeAdapter[Any]] = {
+    "thawing": TypeAdapter(ThawState),
+    "timed": TypeAdapter(TimedState),
+    "cooling": TypeAdapter(CoolingState),
+}
+
+
+def zone_name(zone: tzinfo) -> str:
+    return zone.key if isinstance(zone, ZoneInfo) else str(zone)
+
+
+def zone_named(name: str) -> tzinfo:
+    return UTC if name == "UTC" else ZoneInfo(name)
+
+
+def _dump(state: ClockState) -> dict[str, Any]:
+    if isinstance(state, DateMarkState):
+        mark = _StoredMark(
+            ref=state.ref,
+            zone=zone_name(state.zone),
+            use_by=state.use_by,
+            days_left=state.days_left,
+            phase=state.phase,
+        )
+        return {"form": "date_mark", "state": mark.model_dump(mode="json")}
+    form = {ThawState: "thawing", TimedState: "timed", CoolingState: "cooling"}[type(state)]
+    return {"form": form, "state": _FORMS[form].dump_python(state, mode="json")}
+
+
+def _load(value: Any) -> ClockState:
+    if isinstance(value, ThawState | TimedState | DateMarkState | CoolingState):
+        return value
+    form, stored = value["form"], value["state"]
+    if form != "date_mark":
+        state: ClockState = _FORMS[form].validate_python(stored)
+        return state
+    mark = _StoredMark.model_validate(stored)
+    return DateMarkState(mark.ref, zone_named(mark.zone), mark.use_by, mark.days_left, mark.phase)
+
+
+StoredClock = Annotated[ClockState, PlainValidator(_load), PlainSerializer(_dump)]
