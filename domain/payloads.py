@@ -6,7 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from domain.quantity import Quantity, Unit
 
@@ -341,6 +348,73 @@ RULE_PAYLOADS: dict[str, type[Payload]] = {
 }
 
 
+# --- food-safety records (issue 4 part 5): checks, their corrections, a day's sign-off ------
+
+RecordKind = Literal["cleaning", "sanitising", "health_check", "temperature_check"]
+Note = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class FoodSafetyRecorded(Payload):
+    """A check someone made: an area cleaned or sanitised, a staff health check, a probe
+    temperature. The event's ``at`` is when it was done; ``who`` did it (or, for a health
+    check, was checked); ``source`` is the kitchen screen or PDA it was entered on.
+
+    A failed check must say what was done about it: a record without its corrective action
+    is refused here, so neither the edge nor the cloud can hold one.
+    """
+
+    kind: RecordKind
+    who: Name
+    area: Name | None = None
+    result: Literal["pass", "fail"]
+    corrective_action: Note | None = None
+    temperature_c: Decimal | None = Field(default=None, allow_inf_nan=False)
+    note: Note | None = None
+    source: Name | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> FoodSafetyRecorded:
+        if self.result == "fail" and self.corrective_action is None:
+            raise ValueError("a failed check needs its corrective_action")
+        if self.kind in ("cleaning", "sanitising", "temperature_check") and self.area is None:
+            raise ValueError(f"a {self.kind} record needs the area or station it was done at")
+        if self.kind == "temperature_check" and self.temperature_c is None:
+            raise ValueError("a temperature_check needs temperature_c")
+        return self
+
+
+class FoodSafetyCorrected(Payload):
+    """A correction of the record ``corrects`` (its event id): the fields given replace the
+    original's, or ``void`` withdraws it. The original stays; the board shows both."""
+
+    corrects: Name
+    who: Name
+    reason: Note
+    void: bool = False
+    area: Name | None = None
+    result: Literal["pass", "fail"] | None = None
+    corrective_action: Note | None = None
+    temperature_c: Decimal | None = Field(default=None, allow_inf_nan=False)
+    note: Note | None = None
+    source: Name | None = None
+
+
+class FoodSafetySignedOff(Payload):
+    """A manager reviewed a day's food-safety board and signed it off."""
+
+    manager: Name
+    day: date
+    note: Note | None = None
+    source: Name | None = None
+
+
+FOODSAFETY_PAYLOADS: dict[str, type[Payload]] = {
+    "foodsafety.recorded": FoodSafetyRecorded,
+    "foodsafety.corrected": FoodSafetyCorrected,
+    "foodsafety.signed_off": FoodSafetySignedOff,
+}
+
+
 EXCURSION_TYPES = (
     "excursion.opened",
     "excursion.updated",
@@ -368,4 +442,5 @@ PAYLOADS: dict[str, type[Payload]] = {
     **dict.fromkeys(EXCURSION_TYPES, ExcursionChanged),
     **KITCHEN_PAYLOADS,
     **RULE_PAYLOADS,
+    **FOODSAFETY_PAYLOADS,
 }
