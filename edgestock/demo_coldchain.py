@@ -14,7 +14,6 @@ enrolled with the same commands as in ``edgestock demo``.
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from edgestock.demo import (
     create_admin,
     enrol_agent,
     say,
+    work_folder,
 )
 from edgestock.processes import free_port
 
@@ -130,8 +130,7 @@ def run_coldchain_demo(*, duration: float, workdir: Path | None, database_url: s
     """Run the scenario for ``duration`` seconds; True when the edge and the cloud both show
     every finding."""
     with contextlib.ExitStack() as stack:
-        root = workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="es-cc-")))
-        root.mkdir(parents=True, exist_ok=True)
+        root = work_folder(stack, workdir, "es-cc-")
         say(f"working in {root}")
         url = database_url or stack.enter_context(_embedded_postgres())
         cloud_url = stack.enter_context(_cloud(root, url))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -40,6 +39,7 @@ from edgestock.demo import (
     create_admin,
     enrol_agent,
     say,
+    work_folder,
 )
 from edgestock.processes import free_port
 from simulators.modbus_scale import ScaleSimulator
@@ -73,8 +73,7 @@ def run_kitchen_demo(
     orders: int = ORDERS,
 ) -> KitchenSummary:
     with contextlib.ExitStack() as stack:
-        root = workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="es-kit-")))
-        root.mkdir(parents=True, exist_ok=True)
+        root = work_folder(stack, workdir, "es-kit-")
         say(f"working in {root}")
         url = database_url or stack.enter_context(_embedded_postgres())
         cloud_url = stack.enter_context(_cloud(root, url))
@@ -210,12 +209,13 @@ def _summarise(root: Path, agent_id: str, orders: int, client: httpx.Client) -> 
 
 
 def explain(line: VarianceLine) -> str:
-    """opening + received − used − waste − closing = unexplained, with the expected losses."""
+    """opening + received − used − waste − closing = unexplained, with the expected losses,
+    each to a tenth of the base unit (exact figures are in the events)."""
     moved = line.moved
     named = (("trim", moved.trim_loss), ("thaw", moved.thaw_loss))
-    losses = [f"{name} {amount}" for name, amount in named if amount]
+    losses = [f"{name} {amount:.1f}" for name, amount in named if amount]
     expected = f" (of it expected: {', '.join(losses)})" if losses else ""
     return (
-        f"{line.opening} + {moved.received} − {moved.used}{expected} − {moved.waste}"
-        f" − {line.closing} = {line.unexplained} unexplained"
+        f"{line.opening:.1f} + {moved.received:.1f} − {moved.used:.1f}{expected}"
+        f" − {moved.waste:.1f} − {line.closing:.1f} = {line.unexplained:.1f} unexplained"
     )
