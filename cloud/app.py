@@ -10,7 +10,18 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
-from cloud.api import agents, auth, coldchain, enrolment, events, health, orgs, sites, users
+from cloud.api import (
+    agents,
+    auth,
+    coldchain,
+    enrolment,
+    events,
+    foodsafety,
+    health,
+    orgs,
+    sites,
+    users,
+)
 from cloud.auth.tokens import load_access_tokens
 from cloud.db import open_pool
 from cloud.ingest.partitions import ReadingPartitions
@@ -51,6 +62,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(sites.router)
     app.include_router(events.router)
     app.include_router(coldchain.router)
+    app.include_router(foodsafety.router)
     app.include_router(enrolment.router)
     app.include_router(auth.router)
     app.include_router(orgs.router)

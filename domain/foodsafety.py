@@ -31,6 +31,13 @@ from domain.payloads import (
 COOLING = "cooling"
 """The clock whose events are the cooling records (``domain.kitchen.clocks.cooling``)."""
 TEMPERATURE_UNIT = "°C"
+STOCK_TYPES = frozenset(
+    {"lot.received", "stock.produced", "stock.consumed", "stock.step_consumed",
+     "stock.adjusted", "stock.counted"}
+)  # fmt: skip
+"""The events that make lots and move their stock: what the lots on the board need."""
+HISTORY_TYPES = STOCK_TYPES | set(CLOCK_TYPES)
+"""What a board reads from before its day; of the rest it needs the day's events only."""
 _CLOSING = frozenset({"clock.completed", "clock.expired"})
 _CORRECTABLE = ("area", "result", "corrective_action", "temperature_c", "note", "source")
 

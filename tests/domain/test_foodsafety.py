@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from domain.events import GENESIS, Event, EventDraft, seal
 from domain.foodsafety import (
+    STOCK_TYPES,
     Board,
     ClockStep,
     CoolingRecord,
@@ -22,6 +23,7 @@ from domain.foodsafety import (
     correct,
 )
 from domain.payloads import (
+    PAYLOADS,
     FoodSafetyCorrected,
     FoodSafetyRecorded,
     FoodSafetySignedOff,
@@ -29,6 +31,7 @@ from domain.payloads import (
     LotReceived,
     ReadingRecorded,
     StockConsumed,
+    StockLine,
 )
 from tests.domain.factories import chain
 
@@ -221,3 +224,8 @@ def test_a_correction_to_fail_needs_an_action_and_a_void_keeps_the_original() ->
 
 def test_a_day_without_sign_off_or_records_is_empty() -> None:
     assert board([], DAY) == Board(DAY)
+
+
+def test_the_stock_types_are_every_type_the_ledger_moves() -> None:
+    moving = {name for name, model in PAYLOADS.items() if issubclass(model, StockLine)}
+    assert moving == STOCK_TYPES
