@@ -24,7 +24,7 @@ from domain.kitchen.clocks import ClockState
 from domain.kitchen.clocks.cooling import CLOCK as COOLING
 from domain.kitchen.clocks.cooling import start_cooling
 from domain.kitchen.clocks.date_mark import CLOCK as DATE_MARK
-from domain.kitchen.clocks.date_mark import start_date_mark
+from domain.kitchen.clocks.date_mark import DateMarkState, MarkPhase, start_date_mark
 from domain.kitchen.clocks.events import LotRef
 from domain.kitchen.clocks.inputs import (
     ClockInput,
@@ -106,12 +106,15 @@ class LotClockRules:
         if thawing:  # a thawing lot moved: progress is kept, the new method's pace applies
             return clocks.feed(thawing, MethodChanged(at, method))
         rules = self.of(ref.item).thawing
-        kg = self._master.item(ref.item).to_base(scan.net).to(Unit.KG).value
-        clocks, drafts = clocks.started(*start_thawing(rules, ref, kg, method, at, scan.operator))
-        frozen_mark = clocks.of_lot(ref.lot, DATE_MARK)
-        if not frozen_mark:
+        mark = [s for s in clocks.of_lot(ref.lot, DATE_MARK) if _paused(s)]
+        drafts: list[EventDraft] = []
+        if rules or not mark:  # food with no thawing rule (cooked rice) only resumes its mark
+            kg = self._master.item(ref.item).to_base(scan.net).to(Unit.KG).value
+            started = start_thawing(rules, ref, kg, method, at, scan.operator)
+            clocks, drafts = clocks.started(*started)
+        if not mark:
             return clocks, drafts
-        clocks, resumed = clocks.feed(frozen_mark, Thawed(at))
+        clocks, resumed = clocks.feed(mark, Thawed(at))
         return clocks, drafts + resumed
 
     def produced(
@@ -150,6 +153,10 @@ class LotClockRules:
             clock_class = self._master.item(ref.item).clock_class
             raise ClockInputRefused(f"{ref.item} (clock class {clock_class}) has no {name} rule")
         return rule
+
+
+def _paused(state: ClockState) -> bool:
+    return isinstance(state, DateMarkState) and state.phase is MarkPhase.FROZEN
 
 
 def _open_ones(clocks: LotClocks, ref: LotRef, names: tuple[str, ...]) -> list[ClockState]:
