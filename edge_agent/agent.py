@@ -22,6 +22,7 @@ from edge_agent.clock import Clock
 from edge_agent.config import AgentConfig, load_clock_rules, load_masterdata
 from edge_agent.inference import AnomalyClassifier
 from edge_agent.kitchen.pipeline import KitchenPipeline, StationScale
+from edge_agent.kitchen.records import MANAGER_ROLE, FoodSafetyRecords
 from edge_agent.kitchen.state import CHECKPOINT as KITCHEN_CHECKPOINT
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor
@@ -80,7 +81,10 @@ def build(config: AgentConfig) -> AgentRuntime:
     sink = AgentSink(store, writer, trackers, recorder, coldchain, scanners, clock, clock_rules)
     adapters = build_adapters(config, sink)
     kitchen = _kitchen(config, store, sink) if config.kitchen else None
+    records = FoodSafetyRecords(sink.record, store.events, config.roles.get(MANAGER_ROLE))
     for adapter in adapters:
+        if isinstance(adapter, MqttBus):
+            adapter.on_foodsafety_records(records.handle)
         if isinstance(adapter, MqttBus) and coldchain is not None:
             adapter.on_coldchain_commands(_commands_to(sink))
         if isinstance(adapter, MqttBus) and kitchen is not None:

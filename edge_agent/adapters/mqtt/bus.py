@@ -28,6 +28,8 @@ from edge_agent.adapters.mqtt.link import BrokerLink, Inbound, Will
 from edge_agent.adapters.mqtt.messages import (
     AcknowledgeExcursion,
     ColdChainCommand,
+    FoodSafetyEntry,
+    FoodSafetyMessage,
     KdsTap,
     KitchenTicket,
     PosOrder,
@@ -44,8 +46,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 OrderHandler = Callable[[PosOrder], Awaitable[None]]
 TapHandler = Callable[[str, KdsTap], Awaitable[None]]
-CommandHandler = Callable[[AcknowledgeExcursion | ReleaseLot], Awaitable[None]]
 """Called with the station (from the topic) and the tap."""
+CommandHandler = Callable[[AcknowledgeExcursion | ReleaseLot], Awaitable[None]]
+RecordHandler = Callable[[FoodSafetyEntry], Awaitable[None]]
 
 
 class MqttBus:
@@ -78,6 +81,7 @@ class MqttBus:
         self._on_order: OrderHandler | None = None
         self._on_tap: TapHandler | None = None
         self._on_command: CommandHandler | None = None
+        self._on_record: RecordHandler | None = None
         self._link: BrokerLink | None = None
 
     @property
@@ -102,6 +106,12 @@ class MqttBus:
         """Hand every valid cold-chain command (acknowledge, release) to ``handler``; if it
         raises (no such excursion, lot not held), the command is quarantined with why."""
         self._on_command = handler
+
+    def on_foodsafety_records(self, handler: RecordHandler) -> None:
+        """Hand every valid food-safety message (record, correction, sign-off) to
+        ``handler``; if it raises (no such record, not a manager), the message is
+        quarantined with why."""
+        self._on_record = handler
 
     async def publish_ticket(self, station: str, ticket: KitchenTicket) -> None:
         """Send a ticket to a station's display; returns once the broker has it (QoS 1).
@@ -128,6 +138,7 @@ class MqttBus:
     async def _session(self, link: BrokerLink) -> None:
         """One connection's life, from connect to loss; link faults end it, nothing raises."""
         subscriptions = [self.topics.orders, self.topics.taps, self.topics.coldchain_commands]
+        subscriptions.append(self.topics.foodsafety_records)
         subscriptions += self._routes.topics
         try:
             resumed = await link.connect(subscriptions)
@@ -200,6 +211,9 @@ class MqttBus:
             elif item.topic == self.topics.coldchain_commands:
                 command = parse_message(ColdChainCommand, item.topic, item.payload).root
                 await self._command(item.topic, command)
+            elif item.topic == self.topics.foodsafety_records:
+                entry = parse_message(FoodSafetyMessage, item.topic, item.payload).root
+                await self._record(item.topic, entry)
             elif (device := self._routes.owner(item.topic)) is not None:
                 await self._node_message(device, item)
             else:
@@ -238,10 +252,21 @@ class MqttBus:
         self._count("commands")
         if self._on_command is None:
             raise PayloadError(topic, "command", "this agent watches no cold-chain locations")
+        await self._person(topic, command.command, self._on_command(command))
+
+    async def _record(self, topic: str, entry: FoodSafetyEntry) -> None:
+        """A food-safety record, correction or sign-off; refused ones go to quarantine."""
+        self._count("records")
+        if self._on_record is None:
+            raise PayloadError(topic, "command", "this agent keeps no food-safety records")
+        await self._person(topic, entry.command, self._on_record(entry))
+
+    async def _person(self, topic: str, command: str, handling: Awaitable[None]) -> None:
+        """Await a person's message being handled; a ``ValueError`` is the agent refusing it."""
         try:
-            await self._on_command(command)
+            await handling
         except ValueError as exc:
-            raise PayloadError(topic, "command", f"{command.command} refused: {exc}") from exc
+            raise PayloadError(topic, "command", f"{command} refused: {exc}") from exc
         self._link_counters.ok()
 
     async def _node_message(self, device: str, item: Inbound) -> None:

@@ -1,5 +1,5 @@
-"""The site's own messages on the bus: POS orders, KDS taps and cold-chain commands in,
-kitchen tickets out.
+"""The site's own messages on the bus: POS orders, KDS taps, cold-chain commands and
+food-safety records in, kitchen tickets out.
 
 Wire format: one JSON object per message, UTF-8, fields as below (see docs/mqtt.md). The
 models refuse unknown fields, so a POS that changes its format is noticed at once, in
@@ -14,7 +14,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, ValidationError
 
-from domain.payloads import Name
+from domain.payloads import FoodSafetyCorrected, FoodSafetyRecorded, FoodSafetySignedOff, Name
 from edge_agent.adapters.mqtt.errors import PayloadError
 
 
@@ -95,6 +95,38 @@ class ColdChainCommand(RootModel[AcknowledgeExcursion | ReleaseLot]):
     """One of the cold-chain commands, told apart by ``command``."""
 
     root: Annotated[AcknowledgeExcursion | ReleaseLot, Field(discriminator="command")]
+
+
+class RecordCheck(FoodSafetyRecorded):
+    """A food-safety check entered on a kitchen screen or PDA, on
+    ``edgestock/<site>/foodsafety/records``: the record's fields, ``at`` when it was done.
+    Its rules are the record's (a failed check without a corrective action is refused)."""
+
+    command: Literal["record"]
+    at: AwareDatetime
+
+
+class CorrectRecord(FoodSafetyCorrected):
+    """A correction of an earlier record, named by its event id; ``at`` when it was made."""
+
+    command: Literal["correct"]
+    at: AwareDatetime
+
+
+class SignOffDay(FoodSafetySignedOff):
+    """A manager signs off a day's food-safety board; ``at`` when they did."""
+
+    command: Literal["sign_off"]
+    at: AwareDatetime
+
+
+FoodSafetyEntry = RecordCheck | CorrectRecord | SignOffDay
+
+
+class FoodSafetyMessage(RootModel[FoodSafetyEntry]):
+    """One of the food-safety messages, told apart by ``command``."""
+
+    root: Annotated[FoodSafetyEntry, Field(discriminator="command")]
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -4,6 +4,7 @@
 ``edgestock/<site>/kds/<station>/taps``    in   taps on a station's kitchen display
 ``edgestock/<site>/kds/<station>/tickets`` out  tickets for a station's display
 ``edgestock/<site>/coldchain/commands``    in   acknowledge an excursion, release a held lot
+``edgestock/<site>/foodsafety/records``    in   food-safety checks, corrections, sign-offs
 ``edgestock/<site>/agent/status``          out  ``online``/``offline`` (our last will), retained
 """
 
@@ -47,6 +48,10 @@ class SiteTopics:
     @property
     def coldchain_commands(self) -> str:
         return f"{self.root}/coldchain/commands"
+
+    @property
+    def foodsafety_records(self) -> str:
+        return f"{self.root}/foodsafety/records"
 
     @property
     def agent_status(self) -> str:
