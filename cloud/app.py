@@ -21,6 +21,7 @@ from cloud.api import (
     orgs,
     sites,
     users,
+    variance,
 )
 from cloud.auth.tokens import load_access_tokens
 from cloud.db import open_pool
@@ -67,6 +68,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(orgs.router)
     app.include_router(users.router)
+    app.include_router(variance.router)
     return app
 
 

@@ -1,0 +1,1 @@
+"""Kitchen views in the cloud, computed by the same domain rules the edge runs."""
