@@ -9,6 +9,7 @@ import logging
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from domain.ledger import StockKey
 from domain.rules.engine import RuleEngine
@@ -21,7 +22,7 @@ from edge_agent.backoff import Backoff
 from edge_agent.clock import Clock
 from edge_agent.config import AgentConfig, load_clock_rules, load_masterdata
 from edge_agent.inference import AnomalyClassifier
-from edge_agent.kitchen.pipeline import KitchenPipeline, StationScale
+from edge_agent.kitchen.pipeline import KitchenPipeline, StationScale, TemperatureProbe
 from edge_agent.kitchen.records import MANAGER_ROLE, FoodSafetyRecords
 from edge_agent.kitchen.state import CHECKPOINT as KITCHEN_CHECKPOINT
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
@@ -109,6 +110,8 @@ def _kitchen(config: AgentConfig, store: EdgeStore, sink: AgentSink) -> KitchenP
         stored=store.checkpoint(KITCHEN_CHECKPOINT),
         pdas=config.kitchen.pdas,
         scales=[StationScale(s.device, s.station, s.item) for s in config.kitchen.scales],
+        probes=[TemperatureProbe(p.device, p.metric, p.location) for p in config.kitchen.probes],
+        zone=ZoneInfo(config.agent.zone),
     )
     sink.attach_kitchen(kitchen)
     return kitchen

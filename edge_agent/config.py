@@ -6,8 +6,18 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Self, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, HttpUrl, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    HttpUrl,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from domain.coldchain.mkt import DEFAULT_ACTIVATION_ENERGY_KJ_PER_MOL
 from domain.coldchain.rule import ExcursionRule, Trigger
@@ -37,6 +47,19 @@ class _Section(BaseModel):
 class AgentIdentity(_Section):
     id: Name
     site: Name
+    zone: str = Field(
+        default="UTC",
+        description="the site's time zone (IANA): a date mark's days end at its midnight",
+    )
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {zone!r} (an IANA name: Europe/Paris)") from exc
+        return zone
 
 
 class ClockConfig(_Section):
@@ -221,6 +244,15 @@ class StationScaleConfig(_Section):
     item: Name
 
 
+class ProbeConfig(_Section):
+    """A food probe: its readings are clock evidence for the lots at ``location`` (thawing
+    within its limit, cooked food cooling in time)."""
+
+    device: Name
+    metric: Name
+    location: Name
+
+
 class KitchenConfig(_Section):
     """The kitchen flow (edge_agent.kitchen): orders and taps on the site bus, PDAs and
     station scales among ``devices``; items and recipes from ``masterdata:``."""
@@ -231,6 +263,7 @@ class KitchenConfig(_Section):
     )
     pdas: list[Name] = Field(default=[], description="devices whose messages are PDA scans")
     scales: list[StationScaleConfig] = []
+    probes: list[ProbeConfig] = []
 
 
 class AgentConfig(_Section):

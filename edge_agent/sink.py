@@ -120,6 +120,8 @@ class AgentSink:
             await self.quarantine(obs.device, _first_line(exc), repr(obs))
             return
         await self._submit(drafts)
+        if kitchen is not None:  # food probes are evidence for thawing and cooling clocks
+            await kitchen.readings(drafts)
 
     async def tick(self, now: datetime | None = None) -> None:
         """Let time pass: cold-chain escalation without new readings, and the clock rules."""

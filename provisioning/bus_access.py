@@ -40,6 +40,7 @@ def acl_lines(site: str, account: Account, nodes: list[str]) -> list[str]:
     root = f"edgestock/{site}"
     if account.role is Role.AGENT:
         reads = [f"{root}/pos/orders", f"{root}/kds/+/taps", f"{root}/coldchain/commands"]
+        reads.append(f"{root}/foodsafety/records")
         for node in nodes:
             reads += [f"{node}/#", f"tele/{node}/#"]
         writes = [f"{root}/kds/+/tickets", f"{root}/agent/status"]
@@ -49,9 +50,10 @@ def acl_lines(site: str, account: Account, nodes: list[str]) -> list[str]:
         return [f"topic write {name}/#", f"topic write tele/{name}/#", f"topic read cmnd/{name}/#"]
     if account.role is Role.POS:
         return [f"topic write {root}/pos/orders"]
+    records = f"topic write {root}/foodsafety/records"  # kitchen screens and panels record
     if account.role is Role.KDS:
-        return [f"topic write {root}/kds/+/taps", f"topic read {root}/kds/+/tickets"]
-    return [f"topic write {root}/coldchain/commands"]
+        return [f"topic write {root}/kds/+/taps", f"topic read {root}/kds/+/tickets", records]
+    return [f"topic write {root}/coldchain/commands", records]
 
 
 def acl_file(site: str, accounts: list[Account]) -> str:

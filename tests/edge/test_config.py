@@ -101,3 +101,15 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_agent_config(tmp_path / "nope.yaml")
+
+
+def test_an_unknown_time_zone_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("site: s1}", "site: s1, zone: Europe/Atlantis}"))
+    with pytest.raises(ConfigError, match=r"agent\.yaml:1: agent\.zone: .*unknown time zone"):
+        load_agent_config(path)
+    assert (
+        load_agent_config(
+            write(tmp_path, GOOD.replace("site: s1}", "site: s1, zone: Europe/Paris}"))
+        ).agent.zone
+        == "Europe/Paris"
+    )
