@@ -18,6 +18,7 @@ from cloud.api import (
     events,
     foodsafety,
     health,
+    masterdata,
     orgs,
     sites,
     users,
@@ -69,6 +70,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(orgs.router)
     app.include_router(users.router)
     app.include_router(variance.router)
+    app.include_router(masterdata.router)
     return app
 
 

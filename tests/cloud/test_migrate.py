@@ -17,6 +17,7 @@ ALL = (
     "0005_readings_hourly",
     "0006_orgs_auth",
     "0007_agent_identity",
+    "0008_masterdata",
 )
 
 

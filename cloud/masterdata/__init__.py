@@ -1,0 +1,1 @@
+"""Master data kept in the cloud, one versioned document per site."""
