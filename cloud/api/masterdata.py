@@ -48,7 +48,7 @@ class MasterDataPublic(BaseModel):
         )
 
 
-_NONE = {404: {"description": "the site has no master data yet"}}
+_NONE: dict[int | str, dict[str, Any]] = {404: {"description": "the site has no master data yet"}}
 
 
 @router.put(
