@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from domain.ledger import StockKey
+from domain.masterdata import MasterData
 from domain.rules.engine import RuleEngine
 from edge_agent.adapters.base import DeviceAdapter
 from edge_agent.adapters.camera.config import CameraConfig
@@ -20,11 +21,12 @@ from edge_agent.adapters.mqtt.messages import AcknowledgeExcursion, KdsTap, PosO
 from edge_agent.adapters.registry import build_adapters
 from edge_agent.backoff import Backoff
 from edge_agent.clock import Clock
-from edge_agent.config import AgentConfig, load_clock_rules, load_masterdata
+from edge_agent.config import AgentConfig, load_clock_rules
 from edge_agent.inference import AnomalyClassifier
 from edge_agent.kitchen.pipeline import KitchenPipeline, StationScale, TemperatureProbe
 from edge_agent.kitchen.records import MANAGER_ROLE, FoodSafetyRecords
 from edge_agent.kitchen.state import CHECKPOINT as KITCHEN_CHECKPOINT
+from edge_agent.masterdata_sync import masterdata_at_start
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor
 from edge_agent.pipeline.readings import ReadingRecorder
@@ -57,13 +59,14 @@ def build(config: AgentConfig) -> AgentRuntime:
     backoff = Backoff(config.cloud.backoff_initial_s, config.cloud.backoff_max_s)
     syncer = Syncer(store, config.sync_policy(), backoff=backoff)
     writer = GroupCommitWriter(store, config.group_commit(), on_commit=syncer.wake)
+    master = masterdata_at_start(config).master
     trackers = {}
     for scale in config.scales:
         last = store.latest_reading(scale.device, "weight")
         trackers[scale.device] = ScaleTracker(scale.binding(), last[0] if last else None)
     rules = RuleEngine(
         load_rules([Path(name) for name in config.rules]),
-        load_masterdata(config),
+        master,
         {role: tuple(people) for role, people in config.roles.items()},
     )
     coldchain = None
@@ -81,7 +84,7 @@ def build(config: AgentConfig) -> AgentRuntime:
     clock_rules = ClockRules(rules, store.checkpoint(RULES_CHECKPOINT))
     sink = AgentSink(store, writer, trackers, recorder, coldchain, scanners, clock, clock_rules)
     adapters = build_adapters(config, sink)
-    kitchen = _kitchen(config, store, sink) if config.kitchen else None
+    kitchen = _kitchen(config, master, store, sink) if config.kitchen else None
     records = FoodSafetyRecords(sink.record, store.events, config.roles.get(MANAGER_ROLE))
     for adapter in adapters:
         if isinstance(adapter, MqttBus):
@@ -93,10 +96,11 @@ def build(config: AgentConfig) -> AgentRuntime:
     return AgentRuntime(config, store, writer, syncer, sink, adapters)
 
 
-def _kitchen(config: AgentConfig, store: EdgeStore, sink: AgentSink) -> KitchenPipeline:
+def _kitchen(
+    config: AgentConfig, master: MasterData, store: EdgeStore, sink: AgentSink
+) -> KitchenPipeline:
     """The kitchen flow: its PDAs and station scales come to it through the sink."""
     assert config.kitchen is not None
-    master = load_masterdata(config)
 
     async def save_state(name: str, state: bytes) -> None:
         await asyncio.to_thread(store.save_checkpoint, name, state)
