@@ -140,7 +140,12 @@ class AgentFiles:
         if not self.path.exists():
             return []
         with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10) as conn:
-            return conn.execute(sql, args).fetchall()
+            try:
+                return conn.execute(sql, args).fetchall()
+            except sqlite3.OperationalError as exc:
+                if "no such table" in str(exc):
+                    return []  # the agent has opened its file but not made its tables yet
+                raise
 
     def last_seq(self) -> int:
         rows = self._query("SELECT seq FROM chain_head")
