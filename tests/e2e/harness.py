@@ -136,7 +136,7 @@ class AgentFiles:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def _query(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
+    def query(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
         if not self.path.exists():
             return []
         with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10) as conn:
@@ -148,23 +148,23 @@ class AgentFiles:
                 raise
 
     def last_seq(self) -> int:
-        rows = self._query("SELECT seq FROM chain_head")
+        rows = self.query("SELECT seq FROM chain_head")
         return int(rows[0][0]) if rows else 0
 
     def acked_seq(self) -> int:
-        rows = self._query("SELECT acked_seq FROM sync_cursor")
+        rows = self.query("SELECT acked_seq FROM sync_cursor")
         return int(rows[0][0]) if rows else 0
 
     def weight(self) -> Decimal | None:
-        rows = self._query("SELECT value FROM latest_readings WHERE metric = 'weight'")
+        rows = self.query("SELECT value FROM latest_readings WHERE metric = 'weight'")
         return Decimal(rows[0][0]) if rows else None
 
     def ledger(self) -> Ledger:
-        rows = self._query("SELECT item, lot, location, qty, unit FROM ledger")
+        rows = self.query("SELECT item, lot, location, qty, unit FROM ledger")
         return {(i, lot, loc): (Decimal(q), u) for i, lot, loc, q, u in rows}
 
     def event_hashes(self) -> list[tuple[int, str]]:
-        rows = self._query("SELECT seq, body FROM events ORDER BY seq")
+        rows = self.query("SELECT seq, body FROM events ORDER BY seq")
         return [(int(seq), str(orjson.loads(body)["hash"])) for seq, body in rows]
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from edgestock.processes import Child, edgestock_argv
 from simulators.site import TAGS, simulated_site
+from tests.e2e.harness import AgentFiles
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -32,10 +33,7 @@ EXPECTED = {
 
 
 def recorded(store: Path) -> Counter[tuple[str, str]]:
-    if not store.exists():
-        return Counter()
-    with sqlite3.connect(store) as db:
-        rows = db.execute("SELECT type, body FROM events").fetchall()
+    rows = AgentFiles(store).query("SELECT type, body FROM events")
     return Counter((kind, json.loads(body)["data"].get("device")) for kind, body in rows)
 
 

@@ -7,7 +7,6 @@ cloud's stock equals the edge's, lot by lot."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -129,10 +128,11 @@ def test_the_same_order_stream_gives_the_same_stock_at_the_edge_and_in_the_cloud
 
 
 def _count(files: AgentFiles, kind: str) -> int:
-    with sqlite3.connect(f"file:{files.path}?mode=ro", uri=True, timeout=10) as db:
-        return int(db.execute("SELECT COUNT(*) FROM events WHERE type = ?", (kind,)).fetchone()[0])
+    rows = files.query("SELECT COUNT(*) FROM events WHERE type = ?", kind)
+    return int(rows[0][0]) if rows else 0
 
 
 def _quarantine(files: AgentFiles) -> list[tuple[str, str]]:
-    with sqlite3.connect(f"file:{files.path}?mode=ro", uri=True, timeout=10) as db:
-        return [(s, r) for s, r in db.execute("SELECT source, reason FROM quarantine")]
+    return [
+        (source, reason) for source, reason in files.query("SELECT source, reason FROM quarantine")
+    ]
