@@ -6,7 +6,6 @@ step's output starts. An expired clock blocks its lot and FEFO never picks it.""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,28 +16,20 @@ from zoneinfo import ZoneInfo
 
 from domain.events import EventDraft
 from domain.fefo import LotOnHand
-from domain.kitchen.clocks.rules import ClockRules
 from domain.kitchen.deduction import StepDone, deduct
 from domain.kitchen.explosion import explode_recipe
 from domain.kitchen.stock import StockView
-from domain.masterdata import MasterData
 from domain.observation import Observation
 from domain.payloads import LotReceived
 from domain.quantity import Unit
-from edge_agent.config import KITCHEN_CLOCKS
 from edge_agent.kitchen.clock_actions import LotClockRules
 from edge_agent.kitchen.lot_clocks import LotClocks
 from edge_agent.kitchen.pipeline import KitchenPipeline, TemperatureProbe
-from edge_agent.kitchen.state import CHECKPOINT
 from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
-from edge_agent.writer import GroupCommitWriter
-from edge_agent.yaml_config import load_model
+from tests.edge.kitchen_setup import CLOCKS, MASTER, kitchen_parts
 
-ROOT = Path(__file__).resolve().parents[2]
-MASTER = load_model(ROOT / "firmware_configs" / "kitchen" / "masterdata.yaml", MasterData)
-CLOCKS = load_model(KITCHEN_CLOCKS, ClockRules)
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=PARIS)
 RICE = "rice-cooked"
@@ -79,32 +70,8 @@ class Kitchen:
 @asynccontextmanager
 async def kitchen(path: Path) -> AsyncIterator[Kitchen]:
     """A kitchen in Paris on ``path`` with a PDA and a food probe at the pass."""
-    store = EdgeStore(path, agent="a1", site="s1")
-    writer = GroupCommitWriter(store)
-    task = asyncio.create_task(writer.run())
-    sink = AgentSink(store, writer, {}, ReadingRecorder(ReadingPolicy()))
-
-    async def save_state(name: str, state: bytes) -> None:
-        await asyncio.to_thread(store.save_checkpoint, name, state)
-
-    pipeline = KitchenPipeline(
-        MASTER,
-        CLOCKS,
-        lots_at=store.lots_on_hand,
-        record=sink.record,
-        save_state=save_state,
-        stored=store.checkpoint(CHECKPOINT),
-        pdas=["pda-1"],
-        probes=[PROBE],
-        zone=PARIS,
-    )
-    sink.attach_kitchen(pipeline)
-    try:
+    async with kitchen_parts(path, probes=[PROBE], zone=PARIS) as (store, sink, pipeline):
         yield Kitchen(store, sink, pipeline, ReadingRecorder(ReadingPolicy(heartbeat_s=0)))
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        store.close()
 
 
 def pda(action: str, lot: str, at: datetime, *, item: str = RICE, **more: str) -> Observation:

@@ -5,7 +5,6 @@ deduction, refusals with their reason, and PDA scans (receipt, thawing clocks, c
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,26 +15,17 @@ from pathlib import Path
 import pytest
 
 from domain.events import EventDraft
-from domain.kitchen.clocks.rules import ClockRules
 from domain.kitchen.explosion import explode_recipe
-from domain.masterdata import MasterData
 from domain.observation import Observation
 from domain.payloads import LotBlocked, LotReceived
 from domain.quantity import Unit
 from edge_agent.adapters.mqtt.messages import KdsTap, KitchenTicket, OrderLine, PosOrder
-from edge_agent.config import KITCHEN_CLOCKS
 from edge_agent.kitchen.pda import PdaUnusable
 from edge_agent.kitchen.pipeline import KitchenPipeline, KitchenRefused, StationScale
-from edge_agent.kitchen.state import CHECKPOINT
-from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
-from edge_agent.writer import GroupCommitWriter
-from edge_agent.yaml_config import load_model
+from tests.edge.kitchen_setup import MASTER, kitchen_parts
 
-ROOT = Path(__file__).resolve().parents[2]
-MASTER = load_model(ROOT / "firmware_configs" / "kitchen" / "masterdata.yaml", MasterData)
-CLOCKS = load_model(KITCHEN_CLOCKS, ClockRules)
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 
@@ -61,37 +51,15 @@ class Kitchen:
 @asynccontextmanager
 async def kitchen(path: Path) -> AsyncIterator[Kitchen]:
     """A kitchen on ``path`` as the agent builds it, with a portion scale at the wok."""
-    store = EdgeStore(path, agent="a1", site="s1")
-    writer = GroupCommitWriter(store)
-    task = asyncio.create_task(writer.run())
-    sink = AgentSink(store, writer, {}, ReadingRecorder(ReadingPolicy()))
+    scales = [StationScale("wok-scale", "wok", "chicken-marinated")]
+    async with kitchen_parts(path, scales=scales) as (store, sink, pipeline):
+        running = Kitchen(store, sink, pipeline)
 
-    async def save_state(name: str, state: bytes) -> None:
-        await asyncio.to_thread(store.save_checkpoint, name, state)
+        async def publish(station: str, ticket: KitchenTicket) -> None:
+            running.tickets.append((station, ticket))
 
-    pipeline = KitchenPipeline(
-        MASTER,
-        CLOCKS,
-        lots_at=store.lots_on_hand,
-        record=sink.record,
-        save_state=save_state,
-        stored=store.checkpoint(CHECKPOINT),
-        pdas=["pda-1"],
-        scales=[StationScale("wok-scale", "wok", "chicken-marinated")],
-    )
-    sink.attach_kitchen(pipeline)
-    running = Kitchen(store, sink, pipeline)
-
-    async def publish(station: str, ticket: KitchenTicket) -> None:
-        running.tickets.append((station, ticket))
-
-    pipeline.publish_to(publish)
-    try:
+        pipeline.publish_to(publish)
         yield running
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        store.close()
 
 
 def stock_up(store: EdgeStore) -> None:
