@@ -8,7 +8,8 @@ the result with the state it leads to).
   ``cool``) or act on the lot's open ones: ``thaw:<method>`` again changes the method and
   resumes a frozen date mark, ``freeze`` pauses it, ``stop`` ends thawing, marinating,
   ageing or TPHC, ``temp`` is evidence for thawing or cooling, ``reheat`` and ``discard``
-  are the only ways out of missed cooling.
+  are the only ways out of missed cooling (``discard`` is ``edge_agent.kitchen.discard``:
+  it needs the lot's stock).
 
 Times are turned into the site's zone first: a date mark's days are the site's days.
 """
@@ -29,7 +30,6 @@ from domain.kitchen.clocks.events import LotRef
 from domain.kitchen.clocks.inputs import (
     ClockInput,
     ClockInputRefused,
-    Discarded,
     Frozen,
     MethodChanged,
     Reading,
@@ -92,12 +92,8 @@ class LotClockRules:
             return Stopped(at, scan.operator), _STOPPABLE
         if scan.action == "temp":
             return Reading(at, scan.temperature()), (THAWING, COOLING)
-        if scan.action == "reheat":
-            return Reheated(at, scan.temperature(), scan.operator), (COOLING,)
-        assert scan.action == "discard"
-        return Discarded(at, scan.operator, f"discarded by {scan.operator} ({scan.device})"), (
-            COOLING,
-        )
+        assert scan.action == "reheat", "a discard is the pipeline's (edge_agent.kitchen.discard)"
+        return Reheated(at, scan.temperature(), scan.operator), (COOLING,)
 
     def _thaw(self, clocks: LotClocks, scan: PdaScan, ref: LotRef, at: datetime) -> Stepped:
         method = scan.thaw_method

@@ -92,6 +92,11 @@ class LotClocks:
             _keep(opened, stepped)
         return replace(self, open=opened), drafts
 
+    def without(self, states: Iterable[ClockState]) -> LotClocks:
+        """This set with ``states`` ended (their lot was discarded)."""
+        gone = {clock_key(state) for state in states}
+        return replace(self, open={k: s for k, s in self.open.items() if k not in gone})
+
     def tick(self, now: datetime) -> Stepped:
         """Let every deadline up to ``now`` fall due."""
         due = [s for s in self.open.values() if s.due_at is not None and s.due_at <= now]

@@ -24,6 +24,7 @@ from decimal import Decimal
 from domain.errors import DomainError
 from domain.events import EventDraft
 from domain.fefo import LotOnHand
+from domain.kitchen.clocks.events import LotRef
 from domain.kitchen.clocks.rules import ClockRules
 from domain.kitchen.deduction import StepDone, deduct
 from domain.kitchen.explosion import OrderLine, PlannedStep, explode
@@ -35,8 +36,9 @@ from domain.quantity import Quantity, Unit
 from edge_agent.adapters.mqtt import messages
 from edge_agent.adapters.mqtt.messages import KdsTap, KitchenTicket, PosOrder, TapAction
 from edge_agent.kitchen.clock_actions import LotClockRules
+from edge_agent.kitchen.discard import discard_lot
 from edge_agent.kitchen.lot_clocks import LotClocks, Stepped
-from edge_agent.kitchen.pda import STOCK_ACTIONS, read_scan, stock_drafts
+from edge_agent.kitchen.pda import STOCK_ACTIONS, PdaScan, read_scan, stock_drafts
 from edge_agent.kitchen.state import (
     CHECKPOINT,
     KitchenState,
@@ -289,9 +291,21 @@ class KitchenPipeline:
                     await self._record(stock_drafts(self._master, scan), {})
                     return
                 await self._tick(scan.at)  # deadlines passed before the scan come first
+                if scan.action == "discard":
+                    await self._adopt(*self._discard(scan))
+                    return
                 await self._adopt(*self._clock_rules.scanned(self._state.clocks, scan))
             except DomainError as exc:
                 raise KitchenRefused(f"{obs.device}: {exc}") from exc
+
+    def _discard(self, scan: PdaScan) -> Stepped:
+        ref = LotRef(scan.item, scan.lot, scan.location)
+        held = next(
+            (lot for lot in self._lots_at(ref.item, ref.location) if lot.lot == ref.lot), None
+        )
+        why = f"discarded by {scan.operator} ({scan.device})"
+        at = self._clock_rules.local(scan.at)
+        return discard_lot(self._master, self._state.clocks, ref, at, held, scan.operator, why)
 
     async def readings(self, drafts: Iterable[EventDraft]) -> None:
         """The recorded readings of the configured probes, as evidence for the lots' clocks
@@ -321,7 +335,7 @@ class KitchenPipeline:
 
     async def _adopt(self, clocks: LotClocks, drafts: list[EventDraft]) -> None:
         """Store the clocks' events with their new state; adopt it once durable."""
-        if clocks == self._state.clocks:
+        if clocks == self._state.clocks and not drafts:
             return
         state = self._state.with_clocks(clocks)
         await self._record(drafts, {CHECKPOINT: dump_state(state)})
