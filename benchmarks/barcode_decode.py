@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
+from domain.gs1 import Gs1Error
 from edge_agent.adapters.camera.decoders import (
     LINEAR,
     BarcodeDecoder,
@@ -36,7 +37,6 @@ from edge_agent.adapters.camera.decoders import (
     ZxingDecoder,
     to_gray,
 )
-from edge_agent.adapters.camera.errors import CodeError
 from edge_agent.adapters.camera.gs1 import read_code
 from edge_agent.adapters.camera.scanned import Symbology
 from edge_agent.adapters.camera.zbar import SUPPORTED as ZBAR_SUPPORTED
@@ -111,7 +111,7 @@ def is_read(decoder: BarcodeDecoder, label: Label, frame: np.ndarray) -> bool:
         try:
             if read_code(symbol).gtin == label.data.gtin:
                 return True
-        except CodeError:
+        except Gs1Error:
             continue
     return False
 

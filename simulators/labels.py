@@ -9,7 +9,7 @@ deterministic for a seed, so a decode-rate figure can be reproduced.
 protocol of most IP cameras, which ``cv2.VideoCapture`` reads through FFmpeg as it would a real
 one; ``serve`` runs it until cancelled. ``write_video`` writes frames to a file for the same use.
 
-Simulators may not import ``edge_agent``: label data is built here from GS1 rules directly.
+Simulators may not import ``edge_agent``: label data is built from ``domain.gs1``'s rules.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import zxingcpp
+
+from domain.gs1 import gs1_check_digit
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +105,6 @@ class Label:
             # What fits a VGA frame at 2 px per module; the lot's FNC1 separator is exercised.
             return f"(01){d.gtin}(10){d.lot}(17){expiry}"
         return f"(01){d.gtin}(17){expiry}(3103){weight}(10){d.lot}(21){d.serial}"
-
-
-def gs1_check_digit(digits: str) -> int:
-    """The GS1 mod-10 check digit of ``digits`` (weights 3, 1, 3... from the right)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return (10 - total % 10) % 10
 
 
 def random_label_data(rng: np.random.Generator) -> LabelData:

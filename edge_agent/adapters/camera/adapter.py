@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from domain.gs1 import Gs1Error
 from edge_agent.adapters.base import AdapterCounters, DeviceAdapter, DeviceSink, Presence
 from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.adapters.camera.debounce import Debouncer
@@ -26,7 +27,6 @@ from edge_agent.adapters.camera.decoders import (
     ZxingDecoder,
     to_gray,
 )
-from edge_agent.adapters.camera.errors import CodeError
 from edge_agent.adapters.camera.gs1 import read_code
 from edge_agent.adapters.camera.scanned import DecodedSymbol, to_observation
 from edge_agent.adapters.camera.source import (
@@ -145,7 +145,7 @@ class CameraAdapter:
     async def _code(self, symbol: DecodedSymbol, at: datetime) -> None:
         try:
             code = read_code(symbol)
-        except CodeError as exc:
+        except Gs1Error as exc:
             reason = f"{self.config.id}: {symbol.symbology.value} {symbol.identifier}: {exc}"
             await self._bad(reason, symbol.identifier + symbol.text)
             return

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from edge_agent.adapters.camera import CameraAdapter, CameraConfig
+from edge_agent.adapters.camera.adapter import CameraAdapter
+from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.backoff import Backoff
 from simulators.labels import Label, label_frames, write_video
 

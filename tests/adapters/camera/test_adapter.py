@@ -15,7 +15,8 @@ import cv2
 import pytest
 
 from edge_agent.adapters.base import DeviceAdapter
-from edge_agent.adapters.camera import CameraAdapter, CameraConfig, build_adapters
+from edge_agent.adapters.camera.adapter import CameraAdapter, build_adapters
+from edge_agent.adapters.camera.config import CameraConfig
 from simulators.labels import (
     Label,
     LabelCamera,

@@ -6,9 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
-from edge_agent.adapters.camera import CameraConfig, Symbology, read_code
 from edge_agent.adapters.camera.adapter import make_decoder
+from edge_agent.adapters.camera.config import CameraConfig
 from edge_agent.adapters.camera.decoders import FallbackDecoder, FrameError, ZxingDecoder, to_gray
+from edge_agent.adapters.camera.gs1 import read_code
+from edge_agent.adapters.camera.scanned import Symbology
 from edge_agent.adapters.camera.zbar import ZbarDecoder
 from simulators.labels import (
     Distortion,

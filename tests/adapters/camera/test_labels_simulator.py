@@ -13,7 +13,6 @@ from simulators.labels import (
     Distortion,
     DistortionKind,
     distort,
-    gs1_check_digit,
     label_frames,
     write_video,
 )
@@ -50,11 +49,6 @@ def test_a_level_out_of_range_is_refused() -> None:
     ((_, frame),) = label_frames(1)
     with pytest.raises(ValueError, match="level 4"):
         distort(frame, [Distortion(DistortionKind.BLUR, 4)])
-
-
-def test_check_digit_of_a_known_gtin() -> None:
-    assert gs1_check_digit("590123412345") == 7
-    assert gs1_check_digit("0950110153000") == 3
 
 
 def test_a_written_video_reads_back_frame_by_frame(tmp_path: Path) -> None:
