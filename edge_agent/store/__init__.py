@@ -1,5 +1,5 @@
 """Durable event store and local ledger on SQLite."""
 
-from edge_agent.store.edge_store import EdgeStore, StoreStats
+from edge_agent.store.edge_store import Durability, EdgeStore, QuarantinedInput, StoreStats
 
-__all__ = ["EdgeStore", "StoreStats"]
+__all__ = ["Durability", "EdgeStore", "QuarantinedInput", "StoreStats"]

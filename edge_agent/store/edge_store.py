@@ -19,7 +19,7 @@ from pathlib import Path
 import peewee as pw
 
 from domain.coldchain.reactions import LotStock
-from domain.events import GENESIS, Event, EventDraft, format_at, parse_event_json, seal
+from domain.events import GENESIS, Event, EventDraft, format_at, parse_at, parse_event_json, seal
 from domain.fefo import LotOnHand
 from domain.holds import hold_changes
 from domain.ledger import LOT_TYPES, LotInfo, StockKey, fold, lots_received, stock_keys
@@ -32,6 +32,24 @@ PRAGMAS = {
     "busy_timeout": 10_000,
     "foreign_keys": 1,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedInput:
+    """Input kept instead of dropped: who sent it, why it was refused, what it was, and when."""
+
+    source: str
+    reason: str
+    raw: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Durability:
+    """How the file is journalled: ``wal`` and ``synchronous=2`` (FULL) survive a power cut."""
+
+    journal_mode: str
+    synchronous: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +312,21 @@ class EdgeStore:
             (device, metric),
         ).fetchone()
         return (Decimal(row[0]), row[1]) if row else None
+
+    def quarantined(self) -> list[QuarantinedInput]:
+        """Every input kept in quarantine, oldest first."""
+        rows = self._db.execute_sql(
+            "SELECT source, reason, payload, at FROM quarantine ORDER BY id"
+        ).fetchall()
+        return [
+            QuarantinedInput(source, reason, raw, parse_at(at)) for source, reason, raw, at in rows
+        ]
+
+    def durability(self) -> Durability:
+        """The journal mode and sync level SQLite actually applies to this file."""
+        conn = self._db.connection()
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        return Durability(str(mode), int(conn.execute("PRAGMA synchronous").fetchone()[0]))
 
     def events(self, after_seq: int = 0) -> Iterable[Event]:
         """The stored events after ``after_seq``, parsed and verified."""

@@ -63,8 +63,7 @@ class Kitchen:
         await self.pipeline.readings(drafts)
 
     def reasons(self) -> list[str]:
-        rows = self.store._db.execute_sql("SELECT reason FROM quarantine").fetchall()
-        return [reason for (reason,) in rows]
+        return [row.reason for row in self.store.quarantined()]
 
 
 @asynccontextmanager

@@ -293,8 +293,8 @@ async def test_bad_pda_messages_are_refused_with_the_field(tmp_path: Path) -> No
         await k.sink.observe(pda("thaw:microwave", "chicken-thigh-frozen", "F1", "1"))
         await k.sink.observe(pda("receive", "tofu", "T1", "1"))
         await k.sink.observe(pda("count", "onion", "O1", "0.1", tare="0.3"))
-        rows = k.store._db.execute_sql("SELECT source, reason FROM quarantine").fetchall()
-    reasons = [reason for _, reason in rows]
+        kept = k.store.quarantined()
+    reasons = [row.reason for row in kept]
     assert "pda-1: action: no thawing method 'microwave'" in reasons[0]
     assert reasons[1].startswith("pda-1: ")
     assert "tofu" in reasons[1]

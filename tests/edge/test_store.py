@@ -1,7 +1,7 @@
 """The edge store on a real SQLite file: durability, ledger, outbox, ack and retention."""
 
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +10,7 @@ import pytest
 from domain.events import GENESIS, parse_event_json, verify_chain
 from domain.ledger import StockKey, fold
 from domain.quantity import Quantity, Unit
-from edge_agent.store import EdgeStore
+from edge_agent.store import Durability, EdgeStore
 from tests.domain.factories import consumed, counted, reading, received
 
 KEY = StockKey("chicken", "L1", "wok")
@@ -23,9 +23,7 @@ def store(tmp_path: Path) -> EdgeStore:
 
 def test_sqlite_is_wal_with_full_sync(store: EdgeStore) -> None:
     store.append([reading()])
-    conn = store._db.connection()
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store.durability() == Durability(journal_mode="wal", synchronous=2)  # 2 is FULL
 
 
 def test_append_chains_and_folds_in_one_transaction(store: EdgeStore) -> None:
@@ -104,3 +102,18 @@ def test_rows_are_readable_by_plain_sqlite(tmp_path: Path, store: EdgeStore) -> 
     store.append([received("L1", "500")])
     with sqlite3.connect(tmp_path / "agent.db") as conn:
         assert conn.execute("SELECT qty, unit FROM ledger").fetchall() == [("500", "g")]
+
+
+def test_quarantined_input_reads_back_with_source_reason_raw_and_time(store: EdgeStore) -> None:
+    before = datetime.now(UTC)
+    store.quarantine("scale-1", "scale-1: no 'weight'", '{"tare": 1}')
+    store.quarantine("pda-1", "pda-1: action: unknown", "{}")
+    first, second = store.quarantined()
+    assert (first.source, first.reason, first.raw) == (
+        "scale-1",
+        "scale-1: no 'weight'",
+        '{"tare": 1}',
+    )
+    assert before <= first.at <= datetime.now(UTC)
+    assert second.source == "pda-1"
+    assert store.stats().quarantined == 2
