@@ -99,16 +99,16 @@ class LotClockRules:
         method = scan.thaw_method
         assert method is not None
         thawing = clocks.of_lot(ref.lot, THAWING)
-        if thawing:  # a thawing lot moved: progress is kept, the new method's pace applies
-            return clocks.feed(thawing, MethodChanged(at, method))
         rules = self.of(ref.item).thawing
         mark = [s for s in clocks.of_lot(ref.lot, DATE_MARK) if _paused(s)]
         drafts: list[EventDraft] = []
-        if rules or not mark:  # food with no thawing rule (cooked rice) only resumes its mark
+        if thawing:  # a thawing lot moved: progress is kept, the new method's pace applies
+            clocks, drafts = clocks.feed(thawing, MethodChanged(at, method))
+        elif rules or not mark:  # food with no thawing rule (cooked rice) only resumes its mark
             kg = self._master.item(ref.item).to_base(scan.net).to(Unit.KG).value
             started = start_thawing(rules, ref, kg, method, at, scan.operator)
             clocks, drafts = clocks.started(*started)
-        if not mark:
+        if not mark:  # a refrozen lot's mark resumes on every thaw, thawing clock or not
             return clocks, drafts
         clocks, resumed = clocks.feed(mark, Thawed(at))
         return clocks, drafts + resumed
@@ -131,7 +131,7 @@ class LotClockRules:
                 made += started
             mark = self.of(ref.item).date_mark
             if mark is not None:
-                ingredients = clocks.use_by(given.lot for given in lot.inputs)
+                ingredients = clocks.use_by((given.lot for given in lot.inputs), at.date())
                 started_mark = start_date_mark(mark, ref, at, ingredients=ingredients)
                 clocks, started = clocks.started(*started_mark)
                 made += started

@@ -28,7 +28,7 @@ from domain.kitchen.clocks import ClockState
 from domain.kitchen.clocks.cooling import CLOCK as COOLING
 from domain.kitchen.clocks.cooling import CoolingPhase, CoolingState
 from domain.kitchen.clocks.date_mark import CLOCK as DATE_MARK
-from domain.kitchen.clocks.date_mark import DateMarkState, MarkPhase
+from domain.kitchen.clocks.date_mark import DateMarkState, MarkPhase, use_by_as_of
 from domain.kitchen.clocks.events import LotRef
 from domain.kitchen.clocks.inputs import ClockInput, ClockInputRefused, Reading, Tick
 from domain.kitchen.clocks.thawing import CLOCK as THAWING
@@ -120,10 +120,11 @@ class LotClocks:
                 ready[state.ref.item, state.ref.lot, state.ref.location] = moment
         return ready
 
-    def use_by(self, lots: Iterable[str]) -> list[date | None]:
-        """The running date marks of ``lots`` (a mixture takes the earliest)."""
+    def use_by(self, lots: Iterable[str], day: date) -> list[date | None]:
+        """The date marks of ``lots`` as of ``day`` (a mixture takes the earliest): a frozen
+        mark gives the days it has left from ``day``, not nothing."""
         marks = [s for lot in lots for s in self.of_lot(lot, DATE_MARK)]
-        return [s.use_by for s in marks if isinstance(s, DateMarkState)]
+        return [use_by_as_of(s, day) for s in marks if isinstance(s, DateMarkState)]
 
 
 def _keep(opened: dict[str, StoredClock], state: ClockState) -> None:

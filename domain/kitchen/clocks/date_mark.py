@@ -50,6 +50,15 @@ class DateMarkState:
         return datetime.combine(self.use_by + _DAY, time(0), tzinfo=self.zone)
 
 
+def use_by_as_of(state: DateMarkState, day: date) -> date | None:
+    """The last day ``state``'s lot keeps if used on ``day`` (site-local): a running mark's
+    ``use_by``; a frozen one's days left counted from ``day`` (the frozen time excluded,
+    ``day`` counting as a day, as a thaw on ``day`` would give)."""
+    if state.phase is MarkPhase.FROZEN:
+        return day + timedelta(days=state.days_left - 1)
+    return state.use_by
+
+
 def mixture_use_by(marks: Iterable[date | None]) -> date | None:
     """The earliest of the ingredients' marks (None for ingredients without one)."""
     known = [mark for mark in marks if mark is not None]
