@@ -150,8 +150,8 @@ class EdgeStore:
     def _record_lots(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
         received = [e for e in events if e.type in LOT_TYPES]
         conn.executemany(
-            "INSERT OR IGNORE INTO lots (lot, item, expires_on, received_seq) VALUES (?, ?, ?, ?)",
-            [(info.lot, info.item, info.expires_on, e.seq) for e, info in _lot_infos(received)],
+            "INSERT OR IGNORE INTO lots (item, lot, expires_on, received_seq) VALUES (?, ?, ?, ?)",
+            [(info.item, info.lot, info.expires_on, e.seq) for e, info in _lot_infos(received)],
         )
 
     @staticmethod
@@ -263,7 +263,7 @@ class EdgeStore:
         """The lots of ``item`` at ``location`` with their balance and expiry, for picking."""
         rows = self._db.execute_sql(
             "SELECT l.lot, l.qty, lots.expires_on, COALESCE(lots.received_seq, l.updated_seq),"
-            " h.reason FROM ledger l LEFT JOIN lots ON lots.lot = l.lot"
+            " h.reason FROM ledger l LEFT JOIN lots USING (item, lot)"
             " LEFT JOIN lot_holds h USING (item, lot, location)"
             " WHERE l.item = ? AND l.location = ?",
             (item, location),
@@ -277,7 +277,7 @@ class EdgeStore:
         """What is on hand at ``location`` (positive balances only), lot by lot."""
         rows = self._db.execute_sql(
             "SELECT l.item, l.lot, l.qty, l.unit, lots.expires_on"
-            " FROM ledger l LEFT JOIN lots ON lots.lot = l.lot WHERE l.location = ?",
+            " FROM ledger l LEFT JOIN lots USING (item, lot) WHERE l.location = ?",
             (location,),
         )
         stock = [

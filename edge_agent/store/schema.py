@@ -71,10 +71,15 @@ def bind_tables(db: pw.Database) -> Tables:
             primary_key = pw.CompositeKey("item", "lot", "location")
 
     class Lots(Base):
-        lot = pw.TextField(primary_key=True)
+        """A lot is known by its item and code: two suppliers may both print ``L1``."""
+
         item = pw.TextField()
+        lot = pw.TextField()
         expires_on = pw.DateField(null=True)
         received_seq = pw.IntegerField()
+
+        class Meta:
+            primary_key = pw.CompositeKey("item", "lot")
 
     class LatestReadings(Base):
         """The last value per device and metric: where a pipeline resumes after a restart."""

@@ -1,17 +1,18 @@
 """The edge store on a real SQLite file: durability, ledger, outbox, ack and retention."""
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from domain.events import GENESIS, parse_event_json, verify_chain
+from domain.events import GENESIS, EventDraft, parse_event_json, verify_chain
 from domain.ledger import StockKey, fold
+from domain.payloads import LotReceived
 from domain.quantity import Quantity, Unit
 from edge_agent.store import Durability, EdgeStore
-from tests.domain.factories import consumed, counted, reading, received
+from tests.domain.factories import AT, consumed, counted, reading, received
 
 KEY = StockKey("chicken", "L1", "wok")
 
@@ -117,3 +118,26 @@ def test_quarantined_input_reads_back_with_source_reason_raw_and_time(store: Edg
     assert before <= first.at <= datetime.now(UTC)
     assert second.source == "pda-1"
     assert store.stats().quarantined == 2
+
+
+def test_a_lot_code_shared_by_two_items_keeps_each_items_expiry(store: EdgeStore) -> None:
+    """Milk lot L1 and cream lot L1 are two lots: cream is not picked by milk's date."""
+    store.append(
+        [
+            received_on("milk", "L1", "10", expires=date(2030, 1, 1)),
+            received_on("cream", "L1", "2", expires=date(2030, 6, 1)),
+        ]
+    )
+    (cream,) = store.lots_on_hand("cream", "walk-in")
+    (milk,) = store.lots_on_hand("milk", "walk-in")
+    assert (cream.lot, cream.expires_on, cream.on_hand) == ("L1", date(2030, 6, 1), Decimal(2000))
+    assert (milk.lot, milk.expires_on) == ("L1", date(2030, 1, 1))
+    by_item = {lot.key.item: lot.expires_on for lot in store.stock_at("walk-in")}
+    assert by_item == {"milk": date(2030, 1, 1), "cream": date(2030, 6, 1)}
+
+
+def received_on(item: str, lot: str, litres: str, *, expires: date) -> EventDraft:
+    line = LotReceived(
+        item=item, lot=lot, location="walk-in", qty=litres, unit="l", expires_on=expires
+    )
+    return EventDraft("lot.received", AT, line)
