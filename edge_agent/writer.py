@@ -3,6 +3,11 @@
 Producers ``await submit(drafts)`` and resume once their events are durable. The queue is
 bounded, so when the disk falls behind, producers wait (and through them the device
 pollers) instead of anything being dropped.
+
+Input the store refuses (a ``ValueError``: units that do not mix, an invalid event) fails only
+the batch it came in. Anything else (the file is gone, closed or read-only, a bug) stops the
+writer: every producer waiting and every later one gets ``WriterStopped`` naming the cause,
+instead of waiting forever for a writer that is not there.
 """
 
 from __future__ import annotations
@@ -23,6 +28,16 @@ class GroupCommit:
     max_events: int = 2000
     max_delay_ms: float = 2.0
     queue_size: int = 10_000
+
+
+class WriterStopped(RuntimeError):
+    """The writer is not running, so nothing submitted can become durable; ``__cause__`` (and
+    the message) say why it stopped."""
+
+    def __init__(self, cause: BaseException) -> None:
+        reason = "it was cancelled" if isinstance(cause, asyncio.CancelledError) else repr(cause)
+        super().__init__(f"the event writer has stopped: {reason}")
+        self.__cause__ = cause
 
 
 @dataclass(slots=True)
@@ -46,6 +61,7 @@ class GroupCommitWriter:
         self._queue: asyncio.Queue[_Request] = asyncio.Queue(policy.queue_size)
         self._on_commit = on_commit
         self._writing = False
+        self._stopped: WriterStopped | None = None
         self.commits = 0
         self.events_written = 0
 
@@ -64,15 +80,40 @@ class GroupCommitWriter:
         """
         if not drafts:
             return []
+        if self._stopped is not None:
+            raise self._stopped
         done: asyncio.Future[list[Event]] = asyncio.get_running_loop().create_future()
         await self._queue.put(_Request(drafts, checkpoints, done))
+        if self._stopped is not None:
+            # the writer stopped while we waited for room: nobody will take what we queued
+            self._fail_queued()
         return await done
 
     async def run(self) -> None:
-        """Write until cancelled; on cancellation, what was already taken is still written."""
-        while True:
-            batch = await self._next_batch()
-            await self._write(batch)
+        """Write until cancelled; on cancellation, what was already taken is still written.
+
+        However it ends, producers are not left waiting: each gets ``WriterStopped``.
+        """
+        batch: list[_Request] = []
+        try:
+            while True:
+                batch = await self._next_batch()
+                await self._write(batch)
+                batch = []
+        except BaseException as exc:
+            if not isinstance(exc, asyncio.CancelledError):
+                log.exception("the event writer stopped; no more events can be stored")
+            self._stopped = WriterStopped(exc)
+            self._writing = False
+            for request in batch:
+                _fail(request, self._stopped)
+            self._fail_queued()
+            raise
+
+    def _fail_queued(self) -> None:
+        assert self._stopped is not None
+        while not self._queue.empty():
+            _fail(self._queue.get_nowait(), self._stopped)
 
     async def _next_batch(self) -> list[_Request]:
         batch = [await self._queue.get()]
@@ -97,19 +138,31 @@ class GroupCommitWriter:
     async def _write(self, batch: list[_Request]) -> None:
         drafts = [draft for request in batch for draft in request.drafts]
         checkpoints = {k: v for request in batch for k, v in (request.checkpoints or {}).items()}
+        append = asyncio.ensure_future(asyncio.to_thread(self._store.append, drafts, checkpoints))
         try:
-            events = await asyncio.shield(
-                asyncio.to_thread(self._store.append, drafts, checkpoints)
-            )
-        except Exception as exc:
-            # a failed transaction wrote nothing: every producer in it hears why
-            log.exception("could not store %d events", len(drafts))
+            await asyncio.shield(append)
+        except asyncio.CancelledError:
+            # what was taken is still written, and its producers hear how it went
+            await asyncio.wait([append])
+            self._settle(batch, append)
+            raise
+        except Exception:  # noqa: S110 - _settle reads it from the task
+            pass
+        self._settle(batch, append)
+
+    def _settle(self, batch: list[_Request], append: asyncio.Future[list[Event]]) -> None:
+        """Hand each producer its events, or the refusal; any other failure stops the writer."""
+        self._writing = False
+        error = append.exception()
+        if isinstance(error, ValueError):
+            # refused input: the transaction wrote nothing, and every producer in it hears why
+            log.warning("could not store %d events: %s", sum(len(r.drafts) for r in batch), error)
             for request in batch:
-                if not request.done.done():
-                    request.done.set_exception(exc)
+                _fail(request, error)
             return
-        finally:
-            self._writing = False
+        if error is not None:
+            raise error
+        events = append.result()
         self.commits += 1
         self.events_written += len(events)
         start = 0
@@ -120,3 +173,8 @@ class GroupCommitWriter:
             start = end
         if self._on_commit is not None:
             self._on_commit(events)
+
+
+def _fail(request: _Request, error: BaseException) -> None:
+    if not request.done.done():
+        request.done.set_exception(error)

@@ -1,5 +1,11 @@
 """Durable event store and local ledger on SQLite."""
 
-from edge_agent.store.edge_store import Durability, EdgeStore, QuarantinedInput, StoreStats
+from edge_agent.store.edge_store import (
+    Durability,
+    EdgeStore,
+    QuarantinedInput,
+    StoreClosed,
+    StoreStats,
+)
 
-__all__ = ["Durability", "EdgeStore", "QuarantinedInput", "StoreStats"]
+__all__ = ["Durability", "EdgeStore", "QuarantinedInput", "StoreClosed", "StoreStats"]

@@ -34,6 +34,10 @@ PRAGMAS = {
 }
 
 
+class StoreClosed(RuntimeError):
+    """The store was closed: it takes no more writes (a closed store never reopens silently)."""
+
+
 @dataclass(frozen=True, slots=True)
 class QuarantinedInput:
     """Input kept instead of dropped: who sent it, why it was refused, what it was, and when."""
@@ -80,6 +84,7 @@ class EdgeStore:
         self._db = pw.SqliteDatabase(str(self.path), pragmas=PRAGMAS)
         self._tables: Tables = bind_tables(self._db)
         self._append_lock = threading.Lock()
+        self._closed = False
         # IMMEDIATE: take the write lock first (waiting busy_timeout for it), so opening a
         # store another process is writing to never fails on a read-to-write upgrade
         with self._db.atomic("IMMEDIATE"):
@@ -90,6 +95,8 @@ class EdgeStore:
         self._head: tuple[int, str] = (head.seq, head.hash)
 
     def close(self) -> None:
+        """Close the file; later writes raise ``StoreClosed``."""
+        self._closed = True
         self._db.close()
 
     # -- the write path -------------------------------------------------------------------
@@ -101,6 +108,8 @@ class EdgeStore:
         ``checkpoints`` that go with them durable at once."""
         if not drafts:
             return []
+        if self._closed:
+            raise StoreClosed(f"{self.path}: the store is closed")
         with self._append_lock, self._db.atomic("IMMEDIATE"):
             seq, head = self._head
             events: list[Event] = []
