@@ -6,13 +6,17 @@ picked first-expiry-first-out from the lots at that location; a rise is a new lo
 the scale. The physical weight on the scale and the ledger's balance for that item and
 location therefore move together, and stay together across crashes: the last recorded
 weight is stored in the same transaction as the events it produced.
+
+Days are the site's (``zone``): a lot put on the scale keeps ``shelf_life_days`` counting
+the receipt day as day 1 (2 days from Monday: through Tuesday), and expired lots are judged
+against the site's date, not UTC's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta, tzinfo
 from decimal import Decimal
 
 from domain.events import EventDraft
@@ -47,9 +51,13 @@ LotsAt = Callable[[str, str], list[LotOnHand]]
 class ScaleTracker:
     """Follows one scale's stable weight and says which events each change makes."""
 
-    def __init__(self, binding: ScaleBinding, last_stable: Decimal | None) -> None:
+    def __init__(
+        self, binding: ScaleBinding, last_stable: Decimal | None, *, zone: tzinfo = UTC
+    ) -> None:
+        """``zone`` is the site's: it decides the day of a receipt and of an expiry."""
         self.binding = binding
         self.last_stable = last_stable
+        self.zone = zone
 
     def observe(self, obs: Observation, lots_at: LotsAt) -> list[EventDraft]:
         """Events for this observation: none while unsettled or within ``min_change``."""
@@ -90,9 +98,8 @@ class ScaleTracker:
     def _consumed(self, obs: Observation, qty: Decimal, lots_at: LotsAt) -> list[EventDraft]:
         b = self.binding
         # with no lot on record here the use still happened: it goes against an unknown lot
-        picks = fefo_pick(lots_at(b.item, b.location), qty, today=obs.at.date()) or [
-            Pick(UNKNOWN_LOT, qty)
-        ]
+        today = obs.at.astimezone(self.zone).date()
+        picks = fefo_pick(lots_at(b.item, b.location), qty, today=today) or [Pick(UNKNOWN_LOT, qty)]
         return [
             EventDraft(
                 "stock.consumed",
@@ -113,7 +120,8 @@ class ScaleTracker:
         b = self.binding
         expires: date | None = None
         if b.shelf_life_days is not None:
-            expires = obs.at.date() + timedelta(days=b.shelf_life_days)
+            day_one = obs.at.astimezone(self.zone).date()
+            expires = day_one + timedelta(days=max(b.shelf_life_days - 1, 0))
         lot = f"{b.device}-{obs.at:%Y%m%d-%H%M%S-%f}"
         return EventDraft(
             "lot.received",

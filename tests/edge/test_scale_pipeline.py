@@ -44,7 +44,7 @@ def test_weights_become_lots_and_fefo_consumption(tmp_path: Path) -> None:
     assert sum(q.value for q in ledger.values()) == Decimal(300)
     first, second = sorted(store.lots_on_hand("chicken", "wok"), key=lambda lot: lot.received_seq)
     assert (first.on_hand, second.on_hand) == (Decimal(0), Decimal(300))
-    assert first.expires_on == date(2026, 11, 27)
+    assert first.expires_on == date(2026, 11, 26)  # received the 25th = day 1 of 2
     assert all(q.unit == Unit.G for q in ledger.values())
 
 

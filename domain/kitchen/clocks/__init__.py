@@ -17,7 +17,7 @@ from datetime import datetime
 from domain.events import EventDraft
 from domain.kitchen.clocks.cooling import CoolingState, step_cooling
 from domain.kitchen.clocks.date_mark import DateMarkState, step_date_mark
-from domain.kitchen.clocks.inputs import ClockInput
+from domain.kitchen.clocks.inputs import ClockInput, in_utc
 from domain.kitchen.clocks.thawing import ThawState, step_thawing
 from domain.kitchen.clocks.timed import TimedState, step_timed
 
@@ -25,7 +25,8 @@ ClockState = ThawState | TimedState | DateMarkState | CoolingState
 
 
 def step(state: ClockState, given: ClockInput) -> tuple[ClockState, list[EventDraft]]:
-    """Apply one input to any clock."""
+    """Apply one input to any clock (its time taken as a UTC instant)."""
+    given = in_utc(given)
     if isinstance(state, ThawState):
         return step_thawing(state, given)
     if isinstance(state, TimedState):

@@ -25,6 +25,7 @@ from domain.kitchen.clocks.inputs import (
     Reading,
     Reheated,
     Tick,
+    instant,
 )
 from domain.kitchen.clocks.rules import CoolingRule
 
@@ -66,6 +67,7 @@ def start_cooling(
         raise ClockInputRefused(
             f"lot {ref.lot}: cooling starts at {rule.start_c} °C or above, got {celsius} °C"
         )
+    at = instant(at)
     state = CoolingState(ref, rule, at, readings=((at, celsius),))
     due = state.due_at
     detail = f"{celsius} °C; {rule.stage1_c} °C due by {due}"

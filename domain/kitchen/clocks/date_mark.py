@@ -6,7 +6,8 @@ an ingredient's mark is earlier: a mixture takes the earliest date of its ingred
 used up, the days after it are kept. Thawing resumes it, the thawing day counting as a day:
 prepared Monday (day 1), frozen Wednesday (day 3), 4 days remain; thawed the next Monday,
 it keeps through Thursday. At the site's midnight after ``use_by`` the mark expires and the
-lot is blocked (cause ``clock:date-mark:<lot>``). Days are the site's: pass local times.
+lot is blocked (cause ``clock:date-mark:<lot>``). Days are the site's (the zone the mark is
+given); its deadline is that midnight as a UTC instant.
 The ≤ 5 °C condition is the cold room's, watched by the cold chain's excursion rules.
 """
 
@@ -14,12 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from domain.events import EventDraft
 from domain.kitchen.clocks.events import LotRef, changed, expired
-from domain.kitchen.clocks.inputs import ClockInput, ClockInputRefused, Frozen, Thawed, Tick
+from domain.kitchen.clocks.inputs import (
+    ClockInput,
+    ClockInputRefused,
+    Frozen,
+    Thawed,
+    Tick,
+    instant,
+)
 from domain.kitchen.clocks.rules import DateMarkRule
 
 CLOCK = "date-mark"
@@ -47,7 +55,8 @@ class DateMarkState:
         """The site's midnight that ends ``use_by``, while the clock runs."""
         if self.phase is not MarkPhase.RUNNING or self.use_by is None:
             return None
-        return datetime.combine(self.use_by + _DAY, time(0), tzinfo=self.zone)
+        midnight = datetime.combine(self.use_by + _DAY, time(0), tzinfo=self.zone)
+        return midnight.astimezone(UTC)
 
 
 def use_by_as_of(state: DateMarkState, day: date) -> date | None:
@@ -72,14 +81,18 @@ def start_date_mark(
     *,
     ingredients: Iterable[date | None] = (),
     operator: str | None = None,
+    zone: tzinfo | None = None,
 ) -> tuple[DateMarkState, list[EventDraft]]:
-    """Mark a lot opened or prepared at ``at`` (site-local)."""
+    """Mark a lot opened or prepared at ``at``; its days are ``zone``'s (the site's),
+    or, without one, those of the zone ``at`` is given in."""
     if at.tzinfo is None:
         raise ClockInputRefused(f"lot {ref.lot}: {at} has no time zone")
-    own = at.date() + timedelta(days=rule.days - 1)
+    site = zone if zone is not None else at.tzinfo
+    own = at.astimezone(site).date() + timedelta(days=rule.days - 1)
     use_by = mixture_use_by([own, *ingredients])
     assert use_by is not None
-    state = DateMarkState(ref, at.tzinfo, use_by)
+    at = instant(at)
+    state = DateMarkState(ref, site, use_by)
     detail = f"use by {use_by.isoformat()}"
     started = changed(
         "started", ref, CLOCK, at, due_at=state.due_at, detail=detail, operator=operator

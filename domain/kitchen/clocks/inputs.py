@@ -1,13 +1,16 @@
 """What drives a clock: time passing, temperatures, and what cooks do to the lot.
 
-Times are aware datetimes in the site's local zone: a date mark's days end at the site's
-midnight. Each clock takes the inputs that mean something to it and refuses the rest.
+Times are aware datetimes in any zone; every clock turns them into UTC instants first
+(``instant``), so a duration is real elapsed time, also on the nights the clocks change
+(4 h of TPHC from 00:30 on the fall-back night end at 03:30 local, not 04:30). Only a
+date mark looks at the site's calendar, through the zone it is given. Each clock takes the
+inputs that mean something to it and refuses the rest.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from domain.errors import DomainError
@@ -74,3 +77,15 @@ class Discarded:
 
 
 ClockInput = Tick | Reading | MethodChanged | Frozen | Thawed | Stopped | Reheated | Discarded
+
+
+def instant(moment: datetime) -> datetime:
+    """``moment`` as a UTC instant; a time with no zone is refused (its instant is unknown)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ClockInputRefused(f"{moment.isoformat()} has no time zone")
+    return moment.astimezone(UTC)
+
+
+def in_utc(given: ClockInput) -> ClockInput:
+    """``given`` with its time as a UTC instant."""
+    return replace(given, at=instant(given.at))

@@ -26,6 +26,7 @@ from domain.kitchen.clocks.inputs import (
     Reading,
     Stopped,
     Tick,
+    instant,
 )
 from domain.kitchen.clocks.rules import ThawMethod, ThawRule
 
@@ -93,6 +94,7 @@ def start_thawing(
         raise ClockInputRefused(f"{ref.item} has no rule to thaw by {method.value}")
     if weight_kg <= 0:
         raise ClockInputRefused(f"lot {ref.lot}: weight {weight_kg} kg must be positive")
+    at = instant(at)
     state = ThawState(ref, rules, weight_kg, method, at)
     detail = f"{method.value}, {weight_kg} kg"
     started = changed(

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from domain.events import EventDraft
 from domain.kitchen.clocks.events import LotRef, changed, expired
-from domain.kitchen.clocks.inputs import ClockInput, ClockInputRefused, Stopped, Tick
+from domain.kitchen.clocks.inputs import ClockInput, ClockInputRefused, Stopped, Tick, instant
 from domain.kitchen.clocks.rules import TimedRule
 
 
@@ -66,6 +66,7 @@ class TimedState:
 def start_timed(
     kind: TimedKind, rule: TimedRule, ref: LotRef, at: datetime, operator: str | None = None
 ) -> tuple[TimedState, list[EventDraft]]:
+    at = instant(at)
     state = TimedState(ref, kind, rule, at)
     return state, [changed("started", ref, kind.value, at, due_at=state.due_at, operator=operator)]
 
