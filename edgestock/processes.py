@@ -16,6 +16,7 @@ import httpx
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -30,19 +31,32 @@ class Child:
     """One child process whose output goes to ``log``."""
 
     def __init__(
-        self, name: str, argv: Sequence[str], log: Path, env: dict[str, str] | None = None
+        self,
+        name: str,
+        argv: Sequence[str],
+        log: Path,
+        env: dict[str, str] | None = None,
+        *,
+        own_group: bool = False,
     ) -> None:
+        """``own_group``: start it in its own process group, so that a Ctrl-C at the terminal
+        reaches only the parent, which then stops its children in order."""
         self.name = name
         self.argv = list(argv)
         self.log = log
         self.env = {**os.environ, **(env or {})}
+        self.own_group = own_group
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Child:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                self.argv, stdout=out, stderr=subprocess.STDOUT, env=self.env
+                self.argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                process_group=0 if self.own_group else None,
             )
         return self
 
@@ -102,3 +116,12 @@ def wait_http(url: str, child: Child | None = None, timeout: float = 30.0) -> No
             pass
         time.sleep(0.1)
     raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def port_accepts(host: str, port: int) -> bool:
+    """True when something accepts TCP connections on ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False

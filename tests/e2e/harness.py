@@ -2,7 +2,7 @@
 on its own event loop thread), the cloud and the agent as child processes, PostgreSQL, and
 the agent's SQLite file. Used by the end-to-end tests and the soak script.
 
-The agent is enrolled as a user enrols one (``edgestock.demo.enrol_agent``: the commands
+The agent is enrolled as a user enrols one (``edgestock.demos.enrolment``: the commands
 ``cloud admin create``, ``cloud enrolment-code create`` and ``provision enroll`` run as
 child processes), and the cloud is read as the site's admin."""
 
@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import orjson
 import psycopg
 
-from edgestock.demo import SiteAdmin, create_admin, enrol_agent
+from edgestock.demos.enrolment import SiteAdmin, create_admin, enrol_agent
 from edgestock.processes import Child, edgestock_argv, free_port, wait_http
 from simulators.modbus_scale import ScaleSimulator
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from edgestock.demo_kitchen import run_kitchen_demo
+from edgestock.demos.kitchen import run_kitchen_demo
 from simulators.restaurant_day import UNRECORDED
 
 pytestmark = pytest.mark.timeout(240)
@@ -29,3 +29,6 @@ def test_a_restaurant_day_is_deducted_explained_and_synced(
     unrecorded = {item: Decimal(grams) for item, _, grams in UNRECORDED}
     found = {item: gone for item, gone in summary.unexplained.items() if gone}
     assert found == unrecorded
+    assert summary.cooked == 10
+    assert summary.scans.all_landed
+    assert summary.missing() == []

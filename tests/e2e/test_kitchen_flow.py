@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from edgestock.demo import enrol_agent
+from edgestock.demos.enrolment import enrol_agent
 from simulators.mosquitto import Mosquitto
 from tests.e2e.harness import SITE, AgentFiles, Cloud, agent_child, wait_until
 

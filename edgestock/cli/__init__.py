@@ -1,0 +1,28 @@
+"""``edgestock``: cloud, agent, simulators and the demo, each with ``--help``.
+
+One module per command group; this module only assembles them. The CLI imports the demos
+(``edgestock.demos``), never the reverse.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from edgestock.cli.agent import agent_app
+from edgestock.cli.cloud import cloud_app
+from edgestock.cli.demo import demo
+from edgestock.cli.provision import provision_app
+from edgestock.cli.sim import sim_app
+from edgestock.cli.train import train_app
+from edgestock.cli.verify import verify
+
+app = typer.Typer(help="EdgeStock: stock kept true where it is used.", no_args_is_help=True)
+app.add_typer(cloud_app, name="cloud")
+app.add_typer(agent_app, name="agent")
+app.add_typer(sim_app, name="sim")
+app.add_typer(train_app, name="train")
+app.add_typer(provision_app, name="provision")
+app.command("demo")(demo)
+app.command("verify")(verify)
+
+__all__ = ["app"]

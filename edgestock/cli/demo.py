@@ -1,0 +1,90 @@
+"""``edgestock demo``: the scenarios of ``edgestock.demos``, each ending with its summary and
+an exit code that says whether its story happened (0) or not (1, with what was missing)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from edgestock.cli.common import DatabaseUrl, fail
+
+
+class Fault(StrEnum):
+    """Faults a test injects to see a story fail for real."""
+
+    scale_gone = "scale-gone"
+
+
+def demo(
+    scenario: Annotated[
+        str,
+        typer.Option(
+            help="scale: weighing to stock; coldchain: a compressor fails;"
+            " kitchen: a restaurant day deducted by step."
+        ),
+    ] = "scale",
+    duration: Annotated[
+        float | None,
+        typer.Option(
+            help="Run this many seconds, then summarise (coldchain, kitchen: default 120)."
+        ),
+    ] = None,
+    workdir: Annotated[
+        Path | None, typer.Option(help="Where the demo keeps its files (default: a temp dir).")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    fault: Annotated[
+        Fault | None,
+        typer.Option(hidden=True, help="For tests: scale-gone switches the scale off early."),
+    ] = None,
+) -> None:
+    """Every part as a real process. scale: cloud, scale simulator and agent, ending with
+    `ledger equal: yes/no`. coldchain: a cold room's compressor fails and the stock reacts."""
+    from edgestock.demos.console import warn
+    from edgestock.demos.readiness import NeverReady
+    from edgestock.demos.stack import PartFailed
+
+    if scenario not in ("scale", "coldchain", "kitchen"):
+        raise fail(f"unknown scenario {scenario!r}: choose scale, coldchain or kitchen")
+    if fault is not None and scenario != "scale":
+        raise fail(f"--fault {fault.value} is a fault of the scale scenario")
+    try:
+        missing = _run(scenario, duration, workdir, database_url, fault)
+    except (NeverReady, PartFailed) as exc:
+        raise fail(f"demo: {exc}", 1) from exc
+    for gap in missing:
+        warn(f"the story did not complete: {gap}")
+    raise typer.Exit(1 if missing else 0)
+
+
+def _run(
+    scenario: str,
+    duration: float | None,
+    workdir: Path | None,
+    database_url: str | None,
+    fault: Fault | None,
+) -> list[str]:
+    """Run ``scenario``; what of its story was missing."""
+    if scenario == "coldchain":
+        from edgestock.demos.coldchain import run_coldchain_demo
+
+        return run_coldchain_demo(
+            duration=duration or 120.0, workdir=workdir, database_url=database_url
+        ).missing()
+    if scenario == "kitchen":
+        from edgestock.demos.kitchen import run_kitchen_demo
+
+        return run_kitchen_demo(
+            duration=duration or 120.0, workdir=workdir, database_url=database_url
+        ).missing()
+    from edgestock.demos.scale import run_scale_demo
+
+    return run_scale_demo(
+        duration=duration,
+        workdir=workdir,
+        database_url=database_url,
+        simulator_gone=fault is Fault.scale_gone,
+    ).missing()
