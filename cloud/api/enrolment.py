@@ -30,8 +30,9 @@ class EnrolmentCodeCreate(BaseModel):
     )
     agent: Name | None = Field(
         default=None,
-        description="the agent the code enrols: an existing one is re-keyed; default: a new "
-        "agent named by the cloud",
+        description="the agent the code enrols: an existing one of this site is re-keyed, a "
+        "new one is named '<site>-agent-<letters or digits>'; default: a new agent named by "
+        "the cloud",
     )
 
 
@@ -96,7 +97,7 @@ async def create_code(
 ) -> Any:
     try:
         async with state.pool.connection() as conn:
-            issued = await enrolment.issue_code(
+            issued = await enrolment.issue_tenant_code(
                 conn, site=site, valid=body.valid, agent=body.agent, created_by=principal.subject
             )
     except IdentityRefused as refused:

@@ -1,7 +1,9 @@
 """People and integrations of an org node: accounts, grants for a time, API keys.
 
 Granting needs users.manage at the node, and the granter must hold every permission of the
-role granted there: nobody hands out more than they have.
+role granted there: nobody hands out more than they have. People and API keys belong to
+one organisation and are granted, found and revoked only from inside it; one of another
+organisation gets the very answer of one that does not exist (404).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from cloud.api.auth_schemas import (
     UserCreate,
 )
 from cloud.api.deps import StateDep
-from cloud.auth.api_keys import create_api_key, revoke_api_key
+from cloud.auth.api_keys import create_api_key, key_of_org, revoke_api_key
 from cloud.auth.deps import Principal, require
 from cloud.auth.users import (
     Conn,
@@ -30,7 +32,7 @@ from cloud.auth.users import (
     create_user,
     find_role,
     grant_role,
-    user_id_of,
+    user_of_org,
     withdraw_grant,
 )
 from cloud.orgs.tree import ancestry
@@ -46,9 +48,9 @@ async def add_user(
     node_id: int, body: UserCreate, state: StateDep, manager: ManagerDep
 ) -> GrantPublic:
     async with state.pool.connection() as conn, conn.transaction():
-        role = await _grantable(conn, manager, node_id, body.role)
+        org_id, role = await _grantable(conn, manager, node_id, body.role)
         try:
-            user_id = await create_user(conn, body.email, body.password)
+            user_id = await create_user(conn, body.email, body.password, org_id=org_id)
         except GrantRefused as exc:
             raise HTTPException(409 if "already" in str(exc) else 422, str(exc)) from exc
         grant_id = await _grant(conn, GrantTarget(user_id=user_id), role, node_id, body, manager)
@@ -56,22 +58,32 @@ async def add_user(
 
 
 @router.post("/{node_id}/grants", response_model=GrantPublic, status_code=201,
-             summary="Grant a role at this node to a person or an API key, for a time")  # fmt: skip
+             summary="Grant a role at this node to a person or an API key of this "
+                     "organisation, for a time")  # fmt: skip
 async def add_grant(
     node_id: int, body: GrantCreate, state: StateDep, manager: ManagerDep
 ) -> GrantPublic:
     if (body.email is None) == (body.api_key_id is None):
         raise HTTPException(422, "give exactly one of email and api_key_id")
     async with state.pool.connection() as conn:
-        role = await _grantable(conn, manager, node_id, body.role)
-        target = GrantTarget(api_key_id=body.api_key_id)
-        if body.email is not None:
-            user_id = await user_id_of(conn, body.email)
-            if user_id is None:
-                raise HTTPException(404, f"email: no account for {body.email!r}")
-            target = GrantTarget(user_id=user_id)
+        org_id, role = await _grantable(conn, manager, node_id, body.role)
+        target = await _grantee(conn, org_id, body)
         grant_id = await _grant(conn, target, role, node_id, body, manager)
     return GrantPublic(grant_id=grant_id, user_id=target.user_id)
+
+
+async def _grantee(conn: Conn, org_id: int, body: GrantCreate) -> GrantTarget:
+    """The person or key of organisation ``org_id`` that ``body`` names; 404 alike for one
+    that does not exist and one of another organisation."""
+    if body.email is not None:
+        user_id = await user_of_org(conn, body.email, org_id)
+        if user_id is None:
+            raise HTTPException(404, f"email: no account for {body.email!r} in this organisation")
+        return GrantTarget(user_id=user_id)
+    assert body.api_key_id is not None
+    if not await key_of_org(conn, body.api_key_id, org_id):
+        raise HTTPException(404, f"api_key_id: no API key {body.api_key_id} in this organisation")
+    return GrantTarget(api_key_id=body.api_key_id)
 
 
 @router.delete("/{node_id}/grants/{grant_id}", status_code=204,
@@ -89,8 +101,8 @@ async def add_api_key(
     node_id: int, body: ApiKeyCreate, state: StateDep, manager: ManagerDep
 ) -> ApiKeyPublic:
     async with state.pool.connection() as conn, conn.transaction():
-        role = await _grantable(conn, manager, node_id, body.role)
-        key = await create_api_key(conn, body.name, manager.user_id)
+        org_id, role = await _grantable(conn, manager, node_id, body.role)
+        key = await create_api_key(conn, body.name, manager.user_id, org_id)
         fields = GrantFields(role=body.role, valid_until=body.valid_until)
         await _grant(conn, GrantTarget(api_key_id=key.id), role, node_id, fields, manager)
     return ApiKeyPublic(id=key.id, prefix=key.prefix, key=key.key)
@@ -105,8 +117,9 @@ async def delete_api_key(node_id: int, key_id: int, state: StateDep, _: ManagerD
     return Response(status_code=204)
 
 
-async def _grantable(conn: Conn, manager: Principal, node_id: int, name: str) -> Role:
-    """The role ``name`` as seen from ``node_id``, if ``manager`` may hand it out there."""
+async def _grantable(conn: Conn, manager: Principal, node_id: int, name: str) -> tuple[int, Role]:
+    """The organisation of ``node_id`` (its root) and the role ``name`` as seen from there,
+    if ``manager`` may hand it out at ``node_id``."""
     root = (await ancestry(conn, node_id))[0]
     role = await find_role(conn, name, root.id)
     if role is None:
@@ -116,7 +129,7 @@ async def _grantable(conn: Conn, manager: Principal, node_id: int, name: str) ->
         raise HTTPException(
             403, f"{manager.name} may not grant {name!r} at org node {node_id}: lacks {missing}"
         )
-    return role
+    return root.id, role
 
 
 async def _grant(

@@ -1,4 +1,9 @@
-"""People and grants: create a user, grant a role at a node for a time, withdraw it."""
+"""People and grants: create a user, grant a role at a node for a time, withdraw it.
+
+A user belongs to one organisation (``users.org_id``, its root node), and is granted roles
+only inside it: migration 0009 refuses any other grant, and lookups by email from an
+organisation never find another's people.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +28,12 @@ class Role:
     permissions: frozenset[str]
 
 
-async def create_user(conn: Conn, email: str, password: str) -> int:
-    """A new user; ``GrantRefused`` if the email is taken or the password too short."""
+async def create_user(conn: Conn, email: str, password: str, *, org_id: int | None = None) -> int:
+    """A new user of organisation ``org_id`` (its root node; without it, the organisation of
+    the user's first grant); ``GrantRefused`` if the email is taken or the password too short.
+
+    Emails are sign-in names, so one address has one account across all organisations.
+    """
     try:
         password_hash = hash_password(password)
     except ValueError as exc:
@@ -32,8 +41,8 @@ async def create_user(conn: Conn, email: str, password: str) -> int:
     try:
         async with conn.transaction():
             cur = await conn.execute(
-                "INSERT INTO users (email, password_hash) VALUES (%s, %s) RETURNING id",
-                (email.lower(), password_hash),
+                "INSERT INTO users (email, password_hash, org_id) VALUES (%s, %s, %s) RETURNING id",
+                (email.lower(), password_hash, org_id),
             )
             row = await cur.fetchone()
     except errors.UniqueViolation as exc:
@@ -53,6 +62,16 @@ async def user_login(conn: Conn, email: str) -> tuple[int, str] | None:
 
 async def user_id_of(conn: Conn, email: str) -> int | None:
     cur = await conn.execute("SELECT id FROM users WHERE email = %s", (email.lower(),))
+    row = await cur.fetchone()
+    return None if row is None else int(str(row[0]))
+
+
+async def user_of_org(conn: Conn, email: str, org_id: int) -> int | None:
+    """The id of organisation ``org_id``'s user with this email; None for an unknown email
+    and for another organisation's user alike."""
+    cur = await conn.execute(
+        "SELECT id FROM users WHERE email = %s AND org_id = %s", (email.lower(), org_id)
+    )
     row = await cur.fetchone()
     return None if row is None else int(str(row[0]))
 

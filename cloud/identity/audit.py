@@ -122,7 +122,35 @@ def audit_site(database_url: str, site: str) -> AuditReport:
         missing = {agent for agent, (seq, _) in heads.items() if seq > 0}
         missing -= _seen_agents(conn, site)
         report.broken.extend(BrokenLink(a, 1, "no events stored, but a head") for a in missing)
+        report.broken.extend(_identity_conflicts(conn, site))
     return report
+
+
+_FOREIGN_CODES = """
+SELECT c.used_by, c.site, c.used_at, coalesce(
+    (SELECT min(seq) FROM events WHERE agent = c.used_by AND received_at >= c.used_at),
+    (SELECT last_seq + 1 FROM agent_heads WHERE agent = c.used_by), 1)
+FROM enrolment_codes AS c JOIN agents AS a ON a.agent = c.used_by
+WHERE a.site = %(site)s AND c.site <> a.site ORDER BY c.used_at
+"""
+
+_FOREIGN_AGENTS = """
+SELECT h.agent, a.site FROM agent_heads AS h JOIN agents AS a ON a.agent = h.agent
+WHERE h.site = %(site)s AND a.site <> h.site ORDER BY h.agent
+"""
+
+
+def _identity_conflicts(conn: psycopg.Connection[Any], site: str) -> Iterator[BrokenLink]:
+    """Chains of ``site`` that another tenant may have written, whatever their hashes say:
+    an agent re-keyed by a code of another site (how an agent was taken over before
+    migration 0009), or registered at another site than its chain's."""
+    for agent, code_site, used_at, seq in conn.execute(_FOREIGN_CODES, {"site": site}):
+        yield BrokenLink(str(agent), int(seq), (
+            f"re-keyed at {used_at:%Y-%m-%d %H:%M:%S%z} with an enrolment code of site "
+            f"{code_site!r}: from this seq on its events may be signed by another tenant"
+        ))  # fmt: skip
+    for agent, agent_site in conn.execute(_FOREIGN_AGENTS, {"site": site}):
+        yield BrokenLink(str(agent), 1, f"the chain is site {site!r}'s, the agent {agent_site!r}'s")
 
 
 def _counted(rows: Iterable[Any], report: AuditReport) -> Iterator[StoredEvent]:

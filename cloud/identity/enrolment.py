@@ -4,6 +4,10 @@ A code is 80 random bits written as four groups of Crockford base32 (easy to rea
 the phone, no I/O/L/U); only its SHA-256 is stored. Redeeming is one transaction: the code
 row is locked, checked (unknown, expired, used, wrong site, wrong agent) and marked used
 with the key registered, so two devices racing with one code cannot both enrol.
+
+An agent belongs to one site for life (docs/security.md, "Threats and defences"): a code
+names only an agent of its own site, redeeming re-checks it, and the key is registered
+only for an agent of the code's site.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from cloud.identity import store
+from cloud.identity import names, store
 from cloud.identity.errors import IdentityRefused
 from cloud.identity.keys import decode_public_key, signature_valid
 from domain.request_signature import enrolment_proof, key_fingerprint, normalise_code
@@ -69,7 +73,13 @@ async def issue_code(
     conn: store.Conn, *, site: str, valid: timedelta, agent: str | None = None,
     created_by: str | None = None,
 ) -> IssuedCode:  # fmt: skip
-    """A new one-time code for ``site`` (for ``agent`` when it names one)."""
+    """A new one-time code for ``site`` (for ``agent`` when it names one).
+
+    An agent it names is an agent of ``site`` (re-keyed) or a new one, whose name no other
+    site has taken or been promised by a code: any other name gets the answer of an
+    unknown agent. This is what the cloud's operator may do; a tenant goes through
+    ``issue_tenant_code``, which also keeps new names to the site's own.
+    """
     if not timedelta(0) < valid <= MAX_VALIDITY:
         raise IdentityRefused(
             "bad_validity", f"validity must be more than 0 and at most {MAX_VALIDITY}", 422
@@ -79,12 +89,32 @@ async def issue_code(
     if agent is not None:
         existing = await store.agent_key(conn, agent)
         if existing is not None and existing.site != site:
-            message = f"agent {agent!r} belongs to site {existing.site!r}, not {site!r}"
-            raise IdentityRefused("wrong_site", message, 409)
+            raise no_such_agent(site, agent)
+        if existing is None and await store.promised_elsewhere(conn, agent, site):
+            raise no_such_agent(site, agent)
     code = new_code()
     expires_at = datetime.now(UTC) + valid
     await store.insert_code(conn, code_hash(code), site, agent, expires_at, created_by)
     return IssuedCode(code, site, agent, expires_at)
+
+
+async def issue_tenant_code(
+    conn: store.Conn, *, site: str, valid: timedelta, agent: str | None = None,
+    created_by: str | None = None,
+) -> IssuedCode:  # fmt: skip
+    """``issue_code`` for a person or integration of the site's organisation: an agent it
+    names is one of the site's agents or a new name of the site's own (``names``)."""
+    if agent is not None and not names.is_name_of_site(agent, site):
+        existing = await store.agent_key(conn, agent)
+        if existing is None or existing.site != site:
+            raise no_such_agent(site, agent)
+    return await issue_code(conn, site=site, valid=valid, agent=agent, created_by=created_by)
+
+
+def no_such_agent(site: str, agent: str) -> IdentityRefused:
+    """The one answer for an agent that does not exist and one that is not this site's."""
+    message = f"site {site!r} has no agent {agent!r}; {names.naming_rule(site)}"
+    return IdentityRefused("unknown_agent", message, 404)
 
 
 async def redeem(conn: store.Conn, request: EnrolmentRequest) -> Enrolled:
@@ -105,13 +135,20 @@ async def redeem(conn: store.Conn, request: EnrolmentRequest) -> Enrolled:
         raise IdentityRefused("wrong_site", message, 409)
     agent = await _agent_for(conn, code, request.agent)
     existing = await store.agent_key(conn, agent)
+    if existing is not None and existing.site != code.site:
+        message = f"the code is for site {code.site!r}, and agent {agent!r} is not one of its"
+        raise IdentityRefused("wrong_site", message, 409)
     keyid = key_fingerprint(public_key)
     if await store.key_known(conn, keyid):
         raise IdentityRefused(
             "key_reused", "this public key was enrolled before: make a new one", 409
         )
     await store.use_code(conn, digest, agent)
-    await store.put_key(conn, agent, code.site, keyid, public_key)
+    if existing is None and not await store.create_agent(conn, agent, code.site):
+        message = f"agent {agent!r} was enrolled by another device just now: try again"
+        raise IdentityRefused("agent_taken", message, 409)
+    if not await store.put_key(conn, agent, code.site, keyid, public_key):
+        raise IdentityRefused("wrong_site", f"agent {agent!r} is not of site {code.site!r}", 409)
     settings = await store.site_settings(conn, code.site)
     return Enrolled(agent, code.site, keyid, existing is not None, settings)
 
@@ -148,4 +185,4 @@ async def rotation_code(conn: store.Conn, *, site: str, agent: str, valid: timed
 async def _agent_of_site(conn: store.Conn, site: str, agent: str) -> None:
     row = await store.agent_key(conn, agent)
     if row is None or row.site != site:
-        raise IdentityRefused("unknown_agent", f"site {site!r} has no agent {agent!r}", 404)
+        raise no_such_agent(site, agent)

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 
 from psycopg import AsyncConnection
 
+from cloud.identity.names import agent_name
+
 Conn = AsyncConnection[tuple[object, ...]]
 
 
@@ -57,7 +59,7 @@ async def agent_key(conn: Conn, agent: str) -> AgentKeyRow | None:
         str(site),
         bool(revoked),
         None if keyid is None else str(keyid),
-        None if public_key is None else bytes(public_key),  # type: ignore[arg-type]
+        None if public_key is None else bytes(public_key),  # type: ignore[call-overload]
     )
 
 
@@ -103,32 +105,59 @@ async def use_code(conn: Conn, code_hash: str, agent: str) -> None:
     )
 
 
+async def promised_elsewhere(conn: Conn, agent: str, site: str) -> bool:
+    """Whether a code of another site, still usable, names ``agent`` as its new agent."""
+    cur = await conn.execute(
+        "SELECT 1 FROM enrolment_codes WHERE agent = %s AND site <> %s AND used_at IS NULL "
+        "AND expires_at > now()",
+        (agent, site),
+    )
+    return await cur.fetchone() is not None
+
+
 async def next_agent_name(conn: Conn, site: str) -> str:
-    """``<site>-agent-<n>``, the first n not taken (names are never reused)."""
+    """``<site>-agent-<n>``, the first n neither taken nor promised by a code that is still
+    usable (names are never reused)."""
     cur = await conn.execute("SELECT count(*) FROM agents WHERE site = %s", (site,))
     row = await cur.fetchone()
     number = int(str(row[0])) + 1 if row is not None else 1
     while True:
-        name = f"{site}-agent-{number}"
-        cur = await conn.execute("SELECT 1 FROM agents WHERE agent = %s", (name,))
+        name = agent_name(site, number)
+        cur = await conn.execute(
+            "SELECT 1 FROM agents WHERE agent = %(name)s UNION ALL SELECT 1 FROM "
+            "enrolment_codes WHERE agent = %(name)s AND used_at IS NULL AND expires_at > now()",
+            {"name": name},
+        )
         if await cur.fetchone() is None:
             return name
         number += 1
 
 
-async def put_key(conn: Conn, agent: str, site: str, keyid: str, public_key: bytes) -> None:
-    """Make ``public_key`` the agent's only key in force (creating the agent if new), and
-    lift a revocation: the new key is how a revoked agent comes back."""
-    await conn.execute(
-        "INSERT INTO agents (agent, site) VALUES (%s, %s) ON CONFLICT (agent) DO UPDATE "
-        "SET revoked_at = NULL, revoked_reason = NULL",
+async def create_agent(conn: Conn, agent: str, site: str) -> bool:
+    """Create ``agent`` at ``site``; False when the name was taken meanwhile."""
+    cur = await conn.execute(
+        "INSERT INTO agents (agent, site) VALUES (%s, %s) ON CONFLICT (agent) DO NOTHING",
         (agent, site),
     )
+    return cur.rowcount == 1
+
+
+async def put_key(conn: Conn, agent: str, site: str, keyid: str, public_key: bytes) -> bool:
+    """Make ``public_key`` the only key in force of ``agent``, an agent of ``site``, and lift
+    a revocation: the new key is how a revoked agent comes back. False (and nothing done)
+    when ``agent`` is not an agent of ``site``: an agent never changes site."""
+    cur = await conn.execute(
+        "UPDATE agents SET revoked_at = NULL, revoked_reason = NULL WHERE agent = %s AND site = %s",
+        (agent, site),
+    )
+    if cur.rowcount != 1:
+        return False
     await retire_keys(conn, agent)
     await conn.execute(
         "INSERT INTO agent_keys (keyid, agent, public_key) VALUES (%s, %s, %s)",
         (keyid, agent, public_key),
     )
+    return True
 
 
 async def retire_keys(conn: Conn, agent: str) -> None:

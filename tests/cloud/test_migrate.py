@@ -18,6 +18,9 @@ ALL = (
     "0006_orgs_auth",
     "0007_agent_identity",
     "0008_masterdata",
+    "0009_tenant_identity",
+    "0010_sign_in_throttle",
+    "0011_unreadable_events",
 )
 
 
