@@ -4,14 +4,16 @@ the result with the state it leads to).
 - A step whose operation is ``marinate`` or ``age`` starts that clock on each lot it
   produces; every produced lot of a class with a date mark is marked, a mixture taking the
   earliest mark of its input lots.
-- PDA actions start clocks (``thaw:<method>``, ``marinate``, ``age``, ``tphc``, ``open``,
-  ``cool``) or act on the lot's open ones: ``thaw:<method>`` again changes the method and
-  resumes a frozen date mark, ``freeze`` pauses it, ``stop`` ends thawing, marinating,
-  ageing or TPHC, ``temp`` is evidence for thawing or cooling, ``reheat`` and ``discard``
-  are the only ways out of missed cooling (``discard`` is ``edge_agent.kitchen.discard``:
-  it needs the lot's stock).
+- PDA actions start clocks (``thaw:<method>``, ``marinate``, ``age``, ``tphc`` (4 hours)
+  or ``tphc-6h`` (cold food, at most 21 °C) with the food's ``temp``, ``open``, ``cool``)
+  or act on the lot's open ones: ``thaw:<method>`` again changes the method and resumes a
+  frozen date mark, ``freeze`` pauses it, ``stop`` ends thawing, marinating, ageing or
+  TPHC, ``temp`` is evidence for thawing, cooling and the 6-hour TPHC ceiling, ``reheat``
+  and ``discard`` are the only ways out of missed cooling (``discard`` is
+  ``edge_agent.kitchen.discard``: it needs the lot's stock).
 
-Times are turned into the site's zone first: a date mark's days are the site's days.
+Durations are counted by the clocks in UTC instants; the site's zone only decides calendar
+days (a date mark's, a produced lot's day 1).
 """
 
 from __future__ import annotations
@@ -37,10 +39,11 @@ from domain.kitchen.clocks.inputs import (
     Stopped,
     Thawed,
 )
-from domain.kitchen.clocks.rules import ClockClass, ClockRules, TimedRule
+from domain.kitchen.clocks.rules import ClockClass, ClockRules, TimedRule, TphcOption
 from domain.kitchen.clocks.thawing import CLOCK as THAWING
 from domain.kitchen.clocks.thawing import start_thawing
 from domain.kitchen.clocks.timed import TimedKind, start_timed
+from domain.kitchen.clocks.tphc import start_tphc
 from domain.kitchen.explosion import PlannedStep
 from domain.kitchen.recipes import Operation
 from domain.masterdata import MasterData
@@ -49,7 +52,8 @@ from domain.quantity import Unit
 from edge_agent.kitchen.lot_clocks import LotClocks, Stepped
 from edge_agent.kitchen.pda import PdaScan
 
-_TIMED_ACTIONS = {"marinate": TimedKind.MARINATING, "age": TimedKind.AGEING, "tphc": TimedKind.TPHC}
+_TIMED_ACTIONS = {"marinate": TimedKind.MARINATING, "age": TimedKind.AGEING}
+_TPHC_ACTIONS = {"tphc": TphcOption.HOURS_4, "tphc-6h": TphcOption.HOURS_6}
 _TIMED_STEPS = {Operation.MARINATE: TimedKind.MARINATING, Operation.AGE: TimedKind.AGEING}
 _STOPPABLE = (THAWING, *(kind.value for kind in TimedKind))
 R = TypeVar("R")
@@ -75,9 +79,13 @@ class LotClockRules:
         if action in _TIMED_ACTIONS:
             kind = _TIMED_ACTIONS[action]
             return clocks.started(*start_timed(kind, self._timed(ref, kind), ref, at, op))
+        if action in _TPHC_ACTIONS:
+            tphc = self._rule(ref, "tphc", self.of(ref.item).tphc)
+            option = _TPHC_ACTIONS[action]
+            return clocks.started(*start_tphc(tphc, ref, at, scan.temperature(), option, op))
         if action == "open":
             rule = self._rule(ref, "date_mark", self.of(ref.item).date_mark)
-            return clocks.started(*start_date_mark(rule, ref, at, operator=op))
+            return clocks.started(*start_date_mark(rule, ref, at, operator=op, zone=self.zone))
         if action == "cool":
             cooling = self._rule(ref, "cooling", self.of(ref.item).cooling)
             return clocks.started(*start_cooling(cooling, ref, at, scan.temperature(), op))
@@ -91,7 +99,7 @@ class LotClockRules:
         if scan.action == "stop":
             return Stopped(at, scan.operator), _STOPPABLE
         if scan.action == "temp":
-            return Reading(at, scan.temperature()), (THAWING, COOLING)
+            return Reading(at, scan.temperature()), (THAWING, COOLING, TimedKind.TPHC.value)
         assert scan.action == "reheat", "a discard is the pipeline's (edge_agent.kitchen.discard)"
         return Reheated(at, scan.temperature(), scan.operator), (COOLING,)
 
@@ -132,7 +140,9 @@ class LotClockRules:
             mark = self.of(ref.item).date_mark
             if mark is not None:
                 ingredients = clocks.use_by((given.lot for given in lot.inputs), at.date())
-                started_mark = start_date_mark(mark, ref, at, ingredients=ingredients)
+                started_mark = start_date_mark(
+                    mark, ref, at, ingredients=ingredients, zone=self.zone
+                )
                 clocks, started = clocks.started(*started_mark)
                 made += started
         return clocks, made

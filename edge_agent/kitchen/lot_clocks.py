@@ -33,7 +33,7 @@ from domain.kitchen.clocks.events import LotRef
 from domain.kitchen.clocks.inputs import ClockInput, ClockInputRefused, Reading, Tick
 from domain.kitchen.clocks.thawing import CLOCK as THAWING
 from domain.kitchen.clocks.thawing import ThawPhase, ThawState
-from domain.kitchen.clocks.timed import TimedPhase, TimedState
+from domain.kitchen.clocks.timed import TimedKind, TimedPhase, TimedState
 
 Stepped = tuple["LotClocks", list[EventDraft]]
 
@@ -64,9 +64,15 @@ def is_open(state: ClockState) -> bool:
     return state.phase not in (CoolingPhase.PASSED, CoolingPhase.DISCARDED)
 
 
+TPHC_REMEMBERED = 5000
+"""How many lots that went under TPHC are remembered, so that none starts it twice."""
+
+
 @dataclass(frozen=True, slots=True)
 class LotClocks:
     open: dict[str, StoredClock] = field(default_factory=dict)
+    tphc_started: dict[str, datetime] = field(default_factory=dict)
+    """When each lot (the last ``TPHC_REMEMBERED``) left temperature control under TPHC."""
 
     def of_lot(self, lot: str, *names: str) -> list[ClockState]:
         """The lot's open clocks (of those ``names``, if given)."""
@@ -81,7 +87,21 @@ class LotClocks:
         key = clock_key(state)
         if key in self.open:
             raise ClockInputRefused(f"lot {state.ref.lot}: a {clock_name(state)} clock is open")
+        if isinstance(state, TimedState) and state.kind is TimedKind.TPHC:
+            return self._tphc(state, key), drafts
         return replace(self, open={**self.open, key: state}), drafts
+
+    def _tphc(self, state: TimedState, key: str) -> LotClocks:
+        """Food leaves temperature control under TPHC once: no restart (3-501.19)."""
+        lot = state.ref.lot
+        before = self.tphc_started.get(lot)
+        if before is not None:
+            raise ClockInputRefused(
+                f"lot {lot} went under time as a public health control at "
+                f"{before.isoformat()}: it may not start again (Food Code 3-501.19)"
+            )
+        started = list({**self.tphc_started, lot: state.started_at}.items())[-TPHC_REMEMBERED:]
+        return replace(self, open={**self.open, key: state}, tphc_started=dict(started))
 
     def feed(self, states: Iterable[ClockState], given: ClockInput) -> Stepped:
         """Apply ``given`` to each of ``states`` (open clocks of this set)."""
@@ -103,11 +123,12 @@ class LotClocks:
         return self.feed(due, Tick(now))
 
     def temperature(self, location: str, at: datetime, celsius: Decimal) -> Stepped:
-        """A temperature at ``location``: evidence for its thawing and cooling lots."""
+        """A temperature at ``location``: evidence for its thawing and cooling lots, and the
+        ceiling of its TPHC lots under the 6-hour option."""
         here = [
             state
             for state in self.open.values()
-            if state.ref.location == location and isinstance(state, ThawState | CoolingState)
+            if state.ref.location == location and _takes_temperature(state)
         ]
         return self.feed(here, Reading(at, celsius))
 
@@ -125,6 +146,13 @@ class LotClocks:
         mark gives the days it has left from ``day``, not nothing."""
         marks = [s for lot in lots for s in self.of_lot(lot, DATE_MARK)]
         return [use_by_as_of(s, day) for s in marks if isinstance(s, DateMarkState)]
+
+
+def _takes_temperature(state: ClockState) -> bool:
+    """Thawing and cooling lots, and TPHC lots under a ceiling (the 6-hour option)."""
+    if isinstance(state, TimedState):
+        return state.ceiling_c is not None
+    return isinstance(state, ThawState | CoolingState)
 
 
 def _keep(opened: dict[str, StoredClock], state: ClockState) -> None:

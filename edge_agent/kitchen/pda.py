@@ -11,8 +11,9 @@ instead of becoming readings.
   (a thawing clock, ``clock.started``), predicted from the label's weight;
 - ``count``: the lot was counted (``stock.counted``, net of the tare);
 - the lot clocks' actions (``CLOCK_ACTIONS``, ``edge_agent.kitchen.clock_actions``):
-  ``marinate``, ``age``, ``tphc``, ``open``, ``freeze``, ``stop``, and for cooling ``cool``,
-  ``temp``, ``reheat`` and ``discard``, which carry the probe's ``temp`` in °C. A second
+  ``marinate``, ``age``, ``tphc`` and ``tphc-6h`` (with the food's ``temp``), ``open``,
+  ``freeze``, ``stop``, and for cooling ``cool``, ``temp``, ``reheat`` and ``discard``, which
+  carry the probe's ``temp`` in °C. A second
   ``thaw:<method>`` for a thawing lot moves it to that method.
 
 Only receipts, counts and thaw starts must carry a weight; other actions may leave it out.
@@ -38,6 +39,7 @@ CLOCK_ACTIONS = (
     "marinate",
     "age",
     "tphc",
+    "tphc-6h",
     "open",
     "freeze",
     "stop",

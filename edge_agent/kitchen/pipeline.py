@@ -218,7 +218,9 @@ class KitchenPipeline:
             if tap.step not in ticket.pending:
                 return  # done before: delivered again
             weighed = self._take_portion(station, step)
-            done = StepDone(now, tap.operator, f"kds:{station}", weighed)
+            # the site's local time: its date is the day expiries are judged against
+            local = self._clock_rules.local(now)
+            done = StepDone(local, tap.operator, f"kds:{station}", weighed)
             deduction = deduct(self._master, step, done, self.stock_for(step))
             clocks, started = self._produced(step, deduction.drafts)
             state = self._state.with_ticket(ticket.done(tap.step)).with_clocks(clocks)

@@ -146,8 +146,8 @@ async def test_the_four_hour_rule(tmp_path: Path) -> None:
     noon = MONDAY.replace(hour=12)
     async with kitchen(tmp_path / "a.db") as k:
         receive(k.store, "R1", "R2")
-        await k.sink.observe(pda("tphc", "R1", noon))
-        await k.sink.observe(pda("tphc", "R2", noon))
+        await k.sink.observe(pda("tphc", "R1", noon, temp="4"))
+        await k.sink.observe(pda("tphc", "R2", noon, temp="63"))
         await k.sink.observe(pda("stop", "R2", noon + timedelta(hours=1)))
         await k.sink.tick(noon + timedelta(hours=3, minutes=59))
         assert k.events("clock.expired") == []

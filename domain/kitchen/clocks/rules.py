@@ -63,6 +63,36 @@ class TimedRule(_Rule):
         return self
 
 
+class TphcOption(StrEnum):
+    """The Food Code's options for time as a public health control (3-501.19)."""
+
+    HOURS_4 = "4h"
+    """(B): cold (≤ 5 °C) or hot (≥ 57 °C) food, discarded 4 h after it left control."""
+    HOURS_6 = "6h"
+    """(C): cold food only (≤ 5 °C at the start), never above 21 °C, discarded at 6 h."""
+
+
+class TphcRule(_Rule):
+    """Time as a public health control: where the food must start, and how long it may go."""
+
+    max: Annotated[timedelta, Field(gt=timedelta(0))] = timedelta(hours=4)
+    """The 4-hour option's limit."""
+    cold_max_c: Celsius = Decimal(5)
+    """Cold food leaves temperature control at or below this."""
+    hot_min_c: Celsius = Decimal(57)
+    """Hot food leaves temperature control at or above this."""
+    cold_max: Duration | None = timedelta(hours=6)
+    """The 6-hour option's limit for cold food; None where a site does not allow it."""
+    ceiling_c: Celsius = Decimal(21)
+    """The 6-hour option's ceiling: food above it is discarded at once."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.cold_max_c < self.ceiling_c < self.hot_min_c:
+            raise ValueError("need cold_max_c < ceiling_c < hot_min_c")
+        return self
+
+
 class DateMarkRule(_Rule):
     days: Annotated[int, Field(ge=1)] = 7
     max_temp_c: Celsius = Decimal(5)
@@ -93,7 +123,7 @@ class ClockClass(_Rule):
     marinating: TimedRule | None = None
     ageing: TimedRule | None = None
     date_mark: DateMarkRule | None = None
-    tphc: TimedRule | None = None
+    tphc: TphcRule | None = None
     cooling: CoolingRule | None = None
 
     @model_validator(mode="after")

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from domain.events import EventDraft
 from domain.kitchen.clocks.events import LotRef, changed, expired
-from domain.kitchen.clocks.inputs import ClockInput, ClockInputRefused, Stopped, Tick, instant
+from domain.kitchen.clocks.inputs import (
+    ClockInput,
+    ClockInputRefused,
+    Reading,
+    Stopped,
+    Tick,
+    instant,
+)
 from domain.kitchen.clocks.rules import TimedRule
 
 
@@ -47,6 +55,8 @@ class TimedState:
     rule: TimedRule
     started_at: datetime
     phase: TimedPhase = TimedPhase.RUNNING
+    ceiling_c: Decimal | None = None
+    """The temperature the lot may not pass while the clock runs (TPHC's 6-hour option)."""
 
     @property
     def ready_at(self) -> datetime | None:
@@ -74,6 +84,8 @@ def start_timed(
 def step_timed(state: TimedState, given: ClockInput) -> tuple[TimedState, list[EventDraft]]:
     if isinstance(given, Stopped):
         return _stop(state, given)
+    if isinstance(given, Reading) and state.ceiling_c is not None:
+        return _check_ceiling(state, given)
     if not isinstance(given, Tick):
         raise ClockInputRefused(f"{state.kind.value} clock of {state.ref.lot}: takes no {given}")
     drafts: list[EventDraft] = []
@@ -95,3 +107,15 @@ def _stop(state: TimedState, given: Stopped) -> tuple[TimedState, list[EventDraf
         raise ClockInputRefused(f"{state.kind.value} clock of {state.ref.lot} is {state.phase}")
     done = changed("completed", state.ref, state.kind.value, given.at, operator=given.operator)
     return replace(state, phase=TimedPhase.STOPPED), [done]
+
+
+def _check_ceiling(state: TimedState, reading: Reading) -> tuple[TimedState, list[EventDraft]]:
+    """A reading under a ceiling: above it, the lot is discarded at once (3-501.19(C))."""
+    first, drafts = step_timed(state, Tick(reading.at))  # a deadline before the reading first
+    ceiling = state.ceiling_c
+    assert ceiling is not None
+    if first.phase not in (TimedPhase.RUNNING, TimedPhase.READY) or reading.celsius <= ceiling:
+        return first, drafts
+    why = f"{reading.celsius} °C, above {ceiling} °C under the 6-hour option: discard"
+    expired_state = replace(first, phase=TimedPhase.EXPIRED)
+    return expired_state, drafts + expired(state.ref, state.kind.value, reading.at, why)

@@ -24,9 +24,10 @@ from domain.kitchen.clocks.cooling import start_cooling
 from domain.kitchen.clocks.date_mark import start_date_mark
 from domain.kitchen.clocks.events import LotRef
 from domain.kitchen.clocks.inputs import Reading, Tick
-from domain.kitchen.clocks.rules import ClockRules, DateMarkRule, ThawMethod
+from domain.kitchen.clocks.rules import ClockRules, DateMarkRule, ThawMethod, TphcOption
 from domain.kitchen.clocks.thawing import start_thawing
 from domain.kitchen.clocks.timed import TimedKind, start_timed
+from domain.kitchen.clocks.tphc import start_tphc
 
 REF = LotRef("chicken-thigh", "L1", "walk-in")
 NIGHTS = {
@@ -56,6 +57,15 @@ def _timed(kind: TimedKind, clock_class: str) -> Start:
     return start
 
 
+def _tphc(option: TphcOption) -> Start:
+    def start(rules: ClockRules, at: datetime) -> tuple[ClockState, list[EventDraft]]:
+        rule = rules.classes["raw-poultry"].tphc
+        assert rule is not None
+        return start_tphc(rule, REF, at, Decimal(3), option)
+
+    return start
+
+
 def _cooling(rules: ClockRules, at: datetime) -> tuple[ClockState, list[EventDraft]]:
     rule = rules.classes["cooked"].cooling
     assert rule is not None
@@ -76,7 +86,8 @@ CLOCKS = {
         "clock.ready",
     ),
     "ageing": (_timed(TimedKind.AGEING, "dry-aged-beef"), timedelta(days=14), "clock.ready"),
-    "tphc": (_timed(TimedKind.TPHC, "raw-poultry"), timedelta(hours=4), "clock.expired"),
+    "tphc-4h": (_tphc(TphcOption.HOURS_4), timedelta(hours=4), "clock.expired"),
+    "tphc-6h": (_tphc(TphcOption.HOURS_6), timedelta(hours=6), "clock.expired"),
     "cooling-stage1": (_cooling, timedelta(hours=2), "clock.expired"),
 }
 

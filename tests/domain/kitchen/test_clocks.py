@@ -26,6 +26,7 @@ from domain.kitchen.clocks.inputs import (
 from domain.kitchen.clocks.rules import ClockRules, DateMarkRule, ThawMethod
 from domain.kitchen.clocks.thawing import start_thawing
 from domain.kitchen.clocks.timed import TimedKind, start_timed
+from domain.kitchen.clocks.tphc import start_tphc
 from domain.payloads import LotBlocked, LotClockChanged, LotReleased
 from tests.domain.factories import chain
 from tests.domain.kitchen.conftest import local, utc
@@ -192,7 +193,7 @@ def test_a_date_mark_never_gives_more_than_7_running_days(
 def test_tphc_discards_after_4_hours_out_of_temperature_control(rules: ClockRules) -> None:
     rule = rules.classes["cooked"].tphc
     assert rule is not None
-    state, _ = start_timed(TimedKind.TPHC, rule, REF, local(25, 11))
+    state, _ = start_tphc(rule, REF, local(25, 11), Decimal(4))
     state, drafts = clocks.step(state, Tick(local(25, 14, 59)))
     assert drafts == []
     state, drafts = clocks.step(state, Tick(local(25, 15, 0)))
@@ -205,7 +206,7 @@ def test_tphc_discards_after_4_hours_out_of_temperature_control(rules: ClockRule
 def test_tphc_stopped_in_time_blocks_nothing(rules: ClockRules) -> None:
     rule = rules.classes["cooked"].tphc
     assert rule is not None
-    state, _ = start_timed(TimedKind.TPHC, rule, REF, local(25, 11))
+    state, _ = start_tphc(rule, REF, local(25, 11), Decimal(60))
     state, drafts = clocks.step(state, Stopped(local(25, 13), operator="cook-7"))
     assert kinds(drafts) == ["clock.completed"]
     assert clocks.step(state, Tick(local(25, 20)))[1] == []
