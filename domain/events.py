@@ -5,21 +5,31 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
 from domain.canonical import canonical_json, sha256_hex
-from domain.errors import ChainBroken, EventInvalid
+from domain.errors import ChainBroken, DomainError, EventInvalid
 from domain.ids import uuid7
 from domain.payloads import PAYLOADS, Payload
+from domain.values import (
+    CLOUD_TOLERANCE,
+    DEFAULT_AHEAD,
+    TimeOutOfWindow,
+    check_event_time,
+    refuse_control,
+)
 
 GENESIS = "0" * 64
 """``prev`` of an agent's first event."""
 
 ENVELOPE_FIELDS = ("id", "agent", "seq", "site", "type", "at", "data", "prev", "hash")
+
+CLOUD_AHEAD = DEFAULT_AHEAD + CLOUD_TOLERANCE
+"""How far ahead of its own clock the cloud accepts an event time (``read_event``)."""
 
 
 def format_at(moment: datetime) -> str:
@@ -52,6 +62,12 @@ class EventDraft:
     at: datetime
     payload: Payload
 
+    def __post_init__(self) -> None:
+        # The fixed bounds are judged when the pipeline decides, so a device whose clock
+        # says 1970 fails its own draft, not the group commit it would have joined; the
+        # bound relative to the clock is the sealer's (``seal``), as pure code has no clock.
+        check_event_time(self.at, ahead=None)
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -68,6 +84,8 @@ class Event:
     hash: str
     typed: Payload | None = field(default=None, compare=False, repr=False)
     """The payload already validated when the event was sealed or parsed; not hashed."""
+    unreadable: str | None = field(default=None, compare=False)
+    """Why the payload cannot be used (``read_event``); None for a readable event."""
 
     def body(self) -> dict[str, Any]:
         """The envelope without its hash: what the hash is taken over."""
@@ -93,6 +111,8 @@ class Event:
         """The typed payload (validated when the event was sealed or parsed)."""
         if self.typed is not None:
             return self.typed
+        if self.unreadable is not None:
+            raise EventInvalid(f"unreadable: {self.unreadable}", self.seq)
         return PAYLOADS[self.type].model_validate(self.data)
 
     @property
@@ -104,11 +124,25 @@ def event_hash(body: Mapping[str, Any]) -> str:
     return sha256_hex(canonical_json(body))
 
 
-def seal(draft: EventDraft, *, agent: str, site: str, seq: int, prev: str) -> Event:
-    """Give a draft its identity and place in the agent's chain."""
+def seal(
+    draft: EventDraft,
+    *,
+    agent: str,
+    site: str,
+    seq: int,
+    prev: str,
+    now: datetime | None = None,
+    ahead: timedelta = DEFAULT_AHEAD,
+) -> Event:
+    """Give a draft its identity and place in the agent's chain.
+
+    ``at`` must lie in the window of the sealing clock (``now``, default the system clock):
+    not before 2000, at most ``ahead`` in the future (``domain.values.check_event_time``).
+    """
     expected = PAYLOADS.get(draft.type)
     if expected is None or not isinstance(draft.payload, expected):
         raise EventInvalid(f"type {draft.type!r} does not take {type(draft.payload).__name__}")
+    check_event_time(draft.at, now, ahead=ahead)
     body: dict[str, Any] = {
         "id": uuid7(),
         "agent": agent,
@@ -125,8 +159,55 @@ def seal(draft: EventDraft, *, agent: str, site: str, seq: int, prev: str) -> Ev
 def parse_event(document: object) -> Event:
     """Validate a decoded JSON object as an event; the error names the seq and the field.
 
-    This runs once per event the cloud receives, so the common path is kept lean.
+    Strict: any problem, in the envelope or the payload, raises. The cloud reads what agents
+    send with ``read_event`` instead, which keeps a sealed event whose payload it cannot use.
     """
+    _check_envelope(document)
+    assert isinstance(document, dict)
+    payload, problem = _typed_payload(document)
+    if payload is None:
+        raise EventInvalid(problem or "data is not valid", document["seq"])
+    _check_hash(document)
+    return Event(**document, typed=payload)
+
+
+def read_event(
+    document: object, *, now: datetime | None = None, ahead: timedelta = CLOUD_AHEAD
+) -> Event:
+    """Read an event an agent sealed: a bad envelope or hash raises, a bad payload does not.
+
+    An event whose envelope is sound and whose hash matches is part of the agent's chain
+    whatever its payload says, so refusing it would block every event after it. Such an
+    event is returned with ``unreadable`` saying why (a field that fails its schema, an
+    unknown type, a time outside the window of ``now`` plus ``ahead``) and ``typed`` None.
+    """
+    _check_envelope(document)
+    assert isinstance(document, dict)
+    _check_hash(document)
+    payload, problem = _typed_payload(document)
+    if payload is not None:
+        try:
+            check_event_time(parse_at(document["at"]), now, ahead=ahead)
+        except TimeOutOfWindow as exc:
+            payload, problem = None, f"at: {exc}"
+    if payload is None:
+        return Event(**document, unreadable=printable(problem or "unreadable")[:_REASON_LENGTH])
+    return Event(**document, typed=payload)
+
+
+_REASON_LENGTH = 500
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written as ``\\uXXXX``, safe in any log or column."""
+    return _UNPRINTABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _check_envelope(document: object) -> None:
+    """Refuse what cannot be an event of a chain: a missing field, a bad seq, id or time."""
     if not isinstance(document, dict):
         raise EventInvalid(f"an event must be a JSON object, not {type(document).__name__}")
     if document.keys() != _ENVELOPE_KEYS:
@@ -138,27 +219,47 @@ def parse_event(document: object) -> Event:
         value = document[name]
         if type(value) is not str or not value:
             raise EventInvalid(f"{name} must be a non-empty string", seq)
+    for name in _PLAIN_FIELDS:
+        try:
+            refuse_control(document[name])
+        except ValueError as exc:
+            raise EventInvalid(f"{name}: {exc}", seq) from exc
+    parse_at(document["at"])
+
+
+def _typed_payload(document: dict[str, Any]) -> tuple[Payload | None, str | None]:
+    """The payload validated by its type's schema, or None and what is wrong with it."""
     model = PAYLOADS.get(document["type"])
     if model is None:
-        raise EventInvalid(f"unknown event type {document['type']!r}", seq)
-    parse_at(document["at"])
+        return None, f"unknown event type {printable(document['type'])!r}"
     try:
         payload = model.model_validate(document["data"])
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "data"
-        raise EventInvalid(f"data.{field}: {first['msg']}", seq) from exc
+        return None, f"data.{field}: {first['msg']}"
     if payload.model_dump(mode="json", exclude_none=True) != document["data"]:
-        raise EventInvalid("data is not in canonical form (re-encode it through its schema)", seq)
+        return None, "data is not in canonical form (re-encode it through its schema)"
+    return payload, None
+
+
+def _check_hash(document: dict[str, Any]) -> None:
     body = dict(document)
     claimed = body.pop("hash")
-    if event_hash(body) != claimed:
-        raise ChainBroken("hash_mismatch", seq, "the hash does not match the event's content")
-    return Event(**document, typed=payload)
+    try:
+        actual = event_hash(body)
+    except (DomainError, TypeError) as exc:  # a value canonical JSON cannot write
+        raise EventInvalid(f"data has no canonical form: {exc}", document["seq"]) from exc
+    if actual != claimed:
+        raise ChainBroken(
+            "hash_mismatch", document["seq"], "the hash does not match the event's content"
+        )
 
 
 _ENVELOPE_KEYS = frozenset(ENVELOPE_FIELDS)
 _TEXT_FIELDS = ("id", "agent", "site", "type", "at", "prev", "hash")
+_PLAIN_FIELDS = ("id", "agent", "site", "prev", "hash")
+"""Envelope text that must be plain; ``type`` is judged with the payload (unknown: unreadable)."""
 
 
 def _envelope_problem(document: dict[str, Any]) -> EventInvalid:

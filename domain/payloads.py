@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -16,9 +15,9 @@ from pydantic import (
 )
 
 from domain.quantity import Quantity, Unit
+from domain.values import PLAIN, PROSE, Amount, Barcode, Count, Day, Moment, Name
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-"""An identifier of an item, lot, location, device or person."""
+__all__ = ["Name"]  # re-exported: other modules name identifiers through this module
 
 
 class Payload(BaseModel):
@@ -31,9 +30,9 @@ class StockLine(Payload):
     item: Name
     lot: Name
     location: Name
-    qty: Decimal = Field(allow_inf_nan=False)
+    qty: Amount
     unit: Unit
-    density_g_per_ml: Decimal | None = Field(default=None, gt=0, allow_inf_nan=False)
+    density_g_per_ml: Annotated[Amount, Field(gt=0)] | None = None
 
     @property
     def quantity(self) -> Quantity:
@@ -41,20 +40,20 @@ class StockLine(Payload):
 
 
 class LotReceived(StockLine):
-    qty: Decimal = Field(gt=0, allow_inf_nan=False)
-    expires_on: date | None = None
+    qty: Amount = Field(gt=0)
+    expires_on: Day | None = None
     supplier: Name | None = None
     device: Name | None = None
 
 
 class StockConsumed(StockLine):
-    qty: Decimal = Field(gt=0, allow_inf_nan=False)
+    qty: Amount = Field(gt=0)
     device: Name | None = None
     operator: Name | None = None
 
 
 class StockCounted(StockLine):
-    qty: Decimal = Field(ge=0, allow_inf_nan=False)
+    qty: Amount = Field(ge=0)
     operator: Name | None = None
 
 
@@ -80,11 +79,11 @@ class ReadingRecorded(Payload):
 
     device: Name
     metric: Name
-    value: Decimal = Field(allow_inf_nan=False)
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    value: Amount
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=20), PLAIN]
     location: Name | None = None
-    raw: Decimal | None = Field(default=None, allow_inf_nan=False)
-    calibration_offset: Decimal | None = Field(default=None, allow_inf_nan=False)
+    raw: Amount | None = None
+    calibration_offset: Amount | None = None
     status: Literal["ok", "probe_fault"] | None = None
 
 
@@ -94,7 +93,7 @@ class DeviceOnline(Payload):
 
 class DeviceOffline(Payload):
     device: Name
-    reason: Annotated[str, StringConstraints(max_length=500)]
+    reason: Annotated[str, StringConstraints(max_length=500), PROSE]
 
 
 class DeviceState(Payload):
@@ -102,7 +101,7 @@ class DeviceState(Payload):
 
     device: Name
     metric: Name
-    value: Annotated[str, StringConstraints(max_length=500)]
+    value: Annotated[str, StringConstraints(max_length=500), PLAIN]
     location: Name | None = None
 
 
@@ -111,8 +110,8 @@ class DeviceAlarm(Payload):
 
     device: Name
     code: Name
-    message: Annotated[str, StringConstraints(max_length=1000)]
-    severity: Annotated[int, Field(ge=0, le=1000)] = 500
+    message: Annotated[str, StringConstraints(max_length=1000), PROSE]
+    severity: Annotated[Count, Field(le=1000)] = 500
     active: bool = True
     location: Name | None = None
 
@@ -123,7 +122,7 @@ class RoomDiagnosed(Payload):
     location: Name
     label: Literal["normal", "door_open", "defrost", "compressor_failure", "sensor_fault"]
     previous: Name
-    confidence: Annotated[Decimal, Field(ge=0, le=1)]
+    confidence: Annotated[Amount, Field(ge=0, le=1)]
     mode: Literal["litert", "tflite-runtime", "rules"]
     model: Name
 
@@ -132,17 +131,17 @@ class CodeScanned(Payload):
     """A barcode read by a camera or PDA, with the GS1 fields it carried when it is GS1."""
 
     device: Name
-    code: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-    symbology: Annotated[str, StringConstraints(max_length=10)]
+    code: Barcode
+    symbology: Annotated[str, StringConstraints(max_length=10), PLAIN]
     gs1: bool = False
     gtin: Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$")] | None = None
     lot: Name | None = None
     serial: Name | None = None
-    expires_on: date | None = None
-    best_before: date | None = None
-    net_weight_kg: Annotated[Decimal, Field(ge=0)] | None = None
+    expires_on: Day | None = None
+    best_before: Day | None = None
+    net_weight_kg: Annotated[Amount, Field(ge=0)] | None = None
     location: Name | None = None
-    other: dict[str, str] = Field(
+    other: dict[Name, Annotated[str, StringConstraints(max_length=4000), PLAIN]] = Field(
         default_factory=dict, description="further GS1 elements, by application identifier"
     )
 
@@ -157,7 +156,7 @@ class LotBlocked(Payload):
     item: Name
     lot: Name
     location: Name
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500), PROSE]
     cause: Name | None = None
 
 
@@ -169,7 +168,7 @@ class LotReleased(Payload):
     lot: Name
     location: Name
     disposition: Literal["release", "discard"]
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500), PROSE]
     operator: Name
 
 
@@ -177,24 +176,24 @@ class ExcursionFiguresPayload(Payload):
     """How bad an excursion was, for a quality manager's judgement of the product."""
 
     side: Literal["high", "low"]
-    limit_c: Decimal
-    started_at: datetime
-    peak_c: Decimal
-    duration_s: Annotated[Decimal, Field(ge=0)]
-    degree_minutes: Annotated[Decimal, Field(ge=0)]
-    mkt_c: Decimal
+    limit_c: Amount
+    started_at: Moment
+    peak_c: Amount
+    duration_s: Annotated[Amount, Field(ge=0)]
+    degree_minutes: Annotated[Amount, Field(ge=0)]
+    mkt_c: Amount
 
 
 class ExcursionChanged(Payload):
     """An excursion at a location opened, grew, escalated, was acknowledged or closed."""
 
     location: Name
-    number: Annotated[int, Field(ge=1)]
+    number: Annotated[Count, Field(ge=1)]
     figures: ExcursionFiguresPayload | None = None
     back_in_range: bool | None = None
     acknowledged_by: Name | None = None
-    corrective_action: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    unacknowledged_for_s: Annotated[Decimal, Field(ge=0)] | None = None
+    corrective_action: Annotated[str, StringConstraints(max_length=1000), PROSE] | None = None
+    unacknowledged_for_s: Annotated[Amount, Field(ge=0)] | None = None
 
 
 class SafetyStockRaised(Payload):
@@ -202,9 +201,9 @@ class SafetyStockRaised(Payload):
     lots that were close to expiry), so the site should carry more of it."""
 
     item: Name
-    factor: Annotated[Decimal, Field(gt=0)]
-    base_qty: Annotated[Decimal, Field(ge=0)]
-    raised_qty: Annotated[Decimal, Field(ge=0)]
+    factor: Annotated[Amount, Field(gt=0)]
+    base_qty: Annotated[Amount, Field(ge=0)]
+    raised_qty: Annotated[Amount, Field(ge=0)]
     unit: Unit
     cause: Name
 
@@ -213,12 +212,12 @@ class PurchaseSuggested(Payload):
     """A purchase someone should place; ``supplier`` is None when no supplier is approved."""
 
     item: Name
-    qty: Annotated[Decimal, Field(gt=0)]
+    qty: Annotated[Amount, Field(gt=0)]
     unit: Unit
     supplier: Name | None = None
     urgent: bool
-    needed_by: date
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    needed_by: Day
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500), PROSE]
     cause: Name | None = None
 
 
@@ -230,7 +229,7 @@ class SkippedLot(Payload):
 
     lot: Name
     reason: Literal["empty", "expired", "blocked", "not_ready"]
-    detail: Annotated[str, StringConstraints(max_length=500)]
+    detail: Annotated[str, StringConstraints(max_length=500), PROSE]
 
 
 class StepConsumed(StockConsumed):
@@ -245,13 +244,13 @@ class StepConsumed(StockConsumed):
     """
 
     order: Name | None = None
-    line: Annotated[int, Field(ge=1)] | None = None
+    line: Annotated[Count, Field(ge=1)] | None = None
     recipe: Name
     step: Name
     operation: Name
-    planned_qty: Decimal = Field(ge=0, allow_inf_nan=False)
-    yield_loss: Decimal = Field(default=Decimal(0), ge=0, allow_inf_nan=False)
-    portioning: Decimal | None = Field(default=None, allow_inf_nan=False)
+    planned_qty: Amount = Field(ge=0)
+    yield_loss: Amount = Field(default=Decimal(0), ge=0)
+    portioning: Amount | None = None
     skipped: list[SkippedLot] | None = None
 
 
@@ -261,18 +260,18 @@ class LotInput(Payload):
     item: Name
     lot: Name
     location: Name
-    qty: Decimal = Field(gt=0, allow_inf_nan=False)
+    qty: Amount = Field(gt=0)
     unit: Unit
 
 
 class StockProduced(StockLine):
     """A step made a lot of an intermediate (marinated chicken) out of ``inputs``."""
 
-    qty: Decimal = Field(gt=0, allow_inf_nan=False)
-    expires_on: date | None = None
+    qty: Amount = Field(gt=0)
+    expires_on: Day | None = None
     inputs: list[LotInput]
     order: Name | None = None
-    line: Annotated[int, Field(ge=1)] | None = None
+    line: Annotated[Count, Field(ge=1)] | None = None
     recipe: Name
     step: Name
     operator: Name | None = None
@@ -289,8 +288,8 @@ class LotClockChanged(Payload):
     lot: Name
     location: Name
     clock: Name
-    due_at: datetime | None = None
-    detail: Annotated[str, StringConstraints(max_length=500)] | None = None
+    due_at: Moment | None = None
+    detail: Annotated[str, StringConstraints(max_length=500), PROSE] | None = None
     operator: Name | None = None
 
 
@@ -331,15 +330,15 @@ class RuleOutcome(Payload):
 class NotificationRaised(RuleOutcome):
     """A rule told people something (``domain.rules``); the kitchen screen or a phone shows it."""
 
-    message: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    message: Annotated[str, StringConstraints(min_length=1, max_length=1000), PROSE]
     severity: Literal["info", "warning", "critical"] = "warning"
 
 
 class TaskCreated(RuleOutcome):
     """A rule gave people something to do, by ``due_by`` when it says so."""
 
-    title: Annotated[str, StringConstraints(min_length=1, max_length=500)]
-    due_by: datetime | None = None
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500), PLAIN]
+    due_by: Moment | None = None
 
 
 RULE_PAYLOADS: dict[str, type[Payload]] = {
@@ -351,7 +350,7 @@ RULE_PAYLOADS: dict[str, type[Payload]] = {
 # --- food-safety records (issue 4 part 5): checks, their corrections, a day's sign-off ------
 
 RecordKind = Literal["cleaning", "sanitising", "health_check", "temperature_check"]
-Note = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+Note = Annotated[str, StringConstraints(min_length=1, max_length=1000), PROSE]
 
 
 class FoodSafetyRecorded(Payload):
@@ -368,7 +367,7 @@ class FoodSafetyRecorded(Payload):
     area: Name | None = None
     result: Literal["pass", "fail"]
     corrective_action: Note | None = None
-    temperature_c: Decimal | None = Field(default=None, allow_inf_nan=False)
+    temperature_c: Amount | None = None
     note: Note | None = None
     source: Name | None = None
 
@@ -394,7 +393,7 @@ class FoodSafetyCorrected(Payload):
     area: Name | None = None
     result: Literal["pass", "fail"] | None = None
     corrective_action: Note | None = None
-    temperature_c: Decimal | None = Field(default=None, allow_inf_nan=False)
+    temperature_c: Amount | None = None
     note: Note | None = None
     source: Name | None = None
 
@@ -403,7 +402,7 @@ class FoodSafetySignedOff(Payload):
     """A manager reviewed a day's food-safety board and signed it off."""
 
     manager: Name
-    day: date
+    day: Day
     note: Note | None = None
     source: Name | None = None
 

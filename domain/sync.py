@@ -3,8 +3,10 @@
 An agent POSTs ``/v1/agents/{agent}/events`` with a gzip-compressed JSON body
 ``{"agent": "...", "events": [<event>, ...]}`` (events in seq order, each exactly as
 ``Event.to_json`` wrote it). The cloud answers ``200 {"acked_seq": N, "stored": k,
-"duplicates": d}`` where N is the highest contiguous seq it holds for the agent; a
-batch it refuses is refused whole, with a 4xx whose body is a ``BatchRefusal``.
+"duplicates": d, "unreadable": [seq, ...]}`` where N is the highest contiguous seq it holds
+for the agent and ``unreadable`` lists the events of the batch it stored but cannot use
+(kept with the reason; see docs/reliability.md). A batch it refuses is refused whole, with a
+4xx whose body is a ``BatchRefused`` naming the code, the seq and the reason.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import gzip
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from domain.errors import ChainBroken, DomainError, EventInvalid
-from domain.events import Event, parse_event
+from domain.events import Event, read_event
 
 CONTENT_TYPE = "application/json"
 CONTENT_ENCODING = "gzip"
@@ -36,8 +39,20 @@ class Batch:
     events: list[Event]
 
 
-def decode_batch(compressed: bytes, *, agent: str, max_bytes: int = 256 * 1024 * 1024) -> Batch:
-    """Decompress, parse and validate a batch for ``agent``; raises ``BatchRefused``."""
+def decode_batch(
+    compressed: bytes,
+    *,
+    agent: str,
+    max_bytes: int = 256 * 1024 * 1024,
+    now: datetime | None = None,
+) -> Batch:
+    """Decompress, parse and validate a batch for ``agent``; raises ``BatchRefused``.
+
+    A refusal is for what breaks the batch or the chain (not gzip, not JSON, a bad envelope
+    or hash, events out of order). An event that is sealed and chained but whose payload
+    cannot be used is not refused: it comes back marked ``unreadable`` (``read_event``,
+    its time judged against ``now``), so one bad event never blocks those after it.
+    """
     raw = _gunzip(compressed, max_bytes)
     try:
         document = orjson.loads(raw)
@@ -50,7 +65,7 @@ def decode_batch(compressed: bytes, *, agent: str, max_bytes: int = 256 * 1024 *
     events: list[Event] = []
     for position, item in enumerate(document["events"]):
         try:
-            event = parse_event(item)
+            event = read_event(item, now=now)
         except ChainBroken as exc:
             raise BatchRefused(exc.kind, str(exc), seq=exc.seq) from exc
         except EventInvalid as exc:

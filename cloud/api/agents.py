@@ -11,9 +11,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from psycopg import OperationalError
 
+from cloud.api import unreadable
 from cloud.api.deps import StateDep
-from cloud.api.schemas import AgentHeadPublic, BatchRefusalPublic, IngestAckPublic
+from cloud.api.schemas import AgentHeadPublic, BatchRefusalPublic
+from cloud.api.unreadable import IngestReceiptPublic
 from cloud.identity.errors import IdentityRefused
 from cloud.identity.signed import ReceivedRequest, VerifiedAgent, verify_request
 from cloud.ingest import service
@@ -53,8 +56,8 @@ _BATCH_BODY: dict[str, Any] = {
 
 @router.post(
     "/{agent}/events",
-    response_model=IngestAckPublic,
-    responses=_REFUSALS,
+    response_model=IngestReceiptPublic,
+    responses=_REFUSALS | {503: {"model": BatchRefusalPublic}},
     openapi_extra=_BATCH_BODY,
     summary="Store a batch of the agent's events (gzip, whole or nothing; signed by the agent)",
 )
@@ -82,7 +85,16 @@ async def post_events(agent: str, request: Request, state: StateDep) -> Any:
     except BatchRefused as refusal:
         head = await service.read_head(state.pool, agent)
         return _refusal_response(refusal, head.seq)
-    return IngestAckPublic(acked_seq=ack.acked_seq, stored=ack.stored, duplicates=ack.duplicates)
+    except OperationalError as exc:
+        # the database is down or restarting: transient, so the agent retries with backoff
+        down = BatchRefused("unavailable", f"the database is unavailable: {type(exc).__name__}")
+        return JSONResponse(down.to_dict(), status_code=503)
+    return IngestReceiptPublic(
+        acked_seq=ack.acked_seq,
+        stored=ack.stored,
+        duplicates=ack.duplicates,
+        unreadable=sorted(ack.unreadable),
+    )
 
 
 @router.get(
@@ -98,6 +110,10 @@ async def get_head(agent: str, request: Request, state: StateDep) -> Any:
         return _identity_refusal(refused)
     head = await service.read_head(state.pool, agent)
     return AgentHeadPublic(acked_seq=head.seq, hash=head.hash)
+
+
+# The operators' list of unreadable events: served under this router's prefix.
+router.include_router(unreadable.router)
 
 
 async def _signer(state: CloudState, agent: str, request: Request, body: bytes) -> VerifiedAgent:

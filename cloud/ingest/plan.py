@@ -7,22 +7,26 @@ per-event Python work (the cost of ingest) stays in one place that can be measur
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from domain.errors import ChainBroken, DomainError
-from domain.events import GENESIS, Event, verify_chain
+from domain.events import GENESIS, Event, printable, verify_chain
 from domain.ledger import fold
 from domain.quantity import Quantity
 from domain.sync import BatchRefused, decode_batch
 
 EventRow = tuple[str, int, UUID, str, str, datetime, Mapping[str, Any], str, str]
 ReadingRow = tuple[str, int, str, str, str, Decimal, str, str | None, datetime]
+UnreadableRow = tuple[str, int, str, str, str, bytes]
+"""agent, seq, site, type as sent (made printable), reason, the event's canonical bytes."""
 
 READING_TYPE = "reading.recorded"
+UNREADABLE_TYPE = "event.unreadable"
+"""The type of an unreadable event's row in ``events``: no reader of a known type takes it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,46 +39,95 @@ class AgentHead:
 
 @dataclass(frozen=True, slots=True)
 class DecodedBatch:
-    """A validated batch with its database rows built once, outside any transaction."""
+    """A validated batch with its database rows built once, outside any transaction.
+
+    ``event_rows`` has one row per event (an unreadable event's row has type
+    ``UNREADABLE_TYPE``); ``unreadable_rows`` keeps what such events were as sent.
+    """
 
     agent: str
     events: list[Event]
     event_rows: list[EventRow]
     reading_rows: list[ReadingRow]
+    unreadable_rows: list[UnreadableRow] = field(default_factory=list)
 
     @property
     def reading_days(self) -> set[date]:
         """UTC days the batch's readings fall on: the partitions they need."""
         return {row[8].date() for row in self.reading_rows}
 
+    def after(self, seq: int) -> DecodedBatch:
+        """The part of the batch past ``seq`` (what a head at ``seq`` has not stored yet)."""
+        return DecodedBatch(
+            self.agent,
+            [event for event in self.events if event.seq > seq],
+            [row for row in self.event_rows if row[1] > seq],
+            [row for row in self.reading_rows if row[1] > seq],
+            [row for row in self.unreadable_rows if row[1] > seq],
+        )
 
-def decode(compressed: bytes, *, agent: str, site: str, max_bytes: int) -> DecodedBatch:
+    def marking(self, reasons: Mapping[int, str]) -> DecodedBatch:
+        """The batch with the events of ``reasons`` (seq -> why) made unreadable."""
+        if not reasons:
+            return self
+        events = [
+            unreadable(event, reasons[event.seq]) if event.seq in reasons else event
+            for event in self.events
+        ]
+        return rows_of(self.agent, events)
+
+
+def decode(
+    compressed: bytes, *, agent: str, site: str, max_bytes: int, now: datetime | None = None
+) -> DecodedBatch:
     """Decode and validate a batch body and build its rows; raises ``BatchRefused``.
 
     ``site`` is the one the agent is enrolled at: an event naming another is refused, so
-    an agent's key cannot write into another site's (or tenant's) ledger.
+    an agent's key cannot write into another site's (or tenant's) ledger. An event whose
+    payload cannot be used is kept, marked unreadable (``domain.events.read_event``);
+    ``now`` is the cloud's clock that event times are judged by.
     """
-    batch = decode_batch(compressed, agent=agent, max_bytes=max_bytes)
-    event_rows: list[EventRow] = []
-    reading_rows: list[ReadingRow] = []
+    batch = decode_batch(compressed, agent=agent, max_bytes=max_bytes, now=now)
     for event in batch.events:
         if event.site != site:
             message = f"event names site {event.site!r}; agent {agent!r} is enrolled at {site!r}"
             raise BatchRefused("wrong_site", message, seq=event.seq)
-        at = datetime.fromisoformat(event.at)  # parse_event checked its exact form
         try:
-            event_id = UUID(event.id)
+            UUID(event.id)
         except ValueError as exc:
             message = f"id {event.id!r} is not a UUID"
             raise BatchRefused("invalid_event", message, seq=event.seq) from exc
-        event_rows.append((event.agent, event.seq, event_id, event.site, event.type, at,
+    return rows_of(agent, batch.events)
+
+
+def rows_of(agent: str, events: list[Event]) -> DecodedBatch:
+    """The database rows of events already checked (envelope, site, id)."""
+    event_rows: list[EventRow] = []
+    reading_rows: list[ReadingRow] = []
+    unreadable_rows: list[UnreadableRow] = []
+    for event in events:
+        at = datetime.fromisoformat(event.at)  # read_event checked its exact form
+        if event.unreadable is not None:
+            sent_type = printable(event.type)
+            marker = {"type": sent_type, "reason": event.unreadable}
+            event_rows.append((event.agent, event.seq, UUID(event.id), event.site,
+                               UNREADABLE_TYPE, at, marker, event.prev, event.hash))  # fmt: skip
+            unreadable_rows.append((event.agent, event.seq, event.site, sent_type,
+                                    event.unreadable, event.to_json()))  # fmt: skip
+            continue
+        event_rows.append((event.agent, event.seq, UUID(event.id), event.site, event.type, at,
                            event.data, event.prev, event.hash))  # fmt: skip
         if event.type == READING_TYPE:
             data = event.data
             reading_rows.append((event.agent, event.seq, event.site, data["device"],
                                  data["metric"], Decimal(data["value"]), data["unit"],
                                  data.get("location"), at))  # fmt: skip
-    return DecodedBatch(agent, batch.events, event_rows, reading_rows)
+    return DecodedBatch(agent, events, event_rows, reading_rows, unreadable_rows)
+
+
+def unreadable(event: Event, reason: str) -> Event:
+    """``event`` marked unreadable for ``reason`` (its envelope and bytes unchanged)."""
+    return replace(event, typed=None, unreadable=printable(reason)[:500])
 
 
 def count_replayed(events: Sequence[Event], head: AgentHead, stored: Mapping[int, str]) -> int:
@@ -104,17 +157,25 @@ def check_continues(events: Sequence[Event], head: AgentHead) -> None:
         raise BatchRefused(exc.kind, str(exc), seq=exc.seq) from exc
 
 
-def fold_site(balances: Mapping[Any, Quantity], events: Sequence[Event]) -> dict[Any, Quantity]:
-    """Run the domain fold; a refused posting names the event that caused it."""
+def fold_site(
+    balances: Mapping[Any, Quantity], events: Sequence[Event]
+) -> tuple[dict[Any, Quantity], dict[int, str]]:
+    """Run the domain fold over the readable events; also return the ones it cannot post.
+
+    An event the ledger refuses (a volume taken from a lot kept by mass, say) is skipped,
+    with why by its seq, so the events after it still post; the caller marks it unreadable.
+    """
+    readable = [event for event in events if event.unreadable is None]
     try:
-        return fold(balances, events)
+        return fold(balances, readable), {}
     except DomainError:
         pass
-    # Slow path, only on failure: find the first event the fold cannot apply.
+    # Slow path, only on failure: post event by event, skipping those the fold refuses.
     current = dict(balances)
-    for event in events:
+    refused: dict[int, str] = {}
+    for event in readable:
         try:
             current = fold(current, [event])
         except DomainError as exc:
-            raise BatchRefused("ledger_refused", str(exc), seq=event.seq) from exc
-    raise AssertionError("fold failed on the whole run but on no single event")
+            refused[event.seq] = f"ledger: {exc}"
+    return current, refused

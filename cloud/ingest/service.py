@@ -9,8 +9,9 @@ skipped before any of it, so a batch sent twice is folded once.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from psycopg import errors
@@ -27,11 +28,18 @@ from cloud.ingest.plan import (
     count_replayed,
     decode,
     fold_site,
+    rows_of,
 )
 from domain.events import Event
 from domain.ledger import LOT_TYPES, lots_received, stock_keys
 
 _ATTEMPTS = 3
+
+_UNSTORABLE = (errors.DataError, ValueError, ArithmeticError)
+"""What storing one event can raise because of its content (PostgreSQL refusing a value,
+the domain refusing a computation), as opposed to a fault of the database or the network."""
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +47,8 @@ class IngestAck:
     acked_seq: int
     stored: int
     duplicates: int
+    unreadable: dict[int, str] = field(default_factory=dict)
+    """Events of this batch stored but marked unreadable: seq -> reason."""
 
 
 async def ingest_batch(
@@ -56,29 +66,59 @@ async def ingest_batch(
     ``site``: where the agent is enrolled (its signature was checked by the caller).
     ``maintain_rollup``: add the batch's readings to ``readings_hourly`` here (plain
     PostgreSQL); under TimescaleDB that table is a continuous aggregate that keeps itself.
+
+    A batch whose chain is sound is stored even when some of its events cannot be used:
+    those are marked unreadable (see ``cloud.ingest.plan``). Should writing the batch fail
+    on content anyway (a value PostgreSQL refuses), it is written again one event at a
+    time, and the event that fails is stored unreadable with the database's reason.
     """
     batch = await asyncio.to_thread(
         decode, body, agent=agent, site=site, max_bytes=max_decoded_bytes
     )
+    return await store_batch(pool, partitions, batch, maintain_rollup=maintain_rollup)
+
+
+async def store_batch(
+    pool: AsyncConnectionPool,
+    partitions: ReadingPartitions,
+    batch: DecodedBatch,
+    *,
+    maintain_rollup: bool,
+) -> IngestAck:
+    """Store a decoded batch in one transaction (see ``ingest_batch``)."""
+    agent = batch.agent
     async with pool.connection() as conn:
         if not batch.events:
             head = await store.read_head(conn, agent)
             return IngestAck(head.seq, 0, 0)
         await partitions.ensure(conn, batch.reading_days)
+        one_by_one = False
         for attempt in range(_ATTEMPTS):
             last_attempt = attempt == _ATTEMPTS - 1
             try:
                 async with conn.transaction():
-                    return await _store(conn, batch, maintain_rollup=maintain_rollup)
+                    ack = await _store(conn, batch, one_by_one, maintain_rollup=maintain_rollup)
+            except _UNSTORABLE as exc:
+                if one_by_one:
+                    raise
+                log.warning("agent %s: a batch failed on its content (%s); storing it one "
+                            "event at a time", agent, type(exc).__name__)  # fmt: skip
+                one_by_one = True
+                continue
             except errors.DeadlockDetected:
                 if last_attempt:
                     raise
+                continue
             except errors.CheckViolation:
                 # A day's partition was dropped (retention) since this process saw it.
                 if last_attempt:
                     raise
                 partitions.forget()
                 await partitions.ensure(conn, batch.reading_days)
+                continue
+            for seq, reason in ack.unreadable.items():  # a line each: a log search finds all
+                log.warning("agent %s seq %d stored unreadable: %s", agent, seq, reason)
+            return ack
     raise AssertionError("unreachable")
 
 
@@ -87,7 +127,9 @@ async def read_head(pool: AsyncConnectionPool, agent: str) -> AgentHead:
         return await store.read_head(conn, agent)
 
 
-async def _store(conn: store.Conn, batch: DecodedBatch, *, maintain_rollup: bool) -> IngestAck:
+async def _store(
+    conn: store.Conn, batch: DecodedBatch, one_by_one: bool, *, maintain_rollup: bool
+) -> IngestAck:
     events = batch.events
     last = events[-1]
     head = await store.lock_head(conn, batch.agent, last.site)
@@ -99,34 +141,73 @@ async def _store(conn: store.Conn, batch: DecodedBatch, *, maintain_rollup: bool
     check_continues(fresh, head)
     if not fresh:
         return IngestAck(head.seq, 0, replayed)
-    await store.copy_events(conn, batch.event_rows[replayed:])
-    readings = [row for row in batch.reading_rows if row[1] > head.seq]
-    if readings:
-        await store.copy_readings(conn, readings)
-        if maintain_rollup:
-            await coldchain.add_to_rollup(conn, hourly_sums(coldchain.rolled(readings)))
-    await _post_ledger(conn, batch.agent, fresh)
-    await coldchain.upsert_excursions(conn, excursion_changes(fresh))
+    todo = batch.after(head.seq)
+    if one_by_one:
+        unreadable = await _write_one_by_one(conn, todo, maintain_rollup)
+    else:
+        unreadable = await _write(conn, todo, maintain_rollup)
     await store.advance_head(conn, batch.agent, last.site, AgentHead(last.seq, last.hash))
-    return IngestAck(last.seq, len(fresh), replayed)
+    return IngestAck(last.seq, len(fresh), replayed, unreadable)
 
 
-async def _post_ledger(conn: store.Conn, agent: str, events: list[Event]) -> None:
-    """Fold the batch into each site's balances, record the lots it received and the holds."""
+async def _write(conn: store.Conn, batch: DecodedBatch, maintain_rollup: bool) -> dict[int, str]:
+    """Write new events with all they change; return those stored unreadable, with why."""
+    batch = batch.marking(await _post_ledger(conn, batch.agent, batch.events))
+    await store.copy_events(conn, batch.event_rows)
+    if batch.unreadable_rows:
+        await store.insert_unreadable(conn, batch.unreadable_rows)
+    if batch.reading_rows:
+        await store.copy_readings(conn, batch.reading_rows)
+        if maintain_rollup:
+            await coldchain.add_to_rollup(conn, hourly_sums(coldchain.rolled(batch.reading_rows)))
+    readable = [event for event in batch.events if event.unreadable is None]
     by_site: dict[str, list[Event]] = defaultdict(list)
-    for event in events:
+    for event in readable:
         by_site[event.site].append(event)
-    last_seq = events[-1].seq
     for site, site_events in by_site.items():
-        keys = stock_keys(site_events)
-        if keys:
-            balances = await store.lock_balances(conn, site, sorted(keys))
-            folded = fold_site(balances, site_events)
-            await store.save_balances(conn, site, {k: folded[k] for k in keys}, agent, last_seq)
         lots = _lot_rows(site, site_events)
         if lots:
             await store.upsert_lots(conn, lots)
         await coldchain.save_holds(conn, site, site_events)
+    await coldchain.upsert_excursions(conn, excursion_changes(readable))
+    return {row[1]: row[4] for row in batch.unreadable_rows}
+
+
+async def _write_one_by_one(
+    conn: store.Conn, batch: DecodedBatch, maintain_rollup: bool
+) -> dict[int, str]:
+    """``_write`` each event in a savepoint of its own; one that fails is stored unreadable."""
+    unreadable: dict[int, str] = {}
+    for event in batch.events:
+        single = rows_of(batch.agent, [event])
+        try:
+            async with conn.transaction():
+                unreadable |= await _write(conn, single, maintain_rollup)
+            continue
+        except _UNSTORABLE as exc:
+            reason = f"not storable: {type(exc).__name__}: {exc}"
+        async with conn.transaction():
+            unreadable |= await _write(conn, single.marking({event.seq: reason}), maintain_rollup)
+    return unreadable
+
+
+async def _post_ledger(conn: store.Conn, agent: str, events: list[Event]) -> dict[int, str]:
+    """Fold the batch into each site's balances; return the events the ledger refused."""
+    by_site: dict[str, list[Event]] = defaultdict(list)
+    for event in events:
+        if event.unreadable is None:
+            by_site[event.site].append(event)
+    last_seq = events[-1].seq
+    refused: dict[int, str] = {}
+    for site, site_events in by_site.items():
+        keys = stock_keys(site_events)
+        if keys:
+            balances = await store.lock_balances(conn, site, sorted(keys))
+            folded, site_refused = fold_site(balances, site_events)
+            refused |= site_refused
+            await store.save_balances(conn, site, {k: folded[k] for k in keys if k in folded},
+                                      agent, last_seq)  # fmt: skip
+    return refused
 
 
 def _lot_rows(site: str, events: list[Event]) -> list[store.LotRow]:

@@ -10,7 +10,7 @@ from typing import cast
 
 from psycopg import AsyncConnection
 
-from cloud.ingest.plan import AgentHead, EventRow, ReadingRow
+from cloud.ingest.plan import AgentHead, EventRow, ReadingRow, UnreadableRow
 from domain.events import GENESIS
 from domain.ledger import StockKey
 from domain.quantity import Quantity, Unit
@@ -150,4 +150,13 @@ async def advance_head(conn: Conn, agent: str, site: str, head: AgentHead) -> No
         "UPDATE agent_heads SET last_seq = %s, last_hash = %s, site = %s, updated_at = now() "
         "WHERE agent = %s",
         (head.seq, head.hash, site, agent),
+    )
+
+
+async def insert_unreadable(conn: Conn, rows: Sequence[UnreadableRow]) -> None:
+    """Keep what unreadable events were as sent (rare: no COPY needed)."""
+    await conn.cursor().executemany(
+        "INSERT INTO unreadable_events (agent, seq, site, type, reason, body) "
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        rows,
     )

@@ -40,7 +40,7 @@ def test_a_batch_is_stored_and_folded_like_the_edge(
     response = post_events(client, chain.agent, chain.events)
 
     assert response.status_code == 200, response.text
-    assert response.json() == {"acked_seq": 8, "stored": 8, "duplicates": 0}
+    assert response.json() == {"acked_seq": 8, "stored": 8, "duplicates": 0, "unreadable": []}
     assert stored_seqs(database_url, chain.agent) == list(range(1, 9))
     assert count(database_url, "readings") == 2
     assert stock_by_key(client, chain.site) == folded(chain.events)
@@ -56,7 +56,7 @@ def test_batches_in_sequence_fold_to_the_same_ledger(client: httpx.Client) -> No
     assert post_events(client, chain.agent, chain.events[:8]).status_code == 200
     response = post_events(client, chain.agent, more)
 
-    assert response.json() == {"acked_seq": 11, "stored": 3, "duplicates": 0}
+    assert response.json() == {"acked_seq": 11, "stored": 3, "duplicates": 0, "unreadable": []}
     assert stock_by_key(client, chain.site) == folded(chain.events)
 
 
@@ -80,7 +80,7 @@ def test_a_replayed_batch_doubles_nothing(client: httpx.Client, database_url: st
     again = post_events(client, chain.agent, chain.events)
 
     assert again.status_code == 200
-    assert again.json() == {"acked_seq": 8, "stored": 0, "duplicates": 8}
+    assert again.json() == {"acked_seq": 8, "stored": 0, "duplicates": 8, "unreadable": []}
     assert count(database_url, "events") == 8
     assert count(database_url, "readings") == 2
     assert stock_by_key(client, chain.site) == folded(chain.events)
@@ -97,7 +97,7 @@ def test_an_overlapping_batch_stores_only_the_new_half(
 
     response = post_events(client, chain.agent, chain.events[3:])
 
-    assert response.json() == {"acked_seq": 11, "stored": 5, "duplicates": 3}
+    assert response.json() == {"acked_seq": 11, "stored": 5, "duplicates": 3, "unreadable": []}
     assert stored_seqs(database_url, chain.agent) == list(range(1, 12))
     assert count(database_url, "readings") == 3
     assert stock_by_key(client, chain.site) == folded(chain.events)
@@ -138,7 +138,7 @@ def test_an_unknown_agent_is_at_the_start_of_its_chain(client: httpx.Client) -> 
 def test_an_empty_batch_is_acknowledged_at_the_head(client: httpx.Client) -> None:
     response = post_events(client, "agent-1", [])
 
-    assert response.json() == {"acked_seq": 0, "stored": 0, "duplicates": 0}
+    assert response.json() == {"acked_seq": 0, "stored": 0, "duplicates": 0, "unreadable": []}
 
 
 def test_health_and_docs(client: httpx.Client) -> None:

@@ -132,13 +132,13 @@ def test_a_batch_without_content_encoding_is_refused(client: httpx.Client) -> No
     assert "Content-Encoding" in response.json()["message"]
 
 
-def test_a_schema_error_names_the_field_and_stores_nothing(
+def test_an_envelope_error_names_the_field_and_stores_nothing(
     client: httpx.Client, database_url: str
 ) -> None:
     chain = stored_chain(client)
     fresh = chain.add([consumed("L1", "10") for _ in range(3)])
     documents = [e.to_dict() for e in fresh]
-    documents[1]["data"] = {**documents[1]["data"], "qty": "-3"}
+    del documents[1]["site"]
     raw = orjson.dumps({"agent": chain.agent, "events": documents})
 
     response = post_batch(client, chain.agent, gzip.compress(raw))
@@ -147,7 +147,27 @@ def test_a_schema_error_names_the_field_and_stores_nothing(
     body = response.json()
     assert body["error"] == "invalid_event"
     assert body["seq"] == 6
-    assert "data.qty" in body["message"]
+    assert "missing site" in body["message"]
+    assert_nothing_more_stored(client, database_url, chain, held=4)
+
+
+def test_a_bad_value_under_the_old_hash_is_refused_as_tampering(
+    client: httpx.Client, database_url: str
+) -> None:
+    """A payload that breaks its schema *and* its hash was altered after sealing: refused.
+    (One that breaks its schema under a matching hash is stored unreadable instead:
+    tests/cloud/test_unreadable_events.py.)"""
+    chain = stored_chain(client)
+    fresh = chain.add([consumed("L1", "10") for _ in range(3)])
+    documents = [e.to_dict() for e in fresh]
+    documents[1]["data"] = {**documents[1]["data"], "qty": "-3"}
+    raw = orjson.dumps({"agent": chain.agent, "events": documents})
+
+    response = post_batch(client, chain.agent, gzip.compress(raw))
+
+    assert response.status_code == 409
+    body = response.json()
+    assert (body["error"], body["seq"]) == ("hash_mismatch", 6)
     assert_nothing_more_stored(client, database_url, chain, held=4)
 
 
@@ -159,20 +179,6 @@ def test_a_batch_for_another_agent_is_refused(client: httpx.Client) -> None:
 
     assert response.status_code == 422
     assert response.json()["error"] == "wrong_agent"
-
-
-def test_an_event_the_ledger_cannot_post_is_refused(
-    client: httpx.Client, database_url: str
-) -> None:
-    chain = AgentChain()
-    chain.add([received("L1", "5"), consumed("L1", "1", unit="ml")])  # mass minus volume
-
-    response = post_events(client, chain.agent, chain.events)
-
-    assert response.status_code == 422
-    assert (response.json()["error"], response.json()["seq"]) == ("ledger_refused", 2)
-    assert count(database_url, "events") == 0
-    assert count(database_url, "agent_heads") == 0
 
 
 def test_a_body_over_the_limit_is_refused(database_url: str) -> None:
