@@ -36,11 +36,10 @@ from domain.kitchen.stock import StockView
 from domain.masterdata import MasterData
 from domain.payloads import LotReceived
 from domain.quantity import Unit
-from edge_agent.adapters.mqtt import messages
 from edge_agent.config import KITCHEN_CLOCKS
+from edge_agent.kitchen import messages
 from edge_agent.kitchen.pipeline import KitchenPipeline
 from edge_agent.kitchen.state import CHECKPOINT
-from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
 from edge_agent.writer import GroupCommit, GroupCommitWriter
@@ -104,7 +103,7 @@ async def through_agent(path: Path, orders: int, linger_ms: float) -> Timings:
     store.append(received(orders))
     writer = GroupCommitWriter(store, GroupCommit(max_delay_ms=linger_ms))
     writing = asyncio.create_task(writer.run())
-    sink = AgentSink(store, writer, {}, ReadingRecorder(ReadingPolicy()))
+    sink = AgentSink(store, writer)
 
     async def save_state(name: str, state: bytes) -> None:
         await asyncio.to_thread(store.save_checkpoint, name, state)
@@ -165,7 +164,7 @@ def main() -> None:
     parser.add_argument(
         "--linger-ms",
         type=float,
-        default=GroupCommit.max_delay_ms,
+        default=GroupCommit().max_delay_ms,  # an instance: on the class it is a slot descriptor
         help="group commit: how long the writer waits for more events (default: the agent's)",
     )
     args = parser.parse_args()

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class GroupCommit:
+    """``max_delay_ms`` is how long a batch waits for more producers, and only when others are
+    already queued behind its first request: a lone producer is written at once."""
+
     max_events: int = 2000
     max_delay_ms: float = 2.0
     queue_size: int = 10_000
@@ -118,6 +121,9 @@ class GroupCommitWriter:
     async def _next_batch(self) -> list[_Request]:
         batch = [await self._queue.get()]
         self._writing = True  # from here the batch is ours, even while we linger for more
+        if self._queue.empty():
+            # a lone producer: nobody to share the fsync with, so lingering would only delay it
+            return batch
         count = len(batch[0].drafts)
         deadline = asyncio.get_running_loop().time() + self._policy.max_delay_ms / 1000
         while count < self._policy.max_events:

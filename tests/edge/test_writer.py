@@ -107,3 +107,18 @@ async def test_a_batch_taken_before_cancellation_is_written_and_its_producers_to
     events = await asyncio.wait_for(producer, 10)
     assert [e.seq for e in events] == list(range(1, 3001))
     assert store.stats().last_seq == 3000
+
+
+async def test_a_lone_producer_is_written_at_once_not_after_the_linger(tmp_path: Path) -> None:
+    store = EdgeStore(tmp_path / "a.db", agent="a", site="s")
+    writer = GroupCommitWriter(store, GroupCommit(max_delay_ms=1000))
+    task = asyncio.create_task(writer.run())
+    loop = asyncio.get_running_loop()
+    waits = []
+    for n in range(3):
+        began = loop.time()
+        await writer.submit([reading(str(n))])
+        waits.append(loop.time() - began)
+    task.cancel()
+    assert max(waits) < 0.5, waits  # lingering would have cost a second each
+    assert writer.commits == 3
