@@ -24,8 +24,11 @@ from cloud.api import (
     users,
     variance,
 )
-from cloud.auth.tokens import load_access_tokens
+from cloud.auth.passwords import PasswordChecks
+from cloud.auth.tokens import TokenKeyring, load_access_tokens
 from cloud.db import open_pool
+from cloud.http.errors import install_error_answers
+from cloud.http.guard import InputGuard
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.migrate import StorageMode, migrate, read_storage_mode
 from cloud.settings import CloudSettings
@@ -46,8 +49,10 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
             async with pool.connection() as conn:
                 tokens = await load_access_tokens(conn, settings.access_token_ttl_s)
             app.state.cloud = CloudState(
-                settings, pool, mode, ReadingPartitions(mode), tenant_pool, tokens
-            )
+                settings, pool, mode, ReadingPartitions(mode), tenant_pool,
+                TokenKeyring(pool, tokens, settings.token_keys_refresh_s),
+                PasswordChecks(settings.password_hash_concurrency, settings.password_hash_queue),
+            )  # fmt: skip
             yield
 
     app = FastAPI(
@@ -59,6 +64,8 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
     )
+    app.add_middleware(InputGuard, max_body=settings.max_request_bytes)
+    install_error_answers(app)
     app.include_router(health.router)
     app.include_router(agents.router)
     app.include_router(sites.router)

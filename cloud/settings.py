@@ -39,6 +39,21 @@ class CloudSettings(BaseSettings):
     """Off only for a transition: every caller is then an admin of every site."""
     access_token_ttl_s: int = Field(default=900, ge=30, le=86_400)
     refresh_token_ttl_s: int = Field(default=14 * 86_400, ge=60)
+    token_keys_refresh_s: float = Field(default=10.0, gt=0, le=3600)
+    """How long a replica trusts its copy of the token-signing keys: a key rotated in or
+    retired in the database takes effect on every replica within this time."""
+    max_request_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    """Largest body of any request but an agent's batch (``max_batch_bytes``): 413 beyond."""
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    """Password checks (argon2, ~50 ms of CPU each) run at once, in threads off the loop."""
+    password_hash_queue: int = Field(default=64, ge=1)
+    """Checks waiting beyond this are answered 503 at once instead of queueing for ever."""
+    sign_in_account_allowance: int = Field(default=5, ge=1)
+    """Failed sign-ins to one account before each further failure doubles a delay."""
+    sign_in_address_allowance: int = Field(default=20, ge=1)
+    """Failed sign-ins from one client address (any accounts) before the delay starts."""
+    sign_in_max_delay_s: int = Field(default=900, ge=1)
+    """The delay after failures grows 1, 2, 4 … seconds up to this."""
 
     @field_validator("database_url")
     @classmethod

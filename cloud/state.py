@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from psycopg_pool import AsyncConnectionPool
 
-from cloud.auth.tokens import AccessTokens
+from cloud.auth.passwords import PasswordChecks
+from cloud.auth.tokens import TokenKeyring
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.migrate import StorageMode
 from cloud.settings import CloudSettings
@@ -20,4 +21,7 @@ class CloudState:
     partitions: ReadingPartitions
     tenant_pool: AsyncConnectionPool
     """Connections as ``settings.app_role``, under row-level security (cloud.auth.scope)."""
-    tokens: AccessTokens
+    keyring: TokenKeyring
+    """The token-signing keys in force, re-read every ``settings.token_keys_refresh_s``."""
+    passwords: PasswordChecks
+    """Password checks in threads, bounded: sign-ins never stall the event loop."""

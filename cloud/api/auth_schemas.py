@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from domain.quantity import Unit
 
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+Label = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+"""A name people read: one line, no control characters (it ends up in headers and CSV)."""
+
+
+def _ends_after(valid_until: datetime | None, valid_from: datetime | None) -> None:
+    """Refuse a validity that ends before it starts (the database would refuse it, 500)."""
+    if valid_until is None:
+        return
+    start = _aware(valid_from) if valid_from is not None else datetime.now(UTC)
+    if _aware(valid_until) <= start:
+        raise ValueError(f"valid_until: {valid_until.isoformat()} is not after {start.isoformat()}")
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time without a zone is read as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class TokenPublic(BaseModel):
@@ -23,7 +39,7 @@ class TokenPublic(BaseModel):
 
 
 class LogoutRequest(BaseModel):
-    refresh_token: str
+    refresh_token: str = Field(max_length=200)
 
 
 class PrincipalPublic(BaseModel):
@@ -34,9 +50,9 @@ class PrincipalPublic(BaseModel):
 
 class OrgNodeCreate(BaseModel):
     kind: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$", examples=["brand", "plant", "site"])
-    name: str = Field(min_length=1, max_length=200)
-    site: str | None = Field(
-        default=None, min_length=1, max_length=200,
+    name: Label
+    site: Label | None = Field(
+        default=None,
         description="set when the node IS a site: the string its agents put in events",
     )  # fmt: skip
 
@@ -67,6 +83,11 @@ class GrantFields(BaseModel):
     valid_from: datetime | None = Field(default=None, description="default: now")
     valid_until: datetime | None = Field(default=None, description="default: for ever")
 
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> Self:
+        _ends_after(self.valid_until, self.valid_from)
+        return self
+
 
 class UserCreate(GrantFields):
     email: Email
@@ -84,9 +105,14 @@ class GrantPublic(BaseModel):
 
 
 class ApiKeyCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    role: str
+    name: Label
+    role: str = Field(max_length=40)
     valid_until: datetime | None = None
+
+    @model_validator(mode="after")
+    def _ends_in_the_future(self) -> Self:
+        _ends_after(self.valid_until, None)
+        return self
 
 
 class ApiKeyPublic(BaseModel):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
+from cloud.api.bounds import Day, Moment
 from cloud.api.coldchain_schemas import (
     AffectedLotPublic,
     CompliancePublic,
@@ -30,6 +31,7 @@ from cloud.coldchain.views import (
     compliance_report,
     excursion_list,
 )
+from cloud.http.disposition import attachment
 from domain.coldchain.reactions import excursion_cause
 
 router = APIRouter(
@@ -51,9 +53,9 @@ async def get_excursions(
     location: Annotated[str | None, Query(description="only this location")] = None,
     status: Annotated[Literal["open", "closed"] | None, Query(description="open or closed")] = None,
     start: Annotated[
-        datetime | None, Query(alias="from", description="out of range at or after (UTC)")
+        Moment | None, Query(alias="from", description="out of range at or after (UTC)")
     ] = None,
-    end: Annotated[datetime | None, Query(alias="to", description="opened before (UTC)")] = None,
+    end: Annotated[Moment | None, Query(alias="to", description="opened before (UTC)")] = None,
 ) -> SiteExcursionsPublic:
     async with site_scope(state.tenant_pool, [site]) as conn:
         try:
@@ -78,7 +80,7 @@ async def get_compliance(
     site: str,
     location: str,
     state: StateDep,
-    day: Annotated[date, Query(description="the UTC day, YYYY-MM-DD")],
+    day: Annotated[Day, Query(description="the UTC day, YYYY-MM-DD")],
     format: Annotated[Literal["json", "csv", "svg"], Query()] = "json",
     metric: Annotated[
         str | None, Query(description="the °C metric, if the location has several")
@@ -97,7 +99,7 @@ async def get_compliance(
         except SignalAmbiguous as exc:
             raise HTTPException(422, str(exc)) from exc
     if format == "csv":
-        disposition = f'attachment; filename="{report_filename(report, "csv")}"'
+        disposition = attachment(report_filename(report, "csv"))
         return Response(report_csv(report), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": disposition})  # fmt: skip
     if format == "svg":

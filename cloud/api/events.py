@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
+from cloud.api.bounds import Moment
 from cloud.api.deps import StateDep
 from cloud.api.schemas import SiteEventPublic, SiteEventsPublic
 from cloud.auth.deps import require
@@ -38,8 +39,8 @@ async def get_events(
     types: Annotated[
         list[str] | None, Query(alias="type", description="only these types (repeatable)")
     ] = None,
-    start: Annotated[datetime | None, Query(alias="from", description="at or after")] = None,
-    end: Annotated[datetime | None, Query(alias="to", description="before")] = None,
+    start: Annotated[Moment | None, Query(alias="from", description="at or after")] = None,
+    end: Annotated[Moment | None, Query(alias="to", description="before")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> SiteEventsPublic:
     unknown = sorted(set(types or ()) - set(PAYLOADS))

@@ -8,11 +8,12 @@ and a day signed off, after the day).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
+from cloud.api.bounds import Day
 from cloud.api.deps import StateDep
 from cloud.auth.deps import require
 from cloud.auth.scope import site_scope
@@ -46,7 +47,7 @@ ORDER BY at, agent, seq
 async def get_board(
     site: str,
     state: StateDep,
-    day: Annotated[date, Query(description="the day (UTC), YYYY-MM-DD")],
+    day: Annotated[Day, Query(description="the day (UTC), YYYY-MM-DD")],
     near_days: Annotated[
         int, Query(ge=0, le=30, description="near expiry: expires within this many days")
     ] = 1,

@@ -15,6 +15,7 @@ from cloud.api.schemas import CostPricePublic, HoldPublic, SiteStockPublic, Stoc
 from cloud.auth.deps import Principal, require
 from cloud.auth.fields import hidden_fields, without
 from cloud.auth.scope import site_scope
+from cloud.http.disposition import attachment
 from cloud.orgs.costs import CostPrice, costs_in_force
 
 router = APIRouter(prefix="/v1/sites", tags=["sites"])
@@ -95,7 +96,7 @@ def _csv(site: str, lines: list[StockLinePublic], hidden: frozenset[str]) -> Res
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="stock-{site}.csv"'},
+        headers={"Content-Disposition": attachment(f"stock-{site}.csv")},
     )
 
 

@@ -19,9 +19,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from cloud.api.bounds import Day
 from cloud.api.deps import StateDep
 from cloud.auth.deps import require
 from cloud.auth.scope import site_scope
+from cloud.http.disposition import attachment
 from cloud.kitchen.variance import Period, PeriodInvalid, variance_report
 from domain.kitchen.variance import Movements, VarianceLine
 
@@ -101,8 +103,8 @@ class VariancePublic(BaseModel):
 async def get_variance(
     site: str,
     state: StateDep,
-    start: Annotated[date, Query(alias="from", description="first day")],
-    end: Annotated[date, Query(alias="to", description="last day (included)")],
+    start: Annotated[Day, Query(alias="from", description="first day")],
+    end: Annotated[Day, Query(alias="to", description="last day (included)")],
     item: Annotated[str | None, Query(description="only this item")] = None,
     tz: Annotated[str, Query(description="the site's zone (IANA name): its days")] = "UTC",
     format: Annotated[Literal["json", "csv"], Query()] = "json",
@@ -127,7 +129,7 @@ async def get_variance(
         return Response(
             _csv(body),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            headers={"Content-Disposition": attachment(filename)},
         )
     return body
 

@@ -57,18 +57,27 @@ async def authenticate(
     raise unauthorized("authentication required: a Bearer access token or an X-API-Key")
 
 
+# The deny list of access tokens is the set of ended sessions: a token names its login's
+# refresh family (``sid``), and signing out (or a replayed refresh token) revokes the family.
+_USER = """
+SELECT email, EXISTS (SELECT 1 FROM refresh_tokens
+                      WHERE family = %(sid)s AND revoked_at IS NOT NULL)
+FROM users WHERE id = %(id)s AND NOT disabled
+"""
+
+
 async def _user(state: CloudState, token: str) -> Principal:
     try:
-        user_id = state.tokens.user_id(token)
+        user_id, session = (await state.keyring.current()).holder(token)
     except InvalidToken as exc:
         raise unauthorized(str(exc)) from exc
     async with state.pool.connection() as conn:
-        cur = await conn.execute(
-            "SELECT email FROM users WHERE id = %s AND NOT disabled", (user_id,)
-        )
+        cur = await conn.execute(_USER, {"sid": session, "id": user_id})
         row = await cur.fetchone()
     if row is None:
         raise unauthorized("access token of an unknown or disabled user")
+    if row[1]:
+        raise unauthorized("access token of a session that signed out")
     return Principal(f"user:{user_id}", "user", user_id, str(row[0]))
 
 

@@ -36,8 +36,9 @@ async def issue_refresh(
     return token
 
 
-async def rotate_refresh(conn: Conn, token: str, ttl: timedelta) -> tuple[int, str]:
-    """Spend ``token``: the user it was for and the token that replaces it.
+async def rotate_refresh(conn: Conn, token: str, ttl: timedelta) -> tuple[int, str, uuid.UUID]:
+    """Spend ``token``: the user it was for, the token that replaces it, and their login
+    (the family, which access tokens name as their session).
 
     Raises ``InvalidToken`` for an unknown, expired or revoked token, for a disabled user,
     and for a token already spent (whose family is revoked here, and stays revoked).
@@ -62,7 +63,7 @@ async def rotate_refresh(conn: Conn, token: str, ttl: timedelta) -> tuple[int, s
             )
             assert isinstance(user_id, int)
             assert isinstance(family, uuid.UUID)
-            return user_id, await issue_refresh(conn, user_id, ttl, family)
+            return user_id, await issue_refresh(conn, user_id, ttl, family), family
     if spent:
         raise InvalidToken("refresh token already used: every token of its login is revoked")
     raise InvalidToken("refresh token expired" if expired else "user disabled")

@@ -2,19 +2,31 @@
 
 The key is made by the first app that starts and read by every replica, so tokens issued by
 one replica are accepted by all without sharing a secret through configuration. A token
-names only its user: what the user may do is read from the grants on every request, so a
-revoked or expired grant takes effect at once, not when the token expires.
+names its user and its session (``sid``: the login's refresh-token family, so signing out
+ends it at once, cloud.auth.deps). What the user may do is read from the grants on every
+request, so a revoked or expired grant takes effect at once, not when the token expires.
+
+Keys are rotated and retired in the database (``token_keys``); each replica's
+``TokenKeyring`` re-reads them when its copy is older than a few seconds, so a retired key
+stops authenticating everywhere without a restart.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import psycopg
 from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+_log = logging.getLogger(__name__)
 
 _ALGORITHM = "HS256"
 _ISSUER = "edgestock"
@@ -32,11 +44,15 @@ class AccessTokens:
     signing_kid: str
     ttl: timedelta
 
-    def issue(self, user_id: int, *, now: datetime | None = None) -> str:
+    def issue(
+        self, user_id: int, *, session: uuid.UUID | None = None, now: datetime | None = None
+    ) -> str:
+        """A token for ``user_id`` in ``session`` (a login's refresh family; else a new one)."""
         now = now or datetime.now(UTC)
         claims = {
             "iss": _ISSUER,
             "sub": f"user:{user_id}",
+            "sid": str(session or uuid.uuid4()),
             "iat": now,
             "exp": now + self.ttl,
             "jti": str(uuid.uuid4()),
@@ -46,6 +62,10 @@ class AccessTokens:
 
     def user_id(self, token: str) -> int:
         """The user a valid token names; raises ``InvalidToken`` (expired, forged, malformed)."""
+        return self.holder(token)[0]
+
+    def holder(self, token: str) -> tuple[int, uuid.UUID | None]:
+        """The user and session a valid token names; ``InvalidToken`` otherwise."""
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self.keys.get(str(kid))
@@ -60,9 +80,13 @@ class AccessTokens:
         except jwt.InvalidTokenError as exc:
             raise InvalidToken(f"access token invalid: {exc}") from exc
         kind, _, number = str(claims["sub"]).partition(":")
-        if kind != "user" or not number.isdigit():
+        if kind != "user" or not number.isdigit() or len(number) > 18:
             raise InvalidToken("access token names no user")
-        return int(number)
+        try:
+            session = uuid.UUID(str(claims["sid"])) if "sid" in claims else None
+        except ValueError as exc:
+            raise InvalidToken("access token names no session") from exc
+        return int(number), session
 
 
 async def load_access_tokens(conn: AsyncConnection[tuple[object, ...]], ttl_s: int) -> AccessTokens:
@@ -78,3 +102,35 @@ async def load_access_tokens(conn: AsyncConnection[tuple[object, ...]], ttl_s: i
     rows = await cur.fetchall()
     keys = {str(kid): bytes(secret) for kid, secret in rows}  # type: ignore[call-overload]
     return AccessTokens(keys, str(rows[-1][0]), timedelta(seconds=ttl_s))
+
+
+class TokenKeyring:
+    """The keys in force, re-read from the database when older than ``refresh_s``.
+
+    One per app; ``current()`` is what routes use. A failed re-read keeps the old copy
+    (and is retried on the next request) rather than refusing every caller.
+    """
+
+    def __init__(self, pool: AsyncConnectionPool, tokens: AccessTokens, refresh_s: float) -> None:
+        self._pool = pool
+        self._tokens = tokens
+        self._refresh_s = refresh_s
+        self._loaded_at = time.monotonic()
+        self._reloading = asyncio.Lock()
+
+    async def current(self) -> AccessTokens:
+        """The keys in force, at most ``refresh_s`` old."""
+        if time.monotonic() - self._loaded_at < self._refresh_s:
+            return self._tokens
+        async with self._reloading:
+            if time.monotonic() - self._loaded_at >= self._refresh_s:
+                try:
+                    async with self._pool.connection() as conn:
+                        self._tokens = await load_access_tokens(
+                            conn, int(self._tokens.ttl.total_seconds())
+                        )
+                except (psycopg.OperationalError, PoolTimeout) as exc:
+                    _log.warning("token keys not re-read, the last copy stays: %s", exc)
+                    return self._tokens
+                self._loaded_at = time.monotonic()
+        return self._tokens

@@ -1,0 +1,75 @@
+"""Error answers that never echo large input and never fail themselves.
+
+FastAPI's own 422 answer echoes each refused input whole (a 100 MB body came back whole)
+and cannot encode NaN (its handler then failed with 500). Here each echoed input is cut
+to ``ECHO_CHARS`` and made JSON-safe. Values the database refuses (out of range, not
+encodable) and dates that overflow are answered 422 as a last line: the routes and
+models refuse them first, naming the field.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import psycopg
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+ECHO_CHARS = 100
+
+_log = logging.getLogger(__name__)
+
+
+def install_error_answers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(RequestValidationError, _validation_failed)
+    app.add_exception_handler(psycopg.DataError, _out_of_range)
+    app.add_exception_handler(OverflowError, _out_of_range)
+
+
+async def _validation_failed(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse({"detail": [_safe_error(error) for error in exc.errors()]}, 422)
+
+
+def _safe_error(error: dict[str, Any]) -> dict[str, Any]:
+    safe: dict[str, Any] = {
+        "type": str(error.get("type", "")),
+        "loc": [part if isinstance(part, int) else _cut(str(part)) for part in error["loc"]],
+        "msg": _cut(str(error.get("msg", "")), 300),
+    }
+    if "input" in error:
+        safe["input"] = _echo(error["input"])
+    if isinstance(error.get("ctx"), dict):
+        safe["ctx"] = {str(k): _echo(v) for k, v in error["ctx"].items()}
+    return safe
+
+
+def _echo(value: object) -> object:
+    """A short, JSON-safe stand-in for what was sent."""
+    if value is None or isinstance(value, bool | int):
+        return value if not isinstance(value, int) or abs(value) < 10**15 else _cut(str(value))
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return _cut(value)
+    if isinstance(value, dict | list):
+        return f"<{type(value).__name__} of {len(value)}>"
+    return _cut(str(value))
+
+
+def _cut(text: str, limit: int = ECHO_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
+
+
+async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    if request.url.path.startswith("/v1/agents/"):
+        # an agent's batch has its own refusals (cloud.api.agents): not guessed at here
+        _log.error("unhandled %s on %s", type(exc).__name__, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": "internal error"}, 500)
+    _log.warning("refused out of range on %s: %s", request.url.path, exc)
+    why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return JSONResponse({"detail": f"a value is out of range or cannot be stored: {_cut(why)}"},
+                        422)  # fmt: skip
