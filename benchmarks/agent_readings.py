@@ -27,6 +27,8 @@ from domain.observation import Observation
 from edge_agent.inference import AnomalyClassifier
 from edge_agent.pipeline.coldchain import ColdChainMonitor, Signal, WatchedLocation
 from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
+from edge_agent.pipeline.rules import StoreFacts
+from edge_agent.pipeline.stages import ColdChain, Readings
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
 from edge_agent.writer import GroupCommitWriter
@@ -79,7 +81,9 @@ async def through_agent(path: Path, work: list[list[Observation]]) -> tuple[floa
     monitor = ColdChainMonitor(watched(len(work)), None, classifier=AnomalyClassifier.load())
     locations = {f"ctrl-{room}": f"room-{room}" for room in range(len(work))}
     recorder = ReadingRecorder(ReadingPolicy(locations=locations))
-    sink = AgentSink(store, writer, {}, recorder, monitor)
+    pipelines = [Readings(recorder), ColdChain(monitor)]
+    site = StoreFacts(store, monitor.places())
+    sink = AgentSink(store, writer, pipelines, site=site, calibrate=recorder.calibrate)
     task = asyncio.create_task(writer.run())
 
     async def adapter(polls: list[Observation]) -> None:

@@ -37,7 +37,7 @@ from pymodbus.client import AsyncModbusSerialClient
 
 from domain.observation import Observation
 from domain.payloads import DeviceAlarm
-from edge_agent.adapters.modbus import build_adapters
+from edge_agent.adapters.modbus.adapter import build_adapters
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig
 from edge_agent.adapters.modbus.profile import load_profile
 from simulators.modbus_server import ModbusDeviceServer, PtyPair, RtuEndpoint, load_register_map

@@ -24,7 +24,8 @@ from pathlib import Path
 from domain.events import EventDraft
 from domain.observation import Observation
 from domain.payloads import DeviceAlarm, ReadingRecorded
-from edge_agent.adapters.mqtt import MqttBus, MqttBusConfig, MqttDeviceConfig
+from edge_agent.adapters.mqtt.bus import MqttBus
+from edge_agent.adapters.mqtt.config import MqttBusConfig, MqttDeviceConfig
 from edge_agent.store import EdgeStore
 from edge_agent.writer import GroupCommit, GroupCommitWriter
 from simulators.mosquitto import Mosquitto

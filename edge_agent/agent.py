@@ -8,36 +8,38 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass, field
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from domain.ledger import StockKey
 from domain.masterdata import MasterData
 from domain.rules.engine import RuleEngine
 from edge_agent.adapters.base import DeviceAdapter
-from edge_agent.adapters.camera.config import CameraConfig
-from edge_agent.adapters.mqtt.bus import CommandHandler, MqttBus
-from edge_agent.adapters.mqtt.messages import AcknowledgeExcursion, KdsTap, PosOrder, ReleaseLot
-from edge_agent.adapters.registry import build_adapters
+from edge_agent.adapters.registry import build_devices
 from edge_agent.backoff import Backoff
 from edge_agent.clock import Clock
 from edge_agent.config import AgentConfig, load_clock_rules
+from edge_agent.config.coldchain import SignalConfig, WatchedLocationConfig
+from edge_agent.config.devices import CameraConfig
 from edge_agent.inference import AnomalyClassifier
+from edge_agent.kitchen.bus_routes import route_kitchen, route_records
 from edge_agent.kitchen.pipeline import KitchenPipeline, StationScale, TemperatureProbe
 from edge_agent.kitchen.records import MANAGER_ROLE, FoodSafetyRecords
+from edge_agent.kitchen.stage import KitchenDevices
 from edge_agent.kitchen.state import CHECKPOINT as KITCHEN_CHECKPOINT
 from edge_agent.masterdata_sync import masterdata_at_start
+from edge_agent.pipeline.base import Pipeline
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
-from edge_agent.pipeline.coldchain import ColdChainMonitor
-from edge_agent.pipeline.readings import ReadingRecorder
+from edge_agent.pipeline.coldchain import ColdChainMonitor, Signal, WatchedLocation
+from edge_agent.pipeline.coldchain_commands import ColdChainDesk, route_commands
+from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
 from edge_agent.pipeline.rules import CHECKPOINT as RULES_CHECKPOINT
-from edge_agent.pipeline.rules import ClockRules, load_rules
-from edge_agent.pipeline.scale import ScaleTracker
+from edge_agent.pipeline.rules import ClockRules, StoreFacts, load_rules
+from edge_agent.pipeline.scale import ScaleBinding, ScaleTracker
+from edge_agent.pipeline.stages import ColdChain, Readings, Scanners, StockScales
 from edge_agent.sink import AgentSink
 from edge_agent.status import snapshot, status_path, write_status
 from edge_agent.store import EdgeStore
-from edge_agent.syncer import Syncer
-from edge_agent.writer import GroupCommitWriter
+from edge_agent.syncer import Syncer, SyncPolicy
+from edge_agent.writer import GroupCommit, GroupCommitWriter
 
 log = logging.getLogger(__name__)
 
@@ -52,48 +54,128 @@ class AgentRuntime:
     syncer: Syncer
     sink: AgentSink
     adapters: list[DeviceAdapter] = field(default_factory=list)
+    anomaly_mode: str | None = None
+    """How cold rooms are diagnosed: ``litert``, ``tflite-runtime``, ``rules``, or None."""
 
 
 def build(config: AgentConfig) -> AgentRuntime:
+    """The agent of ``config``, wired and ready to ``run``."""
     store = EdgeStore(config.store.path, agent=config.agent.id, site=config.agent.site)
     backoff = Backoff(config.cloud.backoff_initial_s, config.cloud.backoff_max_s)
-    syncer = Syncer(store, config.sync_policy(), backoff=backoff)
-    writer = GroupCommitWriter(store, config.group_commit(), on_commit=syncer.wake)
+    syncer = Syncer(store, sync_policy(config), backoff=backoff)
+    group_commit = GroupCommit(**config.store.group_commit.model_dump())
+    writer = GroupCommitWriter(store, group_commit, on_commit=syncer.wake)
     master = masterdata_at_start(config).master
-    trackers = {}
-    for scale in config.scales:
-        last = store.latest_reading(scale.device, "weight")
-        trackers[scale.device] = ScaleTracker(scale.binding(), last[0] if last else None)
+    clock = Clock(config.clock.speed, config.clock.behind)
     rules = RuleEngine(
-        load_rules([Path(name) for name in config.rules]),
+        load_rules(list(config.rules)),
         master,
         {role: tuple(people) for role, people in config.roles.items()},
     )
-    coldchain = None
-    if config.coldchain:
-        watched = [location.watched() for location in config.coldchain]
-        coldchain = ColdChainMonitor(
-            watched,
-            store.checkpoint(COLDCHAIN_CHECKPOINT),
-            rules=rules,
-            classifier=_classifier(config),
-        )
-    recorder = ReadingRecorder(config.reading_policy())
-    scanners = frozenset(camera.id for camera in config.devices_of(CameraConfig))
-    clock = Clock(config.clock.speed, config.clock.behind)
+    monitor = _coldchain(config, store, rules)
+    site = StoreFacts(store, monitor.places() if monitor else {})
+    recorder = ReadingRecorder(reading_policy(config))
+    pipelines = _pipelines(config, store, recorder, monitor)
     clock_rules = ClockRules(rules, store.checkpoint(RULES_CHECKPOINT))
-    sink = AgentSink(store, writer, trackers, recorder, coldchain, scanners, clock, clock_rules)
-    adapters = build_adapters(config, sink)
+    sink = AgentSink(
+        store,
+        writer,
+        pipelines,
+        site=site,
+        clock=clock,
+        rules=clock_rules,
+        calibrate=recorder.calibrate,
+    )
+    devices = build_devices(config, sink)
     kitchen = _kitchen(config, master, store, sink) if config.kitchen else None
-    records = FoodSafetyRecords(sink.record, store.events, config.roles.get(MANAGER_ROLE))
-    for adapter in adapters:
-        if isinstance(adapter, MqttBus):
-            adapter.on_foodsafety_records(records.handle)
-        if isinstance(adapter, MqttBus) and coldchain is not None:
-            adapter.on_coldchain_commands(_commands_to(sink))
-        if isinstance(adapter, MqttBus) and kitchen is not None:
-            _kitchen_on_bus(kitchen, adapter, clock)
-    return AgentRuntime(config, store, writer, syncer, sink, adapters)
+    if kitchen is not None:
+        sink.add(KitchenDevices(kitchen), first=True)
+    if devices.bus is not None:
+        records = FoodSafetyRecords(sink.record, store.events, config.roles.get(MANAGER_ROLE))
+        route_records(devices.bus, records)
+        route_commands(devices.bus, ColdChainDesk(sink, monitor, clock, site))
+        if kitchen is not None:
+            route_kitchen(devices.bus, kitchen, clock)
+    mode = monitor.diagnosis.classifier.mode if monitor and monitor.diagnosis else None
+    return AgentRuntime(config, store, writer, syncer, sink, devices.adapters, mode)
+
+
+def _pipelines(
+    config: AgentConfig,
+    store: EdgeStore,
+    recorder: ReadingRecorder,
+    monitor: ColdChainMonitor | None,
+) -> list[Pipeline]:
+    """The sink's pipelines in the order they are asked to claim an observation."""
+    trackers = {}
+    for scale in config.scales:
+        last = store.latest_reading(scale.device, "weight")
+        binding = ScaleBinding(**scale.model_dump())
+        trackers[scale.device] = ScaleTracker(binding, last[0] if last else None)
+    scanners = frozenset(camera.id for camera in config.devices_of(CameraConfig))
+    pipelines: list[Pipeline] = [
+        StockScales(trackers, store.lots_on_hand),
+        Scanners(scanners),
+        Readings(recorder),
+    ]
+    if monitor is not None:
+        pipelines.append(ColdChain(monitor))
+    return pipelines
+
+
+def _coldchain(config: AgentConfig, store: EdgeStore, rules: RuleEngine) -> ColdChainMonitor | None:
+    if not config.coldchain:
+        return None
+    return ColdChainMonitor(
+        [watched_location(location) for location in config.coldchain],
+        store.checkpoint(COLDCHAIN_CHECKPOINT),
+        rules=rules,
+        classifier=_classifier(config),
+    )
+
+
+def watched_location(config: WatchedLocationConfig) -> WatchedLocation:
+    """A watched location of the config, as the cold-chain monitor follows it."""
+
+    def signal(given: SignalConfig | None) -> Signal | None:
+        return Signal(given.device, given.metric) if given else None
+
+    return WatchedLocation(
+        location=config.location,
+        rule=config.rule.rule(),
+        temperature=Signal(config.temperature.device, config.temperature.metric),
+        door=signal(config.door),
+        door_grace=config.door_grace,
+        defrost=signal(config.defrost),
+        defrost_grace=config.defrost_grace,
+        compressor=signal(config.compressor),
+        block_lots=config.block_lots,
+    )
+
+
+def reading_policy(config: AgentConfig) -> ReadingPolicy:
+    """When a sensor's value is worth an event, as the config's ``readings:`` says."""
+    r = config.readings
+    calibration = {
+        (device, metric): offset
+        for device, offsets in r.calibration.items()
+        for metric, offset in offsets.items()
+    }
+    return ReadingPolicy(
+        r.heartbeat_s, dict(r.deadband), dict(r.locations), frozenset(r.ignore), calibration
+    )
+
+
+def sync_policy(config: AgentConfig) -> SyncPolicy:
+    """How the syncer reaches the cloud, as the config's ``cloud:`` and ``store:`` say."""
+    return SyncPolicy(
+        url=str(config.cloud.url),
+        key=config.cloud.key,
+        max_events=config.cloud.batch_max_events,
+        max_delay_ms=config.cloud.batch_max_delay_ms,
+        timeout_s=config.cloud.timeout_s,
+        retention=config.store.retention_after_ack,
+    )
 
 
 def _kitchen(
@@ -105,7 +187,7 @@ def _kitchen(
     async def save_state(name: str, state: bytes) -> None:
         await asyncio.to_thread(store.save_checkpoint, name, state)
 
-    kitchen = KitchenPipeline(
+    return KitchenPipeline(
         master,
         load_clock_rules(config.kitchen, master),
         lots_at=store.lots_on_hand,
@@ -117,37 +199,6 @@ def _kitchen(
         probes=[TemperatureProbe(p.device, p.metric, p.location) for p in config.kitchen.probes],
         zone=ZoneInfo(config.agent.zone),
     )
-    sink.attach_kitchen(kitchen)
-    return kitchen
-
-
-def _kitchen_on_bus(kitchen: KitchenPipeline, bus: MqttBus, clock: Clock) -> None:
-    """POS orders and KDS taps from the site bus to the kitchen; its tickets back out."""
-
-    async def order(order: PosOrder) -> None:
-        await kitchen.order(order, clock.now())
-
-    async def tap(station: str, tap: KdsTap) -> None:
-        await kitchen.tap(station, tap, clock.now())
-
-    bus.on_orders(order)
-    bus.on_taps(tap)
-    kitchen.publish_to(bus.publish_ticket)
-
-
-def _commands_to(sink: AgentSink) -> CommandHandler:
-    """People acknowledge excursions and release held lots from a tablet on the site bus."""
-
-    async def handle(command: AcknowledgeExcursion | ReleaseLot) -> None:
-        if isinstance(command, AcknowledgeExcursion):
-            await sink.acknowledge(command.location, command.user, command.corrective_action)
-            return
-        key = StockKey(command.item, command.lot, command.location)
-        await sink.release(
-            key, disposition=command.disposition, reason=command.reason, operator=command.operator
-        )
-
-    return handle
 
 
 async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float = 5.0) -> None:
@@ -206,7 +257,7 @@ async def _supervise(adapter: DeviceAdapter) -> None:
 async def _report(runtime: AgentRuntime, every_s: float = 5.0) -> None:
     """Keep ``<store>.status.json`` current for ``edgestock agent status``."""
     path = status_path(runtime.store.path)
-    mode = runtime.sink.anomaly_mode
+    mode = runtime.anomaly_mode
     while True:
         status = snapshot(runtime.adapters, runtime.syncer.status, mode)
         await asyncio.to_thread(write_status, path, status)
@@ -233,7 +284,7 @@ async def _drain(writer: GroupCommitWriter, task: asyncio.Task[None]) -> None:
 
 async def _last_sync(runtime: AgentRuntime, seconds: float) -> None:
     """Give the cloud a bounded chance to take what is left; the rest waits on disk."""
-    syncer = Syncer(runtime.store, runtime.config.sync_policy(), backoff=Backoff(0.1, 0.5))
+    syncer = Syncer(runtime.store, sync_policy(runtime.config), backoff=Backoff(0.1, 0.5))
     try:
         async with asyncio.timeout(seconds):
             while await syncer.sync_once() and syncer.status.last_error is None:

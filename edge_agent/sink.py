@@ -1,24 +1,22 @@
 """The agent's side of the adapter contract: what each thing a device says becomes.
 
-A stock scale's weight goes to its ``ScaleTracker`` (stock moves); a barcode read becomes a
-``code.scanned``; every other observation goes to the ``ReadingRecorder`` (readings and
-states), and a watched temperature also to the cold-chain monitor; presence and alarms become device
-events; whatever cannot become an event is kept in the store's quarantine with the reason.
-The rules (``domain.rules``) see every event before it is stored, and their actions are
-stored with it; the clock (``tick``) also runs the rules that depend on time.
-Every path ends in the group-commit writer, whose bounded queue makes a busy agent push back
-on the adapters instead of dropping.
+Observations go through the agent's pipelines (``edge_agent.pipeline.base``): the first that
+claims one makes its events, every pipeline may watch it, and whatever a pipeline refuses is
+kept in the store's quarantine with the reason. Presence and alarms become device events. The
+rules (``domain.rules``) see every event before it is stored, and their actions are stored
+with it; the clock (``tick``) also runs the rules that depend on time. Every path ends in the
+group-commit writer, whose bounded queue makes a busy agent push back on the adapters instead
+of dropping.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Literal
-
-from pydantic import ValidationError
 
 from domain.events import EventDraft
 from domain.ledger import StockKey
@@ -30,16 +28,14 @@ from domain.payloads import (
     LotReleased,
     StockAdjusted,
 )
+from domain.rules.facts import SiteFacts
 from edge_agent.clock import Clock
-from edge_agent.kitchen.pda import PdaUnusable
-from edge_agent.kitchen.pipeline import KitchenPipeline, KitchenRefused
-from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
-from edge_agent.pipeline.coldchain import ColdChainMonitor, SignalUnusable
-from edge_agent.pipeline.readings import ReadingRecorder
+from edge_agent.pipeline.base import Pipeline
+from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
 from edge_agent.pipeline.rules import CHECKPOINT as RULES_CHECKPOINT
 from edge_agent.pipeline.rules import ClockRules, StoreFacts
-from edge_agent.pipeline.scale import ScaleTracker, WeightSkipped
-from edge_agent.pipeline.scans import ScanUnusable, scan_event
+from edge_agent.pipeline.scale import WeightSkipped
+from edge_agent.pipeline.stages import Readings
 from edge_agent.store import EdgeStore
 from edge_agent.writer import GroupCommitWriter
 
@@ -59,91 +55,65 @@ class AgentSink:
         self,
         store: EdgeStore,
         writer: GroupCommitWriter,
-        trackers: dict[str, ScaleTracker],
-        recorder: ReadingRecorder,
-        coldchain: ColdChainMonitor | None = None,
-        scanners: frozenset[str] = frozenset(),
+        pipelines: Sequence[Pipeline] = (),
+        *,
+        site: SiteFacts | None = None,
         clock: Clock | None = None,
         rules: ClockRules | None = None,
+        calibrate: Callable[[Observation], Observation] | None = None,
     ) -> None:
-        """``rules`` run on the events of the recorder, scales, scanners, devices and
-        releases, and on the clock; the cold-chain monitor runs them on its own events."""
+        """``pipelines`` are asked in order (the last should claim everything, as
+        ``Readings`` does; without pipelines, readings are recorded with the default policy).
+        ``rules`` run on the pipelines' events and on the clock; ``site`` is what they see of
+        the site (the store's stock, holds and readings by default). ``calibrate`` adds the
+        configured offsets to what probes report before any pipeline sees it."""
         self._store = store
         self._writer = writer
-        self._trackers = trackers
-        self._recorder = recorder
-        self._coldchain = coldchain
-        self._scanners = scanners
+        self._pipelines = list(pipelines) or [Readings(ReadingRecorder(ReadingPolicy()))]
+        self._site = site or StoreFacts(store, {})
         self._clock = clock or Clock()
         self._rules = rules
-        self._site = StoreFacts(store, coldchain.places() if coldchain else {})
-        self._kitchen: KitchenPipeline | None = None
+        self._calibrate = calibrate
 
-    def attach_kitchen(self, kitchen: KitchenPipeline) -> None:
-        """Send the kitchen's devices (PDAs, station scales) to it and tick its clocks."""
-        self._kitchen = kitchen
-
-    @property
-    def anomaly_mode(self) -> str | None:
-        """How cold rooms are diagnosed: ``litert``, ``tflite-runtime``, ``rules``, or None."""
-        diagnosis = self._coldchain.diagnosis if self._coldchain else None
-        return diagnosis.classifier.mode if diagnosis else None
+    def add(self, pipeline: Pipeline, *, first: bool = False) -> None:
+        """Ask ``pipeline`` too: first (before the others may claim), or last. For a
+        pipeline that stores through this sink, so is made after it (the kitchen)."""
+        self._pipelines.insert(0 if first else len(self._pipelines), pipeline)
 
     async def observe(self, obs: Observation) -> None:
         if not self._clock.real:
             obs = replace(obs, at=self._clock.stamp(obs.at))
-        obs = self._recorder.calibrate(obs)
-        tracker = self._trackers.get(obs.device)
-        kitchen = self._kitchen
+        if self._calibrate is not None:
+            obs = self._calibrate(obs)
         try:
-            if kitchen is not None and kitchen.handles(obs.device):
-                await kitchen.observe(obs)
-                return
-            if tracker is not None:
-                drafts = tracker.observe(obs, self._store.lots_on_hand)
-            elif obs.device in self._scanners:
-                drafts = [scan_event(obs)]
-            else:
-                drafts = self._recorder.observe(obs)
-            drafts = self._react(drafts)
-            if self._coldchain is not None:
-                # every reading, not only the recorded ones: the detector needs them all
-                drafts += self._coldchain.observe(obs, self._site)
-        except (
-            WeightSkipped,
-            SignalUnusable,
-            ScanUnusable,
-            KitchenRefused,
-            PdaUnusable,
-            ValidationError,
-        ) as exc:
+            owner = next((p for p in self._pipelines if p.claims(obs)), None)
+            drafts = self._react(await owner.observe(obs, self._site)) if owner else []
+            for pipeline in self._pipelines:
+                drafts += await pipeline.watch(obs, self._site)
+        except ValueError as exc:  # a pipeline refuses it (pydantic's errors are ValueErrors)
             await self.quarantine(obs.device, _first_line(exc), repr(obs))
             return
-        await self._submit(drafts)
-        if kitchen is not None:  # food probes are evidence for thawing and cooling clocks
-            await kitchen.readings(drafts)
+        try:
+            await self._submit(drafts)
+        except BaseException:
+            for pipeline in self._pipelines:
+                pipeline.not_stored(drafts)
+            raise
+        for pipeline in self._pipelines:
+            await pipeline.stored(drafts)
 
     async def tick(self, now: datetime | None = None) -> None:
-        """Let time pass: cold-chain escalation without new readings, and the clock rules."""
+        """Let time pass for every pipeline (cold-chain escalation without new readings,
+        kitchen clocks) and for the rules that depend on it."""
         now = now or self._clock.now()
-        if self._coldchain is not None:
-            await self._submit(self._coldchain.tick(now, self._site))
-        if self._kitchen is not None:
-            await self._kitchen.tick(now)
+        for pipeline in self._pipelines:
+            await self._submit(await pipeline.tick(now, self._site))
         if self._rules is None:
             return
         drafts, state = self._rules.due(now, self._site)
         if drafts:  # the actions and the state that says they happened, in one transaction
             await self._submit(drafts, {RULES_CHECKPOINT: self._rules.checkpoint(state)})
         self._rules.settle(state)
-
-    async def acknowledge(self, location: str, user: str, action: str) -> None:
-        """A person acknowledges the open excursion at ``location`` with what they did."""
-        if self._coldchain is None:
-            raise SignalUnusable("no cold-chain locations are configured")
-        now = self._clock.now()
-        drafts = self._coldchain.acknowledge(location, now, user, action, self._site)
-        await self._submit(drafts)
 
     async def release(
         self,
@@ -196,9 +166,12 @@ class AgentSink:
         log.debug("quarantined input from %s: %s", source, reason)
         await asyncio.to_thread(self._store.quarantine, source, reason, raw)
 
-    async def record(self, drafts: list[EventDraft], checkpoints: dict[str, bytes]) -> None:
-        """Store a pipeline's drafts, with what the rules make of them, and its state."""
-        await self._submit(self._react(drafts), checkpoints)
+    async def record(
+        self, drafts: list[EventDraft], checkpoints: dict[str, bytes], *, react: bool = True
+    ) -> None:
+        """Store a pipeline's drafts, with what the rules make of them (unless they already
+        did: ``react=False``), and its state."""
+        await self._submit(self._react(drafts) if react else drafts, checkpoints)
 
     async def _event(self, draft: EventDraft) -> None:
         await self._submit(self._react([draft]))
@@ -217,8 +190,8 @@ class AgentSink:
         if not drafts:
             return
         current: dict[str, bytes] = {}
-        if self._coldchain is not None:
-            current[COLDCHAIN_CHECKPOINT] = self._coldchain.checkpoint()
+        for pipeline in self._pipelines:
+            current.update(pipeline.checkpoints())
         if self._rules is not None:
             current[RULES_CHECKPOINT] = self._rules.checkpoint()
         await self._writer.submit(drafts, current | (checkpoints or {}))

@@ -1,16 +1,34 @@
-"""Load YAML into a pydantic model; an error names the file, the line and the field."""
+"""Load YAML into a pydantic model; an error names the file, the line and the field, and a
+``ConfigPath`` in it is relative to the file."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError, ValidationInfo
 
 M = TypeVar("M", bound=BaseModel)
 
 Path_ = tuple[str | int, ...]
+
+CONFIG_DIR = "config_dir"
+"""The validation-context key holding the folder of the file being loaded."""
+
+
+def resolve(path: Path, info: ValidationInfo) -> Path:
+    """``path`` as it is if absolute, else joined to the folder of the file being loaded (a
+    model built in code, with no such folder, keeps its paths as given)."""
+    base = info.context.get(CONFIG_DIR) if isinstance(info.context, dict) else None
+    if path.is_absolute() or base is None:
+        return path
+    return Path(base) / path
+
+
+ConfigPath = Annotated[Path, AfterValidator(resolve)]
+"""A file named in a config file: relative to that file. A default is resolved only when its
+field says ``validate_default=True``."""
 
 
 class ConfigError(ValueError):
@@ -23,7 +41,8 @@ class ConfigError(ValueError):
 
 
 def load_model(path: Path | str, model: type[M]) -> M:
-    """Parse and validate ``path`` as ``model``."""
+    """Parse and validate ``path`` as ``model``; paths in it are relative to ``path``
+    (the validation context carries its folder, see ``edge_agent.config.paths``)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -38,7 +57,8 @@ def load_model(path: Path | str, model: type[M]) -> M:
         raise ConfigError(path, [f"{where}: not valid YAML: {exc}"]) from exc
     lines = _lines(root) if root is not None else {}
     try:
-        return model.model_validate(data if data is not None else {})
+        context = {CONFIG_DIR: path.parent}
+        return model.model_validate(data if data is not None else {}, context=context)
     except ValidationError as exc:
         problems = [_describe(path, lines, error) for error in exc.errors()]
         raise ConfigError(path, problems) from exc

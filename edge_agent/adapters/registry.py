@@ -1,31 +1,84 @@
 """From the agent config's device list to running adapters, kind by kind.
 
-Each kind's package offers ``build_adapters(configs, sink)``: it decides how devices share a
-connection (Modbus devices on one serial line share its bus lock, BLE tags heard by one radio
-share its scanner, MQTT nodes share the site bus), so the agent only groups its devices by
-kind and asks.
+Each kind's ``adapter`` module offers ``build_adapters(configs, sink)``: it decides how devices
+share a connection (Modbus devices on one serial line share its bus lock, BLE tags heard by one
+radio share its scanner), so the agent only groups its devices by kind and asks. A kind's
+module, and with it its protocol library, is imported only when a device of that kind is
+configured: an agent with one Modbus scale never loads asyncua, OpenCV or bleak.
 """
 
 from __future__ import annotations
 
-from edge_agent.adapters import camera, modbus, mqtt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
 from edge_agent.adapters.base import DeviceAdapter, DeviceSink
-from edge_agent.adapters.ble import adapter as ble
-from edge_agent.adapters.ble.config import BleTagConfig
-from edge_agent.adapters.camera.config import CameraConfig
-from edge_agent.adapters.modbus.config import ModbusDeviceConfig
-from edge_agent.adapters.mqtt.config import MqttDeviceConfig
-from edge_agent.adapters.opcua import adapter as opcua
-from edge_agent.adapters.opcua.config import OpcUaLineConfig
 from edge_agent.config import AgentConfig
+from edge_agent.config.devices import (
+    BleTagConfig,
+    CameraConfig,
+    ModbusDeviceConfig,
+    MqttDeviceConfig,
+    OpcUaLineConfig,
+)
+from edge_agent.site_bus import SiteBus
 
 
-def build_adapters(config: AgentConfig, sink: DeviceSink) -> list[DeviceAdapter]:
-    adapters = modbus.build_adapters(config.devices_of(ModbusDeviceConfig), sink)
-    adapters += ble.build_adapters(config.devices_of(BleTagConfig), sink)
-    adapters += camera.build_adapters(config.devices_of(CameraConfig), sink)
-    adapters += opcua.build_adapters(config.devices_of(OpcUaLineConfig), sink)
-    if config.mqtt is not None:  # the site bus runs for orders and tickets even without nodes
+@dataclass
+class Devices:
+    """The adapters to run, and the site bus among them (if configured) for pipelines to
+    route on."""
+
+    adapters: list[DeviceAdapter] = field(default_factory=list)
+    bus: SiteBus | None = None
+
+
+def _modbus(configs: Sequence[Any], sink: DeviceSink) -> list[DeviceAdapter]:
+    from edge_agent.adapters.modbus.adapter import build_adapters
+
+    return build_adapters(configs, sink)
+
+
+def _ble(configs: Sequence[Any], sink: DeviceSink) -> list[DeviceAdapter]:
+    from edge_agent.adapters.ble.adapter import build_adapters
+
+    return build_adapters(configs, sink)
+
+
+def _camera(configs: Sequence[Any], sink: DeviceSink) -> list[DeviceAdapter]:
+    from edge_agent.adapters.camera.adapter import build_adapters
+
+    return build_adapters(configs, sink)
+
+
+def _opcua(configs: Sequence[Any], sink: DeviceSink) -> list[DeviceAdapter]:
+    from edge_agent.adapters.opcua.adapter import build_adapters
+
+    return build_adapters(configs, sink)
+
+
+_BUILDERS: dict[type, Callable[[Sequence[Any], DeviceSink], list[DeviceAdapter]]] = {
+    ModbusDeviceConfig: _modbus,
+    BleTagConfig: _ble,
+    CameraConfig: _camera,
+    OpcUaLineConfig: _opcua,
+}
+
+
+def build_devices(config: AgentConfig, sink: DeviceSink) -> Devices:
+    """The adapters of every configured device, and the site bus if ``mqtt:`` is set (it runs
+    for the site's messages even without sensor nodes)."""
+    devices = Devices()
+    for kind, build in _BUILDERS.items():
+        configs = config.devices_of(kind)
+        if configs:
+            devices.adapters += build(configs, sink)
+    if config.mqtt is not None:
+        from edge_agent.adapters.mqtt.bus import MqttBus
+
         nodes = config.devices_of(MqttDeviceConfig)
-        adapters += mqtt.build_adapters(nodes, sink, bus=config.mqtt, site=config.agent.site)
-    return adapters
+        bus = MqttBus(config.mqtt, sink, site=config.agent.site, nodes=nodes)
+        devices.adapters.append(bus)
+        devices.bus = bus
+    return devices

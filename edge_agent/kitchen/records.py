@@ -20,7 +20,7 @@ from domain.events import Event, EventDraft
 from domain.foodsafety import Correction, RecordEntry, RecordRefused, record_entries
 from domain.payloads import FoodSafetyCorrected, FoodSafetyRecorded, FoodSafetySignedOff
 from domain.rules.model import Role
-from edge_agent.adapters.mqtt.messages import (
+from edge_agent.kitchen.messages import (
     CorrectRecord,
     FoodSafetyEntry,
     RecordCheck,

@@ -15,7 +15,7 @@ probe as faulty in the same observation, ``ok`` otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -79,6 +79,15 @@ class ReadingRecorder:
             self._last[obs.device, metric] = _Recorded(value, obs.at)
             drafts.append(self._draft(obs, metric, value, location, faulty))
         return drafts
+
+    def forget(self, drafts: Iterable[EventDraft]) -> None:
+        """``drafts`` could not be stored: their values count as never seen, so the next
+        observation (a broker's redelivery of the same message) is recorded, not dropped as
+        unchanged. At worst a value is recorded twice; it is never lost."""
+        for draft in drafts:
+            payload = draft.payload
+            if isinstance(payload, ReadingRecorded | DeviceState):
+                self._last.pop((payload.device, payload.metric), None)
 
     def _due(self, device: str, metric: str, value: Value, at: datetime) -> bool:
         last = self._last.get((device, metric))

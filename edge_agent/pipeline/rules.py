@@ -24,24 +24,13 @@ from domain.ledger import StockKey
 from domain.rules.engine import ClockState, RuleEngine
 from domain.rules.facts import LocationFacts
 from domain.rules.model import Rule, RuleBook
+from edge_agent.config.rules import DEFAULT_RULES, RULES_DIR, rule_file
 from edge_agent.store import EdgeStore
 from edge_agent.yaml_config import ConfigError, load_model
 
 CHECKPOINT = "rules"
-RULES_DIR = Path(__file__).resolve().parents[2] / "firmware_configs" / "rules"
-DEFAULT_RULES = ("coldchain",)
-"""What an agent follows when its config names no rules: today's cold-chain reactions."""
 
 _STATE = TypeAdapter(ClockState)
-
-
-def rule_file(name: str, base: Path) -> Path:
-    """``coldchain`` is ``firmware_configs/rules/coldchain.yaml``; a name ending in ``.yaml``
-    or ``.yml`` is a file, relative to ``base`` (the agent's config folder)."""
-    if name.endswith((".yaml", ".yml")):
-        path = Path(name)
-        return path if path.is_absolute() else base / path
-    return RULES_DIR / f"{name}.yaml"
 
 
 def load_rules(paths: Sequence[Path]) -> list[Rule]:

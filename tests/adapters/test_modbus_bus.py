@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.adapters.modbus import ModbusBus, build_adapters
+from edge_agent.adapters.modbus.adapter import ModbusBus, build_adapters
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig
 from simulators.coldroom_process import ColdRoomProcess
 from simulators.modbus_coldroom import ColdRoomSimulator

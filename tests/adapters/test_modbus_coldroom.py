@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.adapters.modbus import build_adapters
+from edge_agent.adapters.modbus.adapter import build_adapters
 from simulators.coldroom_process import ColdRoomProcess, ColdRoomReading, ColdRoomSettings
 from simulators.modbus_coldroom import ColdRoomSimulator, serve
 from simulators.modbus_server import PtyPair, RtuEndpoint, TcpEndpoint

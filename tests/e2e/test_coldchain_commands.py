@@ -117,6 +117,6 @@ def test_acknowledge_release_and_discard_from_the_site_bus(tmp_path: Path) -> No
     with sqlite3.connect(store_path) as db:
         reasons = [row[0] for row in db.execute("SELECT reason FROM quarantine")]
     assert reasons == [
-        f"edgestock/{SITE}/coldchain/commands: command: release refused:"
+        f"edgestock/{SITE}/coldchain/commands: release refused:"
         f" lot K9 of cream at {ROOM} is not on hold"
     ]

@@ -13,8 +13,8 @@ from domain.kitchen.clocks.rules import ClockRules
 from domain.masterdata import MasterData
 from edge_agent.config import KITCHEN_CLOCKS
 from edge_agent.kitchen.pipeline import KitchenPipeline
+from edge_agent.kitchen.stage import KitchenDevices
 from edge_agent.kitchen.state import CHECKPOINT
-from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
 from edge_agent.writer import GroupCommitWriter
@@ -34,7 +34,7 @@ async def kitchen_parts(
     store = EdgeStore(path, agent="a1", site="s1")
     writer = GroupCommitWriter(store)
     task = asyncio.create_task(writer.run())
-    sink = AgentSink(store, writer, {}, ReadingRecorder(ReadingPolicy()))
+    sink = AgentSink(store, writer)
 
     async def save_state(name: str, state: bytes) -> None:
         await asyncio.to_thread(store.save_checkpoint, name, state)
@@ -49,7 +49,7 @@ async def kitchen_parts(
         pdas=["pda-1"],
         **pipeline,
     )
-    sink.attach_kitchen(kitchen)
+    sink.add(KitchenDevices(kitchen), first=True)
     try:
         yield store, sink, kitchen
     finally:

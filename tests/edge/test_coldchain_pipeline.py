@@ -21,6 +21,7 @@ from domain.masterdata import MasterData
 from domain.observation import Observation
 from domain.payloads import LotReceived, LotReleased
 from domain.quantity import Unit
+from edge_agent.clock import Clock
 from edge_agent.config import load_agent_config
 from edge_agent.pipeline.coldchain import (
     CHECKPOINT,
@@ -28,11 +29,13 @@ from edge_agent.pipeline.coldchain import (
     Signal,
     WatchedLocation,
 )
-from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
+from edge_agent.pipeline.coldchain_commands import ColdChainDesk
+from edge_agent.pipeline.rules import StoreFacts
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
 from edge_agent.writer import GroupCommitWriter
 from edge_agent.yaml_config import ConfigError
+from tests.edge.sinks import agent_sink
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 ROOM = WatchedLocation(
@@ -57,6 +60,7 @@ MASTER = MasterData.model_validate(
 class Agent:
     store: EdgeStore
     sink: AgentSink
+    desk: ColdChainDesk
 
     def types(self) -> list[str]:
         return [e.type for e in self.store.events()]
@@ -68,9 +72,10 @@ async def agent(path: Path) -> AsyncIterator[Agent]:
     writer = GroupCommitWriter(store)
     task = asyncio.create_task(writer.run())
     monitor = ColdChainMonitor([ROOM], store.checkpoint(CHECKPOINT), master=MASTER)
-    sink = AgentSink(store, writer, {}, ReadingRecorder(ReadingPolicy()), monitor)
+    sink = agent_sink(store, writer, monitor)
+    desk = ColdChainDesk(sink, monitor, Clock(), StoreFacts(store, monitor.places()))
     try:
-        yield Agent(store, sink)
+        yield Agent(store, sink, desk)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -151,7 +156,7 @@ async def test_after_a_restart_the_same_excursion_goes_on_and_nothing_is_held_tw
     async with agent(path) as a:
         await a.sink.observe(reading(40, "12"))
         await a.sink.observe(reading(50, "5"))
-        await a.sink.acknowledge("cold-room-1", "chef-li", "moved stock to cold room 2")
+        await a.desk.acknowledge("cold-room-1", "chef-li", "moved stock to cold room 2")
         types = a.types()
         assert types.count("excursion.opened") == 1
         assert types.count("lot.blocked") == 1

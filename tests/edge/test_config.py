@@ -30,7 +30,8 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_good_config_loads_with_store_beside_it(tmp_path: Path) -> None:
     config = load_agent_config(write(tmp_path, GOOD))
     assert config.store.path == tmp_path / "edgestock-agent.db"
-    assert config.scales[0].binding().item == "chicken"
+    assert config.scales[0].item == "chicken"
+    assert config.cloud.key == tmp_path / "agent.key"
 
 
 def test_wrong_type_names_file_line_and_field(tmp_path: Path) -> None:

@@ -19,11 +19,11 @@ from domain.coldchain.rule import ExcursionRule
 from domain.observation import Observation
 from edge_agent.inference import AnomalyClassifier
 from edge_agent.pipeline.coldchain import CHECKPOINT, ColdChainMonitor, Signal, WatchedLocation
-from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
 from edge_agent.writer import GroupCommitWriter
 from simulators.coldroom_process import ColdRoomProcess, ColdRoomSettings
+from tests.edge.sinks import agent_sink
 
 START = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)
 FAILURE_AT_S = 3 * 3600
@@ -48,7 +48,7 @@ async def sink_on(path: Path, classifier: AnomalyClassifier) -> AsyncIterator[Ag
     task = asyncio.create_task(writer.run())
     monitor = ColdChainMonitor([ROOM], store.checkpoint(CHECKPOINT), classifier=classifier)
     try:
-        yield AgentSink(store, writer, {}, ReadingRecorder(ReadingPolicy()), monitor)
+        yield agent_sink(store, writer, monitor)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

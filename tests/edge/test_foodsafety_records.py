@@ -9,12 +9,14 @@ import asyncio
 import json
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from domain.events import EventDraft
 from domain.foodsafety import board
+from edge_agent.kitchen.bus_routes import route_records
 from edge_agent.kitchen.records import FoodSafetyRecords
 from edge_agent.store import EdgeStore
 from simulators.mosquitto import Mosquitto
@@ -57,8 +59,8 @@ async def test_records_corrections_and_sign_off_from_the_site_bus(
     def stored() -> list[str]:
         return [e.type for e in store.events()]
 
-    async with running_bus(bus_config(broker.port, "records"), sink) as bus:
-        bus.on_foodsafety_records(records.handle)
+    routes = partial(route_records, records=records)
+    async with running_bus(bus_config(broker.port, "records"), sink, routes=routes):
         await send(broker, command="record", kind="cleaning", who="cook-ana", area="wok",
                    result="pass", at="2026-11-25T07:00:00+00:00", source="kds:wok")  # fmt: skip
         await until(lambda: stored() == ["foodsafety.recorded"])

@@ -19,7 +19,7 @@ from domain.kitchen.explosion import explode_recipe
 from domain.observation import Observation
 from domain.payloads import LotBlocked, LotReceived
 from domain.quantity import Unit
-from edge_agent.adapters.mqtt.messages import KdsTap, KitchenTicket, OrderLine, PosOrder
+from edge_agent.kitchen.messages import KdsTap, KitchenTicket, OrderLine, PosOrder
 from edge_agent.kitchen.pda import PdaUnusable
 from edge_agent.kitchen.pipeline import KitchenPipeline, KitchenRefused, StationScale
 from edge_agent.sink import AgentSink

@@ -19,7 +19,6 @@ from domain.rules.engine import RuleEngine
 from domain.rules.model import Role
 from edge_agent.agent import build
 from edge_agent.config import load_agent_config
-from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
 from edge_agent.pipeline.rules import CHECKPOINT, RULES_DIR, ClockRules, load_rules
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
@@ -38,7 +37,7 @@ async def agent(path: Path, *, writing: bool = True) -> AsyncIterator[tuple[Edge
     writer = GroupCommitWriter(store)
     task = asyncio.create_task(writer.run()) if writing else None
     rules = ClockRules(RuleEngine(RULES, staff=STAFF), store.checkpoint(CHECKPOINT))
-    sink = AgentSink(store, writer, {}, ReadingRecorder(ReadingPolicy()), rules=rules)
+    sink = AgentSink(store, writer, rules=rules)
     try:
         yield store, sink
     finally:

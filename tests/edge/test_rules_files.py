@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from edge_agent.config import load_agent_config
-from edge_agent.pipeline.rules import RULES_DIR, load_rules, rule_file
+from edge_agent.config.rules import RULES_DIR, rule_file
+from edge_agent.pipeline.rules import load_rules
 from edge_agent.yaml_config import ConfigError
 
 GOOD = """\
@@ -100,10 +101,10 @@ def test_an_agent_follows_the_cold_chain_rules_unless_its_config_names_others(
 ) -> None:
     path = tmp_path / "agent.yaml"
     path.write_text(CONFIG)
-    assert load_agent_config(path).rules == [str(RULES_DIR / "coldchain.yaml")]
+    assert load_agent_config(path).rules == [RULES_DIR / "coldchain.yaml"]
     path.write_text(CONFIG + "rules: [kitchen, local/site.yaml]\nroles: {chef: [li, ana]}\n")
     config = load_agent_config(path)
-    assert config.rules == [str(RULES_DIR / "kitchen.yaml"), str(tmp_path / "local/site.yaml")]
+    assert config.rules == [RULES_DIR / "kitchen.yaml", tmp_path / "local/site.yaml"]
     assert [str(role) for role in config.roles] == ["chef"]
 
 

@@ -1,58 +1,48 @@
-"""The site bus: one MQTT connection per agent, carrying sensor nodes, POS orders and KDS taps
-in and kitchen tickets out.
+"""The site bus: one MQTT connection per agent, carrying sensor nodes in and the site's own
+messages both ways, routed by topic (``edge_agent.site_bus``).
 
-Sensor node messages become observations and presence changes through the sink. Orders and
-taps are parsed into typed messages and handed to whoever registered for them (the kitchen
-pipeline); until someone does, valid ones are counted and logged at debug level. Anything
-malformed is counted and quarantined with a reason naming topic and field.
+Sensor node messages become observations and presence changes through the sink. A site
+message on a routed filter is parsed into its route's model and handed to the route's handler;
+the bus knows nothing of what it means. Anything malformed, refused or failing is counted and
+quarantined with a reason naming topic and field, and the bus goes on: one message never stops
+it.
 
 Messages are handled in a pipeline: each one's handling starts in arrival order without
 waiting for the previous one to finish (a reading waits for its event to be durable, and
 waiting for each in turn would allow one fsync per message), and each is acknowledged to the
-broker, in arrival order, once its handling is done (see ``link``). Orders and taps are the
-exception: the kitchen takes them strictly one at a time, in order.
+broker, in arrival order, once its handling is done (see ``link``). Routes that share a lane
+(the kitchen's orders and taps) are the exception: their messages are handled strictly one at
+a time, in order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from edge_agent.adapters.base import AdapterCounters, DeviceSink, Presence
 from edge_agent.adapters.mqtt.config import MqttBusConfig, MqttDeviceConfig
 from edge_agent.adapters.mqtt.errors import BrokerRefused, LinkDown, PayloadError
 from edge_agent.adapters.mqtt.link import BrokerLink, Inbound, Will
-from edge_agent.adapters.mqtt.messages import (
-    AcknowledgeExcursion,
-    ColdChainCommand,
-    FoodSafetyEntry,
-    FoodSafetyMessage,
-    KdsTap,
-    KitchenTicket,
-    PosOrder,
-    ReleaseLot,
-    encode_message,
-    parse_message,
-)
 from edge_agent.adapters.mqtt.nodes import NodeBinding, NodePresence, NodeRoutes
-from edge_agent.adapters.mqtt.topics import OFFLINE, ONLINE, SiteTopics
+from edge_agent.adapters.mqtt.topics import OFFLINE, ONLINE, agent_status_topic
+from edge_agent.adapters.mqtt.wire import encode_message, parse_message
 from edge_agent.backoff import Backoff
+from edge_agent.site_bus import Route, wildcards
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-OrderHandler = Callable[[PosOrder], Awaitable[None]]
-TapHandler = Callable[[str, KdsTap], Awaitable[None]]
-"""Called with the station (from the topic) and the tap."""
-CommandHandler = Callable[[AcknowledgeExcursion | ReleaseLot], Awaitable[None]]
-RecordHandler = Callable[[FoodSafetyEntry], Awaitable[None]]
 
 
 class MqttBus:
-    """The agent's one connection to the site's broker (a ``DeviceAdapter``)."""
+    """The agent's one connection to the site's broker (a ``DeviceAdapter`` and the
+    ``SiteBus`` the pipelines route on)."""
 
     def __init__(
         self,
@@ -65,11 +55,13 @@ class MqttBus:
         backoff: Backoff | None = None,
     ) -> None:
         self.config = config
-        self.topics = SiteTopics(site)
+        self.site = site
+        self.status_topic = agent_status_topic(site)
         self._sink = sink
-        self._routes = NodeRoutes(
+        self._nodes = NodeRoutes(
             [NodeBinding(n.id, n.topic, n.node_profile(profiles_dir)) for n in nodes]
         )
+        self._routes: list[Route[Any]] = []
         self._backoff = backoff or Backoff(config.backoff_initial_s, config.backoff_max_s)
         self._link_counters = AdapterCounters()
         self._node_counters = {node.id: AdapterCounters() for node in nodes}
@@ -78,10 +70,6 @@ class MqttBus:
             device: Presence(device, sink, counters)
             for device, counters in self._node_counters.items()
         }
-        self._on_order: OrderHandler | None = None
-        self._on_tap: TapHandler | None = None
-        self._on_command: CommandHandler | None = None
-        self._on_record: RecordHandler | None = None
         self._link: BrokerLink | None = None
 
     @property
@@ -89,57 +77,47 @@ class MqttBus:
         return f"mqtt {self.config.host}:{self.config.port}"
 
     def counters(self) -> Mapping[str, AdapterCounters]:
-        """The bus link (orders, taps, tickets, site messages) and each sensor node."""
+        """The bus link (site messages in and out) and each sensor node."""
         if self._link is not None:
             self._link_counters.extra["backpressure_waits"] = self._link.backpressure_waits
         return {self.config.id: self._link_counters, **self._node_counters}
 
-    def on_orders(self, handler: OrderHandler) -> None:
-        """Hand every valid POS order to ``handler``; its return is the agent accepting it."""
-        self._on_order = handler
+    def route(self, route: Route[Any]) -> None:
+        """Hand messages on ``route.topic_filter`` to its handler (see ``edge_agent.site_bus``).
 
-    def on_taps(self, handler: TapHandler) -> None:
-        """Hand every valid KDS tap (with its station) to ``handler``."""
-        self._on_tap = handler
+        Routes are subscribed when the bus connects: register them before ``run``.
+        """
+        if self._link is not None:
+            raise RuntimeError(f"route {route.topic_filter}: register routes before the bus runs")
+        taken = [r.topic_filter for r in self._routes]
+        if route.topic_filter in taken:
+            raise ValueError(f"topic filter {route.topic_filter} is routed twice")
+        self._routes.append(route)
 
-    def on_coldchain_commands(self, handler: CommandHandler) -> None:
-        """Hand every valid cold-chain command (acknowledge, release) to ``handler``; if it
-        raises (no such excursion, lot not held), the command is quarantined with why."""
-        self._on_command = handler
-
-    def on_foodsafety_records(self, handler: RecordHandler) -> None:
-        """Hand every valid food-safety message (record, correction, sign-off) to
-        ``handler``; if it raises (no such record, not a manager), the message is
-        quarantined with why."""
-        self._on_record = handler
-
-    async def publish_ticket(self, station: str, ticket: KitchenTicket) -> None:
-        """Send a ticket to a station's display; returns once the broker has it (QoS 1).
+    async def publish(self, topic: str, message: BaseModel) -> None:
+        """Send ``message`` as JSON at QoS 1; returns once the broker has it.
 
         While the bus is disconnected this waits for the next connection; bound it with a
         timeout if the caller cannot wait.
         """
-        topic = self.topics.tickets(station)
         if self._link is None:
             raise LinkDown("the bus is not running")
-        await self._link.publish(topic, encode_message(ticket))
-        self._count("tickets")
+        await self._link.publish(topic, encode_message(message))
+        self._count("published")
 
     async def run(self) -> None:
         """Connect, handle messages and reconnect with backoff until cancelled."""
-        self._link = BrokerLink(self.config, Will(self.topics.agent_status, OFFLINE))
+        self._link = BrokerLink(self.config, Will(self.status_topic, OFFLINE))
         try:
             while True:
                 await self._session(self._link)
                 await asyncio.sleep(self._backoff.next_delay())
         finally:
-            await asyncio.shield(self._link.close(goodbye=(self.topics.agent_status, OFFLINE)))
+            await asyncio.shield(self._link.close(goodbye=(self.status_topic, OFFLINE)))
 
     async def _session(self, link: BrokerLink) -> None:
         """One connection's life, from connect to loss; link faults end it, nothing raises."""
-        subscriptions = [self.topics.orders, self.topics.taps, self.topics.coldchain_commands]
-        subscriptions.append(self.topics.foodsafety_records)
-        subscriptions += self._routes.topics
+        subscriptions = [route.topic_filter for route in self._routes] + self._nodes.topics
         try:
             resumed = await link.connect(subscriptions)
         except LinkDown as exc:
@@ -172,105 +150,77 @@ class MqttBus:
         await self._link_presence.down(str(exc))
 
     async def _handle_messages(self, link: BrokerLink) -> None:
-        try:
-            await link.publish(self.topics.agent_status, ONLINE, retain=True)
+        try:  # subscribed to every route: peers may now count on being heard
+            await link.publish(self.status_topic, ONLINE, retain=True)
         except BrokerRefused as exc:
             log.error("cannot announce the agent online: %s", exc)
         handled: asyncio.Queue[tuple[Inbound, asyncio.Task[None]]] = asyncio.Queue(
             self.config.queue_size
         )
         acking = asyncio.create_task(_ack_in_order(link, handled))
-        kitchen: asyncio.Task[None] | None = None
+        last_in_lane: dict[str, asyncio.Task[None]] = {}
         try:
             while True:
                 item = await _unless_failed(link.take(), acking)
-                for_kitchen = self._for_kitchen(item.topic)
-                task = asyncio.create_task(
-                    self._handle(item, after=kitchen if for_kitchen else None)
-                )
-                kitchen = task if for_kitchen else kitchen
+                route = self._route_of(item.topic)
+                lane = route.lane if route is not None else None
+                after = last_in_lane.get(lane) if lane is not None else None
+                task = asyncio.create_task(self._handle(item, route, after=after))
+                if lane is not None:
+                    last_in_lane[lane] = task
                 await _unless_failed(handled.put((item, task)), acking)
         finally:
             acking.cancel()
             while not handled.empty():
                 handled.get_nowait()[1].cancel()
 
-    def _for_kitchen(self, topic: str) -> bool:
-        return topic == self.topics.orders or self.topics.tap_station(topic) is not None
+    def _route_of(self, topic: str) -> Route[Any] | None:
+        return next((r for r in self._routes if wildcards(r.topic_filter, topic) is not None), None)
 
-    async def _handle(self, item: Inbound, after: asyncio.Task[None] | None = None) -> None:
+    async def _handle(
+        self, item: Inbound, route: Route[Any] | None, after: asyncio.Task[None] | None = None
+    ) -> None:
         """One message, whatever it holds: never raises on its content. ``after`` is the
-        kitchen message before this one, which the kitchen must have taken first."""
+        message before this one in its lane, which must have been handled first."""
         if after is not None:
             await asyncio.wait([after])
+        device = self._nodes.owner(item.topic)
+        counters = self._node_counters[device] if device else self._link_counters
         try:
-            if item.topic == self.topics.orders:
-                await self._order(parse_message(PosOrder, item.topic, item.payload))
-            elif (station := self.topics.tap_station(item.topic)) is not None:
-                await self._tap(station, parse_message(KdsTap, item.topic, item.payload))
-            elif item.topic == self.topics.coldchain_commands:
-                command = parse_message(ColdChainCommand, item.topic, item.payload).root
-                await self._command(item.topic, command)
-            elif item.topic == self.topics.foodsafety_records:
-                entry = parse_message(FoodSafetyMessage, item.topic, item.payload).root
-                await self._record(item.topic, entry)
-            elif (device := self._routes.owner(item.topic)) is not None:
+            if route is not None:
+                await self._site_message(route, item)
+            elif device is not None:
                 await self._node_message(device, item)
             else:
-                raise PayloadError(item.topic, None, "no node or site message on this topic")
+                raise PayloadError(item.topic, None, "no node or route for this topic")
         except PayloadError as exc:
-            device = self._routes.owner(item.topic)
-            counters = self._node_counters[device] if device else self._link_counters
             counters.bad(str(exc))
             await self._sink.quarantine(item.topic, str(exc), _raw_text(item.payload))
         except HandlerFailed as exc:
-            log.exception("%s: %s", item.topic, exc)
+            log.error("%s: %s", item.topic, exc, exc_info=exc.__cause__)
             self._count("handler_errors")
             await self._sink.quarantine(item.topic, str(exc), _raw_text(item.payload))
 
-    async def _order(self, order: PosOrder) -> None:
-        self._link_counters.ok()
-        self._count("orders")
-        if self._on_order is None:
-            self._count("unhandled")
-            log.debug("order %s: no handler registered yet", order.order_id)
-            return
-        await _hand_over(self._on_order(order), f"order {order.order_id}")
-
-    async def _tap(self, station: str, tap: KdsTap) -> None:
-        self._link_counters.ok()
-        self._count("taps")
-        if self._on_tap is None:
-            self._count("unhandled")
-            log.debug("tap %s on %s: no handler registered yet", tap.ticket_id, station)
-            return
-        await _hand_over(self._on_tap(station, tap), f"tap on {tap.ticket_id} at {station}")
-
-    async def _command(self, topic: str, command: AcknowledgeExcursion | ReleaseLot) -> None:
-        """A person's command; one the agent refuses (no open excursion there, lot not held)
-        is kept in quarantine with the reason, like a malformed one."""
-        self._count("commands")
-        if self._on_command is None:
-            raise PayloadError(topic, "command", "this agent watches no cold-chain locations")
-        await self._person(topic, command.command, self._on_command(command))
-
-    async def _record(self, topic: str, entry: FoodSafetyEntry) -> None:
-        """A food-safety record, correction or sign-off; refused ones go to quarantine."""
-        self._count("records")
-        if self._on_record is None:
-            raise PayloadError(topic, "command", "this agent keeps no food-safety records")
-        await self._person(topic, entry.command, self._on_record(entry))
-
-    async def _person(self, topic: str, command: str, handling: Awaitable[None]) -> None:
-        """Await a person's message being handled; a ``ValueError`` is the agent refusing it."""
+    async def _site_message(self, route: Route[Any], item: Inbound) -> None:
+        message = parse_message(route.model, item.topic, item.payload)
+        self._count(route.name)
         try:
-            await handling
-        except ValueError as exc:
-            raise PayloadError(topic, "command", f"{command} refused: {exc}") from exc
+            await route.handle(message, item.topic)
+        except ValueError as exc:  # the pipeline refuses it: a person's or device's mistake
+            self._count("refused")
+            what = route.describe(message)
+            raise PayloadError(item.topic, None, f"{what} refused: {exc}") from exc
+        except Exception as exc:
+            raise HandlerFailed(f"{route.describe(message)}: handler failed: {exc!r}") from exc
         self._link_counters.ok()
 
     async def _node_message(self, device: str, item: Inbound) -> None:
-        decoded = self._routes.decode(item.topic, item.payload, item.at)
+        try:
+            decoded = self._nodes.decode(item.topic, item.payload, item.at)
+        except PayloadError:
+            raise
+        except Exception as exc:  # a decoder bug must not stop the bus: keep the message
+            raise HandlerFailed(f"cannot decode: {exc!r}") from exc
         presence = self._node_presence[device]
         if isinstance(decoded, NodePresence):
             if decoded.online:
@@ -311,15 +261,8 @@ async def _unless_failed(step: Awaitable[T], watched: asyncio.Task[None]) -> T:
 
 
 class HandlerFailed(Exception):
-    """The registered order, tap or command handler raised (or none is registered for a
-    command): the message is kept in quarantine, not retried."""
-
-
-async def _hand_over(call: Awaitable[None], what: str) -> None:
-    try:
-        await call
-    except Exception as exc:
-        raise HandlerFailed(f"{what}: handler failed: {exc!r}") from exc
+    """A route's handler or a node decoder raised something other than a refusal: a fault of
+    ours, logged with its traceback; the message is kept in quarantine, not retried."""
 
 
 def _raw_text(payload: bytes) -> str:

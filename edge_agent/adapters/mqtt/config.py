@@ -12,6 +12,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from edge_agent.adapters.mqtt.profile import Flavour, MetricSpec, NodeProfile, load_node_profile
+from edge_agent.yaml_config import ConfigPath
 
 
 class _Strict(BaseModel):
@@ -22,9 +23,11 @@ class TlsConfig(_Strict):
     """TLS to the broker: the CA that signed the broker, and our own certificate if the
     broker asks for one (mutual TLS)."""
 
-    ca: Annotated[Path, Field(description="PEM file of the CA that signed the broker")]
-    cert: Annotated[Path | None, Field(description="our client certificate (PEM)")] = None
-    key: Annotated[Path | None, Field(description="key of the client certificate (PEM)")] = None
+    ca: Annotated[ConfigPath, Field(description="PEM file of the CA that signed the broker")]
+    cert: Annotated[ConfigPath | None, Field(description="our client certificate (PEM)")] = None
+    key: Annotated[ConfigPath | None, Field(description="key of the client certificate (PEM)")] = (
+        None
+    )
     check_hostname: Annotated[bool, Field(description="off only for brokers by IP")] = True
 
     @model_validator(mode="after")
@@ -54,7 +57,8 @@ class MqttBusConfig(_Strict):
     username: Annotated[str | None, Field(min_length=1)] = None
     password: Annotated[SecretStr | None, Field(description="or password_file")] = None
     password_file: Annotated[
-        Path | None, Field(description="file holding the password (first line), kept out of config")
+        ConfigPath | None,
+        Field(description="file holding the password (first line), kept out of config"),
     ] = None
     tls: TlsConfig | None = None
     keepalive_s: Annotated[int, Field(ge=5, le=3600)] = 30

@@ -158,7 +158,7 @@ def _number(topic: str, field: str, raw: object) -> Decimal:
 def _sensor_json(route: _Route, topic: str, payload: bytes, at: datetime) -> Observation:
     try:
         document = json.loads(_text(topic, None, payload), parse_float=Decimal)
-    except (ValueError, RecursionError) as exc:
+    except (ValueError, RecursionError, ArithmeticError) as exc:  # 1e999…9: InvalidOperation
         raise PayloadError(topic, None, f"not JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise PayloadError(topic, None, f"a JSON {type(document).__name__}, not an object")

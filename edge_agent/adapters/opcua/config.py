@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from edge_agent.yaml_config import ConfigPath
 
 
 class _Strict(BaseModel):
@@ -24,9 +25,9 @@ class SecurityConfig(_Strict):
 
     policy: Literal["Basic256Sha256"] = "Basic256Sha256"
     mode: SecurityMode = SecurityMode.SIGN_AND_ENCRYPT
-    certificate: Annotated[Path, Field(description="our certificate (DER or PEM)")]
-    private_key: Annotated[Path, Field(description="its private key (PEM)")]
-    server_certificate: Annotated[Path, Field(description="the server certificate we trust")]
+    certificate: Annotated[ConfigPath, Field(description="our certificate (DER or PEM)")]
+    private_key: Annotated[ConfigPath, Field(description="its private key (PEM)")]
+    server_certificate: Annotated[ConfigPath, Field(description="the server certificate we trust")]
     application_uri: Annotated[
         str, Field(min_length=1, description="must equal the URI in our certificate's SAN")
     ] = "urn:edgestock:edge-agent"

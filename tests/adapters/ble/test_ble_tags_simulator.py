@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from edge_agent.adapters.ble import parse_bthome, parse_ruuvi, parse_xiaomi_custom
+from edge_agent.adapters.ble.bthome import parse_bthome
+from edge_agent.adapters.ble.ruuvi import parse_ruuvi
+from edge_agent.adapters.ble.xiaomi_custom import parse_xiaomi_custom
 from simulators.ble_tags import (
     Climate,
     ColdRoom,

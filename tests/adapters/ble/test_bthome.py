@@ -15,7 +15,9 @@ from decimal import Decimal
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
-from edge_agent.adapters.ble import BleDecodeError, BTHomeReading, Metric, parse_bthome
+from edge_agent.adapters.ble.bthome import BTHomeReading, parse_bthome
+from edge_agent.adapters.ble.errors import BleDecodeError
+from edge_agent.adapters.ble.reading import Metric
 
 SPEC_KEY = bytes.fromhex("231d39c1d7cc1ab1aee224cd096db932")
 SPEC_MAC = "54:48:E6:8F:80:A5"

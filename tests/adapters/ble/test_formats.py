@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge_agent.adapters.ble import BleDecodeError
 from edge_agent.adapters.ble.config import BleTagConfig, TagFormat
+from edge_agent.adapters.ble.errors import BleDecodeError
 from edge_agent.adapters.ble.formats import FORMATS, Advert, decode_payload
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

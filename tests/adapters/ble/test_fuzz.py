@@ -12,13 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge_agent.adapters.ble import (
-    BleDecodeError,
-    SensorReading,
-    parse_bthome,
-    parse_ruuvi,
-    parse_xiaomi_custom,
-)
+from edge_agent.adapters.ble.bthome import parse_bthome
+from edge_agent.adapters.ble.errors import BleDecodeError
+from edge_agent.adapters.ble.reading import SensorReading
+from edge_agent.adapters.ble.ruuvi import parse_ruuvi
+from edge_agent.adapters.ble.xiaomi_custom import parse_xiaomi_custom
 
 KEY = bytes.fromhex("231d39c1d7cc1ab1aee224cd096db932")
 MAC = "54:48:E6:8F:80:A5"

@@ -6,12 +6,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from domain.observation import Observation
-from edge_agent.adapters.ble import (
-    parse_bthome,
-    parse_ruuvi,
-    parse_xiaomi_custom,
-    to_observation,
-)
+from edge_agent.adapters.ble.bthome import parse_bthome
+from edge_agent.adapters.ble.reading import to_observation
+from edge_agent.adapters.ble.ruuvi import parse_ruuvi
+from edge_agent.adapters.ble.xiaomi_custom import parse_xiaomi_custom
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

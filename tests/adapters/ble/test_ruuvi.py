@@ -13,7 +13,8 @@ from decimal import Decimal
 
 import pytest
 
-from edge_agent.adapters.ble import BleDecodeError, RuuviReading, parse_ruuvi
+from edge_agent.adapters.ble.errors import BleDecodeError
+from edge_agent.adapters.ble.ruuvi import RuuviReading, parse_ruuvi
 
 MAC = "CB:B8:33:4C:88:4F"
 

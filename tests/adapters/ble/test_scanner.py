@@ -16,9 +16,11 @@ from typing import Any
 import pytest
 
 from edge_agent.adapters.base import DeviceAdapter
-from edge_agent.adapters.ble import BTHOME_UUID16, RUUVI_COMPANY_ID, to_observation
 from edge_agent.adapters.ble.adapter import build_adapters
+from edge_agent.adapters.ble.bthome import BTHOME_UUID16
 from edge_agent.adapters.ble.config import BleTagConfig
+from edge_agent.adapters.ble.reading import to_observation
+from edge_agent.adapters.ble.ruuvi import RUUVI_COMPANY_ID
 from edge_agent.adapters.ble.scanner import BleScannerAdapter, ScannerSettings
 from edge_agent.backoff import Backoff
 from simulators.ble_tags import Format, SimulatedTag, advertisements

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from edge_agent.adapters.ble import (
-    BleDecodeError,
+from edge_agent.adapters.ble.errors import BleDecodeError
+from edge_agent.adapters.ble.xiaomi_custom import (
     XiaomiCustomReading,
     parse_atc1441,
     parse_pvvx,

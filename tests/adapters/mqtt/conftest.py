@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from edge_agent.adapters.mqtt import MqttBus, MqttBusConfig, MqttDeviceConfig
+from edge_agent.adapters.mqtt.bus import MqttBus
+from edge_agent.adapters.mqtt.config import MqttBusConfig, MqttDeviceConfig
 from edge_agent.backoff import Backoff
+from edge_agent.kitchen.bus_routes import LANE
+from edge_agent.kitchen.messages import KdsTap, PosOrder, orders_topic, taps_filter
+from edge_agent.site_bus import Route, wildcards
 from simulators.mosquitto import Mosquitto
 from tests.adapters.sink import RecordingSink
 
@@ -38,10 +42,17 @@ def bus_config(port: int, client_id: str, **extra: Any) -> MqttBusConfig:
 
 @asynccontextmanager
 async def running_bus(
-    config: MqttBusConfig, sink: RecordingSink, nodes: Sequence[MqttDeviceConfig] = ()
+    config: MqttBusConfig,
+    sink: RecordingSink,
+    nodes: Sequence[MqttDeviceConfig] = (),
+    *,
+    routes: Callable[[MqttBus], None] | None = None,
 ) -> AsyncIterator[MqttBus]:
-    """A bus running in a task, connected (its link online) before the body runs."""
+    """A bus running in a task, connected (its link online) before the body runs;
+    ``routes`` registers its routes before it starts."""
     bus = MqttBus(config, sink, site=SITE, nodes=nodes, backoff=Backoff(0.05, 0.2))
+    if routes is not None:
+        routes(bus)
     task = asyncio.create_task(bus.run())
     try:
         await sink.wait_for(lambda s: ("online", config.id, None) in s.presence)
@@ -66,3 +77,31 @@ def config_file(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "profile.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+OrderHandler = Callable[[PosOrder], Awaitable[None]]
+TapHandler = Callable[[str, KdsTap], Awaitable[None]]
+
+
+def kitchen_routes(
+    orders: OrderHandler | None = None, taps: TapHandler | None = None
+) -> Callable[[MqttBus], None]:
+    """Routes as the kitchen registers them (one lane, in order), to test handlers."""
+
+    def register(bus: MqttBus) -> None:
+        if orders is not None:
+
+            async def order(message: PosOrder, _topic: str) -> None:
+                await orders(message)
+
+            label = "order {0.order_id}".format
+            bus.route(Route(orders_topic(SITE), PosOrder, order, "orders", LANE, label))
+        if taps is not None:
+
+            async def tap(message: KdsTap, topic: str) -> None:
+                (station,) = wildcards(taps_filter(SITE), topic) or ("",)
+                await taps(station, message)
+
+            bus.route(Route(taps_filter(SITE), KdsTap, tap, name="taps", lane=LANE))
+
+    return register

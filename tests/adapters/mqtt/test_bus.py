@@ -12,7 +12,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge_agent.adapters.mqtt.messages import KdsTap, KitchenTicket, OrderLine, PosOrder
+from edge_agent.adapters.mqtt.bus import MqttBus
+from edge_agent.kitchen.messages import KdsTap, KitchenTicket, OrderLine, PosOrder, tickets_topic
 from simulators.mosquitto import Mosquitto
 from simulators.mqtt_nodes import Broker, ColdRoomProbe, PointOfSale, TasmotaNode, pos_order
 from tests.adapters.mqtt.conftest import (
@@ -20,6 +21,7 @@ from tests.adapters.mqtt.conftest import (
     PROBE,
     SITE,
     bus_config,
+    kitchen_routes,
     mosquitto_pub,
     running_bus,
 )
@@ -67,18 +69,17 @@ async def test_orders_and_taps_reach_their_handlers_in_order(broker: Mosquitto) 
     orders: list[PosOrder] = []
     taps: list[tuple[str, KdsTap]] = []
     pos = PointOfSale(SITE, Broker(port=broker.port), random.Random(3))
-    async with running_bus(bus_config(broker.port, "kitchen"), sink) as bus:
 
-        async def take_order(order: PosOrder) -> None:
-            orders.append(order)
-            sink.changed.set()
+    async def take_order(order: PosOrder) -> None:
+        orders.append(order)
+        sink.changed.set()
 
-        async def take_tap(station: str, tap: KdsTap) -> None:
-            taps.append((station, tap))
-            sink.changed.set()
+    async def take_tap(station: str, tap: KdsTap) -> None:
+        taps.append((station, tap))
+        sink.changed.set()
 
-        bus.on_orders(take_order)
-        bus.on_taps(take_tap)
+    routes = kitchen_routes(take_order, take_tap)
+    async with running_bus(bus_config(broker.port, "kitchen"), sink, routes=routes) as bus:
         await pos.start()
         for _ in range(5):
             pos.tick()
@@ -108,8 +109,8 @@ async def test_the_kitchen_takes_orders_and_taps_one_at_a_time(broker: Mosquitto
         busy -= 1
         sink.changed.set()
 
-    async with running_bus(bus_config(broker.port, "one-at-a-time"), sink) as bus:
-        bus.on_orders(slow_kitchen)
+    routes = kitchen_routes(slow_kitchen)
+    async with running_bus(bus_config(broker.port, "one-at-a-time"), sink, routes=routes):
         await pos.start()
         for _ in range(30):
             pos.tick()
@@ -119,25 +120,51 @@ async def test_the_kitchen_takes_orders_and_taps_one_at_a_time(broker: Mosquitto
     assert order_ids == [f"o-{n:06d}" for n in range(1, 31)]
 
 
-async def test_without_a_handler_orders_are_counted_not_lost_or_quarantined(
+async def test_a_refused_message_is_quarantined_with_why_and_the_bus_goes_on(
     broker: Mosquitto,
 ) -> None:
+    """A handler's ``ValueError`` is the agent refusing the message, not a fault."""
     sink = RecordingSink()
-    async with running_bus(bus_config(broker.port, "nohandler"), sink) as bus:
-        payload = pos_order(random.Random(4), "o-1", datetime.now(UTC))
-        await mosquitto_pub(broker.port, f"edgestock/{SITE}/pos/orders", payload)
-        async with asyncio.timeout(5):
-            while bus.counters()["site-bus"].extra.get("unhandled", 0) < 1:
-                await asyncio.sleep(0.01)
-    assert bus.counters()["site-bus"].frames_ok == 1
-    assert sink.quarantined == []
+    taken: list[str] = []
+
+    async def picky(order: PosOrder) -> None:
+        if order.order_id == "o-1":
+            raise ValueError("no such table")
+        taken.append(order.order_id)
+        sink.changed.set()
+
+    async with running_bus(
+        bus_config(broker.port, "refusing"), sink, routes=kitchen_routes(picky)
+    ) as bus:
+        rng = random.Random(4)
+        for order_id in ("o-1", "o-2"):
+            payload = pos_order(rng, order_id, datetime.now(UTC))
+            await mosquitto_pub(broker.port, f"edgestock/{SITE}/pos/orders", payload)
+        await sink.wait_for(lambda s: taken == ["o-2"] and len(s.quarantined) == 1)
+    (source, reason, _raw) = sink.quarantined[0]
+    assert source == f"edgestock/{SITE}/pos/orders"
+    assert reason == f"edgestock/{SITE}/pos/orders: order o-1 refused: no such table"
+    assert bus.counters()["site-bus"].extra["refused"] == 1
+    assert "handler_errors" not in bus.counters()["site-bus"].extra
+
+
+async def test_a_topic_filter_is_routed_once() -> None:
+    bus = MqttBus(bus_config(1883, "routes"), RecordingSink(), site=SITE)
+    kitchen_routes(ignore)(bus)
+    with pytest.raises(ValueError, match="routed twice"):
+        kitchen_routes(ignore)(bus)
+
+
+async def ignore(_order: PosOrder) -> None:
+    pass
 
 
 async def test_malformed_messages_are_quarantined_with_topic_and_field(broker: Mosquitto) -> None:
     sink = RecordingSink()
     probe_topic = "cold-room-probe-1/sensor/cold_room_temperature/state"
     orders_topic = f"edgestock/{SITE}/pos/orders"
-    async with running_bus(bus_config(broker.port, "garbage"), sink, [PROBE]) as bus:
+    routes = kitchen_routes(ignore, ignore_tap)
+    async with running_bus(bus_config(broker.port, "garbage"), sink, [PROBE], routes=routes) as bus:
         await mosquitto_pub(broker.port, orders_topic, b'{"order_id":"o-9","lines":[]}')
         await mosquitto_pub(broker.port, probe_topic, b"nan")
         await mosquitto_pub(broker.port, f"edgestock/{SITE}/kds/grill/taps", b"\xff\x00")
@@ -158,15 +185,15 @@ async def test_a_failing_handler_quarantines_the_message_and_the_bus_goes_on(
 ) -> None:
     sink = RecordingSink()
     seen: list[str] = []
-    async with running_bus(bus_config(broker.port, "failing"), sink) as bus:
 
-        async def broken(order: PosOrder) -> None:
-            seen.append(order.order_id)
-            if order.order_id == "o-1":
-                raise KeyError("unknown menu item")
-            sink.changed.set()
+    async def broken(order: PosOrder) -> None:
+        seen.append(order.order_id)
+        if order.order_id == "o-1":
+            raise KeyError("unknown menu item")
+        sink.changed.set()
 
-        bus.on_orders(broken)
+    routes = kitchen_routes(broken)
+    async with running_bus(bus_config(broker.port, "failing"), sink, routes=routes) as bus:
         rng = random.Random(5)
         for order_id in ("o-1", "o-2"):
             payload = pos_order(rng, order_id, datetime.now(UTC))
@@ -194,14 +221,14 @@ async def test_tickets_are_published_at_qos1_to_the_station(broker: Mosquitto) -
     try:
         async with running_bus(bus_config(broker.port, "tickets"), RecordingSink()) as bus:
             await asyncio.sleep(0)  # let the display's SUBACK arrive; the publish is awaited
-            await asyncio.wait_for(bus.publish_ticket("grill", ticket), 5)
+            await asyncio.wait_for(bus.publish(tickets_topic(SITE, "grill"), ticket), 5)
             msg = await asyncio.wait_for(received.get(), 5)
     finally:
         display.disconnect()
         display.loop_stop()
     assert msg.qos == 1
     assert KitchenTicket.model_validate_json(msg.payload) == ticket
-    assert bus.counters()["site-bus"].extra["tickets"] == 1
+    assert bus.counters()["site-bus"].extra["published"] == 1
 
 
 async def test_a_slow_agent_slows_the_broker_down_and_loses_nothing(broker: Mosquitto) -> None:
@@ -225,6 +252,10 @@ async def test_a_slow_agent_slows_the_broker_down_and_loses_nothing(broker: Mosq
     assert bus.counters()["site-bus"].extra["backpressure_waits"] > 0
 
 
+async def ignore_tap(_station: str, _tap: KdsTap) -> None:
+    pass
+
+
 class SlowSink(RecordingSink):
     """An agent whose pipeline takes a while for every observation."""
 
@@ -235,3 +266,25 @@ class SlowSink(RecordingSink):
     async def observe(self, obs) -> None:  # type: ignore[no-untyped-def]
         await asyncio.sleep(self.delay_s)
         await super().observe(obs)
+
+
+async def test_a_number_no_decimal_can_hold_is_quarantined_and_the_bus_goes_on(
+    broker: Mosquitto,
+) -> None:
+    """Issue 9, finding 3: an exponent this large raised ``decimal.InvalidOperation`` out of
+    the node decoder; the message was never acked and the adapter restarted for ever."""
+    sink = RecordingSink()
+    topic = "tele/freezer-1/SENSOR"
+    huge = b'{"DS18B20":{"Temperature":1e99999999999999999999999999999999},"Switch1":"OFF"}'
+    good = b'{"DS18B20":{"Temperature":-18.5},"Switch1":"OFF"}'
+    async with running_bus(bus_config(broker.port, "huge"), sink, [FREEZER]) as bus:
+        await mosquitto_pub(broker.port, topic, huge)
+        await mosquitto_pub(broker.port, topic, good)
+        await sink.wait_for(lambda s: len(s.observations) == 1 and len(s.quarantined) == 1)
+        counters = bus.counters()
+    (source, reason, raw) = sink.quarantined[0]
+    assert (source, raw) == (topic, huge.decode())
+    assert reason.startswith(f"{topic}: not JSON")
+    assert sink.observations[0].values["temperature"] == Decimal("-18.5")
+    assert counters["freezer-1"].frames_bad == 1
+    assert counters["site-bus"].reconnects == 0

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from edge_agent.adapters.mqtt.messages import KitchenTicket, OrderLine
+from edge_agent.kitchen.messages import KitchenTicket, OrderLine, tickets_topic
 from simulators.mosquitto import Mosquitto
 from tests.adapters.mqtt.conftest import PROBE, SITE, bus_config, mosquitto_pub, running_bus
 from tests.adapters.sink import RecordingSink
@@ -51,7 +51,7 @@ async def test_mosquitto_sub_reads_our_tickets_and_status(broker: Mosquitto) -> 
             # mosquitto_sub may still be subscribing: publish until it has read the ticket
             async with asyncio.timeout(10):
                 while sub.returncode is None:
-                    await bus.publish_ticket("salad", ticket)
+                    await bus.publish(tickets_topic(SITE, "salad"), ticket)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(sub.wait(), 0.2)
     finally:

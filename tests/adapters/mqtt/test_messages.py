@@ -12,16 +12,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from edge_agent.adapters.mqtt.errors import PayloadError
-from edge_agent.adapters.mqtt.messages import (
+from edge_agent.adapters.mqtt.wire import encode_message, parse_message
+from edge_agent.kitchen.messages import (
     KdsTap,
     KitchenTicket,
     OrderLine,
     PosOrder,
     TapAction,
-    encode_message,
-    parse_message,
+    taps_filter,
+    tickets_topic,
 )
-from edge_agent.adapters.mqtt.topics import SiteTopics
+from edge_agent.site_bus import wildcards
 
 TOPIC = "edgestock/s1/pos/orders"
 ORDER = (
@@ -96,13 +97,15 @@ def test_a_ticket_goes_out_as_compact_json_that_reads_back() -> None:
 
 
 def test_topics_of_a_site() -> None:
-    topics = SiteTopics("s1")
-    assert topics.tickets("grill") == "edgestock/s1/kds/grill/tickets"
-    assert topics.tap_station("edgestock/s1/kds/grill/taps") == "grill"
-    assert topics.tap_station("edgestock/s1/kds/a/b/taps") is None
-    assert topics.tap_station("edgestock/s2/kds/grill/taps") is None
+    assert tickets_topic("s1", "grill") == "edgestock/s1/kds/grill/tickets"
+    taps = taps_filter("s1")
+    assert wildcards(taps, "edgestock/s1/kds/grill/taps") == ("grill",)
+    assert wildcards(taps, "edgestock/s1/kds/a/b/taps") is None
+    assert wildcards(taps, "edgestock/s2/kds/grill/taps") is None
+    assert wildcards(taps, "edgestock/s1/kds//taps") is None
+    assert wildcards("edgestock/s1/#", "edgestock/s1/kds/grill/taps") == ("kds/grill/taps",)
     with pytest.raises(ValueError, match="one MQTT topic level"):
-        topics.tickets("grill/#")
+        tickets_topic("s1", "grill/#")
 
 
 @given(payload=st.binary(max_size=300), cut=st.integers(min_value=0, max_value=len(ORDER)))

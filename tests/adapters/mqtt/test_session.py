@@ -10,10 +10,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from edge_agent.adapters.mqtt.messages import PosOrder
+from edge_agent.kitchen.messages import PosOrder
 from simulators.mosquitto import Mosquitto
 from simulators.mqtt_nodes import pos_order
-from tests.adapters.mqtt.conftest import SITE, bus_config, mosquitto_pub, running_bus
+from tests.adapters.mqtt.conftest import (
+    SITE,
+    bus_config,
+    kitchen_routes,
+    mosquitto_pub,
+    running_bus,
+)
 from tests.adapters.mqtt.proxy import CableProxy
 from tests.adapters.sink import RecordingSink
 
@@ -51,6 +57,10 @@ class OrderBook:
         await self.release.wait()
 
 
+async def ignore_order(_order: PosOrder) -> None:
+    """The kitchen's routes are registered at every start: a session subscribes to them."""
+
+
 async def retained_status(port: int) -> str:
     """The agent status the broker holds, read with the real mosquitto_sub."""
     process = await asyncio.create_subprocess_exec(
@@ -67,8 +77,7 @@ async def test_orders_sent_while_the_link_is_down_arrive_after_reconnect(
     sink = RecordingSink()
     book = OrderBook(sink)
     config = bus_config(cable.port, "session-cut", session_expiry_s=60)
-    async with running_bus(config, sink) as bus:
-        bus.on_orders(book)
+    async with running_bus(config, sink, routes=kitchen_routes(book)) as bus:
         await mosquitto_pub(broker.port, ORDERS, order("o-1"))
         await sink.wait_for(lambda _s: book.ids == ["o-1"])
         await cable.cut()
@@ -89,27 +98,25 @@ async def test_orders_sent_while_the_link_is_down_arrive_after_reconnect(
 
 async def test_a_restarted_agent_gets_what_was_sent_while_it_was_stopped(broker: Mosquitto) -> None:
     config = bus_config(broker.port, "session-restart", session_expiry_s=60)
-    async with running_bus(config, RecordingSink()):
+    async with running_bus(config, RecordingSink(), routes=kitchen_routes(ignore_order)):
         pass
     assert await retained_status(broker.port) == "offline"  # said goodbye, will not needed
     await mosquitto_pub(broker.port, ORDERS, order("o-while-stopped"))
     sink = RecordingSink()
     book = OrderBook(sink)
-    async with running_bus(config, sink) as bus:
-        bus.on_orders(book)
+    async with running_bus(config, sink, routes=kitchen_routes(book)):
         await sink.wait_for(lambda _s: book.ids == ["o-while-stopped"])
 
 
 async def test_without_session_expiry_messages_sent_meanwhile_are_lost(broker: Mosquitto) -> None:
     """The control for the test above: ``clean_start=False`` alone keeps nothing."""
     config = bus_config(broker.port, "session-none", session_expiry_s=0)
-    async with running_bus(config, RecordingSink()):
+    async with running_bus(config, RecordingSink(), routes=kitchen_routes(ignore_order)):
         pass
     await mosquitto_pub(broker.port, ORDERS, order("o-lost"))
     sink = RecordingSink()
     book = OrderBook(sink)
-    async with running_bus(config, sink) as bus:
-        bus.on_orders(book)
+    async with running_bus(config, sink, routes=kitchen_routes(book)):
         await mosquitto_pub(broker.port, ORDERS, order("o-after"))
         await sink.wait_for(lambda _s: book.ids)
     assert book.ids == ["o-after"]
@@ -122,12 +129,10 @@ async def test_an_order_not_yet_accepted_when_the_agent_stops_comes_again(
     sink = RecordingSink()
     stalled = OrderBook(sink)
     stalled.release.clear()  # the kitchen never finishes taking it
-    async with running_bus(config, sink) as bus:
-        bus.on_orders(stalled)
+    async with running_bus(config, sink, routes=kitchen_routes(stalled)):
         await mosquitto_pub(broker.port, ORDERS, order("o-unacked"))
         await sink.wait_for(lambda _s: stalled.ids == ["o-unacked"])
     again = RecordingSink()
     book = OrderBook(again)
-    async with running_bus(config, again) as bus:
-        bus.on_orders(book)
+    async with running_bus(config, again, routes=kitchen_routes(book)):
         await again.wait_for(lambda _s: book.ids == ["o-unacked"])

@@ -7,10 +7,17 @@ import asyncio
 
 import pytest
 
-from edge_agent.adapters.mqtt.messages import KdsTap, PosOrder
+from edge_agent.kitchen.messages import KdsTap, PosOrder
 from simulators import mqtt_nodes
 from simulators.mosquitto import Mosquitto
-from tests.adapters.mqtt.conftest import FREEZER, PROBE, SITE, bus_config, running_bus
+from tests.adapters.mqtt.conftest import (
+    FREEZER,
+    PROBE,
+    SITE,
+    bus_config,
+    kitchen_routes,
+    running_bus,
+)
 from tests.adapters.sink import RecordingSink
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(30)]
@@ -29,9 +36,8 @@ async def test_serve_feeds_nodes_orders_and_taps(broker: Mosquitto) -> None:
         sink.changed.set()
 
     config = bus_config(broker.port, "sim")
-    async with running_bus(config, sink, [PROBE, FREEZER]) as bus:
-        bus.on_orders(take_order)
-        bus.on_taps(take_tap)
+    routes = kitchen_routes(take_order, take_tap)
+    async with running_bus(config, sink, [PROBE, FREEZER], routes=routes):
         simulator = asyncio.create_task(
             mqtt_nodes.serve(port=broker.port, site=SITE, seed=7, interval_s=0.05)
         )

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from edge_agent.adapters.mqtt import MqttBus
+from edge_agent.adapters.mqtt.bus import MqttBus
 from edge_agent.backoff import Backoff
 from simulators.mosquitto import Mosquitto, ServerTls
 from tests.adapters.mqtt.conftest import SITE, bus_config, running_bus

@@ -1,0 +1,58 @@
+"""The kitchen's routes on the site bus: POS orders and kitchen-display taps in (one at a
+time, in order, in the ``kitchen`` lane), tickets out, and food-safety records in."""
+
+from __future__ import annotations
+
+from edge_agent.clock import Clock
+from edge_agent.kitchen.messages import (
+    FoodSafetyMessage,
+    KdsTap,
+    KitchenTicket,
+    PosOrder,
+    orders_topic,
+    records_topic,
+    taps_filter,
+    tickets_topic,
+)
+from edge_agent.kitchen.pipeline import KitchenPipeline
+from edge_agent.kitchen.records import FoodSafetyRecords
+from edge_agent.site_bus import Route, SiteBus, wildcards
+
+LANE = "kitchen"
+
+
+def route_kitchen(bus: SiteBus, kitchen: KitchenPipeline, clock: Clock) -> None:
+    """Orders and taps from the bus to ``kitchen``; its tickets back out to the stations."""
+    site = bus.site
+
+    async def order(message: PosOrder, _topic: str) -> None:
+        await kitchen.order(message, clock.now())
+
+    async def tap(message: KdsTap, topic: str) -> None:
+        (station,) = wildcards(taps_filter(site), topic) or ("",)
+        await kitchen.tap(station, message, clock.now())
+
+    async def publish(station: str, ticket: KitchenTicket) -> None:
+        await bus.publish(tickets_topic(site, station), ticket)
+
+    bus.route(
+        Route(orders_topic(site), PosOrder, order, "orders", LANE, lambda o: f"order {o.order_id}")
+    )
+    bus.route(
+        Route(taps_filter(site), KdsTap, tap, "taps", LANE, lambda t: f"tap on {t.ticket_id}")
+    )
+    kitchen.publish_to(publish)
+
+
+def route_records(bus: SiteBus, records: FoodSafetyRecords) -> None:
+    """Food-safety checks, corrections and sign-offs from the bus to ``records``; a refused
+    one (no such record, not a manager) is quarantined with why."""
+
+    async def handle(message: FoodSafetyMessage, _topic: str) -> None:
+        await records.handle(message.root)
+
+    bus.route(Route(records_topic(bus.site), FoodSafetyMessage, handle, "records", label=_command))
+
+
+def _command(message: FoodSafetyMessage) -> str:
+    return message.root.command
