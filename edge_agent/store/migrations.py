@@ -1,0 +1,75 @@
+"""The edge store's schema, as the ordered list of steps that build it.
+
+A store records in ``PRAGMA user_version`` the last step applied; opening it applies the rest
+(``migrate.py``). Never edit a step once released: a store that has applied it will not run
+it again. Add a new one instead.
+"""
+
+from __future__ import annotations
+
+from edge_agent.store.migrate import Migration
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "initial",
+        # The schema every store had before migrations existed (peewee wrote it, with these
+        # names), so that a store from then and a new one start from the same shape.
+        """
+        CREATE TABLE IF NOT EXISTS "events" (
+            "seq" INTEGER NOT NULL PRIMARY KEY, "id" TEXT NOT NULL, "type" TEXT NOT NULL,
+            "at" TEXT NOT NULL, "body" BLOB NOT NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS "events_id" ON "events" ("id");
+        CREATE INDEX IF NOT EXISTS "events_at" ON "events" ("at");
+        CREATE TABLE IF NOT EXISTS "chain_head" (
+            "id" INTEGER NOT NULL PRIMARY KEY, "seq" INTEGER NOT NULL, "hash" TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS "sync_cursor" (
+            "id" INTEGER NOT NULL PRIMARY KEY, "acked_seq" INTEGER NOT NULL,
+            "acked_at" TEXT, "last_error" TEXT);
+        CREATE TABLE IF NOT EXISTS "ledger" (
+            "item" TEXT NOT NULL, "lot" TEXT NOT NULL, "location" TEXT NOT NULL,
+            "qty" TEXT NOT NULL, "unit" TEXT NOT NULL, "updated_seq" INTEGER NOT NULL,
+            PRIMARY KEY ("item", "lot", "location"));
+        CREATE TABLE IF NOT EXISTS "lots" (
+            "lot" TEXT NOT NULL PRIMARY KEY, "item" TEXT NOT NULL, "expires_on" DATE,
+            "received_seq" INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS "latest_readings" (
+            "device" TEXT NOT NULL, "metric" TEXT NOT NULL, "value" TEXT NOT NULL,
+            "unit" TEXT NOT NULL, "at" TEXT NOT NULL, "seq" INTEGER NOT NULL,
+            PRIMARY KEY ("device", "metric"));
+        CREATE TABLE IF NOT EXISTS "quarantine" (
+            "id" INTEGER NOT NULL PRIMARY KEY, "at" TEXT NOT NULL, "source" TEXT NOT NULL,
+            "reason" TEXT NOT NULL, "payload" TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS "lot_holds" (
+            "item" TEXT NOT NULL, "lot" TEXT NOT NULL, "location" TEXT NOT NULL,
+            "reason" TEXT NOT NULL, "cause" TEXT, "seq" INTEGER NOT NULL,
+            PRIMARY KEY ("item", "lot", "location"));
+        CREATE INDEX IF NOT EXISTS "lot_holds_cause" ON "lot_holds" ("cause");
+        CREATE TABLE IF NOT EXISTS "checkpoints" (
+            "name" TEXT NOT NULL PRIMARY KEY, "state" BLOB NOT NULL, "seq" INTEGER NOT NULL);
+        """,
+    ),
+    Migration(
+        2,
+        "lots_by_item",
+        # A lot is (item, lot): two suppliers may print the same code. Keyed by lot alone, the
+        # table kept the first item of a shared code; the receipts of the others come back
+        # from the events still stored (those already pruned were synced, and the cloud has
+        # them right).
+        """
+        CREATE TABLE "lots_by_item" (
+            "item" TEXT NOT NULL, "lot" TEXT NOT NULL, "expires_on" DATE,
+            "received_seq" INTEGER NOT NULL, PRIMARY KEY ("item", "lot"));
+        INSERT INTO "lots_by_item" (item, lot, expires_on, received_seq)
+            SELECT item, lot, expires_on, received_seq FROM "lots";
+        INSERT OR IGNORE INTO "lots_by_item" (item, lot, expires_on, received_seq)
+            SELECT json_extract(CAST(body AS TEXT), '$.data.item'),
+                   json_extract(CAST(body AS TEXT), '$.data.lot'),
+                   json_extract(CAST(body AS TEXT), '$.data.expires_on'),
+                   seq
+            FROM "events" WHERE type IN ('lot.received', 'stock.produced') ORDER BY seq;
+        DROP TABLE "lots";
+        ALTER TABLE "lots_by_item" RENAME TO "lots";
+        """,
+    ),
+)
