@@ -107,11 +107,13 @@ def _pipelines(
     monitor: ColdChainMonitor | None,
 ) -> list[Pipeline]:
     """The sink's pipelines in the order they are asked to claim an observation."""
+    zone = ZoneInfo(config.agent.zone)  # a receipt's day and an expiry are the site's dates
     trackers = {}
     for scale in config.scales:
         last = store.latest_reading(scale.device, "weight")
         binding = ScaleBinding(**scale.model_dump())
-        trackers[scale.device] = ScaleTracker(binding, last[0] if last else None)
+        last_stable = last[0] if last else None
+        trackers[scale.device] = ScaleTracker(binding, last_stable, zone=zone)
     scanners = frozenset(camera.id for camera in config.devices_of(CameraConfig))
     pipelines: list[Pipeline] = [
         StockScales(trackers, store.lots_on_hand),
