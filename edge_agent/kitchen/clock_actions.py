@@ -88,7 +88,9 @@ class LotClockRules:
             return clocks.started(*start_date_mark(rule, ref, at, operator=op, zone=self.zone))
         if action == "cool":
             cooling = self._rule(ref, "cooling", self.of(ref.item).cooling)
-            return clocks.started(*start_cooling(cooling, ref, at, scan.temperature(), op))
+            celsius = scan.temperature()
+            started = start_cooling(cooling, ref, at, celsius, op, probe=scan.probe)
+            return clocks.started(*started)
         given, names = self._acting_on(scan, at)
         return clocks.feed(_open_ones(clocks, ref, names), given)
 

@@ -122,15 +122,33 @@ class LotClocks:
         due = [s for s in self.open.values() if s.due_at is not None and s.due_at <= now]
         return self.feed(due, Tick(now))
 
-    def temperature(self, location: str, at: datetime, celsius: Decimal) -> Stepped:
-        """A temperature at ``location``: evidence for its thawing and cooling lots, and the
-        ceiling of its TPHC lots under the 6-hour option."""
-        here = [
+    def probed_by(self, device: str) -> bool:
+        """Whether ``device`` is the food probe of a batch that is cooling."""
+        return any(
+            isinstance(state, CoolingState) and state.probe == device
+            for state in self.open.values()
+        )
+
+    def temperature(
+        self, device: str, location: str | None, at: datetime, celsius: Decimal
+    ) -> Stepped:
+        """A reading of ``device``: a food probe left in a cooling batch is that batch's
+        evidence and nothing else's; any other probe configured at ``location`` is the
+        room's, evidence for its thawing lots and the ceiling of its TPHC lots under the
+        6-hour option, and never for a batch's cooling."""
+        batches = [
             state
             for state in self.open.values()
-            if state.ref.location == location and _takes_temperature(state)
+            if isinstance(state, CoolingState) and state.probe == device
         ]
-        return self.feed(here, Reading(at, celsius))
+        if batches:
+            return self.feed(batches, Reading(at, celsius))
+        room = [
+            state
+            for state in self.open.values()
+            if state.ref.location == location and _room_evidence(state)
+        ]
+        return self.feed(room, Reading(at, celsius))
 
     def ready_at(self) -> dict[tuple[str, str, str], datetime]:
         """Until when each lot that is still thawing or marinating is not ready to use."""
@@ -148,11 +166,11 @@ class LotClocks:
         return [use_by_as_of(s, day) for s in marks if isinstance(s, DateMarkState)]
 
 
-def _takes_temperature(state: ClockState) -> bool:
-    """Thawing and cooling lots, and TPHC lots under a ceiling (the 6-hour option)."""
+def _room_evidence(state: ClockState) -> bool:
+    """Thawing lots, and TPHC lots under a ceiling (the 6-hour option)."""
     if isinstance(state, TimedState):
         return state.ceiling_c is not None
-    return isinstance(state, ThawState | CoolingState)
+    return isinstance(state, ThawState)
 
 
 def _keep(opened: dict[str, StoredClock], state: ClockState) -> None:

@@ -69,6 +69,8 @@ class PdaScan:
     expires: date | None
     celsius: Decimal | None = None
     """The probe's temperature, for the cooling actions."""
+    probe: str | None = None
+    """The food probe left in the batch (``cool``): its readings are this batch's evidence."""
 
     @property
     def net(self) -> Quantity:
@@ -120,6 +122,7 @@ def read_scan(obs: Observation) -> PdaScan:
         _weight(obs, "tare", required=weighed),
         _expires(obs),
         _celsius(obs),
+        _probe(obs),
     )
 
 
@@ -144,6 +147,13 @@ def _celsius(obs: Observation) -> Decimal | None:
     if not isinstance(value, Decimal) or not value.is_finite():
         raise PdaUnusable(f"{obs.device}: temp: {value!r} is not a temperature")
     return value
+
+
+def _probe(obs: Observation) -> str | None:
+    value = obs.values.get("probe")
+    if value is not None and not isinstance(value, str):
+        raise PdaUnusable(f"{obs.device}: probe: not a device name")
+    return value or None
 
 
 def _weight(obs: Observation, name: str, *, required: bool) -> Quantity:

@@ -57,6 +57,9 @@ SaveState = Callable[[str, bytes], Awaitable[None]]
 Publish = Callable[[str, KitchenTicket], Awaitable[None]]
 LotsAt = Callable[[str, str], list[LotOnHand]]
 
+_TEMPERATURE = frozenset({"temperature", "temp", "core_temperature"})
+"""Metrics a food probe reports its temperature under."""
+
 PORTION_MIN_G = Decimal(5)
 """A station scale below this is empty: the next stable weight above it is a new portion."""
 
@@ -317,15 +320,21 @@ class KitchenPipeline:
             if not isinstance(reading, ReadingRecorded):
                 continue
             location = self._probes.get((reading.device, reading.metric))
-            if location is not None:
-                await self.temperature(location, draft.at, reading.value)
+            if location is None and not (
+                reading.metric in _TEMPERATURE and self._state.clocks.probed_by(reading.device)
+            ):
+                continue  # neither a configured probe nor one left in a cooling batch
+            await self.temperature(reading.device, location, draft.at, reading.value)
 
-    async def temperature(self, location: str, at: datetime, celsius: Decimal) -> None:
-        """A food temperature at ``location`` at ``at``."""
+    async def temperature(
+        self, device: str, location: str | None, at: datetime, celsius: Decimal
+    ) -> None:
+        """``device`` read ``celsius`` at ``at``: a batch's own probe, or a configured probe
+        at ``location`` (``LotClocks.temperature`` says which lots it is evidence for)."""
         async with self._lock:
             await self._tick(at)
-            local = self._clock_rules.local(at)
-            await self._adopt(*self._state.clocks.temperature(location, local, celsius))
+            stepped = self._state.clocks.temperature(device, location, at, celsius)
+            await self._adopt(*stepped)
 
     async def tick(self, now: datetime) -> None:
         """Let the clocks' deadlines up to ``now`` fall due (ready, expired)."""

@@ -87,6 +87,8 @@ def pda(action: str, lot: str, at: datetime, *, item: str = RICE, **more: str) -
         units = {"weight": "kg", "tare": "kg"}
     if "temp" in more:
         values["temp"] = Decimal(more["temp"])
+    if "probe" in more:  # the food probe left in the batch
+        values["probe"] = more["probe"]
     return Observation("pda-1", at, values, units)
 
 
@@ -166,7 +168,7 @@ async def test_the_four_hour_rule(tmp_path: Path) -> None:
 async def test_two_stage_cooling_passes_on_the_probe_readings(tmp_path: Path) -> None:
     async with kitchen(tmp_path / "a.db") as k:
         receive(k.store, "R1")
-        await k.sink.observe(pda("cool", "R1", MONDAY, temp="63"))
+        await k.sink.observe(pda("cool", "R1", MONDAY, temp="57", probe=PROBE.device))
         await k.probe("40", MONDAY + timedelta(minutes=45))
         await k.probe("20.5", MONDAY + timedelta(hours=1, minutes=50))
         await k.sink.tick(MONDAY + timedelta(hours=3))  # stage 1 done: no expiry at 2 h
@@ -185,20 +187,22 @@ async def test_two_stage_cooling_passes_on_the_probe_readings(tmp_path: Path) ->
 async def test_cooling_missed_leaves_only_reheat_or_discard(tmp_path: Path) -> None:
     async with kitchen(tmp_path / "a.db") as k:
         receive(k.store, "R1")
-        await k.sink.observe(pda("cool", "R1", MONDAY, temp="60"))
-        await k.probe("30", MONDAY + timedelta(hours=1))
-        await k.sink.tick(MONDAY + timedelta(hours=2, minutes=1))
+        await k.sink.observe(pda("cool", "R1", MONDAY, temp="60", probe=PROBE.device))
+        await k.probe("30", MONDAY + timedelta(hours=1))  # passed 57 °C at 10:06
+        await k.sink.tick(MONDAY + timedelta(hours=2, minutes=7))
         (expired,) = k.events("clock.expired")
-        assert "not at 21 °C within 2:00:00: reheat to 74 °C or discard" in str(expired["detail"])
+        assert "not at 21 °C within 2:00:00 (last reading 30 °C" in str(expired["detail"])
+        assert str(expired["detail"]).endswith("reheat to 74 °C or discard")
         assert plate_lots(k, MONDAY + timedelta(hours=3))["R1"][0] is not None
         later = MONDAY + timedelta(hours=2, minutes=10)
         await k.sink.observe(pda("reheat", "R1", later, temp="70"))  # not hot enough
         await k.sink.observe(pda("stop", "R1", later))  # cooling cannot be stopped
         await k.sink.observe(pda("reheat", "R1", later + timedelta(minutes=5), temp="78"))
         assert plate_lots(k, later + timedelta(minutes=6))["R1"] == (None, None)
-        # cooling again from 78 °C at 12:15: stage 1 missed again, then stage 2 → discard
+        # cooling again from 78 °C at 12:15 (through 57 °C at 12:36): stage 1 passed at
+        # 13:20, stage 2 missed at 18:36 → discard, and no second reheat
         await k.probe("19", later + timedelta(hours=1, minutes=5))
-        await k.sink.tick(later + timedelta(hours=6, minutes=6))
+        await k.sink.tick(later + timedelta(hours=6, minutes=30))
         await k.sink.observe(pda("reheat", "R1", later + timedelta(hours=7), temp="80"))
         await k.sink.observe(pda("discard", "R1", later + timedelta(hours=7)))
         assert k.clock_events("R1") == [
@@ -216,7 +220,7 @@ async def test_cooling_missed_leaves_only_reheat_or_discard(tmp_path: Path) -> N
         reasons = k.reasons()
         assert "reheated to 70 °C, below 74 °C" in reasons[0]
         assert "lot R1 has no open thawing or marinating or ageing or tphc clock" in reasons[1]
-        assert "only food that missed stage 1 may be reheated" in reasons[2]
+        assert "only one reheat per batch" in reasons[2]
         assert k.pipeline.state.clocks.open == {}
 
 

@@ -106,6 +106,8 @@ class CoolingRule(_Rule):
     total_within: Duration = timedelta(hours=6)
     reheat_c: Celsius = Decimal(74)
     """The temperature a reheat must reach before cooling may start again."""
+    reheat_within: Duration = timedelta(minutes=30)
+    """How long after a missed stage 1 the one reheat may still come (EdgeStock's rule)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:

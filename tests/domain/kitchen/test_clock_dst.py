@@ -69,7 +69,7 @@ def _tphc(option: TphcOption) -> Start:
 def _cooling(rules: ClockRules, at: datetime) -> tuple[ClockState, list[EventDraft]]:
     rule = rules.classes["cooked"].cooling
     assert rule is not None
-    return start_cooling(rule, REF, at, Decimal(60))
+    return start_cooling(rule, REF, at, Decimal(57))  # timed from 57 °C itself
 
 
 # (start, what the first deadline is, its real duration, the event it makes)
