@@ -1,8 +1,9 @@
 """Two organisations with people in them, for the permission tests.
 
 Org ``acme`` (group → division north → plant → site a1; group → division south → site a2)
-and org ``rival`` (→ site b1). Site data is written straight into the database as the
-owner: these tests are about who may read it, not about ingest.
+and org ``rival`` (→ site b1). Site data, one agent per site and API keys are written
+straight into the database as the owner: these tests are about who may read and change
+them, not about ingest or enrolment.
 """
 
 from __future__ import annotations
@@ -62,6 +63,31 @@ class World:
             assert found is not None
             await grant_role(conn, GrantTarget(user_id=user_id), found, node_id, **grant)  # type: ignore[arg-type]
 
+    def org_of(self, name: str) -> str:
+        """The root node's name of ``name``'s organisation."""
+        return self.ancestors(name)[-1]
+
+    def key_and_grant(self, at: str) -> tuple[int, int]:
+        """A new API key of ``at``'s organisation with an auditor grant at ``at``: (key id,
+        grant id), for routes that spend one."""
+        with psycopg.connect(self.database_url) as conn:
+            row = conn.execute(
+                "WITH k AS (INSERT INTO api_keys (name, prefix, secret_hash, org_id) "
+                "VALUES ('world', %(prefix)s, %(hash)s, org_root(%(node)s)) RETURNING id) "
+                "INSERT INTO grants (api_key_id, role_id, node_id) SELECT k.id, r.id, %(node)s "
+                "FROM k, roles AS r WHERE r.name = 'auditor' AND r.org_id IS NULL "
+                "RETURNING api_key_id, id",
+                {"prefix": secrets.token_hex(6), "hash": secrets.token_bytes(32),
+                 "node": self.nodes[at]},
+            ).fetchone()  # fmt: skip
+        assert row is not None
+        return int(str(row[0])), int(str(row[1]))
+
+
+def agent_of(site: str) -> str:
+    """The one agent each site of the world has (enrolled, no key needed by these tests)."""
+    return f"{site}-agent-1"
+
 
 def build_world(api_url: str, database_url: str) -> World:
     world = World(api_url, database_url)
@@ -70,6 +96,8 @@ def build_world(api_url: str, database_url: str) -> World:
         for _, site in TREE.values():
             if site is not None:
                 put_site_data(conn, site)
+                conn.execute("INSERT INTO agents (agent, site) VALUES (%s, %s)",
+                             (agent_of(site), site))  # fmt: skip
     return world
 
 

@@ -80,22 +80,22 @@ def same_answer(one: httpx.Response, other: httpx.Response, *ids: object) -> Non
 def test_another_org_cannot_name_an_agent_of_ours_in_a_code(
     api_url: str, database_url: str, acme: httpx.Client, rival: httpx.Client
 ) -> None:
-    foreign = rival.post("/v1/sites/site-b1/enrolment-codes", json={"agent": "site-a1-agent-1"})
+    foreign = rival.post("/v1/sites/site-b1/enrolment-codes", json={"agent": "site-a1-agent-2"})
     own = acme.post("/v1/sites/site-a1/enrolment-codes", json={})
     device = Ed25519PrivateKey.generate()
     enrolled = redeem(api_url, own.json()["code"], device)
-    taken = rival.post("/v1/sites/site-b1/enrolment-codes", json={"agent": "site-a1-agent-1"})
+    taken = rival.post("/v1/sites/site-b1/enrolment-codes", json={"agent": "site-a1-agent-2"})
     unknown = rival.post("/v1/sites/site-b1/enrolment-codes", json={"agent": "site-a1-agent-77"})
 
-    assert enrolled.json()["agent"] == "site-a1-agent-1"
+    assert enrolled.json()["agent"] == "site-a1-agent-2"
     # a name outside the site's own names is refused before and after it exists elsewhere,
     # with one answer: the rival learns nothing about acme's agents
     assert foreign.status_code == 404, foreign.text
     same_answer(taken, foreign)
-    same_answer(unknown, foreign, "site-a1-agent-77", "site-a1-agent-1")
+    same_answer(unknown, foreign, "site-a1-agent-77", "site-a1-agent-2")
     assert foreign.json()["error"] == "unknown_agent"
     assert "site-b1-agent-" in foreign.json()["message"]  # says which names are the site's
-    assert key_in_force(database_url, "site-a1-agent-1") == (
+    assert key_in_force(database_url, "site-a1-agent-2") == (
         "site-a1", key_fingerprint(raw_public(device))
     )  # fmt: skip
 
