@@ -3,8 +3,15 @@
 Batches hold up to ``max_events`` events, or what arrived within ``max_delay_ms`` of the
 first unsent one. The cloud answers with the highest contiguous seq it holds; only then is
 the local cursor moved, and only acknowledged events older than the retention are pruned.
-A batch the cloud refuses is reported (log, store, status) and retried with backoff: the
-agent never drops it and never spins.
+Events the cloud stored but cannot use (``unreadable`` in its answer) are counted in the
+status and logged; they are acknowledged like any other, so they never block the chain.
+
+Failures are of two kinds. A transient one (the network, a 5xx, 408, 429) is retried with
+jittered exponential backoff. A permanent refusal (any other 4xx: a fork, a tampered or
+malformed event, a revoked agent) would fail the same way every time, so the syncer *parks*:
+the status says parked with the code, seq and reason, it is logged once, and the batch is
+tried again only every ``park_recheck_s`` or as soon as the key file changes (re-enrolment).
+The agent never drops a batch and never spins.
 
 Every request is signed with the agent's key (``edge_agent.identity``) at the moment it is
 sent, so a retry carries a fresh time and nonce. An agent without a usable key, or one the
@@ -16,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,16 +49,36 @@ class SyncPolicy:
     timeout_s: float = 10.0
     retention: timedelta | None = timedelta(days=7)
     idle_poll_s: float = 1.0
+    park_recheck_s: float = 600.0
+    """While parked on a permanent refusal, how often the batch is offered again."""
+
+
+TRANSIENT_STATUS = frozenset({408, 425, 429})
+"""4xx answers that may pass by themselves; every 5xx is transient too."""
 
 
 @dataclass(slots=True)
 class SyncStatus:
+    """What ``edgestock agent status`` shows of the sync (``edge_agent.status`` dumps it)."""
+
     acked_seq: int = 0
     batches_sent: int = 0
     events_acked: int = 0
     refusals: int = 0
     transport_errors: int = 0
     last_error: str | None = None
+    parked: bool = False
+    """True while a permanent refusal holds the outbox: a person has to look."""
+    parked_code: str | None = None
+    parked_seq: int | None = None
+    parked_reason: str | None = None
+    unreadable_in_cloud: int = 0
+    """Events this agent sent that the cloud stored but marked unreadable (since start)."""
+    unreadable_seqs: list[int] = field(default_factory=list)
+    """The latest of them (at most ``UNREADABLE_KEPT``), for the operator to look up."""
+
+
+UNREADABLE_KEPT = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +96,13 @@ class CloudRefused(Exception):
 
     def __init__(self, status: int, code: str, seq: int | None, acked: int | None, msg: str):
         self.status, self.code, self.seq, self.acked_seq = status, code, seq, acked
+        self.reason = msg
         super().__init__(f"cloud refused the batch ({status} {code}, seq {seq}): {msg}")
+
+    @property
+    def permanent(self) -> bool:
+        """Whether sending the same batch again would be refused the same way."""
+        return self.status < 500 and self.status not in TRANSIENT_STATUS
 
 
 class Syncer:
@@ -88,6 +122,8 @@ class Syncer:
         self._wake = asyncio.Event()
         self.status = SyncStatus(acked_seq=store.acked_seq())
         self._ahead: asyncio.Task[_Batch | None] | None = None
+        self._parked_at = 0.0
+        self._parked_key: tuple[int, int, int] | None = None
 
     def wake(self, *_: object) -> None:
         """Tell the syncer new events are durable (the writer's commit hook)."""
@@ -108,25 +144,42 @@ class Syncer:
     async def sync_once(self) -> bool:
         """Send one batch if there is one; False when the outbox is empty."""
         self._wake.clear()  # before reading, so a commit from now on is not missed
+        if self.status.parked and not self._recheck_due():
+            return False
         batch = await self._read_ahead_batch() or await self._next_batch()
         if batch is None:
             return False
         # While the cloud works on this batch, read and compress the next one.
         self._ahead = asyncio.create_task(self._prepare(batch.last_seq))
         try:
-            acked = await self._send(batch.body)
+            answer = await self._send(batch.body)
         except (httpx.TransportError, CloudRefused, KeyUnavailable) as exc:
             self._drop_read_ahead()
             await self._failed(exc)
             return True
         self._backoff.reset()
+        self._unpark()
+        acked, unreadable = answer
         pruned = await asyncio.to_thread(self._store.ack, acked, retention=self._policy.retention)
         self.status.batches_sent += 1
         self.status.events_acked += max(0, acked - self.status.acked_seq)
         self.status.acked_seq = acked
         self.status.last_error = None
+        if unreadable:
+            self._count_unreadable(unreadable)
         log.debug("synced up to seq %d (%d pruned)", acked, pruned)
         return True
+
+    def _count_unreadable(self, seqs: list[int]) -> None:
+        self.status.unreadable_in_cloud += len(seqs)
+        kept = self.status.unreadable_seqs + seqs
+        self.status.unreadable_seqs = kept[-UNREADABLE_KEPT:]
+        log.warning(
+            "the cloud stored %d event(s) as unreadable (seq %s): it cannot use them; the "
+            "chain goes on (the cloud lists them with the reason)",
+            len(seqs),
+            ", ".join(map(str, seqs)),
+        )
 
     async def _next_batch(self) -> _Batch | None:
         batch = await self._prepare(self.status.acked_seq)
@@ -162,23 +215,28 @@ class Syncer:
         body = await asyncio.to_thread(encode_batch, agent, [body for _, body in rows])
         return _Batch(after, rows[-1][0], len(rows), body)
 
-    async def _send(self, body: bytes) -> int:
+    async def _send(self, body: bytes) -> tuple[int, list[int]]:
+        """POST a batch; the cloud's ack and the seqs it stored unreadable, or raise."""
         url = f"{self._policy.url.rstrip('/')}/v1/agents/{self._store.agent}/events"
         headers = {"Content-Type": CONTENT_TYPE, "Content-Encoding": CONTENT_ENCODING}
         headers |= self._key.current().sign_request("POST", urlsplit(url).path, body)
         response = await self._client.post(url, content=body, headers=headers)
         if response.status_code == 200:
-            return int(response.json()["acked_seq"])
+            answer = response.json()
+            unreadable = answer.get("unreadable") or []
+            return int(answer["acked_seq"]), [int(seq) for seq in unreadable]
         raise _refusal(response)
 
     async def _failed(self, exc: Exception) -> None:
-        delay = self._backoff.next_delay()
         message = str(exc) or type(exc).__name__
+        if isinstance(exc, CloudRefused):
+            self.status.refusals += 1
+            if await self._behind_cloud(exc):
+                return
+            if exc.permanent:
+                await self._park(exc, message)
+                return
         if isinstance(exc, CloudRefused | KeyUnavailable):
-            if isinstance(exc, CloudRefused):
-                self.status.refusals += 1
-                if await self._behind_cloud(exc):
-                    return
             if self.status.last_error != message:
                 log.error("%s; buffering, retrying with backoff", message)
                 await asyncio.to_thread(self._store.record_sync_error, message)
@@ -187,7 +245,46 @@ class Syncer:
             if self.status.last_error != message:
                 log.warning("cloud unreachable (%s); buffering, retrying with backoff", message)
         self.status.last_error = message
-        await asyncio.sleep(delay)
+        await asyncio.sleep(self._backoff.next_delay())
+
+    async def _park(self, refusal: CloudRefused, message: str) -> None:
+        """Stop offering a batch the cloud refuses for good; say so once, loudly."""
+        first = not self.status.parked or self.status.last_error != message
+        self.status.parked = True
+        self.status.parked_code = refusal.code
+        self.status.parked_seq = refusal.seq
+        self.status.parked_reason = refusal.reason
+        self.status.last_error = message
+        self._parked_at = time.monotonic()
+        self._parked_key = self._key_signature()
+        if first:
+            log.error(
+                "%s; sync parked (nothing is dropped): it is offered again every %g s or "
+                "when the key file changes",
+                message,
+                self._policy.park_recheck_s,
+            )
+            await asyncio.to_thread(self._store.record_sync_error, message)
+
+    def _unpark(self) -> None:
+        if self.status.parked:
+            log.warning("sync resumed after being parked on %s", self.status.parked_code)
+        self.status.parked = False
+        self.status.parked_code = self.status.parked_reason = None
+        self.status.parked_seq = None
+
+    def _recheck_due(self) -> bool:
+        """While parked: offer the batch again once the interval passed or the key changed."""
+        if time.monotonic() - self._parked_at >= self._policy.park_recheck_s:
+            return True
+        return self._key_signature() != self._parked_key
+
+    def _key_signature(self) -> tuple[int, int, int] | None:
+        try:
+            info = self._policy.key.stat()
+        except OSError:
+            return None
+        return (info.st_ino, info.st_size, info.st_mtime_ns)
 
     async def _behind_cloud(self, exc: CloudRefused) -> bool:
         """Follow the cloud's own ack when it is not where we thought (restored, or ahead)."""

@@ -1,15 +1,24 @@
 """The syncer against the real cloud: refusals are reported and nothing is lost or skipped;
-a revoked agent keeps its buffer and sends it once re-enrolled."""
+a permanent refusal parks the syncer visibly instead of retrying forever; an event the cloud
+cannot use is stored unreadable and never blocks the chain; a revoked agent keeps its
+buffer and sends it once re-enrolled."""
 
 import asyncio
+import logging
 import random
+import threading
 from collections.abc import Iterator
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
 from cloud.settings import CloudSettings
+from domain.events import EventDraft
+from domain.payloads import ReadingRecorded
 from edge_agent.backoff import Backoff
 from edge_agent.store import EdgeStore
 from edge_agent.syncer import Syncer, SyncPolicy
@@ -19,7 +28,7 @@ from provisioning.keys import DeviceKey
 from tests.cloud.auth import admin_client
 from tests.cloud.builders import enrol_agent, key_of
 from tests.cloud.live import running_api
-from tests.domain.factories import reading
+from tests.domain.factories import AT, reading
 
 AGENT, SITE = "agent-s", "site-s"
 
@@ -45,9 +54,11 @@ def store_with(path: Path, values: list[str]) -> EdgeStore:
     return store
 
 
-def syncer(store: EdgeStore, url: str, key: Path, *, max_events: int = 3) -> Syncer:
-    policy = SyncPolicy(url=url, key=key, max_events=max_events, max_delay_ms=0, retention=None)
-    return Syncer(store, policy, backoff=Backoff(initial_s=0.01, max_s=0.02))
+def syncer(store: EdgeStore, url: str, key: Path, *, max_events: int = 3,
+           park_recheck_s: float = 600.0, backoff: Backoff | None = None) -> Syncer:  # fmt: skip
+    policy = SyncPolicy(url=url, key=key, max_events=max_events, max_delay_ms=0, retention=None,
+                        park_recheck_s=park_recheck_s)  # fmt: skip
+    return Syncer(store, policy, backoff=backoff or Backoff(initial_s=0.01, max_s=0.02))
 
 
 async def drain(sync: Syncer, rounds: int = 20) -> None:
@@ -68,17 +79,25 @@ async def test_batches_in_order_until_everything_is_acknowledged(
 
 
 async def test_a_fork_is_refused_and_reported_with_its_seq(
-    tmp_path: Path, api_url: str, key: Path
+    tmp_path: Path, api_url: str, key: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     first = store_with(tmp_path / "first.db", ["1", "2"])
     await drain(syncer(first, api_url, key))
     # the same agent id with another history: a restored or cloned device
     other = store_with(tmp_path / "other.db", ["7", "8", "9"])
     sync = syncer(other, api_url, key)
-    assert await sync.sync_once()
+    with caplog.at_level(logging.ERROR, logger="edge_agent.syncer"):
+        assert await sync.sync_once()
+        for _ in range(5):  # parked: nothing is sent again, nothing logged again
+            assert not await sync.sync_once()
     await sync.aclose()
     assert "chain_fork" in (sync.status.last_error or "")
     assert "seq 1" in (sync.status.last_error or "")
+    assert sync.status.parked
+    assert (sync.status.parked_code, sync.status.parked_seq) == ("chain_fork", 1)
+    assert "differs from the event the cloud already holds" in (sync.status.parked_reason or "")
+    assert sync.status.refusals == 1
+    assert len([r for r in caplog.records if "parked" in r.getMessage()]) == 1
     stats = other.stats()
     assert stats.acked_seq == 0
     assert "chain_fork" in (stats.last_sync_error or "")
@@ -131,9 +150,11 @@ async def test_a_revoked_agent_keeps_its_buffer_until_it_is_re_enrolled(
         assert revoked.status_code == 200, revoked.text
         store.append([reading(str(n)) for n in range(4, 10)])  # it goes on working
         sync = syncer(store, api_url, key)
-        for _ in range(3):
-            assert await sync.sync_once()
+        assert await sync.sync_once()
+        for _ in range(2):
+            assert not await sync.sync_once()  # parked until the key file changes
         assert "agent_revoked" in (sync.status.last_error or "")
+        assert (sync.status.parked, sync.status.parked_code) == (True, "agent_revoked")
         assert store.acked_seq() == 3
         assert [seq for seq, _ in store.outbox(3, 100)] == list(range(4, 10))
         code = admin.post(f"/v1/sites/{SITE}/agents/{AGENT}/rotate", json={}).json()["code"]
@@ -148,6 +169,7 @@ async def test_a_revoked_agent_keeps_its_buffer_until_it_is_re_enrolled(
     await sync.aclose()
     assert store.acked_seq() == 9
     assert sync.status.last_error is None
+    assert not sync.status.parked
 
 
 async def test_without_a_usable_key_the_agent_buffers_and_says_why(
@@ -163,3 +185,91 @@ async def test_without_a_usable_key_the_agent_buffers_and_says_why(
     await sync.aclose()
     assert "chmod 600" in (sync.status.last_error or "")
     assert len(store.outbox(0, 10)) == 2
+
+
+def poisoned(value: str, label: str) -> EventDraft:
+    """A reading as an agent without today's validation sealed it (finding 2's MQTT node
+    message ``{"DS18B20": {"Temperature": 4.5}, "Label": "bad\\u0000label"}``)."""
+    payload = ReadingRecorded.model_construct(device=label, metric="air_temp",
+                                              value=Decimal(value), unit="°C")  # fmt: skip
+    return EventDraft("reading.recorded", AT, payload)
+
+
+async def test_an_event_the_cloud_cannot_use_never_blocks_the_events_after_it(
+    tmp_path: Path, api_url: str, key: Path, client_of_site: httpx.Client
+) -> None:
+    store = store_with(tmp_path / "a.db", ["1"])
+    store.append([poisoned("4.5", "bad\x00label"), reading("2"), poisoned("1E+200000", "p")])
+    store.append([reading(str(n)) for n in range(3, 7)])
+    sync = syncer(store, api_url, key)
+    await drain(sync)
+
+    assert store.acked_seq() == 8
+    assert sync.status.unreadable_in_cloud == 2
+    assert sync.status.unreadable_seqs == [2, 4]
+    assert not sync.status.parked
+    listed = client_of_site.get(f"/v1/agents/sites/{SITE}/unreadable", params={"agent": AGENT})
+    assert [(e["seq"], e["type"]) for e in listed.json()["events"]] == [
+        (4, "reading.recorded"),
+        (2, "reading.recorded"),
+    ]
+
+
+@pytest.fixture
+def client_of_site(api_url: str, database_url: str) -> Iterator[httpx.Client]:
+    with admin_client(api_url, database_url, SITE) as client:
+        yield client
+
+
+async def test_a_parked_batch_is_offered_again_after_the_recheck_interval(
+    tmp_path: Path, api_url: str, key: Path
+) -> None:
+    first = store_with(tmp_path / "first.db", ["1"])
+    await drain(syncer(first, api_url, key))
+    other = store_with(tmp_path / "other.db", ["7"])
+    sync = syncer(other, api_url, key, park_recheck_s=0.2)
+    assert await sync.sync_once()
+    assert not await sync.sync_once()
+    await asyncio.sleep(0.25)
+    assert await sync.sync_once()  # offered again, refused again, still parked
+    await sync.aclose()
+    assert (sync.status.refusals, sync.status.parked) == (2, True)
+
+
+class _Unavailable(BaseHTTPRequestHandler):
+    """A cloud whose database is down: every batch gets 503."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = b'{"error": "unavailable", "seq": null, "message": "down", "acked_seq": null}'
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+async def test_a_5xx_is_transient_retried_with_backoff_never_parked(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Unavailable)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        store = store_with(tmp_path / "a.db", ["1", "2"])
+        DeviceKey(key_of(AGENT)).write_private(tmp_path / "agent.key")
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        backoff = Backoff(initial_s=0.01, max_s=0.02)
+        sync = syncer(store, url, tmp_path / "agent.key", backoff=backoff)
+        for _ in range(3):
+            assert await sync.sync_once()
+        await sync.aclose()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert sync.status.refusals == 3
+    assert not sync.status.parked
+    assert backoff.attempts == 3  # each one waited on a growing, jittered delay
+    assert store.acked_seq() == 0
