@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from cloud.identity.audit import audit_site
 from domain.request_signature import enrolment_proof, key_fingerprint
+from edge_agent.identity import AgentKey
 from tests.cloud.auth_world import World, build_world
 
 ERP_KEY = {"name": "erp", "role": "auditor"}
@@ -48,6 +49,17 @@ def redeem(api_url: str, code: str, key: Ed25519PrivateKey) -> httpx.Response:
     body = {"code": code, "public_key": base64.b64encode(public).decode(),
             "proof": base64.b64encode(proof).decode()}  # fmt: skip
     return httpx.post(f"{api_url}/v1/enrolments", json=body, timeout=30)
+
+
+def signed_head(api_url: str, agent: str, key: Ed25519PrivateKey) -> httpx.Response:
+    """``GET /v1/agents/{agent}/head`` signed with ``key``, as the agent's syncer signs it."""
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )  # fmt: skip
+    path = f"/v1/agents/{agent}/head"
+    headers = AgentKey.from_pem(pem, "test").sign_request("GET", path, b"")
+    return httpx.get(f"{api_url}{path}", headers=headers, timeout=30)
 
 
 def key_in_force(database_url: str, agent: str) -> tuple[str, str | None]:
@@ -116,11 +128,16 @@ def test_a_code_of_another_site_naming_our_agent_is_refused_at_redemption(
             (agent,),
         )
 
-    taken = redeem(api_url, "AAAA-BBBB-CCCC-DDDD", Ed25519PrivateKey.generate())
+    intruder = Ed25519PrivateKey.generate()
+
+    taken = redeem(api_url, "AAAA-BBBB-CCCC-DDDD", intruder)
 
     assert taken.status_code == 409, taken.text
     assert taken.json()["error"] == "wrong_site"
     assert key_in_force(database_url, agent) == ("site-a1", key_fingerprint(raw_public(device)))
+    # acme's device still signs for its agent; the intruder's key signs for nobody
+    assert signed_head(api_url, agent, device).status_code == 200
+    assert signed_head(api_url, agent, intruder).status_code == 401
 
 
 def test_an_agent_never_moves_between_sites(api_url: str, database_url: str,
