@@ -8,11 +8,17 @@ import stat
 import subprocess
 from pathlib import Path
 
+import psycopg
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from cloud.auth.bootstrap import create_org_admin
+from cloud.identity.enrolment import code_hash
+from domain.request_signature import key_fingerprint
 from edge_agent.config import load_agent_config
 from edgestock.processes import edgestock_argv
-from tests.cloud.auth import admin_client
+from tests.cloud.auth import PASSWORD, admin_client
 
 SITE = "site-1"
 
@@ -93,3 +99,42 @@ def test_a_code_for_an_unknown_site_is_not_issued(database_url: str) -> None:
 
     assert done.returncode == 2
     assert "unknown_site" in done.stderr
+
+
+def test_another_orgs_device_cannot_take_our_agent_over(
+    tmp_path: Path, api_url: str, database_url: str
+) -> None:
+    """Issue 9, finding 1, as a user would run it: org B's code names our agent."""
+    admin_client(api_url, database_url, SITE).close()
+    create_org_admin(database_url, email="b@example.com", password=PASSWORD, org_name="org-b",
+                     site="site-b")  # fmt: skip
+    ours, theirs = tmp_path / "ours" / "agent.yaml", tmp_path / "theirs" / "agent.yaml"
+    ours.parent.mkdir()
+    theirs.parent.mkdir()
+    mine = edgestock(database_url, "provision", "enroll", "--cloud", api_url,
+                     "--code", new_code(database_url), "--out", str(ours))  # fmt: skip
+    agent = f"{SITE}-agent-1"
+    assert mine.returncode == 0, mine.stderr
+    issued = edgestock(database_url, "cloud", "enrolment-code", "create", "--site", "site-b",
+                       "--agent", agent)  # fmt: skip
+    with psycopg.connect(database_url) as conn:  # such a code as was issued before the fix
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("INSERT INTO enrolment_codes (code_hash, site, agent, expires_at) VALUES "
+                     "(%s, 'site-b', %s, now() + interval '1 hour')",
+                     (code_hash("ZZZZ-YYYY-XXXX-WWWW"), agent))  # fmt: skip
+
+    taken = edgestock(database_url, "provision", "enroll", "--cloud", api_url,
+                      "--code", "ZZZZ-YYYY-XXXX-WWWW", "--out", str(theirs))  # fmt: skip
+
+    assert issued.returncode == 2
+    assert f"unknown_agent: site 'site-b' has no agent '{agent}'" in issued.stderr
+    assert taken.returncode == 2
+    assert "wrong_site" in taken.stderr
+    assert sorted(p.name for p in theirs.parent.iterdir()) == []
+    with psycopg.connect(database_url) as conn:
+        keys = conn.execute("SELECT k.keyid, a.site FROM agent_keys AS k JOIN agents AS a "
+                            "USING (agent) WHERE k.retired_at IS NULL").fetchall()  # fmt: skip
+    key = serialization.load_pem_private_key((ours.parent / "agent.key").read_bytes(), None)
+    assert isinstance(key, Ed25519PrivateKey)
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    assert keys == [(key_fingerprint(raw), SITE)]  # our device's key, still at our site
