@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from domain.masterdata import MasterData
@@ -234,6 +236,15 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
     runtime.store.close()
 
 
+def _keep_private(store: Path) -> None:
+    """Files an earlier version left readable by others are closed to them now."""
+    for path in store.parent.glob(f"{store.name}*"):
+        mode = path.stat().st_mode
+        if mode & 0o077:
+            path.chmod(mode & 0o700)
+            log.warning("%s was open to other users; it is now %o", path, mode & 0o700)
+
+
 def _classifier(config: AgentConfig) -> AnomalyClassifier | None:
     if not config.anomaly.enabled:
         return None
@@ -300,7 +311,13 @@ async def _last_sync(runtime: AgentRuntime, seconds: float) -> None:
 
 
 def serve(config: AgentConfig) -> None:
-    """Run the agent in this process until SIGINT or SIGTERM."""
+    """Run the agent in this process until SIGINT or SIGTERM.
+
+    Everything it writes (store, status, master-data cache) is for its own user only: stock,
+    people's names and the site's layout are nobody else's business on a shared box.
+    """
+    os.umask(0o077)
+    _keep_private(config.store.path)
 
     async def main() -> None:
         stop = asyncio.Event()

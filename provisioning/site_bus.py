@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,11 @@ from provisioning.bus_access import Account, Role, acl_file, password_file
 from provisioning.site_ca import server_certificate, site_ca
 
 AGENT_USER = "agent"
+MAX_QUEUED_MESSAGES = 200_000
+"""Per client: about 8 hours of a busy kitchen's orders, taps and sensor messages."""
+MAX_QUEUED_BYTES = 256 * 1024 * 1024
+"""Per client: the bound that keeps a flood from taking the broker's memory."""
+AUTOSAVE_S = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,7 @@ def generate(plan: SiteBusPlan, out: Path) -> SiteBus:
     accounts = plan.accounts()
     out.mkdir(parents=True, exist_ok=True)
     (out / "credentials").mkdir(exist_ok=True, mode=0o700)
+    _data_folder(out / "data", plan.run_as)
     ca = site_ca(plan.site)
     server = server_certificate(ca, [plan.host, "localhost"])
     _write(out / "ca.crt", ca.cert_pem, 0o644)
@@ -89,7 +96,14 @@ def _mosquitto_conf(plan: SiteBusPlan, folder: Path) -> str:
         "allow_anonymous false",
         f"password_file {folder / 'passwords'}",
         f"acl_file {folder / 'acl'}",
-        "persistence false",
+        # QoS 1 messages for an agent that is away (restarting, offline) wait in its session;
+        # they are saved on a clean stop and every autosave_interval seconds, and the queue
+        # is sized for hours of a busy site, not Mosquitto's default of 1,000 (then dropped).
+        "persistence true",
+        f"persistence_location {folder / 'data'}/",
+        f"autosave_interval {AUTOSAVE_S}",
+        f"max_queued_messages {MAX_QUEUED_MESSAGES}",
+        f"max_queued_bytes {MAX_QUEUED_BYTES}",
         "",
         f"listener {plan.port} {plan.host}",
         f"cafile {folder / 'ca.crt'}",
@@ -99,6 +113,14 @@ def _mosquitto_conf(plan: SiteBusPlan, folder: Path) -> str:
         "require_certificate false",
         "",
     ])  # fmt: skip
+
+
+def _data_folder(folder: Path, run_as: str) -> None:
+    """Where the broker saves its queues: its own, since it writes there after dropping to
+    ``run_as``; nobody else reads what waits in it."""
+    folder.mkdir(exist_ok=True, mode=0o700)
+    if os.geteuid() == 0:
+        shutil.chown(folder, user=run_as)
 
 
 def _write(path: Path, data: bytes, mode: int) -> None:

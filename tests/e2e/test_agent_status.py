@@ -61,3 +61,5 @@ def test_status_lists_each_device_with_its_state_and_counters(tmp_path: Path) ->
     assert " OFFLINE " in lines["missing-scale"], shown
     assert "last error:" in lines["missing-scale"], shown
     assert "cold-room anomaly model: litert mode" in shown
+    for written in (tmp_path / "agent.db", report_file):  # issue 9: no longer 0644
+        assert written.stat().st_mode & 0o777 == 0o600, written

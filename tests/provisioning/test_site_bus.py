@@ -12,11 +12,14 @@ import stat
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from edgestock.processes import edgestock_argv, free_port
 from provisioning.bus_access import password_hash
@@ -193,3 +196,80 @@ def test_hashes_match_mosquitto_passwd(tmp_path: Path) -> None:
     salt = base64.b64decode(reference.split("$")[3])
 
     assert password_hash("s3cret", salt) == reference
+
+
+def test_queued_messages_outlive_a_broker_restart_and_the_default_queue_limit(
+    tmp_path: Path,
+) -> None:
+    """Issue 9, finding 9: the generated config had ``persistence false`` and Mosquitto's
+    default queue of 1,000, so QoS 1 orders for an agent that was away were dropped."""
+    folder, port = tmp_path / "bus", free_port()
+    run_as = "root" if os.geteuid() == 0 else os.environ.get("USER", "mosquitto")
+    argv = edgestock_argv("provision", "site-bus", "--site", SITE, "--out", str(folder),
+                          "--port", str(port), "--run-as", run_as)  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    conf = (folder / "mosquitto.conf").read_text()
+    assert "persistence true" in conf
+    orders = f"edgestock/{SITE}/pos/orders"
+    with _broker(folder, port):
+        away = _persistent_agent((folder, port))
+        away.subscribe(orders, qos=1)
+        time.sleep(0.2)
+        away.disconnect()
+        away.loop_stop()
+        pos = connected((folder, port), "pos")
+        for n in range(1500):
+            pos.client.publish(orders, f'{{"order_id": "o-{n}"}}'.encode(), qos=1)
+        pos.publish(orders, b'{"order_id": "last"}')  # waits until the broker has it
+        pos.close()
+    with _broker(folder, port):  # stopped cleanly in between: its queue was saved
+        back = _persistent_agent((folder, port))
+        got = _receive(back, 1501, timeout=20)
+        back.disconnect()
+        back.loop_stop()
+    assert got[-1] == b'{"order_id": "last"}'
+    assert len(got) == 1501
+
+
+@contextmanager
+def _broker(folder: Path, port: int) -> Iterator[None]:
+    """Mosquitto on the generated config, stopped by its PID (SIGTERM: it saves its state)."""
+    conf = str(folder / "mosquitto.conf")
+    process = subprocess.Popen(
+        ["mosquitto", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        _wait_listening(port, process)
+        yield
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _persistent_agent(bus: tuple[Path, int]) -> mqtt.Client:
+    """The agent as it connects: a stable client id, a session that outlives the connection."""
+    folder, port = bus
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="agent-persistent",
+                         protocol=mqtt.MQTTv5)  # fmt: skip
+    client.username_pw_set("agent", (folder / "credentials" / "agent").read_text().strip())
+    client.tls_set(ca_certs=str(folder / "ca.crt"), tls_version=ssl.PROTOCOL_TLS_CLIENT)
+    properties = Properties(PacketTypes.CONNECT)
+    properties.SessionExpiryInterval = 3600
+    client.user_data_set(queue.Queue())
+    client.on_message = lambda _c, received, m: received.put(m.payload)
+    client.connect("127.0.0.1", port, clean_start=False, properties=properties)
+    client.loop_start()
+    return client
+
+
+def _receive(client: mqtt.Client, count: int, timeout: float) -> list[bytes]:
+    received: queue.Queue[bytes] = client.user_data_get()
+    got: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    while len(got) < count and time.monotonic() < deadline:
+        try:
+            got.append(received.get(timeout=0.5))
+        except queue.Empty:
+            continue
+    return got
