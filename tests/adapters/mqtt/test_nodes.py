@@ -121,3 +121,23 @@ def test_truncated_and_odd_json_never_raise_anything_but_payload_error(
     for candidate in (payload, payload[:cut]):
         with contextlib.suppress(PayloadError):
             ROUTES.decode(SENSOR, candidate, AT)
+
+
+NUMBER_TEXT = st.builds(
+    "{}{}e{}{}".format,
+    st.sampled_from(["", "-"]),
+    st.integers(min_value=0, max_value=10**6),
+    st.sampled_from(["", "-", "+"]),
+    st.integers(min_value=0, max_value=10**40),
+)
+"""Numbers as text with any exponent: ``1e99999999999999999999999999999999`` among them."""
+
+
+@given(number=NUMBER_TEXT, door=st.sampled_from(["ON", "OFF", "maybe"]))
+def test_numbers_of_any_exponent_never_raise_anything_but_payload_error(
+    number: str, door: str
+) -> None:
+    document = f'{{"DS18B20":{{"Temperature":{number}}},"Switch1":"{door}"}}'.encode()
+    for topic, payload in ((SENSOR, document), (ROUTES.topics[0], number.encode())):
+        with contextlib.suppress(PayloadError):
+            ROUTES.decode(topic, payload, AT)
