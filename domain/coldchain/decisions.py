@@ -106,7 +106,37 @@ class ExcursionClosed:
     acknowledged: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ReadingsSilent:
+    """No reading for the rule's silence: the room is not watched any more (an alarm)."""
+
+    location: str
+    at: datetime
+    last_at: datetime
+    last_c: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingsResumed:
+    """Readings came back after a gap longer than the rule's silence: the gap is reported,
+    and nothing was assumed about it."""
+
+    location: str
+    at: datetime
+    gap_from: datetime
+    gap: timedelta
+
+
 Decision = (
+    ExcursionOpened
+    | ExcursionUpdated
+    | ExcursionEscalated
+    | ExcursionAcknowledged
+    | ExcursionClosed
+    | ReadingsSilent
+    | ReadingsResumed
+)
+ExcursionDecision = (
     ExcursionOpened
     | ExcursionUpdated
     | ExcursionEscalated

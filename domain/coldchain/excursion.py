@@ -28,7 +28,9 @@ from domain.coldchain.inputs import (
     SuppressionWindow,
 )
 from domain.coldchain.rule import ExcursionRule, Side, Trigger
+from domain.coldchain.silence import held_until, resumed, silence
 from domain.coldchain.state import (
+    ClosedExcursion,
     ExcursionState,
     LastReading,
     OpenExcursion,
@@ -54,7 +56,7 @@ def step(rule: ExcursionRule, state: ExcursionState, given: DetectorInput) -> St
     if isinstance(given, Acknowledgement):
         return _on_acknowledgement(rule, state, given)
     assert isinstance(given, ClockTick)
-    return _escalate(rule, state, given.at)
+    return _on_tick(rule, state, given.at)
 
 
 def replay(rule: ExcursionRule, state: ExcursionState, inputs: Iterable[DetectorInput]) -> Step:
@@ -74,20 +76,39 @@ def _on_reading(rule: ExcursionRule, state: ExcursionState, reading: Reading) ->
     side = rule.side_of(reading.celsius)
     suppressed = any(window.covers(reading.at) for window in state.suppressions)
     state = _charge_previous(rule, state, reading.at)
+    state, decisions = resumed(rule, state, reading.at)
     if side is None:
-        state, decisions = _returned_in_range(rule, state, reading.at)
+        state, back = _returned_in_range(rule, state, reading)
+        decisions += back
     elif state.excursion is not None and state.excursion.tally.side is side:
-        state, decisions = _extend(rule, state, reading)
+        state, extended = _extend(rule, state, reading)
+        decisions += extended
     else:
-        decisions = []
         if state.excursion is not None:  # jumped straight across to the other limit
-            state, decisions = _close(rule, state, reading.at)
+            state, closed = _close(rule, state, reading.at)
+            decisions += closed
         state, opened = _advance_run(rule, state, reading, side, suppressed)
         decisions += opened
     state = _forget_the_past(rule, state, reading.at)
-    state = replace(state, last=LastReading(reading.at, reading.celsius, side, suppressed))
+    last = LastReading(reading.at, reading.celsius, side, suppressed)
+    state = replace(state, last=last, charged_to=reading.at, silent=False)
     state, escalated = _escalate(rule, state, reading.at)
     return state, decisions + escalated
+
+
+def _on_tick(rule: ExcursionRule, state: ExcursionState, at: datetime) -> Step:
+    """Time passed with no reading: the last value holds (within the rule's silence), so a
+    pending run may meet its delay; silence is announced; escalation is due."""
+    state = _charge_previous(rule, state, at)
+    decisions: list[Decision] = []
+    run, charged = state.run, state.charged_to
+    if state.excursion is None and run is not None and charged is not None:
+        side = run.tally.side
+        if _triggered(rule, state, run, side, charged) or _exposed(rule, state, side, charged):
+            state, decisions = _open(rule, state, run, charged)
+    state, silent = silence(rule, state, at)
+    state, escalated = _escalate(rule, state, at)
+    return state, decisions + silent + escalated
 
 
 def _charge_previous(rule: ExcursionRule, state: ExcursionState, now: datetime) -> ExcursionState:
@@ -95,22 +116,39 @@ def _charge_previous(rule: ExcursionRule, state: ExcursionState, now: datetime) 
     last = state.last
     if last is None or last.side is None:
         return state
-    span, limit = now - last.at, rule.limit(last.side)
+    start = max(last.at, state.charged_to or last.at)
+    end = held_until(rule, state, now)  # never beyond the rule's silence: a gap is not filled
+    if end <= start:
+        return state
+    span, limit = end - start, rule.limit(last.side)
     excursion, run, spans = state.excursion, state.run, state.spans
+    exposure = state.exposure
+    if rule.exposure_max is not None and excursion is None:  # suppressed time counts too
+        exposure = (*exposure, OutOfRangeSpan(last.side, start, end))
     if excursion is not None and excursion.tally.side is last.side:
         excursion = replace(excursion, tally=excursion.tally.held(last.celsius, span, limit))
     if run is not None and run.tally.side is last.side:
         counted = run.counted if last.suppressed else run.counted + span
         run = replace(run, tally=run.tally.held(last.celsius, span, limit), counted=counted)
     if rule.trigger is Trigger.CUMULATIVE_TIME and excursion is None and not last.suppressed:
-        spans = (*spans, OutOfRangeSpan(last.side, last.at, now))
-    return replace(state, excursion=excursion, run=run, spans=spans)
+        spans = (*spans, OutOfRangeSpan(last.side, start, end))
+    return replace(
+        state, excursion=excursion, run=run, spans=spans, exposure=exposure, charged_to=end
+    )
 
 
-def _returned_in_range(rule: ExcursionRule, state: ExcursionState, at: datetime) -> Step:
+def _returned_in_range(rule: ExcursionRule, state: ExcursionState, reading: Reading) -> Step:
+    """In range again: an open excursion closes once readings are clearly in range (beyond
+    the hysteresis) for ``close_after``, so one good reading does not split it in two."""
     state = replace(state, run=None)
-    excursion = state.excursion
+    excursion, at = state.excursion, reading.at
     if excursion is None:
+        return state, []
+    if not rule.clearly_in_range(reading.celsius):
+        return replace(state, in_range_since=None), []
+    since = state.in_range_since or at
+    state = replace(state, in_range_since=since)
+    if at - since < rule.close_after:
         return state, []
     if not (rule.latching and not excursion.acknowledged):
         return _close(rule, state, at)
@@ -128,6 +166,7 @@ def _extend(rule: ExcursionRule, state: ExcursionState, reading: Reading) -> Ste
     excursion = replace(
         state.excursion, tally=state.excursion.tally.seen(reading.celsius), back_in_range=False
     )
+    state = replace(state, in_range_since=None)
     updated = ExcursionUpdated(
         state.location,
         excursion.number,
@@ -141,22 +180,38 @@ def _extend(rule: ExcursionRule, state: ExcursionState, reading: Reading) -> Ste
 def _advance_run(
     rule: ExcursionRule, state: ExcursionState, reading: Reading, side: Side, suppressed: bool
 ) -> Step:
-    """Grow the pending run; a suppressed reading is noted but neither starts nor extends it."""
+    """Grow the pending run. A suppressed reading counts to no delay, but it starts the
+    run's figures: a defrost that overlaps a real failure does not hide its exposure."""
     run = state.run if state.run is not None and state.run.tally.side is side else None
-    if suppressed:
-        if run is not None:
-            run = replace(run, tally=run.tally.seen(reading.celsius))
-        return replace(state, run=run), []
     if run is None:
         run = PendingRun(Tally.begin(side, reading.at, reading.celsius))
-    run = replace(run, tally=run.tally.seen(reading.celsius), readings=run.readings + 1)
+    run = replace(run, tally=run.tally.seen(reading.celsius))
     spans = state.spans
-    if rule.trigger is Trigger.TOTAL_READINGS:
-        spans = (*spans, OutOfRangeSpan(side, reading.at, reading.at))
+    if not suppressed:
+        run = replace(run, readings=run.readings + 1)
+        if rule.trigger is Trigger.TOTAL_READINGS:
+            spans = (*spans, OutOfRangeSpan(side, reading.at, reading.at))
     state = replace(state, run=run, spans=_within_period(rule, spans, reading.at))
-    if _triggered(rule, state, run, side, reading.at):
+    triggered = not suppressed and _triggered(rule, state, run, side, reading.at)
+    if triggered or _exposed(rule, state, side, reading.at):
         return _open(rule, state, run, reading.at)
     return state, []
+
+
+def _exposed(rule: ExcursionRule, state: ExcursionState, side: Side, at: datetime) -> bool:
+    """Out-of-range time on ``side`` within the exposure window has reached its maximum."""
+    if rule.exposure_max is None or rule.exposure_within is None:
+        return False
+    window_start = at - rule.exposure_within
+    total = sum(
+        (
+            span.ends_at - max(span.starts_at, window_start)
+            for span in state.exposure
+            if span.side is side and span.ends_at > window_start
+        ),
+        timedelta(0),
+    )
+    return total >= rule.exposure_max
 
 
 def _triggered(
@@ -178,12 +233,26 @@ def _triggered(
 
 
 def _open(rule: ExcursionRule, state: ExcursionState, run: PendingRun, at: datetime) -> Step:
-    """Raise the alarm; the excursion's figures start at the run's first reading, not now."""
+    """Raise the alarm; the excursion's figures start at the run's first reading, not now.
+
+    On the side of the last one closed, within ``reopen_within`` of its close, it is that
+    excursion again: same number, ``updated``, so its reactions are not repeated."""
+    closed = state.last_closed
+    cleared = replace(state, run=None, spans=(), exposure=(), in_range_since=None)
+    if (
+        rule.reopen_within is not None
+        and closed is not None
+        and closed.side is run.tally.side
+        and at - closed.at <= rule.reopen_within
+    ):
+        excursion = OpenExcursion(number=closed.number, tally=run.tally, alarm_at=at)
+        figures = _figures(rule, run.tally)
+        again = ExcursionUpdated(state.location, closed.number, at, figures, back_in_range=False)
+        return replace(cleared, excursion=excursion), [again]
     number = state.excursions_opened + 1
     excursion = OpenExcursion(number=number, tally=run.tally, alarm_at=at)
     opened = ExcursionOpened(state.location, number, at, _figures(rule, run.tally))
-    state = replace(state, run=None, spans=(), excursion=excursion, excursions_opened=number)
-    return state, [opened]
+    return replace(cleared, excursion=excursion, excursions_opened=number), [opened]
 
 
 def _close(rule: ExcursionRule, state: ExcursionState, at: datetime) -> Step:
@@ -196,7 +265,8 @@ def _close(rule: ExcursionRule, state: ExcursionState, at: datetime) -> Step:
         _figures(rule, excursion.tally),
         acknowledged=excursion.acknowledged,
     )
-    return replace(state, excursion=None), [closed]
+    last_closed = ClosedExcursion(excursion.number, excursion.tally.side, at)
+    return replace(state, excursion=None, in_range_since=None, last_closed=last_closed), [closed]
 
 
 def _on_acknowledgement(
@@ -244,9 +314,14 @@ def _escalate(rule: ExcursionRule, state: ExcursionState, at: datetime) -> Step:
 
 def _forget_the_past(rule: ExcursionRule, state: ExcursionState, at: datetime) -> ExcursionState:
     """Drop spans older than the rolling period and suppression windows already over."""
+    exposure = state.exposure
+    if rule.exposure_within is not None:
+        start = at - rule.exposure_within
+        exposure = tuple(span for span in exposure if span.ends_at > start)
     return replace(
         state,
         spans=_within_period(rule, state.spans, at),
+        exposure=exposure,
         suppressions=tuple(window for window in state.suppressions if window.ends_at > at),
     )
 

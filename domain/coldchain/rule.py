@@ -59,6 +59,27 @@ class ExcursionRule:
     latching: bool = False
     escalate_after: timedelta | None = None
     activation_energy_kj_per_mol: Decimal = DEFAULT_ACTIVATION_ENERGY_KJ_PER_MOL
+    interval: timedelta | None = None
+    """How often the probe reports. With it, a reading's value holds for at most
+    ``silent_intervals`` intervals: longer without a reading is silence (an alarm), and
+    the gap is reported when readings resume, never filled with the last value."""
+    silent_intervals: int = 3
+    exposure_max: timedelta | None = None
+    """Out-of-range time, suppressed or not, that opens an excursion when it adds up to
+    this within ``exposure_within`` (a door opened every few minutes)."""
+    exposure_within: timedelta | None = None
+    close_after: timedelta = timedelta(0)
+    """How long readings must stay clearly back in range before an excursion closes."""
+    hysteresis_c: Decimal = Decimal(0)
+    """How far inside the limit a reading must be to count as clearly back in range."""
+    reopen_within: timedelta | None = None
+    """An excursion on the same side opening this soon after the last one closed is that
+    one again (same number, ``updated``): its holds and purchases are not issued twice."""
+
+    @property
+    def silence_after(self) -> timedelta | None:
+        """How long without a reading is silence; None when the interval is not known."""
+        return None if self.interval is None else self.interval * self.silent_intervals
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -72,6 +93,13 @@ class ExcursionRule:
         if self.low_c is not None and celsius < self.low_c:
             return Side.LOW
         return None
+
+    def clearly_in_range(self, celsius: Decimal) -> bool:
+        """In range by at least ``hysteresis_c`` on both sides: an excursion may close."""
+        h = self.hysteresis_c
+        high_ok = self.high_c is None or celsius <= self.high_c - h
+        low_ok = self.low_c is None or celsius >= self.low_c + h
+        return high_ok and low_ok
 
     def limit(self, side: Side) -> Decimal:
         """The limit on ``side``; only called for a side ``side_of`` returned."""
@@ -98,4 +126,22 @@ def _problems(rule: ExcursionRule) -> list[str]:
         problems.append(f"escalate_after {rule.escalate_after} must be positive")
     if rule.activation_energy_kj_per_mol <= 0:
         problems.append("activation_energy_kj_per_mol must be positive")
+    if rule.interval is not None and rule.interval <= timedelta(0):
+        problems.append(f"interval {rule.interval} must be positive")
+    if rule.silent_intervals < 1:
+        problems.append(f"silent_intervals {rule.silent_intervals} must be at least 1")
+    if (rule.exposure_max is None) != (rule.exposure_within is None):
+        problems.append("exposure_max and exposure_within go together")
+    window, most = rule.exposure_within, rule.exposure_max
+    if most is not None and window is not None and (most <= timedelta(0) or window < most):
+        problems.append(
+            f"exposure_max {rule.exposure_max} must be positive and within "
+            f"exposure_within {rule.exposure_within}"
+        )
+    if rule.close_after < timedelta(0):
+        problems.append(f"close_after {rule.close_after} must not be negative")
+    if rule.hysteresis_c < 0:
+        problems.append(f"hysteresis_c {rule.hysteresis_c} must not be negative")
+    if rule.reopen_within is not None and rule.reopen_within <= timedelta(0):
+        problems.append(f"reopen_within {rule.reopen_within} must be positive")
     return problems

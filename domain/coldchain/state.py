@@ -56,6 +56,15 @@ class OpenExcursion:
 
 
 @dataclass(frozen=True, slots=True)
+class ClosedExcursion:
+    """The last excursion closed, which a reopening within the rule's gap continues."""
+
+    number: int
+    side: Side
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ExcursionState:
     """Everything ``step`` needs about one location; equal states mean equal futures."""
 
@@ -66,3 +75,12 @@ class ExcursionState:
     excursion: OpenExcursion | None = None
     suppressions: tuple[SuppressionWindow, ...] = ()
     excursions_opened: int = 0
+    charged_to: datetime | None = None
+    """How far the last reading's value has been charged (a tick charges as time passes)."""
+    silent: bool = False
+    """No reading for the rule's silence; announced once."""
+    exposure: tuple[OutOfRangeSpan, ...] = ()
+    """All out-of-range time, suppressed or not, within the rule's exposure window."""
+    in_range_since: datetime | None = None
+    """Since when readings are clearly back in range while an excursion is open."""
+    last_closed: ClosedExcursion | None = None

@@ -32,6 +32,8 @@ from domain.coldchain.decisions import (
     ExcursionFigures,
     ExcursionOpened,
     ExcursionUpdated,
+    ReadingsResumed,
+    ReadingsSilent,
 )
 from domain.coldchain.excursion import ReadingsOutOfOrder, step
 from domain.coldchain.inputs import (
@@ -47,7 +49,7 @@ from domain.coldchain.state import ExcursionState
 from domain.events import EventDraft
 from domain.masterdata import MasterData
 from domain.observation import Observation
-from domain.payloads import ExcursionChanged, ExcursionFiguresPayload
+from domain.payloads import DeviceAlarm, ExcursionChanged, ExcursionFiguresPayload
 from domain.rules.engine import RuleEngine
 from domain.rules.facts import SiteFacts
 from edge_agent.inference import AnomalyClassifier, Sample
@@ -55,6 +57,8 @@ from edge_agent.pipeline.diagnosis import RoomDiagnosis
 from edge_agent.pipeline.rules import WatchedPlace, default_rules
 
 CHECKPOINT = "coldchain"
+SILENT = "readings_silent"
+"""The ``device.alarm`` code of a probe gone silent (and of the gap when it resumes)."""
 _SAMPLE_FIELD = {"temperature": "air_c", "door": "door_open", "compressor": "compressor_on"}
 """What each role is called in the anomaly model's samples (it has no defrost signal)."""
 CELSIUS_UNITS = frozenset({"°C", "C", "degC", "Cel", "celsius"})
@@ -236,10 +240,13 @@ class ColdChainMonitor:
         except ReadingsOutOfOrder as exc:
             raise SignalUnusable(str(exc)) from exc
         self._states[location] = state
-        return self._rules.react([_draft(d) for d in decisions], site)
+        device = self._watched[location].temperature.device
+        return self._rules.react([_draft(d, device) for d in decisions], site)
 
 
-def _draft(decision: Decision) -> EventDraft:
+def _draft(decision: Decision, device: str) -> EventDraft:
+    if isinstance(decision, ReadingsSilent | ReadingsResumed):
+        return _silence(decision, device)
     extra: dict[str, object] = {}
     if isinstance(decision, ExcursionEscalated):
         extra["unacknowledged_for_s"] = Decimal(int(decision.unacknowledged_for.total_seconds()))
@@ -252,6 +259,32 @@ def _draft(decision: Decision) -> EventDraft:
         extra["corrective_action"] = decision.corrective_action
     payload = ExcursionChanged(location=decision.location, number=decision.number, **extra)  # type: ignore[arg-type]
     return EventDraft(_EVENT_TYPE[type(decision)], decision.at, payload)
+
+
+def _silence(decision: ReadingsSilent | ReadingsResumed, device: str) -> EventDraft:
+    """Silence and gaps are the probe's alarm (``device.alarm``, code ``readings_silent``):
+    raised when it went quiet, cleared with the gap's length when readings resume."""
+    if isinstance(decision, ReadingsSilent):
+        message = (
+            f"no reading at {decision.location} since {decision.last_at.isoformat()} "
+            f"(last {decision.last_c} °C): the room is not watched"
+        )
+        active = True
+    else:
+        message = (
+            f"readings at {decision.location} resumed after a gap of {decision.gap} from "
+            f"{decision.gap_from.isoformat()}: the gap is not counted as any temperature"
+        )
+        active = False
+    alarm = DeviceAlarm(
+        device=device,
+        code=SILENT,
+        message=message,
+        severity=800,
+        active=active,
+        location=decision.location,
+    )
+    return EventDraft("device.alarm", decision.at, alarm)
 
 
 def _figures(figures: ExcursionFigures) -> ExcursionFiguresPayload:
