@@ -25,6 +25,9 @@ from edge_agent.store.projections import project
 from edge_agent.store.rows import Durability, QuarantinedInput, StoreStats
 from edge_agent.store.sqlite_file import SqliteFile
 
+PRUNE_BATCH = 10_000
+"""Events retention may delete per ack: five sync batches, so pruning keeps up with sync."""
+
 
 class EdgeStore:
     """Events, ledger and sync cursor of one agent in one SQLite file.
@@ -33,8 +36,11 @@ class EdgeStore:
     ``ack`` may come from other threads, each of which gets its own connection.
     """
 
-    def __init__(self, path: Path | str, *, agent: str, site: str) -> None:
+    def __init__(
+        self, path: Path | str, *, agent: str, site: str, prune_batch: int = PRUNE_BATCH
+    ) -> None:
         self.path = Path(path)
+        self.prune_batch = prune_batch
         self.agent = agent
         self.site = site
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +124,10 @@ class EdgeStore:
     def ack(self, acked_seq: int, *, retention: timedelta | None) -> int:
         """Record the cloud's ack; prune acked events older than ``retention``. Returns pruned.
 
-        Nothing unacknowledged is ever deleted; ``retention=None`` keeps everything.
+        Nothing unacknowledged is ever deleted; ``retention=None`` keeps everything. Pruning
+        goes oldest first from where it last stopped, at most ``prune_batch`` events per ack,
+        and stops at the first event still within the retention: each ack costs the same
+        however long the backlog behind it (a search by time walked all of it).
         """
         now = datetime.now(UTC)
         with self._file.transaction() as conn:
@@ -129,10 +138,19 @@ class EdgeStore:
             )
             if retention is None:
                 return 0
-            cursor = conn.execute(
-                "DELETE FROM events WHERE seq <= (SELECT acked_seq FROM sync_cursor) AND at < ?",
-                (format_at(now - retention),),
-            )
+            pruned, acked = conn.execute(
+                "SELECT pruned_seq, acked_seq FROM sync_cursor WHERE id = 1"
+            ).fetchone()
+            upto = min(acked, pruned + self.prune_batch)
+            (young,) = conn.execute(
+                "SELECT MIN(seq) FROM events WHERE seq > ? AND seq <= ? AND at >= ?",
+                (pruned, upto, format_at(now - retention)),
+            ).fetchone()
+            end = upto if young is None else young - 1
+            if end <= pruned:
+                return 0
+            cursor = conn.execute("DELETE FROM events WHERE seq > ? AND seq <= ?", (pruned, end))
+            conn.execute("UPDATE sync_cursor SET pruned_seq = ? WHERE id = 1", (end,))
             return int(cursor.rowcount)
 
     def rewind(self, acked_seq: int) -> bool:

@@ -72,4 +72,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE "lots_by_item" RENAME TO "lots";
         """,
     ),
+    Migration(
+        3,
+        "retention_cursor",
+        # Retention prunes from where it last stopped, oldest first, a bounded seq range per
+        # ack (``EdgeStore.ack``): it no longer searches events by time, so the ``at`` index,
+        # paid for on every append, goes.
+        """
+        ALTER TABLE "sync_cursor" ADD COLUMN "pruned_seq" INTEGER NOT NULL DEFAULT 0;
+        UPDATE "sync_cursor" SET "pruned_seq" = COALESCE(
+            (SELECT MIN(seq) - 1 FROM "events"), (SELECT seq FROM "chain_head" WHERE id = 1), 0);
+        DROP INDEX IF EXISTS "events_at";
+        """,
+    ),
 )

@@ -141,3 +141,23 @@ def received_on(item: str, lot: str, litres: str, *, expires: date) -> EventDraf
         item=item, lot=lot, location="walk-in", qty=litres, unit="l", expires_on=expires
     )
     return EventDraft("lot.received", AT, line)
+
+
+def test_retention_prunes_oldest_first_a_bounded_range_per_ack(tmp_path: Path) -> None:
+    store = EdgeStore(tmp_path / "a.db", agent="a", site="s", prune_batch=4)
+    store.append([reading(str(n)) for n in range(10)])  # all dated AT, long past
+    pruned = [store.ack(10, retention=timedelta(days=1)) for _ in range(4)]
+    assert pruned == [4, 4, 2, 0]
+    assert store.outbox(0, 100) == []
+    assert store.head[0] == 10
+
+
+def test_retention_stops_at_the_first_event_still_within_it(tmp_path: Path) -> None:
+    store = EdgeStore(tmp_path / "a.db", agent="a", site="s")
+    now = datetime.now(UTC)
+    young = EventDraft("reading.recorded", now, reading().payload)
+    store.append([reading("1"), reading("2"), young, reading("4")])
+    assert store.ack(4, retention=timedelta(days=1)) == 2
+    assert [seq for seq, _ in store.outbox(0, 100)] == [3, 4]
+    assert store.ack(4, retention=timedelta(days=1)) == 0  # seq 3 is a day from pruning
+    assert store.ack(4, retention=timedelta(0)) == 2

@@ -4,7 +4,7 @@ upgraded in place with its data, a failed step leaves nothing, a newer file is r
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,6 +51,7 @@ def test_a_store_from_before_migrations_is_upgraded_in_place_with_its_data(
     assert kept.reason == "pda-1: action: no thawing method 'microwave'"
     (appended,) = store.append([reading("4.0")])
     assert (appended.seq, appended.prev) == (6, events[-1].hash)
+    assert store.ack(6, retention=timedelta(0)) == 6  # retention starts from the oldest event
 
 
 def test_the_upgrade_gives_each_item_of_a_shared_lot_code_its_own_expiry(tmp_path: Path) -> None:
