@@ -32,6 +32,7 @@ from edge_agent.pipeline.base import Pipeline
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor, Signal, WatchedLocation
 from edge_agent.pipeline.coldchain_commands import ColdChainDesk, route_commands
+from edge_agent.pipeline.readings import CHECKPOINT as READINGS_CHECKPOINT
 from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
 from edge_agent.pipeline.rules import CHECKPOINT as RULES_CHECKPOINT
 from edge_agent.pipeline.rules import ClockRules, StoreFacts, load_rules
@@ -76,7 +77,7 @@ def build(config: AgentConfig) -> AgentRuntime:
     )
     monitor = _coldchain(config, store, rules)
     site = StoreFacts(store, monitor.places() if monitor else {})
-    recorder = ReadingRecorder(reading_policy(config))
+    recorder = ReadingRecorder(reading_policy(config), store.checkpoint(READINGS_CHECKPOINT))
     pipelines = _pipelines(config, store, recorder, monitor)
     clock_rules = ClockRules(rules, store.checkpoint(RULES_CHECKPOINT))
     sink = AgentSink(

@@ -3,7 +3,9 @@
 A probe reporting every few seconds would flood the ledger with the same value, so a metric
 is recorded when it moves by more than its deadband, when it has not been recorded for
 ``heartbeat_s`` (so a silent-but-steady sensor still shows it is alive and what it read), and
-always on its first observation after start. Numbers become ``reading.recorded``; switches
+always on its first observation ever. What was last recorded is kept with the events
+(``checkpoint``), so after a crash the broker's redelivery of a message already recorded is
+not recorded twice. Numbers become ``reading.recorded``; switches
 become ``reading.recorded`` with 0/1 and unit ``bool``, so they chart and feed the anomaly
 model next to temperatures; text states (PackML state, batch, recipe) become
 ``device.state`` when they change.
@@ -19,6 +21,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
+
+import orjson
+from pydantic import TypeAdapter
 
 from domain.events import EventDraft
 from domain.observation import Observation, Value
@@ -48,12 +54,60 @@ class _Recorded:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class _Saved:
+    """One metric's last recorded value as stored: its kind said, not guessed from JSON."""
+
+    device: str
+    metric: str
+    kind: Literal["number", "switch", "state"]
+    value: str | bool
+    at: datetime
+
+    @classmethod
+    def of(cls, device: str, metric: str, recorded: _Recorded) -> _Saved:
+        value = recorded.value
+        if isinstance(value, bool):
+            return cls(device, metric, "switch", value, recorded.at)
+        if isinstance(value, Decimal):
+            return cls(device, metric, "number", str(value), recorded.at)
+        return cls(device, metric, "state", value, recorded.at)
+
+    def recorded(self) -> _Recorded:
+        value = Decimal(str(self.value)) if self.kind == "number" else self.value
+        return _Recorded(value, self.at)
+
+
+_SAVED = TypeAdapter(list[_Saved])
+
+
+def _row(device: str, metric: str, recorded: _Recorded) -> orjson.Fragment:
+    """One metric's row of the checkpoint, in ``_Saved``'s JSON form."""
+    saved = _Saved.of(device, metric, recorded)
+    fields = {"device": device, "metric": metric, "kind": saved.kind, "value": saved.value}
+    return orjson.Fragment(orjson.dumps(fields | {"at": saved.at}))
+
+
+CHECKPOINT = "readings"
+
+
 class ReadingRecorder:
     """Remembers the last recorded value of each (device, metric) and says what to record."""
 
-    def __init__(self, policy: ReadingPolicy) -> None:
+    def __init__(self, policy: ReadingPolicy, checkpoint: bytes | None = None) -> None:
+        """``checkpoint`` is what an earlier run recorded last (``checkpoint()``)."""
         self.policy = policy
         self._last: dict[tuple[str, str], _Recorded] = {}
+        self._rows: dict[tuple[str, str], orjson.Fragment] = {}
+        if checkpoint:
+            saved = _SAVED.validate_json(checkpoint)
+            self._last = {(s.device, s.metric): s.recorded() for s in saved}
+            self._rows = {key: _row(*key, recorded) for key, recorded in self._last.items()}
+
+    def checkpoint(self) -> bytes:
+        """The last recorded value of every metric, to be stored with the events."""
+        # called with every append: each row is encoded once, when it is recorded
+        return orjson.dumps(list(self._rows.values()))
 
     def calibrate(self, obs: Observation) -> Observation:
         """The observation with each calibrated metric's offset added (the value everything
@@ -76,7 +130,8 @@ class ReadingRecorder:
         for metric, value in obs.values.items():
             if metric in self.policy.ignored or not self._due(obs.device, metric, value, obs.at):
                 continue
-            self._last[obs.device, metric] = _Recorded(value, obs.at)
+            self._last[obs.device, metric] = last = _Recorded(value, obs.at)
+            self._rows[obs.device, metric] = _row(obs.device, metric, last)
             drafts.append(self._draft(obs, metric, value, location, faulty))
         return drafts
 
@@ -88,6 +143,7 @@ class ReadingRecorder:
             payload = draft.payload
             if isinstance(payload, ReadingRecorded | DeviceState):
                 self._last.pop((payload.device, payload.metric), None)
+                self._rows.pop((payload.device, payload.metric), None)
 
     def _due(self, device: str, metric: str, value: Value, at: datetime) -> bool:
         last = self._last.get((device, metric))

@@ -12,6 +12,7 @@ from domain.observation import Observation
 from domain.rules.facts import SiteFacts
 from edge_agent.pipeline.base import Pipeline
 from edge_agent.pipeline.coldchain import CHECKPOINT, ColdChainMonitor
+from edge_agent.pipeline.readings import CHECKPOINT as READINGS_CHECKPOINT
 from edge_agent.pipeline.readings import ReadingRecorder
 from edge_agent.pipeline.scale import ScaleTracker
 from edge_agent.pipeline.scans import scan_event
@@ -68,6 +69,9 @@ class Readings(Pipeline):
 
     def not_stored(self, drafts: Sequence[EventDraft]) -> None:
         self._recorder.forget(drafts)
+
+    def checkpoints(self) -> Mapping[str, bytes]:
+        return {READINGS_CHECKPOINT: self._recorder.checkpoint()}
 
 
 class ColdChain(Pipeline):

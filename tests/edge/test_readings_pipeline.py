@@ -106,3 +106,28 @@ def test_a_calibrated_probe_records_value_raw_and_offset_and_its_fault_flag() ->
         Decimal("-0.3"),
     )
     assert reading.status == "probe_fault"
+
+
+def test_what_was_recorded_survives_a_restart_so_a_redelivery_is_not_recorded_twice() -> None:
+    """Issue 9: after a SIGKILL between the write and the MQTT ack, the broker redelivers the
+    message; the new process must know it was recorded."""
+    before = ReadingRecorder(ReadingPolicy())
+    first = obs(0, air_temp=Decimal("3.40"), door=True, state="1")
+    assert recorded(before, first) == {"air_temp": Decimal("3.40"), "door": 1, "state": "1"}
+    after = ReadingRecorder(ReadingPolicy(), before.checkpoint())
+    assert recorded(after, obs(2, air_temp=Decimal("3.40"), door=True, state="1")) == {}
+    assert recorded(after, obs(3, air_temp=Decimal("3.5"), door=False, state="2")) == {
+        "air_temp": Decimal("3.5"),
+        "door": 0,
+        "state": "2",
+    }
+    assert recorded(ReadingRecorder(ReadingPolicy(), None), first) != {}
+
+
+def test_a_reading_whose_write_failed_is_recorded_when_it_comes_again() -> None:
+    """Issue 9, finding 5: the value counted as seen before the write; the redelivery after a
+    full disk looked unchanged and was dropped and acked."""
+    recorder = ReadingRecorder(ReadingPolicy())
+    drafts = recorder.observe(obs(0, air_temp=Decimal("3.4")))
+    recorder.forget(drafts)  # what the sink does when storing them fails
+    assert recorded(recorder, obs(1, air_temp=Decimal("3.4"))) == {"air_temp": Decimal("3.4")}
