@@ -109,15 +109,23 @@ async def grant_role(
     granted_by: int | None = None,
 ) -> int:
     """Grant ``role`` at ``node_id`` (and its subtree) from ``valid_from`` (now) until
-    ``valid_until`` (for ever); returns the grant's id."""
+    ``valid_until`` (for ever); returns the grant's id. ``GrantRefused`` when the grantee
+    belongs to another organisation."""
     if valid_from is not None and valid_until is not None and valid_until <= valid_from:
         raise GrantRefused("valid_until: must be after valid_from")
-    cur = await conn.execute(
-        "INSERT INTO grants (user_id, api_key_id, role_id, node_id, valid_from, valid_until, "
-        "granted_by) VALUES (%s, %s, %s, %s, coalesce(%s, now()), %s, %s) RETURNING id",
-        (target.user_id, target.api_key_id, role.id, node_id, valid_from, valid_until,
-         granted_by),
-    )  # fmt: skip
+    try:
+        cur = await conn.execute(
+            "INSERT INTO grants (user_id, api_key_id, role_id, node_id, valid_from, "
+            "valid_until, granted_by) VALUES (%s, %s, %s, %s, coalesce(%s, now()), %s, %s) "
+            "RETURNING id",
+            (target.user_id, target.api_key_id, role.id, node_id, valid_from, valid_until,
+             granted_by),
+        )  # fmt: skip
+    except errors.RaiseException as exc:  # migration 0009: no grant across organisations
+        who = "user" if target.user_id is not None else "API key"
+        raise GrantRefused(
+            f"{who} belongs to another organisation than org node {node_id}"
+        ) from exc
     row = await cur.fetchone()
     assert row is not None
     return int(str(row[0]))

@@ -13,9 +13,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from cloud.auth.bootstrap import create_org_admin
+from cloud.auth.users import GrantRefused
 from cloud.identity.audit import audit_site
 from domain.request_signature import enrolment_proof, key_fingerprint
 from edge_agent.identity import AgentKey
+from tests.cloud.auth import PASSWORD
 from tests.cloud.auth_world import World, build_world
 
 ERP_KEY = {"name": "erp", "role": "auditor"}
@@ -229,3 +232,21 @@ def test_a_grant_across_organisations_is_refused_by_the_database(
             "SELECT %s, id, %s FROM roles WHERE name = 'auditor' AND org_id IS NULL",
             (made.json()["id"], world.nodes["b1"]),
         )
+
+
+def test_the_first_admin_of_one_org_is_not_made_admin_of_another(
+    world: World, database_url: str, acme: httpx.Client
+) -> None:
+    email = acme.get("/v1/auth/me").json()["name"]
+
+    with pytest.raises(GrantRefused, match="user belongs to another organisation"):
+        create_org_admin(database_url, email=email, password=PASSWORD, org_name="rival",
+                         site="site-b1")  # fmt: skip
+
+    with psycopg.connect(database_url) as conn:
+        orgs = conn.execute(
+            "SELECT DISTINCT org_root(g.node_id) FROM grants AS g JOIN users AS u "
+            "ON u.id = g.user_id WHERE u.email = %s",
+            (email,),
+        ).fetchall()
+    assert orgs == [(world.nodes["acme"],)]
