@@ -4,7 +4,7 @@ Which reading applies is decided by the symbology identifier, never guessed from
 ``]C1``/``]d2``/``]Q3``/``]e0``/``]J1`` carry a GS1 element string, ``]E*`` a bare GTIN, and a
 QR code whose URL names a GS1 primary key is a GS1 Digital Link. Anything else is a plain code,
 passed on with its text only. The GS1 rules themselves live in ``domain.gs1``; a bad code raises
-its ``Gs1Error`` (the camera's ``CodeError``), naming the AI.
+its ``Gs1Error``, naming the AI.
 """
 
 from __future__ import annotations
