@@ -59,6 +59,8 @@ class AgentRuntime:
     adapters: list[DeviceAdapter] = field(default_factory=list)
     anomaly_mode: str | None = None
     """How cold rooms are diagnosed: ``litert``, ``tflite-runtime``, ``rules``, or None."""
+    failure: str | None = None
+    """Why the agent stopped by itself (its writer or syncer died), if it did."""
 
 
 def build(config: AgentConfig) -> AgentRuntime:
@@ -207,9 +209,15 @@ def _kitchen(
 
 
 async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float = 5.0) -> None:
-    """Run until ``stop`` is set, then stop devices, finish writing and try a last sync."""
+    """Run until ``stop`` is set, then stop devices, finish writing and try a last sync.
+
+    If the writer or the syncer dies (a store that cannot write, a bug), the agent says so
+    and stops taking work: ``runtime.failure`` names it, and nobody is left waiting.
+    """
     writer = asyncio.create_task(runtime.writer.run(), name="writer")
     syncer = asyncio.create_task(runtime.syncer.run(), name="syncer")
+    for task in (writer, syncer):
+        task.add_done_callback(lambda done: _died(runtime, done, stop))
     devices = [
         asyncio.create_task(_supervise(adapter), name=f"adapter:{adapter.name}")
         for adapter in runtime.adapters
@@ -233,8 +241,19 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
     await _drain(runtime.writer, writer)
     syncer.cancel()
     await asyncio.gather(syncer, return_exceptions=True)
-    await _last_sync(runtime, final_sync_s)
+    if runtime.failure is None:
+        await _last_sync(runtime, final_sync_s)
     runtime.store.close()
+
+
+def _died(runtime: AgentRuntime, task: asyncio.Task[None], stop: asyncio.Event) -> None:
+    """A task that should run until cancelled has ended: stop the agent, saying why."""
+    if task.cancelled() or stop.is_set():
+        return
+    error = task.exception()
+    runtime.failure = f"{task.get_name()} stopped: {error!r}" if error else task.get_name()
+    log.critical("%s; the agent stops taking work", runtime.failure, exc_info=error)
+    stop.set()
 
 
 def _keep_private(store: Path) -> None:
@@ -290,7 +309,7 @@ async def _clock(sink: AgentSink, every_s: float = 30.0) -> None:
 
 
 async def _drain(writer: GroupCommitWriter, task: asyncio.Task[None]) -> None:
-    while not writer.idle:
+    while not writer.idle and not task.done():
         await asyncio.sleep(0.01)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
@@ -325,6 +344,9 @@ def serve(config: AgentConfig) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run(build(config), stop)
+        runtime = build(config)
+        await run(runtime, stop)
+        if runtime.failure is not None:  # a service manager restarts us, with its own backoff
+            raise SystemExit(f"agent stopped: {runtime.failure}")
 
     asyncio.run(main())

@@ -1,0 +1,52 @@
+"""A dead writer stops the agent, saying why, instead of leaving producers waiting forever."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+
+from edge_agent.agent import build, run
+from edge_agent.config import load_agent_config
+from edge_agent.writer import WriterStopped
+from edgestock.processes import free_port
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
+
+CONFIG = """\
+agent: {{id: a1, site: s1}}
+cloud: {{url: "http://127.0.0.1:{cloud}", timeout_s: 0.5}}
+devices:
+  - id: wok-scale
+    profile: scales/laumas-tlu
+    transport: {{type: tcp, host: 127.0.0.1, port: {scale}}}
+    timeout_s: 0.2
+scales:
+  - {{device: wok-scale, item: chicken, location: wok}}
+"""
+
+
+async def test_an_agent_whose_store_fails_stops_and_says_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "agent.yaml"
+    path.write_text(CONFIG.format(cloud=free_port(), scale=free_port()))
+    runtime = build(load_agent_config(path))
+    stop = asyncio.Event()
+    running = asyncio.create_task(run(runtime, stop, final_sync_s=0.5))
+    await asyncio.sleep(0.3)
+    runtime.store.close()  # what a store that can no longer write looks like to the writer
+    with pytest.raises(WriterStopped):
+        async with asyncio.timeout(10):
+            await runtime.sink.online("wok-scale-2")
+    await asyncio.wait_for(running, 15)  # nobody set stop: the agent stopped by itself
+    assert runtime.failure is not None
+    assert runtime.failure.startswith("writer stopped: ")
+    assert any(
+        r.levelno == logging.CRITICAL and "stops taking work" in r.getMessage()
+        for r in caplog.records
+    )
+    with pytest.raises(WriterStopped):  # and later producers are told at once
+        await asyncio.wait_for(runtime.sink.offline("wok-scale-2", "gone"), 1)
