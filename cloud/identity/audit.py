@@ -10,12 +10,14 @@ once, in constant memory.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 import psycopg
 
 from domain.events import GENESIS, event_hash, format_at
@@ -80,10 +82,24 @@ def _broken_link(row: StoredEvent, seq: int, last_hash: str) -> BrokenLink | Non
         return BrokenLink(agent, row_seq, problem)
     body = {"id": str(event_id), "agent": agent, "seq": row_seq, "site": site, "type": kind,
             "at": format_at(at), "data": data, "prev": prev}  # fmt: skip
+    if kind == UNREADABLE and isinstance(data, dict) and "sealed" in data:
+        body = _as_sealed(data["sealed"], body)
     if event_hash(body) != stored_hash:
         problem = "content altered: the stored hash is not the hash of the stored event"
         return BrokenLink(agent, row_seq, problem)
     return None
+
+
+UNREADABLE = "event.unreadable"
+"""The type of an event stored unreadable (migration 0011): its bytes as sealed are kept."""
+
+
+def _as_sealed(encoded: str, row: dict[str, Any]) -> dict[str, Any]:
+    """The body the agent sealed, from the kept bytes, with the row's envelope columns (so
+    a row whose columns were altered does not verify either)."""
+    sealed: dict[str, Any] = orjson.loads(base64.b64decode(encoded))
+    sealed.pop("hash", None)
+    return sealed | {key: row[key] for key in ("id", "agent", "seq", "site", "prev")}
 
 
 def _check_head(
@@ -99,8 +115,12 @@ def _check_head(
 
 
 _EVENTS = (
-    "SELECT agent, seq, id, site, type, at, data, prev, hash FROM events "
-    "WHERE site = %s ORDER BY agent, seq"
+    "SELECT e.agent, e.seq, e.id, e.site, e.type, e.at, "
+    # an unreadable event's row holds a marker; its hash is over the bytes kept beside it
+    "CASE WHEN u.body IS NULL THEN e.data "
+    "ELSE jsonb_build_object('sealed', encode(u.body, 'base64')) END, e.prev, e.hash "
+    "FROM events AS e LEFT JOIN unreadable_events AS u USING (agent, seq) "
+    "WHERE e.site = %s ORDER BY e.agent, e.seq"
 )
 
 

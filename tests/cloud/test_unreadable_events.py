@@ -18,6 +18,7 @@ import httpx
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
+from cloud.identity.audit import audit_site
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.ingest.plan import UNREADABLE_TYPE, rows_of
 from cloud.ingest.service import IngestAck, store_batch
@@ -252,3 +253,22 @@ async def _store(database_url: str, batch: Any) -> IngestAck:
     async with AsyncConnectionPool(database_url, min_size=1, max_size=1, open=False) as pool:
         partitions = ReadingPartitions(StorageMode.PARTITIONED)
         return await store_batch(pool, partitions, batch, maintain_rollup=True)
+
+
+def test_verify_finds_a_chain_with_an_unreadable_event_intact_and_its_bytes_guarded(
+    client: httpx.Client, database_url: str
+) -> None:
+    chain = AgentChain()
+    chain.add([received("L1", "5")])
+    sealed_as_sent(chain, "reading.recorded", reading_data(device="bad\x00label"))
+    chain.add([consumed("L1", "100")])
+    assert post_events(client, chain.agent, chain.events).status_code == 200
+
+    assert audit_site(database_url, chain.site).intact
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "UPDATE unreadable_events SET body = "
+            "convert_to(replace(convert_from(body, 'UTF8'), 'bad', 'good'), 'UTF8') WHERE seq = 2"
+        )
+    (broken,) = audit_site(database_url, chain.site).broken
+    assert (broken.agent, broken.seq) == (chain.agent, 2)
