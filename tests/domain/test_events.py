@@ -1,17 +1,22 @@
 import dataclasses
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
 import pytest
 
+from domain.canonical import canonical_json
 from domain.errors import ChainBroken, EventInvalid
 from domain.events import (
     GENESIS,
+    Event,
+    event_hash,
     format_at,
     parse_at,
     parse_event,
     parse_event_json,
+    printable,
+    read_event,
     verify_chain,
 )
 from domain.ids import uuid7
@@ -81,3 +86,52 @@ def test_at_is_rendered_in_utc_with_microseconds() -> None:
     moment = datetime(2026, 11, 25, 14, 0, 0, 5, tzinfo=timezone(timedelta(hours=1)))
     assert format_at(moment) == "2026-11-25T13:00:00.000005Z"
     assert parse_at(format_at(moment)) == moment
+
+
+def _resealed(event: Event, **changes: object) -> dict[str, object]:
+    """``event`` changed and hashed again: what an agent without today's checks sealed."""
+    body = event.body() | changes
+    return body | {"hash": event_hash(body)}
+
+
+def test_read_event_keeps_a_sealed_event_whose_payload_is_bad_and_says_why() -> None:
+    (event,) = chain([reading()])
+    document = _resealed(event, data={**event.data, "device": "bad\x00label"})
+    kept = read_event(document)
+    assert kept.unreadable is not None
+    assert kept.unreadable.startswith("data.device: ")
+    assert "U+0000" in kept.unreadable
+    assert kept.typed is None
+    assert kept.to_json() == canonical_json(document)  # the bytes as sealed
+    with pytest.raises(EventInvalid, match="unreadable"):
+        kept.payload()
+    with pytest.raises(EventInvalid, match=r"data\.device"):
+        parse_event(document)  # the strict reading still refuses it
+
+
+def test_read_event_judges_the_time_by_the_readers_clock() -> None:
+    (event,) = chain([reading()])
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    soon = _resealed(event, at=format_at(now + timedelta(hours=25)))
+    later = _resealed(event, at=format_at(now + timedelta(hours=26)))
+    assert read_event(soon, now=now).unreadable is None  # 24 h + 1 h tolerance
+    assert "ahead of the clock" in (read_event(later, now=now).unreadable or "")
+    ancient = _resealed(event, at="1970-01-01T00:00:00.000000Z")
+    assert "not between" in (read_event(ancient, now=now).unreadable or "")
+
+
+def test_read_event_still_refuses_a_bad_hash_or_envelope() -> None:
+    (event,) = chain([reading()])
+    with pytest.raises(ChainBroken, match="hash_mismatch"):
+        read_event(event.to_dict() | {"data": {**event.data, "device": "\x00"}})
+    with pytest.raises(EventInvalid, match="site: control character U"):
+        read_event(_resealed(event, site="site\x001"))
+    unknown = read_event(_resealed(event, type="stock.teleported"))
+    assert unknown.unreadable == "unknown event type 'stock.teleported'"
+
+
+def test_an_unreadable_reason_never_carries_a_control_character() -> None:
+    (event,) = chain([reading()])
+    unknown = read_event(_resealed(event, type="bad\x00type"))
+    assert unknown.unreadable == "unknown event type 'bad\\\\u0000type'"
+    assert printable("a\x00b\nc") == "a\\u0000b\\u000ac"
