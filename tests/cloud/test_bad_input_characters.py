@@ -107,3 +107,18 @@ def _root(client: httpx.Client) -> int:
     me = client.get("/v1/orgs/1")
     assert me.status_code == 200, me.text
     return 1
+
+
+def test_agent_routes_refuse_bad_paths_and_unsigned_garbage_without_500(api_url: str) -> None:
+    with httpx.Client(base_url=api_url, timeout=30) as http:
+        nul = http.post("/v1/agents/a%00b/events", content=b"\x1f\x8b\x00garbage")
+        unsigned = http.post(
+            "/v1/agents/kitchen-1-agent-1/events",
+            content=b"\x1f\x8b" + b"\x00" * 64,
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        )
+        head = http.get("/v1/agents/kitchen-1-agent-1/head?x=%00")
+
+    _named(nul, "path")
+    assert unsigned.status_code == 401, unsigned.text
+    _named(head, "x")
