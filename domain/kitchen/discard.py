@@ -2,7 +2,8 @@
 
 A lot thrown away (cooling missed, a date mark run out, a cook's judgement) must never be
 picked again. Lifting its hold alone would make its balance usable, so the discard carries a
-``stock.adjusted`` of minus what is on hand, the way a person's discard of held stock does.
+``stock.adjusted`` of minus what is on hand, the way a person's discard of held stock does,
+and a hold of its own (``discarded:<lot>``): stock a later count finds was still thrown away.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from decimal import Decimal
 
 from domain.events import EventDraft
 from domain.kitchen.clocks.events import LotRef
-from domain.payloads import StockAdjusted
+from domain.payloads import LotBlocked, StockAdjusted
 from domain.quantity import BASE_UNIT, Unit
 
 _REASON_MAX = 200
@@ -35,3 +36,21 @@ def write_off(
         operator=operator,
     )
     return [EventDraft("stock.adjusted", at, adjusted)]
+
+
+def discard_cause(lot: str) -> str:
+    """The cause of a discarded lot's hold: ``discarded:L1``."""
+    return f"discarded:{lot}"
+
+
+def kept_out(ref: LotRef, at: datetime, reason: str) -> EventDraft:
+    """The hold that keeps a discarded lot out of use for good: whatever a later count
+    finds of it was thrown away, and is not to be served."""
+    block = LotBlocked(
+        item=ref.item,
+        lot=ref.lot,
+        location=ref.location,
+        reason=reason[:500],
+        cause=discard_cause(ref.lot),
+    )
+    return EventDraft("lot.blocked", at, block)

@@ -4,7 +4,9 @@ A cooling clock takes the discard itself (``lot.released`` with ``discard``, its
 out after a missed stage); any other open clock of the lot ends with ``clock.completed``
 ("lot discarded"), so the board shows no clock running on food that is gone. A held lot
 whose hold no clock lifts is released as discarded. What is on hand is written off
-(``domain.kitchen.discard.write_off``) in the same write, so FEFO finds an empty lot.
+(``domain.kitchen.discard.write_off``) in the same write, so FEFO finds an empty lot, and
+the lot is held for good (``kept_out``): a count that later finds some of it again does not
+make it usable.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from domain.fefo import LotOnHand
 from domain.kitchen.clocks.cooling import CoolingState
 from domain.kitchen.clocks.events import LotRef, changed, released
 from domain.kitchen.clocks.inputs import ClockInputRefused, Discarded
-from domain.kitchen.discard import write_off
+from domain.kitchen.discard import kept_out, write_off
 from domain.masterdata import MasterData
 from edge_agent.kitchen.lot_clocks import LotClocks, Stepped, clock_name
 
@@ -50,4 +52,4 @@ def discard_lot(
     if stock is not None:
         unit = master.item(ref.item).base_unit
         drafts += write_off(ref, at, stock, unit, why, operator)
-    return clocks, drafts
+    return clocks.holding([*drafts, kept_out(ref, at, why)])

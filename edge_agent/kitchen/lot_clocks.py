@@ -29,11 +29,12 @@ from domain.kitchen.clocks.cooling import CLOCK as COOLING
 from domain.kitchen.clocks.cooling import CoolingPhase, CoolingState
 from domain.kitchen.clocks.date_mark import CLOCK as DATE_MARK
 from domain.kitchen.clocks.date_mark import DateMarkState, MarkPhase, use_by_as_of
-from domain.kitchen.clocks.events import LotRef
+from domain.kitchen.clocks.events import LotRef, clock_cause
 from domain.kitchen.clocks.inputs import ClockInput, ClockInputRefused, Reading, Tick
 from domain.kitchen.clocks.thawing import CLOCK as THAWING
 from domain.kitchen.clocks.thawing import ThawPhase, ThawState
 from domain.kitchen.clocks.timed import TimedKind, TimedPhase, TimedState
+from domain.payloads import LotBlocked, LotReleased
 
 Stepped = tuple["LotClocks", list[EventDraft]]
 
@@ -65,6 +66,8 @@ def is_open(state: ClockState) -> bool:
 
 
 TPHC_REMEMBERED = 5000
+HOLDS_REMEMBERED = 5000
+"""How many lots' clock holds are remembered (a lot's holds outlive its clocks)."""
 """How many lots that went under TPHC are remembered, so that none starts it twice."""
 
 
@@ -73,6 +76,9 @@ class LotClocks:
     open: dict[str, StoredClock] = field(default_factory=dict)
     tphc_started: dict[str, datetime] = field(default_factory=dict)
     """When each lot (the last ``TPHC_REMEMBERED``) left temperature control under TPHC."""
+    holds: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The clocks' holds in force by lot: {cause: reason}. A hold is one per stock key, so
+    when one clock lifts its own (a reheat), any other clock's hold is put back."""
 
     def of_lot(self, lot: str, *names: str) -> list[ClockState]:
         """The lot's open clocks (of those ``names``, if given)."""
@@ -88,8 +94,8 @@ class LotClocks:
         if key in self.open:
             raise ClockInputRefused(f"lot {state.ref.lot}: a {clock_name(state)} clock is open")
         if isinstance(state, TimedState) and state.kind is TimedKind.TPHC:
-            return self._tphc(state, key), drafts
-        return replace(self, open={**self.open, key: state}), drafts
+            return self._tphc(state, key).holding(drafts, clock_key(state))
+        return replace(self, open={**self.open, key: state}).holding(drafts, clock_key(state))
 
     def _tphc(self, state: TimedState, key: str) -> LotClocks:
         """Food leaves temperature control under TPHC once: no restart (3-501.19)."""
@@ -105,12 +111,44 @@ class LotClocks:
 
     def feed(self, states: Iterable[ClockState], given: ClockInput) -> Stepped:
         """Apply ``given`` to each of ``states`` (open clocks of this set)."""
-        opened, drafts = dict(self.open), []
+        result, drafts = self, []
         for state in states:
             stepped, made = clocks.step(state, given)
-            drafts += made
+            opened = dict(result.open)
             _keep(opened, stepped)
-        return replace(self, open=opened), drafts
+            result, made = replace(result, open=opened).holding(made, clock_key(state))
+            drafts += made
+        return result, drafts
+
+    def holding(self, drafts: list[EventDraft], releaser: str | None = None) -> Stepped:
+        """Keep the lot's holds by cause from ``drafts``; after the clock ``releaser``
+        (``<clock>:<lot>``) released its own hold, put back any other hold of the same lot
+        (TPHC ran out, cooling was reheated: the reheat does not make the food usable; a
+        discarded lot stays out whatever a later clock does)."""
+        holds = {lot: dict(causes) for lot, causes in self.holds.items()}
+        out: list[EventDraft] = []
+        for draft in drafts:
+            out.append(draft)
+            payload = draft.payload
+            if isinstance(payload, LotBlocked) and payload.cause is not None:
+                holds.setdefault(payload.lot, {})[payload.cause] = payload.reason
+            elif isinstance(payload, LotReleased) and payload.disposition == "release":
+                causes = holds.get(payload.lot, {})
+                if releaser is not None:
+                    clock, _, lot = releaser.partition(":")
+                    causes.pop(clock_cause(clock, lot), None)
+                if causes:
+                    cause, reason = next(iter(causes.items()))
+                    block = LotBlocked(
+                        item=payload.item,
+                        lot=payload.lot,
+                        location=payload.location,
+                        reason=reason,
+                        cause=cause,
+                    )
+                    out.append(EventDraft("lot.blocked", draft.at, block))
+        kept = dict(list({lot: c for lot, c in holds.items() if c}.items())[-HOLDS_REMEMBERED:])
+        return replace(self, holds=kept), out
 
     def without(self, states: Iterable[ClockState]) -> LotClocks:
         """This set with ``states`` ended (their lot was discarded)."""

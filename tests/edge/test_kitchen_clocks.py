@@ -215,8 +215,10 @@ async def test_cooling_missed_leaves_only_reheat_or_discard(tmp_path: Path) -> N
             ("clock.expired", "cooling"),
             ("lot.blocked", None),
             ("lot.released", None),
+            ("lot.blocked", None),  # discarded: held for good
         ]
         assert [e["disposition"] for e in k.events("lot.released")] == ["release", "discard"]
+        assert k.events("lot.blocked")[-1]["cause"] == "discarded:R1"
         reasons = k.reasons()
         assert "reheated to 70 °C, below 74 °C" in reasons[0]
         assert "lot R1 has no open thawing or marinating or ageing or tphc clock" in reasons[1]

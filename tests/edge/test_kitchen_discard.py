@@ -46,7 +46,11 @@ async def test_a_pda_discard_of_a_date_marked_lot_writes_it_off_and_ends_its_mar
         assert k.reasons() == []
         (written_off,) = k.events("stock.adjusted")
         assert written_off["lot"] == "R1"
-        assert k.clock_events("R1")[-1] == ("clock.completed", "date-mark")
+        assert k.clock_events("R1")[-2:] == [
+            ("clock.completed", "date-mark"),
+            ("lot.blocked", None),
+        ]
+        assert k.events("lot.blocked")[-1]["cause"] == "discarded:R1"
         assert k.pipeline.state.clocks.open == {}
         assert set(plate_lots(k, MONDAY + timedelta(hours=4))) == {"R2"}
 

@@ -122,7 +122,10 @@ def step_cooling(state: CoolingState, given: ClockInput) -> tuple[CoolingState, 
     if isinstance(given, Reading):
         if given.at < state.started_at:
             return state, []  # from before the cooling was recorded: no evidence of it
-        readings = tuple(sorted((*state.readings, (given.at, given.celsius))))
+        # in time order; at the same instant, in the order they came (the start first)
+        readings = tuple(
+            sorted((*state.readings, (given.at, given.celsius)), key=lambda sample: sample[0])
+        )
         return _judge(replace(state, readings=readings), given.at)
     if isinstance(given, Tick):
         return _judge(state, given.at)
@@ -170,10 +173,14 @@ def _announce(
     since = evidence.since
     drafts: list[EventDraft] = []
     if old in _MISSED and new not in _MISSED:  # late evidence: the block was wrong
+        assert since is not None
+        assert after.seen is not None
         proof = evidence.stage1 if old is CoolingPhase.MISSED_STAGE1 else evidence.final
-        assert proof is not None
-        why = f"late evidence: {proof[1]} °C at {proof[0].isoformat()} was in time"
-        drafts.append(released(ref, proof[0], "release", why, SYSTEM))
+        if proof is not None:
+            why = f"late evidence: {proof[1]} °C at {proof[0].isoformat()} was in time"
+        else:  # a later hot reading: the food passed 57 °C later than was thought
+            why = f"late evidence: still at or above {rule.start_c} °C at {since.isoformat()}"
+        drafts.append(released(ref, after.seen, "release", why, SYSTEM))
     if old in (CoolingPhase.STAGE1, CoolingPhase.MISSED_STAGE1) and evidence.stage1 is not None:
         at, celsius = evidence.stage1
         assert since is not None
@@ -193,8 +200,13 @@ def _announce(
 
 def _missed(state: CoolingState, evidence: CoolingEvidence) -> list[EventDraft]:
     rule, since = state.rule, evidence.since
-    assert since is not None  # an unverified start is blocked when it is recorded
     last_at, last_c = state.readings[-1]
+    if since is None:  # the earliest reading, not the start, was below start_c
+        why = (
+            f"a reading below {rule.start_c} °C at the start: when it passed "
+            f"{rule.start_c} °C is not on record: reheat to {rule.reheat_c} °C or discard"
+        )
+        return expired(state.ref, CLOCK, state.started_at, why)
     seen = f"last reading {last_c} °C at {last_at.isoformat()}"
     if state.phase is CoolingPhase.MISSED_STAGE1:
         due = since + rule.stage1_within
