@@ -69,15 +69,19 @@ Barcode = Annotated[str, StringConstraints(min_length=1, max_length=4000), After
 MAX_INTEGER_DIGITS = 15
 """Digits before the decimal point: |value| < 10**15 (a quadrillion grams is enough)."""
 
-MAX_FRACTION_DIGITS = 12
-"""Digits after the decimal point, as written."""
+MAX_FRACTION_DIGITS = 20
+"""Digits after the decimal point, as written (a device's float such as 0.30000000000000004
+has 17; more than 20 is noise, not a measurement)."""
+
+MAX_SIGNIFICANT_DIGITS = 28
+"""Significant digits: the precision of the domain's decimal arithmetic."""
 
 
 def storable_decimal(value: Decimal) -> Decimal:
     """Return ``value`` if it is finite and within the digits above, else raise saying why.
 
     Within these bounds PostgreSQL ``numeric`` holds the value exactly and the domain's
-    arithmetic (28 significant digits) stays exact for sums of a few values.
+    arithmetic (28 significant digits) holds it without rounding.
     """
     if not value.is_finite():
         raise ValueError(f"{value} is not a finite number")
@@ -87,6 +91,8 @@ def storable_decimal(value: Decimal) -> Decimal:
         raise ValueError(f"{value} has more than {MAX_FRACTION_DIGITS} digits after the point")
     if value.adjusted() >= MAX_INTEGER_DIGITS or exponent >= MAX_INTEGER_DIGITS:
         raise ValueError(f"{value} is out of range (at most {MAX_INTEGER_DIGITS} digits)")
+    if len(value.as_tuple().digits) > MAX_SIGNIFICANT_DIGITS:
+        raise ValueError(f"{value} has more than {MAX_SIGNIFICANT_DIGITS} significant digits")
     return value
 
 

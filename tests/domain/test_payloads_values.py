@@ -62,7 +62,7 @@ _HOSTILE_DECIMALS = st.sampled_from(
         "1E+15",
         "999999999999999",
         "123456789012345678901234567890",
-        "0.0000000000001",
+        "0.000000000000000000001",
         "-0",
         "abc",
         "",
@@ -224,7 +224,8 @@ def _is_decimal(text: str) -> bool:
         ("unit", "°C\n", "U+000A"),
         ("value", "1E+200000", "out of range"),
         ("value", "NaN", "finite"),
-        ("value", "0.0000000000001", "digits after the point"),
+        ("value", "0.000000000000000000001", "digits after the point"),
+        ("value", "12345678901234.123456789012345", "significant digits"),
         ("value", "1E+15", "out of range"),
     ],
 )
