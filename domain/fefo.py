@@ -14,6 +14,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+RESIDUE = Decimal("0.005")
+"""Less than half the 0.01 a deduction is rounded to: a residue too small to weigh (a
+balance of 1E-25 ml left by unit conversions) is an empty lot, not one to pick."""
+
 
 @dataclass(frozen=True, slots=True)
 class LotOnHand:
@@ -100,7 +104,7 @@ def skip_reason(lot: LotOnHand, *, today: date, now: datetime | None) -> Skip | 
         return Skip(lot.lot, SkipReason.EXPIRED, f"expired on {lot.expires_on.isoformat()}")
     if now is not None and lot.ready_at is not None and lot.ready_at > now:
         return Skip(lot.lot, SkipReason.NOT_READY, f"not ready until {lot.ready_at.isoformat()}")
-    if lot.on_hand <= 0:
+    if lot.on_hand < RESIDUE:
         return Skip(lot.lot, SkipReason.EMPTY, f"on hand {lot.on_hand}")
     return None
 

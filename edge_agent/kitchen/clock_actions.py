@@ -39,7 +39,13 @@ from domain.kitchen.clocks.inputs import (
     Stopped,
     Thawed,
 )
-from domain.kitchen.clocks.rules import ClockClass, ClockRules, TimedRule, TphcOption
+from domain.kitchen.clocks.rules import (
+    ClockClass,
+    ClockRules,
+    DateMarkRule,
+    TimedRule,
+    TphcOption,
+)
 from domain.kitchen.clocks.thawing import CLOCK as THAWING
 from domain.kitchen.clocks.thawing import start_thawing
 from domain.kitchen.clocks.timed import TimedKind, start_timed
@@ -84,7 +90,7 @@ class LotClockRules:
             option = _TPHC_ACTIONS[action]
             return clocks.started(*start_tphc(tphc, ref, at, scan.temperature(), option, op))
         if action == "open":
-            rule = self._rule(ref, "date_mark", self.of(ref.item).date_mark)
+            rule = self._rule(ref, "date_mark", self._opened_mark(ref.item))
             return clocks.started(*start_date_mark(rule, ref, at, operator=op, zone=self.zone))
         if action == "cool":
             cooling = self._rule(ref, "cooling", self.of(ref.item).cooling)
@@ -148,6 +154,18 @@ class LotClockRules:
                 clocks, started = clocks.started(*started_mark)
                 made += started
         return clocks, made
+
+    def _opened_mark(self, item: str) -> DateMarkRule | None:
+        """The date mark of ``item`` once opened: its own ``opened_days`` where it has them
+        (soy sauce: 30), the stricter of them and its class's rule where both apply."""
+        rule = self.of(item).date_mark
+        life = self._master.item(item).shelf_life
+        opened = life.opened_days if life is not None else None
+        if opened is None:
+            return rule
+        if rule is None:
+            return DateMarkRule(days=opened)
+        return rule.model_copy(update={"days": min(rule.days, opened)})
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)

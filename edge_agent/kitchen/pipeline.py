@@ -293,8 +293,13 @@ class KitchenPipeline:
         async with self._lock:
             try:
                 if scan.action in STOCK_ACTIONS:
-                    await self._record(stock_drafts(self._master, scan), {})
+                    drafts = stock_drafts(self._master, scan)  # a bad weight first
+                    if scan.action == "count":
+                        self._known_here(scan)
+                    await self._record(drafts, {})
                     return
+                if scan.thaw_method is not None:
+                    self._known_here(scan)
                 await self._tick(scan.at)  # deadlines passed before the scan come first
                 if scan.action == "discard":
                     await self._adopt(*self._discard(scan))
@@ -302,6 +307,15 @@ class KitchenPipeline:
                 await self._adopt(*self._clock_rules.scanned(self._state.clocks, scan))
             except DomainError as exc:
                 raise KitchenRefused(f"{obs.device}: {exc}") from exc
+
+    def _known_here(self, scan: PdaScan) -> None:
+        """A count or a thaw names a lot this place has on record: counting a lot never
+        received would make stock with no expiry, thawing one would time food nobody has."""
+        if not any(lot.lot == scan.lot for lot in self._lots_at(scan.item, scan.location)):
+            raise KitchenRefused(
+                f"{scan.device}: {scan.action}: lot {scan.lot} of {scan.item} was never "
+                f"received at {scan.location}"
+            )
 
     def _discard(self, scan: PdaScan) -> Stepped:
         ref = LotRef(scan.item, scan.lot, scan.location)
