@@ -30,7 +30,7 @@ from edgestock.demos.console import say
 from edgestock.demos.ledgers import cloud_ledger, edge_events, edge_ledger
 from edgestock.demos.readiness import NeverReady
 from edgestock.demos.stack import DemoStack, EnrolledAgent, SiteBus
-from edgestock.processes import free_port
+from edgestock.processes import free_port, port_accepts
 from simulators.modbus_scale import ScaleSimulator
 from simulators.mqtt_nodes import Broker
 from simulators.restaurant_day import DAY_HOURS, MASTERDATA, OPENING, THAWING, RestaurantDay
@@ -115,6 +115,7 @@ def _story(stack: DemoStack, duration: float, seed: int, orders: int, planned: l
     scale_port = free_port()
     feeder.call(scale.start_tcp("127.0.0.1", scale_port))
     feeder.on_stop(scale.stop)
+    stack.wait("the wok scale", lambda: port_accepts("127.0.0.1", scale_port), 10)
     day_s = max(20.0, duration * DAY_SHARE)
     speed = DAY_HOURS * 3600 / day_s
     agent = stack.enrol_agent(_template(bus, scale_port, speed, DAY_HOURS * 1.5))
