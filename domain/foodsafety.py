@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Literal
 
@@ -50,7 +50,17 @@ class RecordRefused(DomainError):
 
 def utc_day(moment: datetime) -> date:
     """The day of an instant in UTC: the default when a site's time zone is not known."""
-    return moment.date()
+    return moment.astimezone(UTC).date()
+
+
+def site_day(zone: tzinfo) -> DayOf:
+    """The day of an instant at a site in ``zone`` (its board, its reports): 23:30 UTC on
+    the 24th is the 25th in Shanghai."""
+
+    def day_of(moment: datetime) -> date:
+        return moment.astimezone(zone).date()
+
+    return day_of
 
 
 # -- records and their corrections ----------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -21,6 +22,8 @@ from domain.foodsafety import (
     TemperatureLog,
     board,
     correct,
+    site_day,
+    utc_day,
 )
 from domain.payloads import (
     PAYLOADS,
@@ -229,3 +232,12 @@ def test_a_day_without_sign_off_or_records_is_empty() -> None:
 def test_the_stock_types_are_every_type_the_ledger_moves() -> None:
     moving = {name for name, model in PAYLOADS.items() if issubclass(model, StockLine)}
     assert moving == STOCK_TYPES
+
+
+def test_a_sites_day_is_its_own_zones_not_utcs() -> None:
+    """23:30 UTC on the 24th is the 25th in Shanghai and still the 24th in New York; the
+    UTC day of a time given in another zone is UTC's."""
+    late = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
+    assert site_day(ZoneInfo("Asia/Shanghai"))(late) == date(2026, 11, 25)
+    assert site_day(ZoneInfo("America/New_York"))(late) == date(2026, 11, 24)
+    assert utc_day(late.astimezone(ZoneInfo("Asia/Shanghai"))) == date(2026, 11, 24)
