@@ -4,8 +4,13 @@ Files in ``cloud/migrations`` are named ``NNNN_name.sql`` (for every storage mod
 ``NNNN_name.<mode>.sql`` (only for that mode). The storage mode (TimescaleDB or plain
 partitioned tables) is chosen once, at the first migration, from what the server offers,
 and recorded in ``storage_mode``: later runs follow the record, never the server, so a
-database never ends up half in one mode and half in the other. A session advisory lock
-makes replicas that start together apply each migration exactly once.
+database never ends up half in one mode and half in the other.
+
+A run is one transaction: the mode it chose and every migration it applied commit together,
+or, when one migration fails, none of them does and the error names the file that failed.
+A transaction-level advisory lock makes replicas that start together apply each migration
+exactly once, and is released by the commit or rollback itself (nothing to unlock on a
+broken connection, which would hide the real error).
 """
 
 from __future__ import annotations
@@ -56,6 +61,11 @@ class Migration:
     sql: str
 
     @property
+    def label(self) -> str:
+        """``NNNN_name``, as reports and errors name a migration."""
+        return f"{self.version:04d}_{self.name}"
+
+    @property
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
@@ -88,25 +98,25 @@ def migrations_for(mode: StorageMode) -> list[Migration]:
 
 
 def migrate(conninfo: str, *, storage_mode: StorageChoice = "auto") -> MigrationReport:
-    """Bring the database at ``conninfo`` to the latest schema; a no-op when it is there."""
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
-        try:
-            conn.execute(_BOOKKEEPING)
-            mode = _settle_storage_mode(conn, storage_mode)
-            done = _applied_checksums(conn)
-            applied: list[str] = []
-            already: list[str] = []
-            for migration in migrations_for(mode):
-                label = f"{migration.version:04d}_{migration.name}"
-                if migration.version in done:
-                    _check_unchanged(migration, done[migration.version])
-                    already.append(label)
-                    continue
-                _apply(conn, migration)
-                applied.append(label)
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+    """Bring the database at ``conninfo`` to the latest schema; a no-op when it is there.
+
+    Raises ``MigrationError`` naming the migration and the server's reason when one fails;
+    the database is then left exactly as it was before the run.
+    """
+    with psycopg.connect(conninfo, autocommit=True) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+        conn.execute(_BOOKKEEPING)
+        mode = _settle_storage_mode(conn, storage_mode)
+        done = _applied_checksums(conn)
+        applied: list[str] = []
+        already: list[str] = []
+        for migration in migrations_for(mode):
+            if migration.version in done:
+                _check_unchanged(migration, done[migration.version])
+                already.append(migration.label)
+                continue
+            _apply(conn, migration, mode)
+            applied.append(migration.label)
     return MigrationReport(mode, tuple(applied), tuple(already))
 
 
@@ -123,10 +133,29 @@ def read_storage_mode(conninfo: str) -> StorageMode:
 
 
 def timescale_available(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
-    row = conn.execute(
+    """Whether ``CREATE EXTENSION timescaledb`` can work here: installed *and* preloaded.
+
+    An extension that is installed but missing from ``shared_preload_libraries`` is
+    listed as available, yet refuses to be created ("must be preloaded").
+    """
+    return timescale_missing(conn) is None
+
+
+def timescale_missing(conn: psycopg.Connection[tuple[object, ...]]) -> str | None:
+    """Why this server cannot run TimescaleDB, or None when it can."""
+    installed = conn.execute(
         "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
     ).fetchone()
-    return row is not None
+    if installed is None:
+        return "the server has no timescaledb extension installed"
+    row = conn.execute("SELECT current_setting('shared_preload_libraries')").fetchone()
+    preloaded = str(row[0]) if row else ""
+    if "timescaledb" not in (name.strip() for name in preloaded.split(",")):
+        return (
+            "timescaledb is installed but not preloaded: add it to shared_preload_libraries "
+            f"in postgresql.conf and restart the server (it is {preloaded!r})"
+        )
+    return None
 
 
 def _settle_storage_mode(
@@ -138,11 +167,11 @@ def _settle_storage_mode(
         if wanted not in ("auto", recorded.value):
             raise MigrationError(f"database is in {recorded} mode; cannot switch to {wanted}")
         return recorded
-    has_timescale = timescale_available(conn)
-    if wanted == "timescale" and not has_timescale:
-        raise MigrationError("storage_mode=timescale but the server has no timescaledb")
+    missing = timescale_missing(conn)
+    if wanted == "timescale" and missing is not None:
+        raise MigrationError(f"storage_mode=timescale cannot be used: {missing}")
     if wanted == "auto":
-        mode = StorageMode.TIMESCALE if has_timescale else StorageMode.PARTITIONED
+        mode = StorageMode.TIMESCALE if missing is None else StorageMode.PARTITIONED
     else:
         mode = StorageMode(wanted)
     conn.execute("INSERT INTO storage_mode (mode) VALUES (%s)", (mode.value,))
@@ -157,15 +186,25 @@ def _applied_checksums(conn: psycopg.Connection[tuple[object, ...]]) -> dict[int
 def _check_unchanged(migration: Migration, recorded_checksum: str) -> None:
     if migration.checksum != recorded_checksum:
         raise MigrationError(
-            f"migration {migration.version:04d}_{migration.name} changed after it was applied "
+            f"migration {migration.label} changed after it was applied "
             "(write a new migration instead of editing an applied one)"
         )
 
 
-def _apply(conn: psycopg.Connection[tuple[object, ...]], migration: Migration) -> None:
-    with conn.transaction():
-        conn.execute(migration.sql)
-        conn.execute(
-            "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
-            (migration.version, migration.name, migration.checksum),
-        )
+def _apply(
+    conn: psycopg.Connection[tuple[object, ...]], migration: Migration, mode: StorageMode
+) -> None:
+    # A savepoint, so the error can be read (and the run's transaction rolled back whole).
+    try:
+        with conn.transaction():
+            conn.execute(migration.sql)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                (migration.version, migration.name, migration.checksum),
+            )
+    except psycopg.Error as exc:
+        reason = str(exc).strip() or type(exc).__name__
+        raise MigrationError(
+            f"migration {migration.label} ({mode} mode) failed: {type(exc).__name__}: {reason}; "
+            "nothing of this run was applied"
+        ) from exc

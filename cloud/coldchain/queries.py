@@ -69,7 +69,8 @@ async def site_known(conn: Conn, site: str) -> bool:
 async def location_known(conn: Conn, site: str, location: str) -> bool:
     """Whether the site has seen the location: in readings, excursions or stock."""
     cur = await conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM readings_hourly WHERE site = %(s)s AND location = %(l)s) "
+        "SELECT EXISTS (SELECT 1 FROM site_readings_hourly "
+        "WHERE site = %(s)s AND location = %(l)s) "
         "OR EXISTS (SELECT 1 FROM excursions WHERE site = %(s)s AND location = %(l)s) "
         "OR EXISTS (SELECT 1 FROM ledger WHERE site = %(s)s AND location = %(l)s)",
         {"s": site, "l": location},
@@ -81,7 +82,7 @@ async def location_known(conn: Conn, site: str, location: str) -> bool:
 async def temperature_signals(conn: Conn, site: str, location: str) -> list[tuple[str, str]]:
     """(metric, unit) of the °C readings ever rolled up at the location."""
     cur = await conn.execute(
-        "SELECT DISTINCT metric, unit FROM readings_hourly "
+        "SELECT DISTINCT metric, unit FROM site_readings_hourly "
         "WHERE site = %s AND location = %s AND unit = ANY(%s) ORDER BY metric, unit",
         (site, location, sorted(CELSIUS_UNITS)),
     )
@@ -93,7 +94,7 @@ async def hourly(
 ) -> dict[datetime, HourSums]:
     cur = await conn.execute(
         "SELECT hour, min_value, max_value, sum_value, count, sum_arrhenius "
-        "FROM readings_hourly WHERE site = %s AND location = %s AND metric = %s AND unit = %s "
+        "FROM site_readings_hourly WHERE site = %s AND location = %s AND metric = %s AND unit = %s "
         "AND hour >= %s AND hour < %s",
         (site, location, *signal, start, end),
     )
@@ -116,8 +117,9 @@ async def readings_of_day(
     (which holds into the day)."""
     where = "site = %(s)s AND location = %(l)s AND metric = %(m)s AND unit = %(u)s"
     cur = await conn.execute(
-        f"(SELECT at, value FROM readings WHERE {where} AND at >= %(before)s AND at < %(start)s "  # noqa: S608
-        f"ORDER BY at DESC LIMIT 1) UNION ALL (SELECT at, value FROM readings WHERE {where} "
+        f"(SELECT at, value FROM site_readings WHERE {where} "  # noqa: S608
+        "AND at >= %(before)s AND at < %(start)s ORDER BY at DESC LIMIT 1)"
+        f" UNION ALL (SELECT at, value FROM site_readings WHERE {where} "
         "AND at >= %(start)s AND at < %(end)s ORDER BY at)",
         {
             "s": site,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 from edgestock.cli.common import DatabaseUrl, configure_logging, fail, require_database
 from edgestock.migration_report import describe_migration
+
+StorageModeChoice = Literal["auto", "timescale", "partitioned"]
+"""cloud.settings.StorageChoice, spelled here so that ``--help`` does not import the cloud."""
 
 cloud_app = typer.Typer(help="The cloud API and its database.", no_args_is_help=True)
 enrolment_app = typer.Typer(help="One-time enrolment codes for devices.", no_args_is_help=True)
@@ -18,11 +21,25 @@ cloud_app.add_typer(admin_app, name="admin")
 
 
 @cloud_app.command("migrate")
-def cloud_migrate(database_url: DatabaseUrl = None) -> None:
+def cloud_migrate(
+    database_url: DatabaseUrl = None,
+    storage_mode: Annotated[
+        StorageModeChoice,
+        typer.Option(
+            help="Readings in TimescaleDB hypertables or plain partitioned tables; auto takes "
+            "TimescaleDB when the server has it installed and preloaded. Chosen once, at the "
+            "first migration."
+        ),
+    ] = "auto",
+) -> None:
     """Apply the SQL migrations that are not applied yet, and say which storage mode is used."""
-    from cloud.migrate import migrate
+    from cloud.migrate import MigrationError, migrate
 
-    typer.echo(describe_migration(migrate(require_database(database_url))))
+    try:
+        report = migrate(require_database(database_url), storage_mode=storage_mode)
+    except MigrationError as exc:
+        raise fail(f"cannot migrate: {exc}") from exc
+    typer.echo(describe_migration(report))
 
 
 @cloud_app.command("serve")

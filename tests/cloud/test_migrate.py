@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import threading
+from typing import get_args
 
 import psycopg
 import pytest
 
-from cloud.migrate import MigrationError, StorageMode, migrate, migrations_for, read_storage_mode
+from cloud.migrate import (
+    MigrationError,
+    StorageMode,
+    migrate,
+    migrations_for,
+    read_storage_mode,
+    timescale_available,
+)
+from cloud.settings import StorageChoice
+from edgestock.cli.cloud import StorageModeChoice
 
-ALL = (
+COMMON = (
     "0001_events",
     "0002_ledger",
     "0003_readings",
@@ -21,35 +31,45 @@ ALL = (
     "0009_tenant_identity",
     "0010_sign_in_throttle",
     "0011_unreadable_events",
+    "0012_readings_site_wall",
 )
+BY_MODE = {
+    StorageMode.PARTITIONED: COMMON,
+    StorageMode.TIMESCALE: (*COMMON, "0013_readings_late_hours"),
+}
 
 
 def test_first_run_applies_every_migration_and_records_it(empty_database_url: str) -> None:
     report = migrate(empty_database_url)
 
-    assert report.applied == ALL
+    assert report.applied == BY_MODE[report.storage_mode]
     assert report.already_applied == ()
     with psycopg.connect(empty_database_url) as conn:
         rows = conn.execute(
             "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version"
         ).fetchall()
-    expected = migrations_for(StorageMode.PARTITIONED)
+    expected = migrations_for(report.storage_mode)
     assert [(v, n, c) for v, n, c, _ in rows] == [(m.version, m.name, m.checksum) for m in expected]
     assert all(applied_at is not None for *_, applied_at in rows)
 
 
 def test_second_run_changes_nothing(empty_database_url: str) -> None:
-    migrate(empty_database_url)
+    first = migrate(empty_database_url)
 
     again = migrate(empty_database_url)
 
     assert again.applied == ()
-    assert again.already_applied == ALL
+    assert again.already_applied == first.applied
     with psycopg.connect(empty_database_url) as conn:
-        assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone() == (len(ALL),)
+        count = conn.execute("SELECT count(*) FROM schema_migrations").fetchone()
+    assert count == (len(first.applied),)
 
 
 def test_storage_mode_is_partitioned_without_timescale(empty_database_url: str) -> None:
+    with psycopg.connect(empty_database_url) as conn:
+        if timescale_available(conn):
+            pytest.skip("this server runs TimescaleDB, so auto chooses timescale mode")
+
     report = migrate(empty_database_url)
 
     assert report.storage_mode is StorageMode.PARTITIONED
@@ -65,13 +85,13 @@ def test_storage_mode_is_partitioned_without_timescale(empty_database_url: str) 
 
 def test_asking_for_timescale_where_it_is_missing_is_refused(empty_database_url: str) -> None:
     with psycopg.connect(empty_database_url) as conn:
-        if conn.execute(
-            "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
-        ).fetchone():
-            pytest.skip("this server has TimescaleDB")
+        if timescale_available(conn):
+            pytest.skip("this server runs TimescaleDB, so asking for it is not refused")
 
-    with pytest.raises(MigrationError, match="no timescaledb"):
+    with pytest.raises(MigrationError, match="timescale cannot be used: the server has no timescaledb"):
         migrate(empty_database_url, storage_mode="timescale")
+    with psycopg.connect(empty_database_url) as conn:
+        assert conn.execute("SELECT to_regclass('storage_mode')").fetchone() == (None,)
 
 
 def test_recorded_mode_is_kept_against_a_conflicting_request(empty_database_url: str) -> None:
@@ -108,21 +128,43 @@ def test_replicas_migrating_together_apply_each_migration_once(empty_database_ur
 
     assert errors == []
     applied = [name for report in reports for name in report.applied]
-    assert sorted(applied) == sorted(ALL)
+    assert sorted(applied) == sorted(BY_MODE[reports[0].storage_mode])
 
 
-def test_timescale_path_where_the_extension_exists(empty_database_url: str) -> None:
+def test_a_failed_migration_leaves_nothing_and_names_the_file(empty_database_url: str) -> None:
+    # org_nodes is made by 0006: the run gets past 0001-0005, then fails
     with psycopg.connect(empty_database_url) as conn:
-        if not conn.execute(
-            "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
-        ).fetchone():
-            pytest.skip("TimescaleDB is not installed on this server")
+        conn.execute("CREATE TABLE org_nodes (id int)")
 
-    report = migrate(empty_database_url)
+    with pytest.raises(MigrationError) as failure:
+        migrate(empty_database_url)
 
-    assert report.storage_mode is StorageMode.TIMESCALE
+    message = str(failure.value)
+    assert "migration 0006_orgs_auth" in message
+    assert "DuplicateTable" in message
+    assert 'relation "org_nodes" already exists' in message
+    assert "nothing of this run was applied" in message
     with psycopg.connect(empty_database_url) as conn:
-        hypertables = conn.execute(
-            "SELECT hypertable_name FROM timescaledb_information.hypertables"
-        ).fetchall()
-    assert hypertables == [("readings",)]
+        left = conn.execute(
+            "SELECT to_regclass('schema_migrations'), to_regclass('storage_mode'), "
+            "to_regclass('events'), to_regclass('readings')"
+        ).fetchone()
+    assert left == (None, None, None, None)
+
+
+def test_after_a_failure_the_run_can_choose_another_mode(empty_database_url: str) -> None:
+    with psycopg.connect(empty_database_url) as conn:
+        conn.execute("CREATE TABLE org_nodes (id int)")
+    with pytest.raises(MigrationError):
+        migrate(empty_database_url)
+    with psycopg.connect(empty_database_url) as conn:
+        conn.execute("DROP TABLE org_nodes")
+
+    report = migrate(empty_database_url, storage_mode="partitioned")
+
+    assert report.storage_mode is StorageMode.PARTITIONED
+    assert report.applied == BY_MODE[StorageMode.PARTITIONED]
+
+
+def test_the_cli_offers_every_storage_choice_of_the_settings() -> None:
+    assert get_args(StorageModeChoice) == get_args(StorageChoice)
