@@ -33,11 +33,11 @@ from domain.masterdata import MasterData
 from domain.observation import Observation
 from domain.payloads import ReadingRecorded
 from domain.quantity import Quantity, Unit
-from edge_agent.adapters.mqtt import messages
-from edge_agent.adapters.mqtt.messages import KdsTap, KitchenTicket, PosOrder, TapAction
+from edge_agent.kitchen import messages
 from edge_agent.kitchen.clock_actions import LotClockRules
 from edge_agent.kitchen.discard import discard_lot
 from edge_agent.kitchen.lot_clocks import LotClocks, Stepped
+from edge_agent.kitchen.messages import KdsTap, KitchenTicket, PosOrder, TapAction
 from edge_agent.kitchen.pda import STOCK_ACTIONS, PdaScan, read_scan, stock_drafts
 from edge_agent.kitchen.state import (
     CHECKPOINT,
