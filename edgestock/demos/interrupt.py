@@ -2,8 +2,9 @@
 
 The handler only records the signal. The demo's main thread reaches a checkpoint every
 fraction of a second (``Signals.checkpoint``), and raises ``Interrupted`` there, never in the
-middle of starting a child or writing a file. A second signal while the demo is already
-stopping is noted and ignored: teardown is bounded by its own timeouts.
+middle of starting a child or writing a file. The handler prints nothing either (a write to
+standard output interrupted by another write to it fails). A second signal while the demo
+is already stopping is counted and ignored: teardown is bounded by its own timeouts.
 """
 
 from __future__ import annotations
@@ -34,19 +35,23 @@ class Signals:
 
     received: str | None = None
     at: float = 0.0
+    repeats: int = 0
     started: float = field(default_factory=time.monotonic)
 
     def note(self, signum: int, _frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
+        """The signal handler: record the first stop signal, count the others."""
         if self.received is not None:
-            say(f"{name} again: already stopping, in order")
+            self.repeats += 1
             return
-        self.received, self.at = name, time.monotonic()
-        say(f"{name}: stopping the feeders, the agent, the cloud and the database, in that order")
+        self.received, self.at = signal.Signals(signum).name, time.monotonic()
 
     def checkpoint(self) -> None:
         """Raise ``Interrupted`` if a stop signal came."""
         if self.received is not None:
+            say(
+                f"{self.received}: stopping the feeders, the agent, the cloud and the database,"
+                " in that order"
+            )
             raise Interrupted(self.received)
 
     def describe(self) -> str | None:

@@ -58,8 +58,8 @@ def run_scale_demo(
 ) -> DemoSummary:
     """Run until ``duration`` ends (or Ctrl-C when None); the summary, printed.
 
-    ``simulator_gone``: a fault for tests: the scale is switched off once the agent is up,
-    so no weighing happens and the story cannot complete."""
+    ``simulator_gone``: a fault for tests: the scale is switched off before the agent
+    starts, so no weighing happens and the story cannot complete."""
     with DemoStack(
         site=SITE, workdir=workdir, prefix="es-demo-", database_url=database_url
     ) as stack:
@@ -78,12 +78,12 @@ def _story(stack: DemoStack, duration: float | None, simulator_gone: bool) -> No
     say(f"scale simulator: Modbus TCP on 127.0.0.1:{port} (profile scales/laumas-tlu)")
     admin = stack.create_admin()
     agent = stack.enrol_agent(_template(port))
-    child = stack.start_agent(agent)
-    say(f"agent: config {agent.config}, store {agent.store}, log {child.log}")
-    say(f"look: {stack.cloud_url}/docs (sign in as {ADMIN}, password in {admin.password_file})")
     if simulator_gone:
         say("fault: the scale is switched off")
         stack.stop_part(SIMULATOR)
+    child = stack.start_agent(agent)
+    say(f"agent: config {agent.config}, store {agent.store}, log {child.log}")
+    say(f"look: {stack.cloud_url}/docs (sign in as {ADMIN}, password in {admin.password_file})")
     _watch(stack, agent, duration)
 
 

@@ -1,5 +1,5 @@
 """A demo whose story does not happen says what was missing and exits non-zero: here the
-scale is really switched off (its process stopped by PID) as soon as the agent is up, so no
+scale is really switched off (its process stopped by PID) before the agent starts, so no
 weighing becomes stock."""
 
 from __future__ import annotations
