@@ -38,7 +38,9 @@ def demo(
     database_url: DatabaseUrl = None,
     fault: Annotated[
         Fault | None,
-        typer.Option(hidden=True, help="For tests: scale-gone: no scale by the time the agent starts."),
+        typer.Option(
+            hidden=True, help="For tests: scale-gone: no scale by the time the agent starts."
+        ),
     ] = None,
 ) -> None:
     """Every part as a real process. scale: cloud, scale simulator and agent, ending with
