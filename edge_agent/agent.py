@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import signal
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from edge_agent.config import AgentConfig, load_clock_rules
 from edge_agent.config.coldchain import SignalConfig, WatchedLocationConfig
 from edge_agent.config.devices import CameraConfig
 from edge_agent.inference import AnomalyClassifier
-from edge_agent.kitchen.bus_routes import route_kitchen, route_records
+from edge_agent.kitchen.bus_routes import TicketFanOut, route_kitchen, route_records
 from edge_agent.kitchen.pipeline import KitchenPipeline, StationScale, TemperatureProbe
 from edge_agent.kitchen.records import MANAGER_ROLE, FoodSafetyRecords
 from edge_agent.kitchen.stage import KitchenDevices
@@ -61,6 +62,8 @@ class AgentRuntime:
     """How cold rooms are diagnosed: ``litert``, ``tflite-runtime``, ``rules``, or None."""
     failure: str | None = None
     """Why the agent stopped by itself (its writer or syncer died), if it did."""
+    screens: Callable[[], Coroutine[None, None, None]] | None = None
+    """Serves the kitchen display, PDA app and board (config ``web:``), if configured."""
 
 
 def build(config: AgentConfig) -> AgentRuntime:
@@ -93,16 +96,36 @@ def build(config: AgentConfig) -> AgentRuntime:
     )
     devices = build_devices(config, sink)
     kitchen = _kitchen(config, master, store, sink) if config.kitchen else None
+    displays = None
     if kitchen is not None:
         sink.add(KitchenDevices(kitchen), first=True)
+        displays = TicketFanOut()  # tickets to the site bus and to the agent's own screens
+        kitchen.publish_to(displays)
+    records = FoodSafetyRecords(sink.record, store.events, config.roles.get(MANAGER_ROLE))
     if devices.bus is not None:
-        records = FoodSafetyRecords(sink.record, store.events, config.roles.get(MANAGER_ROLE))
         route_records(devices.bus, records)
         route_commands(devices.bus, ColdChainDesk(sink, monitor, clock, site))
         if kitchen is not None:
-            route_kitchen(devices.bus, kitchen, clock)
+            route_kitchen(devices.bus, kitchen, clock, displays)
+    screens = None
+    if config.web is not None:
+        from edge_agent.web.wiring import agent_screens  # FastAPI only for an agent with pages
+
+        screens = agent_screens(
+            config.web,
+            config.agent.zone,
+            store=store,
+            sink=sink,
+            clock=clock,
+            master=master,
+            kitchen=kitchen,
+            displays=displays,
+            records=records,
+        )
     mode = monitor.diagnosis.classifier.mode if monitor and monitor.diagnosis else None
-    return AgentRuntime(config, store, writer, syncer, sink, devices.adapters, mode)
+    runtime = AgentRuntime(config, store, writer, syncer, sink, devices.adapters, mode)
+    runtime.screens = screens
+    return runtime
 
 
 def _pipelines(
@@ -226,6 +249,8 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
     every_s = max(1.0, 30.0 / runtime.config.clock.speed)
     devices.append(asyncio.create_task(_clock(runtime.sink, every_s), name="clock"))
     devices.append(asyncio.create_task(_report(runtime), name="status"))
+    if runtime.screens is not None:
+        devices.append(asyncio.create_task(runtime.screens(), name="screens"))
     log.info(
         "agent %s at site %s: %d adapters, store %s, cloud %s",
         runtime.config.agent.id,

@@ -30,6 +30,7 @@ from edge_agent.config.sections import (
     Section,
     StoreConfig,
 )
+from edge_agent.config.web import WebConfig
 from edge_agent.yaml_config import ConfigPath
 
 _D = TypeVar("_D", bound=BaseModel)
@@ -60,6 +61,9 @@ class AgentConfig(Section):
         default=None, description="YAML of items and suppliers, until master data syncs down"
     )
     kitchen: KitchenConfig | None = None
+    web: WebConfig | None = Field(
+        default=None, description="the kitchen display, PDA app and board (off without it)"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -3,6 +3,9 @@ time, in order, in the ``kitchen`` lane), tickets out, and food-safety records i
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+
 from edge_agent.clock import Clock
 from edge_agent.kitchen.messages import (
     FoodSafetyMessage,
@@ -19,10 +22,37 @@ from edge_agent.kitchen.records import FoodSafetyRecords
 from edge_agent.site_bus import Route, SiteBus, wildcards
 
 LANE = "kitchen"
+log = logging.getLogger(__name__)
+
+PublishTicket = Callable[[str, KitchenTicket], Awaitable[None]]
+"""Show ``ticket`` to ``station``: the site bus, the agent's own screens."""
 
 
-def route_kitchen(bus: SiteBus, kitchen: KitchenPipeline, clock: Clock) -> None:
-    """Orders and taps from the bus to ``kitchen``; its tickets back out to the stations."""
+class TicketFanOut:
+    """The kitchen's one publisher, handing each station's tickets to every display: the
+    site bus (foreign screens) and the agent's own pages. One that fails is logged and the
+    others still get the ticket (the open tickets are stored, so a display can catch up)."""
+
+    def __init__(self) -> None:
+        self._displays: list[PublishTicket] = []
+
+    def add(self, publish: PublishTicket) -> None:
+        """Send tickets to ``publish`` too."""
+        self._displays.append(publish)
+
+    async def __call__(self, station: str, ticket: KitchenTicket) -> None:
+        for publish in self._displays:
+            try:
+                await publish(station, ticket)
+            except Exception:
+                log.exception("ticket %s for %s not shown on a display", ticket.ticket_id, station)
+
+
+def route_kitchen(
+    bus: SiteBus, kitchen: KitchenPipeline, clock: Clock, displays: TicketFanOut | None = None
+) -> None:
+    """Orders and taps from the bus to ``kitchen``; its tickets back out to the stations
+    (through ``displays`` when the agent's own screens show them too)."""
     site = bus.site
 
     async def order(message: PosOrder, _topic: str) -> None:
@@ -41,7 +71,10 @@ def route_kitchen(bus: SiteBus, kitchen: KitchenPipeline, clock: Clock) -> None:
     bus.route(
         Route(taps_filter(site), KdsTap, tap, "taps", LANE, lambda t: f"tap on {t.ticket_id}")
     )
-    kitchen.publish_to(publish)
+    if displays is None:
+        kitchen.publish_to(publish)
+    else:
+        displays.add(publish)
 
 
 def route_records(bus: SiteBus, records: FoodSafetyRecords) -> None:

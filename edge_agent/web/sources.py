@@ -1,0 +1,42 @@
+"""What the screens are built from: the agent's parts they read and act through, passed in
+explicitly (``app.build_app``), so a test builds them from a real store and pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from domain.coldchain.reactions import LotStock
+from domain.events import Event
+from domain.masterdata import MasterData
+from domain.observation import Observation
+from edge_agent.kitchen.pipeline import KitchenPipeline
+from edge_agent.kitchen.records import FoodSafetyRecords
+from edge_agent.web.pda_device import ScreenPda
+from edge_agent.web.screen_hub import ScreenHub
+
+
+@dataclass
+class ScreenSources:
+    """The agent as its screens see it."""
+
+    site: str
+    zone: tzinfo
+    """The site's time zone: every time and day on a screen is the site's."""
+    now: Callable[[], datetime]
+    """The agent's clock (a demo's runs fast)."""
+    events: Callable[[], Iterable[Event]]
+    """The store's events, oldest first (the board folds them)."""
+    stock_at: Callable[[str], list[LotStock]]
+    """The store's stock at a location, by lot."""
+    observe: Callable[[Observation], Awaitable[None]]
+    """The agent's sink: a PDA scan goes where a PDA node's scan goes."""
+    master: MasterData | None = None
+    kitchen: KitchenPipeline | None = None
+    pda: ScreenPda | None = None
+    """The pipeline that takes the PDA app's scans to the kitchen (and says why it refused)."""
+    records: FoodSafetyRecords | None = None
+    """Where a manager's sign-off goes."""
+    hub: ScreenHub = field(default_factory=ScreenHub)
+    near_days: int = 1

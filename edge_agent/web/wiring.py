@@ -1,0 +1,57 @@
+"""The screens of a running agent, from the parts ``edge_agent.agent.build`` made: what the
+agent imports (lazily: FastAPI and uvicorn only when its config has ``web:``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from zoneinfo import ZoneInfo
+
+from domain.masterdata import MasterData
+from edge_agent.clock import Clock
+from edge_agent.config.web import WebConfig
+from edge_agent.kitchen.bus_routes import TicketFanOut
+from edge_agent.kitchen.pipeline import KitchenPipeline
+from edge_agent.kitchen.records import FoodSafetyRecords
+from edge_agent.sink import AgentSink
+from edge_agent.store import EdgeStore
+from edge_agent.web.app import build_app
+from edge_agent.web.pda_device import ScreenPda
+from edge_agent.web.serve import serve_screens
+from edge_agent.web.sources import ScreenSources
+
+
+def agent_screens(
+    web: WebConfig,
+    zone: str,
+    *,
+    store: EdgeStore,
+    sink: AgentSink,
+    clock: Clock,
+    master: MasterData | None,
+    kitchen: KitchenPipeline | None,
+    displays: TicketFanOut | None,
+    records: FoodSafetyRecords,
+) -> Callable[[], Coroutine[None, None, None]]:
+    """What the agent runs to serve its screens; the PDA app's device joins the sink's
+    pipelines and the screens join the kitchen's ticket displays."""
+    pda = None
+    if kitchen is not None:
+        pda = ScreenPda(kitchen, web.pda_device)
+        sink.add(pda, first=True)
+    sources = ScreenSources(
+        site=store.site,
+        zone=ZoneInfo(zone),
+        now=clock.now,
+        events=store.events,
+        stock_at=store.stock_at,
+        observe=sink.observe,
+        master=master,
+        kitchen=kitchen,
+        pda=pda,
+        records=records,
+        near_days=web.near_days,
+    )
+    if displays is not None:
+        displays.add(sources.hub.publish)
+    app = build_app(sources)
+    return lambda: serve_screens(app, web.host, web.port)
