@@ -21,6 +21,7 @@ from edge_agent.kitchen.messages import KdsTap, TapAction
 from edge_agent.kitchen.pipeline import KitchenPipeline
 from edge_agent.web.kds_view import TicketShown, show, stations
 from edge_agent.web.rendering import Pages
+from edge_agent.web.screen_hub import CLOSING
 
 KEEPALIVE_S = 15.0
 """A comment this often keeps proxies and the browser from closing an idle stream."""
@@ -184,6 +185,8 @@ async def _stream(screen: AbstractContextManager[asyncio.Queue[str]]) -> AsyncIt
             except TimeoutError:
                 yield ": keepalive\n\n"
                 continue
+            if kind == CLOSING:
+                return
             yield f"event: {kind}\ndata: \n\n"
 
 

@@ -59,10 +59,10 @@ def router(pages: Pages) -> APIRouter:
     @routes.post("/scan", response_class=HTMLResponse)
     async def scan(
         request: Request,
-        action: Text,
-        item: Text,
-        location: Text,
-        operator: Text,
+        action: Text = "",
+        item: Text = "",
+        location: Text = "",
+        operator: Text = "",
         code: Text = "",
         lot: Text = "",
         expires: Text = "",

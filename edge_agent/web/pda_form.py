@@ -97,7 +97,7 @@ def observation(form: ScanForm, device: str, at: datetime) -> Observation:
         raise ScanRefused("lot: missing (scan the label or type the lot)")
     numbers = {
         "weight": weight,
-        "tare": _number("tare", form.tare),
+        "tare": _number("tare", form.tare) if form.tare.strip() or weight is None else Decimal(0),
         "temp": _number("temp", form.temp),
     }
     values.update({name: value for name, value in numbers.items() if value is not None})

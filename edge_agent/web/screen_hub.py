@@ -23,6 +23,8 @@ NEW_TICKET = "ticket"
 """A wake-up for a new ticket: the screen sounds its cue."""
 CHANGED = "changed"
 """A wake-up for a change made elsewhere (a tap on another screen of the station)."""
+CLOSING = ""
+"""Not a wake-up: the stream ends."""
 RECALLABLE = 20
 """Finished tickets kept per station for recall (in memory: a restart forgets them)."""
 
@@ -52,6 +54,13 @@ class ScreenHub:
             yield queue
         finally:
             self._screens[station].discard(queue)
+
+    def close(self) -> None:
+        """The agent stops: end every screen's stream (the browsers reconnect to the next)."""
+        for queues in self._screens.values():
+            for queue in queues:
+                with suppress(asyncio.QueueFull):
+                    queue.put_nowait(CLOSING)
 
     def screens(self, station: str) -> int:
         """How many screens of ``station`` are open."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import uvicorn
@@ -27,7 +27,9 @@ class _InAgent(uvicorn.Server):
         yield
 
 
-async def serve_screens(app: FastAPI, host: str, port: int) -> None:
+async def serve_screens(
+    app: FastAPI, host: str, port: int, close_streams: Callable[[], None] = lambda: None
+) -> None:
     """Serve ``app`` until cancelled; then close the listening socket and the open screens.
 
     A port that is taken is logged as an error and the agent goes on without its screens
@@ -53,6 +55,7 @@ async def serve_screens(app: FastAPI, host: str, port: int) -> None:
         await asyncio.shield(task)
     except asyncio.CancelledError:
         server.should_exit = True
+        close_streams()  # open event streams would hold the shutdown up
         await asyncio.gather(task, return_exceptions=True)
         raise
     finally:

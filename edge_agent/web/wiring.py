@@ -54,4 +54,4 @@ def agent_screens(
     if displays is not None:
         displays.add(sources.hub.publish)
     app = build_app(sources)
-    return lambda: serve_screens(app, web.host, web.port)
+    return lambda: serve_screens(app, web.host, web.port, sources.hub.close)

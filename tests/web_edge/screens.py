@@ -96,7 +96,8 @@ async def screens(
         )
         displays.add(sources.hub.publish)
         port = free_port()
-        server = asyncio.create_task(serve_screens(build_app(sources), "127.0.0.1", port))
+        app = build_app(sources)
+        server = asyncio.create_task(serve_screens(app, "127.0.0.1", port, sources.hub.close))
         url = f"http://127.0.0.1:{port}"
         await _listening(port)
         try:

@@ -65,9 +65,9 @@ TWO_DISHES = order("o1", ("kung-pao", 1, ()), ("kung-pao", 1, ("no-peanuts",)))
 
 
 def used(s: Screens) -> list[tuple[str, str, Decimal]]:
-    """(step, item, qty) of every deduction, in order."""
+    """(step, item, qty to 0.01) of every deduction, in order."""
     return [
-        (f"{e['line']}.{e['step']}", e["item"], D(str(e["qty"])))
+        (f"{e['line']}.{e['step']}", e["item"], D(str(e["qty"])).quantize(D("0.01")))
         for e in s.events("stock.step_consumed")
     ]
 
