@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from cloud import web
 from cloud.api import (
     agents,
     auth,
@@ -63,6 +64,8 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
             "and the cold-chain views"
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by cloud.web from vendored assets, not a CDN
+        redoc_url=None,
     )
     app.add_middleware(InputGuard, max_body=settings.max_request_bytes)
     install_error_answers(app)
@@ -78,6 +81,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(users.router)
     app.include_router(variance.router)
     app.include_router(masterdata.router)
+    web.install(app)
     return app
 
 

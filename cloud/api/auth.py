@@ -66,7 +66,7 @@ async def token(
         if username is None or password is None:
             return _refused("invalid_request", "username and password are required")
         address = request.client.host if request.client else "unknown"
-        signed_in = await _sign_in(state, username, password, address)
+        signed_in = await sign_in(state, username, password, address)
         if isinstance(signed_in, JSONResponse):
             return signed_in
         user_id, new_refresh, session = signed_in
@@ -88,11 +88,12 @@ async def token(
     )
 
 
-async def _sign_in(
+async def sign_in(
     state: CloudState, username: str, password: str, address: str
 ) -> tuple[int, str, uuid.UUID] | JSONResponse:
     """For a right password the user, a new login's refresh token and that login (the
-    session its access tokens name); else the refusal to answer."""
+    session its access tokens name); else the refusal to answer. The API's password grant
+    and the web pages' sign-in both come here, so both are throttled alike."""
     settings = state.settings
     account = throttle.account_subject(username)
     origin = throttle.address_subject(address)

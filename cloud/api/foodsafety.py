@@ -8,7 +8,7 @@ and a day signed off, after the day).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -17,6 +17,7 @@ from cloud.api.bounds import Day
 from cloud.api.deps import StateDep
 from cloud.auth.deps import require
 from cloud.auth.scope import site_scope
+from cloud.state import CloudState
 from domain.events import Event, format_at
 from domain.foodsafety import HISTORY_TYPES, Board, RecordRefused, board
 
@@ -52,17 +53,22 @@ async def get_board(
         int, Query(ge=0, le=30, description="near expiry: expires within this many days")
     ] = 1,
 ) -> Board:
+    try:
+        return await board_of_day(state, site, day, near_days)
+    except RecordRefused as exc:
+        raise HTTPException(409, str(exc)) from exc
+
+
+async def board_of_day(state: CloudState, site: str, day: date, near_days: int = 1) -> Board:
+    """The site's board of ``day`` (UTC); ``RecordRefused`` if a stored correction cannot
+    apply: what the API and the board page show."""
     start = datetime.combine(day, time(0), tzinfo=UTC)
     params = {"site": site, "history": sorted(HISTORY_TYPES), "start": start,
               "end": start + timedelta(days=1)}  # fmt: skip
     async with site_scope(state.tenant_pool, [site]) as conn:
         cur = await conn.execute(_QUERY, params)
         rows: list[tuple[Any, ...]] = await cur.fetchall()
-    events = [_event(row) for row in rows]
-    try:
-        return board(events, day, near_days=near_days)
-    except RecordRefused as exc:
-        raise HTTPException(409, str(exc)) from exc
+    return board([_event(row) for row in rows], day, near_days=near_days)
 
 
 def _event(row: tuple[Any, ...]) -> Event:

@@ -17,6 +17,7 @@ from cloud.auth.fields import hidden_fields, without
 from cloud.auth.scope import site_scope
 from cloud.http.disposition import attachment
 from cloud.orgs.costs import CostPrice, costs_in_force
+from cloud.state import CloudState
 
 router = APIRouter(prefix="/v1/sites", tags=["sites"])
 
@@ -44,14 +45,7 @@ async def get_stock(
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response:
     hidden = hidden_fields(principal)
-    costs: dict[str, CostPrice] = {}
-    if "cost_price" not in hidden and principal.node_id is not None:
-        async with state.pool.connection() as conn:
-            costs = await costs_in_force(conn, principal.node_id)
-    async with site_scope(state.tenant_pool, [site]) as conn:
-        cur = await conn.execute(_QUERY, (site, item, item))
-        rows = await cur.fetchall()
-    lines = [_line(row, costs.get(str(row[0]))) for row in rows]
+    lines = await stock_lines(state, principal, site, item)
     if format == "csv":
         return _csv(site, lines, hidden)
     body = SiteStockPublic(site=site, lines=lines).model_dump(mode="json")
@@ -61,6 +55,21 @@ async def get_stock(
         for line in body["lines"]
     ]
     return JSONResponse(body)
+
+
+async def stock_lines(
+    state: CloudState, principal: Principal, site: str, item: str | None = None
+) -> list[StockLinePublic]:
+    """The site's on-hand lines with their holds, and the cost price in force where
+    ``principal`` may see it (None otherwise): what the API and the stock page show."""
+    costs: dict[str, CostPrice] = {}
+    if "cost_price" not in hidden_fields(principal) and principal.node_id is not None:
+        async with state.pool.connection() as conn:
+            costs = await costs_in_force(conn, principal.node_id)
+    async with site_scope(state.tenant_pool, [site]) as conn:
+        cur = await conn.execute(_QUERY, (site, item, item))
+        rows = await cur.fetchall()
+    return [_line(row, costs.get(str(row[0]))) for row in rows]
 
 
 def _line(row: tuple[Any, ...], cost: CostPrice | None) -> StockLinePublic:

@@ -31,7 +31,8 @@ _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="edgestock"'}
 
-_ANONYMOUS = Principal(subject="anonymous", kind="anonymous", id=0, name="anonymous")
+ANONYMOUS = Principal(subject="anonymous", kind="anonymous", id=0, name="anonymous")
+"""The caller of every request when ``require_auth`` is off (development only)."""
 
 
 def unauthorized(reason: str) -> HTTPException:
@@ -45,9 +46,9 @@ async def authenticate(
 ) -> Principal:
     """The caller of the request (without a node: see ``require``); 401 if nobody."""
     if not state.settings.require_auth:
-        return _ANONYMOUS
+        return ANONYMOUS
     if token is not None:
-        return await _user(state, token)
+        return await user_of_token(state, token)
     if api_key is not None:
         async with state.pool.connection() as conn:
             owner = await api_key_owner(conn, api_key)
@@ -66,7 +67,8 @@ FROM users WHERE id = %(id)s AND NOT disabled
 """
 
 
-async def _user(state: CloudState, token: str) -> Principal:
+async def user_of_token(state: CloudState, token: str) -> Principal:
+    """The person an access token belongs to; 401 for a bad, ended or disabled one."""
     try:
         user_id, session = (await state.keyring.current()).holder(token)
     except InvalidToken as exc:
@@ -91,18 +93,25 @@ def require(permission: str) -> Callable[..., Awaitable[Principal]]:
         state: StateDep,
         principal: Annotated[Principal, Depends(authenticate)],
     ) -> Principal:
-        node_id, label = await _target(state, request.path_params)
-        if node_id is None or principal.kind == "anonymous":
-            return principal
-        async with state.pool.connection() as conn:
-            held = await permissions_at(conn, principal, node_id)
-        if permission not in held:
-            raise HTTPException(403, f"{principal.name} lacks {permission} at {label}")
-        return Principal(
-            principal.subject, principal.kind, principal.id, principal.name, node_id, held
-        )
+        return await authorise(state, principal, request.path_params, permission)
 
     return holds_permission
+
+
+async def authorise(
+    state: CloudState, principal: Principal, params: dict[str, str], permission: str
+) -> Principal:
+    """``principal`` with its permissions at the node ``params`` point at, if it holds
+    ``permission`` there: 404 for an unknown site or node, 403 when it lacks it. The one
+    check behind the API's routes and the web pages."""
+    node_id, label = await _target(state, params)
+    if node_id is None or principal.kind == "anonymous":
+        return principal
+    async with state.pool.connection() as conn:
+        held = await permissions_at(conn, principal, node_id)
+    if permission not in held:
+        raise HTTPException(403, f"{principal.name} lacks {permission} at {label}")
+    return Principal(principal.subject, principal.kind, principal.id, principal.name, node_id, held)
 
 
 async def _target(state: CloudState, params: dict[str, str]) -> tuple[int | None, str]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class _Strict(BaseModel):
@@ -40,6 +41,18 @@ class OrgSettings(_Strict):
     stock_policy: StockPolicy | None = None
     approval_steps: list[ApprovalStep] | None = None
     """Replaces (not extends) the steps of the nodes above."""
+    time_zone: str | None = Field(default=None, max_length=64, examples=["Asia/Shanghai"])
+    """The IANA zone of the sites below: their pages show times and days in it."""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, zone: str | None) -> str | None:
+        if zone is not None:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {zone!r} (an IANA name)") from exc
+        return zone
 
 
 def overrides(settings: OrgSettings) -> dict[str, Any]:

@@ -1,0 +1,68 @@
+"""Who may see a site's page: the API's own check (``cloud.auth.deps.authorise``).
+
+A site where the person holds nothing at all (another organisation's, or one that does
+not exist) is answered 404 alike, so the pages do not tell which sites exist elsewhere; a
+site of theirs where they lack the page's permission is 403, naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import HTTPException
+
+from cloud.auth.deps import authorise
+from cloud.auth.grants import permissions_at
+from cloud.orgs.settings import in_force
+from cloud.orgs.tree import ancestry, node_of_site
+from cloud.state import CloudState
+from cloud.web.pages import Viewer, ViewerDep
+
+
+class PageRefused(Exception):
+    """A page cannot be shown: ``status`` and a message for the person."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def site_page(permission: str) -> Callable[..., Awaitable[Viewer]]:
+    """A dependency: the viewer, holding ``permission`` at the path's ``site``, in its zone."""
+
+    async def at_site(site: str, seen: ViewerDep) -> Viewer:
+        state = seen.state
+        try:
+            principal = await authorise(state, seen.principal, {"site": site}, permission)
+        except HTTPException as exc:
+            if exc.status_code == 403 and await _holds_anything(state, seen, site):
+                raise PageRefused(
+                    403, seen.speaker.t("refused.permission", permission=permission)
+                ) from exc
+            raise PageRefused(404, seen.speaker.t("refused.no_site", site=site)) from exc
+        zone = await site_zone(state, site)
+        return replace(seen, principal=principal, site=site,
+                       speaker=replace(seen.speaker, zone=zone))  # fmt: skip
+
+    return at_site
+
+
+async def _holds_anything(state: CloudState, seen: Viewer, site: str) -> bool:
+    async with state.pool.connection() as conn:
+        node_id = await node_of_site(conn, site)
+        return node_id is not None and bool(await permissions_at(conn, seen.principal, node_id))
+
+
+async def site_zone(state: CloudState, site: str) -> ZoneInfo:
+    """The ``time_zone`` in force at the site's org node, UTC when none is set."""
+    async with state.pool.connection() as conn:
+        node_id = await node_of_site(conn, site)
+        chain = await ancestry(conn, node_id) if node_id is not None else []
+    name = in_force(node.settings for node in chain).get("time_zone") or "UTC"
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

@@ -1,0 +1,105 @@
+"""The cold-chain page: each room's day as a chart with its figures (MKT, minutes out of
+range), the site's excursions (refreshed live with htmx), and the compliance report."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
+
+from cloud.api.bounds import Day
+from cloud.auth.scope import site_scope
+from cloud.coldchain.chart import day_chart
+from cloud.coldchain.compliance import DayReport
+from cloud.coldchain.queries import Conn
+from cloud.coldchain.report_csv import report_csv, report_filename
+from cloud.coldchain.rooms import rooms_of_site
+from cloud.coldchain.views import (
+    ExcursionView,
+    NotFound,
+    SignalAmbiguous,
+    compliance_report,
+    excursion_list,
+)
+from cloud.http.disposition import attachment
+from cloud.web.access import PageRefused, site_page
+from cloud.web.pages import Viewer, render
+
+router = APIRouter(prefix="/ui/sites/{site}")
+
+ColdViewer = Annotated[Viewer, Depends(site_page("coldchain.read"))]
+EXCURSION_WINDOW = timedelta(days=30)
+"""The excursions page shows those out of range within this window (the API has them all)."""
+DayQuery = Annotated[Day | None, Query(description="the UTC day, YYYY-MM-DD")]
+
+
+@router.get("/coldchain", response_class=HTMLResponse, summary="Cold-chain page")
+async def coldchain_page(seen: ColdViewer, day: DayQuery = None) -> HTMLResponse:
+    assert seen.site is not None
+    shown = day or datetime.now(UTC).date()
+    reports: list[tuple[str, DayReport | None]] = []
+    async with site_scope(seen.state.tenant_pool, [seen.site]) as conn:
+        for room in await rooms_of_site(conn, seen.site):
+            reports.append((room, await _report(conn, seen.site, room, shown)))
+    excursions = await _excursions(seen)
+    return render(seen, "coldchain.html", day=shown, reports=reports, excursions=excursions)
+
+
+@router.get("/coldchain/excursions", response_class=HTMLResponse, summary="Excursions part")
+async def excursions_part(seen: ColdViewer) -> HTMLResponse:
+    """The excursions table alone: what htmx swaps in every 30 s."""
+    return render(seen, "_excursions.html", excursions=await _excursions(seen))
+
+
+@router.get("/rooms/{location}/chart.svg", summary="A room's day as an SVG chart")
+async def room_chart(seen: ColdViewer, location: str, day: DayQuery = None) -> Response:
+    report = await _report_or_refuse(seen, location, day)
+    return Response(day_chart(report), media_type="image/svg+xml",
+                    headers={"Cache-Control": "no-store"})  # fmt: skip
+
+
+@router.get("/rooms/{location}/compliance.csv", summary="A room's daily compliance report")
+async def room_report(seen: ColdViewer, location: str, day: DayQuery = None) -> Response:
+    report = await _report_or_refuse(seen, location, day)
+    disposition = attachment(report_filename(report, "csv"))
+    return Response(report_csv(report), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": disposition})  # fmt: skip
+
+
+async def _report(conn: Conn, site: str, room: str, day: date) -> DayReport | None:
+    """The room's report, or None when it has no single °C signal (the page says so)."""
+    try:
+        return await compliance_report(
+            conn, site, room, day, metric=None, high_c=None, low_c=None,
+            now=datetime.now(UTC),
+        )  # fmt: skip
+    except (NotFound, SignalAmbiguous):
+        return None
+
+
+async def _report_or_refuse(seen: Viewer, location: str, day: date | None) -> DayReport:
+    assert seen.site is not None
+    async with site_scope(seen.state.tenant_pool, [seen.site]) as conn:
+        try:
+            return await compliance_report(
+                conn, seen.site, location, day or datetime.now(UTC).date(), metric=None,
+                high_c=None, low_c=None, now=datetime.now(UTC),
+            )  # fmt: skip
+        except NotFound as exc:
+            raise PageRefused(404, str(exc)) from exc
+        except SignalAmbiguous as exc:
+            raise PageRefused(422, str(exc)) from exc
+
+
+async def _excursions(seen: Viewer) -> list[ExcursionView]:
+    assert seen.site is not None
+    async with site_scope(seen.state.tenant_pool, [seen.site]) as conn:
+        try:
+            return list(await excursion_list(
+                conn, seen.site, location=None, status=None,
+                start=datetime.now(UTC) - EXCURSION_WINDOW, end=None,
+            ))  # fmt: skip
+        except NotFound:
+            return []
