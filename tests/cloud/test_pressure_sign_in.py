@@ -42,7 +42,9 @@ def test_parallel_sign_ins_do_not_stall_other_routes(database_url: str) -> None:
         for thread in threads:
             thread.join(timeout=60)
 
-    assert slowest < 0.5, f"/healthz took {slowest:.2f} s during 24 sign-ins"
+    # before the checks left the event loop, /healthz waited for all 24 (3.5 s, issue 9);
+    # the margin is for a loaded 2-core machine
+    assert slowest < 1.0, f"/healthz took {slowest:.2f} s during 24 sign-ins"
 
 
 def test_failures_on_one_account_bring_a_growing_delay_then_429(
