@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from domain.foodsafety import Board, board
+from domain.masterdata import MasterData
 from edge_agent.kitchen.messages import SignOffDay
 from edge_agent.web.rendering import Pages
 
@@ -45,6 +46,7 @@ def router(pages: Pages) -> APIRouter:
             can_sign=sources.records is not None,
             refusal=refusal,
             one_day=timedelta(days=1),
+            names=_names(sources.master),
             path="/board",
         )
 
@@ -79,3 +81,11 @@ def router(pages: Pages) -> APIRouter:
         return RedirectResponse(f"/board?day={day}", status_code=303)
 
     return routes
+
+
+def _names(master: MasterData | None) -> dict[str, str]:
+    """Item and location names by id (the board shows ids when there is no master data)."""
+    if master is None:
+        return {}
+    items = {item.id: item.name for item in master.items}
+    return items | {location.id: location.name for location in master.locations}

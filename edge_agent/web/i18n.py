@@ -120,6 +120,13 @@ WORDS: dict[str, dict[str, str]] = {
         "marinating": "marinating",
         "ageing": "ageing",
         "date_mark": "date mark",
+        "started": "started",
+        "paused": "paused",
+        "resumed": "resumed",
+        "progressed": "running",
+        "ready": "ready",
+        "blocked": "blocked",
+        "completed": "completed",
     },
     "zh-CN": {
         "title": "本店 EdgeStock",
@@ -231,6 +238,13 @@ WORDS: dict[str, dict[str, str]] = {
         "marinating": "腌制中",
         "ageing": "熟成中",
         "date_mark": "日期标记",
+        "started": "已开始",
+        "paused": "已暂停",
+        "resumed": "已恢复",
+        "progressed": "进行中",
+        "ready": "就绪",
+        "blocked": "已锁定",
+        "completed": "已完成",
     },
 }
 

@@ -89,7 +89,12 @@ def show(master: MasterData, ticket: OpenTicket, *, recalled: bool = False) -> T
         for step in station_steps(master, ticket)
     )
     lines = tuple(
-        LineShown(line.line, _dish(master, line.menu_item), line.portions, line.modifiers)
+        LineShown(
+            line.line,
+            _dish(master, line.menu_item),
+            line.portions,
+            tuple(_modifier(master, m) for m in line.modifiers),
+        )
         for line in ticket.lines
     )
     return TicketShown(ticket.ticket_id, ticket.order_id, ticket.created_at, lines, steps, recalled)
@@ -100,6 +105,13 @@ def _dish(master: MasterData, menu_item: str) -> str:
         return str(master.menu_item(menu_item).name)
     except DomainError:
         return menu_item
+
+
+def _modifier(master: MasterData, modifier: str) -> str:
+    try:
+        return str(master.modifier(modifier).name)
+    except DomainError:
+        return modifier
 
 
 def stations(master: MasterData) -> list[tuple[str, str]]:

@@ -1,0 +1,83 @@
+"""Screenshots of every edge page in both languages, into ``docs/screens/edge-*.png``:
+``scripts/screenshots`` (or ``python -m tests.web_edge.screenshots [--out DIR]``).
+
+The pages are served from a store filled by ``scene.lunch_service``, exactly as the agent
+serves them, and photographed by Debian's headless chromium at the size of the device each
+is for: a 7-inch kitchen screen (1024×600), a phone (390×844), a desktop (1280×900)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from pathlib import Path
+
+from tests.web_edge.scene import lunch_service
+from tests.web_edge.screens import chromium, screens
+
+ROOT = Path(__file__).resolve().parents[2]
+KITCHEN_SCREEN = {"width": 1024, "height": 600}
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+PAGES = [  # name, path, viewport, what to do before the picture
+    ("index", "/", DESKTOP, None),
+    ("kds-wok", "/kds/wok", KITCHEN_SCREEN, None),
+    ("kds-pass", "/kds/pass", KITCHEN_SCREEN, None),
+    ("pda", "/pda", PHONE, "receive"),
+    ("pda-refused", "/pda", PHONE, "refuse"),
+    ("board", "/board", DESKTOP, None),
+]
+LOCALES = {"en": "en-GB", "zh": "zh-CN"}
+
+
+async def photograph(out: Path) -> list[Path]:
+    """Every page in both languages, as PNG files in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory(prefix="es-screens-") as work:
+        async with screens(Path(work) / "agent.db", managers=["chef-li"]) as s, chromium() as b:
+            await lunch_service(s)
+            tap = {"ticket": "t-o-001-wok", "step": "1.wok", "operator": "cook-ana"}
+            page = await b.new_page()
+            await page.request.post(f"{s.url}/kds/wok/tap", form=tap)
+            await page.close()
+            for lang, locale in LOCALES.items():
+                for name, path, viewport, act in PAGES:
+                    page = await b.new_page(locale=locale, viewport=viewport)  # type: ignore[arg-type]
+                    await page.goto(s.url + path)
+                    if act is not None:
+                        await _fill(page, act, lang)
+                    if path.startswith("/kds"):
+                        await page.wait_for_selector("#link.up")
+                    target = out / f"edge-{name}-{lang}.png"
+                    await page.screenshot(path=str(target), full_page=True)
+                    await page.close()
+                    written.append(target)
+    return written
+
+
+async def _fill(page: object, act: str, lang: str) -> None:
+    from playwright.async_api import Page
+
+    assert isinstance(page, Page)
+    await page.select_option("#item", "onion")
+    await page.select_option("#location", "walk-in")
+    await page.fill("#operator", "clerk-wu")
+    if act == "receive":
+        await page.fill("#code", f"(01)09501101530003(17)261231(3103)004000(10)O-52-{lang}")
+    else:
+        await page.select_option("#action", "discard")
+        await page.fill("#code", "(10)O-99")
+    await page.press("#code", "Enter")
+    await page.wait_for_selector("[data-result]")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screens")
+    for path in asyncio.run(photograph(parser.parse_args().out)):
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+if __name__ == "__main__":
+    main()
