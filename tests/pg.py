@@ -17,6 +17,7 @@ import itertools
 import os
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -100,6 +101,24 @@ def skip_unless_mode(url: str, mode: StorageMode, why: str) -> None:
     found = storage_mode(url)
     if found is not mode:
         pytest.skip(f"this database is in {found} mode; {why} is a {mode}-mode behaviour")
+
+
+def refresh_readings_hourly(url: str, start: datetime, end: datetime) -> None:
+    """Materialise TimescaleDB's hourly rollup over [start, end).
+
+    The refresh policy runs as soon as a database is made from the template, and refuses a
+    concurrent refresh of the same hours: wait it out (a few hundred ms at most here).
+    """
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(_CREATE_ATTEMPTS):
+            try:
+                conn.execute(
+                    "CALL refresh_continuous_aggregate('readings_hourly', %s, %s)", (start, end)
+                )
+                return
+            except errors.LockNotAvailable:
+                time.sleep(0.1)
+    raise AssertionError("readings_hourly stayed locked by another refresh for 5 s")
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ order and cannot deadlock each other.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -25,6 +26,10 @@ from domain.ledger import StockKey
 from domain.payloads import LotBlocked
 
 log = logging.getLogger(__name__)
+
+_REFRESH_ATTEMPTS = 100
+_REFRESH_PAUSE_S = 0.05
+"""A refresh of the late hours waits up to ~5 s for a concurrent one on the same hours."""
 
 
 def rolled(rows: Iterable[ReadingRow]) -> list[RolledReading]:
@@ -153,22 +158,33 @@ async def refresh_late_hours(conn: Conn, rows: Sequence[ReadingRow]) -> None:
     if not moments:
         return
     cur = await conn.execute(
-        "SELECT date_trunc('hour', %s::timestamptz), "
+        "SELECT start, stop FROM (SELECT date_trunc('hour', %s::timestamptz) AS start, "
         "least(date_trunc('hour', %s::timestamptz) + interval '1 hour', "
-        "readings_hourly_watermark())",
+        "readings_hourly_watermark()) AS stop) AS late WHERE start < stop",
         (min(moments), max(moments)),
     )
     window = await cur.fetchone()
-    if window is None or window[1] is None or window[0] >= window[1]:  # type: ignore[operator]
+    if window is None:  # every hour of the batch is still computed on the fly
         return
-    try:
-        await conn.execute(
-            "CALL refresh_continuous_aggregate('readings_hourly', %s::timestamptz, "
-            "%s::timestamptz)",
-            window,
-        )
-    except psycopg.Error as exc:
+    for attempt in range(_REFRESH_ATTEMPTS):
+        try:
+            await conn.execute(
+                "CALL refresh_continuous_aggregate('readings_hourly', %s::timestamptz, "
+                "%s::timestamptz)",
+                window,
+            )
+            return
+        except psycopg.errors.LockNotAvailable:
+            # The policy (or another replica) is refreshing an overlapping window: it may
+            # have read the raw rows before this batch committed, so ours must still run.
+            if attempt < _REFRESH_ATTEMPTS - 1:
+                await asyncio.sleep(_REFRESH_PAUSE_S)
+                continue
+            reason = "a concurrent refresh kept going"
+        except psycopg.Error as exc:
+            reason = f"{type(exc).__name__}: {exc}"
         # The batch is committed and acknowledged regardless; the policy of migration 0013
         # re-rolls the hours on its next run.
-        log.warning("late readings of %s..%s not re-rolled now (%s: %s); the refresh "
-                    "policy will", window[0], window[1], type(exc).__name__, exc)  # fmt: skip
+        log.warning("late readings of %s..%s not re-rolled now (%s); the refresh policy "
+                    "will", window[0], window[1], reason)  # fmt: skip
+        return

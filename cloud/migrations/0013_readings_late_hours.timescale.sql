@@ -16,11 +16,15 @@ SELECT add_continuous_aggregate_policy(
 );
 
 -- Where materialised hours end: an hour before it is refreshed by ingest, an hour at or
--- after it is computed on the fly. -infinity before the first refresh.
+-- after it is computed on the fly. -infinity before the first refresh (TimescaleDB says the
+-- earliest timestamp there is, which clients cannot all read).
 CREATE FUNCTION readings_hourly_watermark() RETURNS timestamptz
 LANGUAGE sql STABLE AS $$
-    SELECT _timescaledb_functions.to_timestamp(
-        _timescaledb_functions.cagg_watermark(mat_hypertable_id))
-    FROM _timescaledb_catalog.continuous_agg
-    WHERE user_view_name = 'readings_hourly'
+    SELECT CASE WHEN mark < '0001-01-01 00:00+00' THEN '-infinity'::timestamptz ELSE mark END
+    FROM (
+        SELECT _timescaledb_functions.to_timestamp(
+            _timescaledb_functions.cagg_watermark(mat_hypertable_id)) AS mark
+        FROM _timescaledb_catalog.continuous_agg
+        WHERE user_view_name = 'readings_hourly'
+    ) AS materialised
 $$;

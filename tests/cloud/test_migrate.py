@@ -88,7 +88,7 @@ def test_asking_for_timescale_where_it_is_missing_is_refused(empty_database_url:
         if timescale_available(conn):
             pytest.skip("this server runs TimescaleDB, so asking for it is not refused")
 
-    with pytest.raises(MigrationError, match="timescale cannot be used: the server has no timescaledb"):
+    with pytest.raises(MigrationError, match="cannot be used: the server has no timescaledb"):
         migrate(empty_database_url, storage_mode="timescale")
     with psycopg.connect(empty_database_url) as conn:
         assert conn.execute("SELECT to_regclass('storage_mode')").fetchone() == (None,)

@@ -1,4 +1,8 @@
-"""Daily partitions of readings: made on demand for the days a batch touches, race-safe."""
+"""Daily partitions of readings: made on demand for the days a batch touches, race-safe.
+
+Partitions are the partitioned mode's; on a TimescaleDB database (``EDGESTOCK_TEST_DATABASE_URL``)
+those tests skip, naming the mode, and TimescaleDB's chunks are tested in test_timescale_*.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,11 @@ import psycopg
 from cloud.ingest.partitions import ReadingPartitions, partition_name
 from cloud.migrate import StorageMode
 from tests.cloud.builders import DAY, AgentChain, post_events, reading
+from tests.pg import skip_unless_mode
+
+
+def needs_partitions(database_url: str) -> None:
+    skip_unless_mode(database_url, StorageMode.PARTITIONED, "a daily partition of readings")
 
 
 def partitions(database_url: str) -> list[str]:
@@ -25,6 +34,7 @@ def partitions(database_url: str) -> list[str]:
 def test_a_batch_spanning_two_days_gets_both_partitions(
     client: httpx.Client, database_url: str
 ) -> None:
+    needs_partitions(database_url)
     late = DAY.replace(hour=23, minute=59, second=59, microsecond=999_999)
     chain = AgentChain()
     chain.add([reading("3.0", at=late), reading("3.1", at=late + timedelta(microseconds=1))])
@@ -41,6 +51,7 @@ def test_a_batch_spanning_two_days_gets_both_partitions(
 
 
 def test_replicas_creating_the_same_days_at_once_all_succeed(database_url: str) -> None:
+    needs_partitions(database_url)
     days = [date(2026, 11, 20) + timedelta(days=i) for i in range(5)]
 
     async def replica() -> None:
@@ -68,6 +79,7 @@ def test_timescale_mode_leaves_partitioning_to_timescale(database_url: str) -> N
 def test_a_day_dropped_while_the_api_runs_is_made_again(
     client: httpx.Client, database_url: str
 ) -> None:
+    needs_partitions(database_url)
     chain = AgentChain()
     chain.add([reading("3.0")])
     assert post_events(client, chain.agent, chain.events).status_code == 200
