@@ -31,20 +31,23 @@ def test_parallel_sign_ins_do_not_stall_other_routes(database_url: str) -> None:
             threading.Thread(target=_sign_in, args=(url, f"u{n}@example.com", "wrong-" * 4))
             for n in range(24)
         ]
+        began = time.monotonic()
         for thread in threads:
             thread.start()
         slowest = 0.0
         with httpx.Client(base_url=url, timeout=30) as http:
             while any(thread.is_alive() for thread in threads):
-                began = time.monotonic()
+                asked = time.monotonic()
                 assert http.get("/healthz").status_code == 200
-                slowest = max(slowest, time.monotonic() - began)
+                slowest = max(slowest, time.monotonic() - asked)
         for thread in threads:
             thread.join(timeout=60)
+        all_took = time.monotonic() - began
 
-    # before the checks left the event loop, /healthz waited for all 24 (3.5 s, issue 9);
-    # the margin is for a loaded 2-core machine
-    assert slowest < 1.0, f"/healthz took {slowest:.2f} s during 24 sign-ins"
+    # With the checks on the event loop, /healthz waited for nearly all 24 (3.5 s in issue 9;
+    # 11-22 s of 16-26 s on a loaded 2-core machine). Off the loop it waits for none: a share
+    # of the whole, so the test holds however loaded the machine is.
+    assert slowest < all_took / 5, f"/healthz took {slowest:.2f} s of {all_took:.2f} s"
 
 
 def test_failures_on_one_account_bring_a_growing_delay_then_429(
