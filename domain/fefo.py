@@ -14,9 +14,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-RESIDUE = Decimal("0.005")
-"""Less than half the 0.01 a deduction is rounded to: a residue too small to weigh (a
-balance of 1E-25 ml left by unit conversions) is an empty lot, not one to pick."""
+from domain.quantity import QUANTUM
+
+RESIDUE = QUANTUM
+"""Less than the ledger's quantum: a residue too small to keep (a balance of 1E-25 ml left by
+unit conversions) is an empty lot, not one to pick; 0.004 g of saffron is still stock."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,11 @@ from decimal import Decimal
 
 from domain.events import EventDraft
 from domain.fefo import Pick, Skip, fefo_plan
-from domain.kitchen.explosion import PlannedInput, PlannedOutput, PlannedStep, round_qty, yield_loss
+from domain.kitchen.explosion import PlannedInput, PlannedOutput, PlannedStep, yield_loss
 from domain.kitchen.stock import StockView
 from domain.masterdata import MasterData
 from domain.payloads import LotInput, SkippedLot, StepConsumed, StockProduced
-from domain.quantity import Quantity
+from domain.quantity import Carry, Quantity, exact
 
 UNKNOWN_LOT = "unknown"
 """The lot charged for use that no lot on record covers; a count sets it right."""
@@ -52,15 +52,33 @@ class Deduction:
     """(item, lot skipped and why), for the screen and the log."""
     stock: StockView
     """The stock after the step."""
+    carry: Carry = field(default_factory=Carry)
+    """What rounding to the ledger's quantum left over, for the next step (see ``Carry``)."""
 
 
-def deduct(master: MasterData, step: PlannedStep, done: StepDone, stock: StockView) -> Deduction:
-    """The events a confirmed step makes, and the stock it leaves."""
+def deduct(
+    master: MasterData,
+    step: PlannedStep,
+    done: StepDone,
+    stock: StockView,
+    carry: Carry | None = None,
+) -> Deduction:
+    """The events a confirmed step makes, the stock it leaves and the rounding it carries.
+
+    Amounts are exact per line; one that does not terminate (÷ a yield) is kept to the
+    ledger's quantum with ``carry``'s remainder for its item added, so consecutive steps
+    given each other's ``carry`` take exactly their total.
+    """
+    carry = carry or Carry()
     drafts: list[EventDraft] = []
     skipped: list[tuple[str, Skip]] = []
     used: list[LotInput] = []
     for planned in step.inputs:
-        consumed, skips, stock = _consume(master, step, planned, done, stock)
+        taken = _taken(master, planned, done)
+        if taken <= 0:
+            continue
+        taken, carry = carry.take(planned.item, taken)
+        consumed, skips, stock = _consume(step, planned, done, stock, taken)
         drafts += consumed
         skipped += [(planned.item, skip) for skip in skips]
         used += [_lot_input(draft.payload) for draft in consumed]
@@ -70,25 +88,30 @@ def deduct(master: MasterData, step: PlannedStep, done: StepDone, stock: StockVi
         made = draft.payload
         assert isinstance(made, StockProduced)
         stock = stock.adding(made.item, made.location, made.lot, made.qty, made.expires_on)
-    return Deduction(tuple(drafts), tuple(skipped), stock)
+    return Deduction(tuple(drafts), tuple(skipped), stock, carry)
+
+
+def _taken(master: MasterData, planned: PlannedInput, done: StepDone) -> Decimal:
+    """What the step takes of an input: a scale's weight, else the recipe's gross amount."""
+    weighed = done.weighed.get(planned.item)
+    if weighed is None:
+        return planned.gross.value
+    return master.item(planned.item).to_base(weighed).to(planned.gross.unit).value
 
 
 def _consume(
-    master: MasterData, step: PlannedStep, planned: PlannedInput, done: StepDone, stock: StockView
+    step: PlannedStep, planned: PlannedInput, done: StepDone, stock: StockView, taken: Decimal
 ) -> tuple[list[EventDraft], tuple[Skip, ...], StockView]:
     weighed = done.weighed.get(planned.item)
     unit = planned.gross.unit
-    taken = planned.gross.value
-    if weighed is not None:
-        taken = round_qty(master.item(planned.item).to_base(weighed).to(unit).value)
-    if taken <= 0:
-        return [], (), stock
     plan = fefo_plan(stock.at(planned.item, step.station), taken, now=done.at)
     picks = _cover_shortfall(list(plan.picks), plan.shortfall)
     weights = [pick.qty for pick in picks]
-    planned_shares = _shares(planned.gross.value, weights)
+    # what the recipe asked, as the ledger keeps it: without a scale, what was taken
+    asked = taken if weighed is None else exact(planned.gross.value)
+    planned_shares = _shares(asked, weights)
     loss_shares = _shares(yield_loss(taken, planned.yield_pct), weights)
-    portioning = _shares(taken - planned.gross.value, weights) if weighed is not None else None
+    portioning = _shares(taken - asked, weights) if weighed is not None else None
     skipped = [SkippedLot(lot=s.lot, reason=s.reason.value, detail=s.detail) for s in plan.skipped]
     drafts = [
         EventDraft(
@@ -127,9 +150,10 @@ def _cover_shortfall(picks: list[Pick], shortfall: Decimal) -> list[Pick]:
 
 
 def _shares(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """``total`` split in proportion to ``weights`` (rounded), the last share taking the rest."""
+    """``total`` split in proportion to ``weights`` (each kept to the ledger's quantum), the
+    last share taking the rest, so the shares sum to ``total`` exactly."""
     whole = sum(weights, Decimal(0))
-    shares = [round_qty(total * weight / whole) for weight in weights[:-1]]
+    shares = [exact(total * weight / whole) for weight in weights[:-1]]
     return [*shares, total - sum(shares, Decimal(0))]
 
 
@@ -155,9 +179,8 @@ def _produce(
     weighed = done.weighed.get(output.item)
     qty = output.qty
     if weighed is not None:
-        qty = Quantity(
-            round_qty(master.item(output.item).to_base(weighed).to(qty.unit).value), qty.unit
-        )
+        made = master.item(output.item).to_base(weighed).to(qty.unit)
+        qty = Quantity(exact(made.value), qty.unit)
     lot = done.lots.get(output.item) or f"{output.item}-{done.at:%Y%m%d-%H%M%S-%f}"
     expiries = [stock.expiry(used_lot.item, used_lot.location, used_lot.lot) for used_lot in used]
     return EventDraft(

@@ -3,25 +3,26 @@
 Pure and deterministic, so the kitchen screen's tickets and the deductions that follow them
 agree to the gram on edge and cloud.
 
-Rounding rule: quantities are worked out exactly, then rounded once per input per line to
-two decimals of the smallest unit of their dimension (0.01 g, 0.01 ml, 0.01 each), half up.
-The net amount is ``qty × portions × modifier factors``; the gross amount taken from stock is
-``net ÷ yield``: 100 g diced onion at 70 % yield → 142.857… → 142.86 g. The yield loss of a
-gross amount is ``gross − round(gross × yield)`` (142.86 − 100.00 = 42.86 g); the same rule
-serves a weighed amount, so planned and weighed steps report loss alike.
+Quantities are exact: nothing is rounded per line (0.004 g a portion stays 0.004 g, so a
+thousand orders take 4 g, not 0 g). The net amount is ``qty × portions × modifier factors``
+in the item's base unit; the gross amount taken from stock is ``net ÷ yield``, worked out to
+the decimal context's 28 significant digits: 100 g diced onion at 70 % yield →
+142.857142857…. The deduction keeps it to the ledger's quantum (``domain.quantity.QUANTUM``)
+and carries the remainder to the next line (``Carry``), so totals over many orders are exact.
+The yield loss of a gross amount is ``gross − gross × yield``; the same rule serves a weighed
+amount, so planned and weighed steps report loss alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from domain.errors import DomainError
 from domain.kitchen.recipes import Add, Modifier, Operation, Remove, Scale, Step, StepInput
 from domain.masterdata import MasterData
-from domain.quantity import Quantity, Unit
+from domain.quantity import Quantity, Unit, exact
 
-CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 
 
@@ -78,18 +79,15 @@ class PlannedStep:
     outputs: tuple[PlannedOutput, ...]
 
 
-def round_qty(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def gross_for(net: Decimal, yield_pct: Decimal) -> Decimal:
-    """What to take from stock to end up with ``net`` after a ``yield_pct`` % yield."""
-    return round_qty(net * HUNDRED / yield_pct)
+    """What to take from stock to end up with ``net`` after a ``yield_pct`` % yield, to 28
+    significant digits (the deduction keeps it to the ledger's quantum, carrying the rest)."""
+    return net * HUNDRED / yield_pct
 
 
 def yield_loss(gross: Decimal, yield_pct: Decimal) -> Decimal:
     """The part of ``gross`` lost to trim or thaw at a ``yield_pct`` % yield."""
-    return gross - round_qty(gross * yield_pct / HUNDRED)
+    return gross - exact(gross * yield_pct / HUNDRED)
 
 
 def explode(master: MasterData, line: OrderLine) -> tuple[PlannedStep, ...]:
@@ -164,21 +162,18 @@ def _inputs(
 
 
 def _planned(master: MasterData, given: StepInput, factor: Decimal) -> PlannedInput:
-    exact = _in_stock_unit(master, given.item, given.qty * factor, given.unit, rounded=False)
-    net = round_qty(exact.value)
-    gross = gross_for(exact.value, given.yield_pct)
+    net = _in_stock_unit(master, given.item, given.qty * factor, given.unit)
     return PlannedInput(
         given.item,
-        Quantity(net, exact.unit),
-        Quantity(gross, exact.unit),
+        net,
+        Quantity(gross_for(net.value, given.yield_pct), net.unit),
         given.yield_pct,
         given.role,
     )
 
 
-def _in_stock_unit(
-    master: MasterData, item: str, value: Decimal, unit: Unit, *, rounded: bool = True
-) -> Quantity:
-    """``value`` ``unit`` of ``item`` as the ledger keeps it: the item's dimension's base."""
+def _in_stock_unit(master: MasterData, item: str, value: Decimal, unit: Unit) -> Quantity:
+    """``value`` ``unit`` of ``item`` as the ledger keeps it: the item's dimension's base,
+    exact (rounded to the ledger's quantum only when a density's division does not end)."""
     qty = master.item(item).to_base(Quantity(value, unit)).to_base()
-    return Quantity(round_qty(qty.value), qty.unit) if rounded else qty
+    return Quantity(exact(qty.value), qty.unit)

@@ -32,7 +32,7 @@ from domain.kitchen.stock import StockView
 from domain.masterdata import MasterData
 from domain.observation import Observation
 from domain.payloads import ReadingRecorded
-from domain.quantity import Quantity, Unit
+from domain.quantity import Carry, Quantity, Unit
 from edge_agent.kitchen import messages
 from edge_agent.kitchen.clock_actions import LotClockRules
 from edge_agent.kitchen.discard import discard_lot
@@ -224,9 +224,11 @@ class KitchenPipeline:
             # the site's local time: its date is the day expiries are judged against
             local = self._clock_rules.local(now)
             done = StepDone(local, tap.operator, f"kds:{station}", weighed)
-            deduction = deduct(self._master, step, done, self.stock_for(step))
+            carry = Carry(self._state.carry)
+            deduction = deduct(self._master, step, done, self.stock_for(step), carry)
             clocks, started = self._produced(step, deduction.drafts)
             state = self._state.with_ticket(ticket.done(tap.step)).with_clocks(clocks)
+            state = state.with_carry(deduction.carry)
             await self._record([*deduction.drafts, *started], {CHECKPOINT: dump_state(state)})
             self._state = state
 

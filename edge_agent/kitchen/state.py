@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 
 from pydantic import TypeAdapter
 
 from domain.kitchen.clocks.thawing import ThawState
+from domain.quantity import Carry
 from edge_agent.kitchen.lot_clocks import LotClocks
 
 CHECKPOINT = "kitchen"
@@ -58,6 +60,9 @@ class KitchenState:
     """Tickets whose steps are all done, oldest first (the last ``RECENT``)."""
     clocks: LotClocks = field(default_factory=LotClocks)
     """The open lot clocks."""
+    carry: dict[str, Decimal] = field(default_factory=dict)
+    """By item, what rounding a deduction to the ledger's quantum left for the next one
+    (``domain.quantity.Carry``), so a day's lines sum to their exact total."""
 
     @property
     def thawing(self) -> dict[str, ThawState]:
@@ -79,6 +84,9 @@ class KitchenState:
 
     def with_clocks(self, clocks: LotClocks) -> KitchenState:
         return replace(self, clocks=clocks)
+
+    def with_carry(self, carry: Carry) -> KitchenState:
+        return replace(self, carry=dict(carry.left))
 
 
 _STORED = TypeAdapter(KitchenState)

@@ -33,7 +33,7 @@ MASTER = load_model(KITCHEN / "masterdata.yaml", MasterData)
 
 def scripted_day() -> list[EventDraft]:
     """25–26 November at the wok (docs/kitchen.md, Variance): counted at the start and the
-    end, three orders, a thaw batch and a drop; 80 g of chicken and 14.28 g of onion gone
+    end, three orders, a thaw batch and a drop; 80 g of chicken and 14.285714285 g of onion gone
     with no event."""
     stock = StockView.of(
         [
@@ -98,9 +98,9 @@ def test_the_scripted_day_by_item_location_and_day(client: httpx.Client, kitchen
     assert days == [("2026-11-25", D(740), D(100)), ("2026-11-26", D(180), 0)]
     onion = rows["onion", "wok"]
     assert (D(onion["used"]), D(onion["trim_loss"]), D(onion["unexplained"])) == (
-        D("285.72"),
-        D("85.72"),
-        D("14.28"),
+        D("285.714285715"),  # each line exact to the ledger's quantum (domain.quantity)
+        D("85.714285715"),
+        D("14.285714285"),
     )
     frozen = rows["chicken-thigh-frozen", "walk-in"]
     assert (D(frozen["thaw_loss"]), D(frozen["trim_loss"]), D(frozen["unexplained"])) == (
@@ -140,9 +140,9 @@ def test_the_csv_export(client: httpx.Client, kitchen_site: str) -> None:
     rows = list(csv.DictReader(io.StringIO(response.text)))
     chicken = [r for r in rows if r["item"] == "chicken-marinated"]
     assert [(r["day"], r["used"], r["unexplained"]) for r in chicken] == [
-        ("", "920.00", "80.00"),
-        ("2026-11-25", "740.00", ""),
-        ("2026-11-26", "180.00", ""),
+        ("", "920", "80"),
+        ("2026-11-25", "740", ""),
+        ("2026-11-26", "180", ""),
     ]
 
 

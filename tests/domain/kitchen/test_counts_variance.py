@@ -146,13 +146,14 @@ def test_variance_of_a_scripted_day(master: MasterData) -> None:
         date(2026, 11, 26): Movements(used=D(180)),
     }
     onion = rows["onion", "wok"]
-    # four portions at 71.43 g each, of which 21.43 g each is trim the recipe expects
+    # four portions of 50 g at 70 % yield: 71.428571429 g (o1, o3) and 142.857142857 g (o2),
+    # each line exact to the ledger's quantum; 30 % of it is trim the recipe expects
     assert (onion.moved.used, onion.moved.trim_loss, onion.closing) == (
-        D("285.72"),
-        D("85.72"),
+        D("285.714285715"),
+        D("85.714285715"),
         D(4700),
     )
-    assert onion.unexplained == D("14.28")  # 5000 − 285.72 − 4700
+    assert onion.unexplained == D("14.285714285")  # 5000 − 285.714285715 − 4700
     frozen = rows["chicken-thigh-frozen", "walk-in"]
     assert (frozen.moved.used, frozen.moved.thaw_loss, frozen.closing, frozen.unexplained) == (
         D(2000),

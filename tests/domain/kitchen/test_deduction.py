@@ -13,7 +13,7 @@ from domain.kitchen.explosion import OrderInvalid, OrderLine, explode, explode_r
 from domain.kitchen.stock import StockView
 from domain.masterdata import MasterData
 from domain.payloads import StepConsumed, StockProduced
-from domain.quantity import Quantity, Unit
+from domain.quantity import Quantity, Unit, exact
 from tests.domain.factories import chain
 from tests.domain.kitchen.conftest import local
 
@@ -66,11 +66,19 @@ def test_explosion_applies_modifiers_and_yields(master: MasterData) -> None:
         "o1", 1, "kung-pao", portions=2, modifiers=("no-peanuts", "extra-portion", "extra-chili")
     )
     wok, plate = explode(master, line)
-    assert [(i.item, i.net.value, i.gross.value, i.yield_loss.value) for i in wok.inputs] == [
-        ("chicken-marinated", D("540.00"), D("540.00"), D("0.00")),  # 2 × 180 × 1.5
-        ("dried-chili", D("10.00"), D("10.00"), D("0.00")),
-        ("onion", D("100.00"), D("142.86"), D("42.86")),  # 100 g at 70 % yield
-        ("dried-chili", D("6.00"), D("6.00"), D("0.00")),  # extra chili, 2 × 3 g
+    assert [(i.item, i.net.value, exact(i.gross.value)) for i in wok.inputs] == [
+        ("chicken-marinated", D("540.00"), D("540.00")),  # 2 × 180 × 1.5
+        ("dried-chili", D("10.00"), D("10.00")),
+        ("onion", D("100.00"), D("142.857142857")),  # 100 g at 70 % yield
+        ("dried-chili", D("6.00"), D("6.00")),  # extra chili, 2 × 3 g
+    ]
+    # the gross amount is exact to 28 digits: the deduction keeps it to the ledger's quantum
+    assert wok.inputs[2].gross.value == D(10000) / D(70)
+    assert [i.yield_loss.value.quantize(D("0.01")) for i in wok.inputs] == [
+        D(0),
+        D(0),
+        D("42.86"),
+        D(0),
     ]
     assert (plate.station, [i.gross.value for i in plate.inputs]) == ("pass", [D("300.00")])
 
@@ -84,7 +92,7 @@ def test_a_scripted_order_list_deducts_exactly(master: MasterData) -> None:
         ("chicken-marinated", "M1", D("180.00")),
         ("peanuts", "P1", D("30.00")),
         ("dried-chili", "C1", D("5.00")),
-        ("onion", "O1", D("71.43")),
+        ("onion", "O1", D("71.428571429")),  # 50 g at 70 %, to the ledger's quantum
         ("rice-cooked", "R1", D("150.00")),
     ]
     first = drafts[0].payload
@@ -102,7 +110,7 @@ def test_a_scripted_order_list_deducts_exactly(master: MasterData) -> None:
         ("MQ", "blocked", "excursion at walk-in #1"),
     ]
     onion = drafts[3].payload
-    assert (onion.planned_qty, onion.yield_loss) == (D("71.43"), D("21.43"))
+    assert (onion.planned_qty, onion.yield_loss) == (D("71.428571429"), D("21.428571429"))
 
     # line 2: no peanuts, extra portion (270 g): M1's last 120 g, then 150 g of M2
     drafts, stock = run(
@@ -125,15 +133,15 @@ def test_a_scripted_order_list_deducts_exactly(master: MasterData) -> None:
     assert (chicken.lot, chicken.qty, chicken.planned_qty, chicken.portioning) == (
         "M2",
         D("350.00"),
-        D("331.58"),
-        D("18.42"),
+        D("331.578947368"),  # 360 × 350/380, to the ledger's quantum
+        D("18.421052632"),
     )
     rest = drafts[1].payload
     assert (rest.lot, rest.qty, rest.planned_qty, rest.portioning) == (
         "M3",
         D("30.00"),
-        D("28.42"),
-        D("1.58"),
+        D("28.421052632"),  # the rest, so the shares sum exactly
+        D("1.578947368"),
     )
     assert sum(d.payload.qty for d in drafts[:2]) == D(380)
     assert sum(d.payload.portioning for d in drafts[:2]) == D(20)
@@ -162,7 +170,7 @@ def test_a_thawing_lot_is_skipped_as_not_ready(master: MasterData) -> None:
     )
     (step,) = explode_recipe(master, "marinate-chicken", 1)
     result = deduct(master, step, StepDone(at=local(25, 9)), stock)
-    assert consumed(result.drafts)[0] == ("chicken-thigh", "T-ready", D("1086.96"))
+    assert consumed(result.drafts)[0] == ("chicken-thigh", "T-ready", D("1086.956521739"))
     assert result.skipped[0][1].reason is SkipReason.NOT_READY
     assert "2026-11-25T14:00:00+01:00" in result.skipped[0][1].detail
 
@@ -188,13 +196,13 @@ def test_production_makes_a_lot_with_its_inputs_and_the_earliest_expiry(master: 
     )
     assert [(i.lot, i.qty) for i in made.inputs] == [
         ("T1", D("600")),
-        ("T2", D("486.96")),
+        ("T2", D("486.956521739")),
         ("S1", D("30.00")),
     ]
     # own shelf life 2 days would keep it to the 26th; T1 expires today, so the mixture does
     assert made.expires_on == TODAY
     trim = [d.payload.yield_loss for d in result.drafts[:2]]
-    assert sum(trim) == D("1086.96") - D("1000.00")
+    assert sum(trim) == D("1086.956521739") - D("1000.00")
     # the new lot is at the wok, ready for the next order
     after = run(master, OrderLine("o9", 1, "kung-pao"), result.stock.taking("x", "y", []))
     assert consumed(after[0])[0] == ("chicken-marinated", "KP-25-1", D("180.00"))
@@ -248,5 +256,5 @@ def test_deductions_are_never_negative_and_cover_the_recipe(
             assert draft.payload.yield_loss >= 0
         for given_input in planned.inputs:
             booked = [d.payload.qty for d in result.drafts if d.payload.item == given_input.item]
-            assert sum(booked) >= given_input.gross.value
+            assert sum(booked) >= exact(given_input.gross.value)  # no carry given
         stock = result.stock
