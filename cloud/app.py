@@ -31,6 +31,7 @@ from cloud.db import open_pool
 from cloud.http.errors import install_error_answers
 from cloud.http.guard import InputGuard
 from cloud.ingest.partitions import ReadingPartitions
+from cloud.metrics import install_metrics
 from cloud.migrate import StorageMode, migrate, read_storage_mode
 from cloud.settings import CloudSettings
 from cloud.state import CloudState
@@ -71,6 +72,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     install_error_answers(app)
     app.include_router(health.router)
     app.include_router(agents.router)
+    app.include_router(agents.site_router)
     app.include_router(sites.router)
     app.include_router(events.router)
     app.include_router(coldchain.router)
@@ -82,6 +84,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(variance.router)
     app.include_router(masterdata.router)
     web.install(app)
+    install_metrics(app, token=os.environ.get("EDGESTOCK_METRICS_TOKEN") or None)
     return app
 
 

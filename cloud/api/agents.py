@@ -7,17 +7,21 @@ revoked agent) and learns nothing about the agent's chain.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from psycopg import OperationalError
+from pydantic import BaseModel, Field
 
 from cloud.api import unreadable
 from cloud.api.deps import StateDep
 from cloud.api.schemas import AgentHeadPublic, BatchRefusalPublic
 from cloud.api.unreadable import IngestReceiptPublic
+from cloud.auth.deps import require
 from cloud.identity.errors import IdentityRefused
+from cloud.identity.listing import agents_of_site
 from cloud.identity.signed import ReceivedRequest, VerifiedAgent, verify_request
 from cloud.ingest import service
 from cloud.migrate import StorageMode
@@ -114,6 +118,35 @@ async def get_head(agent: str, request: Request, state: StateDep) -> Any:
 
 # The operators' list of unreadable events: served under this router's prefix.
 router.include_router(unreadable.router)
+
+site_router = APIRouter(prefix="/v1/sites", tags=["agents"])
+"""A site's agents as the people who manage its devices see them (``cloud.app`` mounts it)."""
+
+
+class AgentPublic(BaseModel):
+    agent: str
+    enrolled_at: datetime
+    revoked_at: datetime | None = Field(description="set while the agent is refused")
+    revoked_reason: str | None
+    acked_seq: int = Field(description="the highest seq of the agent the cloud has stored")
+    last_seen: datetime | None = Field(description="when the cloud last stored a batch of it")
+    latest_event_at: datetime | None = Field(description="when its newest stored event happened")
+    sync_lag_s: float | None = Field(
+        description="how late its newest stored event arrived (last_seen - latest_event_at)"
+    )
+
+
+@site_router.get(
+    "/{site}/agents",
+    response_model=list[AgentPublic],
+    summary="The site's agents: last seen, acknowledged seq and sync lag (devices.manage)",
+    dependencies=[Depends(require("devices.manage"))],
+)
+async def list_agents(site: Annotated[str, Path(max_length=200)], state: StateDep) -> Any:
+    async with state.pool.connection() as conn:
+        agents = await agents_of_site(conn, site)
+    fields = AgentPublic.model_fields
+    return [AgentPublic(**{name: getattr(a, name) for name in fields}) for a in agents]
 
 
 async def _signer(state: CloudState, agent: str, request: Request, body: bytes) -> VerifiedAgent:
