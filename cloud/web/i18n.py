@@ -87,6 +87,23 @@ class Speaker:
             return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
         return f"{local.day} {local:%b %Y %H:%M}"
 
+    def duration(self, seconds: float | None) -> str:
+        """A span people read at a glance: ``3 d 4 h``, ``12 min``, ``45 s`` (or 天/小时…)."""
+        if seconds is None:
+            return "—"
+        whole = int(seconds)
+        days, rest = divmod(whole, 86_400)
+        hours, rest = divmod(rest, 3_600)
+        minutes, secs = divmod(rest, 60)
+        zh = self.language == "zh-CN"
+        if days:
+            return f"{days}天{hours}小时" if zh else f"{days} d {hours} h"
+        if hours:
+            return f"{hours}小时{minutes}分钟" if zh else f"{hours} h {minutes} min"
+        if minutes:
+            return f"{minutes}分钟" if zh else f"{minutes} min"
+        return f"{secs}秒" if zh else f"{secs} s"
+
     def day(self, value: date | None) -> str:
         if value is None:
             return "—"
