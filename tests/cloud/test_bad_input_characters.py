@@ -122,3 +122,14 @@ def test_agent_routes_refuse_bad_paths_and_unsigned_garbage_without_500(api_url:
     _named(nul, "path")
     assert unsigned.status_code == 401, unsigned.text
     _named(head, "x")
+
+
+def test_json_nested_too_deep_is_refused_not_a_recursion_error(client: httpx.Client) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+
+    response = client.put(
+        "/v1/orgs/1/settings", content=deep, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 422, response.text[:300]
+    assert "nested too deep" in response.text
