@@ -85,22 +85,29 @@ class AgentSink:
             obs = replace(obs, at=self._clock.stamp(obs.at))
         if self._calibrate is not None:
             obs = self._calibrate(obs)
+        drafts: list[EventDraft] = []
         try:
             owner = next((p for p in self._pipelines if p.claims(obs)), None)
             drafts = self._react(await owner.observe(obs, self._site)) if owner else []
             for pipeline in self._pipelines:
                 drafts += await pipeline.watch(obs, self._site)
-        except ValueError as exc:  # a pipeline refuses it (pydantic's errors are ValueErrors)
+            await self._submit(drafts)
+        except ValueError as exc:
+            # a pipeline refuses it, or the store refuses what it became (pydantic's errors
+            # are ValueErrors too): kept with the reason, and the adapter goes on
+            self._not_stored(drafts)
             await self.quarantine(obs.device, _first_line(exc), repr(obs))
             return
-        try:
-            await self._submit(drafts)
         except BaseException:
-            for pipeline in self._pipelines:
-                pipeline.not_stored(drafts)
+            self._not_stored(drafts)
             raise
         for pipeline in self._pipelines:
             await pipeline.stored(drafts)
+
+    def _not_stored(self, drafts: list[EventDraft]) -> None:
+        if drafts:
+            for pipeline in self._pipelines:
+                pipeline.not_stored(drafts)
 
     async def tick(self, now: datetime | None = None) -> None:
         """Let time pass for every pipeline (cold-chain escalation without new readings,

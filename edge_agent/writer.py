@@ -5,7 +5,8 @@ bounded, so when the disk falls behind, producers wait (and through them the dev
 pollers) instead of anything being dropped.
 
 Input the store refuses (a ``ValueError``: units that do not mix, an invalid event) fails only
-the batch it came in. Anything else (the file is gone, closed or read-only, a bug) stops the
+the producer it came from: a group commit it spoiled is written again, one producer at a time.
+Anything else (the file is gone, closed or read-only, a bug) stops the
 writer: every producer waiting and every later one gets ``WriterStopped`` naming the cause,
 instead of waiting forever for a writer that is not there.
 """
@@ -152,8 +153,14 @@ class GroupCommitWriter:
             await asyncio.wait([append])
             self._settle(batch, append)
             raise
-        except Exception:  # noqa: S110 - _settle reads it from the task
+        except Exception:  # noqa: S110 - read from the task below
             pass
+        if len(batch) > 1 and isinstance(append.exception(), ValueError):
+            # one producer's refused input must not fail the others that shared its fsync:
+            # write each on its own, so only the one at fault hears the refusal
+            for request in batch:
+                await self._write([request])
+            return
         self._settle(batch, append)
 
     def _settle(self, batch: list[_Request], append: asyncio.Future[list[Event]]) -> None:

@@ -67,15 +67,21 @@ class EdgeStore:
         self, drafts: Sequence[EventDraft], checkpoints: Mapping[str, bytes] | None = None
     ) -> list[Event]:
         """Seal drafts into the chain and make them, their ledger effect and the pipeline
-        ``checkpoints`` that go with them durable at once."""
+        ``checkpoints`` that go with them durable at once.
+
+        A draft dated more than a day past this machine's clock is refused (``ValueError``)
+        with nothing written: the cloud would keep it unreadable, and the rules the agent
+        runs would act on a time that has not come.
+        """
         if not drafts:
             return []
+        now = datetime.now(UTC)
         with self._append_lock, self._file.transaction() as conn:
             seq, head = self._head
             events: list[Event] = []
             for draft in drafts:
                 seq += 1
-                event = seal(draft, agent=self.agent, site=self.site, seq=seq, prev=head)
+                event = seal(draft, agent=self.agent, site=self.site, seq=seq, prev=head, now=now)
                 head = event.hash
                 events.append(event)
             conn.executemany(

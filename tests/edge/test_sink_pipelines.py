@@ -113,3 +113,25 @@ async def test_a_restarted_agent_does_not_record_a_redelivered_reading_twice(
     values = [e.data["value"] for e in store.events()]
     assert values == ["4.5", "7.0"]
     store.close()
+
+
+async def test_a_device_clock_days_ahead_is_quarantined_and_the_others_are_stored(
+    tmp_path: Path,
+) -> None:
+    """Issue 9: what the edge seals the cloud can store. An event dated beyond the window is
+    refused at the edge, only for the observation it came from, and kept in quarantine."""
+    store = EdgeStore(tmp_path / "a.db", agent="a1", site="s1")
+    now = datetime.now(UTC)
+    ahead = Observation("probe-9", now + timedelta(days=2), {"temperature": Decimal("4.0")})
+    fine = [Observation(f"probe-{n}", now, {"temperature": Decimal("4.0")}) for n in range(4)]
+    async with running(store, [Readings(ReadingRecorder(ReadingPolicy()))]) as sink:
+        await asyncio.gather(*(sink.observe(o) for o in [*fine[:2], ahead, *fine[2:]]))
+        await sink.observe(
+            Observation("probe-9", now, {"temperature": Decimal("4.0")})
+        )  # its next, sane reading is recorded: the refused one was never taken as seen
+    devices = sorted(e.data["device"] for e in store.events())
+    assert devices == ["probe-0", "probe-1", "probe-2", "probe-3", "probe-9"]
+    (refused,) = store.quarantined()
+    assert refused.source == "probe-9"
+    assert "ahead" in refused.reason or "future" in refused.reason, refused.reason
+    store.close()

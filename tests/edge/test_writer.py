@@ -58,6 +58,24 @@ async def test_a_refused_batch_fails_its_producers_and_the_writer_goes_on(tmp_pa
     task.cancel()
 
 
+async def test_one_producers_refused_input_does_not_fail_those_who_shared_its_commit(
+    tmp_path: Path,
+) -> None:
+    store = EdgeStore(tmp_path / "a.db", agent="a", site="s")
+    writer = GroupCommitWriter(store, GroupCommit(max_delay_ms=50))
+    store.append([received("L1", "1", unit="l")], {})
+    producers = [writer.submit([reading(str(n))]) for n in range(5)]
+    producers.insert(2, writer.submit([consumed("L1", "100", unit="g")]))  # mass from volume
+    task = asyncio.create_task(writer.run())
+    results = await asyncio.wait_for(asyncio.gather(*producers, return_exceptions=True), 5)
+    task.cancel()
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 1
+    assert "density" in str(refused[0])
+    assert store.stats().last_seq == 6  # the receipt and the five readings
+    assert not isinstance(results[2], list)
+
+
 async def test_a_writer_whose_store_fails_stops_every_producer_with_the_cause(
     tmp_path: Path,
 ) -> None:
