@@ -33,7 +33,16 @@ def test_every_key_a_template_or_route_names_is_in_the_table() -> None:
     prefixes = {key for key in named if key.endswith(".")}
     assert prefixes == {"board.", "var.", "cold.status."}
     completed = {"board.expired", "board.near_expiry", "cold.status.open", "cold.status.closed"}
-    columns = "opening received used thaw_loss trim_loss waste closing unexplained".split()
+    columns = [
+        "opening",
+        "received",
+        "used",
+        "thaw_loss",
+        "trim_loss",
+        "waste",
+        "closing",
+        "unexplained",
+    ]
     completed |= {f"var.{key}" for key in columns}
     assert (named - prefixes) | completed <= MESSAGES.keys()
 
