@@ -78,3 +78,30 @@ def test_failures_from_one_address_over_many_accounts_are_limited(database_url: 
 
     assert codes[:9] == [400] * 9
     assert codes[9] == 429
+
+
+def test_sign_ins_beyond_the_queue_are_answered_503_at_once(database_url: str) -> None:
+    settings = CloudSettings(database_url=database_url, pool_min_size=1, pool_max_size=8,
+                             password_hash_concurrency=1, password_hash_queue=2,
+                             sign_in_address_allowance=100)  # fmt: skip
+    answers: list[httpx.Response] = []
+    with running_api(settings) as url:
+        threads = [
+            threading.Thread(
+                target=lambda n=n: answers.append(_sign_in(url, f"q{n}@example.com", "x" * 12))
+            )
+            for n in range(16)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    codes = sorted(answer.status_code for answer in answers)
+    assert len(codes) == 16
+    assert set(codes) <= {400, 503}
+    assert 400 in codes
+    busy = [answer for answer in answers if answer.status_code == 503]
+    assert busy, codes
+    assert busy[0].headers["Retry-After"] == "1"
+    assert busy[0].json()["error"] == "temporarily_unavailable"
