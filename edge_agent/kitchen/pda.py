@@ -9,7 +9,9 @@ instead of becoming readings.
 - ``receive``: a lot arrives (``lot.received``, net weight, expiry);
 - ``thaw:refrigerated`` / ``thaw:running_water``: the lot starts thawing by that method
   (a thawing clock, ``clock.started``), predicted from the label's weight;
-- ``count``: the lot was counted (``stock.counted``, net of the tare);
+- ``count``: the lot was counted (``stock.counted``, net of the tare); a second count of the
+  same stock must agree with the first (``domain.kitchen.counts.second_count``), and
+  ``recount`` replaces it on purpose;
 - the lot clocks' actions (``CLOCK_ACTIONS``, ``edge_agent.kitchen.clock_actions``):
   ``marinate``, ``age``, ``tphc`` and ``tphc-6h`` (with the food's ``temp``), ``open``,
   ``freeze``, ``stop``, and for cooling ``cool``, ``temp``, ``reheat`` and ``discard``, which
@@ -34,7 +36,8 @@ from domain.payloads import LotReceived
 from domain.quantity import Quantity, Unit
 
 THAW_PREFIX = "thaw:"
-STOCK_ACTIONS = ("receive", "count")
+STOCK_ACTIONS = ("receive", "count", "recount")
+COUNT_ACTIONS = ("count", "recount")
 CLOCK_ACTIONS = (
     "marinate",
     "age",
@@ -172,7 +175,7 @@ def stock_drafts(master: MasterData, scan: PdaScan) -> list[EventDraft]:
     """The events of a ``receive`` or ``count`` scan."""
     item = master.item(scan.item)
     gross, tare = item.to_base(scan.gross).to_base(), item.to_base(scan.tare).to_base()
-    if scan.action == "count":  # kept in the item's stock unit (g), as the ledger keeps it
+    if scan.action in COUNT_ACTIONS:  # kept in the item's stock unit (g), as the ledger keeps it
         line = CountLine(scan.item, scan.lot, scan.location, gross, tare)
         return count_drafts([line], scan.at, scan.operator)
     if scan.action == "receive":

@@ -26,19 +26,26 @@ from domain.events import EventDraft
 from domain.fefo import LotOnHand
 from domain.kitchen.clocks.events import LotRef
 from domain.kitchen.clocks.rules import ClockRules
+from domain.kitchen.counts import CountTaken, second_count
 from domain.kitchen.deduction import StepDone, deduct
 from domain.kitchen.explosion import OrderLine, PlannedStep, explode
 from domain.kitchen.stock import StockView
 from domain.masterdata import MasterData
 from domain.observation import Observation
-from domain.payloads import ReadingRecorded
+from domain.payloads import ReadingRecorded, StockCounted
 from domain.quantity import Carry, Quantity, Unit
 from edge_agent.kitchen import messages
 from edge_agent.kitchen.clock_actions import LotClockRules
 from edge_agent.kitchen.discard import discard_lot
 from edge_agent.kitchen.lot_clocks import LotClocks, Stepped
 from edge_agent.kitchen.messages import KdsTap, KitchenTicket, PosOrder, TapAction
-from edge_agent.kitchen.pda import STOCK_ACTIONS, PdaScan, read_scan, stock_drafts
+from edge_agent.kitchen.pda import (
+    COUNT_ACTIONS,
+    STOCK_ACTIONS,
+    PdaScan,
+    read_scan,
+    stock_drafts,
+)
 from edge_agent.kitchen.state import (
     CHECKPOINT,
     KitchenState,
@@ -296,8 +303,9 @@ class KitchenPipeline:
             try:
                 if scan.action in STOCK_ACTIONS:
                     drafts = stock_drafts(self._master, scan)  # a bad weight first
-                    if scan.action == "count":
-                        self._known_here(scan)
+                    if scan.action in COUNT_ACTIONS:
+                        await self._count(scan, drafts)
+                        return
                     await self._record(drafts, {})
                     return
                 if scan.thaw_method is not None:
@@ -309,6 +317,26 @@ class KitchenPipeline:
                 await self._adopt(*self._clock_rules.scanned(self._state.clocks, scan))
             except DomainError as exc:
                 raise KitchenRefused(f"{obs.device}: {exc}") from exc
+
+    async def _count(self, scan: PdaScan, drafts: list[EventDraft]) -> None:
+        """Store a count unless it repeats, or disagrees with, a count of the same stock."""
+        self._known_here(scan)
+        (draft,) = drafts
+        line = draft.payload
+        assert isinstance(line, StockCounted)
+        key = f"{line.item}/{line.lot}@{line.location}"
+        taken = CountTaken(draft.at, line.qty, line.unit.value, line.operator)
+        held = next(
+            (lot.on_hand for lot in self._lots_at(line.item, line.location) if lot.lot == line.lot),
+            None,
+        )
+        what = f"lot {line.lot} of {line.item} at {line.location}"
+        recount = scan.action == "recount"
+        if not second_count(self._state.counts.get(key), taken, held, what=what, recount=recount):
+            return  # the same count again
+        state = self._state.with_count(key, taken)
+        await self._record(drafts, {CHECKPOINT: dump_state(state)})
+        self._state = state
 
     def _known_here(self, scan: PdaScan) -> None:
         """A count or a thaw names a lot this place has on record: counting a lot never

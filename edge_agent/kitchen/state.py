@@ -18,6 +18,7 @@ from decimal import Decimal
 from pydantic import TypeAdapter
 
 from domain.kitchen.clocks.thawing import ThawState
+from domain.kitchen.counts import CountTaken
 from domain.quantity import Carry
 from edge_agent.kitchen.lot_clocks import LotClocks
 
@@ -60,6 +61,9 @@ class KitchenState:
     """Tickets whose steps are all done, oldest first (the last ``RECENT``)."""
     clocks: LotClocks = field(default_factory=LotClocks)
     """The open lot clocks."""
+    counts: dict[str, CountTaken] = field(default_factory=dict)
+    """The last count of each lot (``<item>/<lot>@<location>``), the last ``RECENT``: a
+    second count of the same stock must agree with it (``domain.kitchen.counts``)."""
     carry: dict[str, Decimal] = field(default_factory=dict)
     """By item, what rounding a deduction to the ledger's quantum left for the next one
     (``domain.quantity.Carry``), so a day's lines sum to their exact total."""
@@ -84,6 +88,11 @@ class KitchenState:
 
     def with_clocks(self, clocks: LotClocks) -> KitchenState:
         return replace(self, clocks=clocks)
+
+    def with_count(self, key: str, count: CountTaken) -> KitchenState:
+        counts = {name: taken for name, taken in self.counts.items() if name != key}
+        counts[key] = count
+        return replace(self, counts=dict(list(counts.items())[-RECENT:]))
 
     def with_carry(self, carry: Carry) -> KitchenState:
         return replace(self, carry=dict(carry.left))

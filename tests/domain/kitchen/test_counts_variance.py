@@ -7,7 +7,15 @@ import pytest
 
 from domain.events import EventDraft
 from domain.fefo import LotOnHand
-from domain.kitchen.counts import CountInvalid, CountLine, count_drafts, replay
+from domain.kitchen.counts import (
+    CountConflict,
+    CountInvalid,
+    CountLine,
+    CountTaken,
+    count_drafts,
+    replay,
+    second_count,
+)
 from domain.kitchen.deduction import StepDone, deduct
 from domain.kitchen.explosion import OrderLine, PlannedStep, explode, explode_recipe
 from domain.kitchen.stock import StockView
@@ -170,3 +178,18 @@ def test_variance_of_a_scripted_day(master: MasterData) -> None:
     totals = {row.item: row for row in item_totals(rows.values())}
     assert totals["chicken-marinated"].unexplained == D(80)
     assert totals["rice-cooked"].moved.used == D(600)
+
+
+def test_two_counts_of_the_same_stock_must_agree() -> None:
+    first = CountTaken(utc(25, 22), D(800), "g", "ana")
+    same = CountTaken(utc(25, 22, 5), D(800), "g", "bo")
+    other = CountTaken(utc(25, 22, 5), D(600), "g", "bo")
+    what = "lot R1 of rice at pass"
+    assert second_count(None, other, D(1000), what=what)
+    assert not second_count(first, same, D(800), what=what)  # a repeat: stored once
+    with pytest.raises(CountConflict, match="counted 800 g by ana at 2026-11-25T22:00:00"):
+        second_count(first, other, D(800), what=what)
+    assert second_count(first, other, D(800), what=what, recount=True)
+    assert second_count(first, other, D(700), what=what)  # stock moved since: a new count
+    later = CountTaken(utc(25, 23), D(600), "g", "bo")
+    assert second_count(first, later, D(800), what=what)  # past the window
