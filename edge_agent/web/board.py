@@ -13,9 +13,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from domain.foodsafety import Board, board
+from domain.foodsafety import Board
 from domain.masterdata import MasterData
 from edge_agent.kitchen.messages import SignOffDay
+from edge_agent.web.history import BoardHistory
 from edge_agent.web.rendering import Pages
 
 Text = Annotated[str, Form()]
@@ -29,8 +30,10 @@ def router(pages: Pages) -> APIRouter:
     def local_day(moment: datetime) -> date:
         return moment.astimezone(sources.zone).date()
 
+    history = BoardHistory(sources.events, local_day)
+
     def the_board(day: date) -> Board:
-        return board(list(sources.events()), day, near_days=sources.near_days, day_of=local_day)
+        return history.board(day, sources.near_days)
 
     async def page(
         request: Request, day: date, status: int = 200, refusal: str | None = None

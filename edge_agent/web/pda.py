@@ -32,8 +32,13 @@ SHOWN_ACTIONS = (
     "tphc-6h",
     "stop",
 )
-"""The actions in the order the app lists them (all of ``known_actions``)."""
-assert set(SHOWN_ACTIONS) == set(known_actions()), "the app must offer every PDA action"
+"""The actions the app lists first, in this order; any other the kitchen knows follows."""
+
+
+def actions() -> list[str]:
+    """Every PDA action the kitchen takes, the usual ones first."""
+    known = known_actions()
+    return [a for a in SHOWN_ACTIONS if a in known] + [a for a in known if a not in SHOWN_ACTIONS]
 
 
 def router(pages: Pages) -> APIRouter:
@@ -44,7 +49,7 @@ def router(pages: Pages) -> APIRouter:
     def choices() -> dict[str, Any]:
         master = sources.master
         return {
-            "actions": SHOWN_ACTIONS,
+            "actions": actions(),
             "items": [(i.id, i.name) for i in master.items] if master else [],
             "locations": [(loc.id, loc.name) for loc in master.locations] if master else [],
         }

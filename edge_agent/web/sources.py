@@ -26,8 +26,8 @@ class ScreenSources:
     """The site's time zone: every time and day on a screen is the site's."""
     now: Callable[[], datetime]
     """The agent's clock (a demo's runs fast)."""
-    events: Callable[[], Iterable[Event]]
-    """The store's events, oldest first (the board folds them)."""
+    events: Callable[[int], Iterable[Event]]
+    """The store's events after a seq, oldest first (the board folds them)."""
     stock_at: Callable[[str], list[LotStock]]
     """The store's stock at a location, by lot."""
     observe: Callable[[Observation], Awaitable[None]]

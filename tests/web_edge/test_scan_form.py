@@ -13,8 +13,9 @@ import pytest
 
 from domain.gs1 import Gs1Error
 from edge_agent.config import load_agent_config
-from edge_agent.kitchen.pda import read_scan
+from edge_agent.kitchen.pda import known_actions, read_scan
 from edge_agent.web.i18n import choose
+from edge_agent.web.pda import actions
 from edge_agent.web.pda_form import ScanForm, ScanRefused, observation, read_label
 from edge_agent.yaml_config import ConfigError
 
@@ -115,6 +116,11 @@ def test_what_is_wrong_is_named(given: dict[str, str], named: str) -> None:
     with pytest.raises(ScanRefused) as refused:
         observation(form(**given), "pda-web", AT)
     assert named in str(refused.value)
+
+
+def test_the_app_offers_every_action_the_kitchen_takes() -> None:
+    assert sorted(actions()) == sorted(known_actions())
+    assert actions()[:3] == ["receive", "thaw:refrigerated", "thaw:running_water"]
 
 
 @pytest.mark.parametrize(
