@@ -115,6 +115,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A record changed after the latest sign-off.",
         "最新签核之后有记录变更。",
     ),
+    "board.result.pass": ("pass", "合格"),
+    "board.result.fail": ("fail", "不合格"),
+    "board.outcome.cooling": ("cooling", "冷却中"),
+    "board.outcome.cooled": ("cooled", "已冷却"),
+    "board.outcome.missed": ("missed", "超时"),
     "board.refused": ("The board cannot be built: {why}", "无法生成看板：{why}"),
     # variance
     "var.title": ("Variance at {site}", "{site} 的库存差异"),

@@ -31,8 +31,10 @@ def test_every_key_a_template_or_route_names_is_in_the_table() -> None:
     # a key ending in "." is a prefix completed on the page (board. ~ lot.status): its
     # completions are listed here, from the values the page can give it
     prefixes = {key for key in named if key.endswith(".")}
-    assert prefixes == {"board.", "var.", "cold.status."}
+    assert prefixes == {"board.", "var.", "cold.status.", "board.outcome.", "board.result."}
     completed = {"board.expired", "board.near_expiry", "cold.status.open", "cold.status.closed"}
+    completed |= {"board.result.pass", "board.result.fail"}  # FoodSafetyRecorded.result
+    completed |= {f"board.outcome.{o}" for o in ("cooling", "cooled", "missed")}  # CoolingRecord
     columns = [
         "opening",
         "received",

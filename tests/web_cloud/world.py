@@ -22,6 +22,7 @@ from psycopg import AsyncConnection
 
 from cloud.auth.bootstrap import create_org_admin
 from cloud.auth.users import GrantTarget, create_user, find_role, grant_role
+from cloud.migrate import StorageMode, read_storage_mode
 from cloud.orgs.costs import CostPrice, set_cost
 from cloud.orgs.tree import node_of_site, set_settings
 from domain.events import EventDraft
@@ -29,6 +30,7 @@ from tests.cloud.auth import PASSWORD
 from tests.cloud.builders import AgentChain, post_events, received
 from tests.cloud.coldchain_builders import blocked, excursion, figures, temperature
 from tests.domain.test_foodsafety import DAY, T0, scripted_day
+from tests.pg import refresh_readings_hourly
 
 SITE = "site-1"
 ORG = "web-org"
@@ -84,6 +86,10 @@ def _build_world(api_url: str, database_url: str, readings_days: int) -> World:
         for start in range(0, len(chain.events), 200):
             response = post_events(client, chain.agent, chain.events[start : start + 200])
             assert response.status_code == 200, response.text
+    if read_storage_mode(database_url) is StorageMode.TIMESCALE:
+        # the continuous aggregate catches up on a schedule: materialise the posted days now
+        days = timedelta(days=readings_days + 4)
+        refresh_readings_hourly(database_url, T0 - days, T0 + timedelta(days=4))
     return world
 
 
