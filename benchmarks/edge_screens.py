@@ -99,7 +99,7 @@ async def measure(orders: int, requests: int, day_readings: int) -> None:
                         assert answer.status_code == 200, (path, answer.status_code)
                     pages[path] = times
                 times = []
-                for n in range(requests):  # a reading arrived since: the board is folded again
+                for _ in range(requests):  # a reading arrived since: the board is folded again
                     s.store.append(readings(1))
                     started = time.perf_counter()
                     answer = await client.get("/board")

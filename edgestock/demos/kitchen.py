@@ -118,10 +118,14 @@ def _story(stack: DemoStack, duration: float, seed: int, orders: int, planned: l
     stack.wait("the wok scale", lambda: port_accepts("127.0.0.1", scale_port), 10)
     day_s = max(20.0, duration * DAY_SHARE)
     speed = DAY_HOURS * 3600 / day_s
-    agent = stack.enrol_agent(_template(bus, scale_port, speed, DAY_HOURS * 1.5))
+    screens = free_port()  # the agent's own pages: kitchen display, PDA app, board
+    template = _template(bus, scale_port, speed, DAY_HOURS * 1.5) | {"web": {"port": screens}}
+    agent = stack.enrol_agent(template)
     clock = Clock(speed, timedelta(hours=DAY_HOURS * 1.5))  # started with the agent's
     child = stack.start_agent(agent, bus)
     say(f"agent: config {agent.config}, log {child.log}; its clock runs {speed:.0f}× fast")
+    here = f"http://127.0.0.1:{screens}"
+    say(f"screens: wok {here}/kds/wok, pass {here}/kds/pass, PDA {here}/pda, board {here}/board")
     broker = Broker(bus.host, bus.port)
     day = RestaurantDay(SITE, broker, scale, seed=seed, orders=orders, speed=speed, now=clock.now)
     planned.append(len(day.plan))
