@@ -303,9 +303,30 @@ CLOCK_TYPES = (
     "clock.expired",
 )
 
+
+class VoidedStep(Payload):
+    """One step of a voided order: taken off its ticket, or ``made`` before the void (its
+    stock stays used, as waste of the void)."""
+
+    line: Annotated[Count, Field(ge=1)]
+    step: Name
+    station: Name
+    made: bool
+
+
+class OrderVoided(Payload):
+    """The point of sale voided an order (or some of its lines), and why."""
+
+    order: Name
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500), PROSE]
+    operator: Name | None = None
+    steps: list[VoidedStep] = Field(min_length=1)
+
+
 KITCHEN_PAYLOADS: dict[str, type[Payload]] = {
     "stock.step_consumed": StepConsumed,
     "stock.produced": StockProduced,
+    "order.voided": OrderVoided,
     **dict.fromkeys(CLOCK_TYPES, LotClockChanged),
 }
 

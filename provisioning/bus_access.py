@@ -39,7 +39,8 @@ def acl_lines(site: str, account: Account, nodes: list[str]) -> list[str]:
     """The ACL entries of one account (without its ``user`` line)."""
     root = f"edgestock/{site}"
     if account.role is Role.AGENT:
-        reads = [f"{root}/pos/orders", f"{root}/kds/+/taps", f"{root}/coldchain/commands"]
+        reads = [f"{root}/pos/orders", f"{root}/pos/voids", f"{root}/kds/+/taps"]
+        reads.append(f"{root}/coldchain/commands")
         reads.append(f"{root}/foodsafety/records")
         for node in nodes:
             reads += [f"{node}/#", f"tele/{node}/#"]
@@ -49,7 +50,7 @@ def acl_lines(site: str, account: Account, nodes: list[str]) -> list[str]:
         name = account.username
         return [f"topic write {name}/#", f"topic write tele/{name}/#", f"topic read cmnd/{name}/#"]
     if account.role is Role.POS:
-        return [f"topic write {root}/pos/orders"]
+        return [f"topic write {root}/pos/orders", f"topic write {root}/pos/voids"]
     records = f"topic write {root}/foodsafety/records"  # kitchen screens and panels record
     if account.role is Role.KDS:
         return [f"topic write {root}/kds/+/taps", f"topic read {root}/kds/+/tickets", records]

@@ -1,4 +1,4 @@
-"""The kitchen's routes on the site bus: POS orders and kitchen-display taps in (one at a
+"""The kitchen's routes on the site bus: POS orders, voids and kitchen-display taps in (one at a
 time, in order, in the ``kitchen`` lane), tickets out, and food-safety records in."""
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from edge_agent.kitchen.messages import (
     KdsTap,
     KitchenTicket,
     PosOrder,
+    PosVoid,
     orders_topic,
     records_topic,
     taps_filter,
     tickets_topic,
+    voids_topic,
 )
 from edge_agent.kitchen.pipeline import KitchenPipeline
 from edge_agent.kitchen.records import FoodSafetyRecords
@@ -58,6 +60,9 @@ def route_kitchen(
     async def order(message: PosOrder, _topic: str) -> None:
         await kitchen.order(message, clock.now())
 
+    async def void(message: PosVoid, _topic: str) -> None:
+        await kitchen.void(message, clock.now())
+
     async def tap(message: KdsTap, topic: str) -> None:
         (station,) = wildcards(taps_filter(site), topic) or ("",)
         await kitchen.tap(station, message, clock.now())
@@ -67,6 +72,9 @@ def route_kitchen(
 
     bus.route(
         Route(orders_topic(site), PosOrder, order, "orders", LANE, lambda o: f"order {o.order_id}")
+    )
+    bus.route(
+        Route(voids_topic(site), PosVoid, void, "voids", LANE, lambda v: f"void of {v.order_id}")
     )
     bus.route(
         Route(taps_filter(site), KdsTap, tap, "taps", LANE, lambda t: f"tap on {t.ticket_id}")

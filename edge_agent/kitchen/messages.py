@@ -21,6 +21,11 @@ def orders_topic(site: str) -> str:
     return site_topic(site, "pos", "orders")
 
 
+def voids_topic(site: str) -> str:
+    """Where the point of sale sends voids of orders."""
+    return site_topic(site, "pos", "voids")
+
+
 def taps_filter(site: str) -> str:
     """Every station's taps: ``edgestock/<site>/kds/<station>/taps``."""
     return site_topic(site, "kds", "+", "taps")
@@ -51,6 +56,23 @@ class PosOrder(SiteMessage):
     placed_at: AwareDatetime
     lines: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=500)]
     table: Name | None = None
+
+
+LineNumber = Annotated[int, Field(ge=1, le=500)]
+"""An order's line, numbered from 1 in the order sent."""
+
+
+class PosVoid(SiteMessage):
+    """An order voided at the point of sale, on ``edgestock/<site>/pos/voids``: all of it, or
+    the order's ``lines`` (numbered from 1, as sent)."""
+
+    order_id: Name
+    voided_at: AwareDatetime
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    operator: Name | None = None
+    lines: (
+        Annotated[tuple[Annotated[int, Field(ge=1, le=500)], ...], Field(min_length=1)] | None
+    ) = None
 
 
 class TapAction(StrEnum):

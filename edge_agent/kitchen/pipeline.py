@@ -38,7 +38,7 @@ from edge_agent.kitchen import messages
 from edge_agent.kitchen.clock_actions import LotClockRules
 from edge_agent.kitchen.discard import discard_lot
 from edge_agent.kitchen.lot_clocks import LotClocks, Stepped
-from edge_agent.kitchen.messages import KdsTap, KitchenTicket, PosOrder, TapAction
+from edge_agent.kitchen.messages import KdsTap, KitchenTicket, PosOrder, PosVoid, TapAction
 from edge_agent.kitchen.pda import (
     COUNT_ACTIONS,
     STOCK_ACTIONS,
@@ -54,6 +54,7 @@ from edge_agent.kitchen.state import (
     dump_state,
     load_state,
 )
+from edge_agent.kitchen.voids import void_order
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,22 @@ class KitchenPipeline:
         except DomainError as exc:
             raise KitchenRefused(str(exc)) from exc
 
-    async def _send(self, tickets: Iterable[OpenTicket]) -> None:
+    async def void(self, void: PosVoid, now: datetime) -> None:
+        """Void an order or some of its lines: steps not made come off the tickets, made ones
+        are recorded as waste of the void (``voids``); the screens are told why."""
+        async with self._lock:
+            try:
+                voided = void_order(self._state, void)
+            except DomainError as exc:
+                raise KitchenRefused(str(exc)) from exc
+            if voided.state == self._state:
+                return
+            await self._record(voided.drafts, {CHECKPOINT: dump_state(voided.state)})
+            self._state = voided.state
+        log.info("order %s voided at %s: %s", void.order_id, now.isoformat(), void.reason)
+        await self._send(voided.shown, note=f"void: {void.reason}")
+
+    async def _send(self, tickets: Iterable[OpenTicket], note: str | None = None) -> None:
         if self._publish is None:
             return
         for ticket in tickets:
@@ -204,6 +220,7 @@ class KitchenPipeline:
                 created_at=ticket.created_at,
                 lines=lines,
                 steps=ticket.pending,
+                note=note,
             )
             await self._publish(ticket.station, shown)
 
@@ -235,6 +252,7 @@ class KitchenPipeline:
             deduction = deduct(self._master, step, done, self.stock_for(step), carry)
             clocks, started = self._produced(step, deduction.drafts)
             state = self._state.with_ticket(ticket.done(tap.step)).with_clocks(clocks)
+            state = state.with_made(ticket, tap.step)
             state = state.with_carry(deduction.carry)
             await self._record([*deduction.drafts, *started], {CHECKPOINT: dump_state(state)})
             self._state = state

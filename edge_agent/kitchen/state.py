@@ -27,6 +27,11 @@ RECENT = 5000
 """How many accepted order ids and closed ticket ids are kept to recognise repeats."""
 
 
+def made_ref(step_key: str, station: str) -> str:
+    """How a made step is remembered: ``<line>.<step>@<station>``."""
+    return f"{step_key}@{station}"
+
+
 @dataclass(frozen=True, slots=True)
 class TicketLine:
     """One order line as the ticket shows it: ``portions`` of a dish with its modifiers."""
@@ -61,6 +66,12 @@ class KitchenState:
     """Tickets whose steps are all done, oldest first (the last ``RECENT``)."""
     clocks: LotClocks = field(default_factory=LotClocks)
     """The open lot clocks."""
+    made: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """By order (the last ``RECENT``), its steps done (``made_ref``): what a void cannot
+    take back."""
+    voids: tuple[str, ...] = ()
+    """Voids applied (``<order>:<lines>``), the last ``RECENT``: one delivered again is
+    recognised."""
     counts: dict[str, CountTaken] = field(default_factory=dict)
     """The last count of each lot (``<item>/<lot>@<location>``), the last ``RECENT``: a
     second count of the same stock must agree with it (``domain.kitchen.counts``)."""
@@ -88,6 +99,15 @@ class KitchenState:
 
     def with_clocks(self, clocks: LotClocks) -> KitchenState:
         return replace(self, clocks=clocks)
+
+    def with_made(self, ticket: OpenTicket, step_key: str) -> KitchenState:
+        """The state with ``step_key`` of ``ticket`` on record as made."""
+        made = dict(self.made)
+        made[ticket.order_id] = (*made.pop(ticket.order_id, ()), made_ref(step_key, ticket.station))
+        return replace(self, made=dict(list(made.items())[-RECENT:]))
+
+    def with_void(self, key: str) -> KitchenState:
+        return replace(self, voids=(*self.voids, key)[-RECENT:])
 
     def with_count(self, key: str, count: CountTaken) -> KitchenState:
         counts = {name: taken for name, taken in self.counts.items() if name != key}
