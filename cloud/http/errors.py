@@ -30,7 +30,8 @@ def install_error_answers(app: FastAPI) -> None:
     app.add_exception_handler(OverflowError, _out_of_range)
 
 
-async def _validation_failed(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_failed(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
     return JSONResponse({"detail": [_safe_error(error) for error in exc.errors()]}, 422)
 
 
