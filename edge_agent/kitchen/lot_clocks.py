@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -172,8 +172,10 @@ class LotClocks:
     ) -> Stepped:
         """A reading of ``device``: a food probe left in a cooling batch is that batch's
         evidence and nothing else's; any other probe configured at ``location`` is the
-        room's, evidence for its thawing lots and the ceiling of its TPHC lots under the
-        6-hour option, and never for a batch's cooling."""
+        room's, evidence for its thawing lots, the ceiling of its TPHC lots under the
+        6-hour option and the cold holding its date-marked lots assume (a lot under TPHC
+        has left temperature control: TPHC's limits are its), and never for a batch's
+        cooling."""
         batches = [
             state
             for state in self.open.values()
@@ -184,7 +186,9 @@ class LotClocks:
         room = [
             state
             for state in self.open.values()
-            if state.ref.location == location and _room_evidence(state)
+            if state.ref.location == location
+            and _room_evidence(state)
+            and not (isinstance(state, DateMarkState) and self.of_lot(state.ref.lot, "tphc"))
         ]
         return self.feed(room, Reading(at, celsius))
 
@@ -205,10 +209,10 @@ class LotClocks:
 
 
 def _room_evidence(state: ClockState) -> bool:
-    """Thawing lots, and TPHC lots under a ceiling (the 6-hour option)."""
+    """Thawing and date-marked lots, and TPHC lots under a ceiling (the 6-hour option)."""
     if isinstance(state, TimedState):
         return state.ceiling_c is not None
-    return isinstance(state, ThawState)
+    return isinstance(state, ThawState | DateMarkState)
 
 
 def _keep(opened: dict[str, StoredClock], state: ClockState) -> None:
@@ -230,6 +234,10 @@ class _StoredMark(BaseModel):
     use_by: date | None
     days_left: int
     phase: MarkPhase
+    max_c: Decimal = Decimal(5)
+    warm_max: timedelta = timedelta(hours=2)
+    warm_since: datetime | None = None
+    warm_c: Decimal | None = None
 
 
 _FORMS: Mapping[str, TypeAdapter[Any]] = {
@@ -255,6 +263,10 @@ def _dump(state: ClockState) -> dict[str, Any]:
             use_by=state.use_by,
             days_left=state.days_left,
             phase=state.phase,
+            max_c=state.max_c,
+            warm_max=state.warm_max,
+            warm_since=state.warm_since,
+            warm_c=state.warm_c,
         )
         return {"form": "date_mark", "state": mark.model_dump(mode="json")}
     form = {ThawState: "thawing", TimedState: "timed", CoolingState: "cooling"}[type(state)]
@@ -269,7 +281,17 @@ def _load(value: Any) -> ClockState:
         state: ClockState = _FORMS[form].validate_python(stored)
         return state
     mark = _StoredMark.model_validate(stored)
-    return DateMarkState(mark.ref, zone_named(mark.zone), mark.use_by, mark.days_left, mark.phase)
+    return DateMarkState(
+        mark.ref,
+        zone_named(mark.zone),
+        mark.use_by,
+        mark.days_left,
+        mark.phase,
+        mark.max_c,
+        mark.warm_max,
+        mark.warm_since,
+        mark.warm_c,
+    )
 
 
 StoredClock = Annotated[ClockState, PlainValidator(_load), PlainSerializer(_dump)]

@@ -76,3 +76,21 @@ def test_a_mixture_takes_the_earliest_running_mark() -> None:
     made = deduct(MASTER, thaw, StepDone(MONDAY, "li", "kds:prep"), stock).drafts
     _, (mark_started,) = rules.produced(clocks, thaw, made)
     assert mark_started.payload.detail == "use by 2026-11-25"
+
+
+async def test_a_date_marked_lot_held_warm_is_blocked(tmp_path: Path) -> None:
+    """The pass's probe reads above 5 °C from 11:00: the opened rice is blocked at 13:00
+    (3-501.16(A)(2)); the lot next to it under TPHC is TPHC's business, not the mark's."""
+    async with kitchen(tmp_path / "a.db") as k:
+        receive(k.store, "R1", "R2")
+        await k.sink.observe(pda("open", "R1", MONDAY))
+        await k.sink.observe(pda("open", "R2", MONDAY))
+        await k.sink.observe(pda("tphc", "R2", MONDAY, temp="4"))
+        await k.probe("8", MONDAY + timedelta(hours=1))
+        await k.probe("9", MONDAY + timedelta(hours=2))
+        await k.sink.tick(MONDAY + timedelta(hours=2, minutes=59))
+        assert k.events("clock.expired") == []
+        await k.sink.tick(MONDAY + timedelta(hours=3))
+        (block,) = k.events("lot.blocked")
+        assert (block["lot"], block["cause"]) == ("R1", "clock:date-mark:R1")
+        assert "9 °C, above 5 °C since 2026-11-23 11:00" in str(block["reason"])

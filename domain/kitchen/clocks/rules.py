@@ -96,6 +96,10 @@ class TphcRule(_Rule):
 class DateMarkRule(_Rule):
     days: Annotated[int, Field(ge=1)] = 7
     max_temp_c: Celsius = Decimal(5)
+    """The cold holding the mark assumes (Food Code 3-501.16(A)(2), 3-501.17)."""
+    warm_max: Duration = timedelta(hours=2)
+    """How long the lot's room may read above ``max_temp_c`` on end before the lot is blocked
+    (EdgeStock's rule: the Code allows no time above it; a door's minutes are not a failure)."""
 
 
 class CoolingRule(_Rule):
