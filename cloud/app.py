@@ -30,6 +30,7 @@ from cloud.auth.tokens import TokenKeyring, load_access_tokens
 from cloud.db import open_pool
 from cloud.http.errors import install_error_answers
 from cloud.http.guard import InputGuard
+from cloud.ingest.admission import IngestGate
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.metrics import install_metrics
 from cloud.migrate import StorageMode, migrate, read_storage_mode
@@ -55,6 +56,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
                 TokenKeyring(pool, tokens, settings.token_keys_refresh_s),
                 PasswordChecks(settings.password_hash_concurrency, settings.password_hash_queue),
             )  # fmt: skip
+            app.state.ingest_gate = IngestGate(settings.ingest_running, settings.ingest_waiting)
             yield
 
     app = FastAPI(

@@ -48,6 +48,10 @@ class CloudSettings(BaseSettings):
     """Password checks (argon2, ~50 ms of CPU each) run at once, in threads off the loop."""
     password_hash_queue: int = Field(default=64, ge=1)
     """Checks waiting beyond this are answered 503 at once instead of queueing for ever."""
+    ingest_running: int = Field(default=4, ge=1, le=256)
+    """Batches one worker ingests at once (``cloud.ingest.admission``)."""
+    ingest_waiting: int = Field(default=8, ge=0, le=4096)
+    """Batches queued beyond those; the next is answered 503 with Retry-After, unread."""
     sign_in_account_allowance: int = Field(default=5, ge=1)
     """Failed sign-ins to one account before each further failure doubles a delay."""
     sign_in_address_allowance: int = Field(default=20, ge=1)

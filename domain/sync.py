@@ -53,7 +53,11 @@ def decode_batch(
     cannot be used is not refused: it comes back marked ``unreadable`` (``read_event``,
     its time judged against ``now``), so one bad event never blocks those after it.
     """
-    raw = _gunzip(compressed, max_bytes)
+    return read_batch(gunzip(compressed, max_bytes), agent=agent, now=now)
+
+
+def read_batch(raw: bytes, *, agent: str, now: datetime | None = None) -> Batch:
+    """Parse and validate a batch already decompressed (``gunzip``); see ``decode_batch``."""
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -80,7 +84,7 @@ def decode_batch(
     return Batch(agent, events)
 
 
-def _gunzip(compressed: bytes, max_bytes: int) -> bytes:
+def gunzip(compressed: bytes, max_bytes: int) -> bytes:
     """Decompress at most ``max_bytes``: a small body must not expand without bound."""
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing
     try:

@@ -24,6 +24,7 @@ from cloud.identity.errors import IdentityRefused
 from cloud.identity.listing import agents_of_site
 from cloud.identity.signed import ReceivedRequest, VerifiedAgent, verify_request
 from cloud.ingest import service
+from cloud.ingest.admission import IngestBusy, IngestGate
 from cloud.migrate import StorageMode
 from cloud.state import CloudState
 from domain.sync import CONTENT_ENCODING, BatchRefused
@@ -66,6 +67,18 @@ _BATCH_BODY: dict[str, Any] = {
     summary="Store a batch of the agent's events (gzip, whole or nothing; signed by the agent)",
 )
 async def post_events(agent: str, request: Request, state: StateDep) -> Any:
+    gate: IngestGate = request.app.state.ingest_gate
+    try:
+        async with gate.admitted():
+            return await _ingest(agent, request, state)
+    except IngestBusy as busy:
+        # before the body is read or the signature checked: a refusal costs next to nothing
+        refusal = BatchRefused("busy", str(busy)).to_dict(acked_seq=None)
+        headers = {"Retry-After": str(busy.retry_after_s)}
+        return JSONResponse(refusal, status_code=503, headers=headers)
+
+
+async def _ingest(agent: str, request: Request, state: StateDep) -> Any:
     settings = state.settings
     try:
         body = await _read_body(request, settings.max_batch_bytes)

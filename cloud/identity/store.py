@@ -177,11 +177,10 @@ async def revoke(conn: Conn, agent: str, reason: str) -> None:
 
 async def remember_nonce(conn: Conn, agent: str, nonce: str, keep: timedelta) -> bool:
     """Record a request's nonce; False when it was seen within ``keep`` (a replay)."""
-    await conn.execute(
-        "DELETE FROM agent_nonces WHERE agent = %s AND seen_at < now() - %s", (agent, keep)
-    )
+    # One round trip: forgetting expired nonces rides along with remembering this one.
     cur = await conn.execute(
+        "WITH expired AS (DELETE FROM agent_nonces WHERE agent = %s AND seen_at < now() - %s) "
         "INSERT INTO agent_nonces (agent, nonce) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-        (agent, nonce),
+        (agent, keep, agent, nonce),
     )
     return cur.rowcount == 1

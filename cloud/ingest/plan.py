@@ -17,7 +17,7 @@ from domain.errors import ChainBroken, DomainError
 from domain.events import GENESIS, Event, printable, verify_chain
 from domain.ledger import fold
 from domain.quantity import Quantity
-from domain.sync import BatchRefused, decode_batch
+from domain.sync import BatchRefused, gunzip, read_batch
 
 EventRow = tuple[str, int, UUID, str, str, datetime, Mapping[str, Any], str, str]
 ReadingRow = tuple[str, int, str, str, str, Decimal, str, str | None, datetime]
@@ -87,7 +87,12 @@ def decode(
     payload cannot be used is kept, marked unreadable (``domain.events.read_event``);
     ``now`` is the cloud's clock that event times are judged by.
     """
-    batch = decode_batch(compressed, agent=agent, max_bytes=max_bytes, now=now)
+    return decode_raw(gunzip(compressed, max_bytes), agent=agent, site=site, now=now)
+
+
+def decode_raw(raw: bytes, *, agent: str, site: str, now: datetime | None = None) -> DecodedBatch:
+    """``decode`` of a body already decompressed (``domain.sync.gunzip``)."""
+    batch = read_batch(raw, agent=agent, now=now)
     for event in batch.events:
         if event.site != site:
             message = f"event names site {event.site!r}; agent {agent!r} is enrolled at {site!r}"

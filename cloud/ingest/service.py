@@ -12,26 +12,25 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from psycopg import errors
 from psycopg_pool import AsyncConnectionPool
 
 from cloud.coldchain.excursions import excursion_changes
 from cloud.coldchain.rollup import hourly_sums
-from cloud.ingest import coldchain, store
+from cloud.ingest import coldchain, fold, store
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.ingest.plan import (
     AgentHead,
     DecodedBatch,
     check_continues,
     count_replayed,
-    decode,
-    fold_site,
+    decode_raw,
     rows_of,
 )
+from cloud.ingest.replay import batch_end, is_replay
 from domain.events import Event
-from domain.ledger import LOT_TYPES, lots_received, stock_keys
+from domain.sync import gunzip
 
 _ATTEMPTS = 3
 
@@ -72,10 +71,24 @@ async def ingest_batch(
     on content anyway (a value PostgreSQL refuses), it is written again one event at a
     time, and the event that fails is stored unreadable with the database's reason.
     """
-    batch = await asyncio.to_thread(
-        decode, body, agent=agent, site=site, max_bytes=max_decoded_bytes
-    )
+    raw = await asyncio.to_thread(gunzip, body, max_decoded_bytes)
+    replayed = await _replayed(pool, agent, raw)
+    if replayed is not None:
+        return replayed
+    batch = await asyncio.to_thread(decode_raw, raw, agent=agent, site=site)
     return await store_batch(pool, partitions, batch, maintain_rollup=maintain_rollup)
+
+
+async def _replayed(pool: AsyncConnectionPool, agent: str, raw: bytes) -> IngestAck | None:
+    """The ack of a batch the cloud already holds, found without decoding it (``replay``)."""
+    end = batch_end(raw)
+    if end is None:
+        return None
+    async with pool.connection() as conn:
+        head, stored_hash = await store.head_and_hash_at(conn, agent, end.last_seq)
+    if not is_replay(end, head, stored_hash):
+        return None
+    return IngestAck(head.seq, 0, end.count)
 
 
 async def store_batch(
@@ -154,7 +167,7 @@ async def _store(
 
 async def _write(conn: store.Conn, batch: DecodedBatch, maintain_rollup: bool) -> dict[int, str]:
     """Write new events with all they change; return those stored unreadable, with why."""
-    batch = batch.marking(await _post_ledger(conn, batch.agent, batch.events))
+    batch = batch.marking(await fold.post_ledger(conn, batch.agent, batch.events))
     await store.copy_events(conn, batch.event_rows)
     if batch.unreadable_rows:
         await store.insert_unreadable(conn, batch.unreadable_rows)
@@ -167,10 +180,7 @@ async def _write(conn: store.Conn, batch: DecodedBatch, maintain_rollup: bool) -
     for event in readable:
         by_site[event.site].append(event)
     for site, site_events in by_site.items():
-        lots = _lot_rows(site, site_events)
-        if lots:
-            await store.upsert_lots(conn, lots)
-        await coldchain.save_holds(conn, site, site_events)
+        await fold.save_lots_and_holds(conn, site, site_events)
     await coldchain.upsert_excursions(conn, excursion_changes(readable))
     return {row[1]: row[4] for row in batch.unreadable_rows}
 
@@ -191,32 +201,3 @@ async def _write_one_by_one(
         async with conn.transaction():
             unreadable |= await _write(conn, single.marking({event.seq: reason}), maintain_rollup)
     return unreadable
-
-
-async def _post_ledger(conn: store.Conn, agent: str, events: list[Event]) -> dict[int, str]:
-    """Fold the batch into each site's balances; return the events the ledger refused."""
-    by_site: dict[str, list[Event]] = defaultdict(list)
-    for event in events:
-        if event.unreadable is None:
-            by_site[event.site].append(event)
-    last_seq = events[-1].seq
-    refused: dict[int, str] = {}
-    for site, site_events in by_site.items():
-        keys = stock_keys(site_events)
-        if keys:
-            balances = await store.lock_balances(conn, site, sorted(keys))
-            folded, site_refused = fold_site(balances, site_events)
-            refused |= site_refused
-            await store.save_balances(conn, site, {k: folded[k] for k in keys if k in folded},
-                                      agent, last_seq)  # fmt: skip
-    return refused
-
-
-def _lot_rows(site: str, events: list[Event]) -> list[store.LotRow]:
-    rows: list[store.LotRow] = []
-    for event in events:
-        if event.type in LOT_TYPES:
-            (info,) = lots_received([event])
-            at = datetime.fromisoformat(event.at)
-            rows.append((site, info.lot, info.item, info.expires_on, at))
-    return rows

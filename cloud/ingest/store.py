@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
 from decimal import Decimal
 from typing import cast
 
@@ -131,20 +130,6 @@ async def save_balances(
     )
 
 
-LotRow = tuple[str, str, str, date | None, datetime]
-
-
-async def upsert_lots(conn: Conn, rows: Sequence[LotRow]) -> None:
-    """Record lots; a later receipt may add an expiry, never move the first receipt."""
-    await conn.cursor().executemany(
-        "INSERT INTO lots (site, lot, item, expires_on, received_at) VALUES (%s, %s, %s, %s, %s) "
-        "ON CONFLICT (site, lot, item) DO UPDATE SET "
-        "expires_on = COALESCE(EXCLUDED.expires_on, lots.expires_on), "
-        "received_at = LEAST(lots.received_at, EXCLUDED.received_at)",
-        rows,
-    )
-
-
 async def advance_head(conn: Conn, agent: str, site: str, head: AgentHead) -> None:
     await conn.execute(
         "UPDATE agent_heads SET last_seq = %s, last_hash = %s, site = %s, updated_at = now() "
@@ -160,3 +145,16 @@ async def insert_unreadable(conn: Conn, rows: Sequence[UnreadableRow]) -> None:
         "VALUES (%s, %s, %s, %s, %s, %s)",
         rows,
     )
+
+
+async def head_and_hash_at(conn: Conn, agent: str, seq: int) -> tuple[AgentHead, str | None]:
+    """The agent's committed head and the hash stored at ``seq``, in one round trip."""
+    cur = await conn.execute(
+        "SELECT h.last_seq, h.last_hash, e.hash FROM agent_heads AS h "
+        "LEFT JOIN events AS e ON e.agent = h.agent AND e.seq = %s WHERE h.agent = %s",
+        (seq, agent),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        return AgentHead(), None
+    return AgentHead(int(str(row[0])), str(row[1])), None if row[2] is None else str(row[2])

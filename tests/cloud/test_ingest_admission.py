@@ -1,0 +1,136 @@
+"""Admission control and the cheap replay check of ingest, over real HTTP and PostgreSQL.
+
+A worker full of batches answers the next one 503 with Retry-After before reading it; a
+batch the cloud already holds is answered with the same ack as the first time, from its last
+event's envelope alone (``cloud.ingest.replay``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import time
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from cloud.ingest.replay import BatchEnd, batch_end
+from cloud.settings import CloudSettings
+from tests.cloud.builders import (
+    AgentChain,
+    batch_body,
+    enrol_agent,
+    post_batch,
+    post_events,
+    reading,
+    signer,
+)
+from tests.cloud.live import running_api
+
+HEADERS = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+
+
+@pytest.fixture
+def tight_api(database_url: str) -> Iterator[str]:
+    """An API that ingests one batch at a time and queues none; two agents enrolled."""
+    for agent in ("agent-slow", "agent-next"):
+        enrol_agent(database_url, agent)
+    settings = CloudSettings(database_url=database_url, pool_max_size=4, ingest_running=1,
+                             ingest_waiting=0)  # fmt: skip
+    with running_api(settings) as url:
+        yield url
+
+
+def chain_of(agent: str, count: int) -> AgentChain:
+    chain = AgentChain(agent=agent)
+    chain.add(reading(str(n)) for n in range(count))
+    return chain
+
+
+async def test_a_full_worker_refuses_at_once_with_retry_after(tight_api: str) -> None:
+    first, second = chain_of("agent-slow", 3), chain_of("agent-next", 3)
+    body = batch_body(first.agent, first.events)
+    release = asyncio.Event()
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        yield body[:10]
+        await release.wait()  # the first batch holds the worker's only place meanwhile
+        yield body[10:]
+
+    path = f"/v1/agents/{first.agent}/events"
+    async with httpx.AsyncClient(base_url=tight_api, timeout=30) as client:
+        holding = asyncio.create_task(client.post(
+            path, content=slow_body(), headers=HEADERS | signer(first.agent).sign_request(
+                "POST", path, body)))  # fmt: skip
+        await asyncio.sleep(0.5)
+        started = time.monotonic()
+        refused = await _post(client, second)
+        took = time.monotonic() - started
+        release.set()
+        held = await holding
+        after = await _post(client, second)
+
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"] == "busy"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert took < 1.0
+    assert held.status_code == 200, held.text
+    assert held.json()["acked_seq"] == 3
+    assert after.status_code == 200
+    assert after.json()["acked_seq"] == 3
+
+
+async def _post(client: httpx.AsyncClient, chain: AgentChain) -> httpx.Response:
+    body = batch_body(chain.agent, chain.events)
+    path = f"/v1/agents/{chain.agent}/events"
+    full = urlsplit(str(client.base_url.join(path))).path
+    headers = HEADERS | signer(chain.agent).sign_request("POST", full, body)
+    return await client.post(path, content=body, headers=headers)
+
+
+def test_a_replay_after_the_head_moved_on_is_acked_at_the_head(client: httpx.Client) -> None:
+    chain = chain_of("agent-replay", 10)
+    first = post_events(client, chain.agent, chain.events[:4])
+    post_events(client, chain.agent, chain.events[4:])
+
+    again = post_events(client, chain.agent, chain.events[:4])
+
+    assert first.json() == {"acked_seq": 4, "stored": 4, "duplicates": 0, "unreadable": []}
+    assert again.json() == {"acked_seq": 10, "stored": 0, "duplicates": 4, "unreadable": []}
+
+
+def test_a_replay_whose_last_event_differs_is_a_fork(client: httpx.Client) -> None:
+    chain = chain_of("agent-fork", 4)
+    post_events(client, chain.agent, chain.events)
+    other = chain_of("agent-fork", 4)  # the same seqs sealed again: other ids and hashes
+
+    answer = post_events(client, chain.agent, other.events)
+
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["error"] == "chain_fork"
+
+
+def test_a_tampered_batch_ending_at_a_held_event_is_still_checked(client: httpx.Client) -> None:
+    """Only a tail that is the batch's very end counts: bytes after it send it the full way."""
+    chain = chain_of("agent-tail", 3)
+    post_events(client, chain.agent, chain.events)
+    raw = gzip.decompress(batch_body(chain.agent, chain.events))
+    tampered = raw[:-2] + b',{"agent":1}]}'
+
+    answer = post_batch(client, chain.agent, gzip.compress(tampered))
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"] == "invalid_event"
+    assert "events[3]" in answer.json()["message"]
+
+
+def test_batch_end_reads_the_last_envelope_of_canonical_bytes() -> None:
+    chain = chain_of("agent-end", 5)
+    raw = gzip.decompress(batch_body(chain.agent, chain.events))
+
+    assert batch_end(raw) == BatchEnd(5, chain.events[-1].hash, 5)
+    assert batch_end(raw[:-1]) is None
+    assert batch_end(raw.replace(b'"seq":5', b'"seq":05')) is None
+    assert batch_end(b'{"agent":"a","events":[]}') is None
