@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from domain.errors import DomainError
 from domain.events import Event
-from domain.ledger import fold, lots_received
+from domain.ledger import STOCK_TYPES, fold, lots_received
 from domain.payloads import (
     CLOCK_TYPES,
     FoodSafetyCorrected,
@@ -31,11 +31,8 @@ from domain.payloads import (
 COOLING = "cooling"
 """The clock whose events are the cooling records (``domain.kitchen.clocks.cooling``)."""
 TEMPERATURE_UNIT = "°C"
-STOCK_TYPES = frozenset(
-    {"lot.received", "stock.produced", "stock.consumed", "stock.step_consumed",
-     "stock.adjusted", "stock.counted"}
-)  # fmt: skip
-"""The events that make lots and move their stock: what the lots on the board need."""
+# The events that make lots and move their stock (what the lots on the board need) are the
+# ledger's one list, re-exported here for the board's readers.
 HISTORY_TYPES = STOCK_TYPES | set(CLOCK_TYPES)
 """What a board reads from before its day; of the rest it needs the day's events only."""
 _CLOSING = frozenset({"clock.completed", "clock.expired"})

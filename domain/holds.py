@@ -13,10 +13,13 @@ from domain.ledger import StockKey
 from domain.payloads import LotBlocked, LotReleased
 
 HOLD_TYPES = frozenset({"lot.blocked", "lot.released"})
+"""Events that put a hold on stock or lift it."""
 
 
 def hold_changes(events: Iterable[Event]) -> dict[StockKey, LotBlocked | None]:
-    """The last word of ``events`` on each held key: the block in force, or None if lifted."""
+    """The last word of ``events`` (in the order given) on each held key: the block in force,
+    or None if lifted. The stores' projection of holds is ``domain.projections.fold_holds``,
+    which orders words by time so that a site's agents' words merge in any arrival order."""
     changes: dict[StockKey, LotBlocked | None] = {}
     for event in events:
         if event.type not in HOLD_TYPES:

@@ -72,6 +72,10 @@ _SIGN: dict[str, int] = {
     "stock.counted": 0,
 }
 
+STOCK_TYPES = frozenset(_SIGN)
+"""Every event type that moves stock: the one list (food-safety history, the cloud's variance
+report and both stores' ledgers all read this)."""
+
 
 def stock_keys(events: Iterable[Event]) -> set[StockKey]:
     """The balances a run of events touches: what a store must load before folding."""

@@ -1,4 +1,5 @@
-"""SQL of the cold chain at ingest, inside the batch's transaction: holds, excursions, rollup.
+"""SQL of the cold chain at ingest, inside the batch's transaction: excursions and rollup
+(holds are a stock projection: ``cloud.ingest.fold``).
 
 Every write is an upsert whose conflict clause does the merge in SQL (sums added, first or
 last word kept), so two agents' batches touching the same row serialise on its lock and
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -20,10 +20,6 @@ from cloud.coldchain.excursions import ExcursionChange
 from cloud.coldchain.rollup import HourKey, HourSums, RolledReading
 from cloud.ingest.plan import ReadingRow
 from cloud.ingest.store import Conn
-from domain.events import Event
-from domain.holds import HOLD_TYPES, hold_changes
-from domain.ledger import StockKey
-from domain.payloads import LotBlocked
 
 log = logging.getLogger(__name__)
 
@@ -71,38 +67,6 @@ async def add_to_rollup(conn: Conn, rollup: Mapping[HourKey, HourSums]) -> None:
             [s.sum_arrhenius for s in sums],
         ),
     )
-
-
-async def save_holds(conn: Conn, site: str, events: Sequence[Event]) -> None:
-    """Fold a site's lot.blocked / lot.released into ``lot_holds`` (``domain.holds``).
-
-    A stored word newer than the batch's (by event time) is kept: agents' batches may
-    arrive in any order.
-    """
-    changes = hold_changes(events)
-    if not changes:
-        return
-    last_at: dict[StockKey, datetime] = {}
-    for event in events:
-        if event.type in HOLD_TYPES:
-            data = event.data
-            last_at[StockKey(data["item"], data["lot"], data["location"])] = event.moment
-    await conn.cursor().executemany(
-        "INSERT INTO lot_holds AS h (site, item, lot, location, held, reason, cause, changed_at) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (site, item, lot, location) DO UPDATE SET held = EXCLUDED.held, "
-        "reason = EXCLUDED.reason, cause = EXCLUDED.cause, changed_at = EXCLUDED.changed_at "
-        "WHERE h.changed_at <= EXCLUDED.changed_at",
-        [_hold_row(site, key, block, last_at[key]) for key, block in sorted(changes.items())],
-    )
-
-
-def _hold_row(
-    site: str, key: StockKey, block: LotBlocked | None, at: datetime
-) -> tuple[str, str, str, str, bool, str | None, str | None, datetime]:
-    if block is None:
-        return (site, key.item, key.lot, key.location, False, None, None, at)
-    return (site, key.item, key.lot, key.location, True, block.reason, block.cause, at)
 
 
 async def upsert_excursions(conn: Conn, changes: Sequence[ExcursionChange]) -> None:

@@ -17,15 +17,10 @@ from psycopg import AsyncConnection
 
 from domain.events import Event, format_at
 from domain.kitchen.variance import VarianceLine, item_totals, variance
+from domain.ledger import STOCK_TYPES as STOCK_TYPES_SET
 
-STOCK_TYPES = [
-    "lot.received",
-    "stock.produced",
-    "stock.consumed",
-    "stock.step_consumed",
-    "stock.adjusted",
-    "stock.counted",
-]
+STOCK_TYPES = sorted(STOCK_TYPES_SET)
+"""The ledger's one list of stock-moving types, as the query's array parameter."""
 MAX_DAYS = 366
 """The longest period one report covers."""
 

@@ -18,10 +18,17 @@ from domain.coldchain.reactions import LotStock
 from domain.events import GENESIS, Event, EventDraft, format_at, parse_at, parse_event_json, seal
 from domain.fefo import LotOnHand
 from domain.ledger import StockKey
+from domain.projections import HoldRecord, LotKey, LotRecord
 from domain.quantity import Quantity, Unit
 from edge_agent.store.migrate import migrate
 from edge_agent.store.migrations import MIGRATIONS
-from edge_agent.store.projections import project
+from edge_agent.store.projections import (
+    HOLD_COLUMNS,
+    LOT_COLUMNS,
+    hold_record,
+    lot_record,
+    project,
+)
 from edge_agent.store.rows import Durability, QuarantinedInput, StoreStats
 from edge_agent.store.sqlite_file import SqliteFile
 
@@ -190,7 +197,8 @@ class EdgeStore:
         rows = self._file.rows(
             "SELECT l.lot, l.qty, lots.expires_on, COALESCE(lots.received_seq, l.updated_seq),"
             " h.reason FROM ledger l LEFT JOIN lots USING (item, lot)"
-            " LEFT JOIN lot_holds h USING (item, lot, location)"
+            " LEFT JOIN lot_holds h ON h.held AND (h.item, h.lot, h.location)"
+            " = (l.item, l.lot, l.location)"
             " WHERE l.item = ? AND l.location = ?",
             (item, location),
         )
@@ -218,11 +226,19 @@ class EdgeStore:
 
     def holds(self, cause: str | None = None) -> dict[StockKey, tuple[str, str | None]]:
         """Stock under a hold, with (reason, cause); only those of ``cause`` if given."""
-        sql = "SELECT item, lot, location, reason, cause FROM lot_holds"
-        rows = (
-            self._file.rows(sql + " WHERE cause = ?", (cause,)) if cause else self._file.rows(sql)
-        )
+        sql = "SELECT item, lot, location, reason, cause FROM lot_holds WHERE held"
+        rows = self._file.rows(sql + " AND cause = ?", (cause,)) if cause else self._file.rows(sql)
         return {StockKey(i, lot, loc): (reason, why) for i, lot, loc, reason, why in rows}
+
+    def lots(self) -> dict[LotKey, LotRecord]:
+        """Every lot's record (``domain.projections.LotRecord``): earliest expiry, first receipt."""
+        rows = self._file.rows(f"SELECT {LOT_COLUMNS} FROM lots")  # noqa: S608 - a constant
+        return {record.key: record for row in rows if (record := lot_record(self.agent, row))}
+
+    def hold_records(self) -> dict[StockKey, HoldRecord]:
+        """The last word on every stock key ever held, released ones included."""
+        rows = self._file.rows(f"SELECT {HOLD_COLUMNS} FROM lot_holds")  # noqa: S608 - a constant
+        return {record.key: record for row in rows if (record := hold_record(self.agent, row))}
 
     def checkpoint(self, name: str) -> bytes | None:
         """The state a pipeline last stored with its events, or None."""

@@ -85,4 +85,38 @@ MIGRATIONS: tuple[Migration, ...] = (
         DROP INDEX IF EXISTS "events_at";
         """,
     ),
+    Migration(
+        4,
+        "one_fold",
+        # Lots and holds follow the domain's rules (``domain.projections``), as the cloud's do:
+        # a lot keeps the earliest expiry any receipt names and the time of its first receipt;
+        # a hold's last word by time stands and a release keeps its row (held = 0). The times
+        # come from the events still stored; a row whose event was pruned keeps its seq and
+        # an empty time, which sorts before any event's.
+        """
+        ALTER TABLE "lots" ADD COLUMN "received_at" TEXT NOT NULL DEFAULT '';
+        UPDATE "lots" SET "received_at" = COALESCE(
+            (SELECT at FROM "events" WHERE events.seq = lots.received_seq), '');
+        UPDATE "lots" SET "expires_on" = (
+            SELECT MIN(d) FROM (
+                SELECT lots.expires_on AS d
+                UNION ALL
+                SELECT json_extract(CAST(body AS TEXT), '$.data.expires_on') FROM "events"
+                WHERE type IN ('lot.received', 'stock.produced')
+                  AND json_extract(CAST(body AS TEXT), '$.data.item') = lots.item
+                  AND json_extract(CAST(body AS TEXT), '$.data.lot') = lots.lot));
+        CREATE TABLE "holds_by_word" (
+            "item" TEXT NOT NULL, "lot" TEXT NOT NULL, "location" TEXT NOT NULL,
+            "held" INTEGER NOT NULL, "reason" TEXT, "cause" TEXT,
+            "at" TEXT NOT NULL, "seq" INTEGER NOT NULL,
+            PRIMARY KEY ("item", "lot", "location"), CHECK ("held" = ("reason" IS NOT NULL)));
+        INSERT INTO "holds_by_word" (item, lot, location, held, reason, cause, at, seq)
+            SELECT item, lot, location, 1, reason, cause,
+                   COALESCE((SELECT at FROM "events" WHERE events.seq = lot_holds.seq), ''), seq
+            FROM "lot_holds";
+        DROP TABLE "lot_holds";
+        ALTER TABLE "holds_by_word" RENAME TO "lot_holds";
+        CREATE INDEX "lot_holds_cause" ON "lot_holds" ("cause") WHERE "held";
+        """,
+    ),
 )

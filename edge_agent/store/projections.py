@@ -1,16 +1,37 @@
 """The local projections an append updates, in the transaction of its events: the ledger,
-lots, the latest reading per device and metric, and holds."""
+lots, the latest reading per device and metric, and holds.
+
+Stock, lots and holds are the domain's folds (``domain.ledger.fold``,
+``domain.projections.fold_lots`` and ``fold_holds``): the rows a batch touches are loaded,
+folded in Python and written back, so the rules exist once. The store has one writer, so
+nothing can change a row between its load and its write.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from domain.events import Event
-from domain.holds import hold_changes
-from domain.ledger import LOT_TYPES, StockKey, fold, lots_received, stock_keys
+from domain.events import Event, format_at, parse_at
+from domain.ledger import StockKey, fold, stock_keys
+from domain.projections import (
+    HoldRecord,
+    LotKey,
+    LotRecord,
+    Word,
+    fold_holds,
+    fold_lots,
+    hold_words,
+    lot_receipts,
+)
 from domain.quantity import Quantity, Unit
+
+NO_TIME = ""
+"""The time kept for a row whose event was pruned before the store knew times (migration 4):
+it sorts before every event's, as the event it stands for came before them."""
+_BEFORE_ALL = datetime(1, 1, 1, tzinfo=UTC)
 
 
 def project(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
@@ -42,13 +63,19 @@ def _fold_ledger(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
 
 
 def _record_lots(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    received = [e for e in events if e.type in LOT_TYPES]
-    infos = zip(received, lots_received(received), strict=True)
+    keys = sorted({receipt.key for receipt in lot_receipts(events)})
+    if not keys:
+        return
+    stored = {
+        key: record for key in keys if (record := _lot(conn, events[0].agent, key)) is not None
+    }
+    folded = fold_lots(stored, events)
     conn.executemany(
-        "INSERT OR IGNORE INTO lots (item, lot, expires_on, received_seq) VALUES (?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO lots (item, lot, expires_on, received_seq, received_at)"
+        " VALUES (?, ?, ?, ?, ?)",
         [
-            (info.item, info.lot, info.expires_on.isoformat() if info.expires_on else None, e.seq)
-            for e, info in infos
+            (key.item, key.lot, _day(folded[key].expires_on), *_word_columns(folded[key].first))
+            for key in keys
         ],
     )
 
@@ -69,23 +96,73 @@ def _record_readings(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
 
 
 def _record_holds(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    changes = hold_changes(events)
-    if not changes:
+    keys = sorted({word.key for word in hold_words(events)})
+    if not keys:
         return
-    seq = events[-1].seq
+    stored = {
+        key: record for key in keys if (record := _hold(conn, events[0].agent, key)) is not None
+    }
+    folded = fold_holds(stored, events)
     conn.executemany(
-        "INSERT OR REPLACE INTO lot_holds (item, lot, location, reason, cause, seq)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO lot_holds (item, lot, location, held, reason, cause, seq, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (k.item, k.lot, k.location, hold.reason, hold.cause, seq)
-            for k, hold in changes.items()
-            if hold is not None
+            (k.item, k.lot, k.location, h.held, h.reason, h.cause, *_word_columns(h.word))
+            for k in keys
+            for h in (folded[k],)
         ],
     )
-    conn.executemany(
-        "DELETE FROM lot_holds WHERE item = ? AND lot = ? AND location = ?",
-        [(k.item, k.lot, k.location) for k, hold in changes.items() if hold is None],
+
+
+def lot_record(agent: str, row: tuple[str, str, str | None, int, str]) -> LotRecord:
+    """A ``lots`` row (item, lot, expires_on, received_seq, received_at) as the domain's."""
+    item, lot, expires_on, seq, at = row
+    expiry = date.fromisoformat(expires_on) if expires_on else None
+    return LotRecord(LotKey(item, lot), expiry, _word(agent, at, seq))
+
+
+def hold_record(
+    agent: str, row: tuple[str, str, str, int, str | None, str | None, int, str]
+) -> HoldRecord:
+    """A ``lot_holds`` row (item, lot, location, held, reason, cause, seq, at) as the domain's."""
+    item, lot, location, held, reason, cause, seq, at = row
+    return HoldRecord(
+        StockKey(item, lot, location), bool(held), reason, cause, _word(agent, at, seq)
     )
+
+
+LOT_COLUMNS = "item, lot, expires_on, received_seq, received_at"
+HOLD_COLUMNS = "item, lot, location, held, reason, cause, seq, at"
+
+
+def _lot(conn: sqlite3.Connection, agent: str, key: LotKey) -> LotRecord | None:
+    row = conn.execute(
+        f"SELECT {LOT_COLUMNS} FROM lots WHERE item = ? AND lot = ?",  # noqa: S608 - constants
+        (key.item, key.lot),
+    ).fetchone()
+    return None if row is None else lot_record(agent, row)
+
+
+def _hold(conn: sqlite3.Connection, agent: str, key: StockKey) -> HoldRecord | None:
+    row = conn.execute(
+        f"SELECT {HOLD_COLUMNS} FROM lot_holds"  # noqa: S608 - constants
+        " WHERE item = ? AND lot = ? AND location = ?",
+        (key.item, key.lot, key.location),
+    ).fetchone()
+    return None if row is None else hold_record(agent, row)
+
+
+def _word(agent: str, at: str, seq: int) -> Word:
+    return Word(parse_at(at) if at != NO_TIME else _BEFORE_ALL, agent, seq)
+
+
+def _word_columns(word: Word) -> tuple[int, str]:
+    """(seq, at) as the store keeps them."""
+    return word.seq, NO_TIME if word.at == _BEFORE_ALL else format_at(word.at)
+
+
+def _day(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def _balance(conn: sqlite3.Connection, key: StockKey) -> Quantity | None:

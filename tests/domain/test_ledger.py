@@ -16,8 +16,16 @@ from domain.fefo import (
     fefo_plan,
     skip_reason,
 )
-from domain.ledger import StockKey, fold, lots_received, stock_keys
-from domain.payloads import LotInput, StepConsumed, StockProduced
+from domain.ledger import STOCK_TYPES, StockKey, fold, lots_received, stock_keys
+from domain.payloads import (
+    LotBlocked,
+    LotInput,
+    LotReceived,
+    LotReleased,
+    StepConsumed,
+    StockProduced,
+)
+from domain.projections import HoldRecord, LotKey, fold_holds, fold_lots, word_of
 from domain.quantity import Quantity, Unit
 from tests.domain.factories import adjusted, chain, consumed, counted, reading, received
 
@@ -188,3 +196,69 @@ def test_kitchen_steps_use_stock_and_productions_make_lots_with_their_expiry() -
         ("L1", None),
         ("M1", date(2026, 11, 27)),
     ]
+
+
+# -- lots and holds (domain.projections): the rules both stores implement ----------------
+
+
+def _at(draft: EventDraft, minutes: int) -> EventDraft:
+    return EventDraft(draft.type, draft.at + timedelta(minutes=minutes), draft.payload)
+
+
+def _receipt(lot: str, item: str, expires: date | None) -> EventDraft:
+    payload = LotReceived(item=item, lot=lot, location="walk-in", qty="1", unit="l",
+                          expires_on=expires)  # fmt: skip
+    return EventDraft("lot.received", datetime(2026, 11, 25, 8, tzinfo=UTC), payload)
+
+
+def test_a_lot_keeps_its_earliest_expiry_and_a_later_receipt_fills_a_missing_one() -> None:
+    events = chain(
+        [
+            _receipt("L1", "milk", None),
+            _at(_receipt("L1", "milk", date(2030, 1, 9)), 5),  # fills the missing expiry
+            _at(_receipt("L1", "milk", date(2030, 3, 1)), 9),  # later date: never extends
+            _receipt("L1", "cream", date(2030, 6, 1)),  # same code, another item
+        ]
+    )
+    lots = fold_lots({}, events)
+    assert lots[LotKey("milk", "L1")].expires_on == date(2030, 1, 9)
+    assert lots[LotKey("milk", "L1")].first == word_of(events[0])
+    assert lots[LotKey("cream", "L1")].expires_on == date(2030, 6, 1)
+
+
+def test_a_hold_is_the_last_word_by_time_whatever_order_words_arrive_in() -> None:
+    block = LotBlocked(item="milk", lot="L1", location="walk-in", reason="too warm",
+                       cause="excursion:walk-in#1")  # fmt: skip
+    release = LotReleased(item="milk", lot="L1", location="walk-in", disposition="release",
+                          reason="checked", operator="ana")  # fmt: skip
+    at = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    blocked, released = chain(
+        [
+            EventDraft("lot.blocked", at, block),
+            EventDraft("lot.released", at + timedelta(1), release),
+        ]
+    )
+    key = StockKey("milk", "L1", "walk-in")
+    in_order = fold_holds({}, [blocked, released])
+    reversed_arrival = fold_holds(fold_holds({}, [released]), [blocked])
+    assert in_order == reversed_arrival
+    assert in_order[key] == HoldRecord(key, False, None, None, word_of(released))
+
+
+def test_stock_moving_types_are_one_list_that_the_board_reads_too() -> None:
+    import domain.foodsafety
+
+    moving = {"lot.received", "stock.produced", "stock.consumed", "stock.step_consumed",
+              "stock.adjusted", "stock.counted"}  # fmt: skip
+    assert moving == STOCK_TYPES
+    assert domain.foodsafety.STOCK_TYPES is STOCK_TYPES
+
+
+@given(st.permutations(range(6)))
+def test_lots_fold_to_the_same_record_in_any_order(order: list[int]) -> None:
+    days = [None, date(2030, 5, 1), None, date(2030, 2, 1), date(2030, 4, 1), None]
+    events = chain([_at(_receipt("L1", "milk", day), i) for i, day in enumerate(days)])
+    shuffled = [events[i] for i in order]
+    assert fold_lots({}, shuffled) == fold_lots({}, events)
+    (lot,) = fold_lots({}, events).values()
+    assert (lot.expires_on, lot.first) == (date(2030, 2, 1), word_of(events[0]))

@@ -1,0 +1,88 @@
+"""The cloud's side of the domain's projections, inside the batch's transaction.
+
+Stock is ``domain.ledger.fold`` over balances locked first; lots and holds are
+``domain.projections``: a batch's events are folded in Python from nothing, then merged into
+the stored rows by upserts whose conflict clause is the very merge of the domain
+(``merge_lot``: earliest expiry and first receipt, PostgreSQL's LEAST ignoring NULLs as
+``earliest`` does; ``merge_hold``: the greater ``Word`` stands). Those merges do not depend
+on arrival order, so agents' batches may come in any order and two batches touching a row
+serialise on its lock without losing a word. Rows are written in key order, so two batches
+lock in the same order and cannot deadlock each other.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from cloud.ingest import store
+from cloud.ingest.plan import fold_site
+from domain.events import Event
+from domain.ledger import StockKey, stock_keys
+from domain.projections import HoldRecord, fold_holds, fold_lots
+
+
+async def post_ledger(conn: store.Conn, agent: str, events: list[Event]) -> dict[int, str]:
+    """Fold the batch into each site's balances; return the events the ledger refused."""
+    by_site: dict[str, list[Event]] = defaultdict(list)
+    for event in events:
+        if event.unreadable is None:
+            by_site[event.site].append(event)
+    last_seq = events[-1].seq
+    refused: dict[int, str] = {}
+    for site, site_events in by_site.items():
+        keys = stock_keys(site_events)
+        if keys:
+            balances = await store.lock_balances(conn, site, sorted(keys))
+            folded, site_refused = fold_site(balances, site_events)
+            refused |= site_refused
+            await store.save_balances(conn, site, {k: folded[k] for k in keys if k in folded},
+                                      agent, last_seq)  # fmt: skip
+    return refused
+
+
+async def save_lots_and_holds(conn: store.Conn, site: str, events: Sequence[Event]) -> None:
+    """Merge a site's readable events into ``lots`` and ``lot_holds``."""
+    await _save_lots(conn, site, events)
+    await _save_holds(conn, site, events)
+
+
+async def _save_lots(conn: store.Conn, site: str, events: Sequence[Event]) -> None:
+    lots = fold_lots({}, events)
+    if not lots:
+        return
+    await conn.cursor().executemany(
+        "INSERT INTO lots AS l (site, lot, item, expires_on, received_at) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (site, lot, item) DO UPDATE SET "
+        "expires_on = LEAST(l.expires_on, EXCLUDED.expires_on), "
+        "received_at = LEAST(l.received_at, EXCLUDED.received_at)",
+        [
+            (site, key.lot, key.item, lot.expires_on, lot.first.at)
+            for key, lot in sorted(lots.items())
+        ],
+    )
+
+
+async def _save_holds(conn: store.Conn, site: str, events: Sequence[Event]) -> None:
+    holds = fold_holds({}, events)
+    if not holds:
+        return
+    await conn.cursor().executemany(
+        "INSERT INTO lot_holds AS h (site, item, lot, location, held, reason, cause, "
+        "changed_at, changed_agent, changed_seq) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (site, item, lot, location) DO UPDATE SET held = EXCLUDED.held, "
+        "reason = EXCLUDED.reason, cause = EXCLUDED.cause, changed_at = EXCLUDED.changed_at, "
+        "changed_agent = EXCLUDED.changed_agent, changed_seq = EXCLUDED.changed_seq "
+        "WHERE (h.changed_at, h.changed_agent, h.changed_seq) "
+        "<= (EXCLUDED.changed_at, EXCLUDED.changed_agent, EXCLUDED.changed_seq)",
+        [(site, *_hold_columns(k, h)) for k, h in sorted(holds.items())],
+    )
+
+
+def _hold_columns(
+    key: StockKey, hold: HoldRecord
+) -> tuple[str, str, str, bool, str | None, str | None, datetime, str, int]:
+    word = hold.word
+    return (key.item, key.lot, key.location, hold.held, hold.reason, hold.cause,
+            word.at, word.agent, word.seq)  # fmt: skip
