@@ -157,7 +157,11 @@ class LotClocks:
 
     def tick(self, now: datetime) -> Stepped:
         """Let every deadline up to ``now`` fall due."""
-        due = [s for s in self.open.values() if s.due_at is not None and s.due_at <= now]
+        due = [
+            state
+            for state in self.open.values()
+            if (wake := clocks.wake_at(state)) is not None and wake <= now
+        ]
         return self.feed(due, Tick(now))
 
     def probed_by(self, device: str) -> bool:

@@ -47,3 +47,26 @@ async def test_a_batch_is_judged_by_its_own_probe_only(tmp_path: Path) -> None:
         (r1,) = k.pipeline.state.clocks.of_lot("R1")
         assert isinstance(r1, CoolingState)
         assert [str(c) for _, c in r1.readings] == ["57", "45", "20"]
+
+
+async def test_a_batch_whose_probe_goes_silent_is_warned_of_before_its_deadline(
+    tmp_path: Path,
+) -> None:
+    async with kitchen(tmp_path / "a.db") as k:
+        receive(k.store, "R1")
+        await k.sink.observe(pda("cool", "R1", MONDAY, temp="62", probe=PAN_PROBE))
+        await food_probe(k, PAN_PROBE, "50", MONDAY + timedelta(minutes=10))
+        await k.sink.tick(MONDAY + timedelta(minutes=39))
+        assert k.events("device.alarm") == []
+        await k.sink.tick(MONDAY + timedelta(minutes=40))
+        (alarm,) = k.events("device.alarm")
+        assert (alarm["device"], alarm["code"], alarm["location"]) == (
+            PAN_PROBE,
+            "cooling_readings_silent",
+            "pass",
+        )
+        assert "never a pass" in str(alarm["message"])
+        await k.sink.tick(MONDAY + timedelta(hours=1))
+        assert len(k.events("device.alarm")) == 1  # once per silence
+        await k.sink.tick(MONDAY + timedelta(hours=3))
+        assert [e["clock"] for e in k.events("clock.expired")] == ["cooling"]  # no pass

@@ -36,6 +36,14 @@ def step(state: ClockState, given: ClockInput) -> tuple[ClockState, list[EventDr
     return step_cooling(state, given)
 
 
+def wake_at(state: ClockState) -> datetime | None:
+    """When the clock must next be given a ``Tick``: its deadline, or earlier a cooling
+    batch's silence warning."""
+    if isinstance(state, CoolingState) and state.warn_at is not None:
+        return state.warn_at  # before the deadline, by its definition
+    return state.due_at
+
+
 def ready_at(state: ClockState) -> datetime | None:
     """Until when the clock's lot is not ready to use (None: no such wait)."""
     if isinstance(state, ThawState | TimedState):

@@ -15,6 +15,11 @@ at once. After a missed stage 1 the ways out are one reheat to 74 °C, which mus
 within stage 1 or at most ``reheat_within`` after its deadline and restarts cooling, or a
 discard; after a missed stage 2, only a discard (3-501.14 practice; one reheat per batch is
 EdgeStock's rule, stricter than the Food Code's text).
+
+A batch whose food probe goes silent while a stage runs is warned of: no reading for the rule's
+``silent_after`` (30 min) makes one ``device.alarm`` (code ``cooling_readings_silent``)
+naming the last reading and the stage's deadline, before that deadline; the silence never
+passes a stage.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from domain.kitchen.clocks.inputs import (
     instant,
 )
 from domain.kitchen.clocks.rules import CoolingRule
+from domain.payloads import DeviceAlarm
 
 CLOCK = "cooling"
 SYSTEM = "clock:cooling"
@@ -53,6 +59,8 @@ class CoolingPhase(StrEnum):
 
 
 _MISSED = (CoolingPhase.MISSED_STAGE1, CoolingPhase.MISSED_STAGE2)
+_RUNNING = (CoolingPhase.STAGE1, CoolingPhase.STAGE2)
+SILENT = "cooling_readings_silent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,8 @@ class CoolingState:
     """When the one reheat allowed happened (this cooling is its restart)."""
     seen: datetime | None = None
     """The latest moment judged: deadlines up to it have been applied."""
+    warned: datetime | None = None
+    """The last reading a silence was warned of after (one warning per silence)."""
 
     @property
     def evidence(self) -> CoolingEvidence:
@@ -84,6 +94,18 @@ class CoolingState:
         if self.phase is CoolingPhase.STAGE2:
             return since + self.rule.total_within
         return None
+
+    @property
+    def warn_at(self) -> datetime | None:
+        """When the batch's readings count as silent, unless warned of already: only while
+        a stage runs and before its deadline."""
+        if self.probe is None or self.phase not in _RUNNING or not self.readings:
+            return None  # readings typed in by hand come when people take them
+        last = self.readings[-1][0]
+        if self.warned is not None and self.warned >= last:
+            return None
+        warn, due = last + self.rule.silent_after, self.due_at
+        return warn if due is None or warn < due else None
 
 
 def start_cooling(
@@ -119,17 +141,21 @@ def start_cooling(
 def step_cooling(state: CoolingState, given: ClockInput) -> tuple[CoolingState, list[EventDraft]]:
     if state.phase in (CoolingPhase.PASSED, CoolingPhase.DISCARDED):
         raise ClockInputRefused(f"cooling of {state.ref.lot} is {state.phase.value}")
+    state, warning = _silence(state, given.at)
     if isinstance(given, Reading):
         if given.at < state.started_at:
-            return state, []  # from before the cooling was recorded: no evidence of it
+            return state, warning  # from before the cooling was recorded: no evidence of it
         # in time order; at the same instant, in the order they came (the start first)
         readings = tuple(
             sorted((*state.readings, (given.at, given.celsius)), key=lambda sample: sample[0])
         )
-        return _judge(replace(state, readings=readings), given.at)
+        state, drafts = _judge(replace(state, readings=readings), given.at)
+        return state, warning + drafts
     if isinstance(given, Tick):
-        return _judge(state, given.at)
+        state, drafts = _judge(state, given.at)
+        return state, warning + drafts
     state, drafts = _judge(state, given.at)
+    drafts = warning + drafts
     if isinstance(given, Reheated):
         reheated, more = _reheat(state, given)
         return reheated, drafts + more
@@ -137,6 +163,30 @@ def step_cooling(state: CoolingState, given: ClockInput) -> tuple[CoolingState, 
         gone = released(state.ref, given.at, "discard", given.reason, given.operator)
         return replace(state, phase=CoolingPhase.DISCARDED), [*drafts, gone]
     raise ClockInputRefused(f"cooling of {state.ref.lot} ({state.phase.value}) takes no {given}")
+
+
+def _silence(state: CoolingState, now: datetime) -> tuple[CoolingState, list[EventDraft]]:
+    """The warning of a silent batch, once, if its time came by ``now``."""
+    warn = state.warn_at
+    if warn is None or now < warn:
+        return state, []
+    assert state.probe is not None  # only a probed batch has a warning time
+    last_at, last_c = state.readings[-1]
+    rule, due = state.rule, state.due_at
+    target = rule.stage1_c if state.phase is CoolingPhase.STAGE1 else rule.final_c
+    due_text = f"; {target} °C due by {due.isoformat()}" if due is not None else ""
+    message = (
+        f"no reading of lot {state.ref.lot} since {last_at.isoformat()} (last {last_c} °C)"
+        f"{due_text}: probe it; a missing reading is never a pass"
+    )
+    alarm = DeviceAlarm(
+        device=state.probe,
+        code=SILENT,
+        message=message,
+        severity=700,
+        location=state.ref.location,
+    )
+    return replace(state, warned=last_at), [EventDraft("device.alarm", warn, alarm)]
 
 
 def _judge(state: CoolingState, at: datetime) -> tuple[CoolingState, list[EventDraft]]:

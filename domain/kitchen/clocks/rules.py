@@ -112,6 +112,10 @@ class CoolingRule(_Rule):
     """The temperature a reheat must reach before cooling may start again."""
     reheat_within: Duration = timedelta(minutes=30)
     """How long after a missed stage 1 the one reheat may still come (EdgeStock's rule)."""
+    silent_after: Annotated[timedelta, Field(gt=timedelta(0))] = timedelta(minutes=30)
+    """No reading of the batch for this long while a stage runs: a warning (``device.alarm``
+    ``cooling_readings_silent``), once per silence, so someone probes it before the stage's
+    deadline (EdgeStock's rule; a missing reading is never a pass)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:

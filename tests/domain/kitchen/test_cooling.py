@@ -116,3 +116,46 @@ def test_the_second_miss_after_a_reheat_says_discard(rule: CoolingRule) -> None:
     _, drafts = clocks.step(state, Tick(local(25, 16, 21)))
     assert isinstance(drafts[0].payload, LotClockChanged)
     assert drafts[0].payload.detail == "not at 21 °C within 2:00:00 after its reheat: discard"
+
+
+def test_a_silent_probe_is_warned_of_before_the_deadline(rule: CoolingRule) -> None:
+    """70 °C at 12:00, 50 °C at 12:40 (passed 57 °C at 12:26), then nothing: a warning at
+    13:10, once, well before stage 1's 14:26; the stage is still missed at 14:26 (no pass)."""
+    state, _ = start_cooling(rule, REF, local(25, 12), D(70), probe="probe-r1")
+    state, _ = clocks.step(state, Reading(local(25, 12, 40), D(50)))
+    assert clocks.wake_at(state) == local(25, 13, 10)
+    state, drafts = clocks.step(state, Tick(local(25, 13, 9)))
+    assert drafts == []
+    state, drafts = clocks.step(state, Tick(local(25, 13, 10)))
+    assert types(drafts) == ["device.alarm"]
+    alarm = drafts[0].payload
+    assert (alarm.device, alarm.code, alarm.location, alarm.active) == (
+        "probe-r1",
+        "cooling_readings_silent",
+        "pass",
+        True,
+    )
+    assert "no reading of lot R1 since 2026-11-25T11:40:00+00:00 (last 50 °C)" in alarm.message
+    assert "21 °C due by 2026-11-25T13:26:00+00:00" in alarm.message
+    assert drafts[0].at == local(25, 13, 10)
+    state, drafts = clocks.step(state, Tick(local(25, 13, 40)))
+    assert drafts == []  # once per silence
+    assert clocks.wake_at(state) == local(25, 14, 26)
+    state, drafts = clocks.step(state, Tick(local(25, 14, 27)))
+    assert types(drafts) == ["clock.expired", "lot.blocked"]
+
+
+def test_a_reading_ends_the_silence_and_a_new_one_is_warned_again(rule: CoolingRule) -> None:
+    state, _ = start_cooling(rule, REF, local(25, 12), D(70), probe="probe-r1")
+    state, drafts = clocks.step(state, Tick(local(25, 12, 30)))
+    assert types(drafts) == ["device.alarm"]
+    state, _ = clocks.step(state, Reading(local(25, 12, 50), D(45)))
+    state, drafts = clocks.step(state, Tick(local(25, 13, 20)))
+    assert types(drafts) == ["device.alarm"]
+
+
+def test_temperatures_typed_in_by_hand_are_not_a_silent_probe(rule: CoolingRule) -> None:
+    state, _ = start_cooling(rule, REF, local(25, 12), D(70))  # no probe: PDA readings
+    assert clocks.wake_at(state) == state.due_at
+    state, drafts = clocks.step(state, Tick(local(25, 13, 30)))
+    assert drafts == []
