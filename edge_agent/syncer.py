@@ -7,11 +7,18 @@ Events the cloud stored but cannot use (``unreadable`` in its answer) are counte
 status and logged; they are acknowledged like any other, so they never block the chain.
 
 Failures are of two kinds. A transient one (the network, a 5xx, 408, 429) is retried with
-jittered exponential backoff. A permanent refusal (any other 4xx: a fork, a tampered or
-malformed event, a revoked agent) would fail the same way every time, so the syncer *parks*:
+jittered exponential backoff, never sooner than the cloud's ``Retry-After``. A permanent
+refusal (any other 4xx: a fork, a tampered or malformed event, a revoked agent) would fail
+the same way every time, so the syncer *parks*:
 the status says parked with the code, seq and reason, it is logged once, and the batch is
 tried again only every ``park_recheck_s`` or as soon as the key file changes (re-enrolment).
 The agent never drops a batch and never spins.
+
+A fleet shares the cloud: the batch size follows how fast acks come (``BatchSizer``: grow
+while acks are quick, halve when one is slow, times out or is refused busy), and the timeout
+of a request follows the observed ack time too (``timeout_s`` up to ``max_timeout_s``), so a
+slow cloud is waited for instead of being sent the same work again and again. A batch sent
+again after a timeout is answered cheaply: the cloud recognises one it already holds.
 
 Every request is signed with the agent's key (``edge_agent.identity``) at the moment it is
 sent, so a retry carries a fresh time and nonce. An agent without a usable key, or one the
@@ -32,7 +39,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from domain.sync import CONTENT_ENCODING, CONTENT_TYPE, encode_batch
-from edge_agent.backoff import Backoff
+from edge_agent.backoff import Backoff, BatchSizer
 from edge_agent.identity import KeyFile, KeyUnavailable
 from edge_agent.store import EdgeStore
 
@@ -47,6 +54,12 @@ class SyncPolicy:
     max_events: int = 2000
     max_delay_ms: float = 200.0
     timeout_s: float = 10.0
+    """The shortest request timeout; it grows to 4 x the observed ack time when that is more."""
+    max_timeout_s: float = 120.0
+    min_events: int = 50
+    """The smallest batch the syncer shrinks to when the cloud is slow or busy."""
+    target_ack_s: float = 2.0
+    """Acks slower than this halve the next batch; quicker ones let it grow to max_events."""
     retention: timedelta | None = timedelta(days=7)
     idle_poll_s: float = 1.0
     park_recheck_s: float = 600.0
@@ -76,6 +89,8 @@ class SyncStatus:
     """Events this agent sent that the cloud stored but marked unreadable (since start)."""
     unreadable_seqs: list[int] = field(default_factory=list)
     """The latest of them (at most ``UNREADABLE_KEPT``), for the operator to look up."""
+    batch_size: int = 0
+    """Events the next batch may hold, as the cloud's ack times allow (``BatchSizer``)."""
 
 
 UNREADABLE_KEPT = 20
@@ -89,14 +104,23 @@ class _Batch:
     last_seq: int
     count: int
     body: bytes
+    limit: int
+    """The batch size it was read with: ``count`` equal to it means more may be waiting."""
+
+    @property
+    def full(self) -> bool:
+        return self.count >= self.limit
 
 
 class CloudRefused(Exception):
     """The cloud refused a batch; ``code`` and ``seq`` come from its answer."""
 
-    def __init__(self, status: int, code: str, seq: int | None, acked: int | None, msg: str):
+    def __init__(self, status: int, code: str, seq: int | None, acked: int | None, msg: str,
+                 retry_after_s: float | None = None) -> None:  # fmt: skip
         self.status, self.code, self.seq, self.acked_seq = status, code, seq, acked
         self.reason = msg
+        self.retry_after_s = retry_after_s
+        """The cloud's ``Retry-After`` in seconds, when it gave one."""
         super().__init__(f"cloud refused the batch ({status} {code}, seq {seq}): {msg}")
 
     @property
@@ -118,9 +142,10 @@ class Syncer:
         self._policy = policy
         self._client = client or httpx.AsyncClient(timeout=policy.timeout_s)
         self._backoff = backoff or Backoff()
+        self._sizer = BatchSizer(policy.max_events, policy.min_events, policy.target_ack_s)
         self._key = KeyFile(policy.key)
         self._wake = asyncio.Event()
-        self.status = SyncStatus(acked_seq=store.acked_seq())
+        self.status = SyncStatus(acked_seq=store.acked_seq(), batch_size=self._sizer.size)
         self._ahead: asyncio.Task[_Batch | None] | None = None
         self._parked_at = 0.0
         self._parked_key: tuple[int, int, int] | None = None
@@ -151,12 +176,18 @@ class Syncer:
             return False
         # While the cloud works on this batch, read and compress the next one.
         self._ahead = asyncio.create_task(self._prepare(batch.last_seq))
+        sent = time.monotonic()
         try:
             answer = await self._send(batch.body)
         except (httpx.TransportError, CloudRefused, KeyUnavailable) as exc:
             self._drop_read_ahead()
+            if _overloaded(exc):
+                self._sizer.shrink()
+                self.status.batch_size = self._sizer.size
             await self._failed(exc)
             return True
+        self._sizer.acked(batch.count, time.monotonic() - sent)
+        self.status.batch_size = self._sizer.size
         self._backoff.reset()
         self._unpark()
         acked, unreadable = answer
@@ -183,7 +214,7 @@ class Syncer:
 
     async def _next_batch(self) -> _Batch | None:
         batch = await self._prepare(self.status.acked_seq)
-        if batch is not None and batch.count < self._policy.max_events:
+        if batch is not None and not batch.full:
             # linger briefly so a trickle of events travels in one request, not many
             await asyncio.sleep(self._policy.max_delay_ms / 1000)
             batch = await self._prepare(self.status.acked_seq)
@@ -200,7 +231,7 @@ class Syncer:
         batch = await ahead
         if batch is None or batch.after != self.status.acked_seq:
             return None
-        return batch if batch.count == self._policy.max_events else None
+        return batch if batch.full and batch.limit == self._sizer.size else None
 
     def _drop_read_ahead(self) -> None:
         if self._ahead is not None:
@@ -208,24 +239,32 @@ class Syncer:
             self._ahead = None
 
     async def _prepare(self, after: int) -> _Batch | None:
-        rows = await asyncio.to_thread(self._store.outbox, after, self._policy.max_events)
+        limit = self._sizer.size
+        rows = await asyncio.to_thread(self._store.outbox, after, limit)
         if not rows:
             return None
         agent = self._store.agent
         body = await asyncio.to_thread(encode_batch, agent, [body for _, body in rows])
-        return _Batch(after, rows[-1][0], len(rows), body)
+        return _Batch(after, rows[-1][0], len(rows), body, limit)
 
     async def _send(self, body: bytes) -> tuple[int, list[int]]:
         """POST a batch; the cloud's ack and the seqs it stored unreadable, or raise."""
         url = f"{self._policy.url.rstrip('/')}/v1/agents/{self._store.agent}/events"
         headers = {"Content-Type": CONTENT_TYPE, "Content-Encoding": CONTENT_ENCODING}
         headers |= self._key.current().sign_request("POST", urlsplit(url).path, body)
-        response = await self._client.post(url, content=body, headers=headers)
+        response = await self._client.post(url, content=body, headers=headers,
+                                           timeout=self._timeout_s())  # fmt: skip
         if response.status_code == 200:
             answer = response.json()
             unreadable = answer.get("unreadable") or []
             return int(answer["acked_seq"]), [int(seq) for seq in unreadable]
         raise _refusal(response)
+
+    def _timeout_s(self) -> float:
+        """Wait for the cloud 4 x as long as acks have been taking, within the policy's bounds:
+        a timeout shorter than the cloud's queue only sends it the same work again."""
+        policy = self._policy
+        return min(policy.max_timeout_s, max(policy.timeout_s, 4 * self._sizer.latency_s))
 
     async def _failed(self, exc: Exception) -> None:
         message = str(exc) or type(exc).__name__
@@ -245,7 +284,8 @@ class Syncer:
             if self.status.last_error != message:
                 log.warning("cloud unreachable (%s); buffering, retrying with backoff", message)
         self.status.last_error = message
-        await asyncio.sleep(self._backoff.next_delay())
+        hint = exc.retry_after_s if isinstance(exc, CloudRefused) else None
+        await asyncio.sleep(self._backoff.next_delay(hint or 0.0))
 
     async def _park(self, refusal: CloudRefused, message: str) -> None:
         """Stop offering a batch the cloud refuses for good; say so once, loudly."""
@@ -318,4 +358,27 @@ def _refusal(response: httpx.Response) -> CloudRefused:
         detail.get("seq"),
         detail.get("acked_seq"),
         str(detail.get("message", response.text[:500])),
+        _retry_after_s(response.headers.get("retry-after")),
     )
+
+
+MAX_RETRY_AFTER_S = 600.0
+"""A longer ``Retry-After`` is capped: an agent checks back at least this often."""
+
+
+def _retry_after_s(value: str | None) -> float | None:
+    """``Retry-After`` in seconds (the delay-seconds form; an HTTP date is not used here)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return min(MAX_RETRY_AFTER_S, seconds) if seconds >= 0 else None
+
+
+def _overloaded(exc: Exception) -> bool:
+    """Whether a failure says the cloud has too much to do (so the next batch should shrink)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return True
+    return isinstance(exc, CloudRefused) and exc.status in (429, 503)

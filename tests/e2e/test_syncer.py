@@ -7,6 +7,7 @@ import asyncio
 import logging
 import random
 import threading
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +20,7 @@ import yaml
 from cloud.settings import CloudSettings
 from domain.events import EventDraft
 from domain.payloads import ReadingRecorded
-from edge_agent.backoff import Backoff
+from edge_agent.backoff import Backoff, BatchSizer
 from edge_agent.store import EdgeStore
 from edge_agent.syncer import Syncer, SyncPolicy
 from edgestock.processes import free_port
@@ -273,3 +274,70 @@ async def test_a_5xx_is_transient_retried_with_backoff_never_parked(tmp_path: Pa
     assert not sync.status.parked
     assert backoff.attempts == 3  # each one waited on a growing, jittered delay
     assert store.acked_seq() == 0
+
+
+class _Busy(BaseHTTPRequestHandler):
+    """A cloud whose worker is full: every batch gets 503 busy with Retry-After: 1."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = b'{"error": "busy", "seq": null, "message": "full", "acked_seq": null}'
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Retry-After", "1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+async def test_retry_after_is_honoured_and_the_batch_shrinks(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Busy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        store = store_with(tmp_path / "a.db", [str(n) for n in range(10)])
+        DeviceKey(key_of(AGENT)).write_private(tmp_path / "agent.key")
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        policy = SyncPolicy(url=url, key=tmp_path / "agent.key", max_events=8, min_events=2,
+                            max_delay_ms=0, retention=None)  # fmt: skip
+        sync = Syncer(store, policy, backoff=Backoff(initial_s=0.01, max_s=0.02))
+        started = time.monotonic()
+        assert await sync.sync_once()
+        waited = time.monotonic() - started
+        first_shrink = sync.status.batch_size
+        assert await sync.sync_once()
+        await sync.aclose()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert 1.0 <= waited < 2.5  # Retry-After plus jitter, not the 0.02 s backoff
+    assert (first_shrink, sync.status.batch_size) == (4, 2)  # halved, down to min_events
+    assert not sync.status.parked
+    assert store.acked_seq() == 0
+
+
+def test_batch_size_grows_while_acks_are_quick_and_halves_when_slow() -> None:
+    sizer = BatchSizer(max_events=1000, min_events=50, target_s=1.0)
+    sizer.shrink()
+    sizer.shrink()
+    assert sizer.size == 250
+    sizer.acked(250, 0.1)
+    assert sizer.size == 312  # grows by a quarter (at least min_events) after a full batch
+    sizer.acked(10, 0.1)
+    assert sizer.size == 312  # a partial batch says nothing about capacity
+    sizer.acked(312, 3.0)
+    assert sizer.size == 156
+    for _ in range(30):
+        sizer.acked(sizer.size, 0.1)
+    assert sizer.size == 1000  # capped at max_events
+
+
+def test_backoff_never_comes_back_before_retry_after() -> None:
+    backoff = Backoff(initial_s=0.01, max_s=0.02, rng=random.Random(3))
+    delays = [backoff.next_delay(at_least_s=2.0) for _ in range(50)]
+    assert all(2.0 <= d <= 3.0 for d in delays)
+    assert len(set(delays)) == 50  # spread, so a fleet told the same time does not return in step
