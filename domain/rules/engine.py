@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from itertools import groupby
 
 from domain.coldchain.reactions import LotStock, hold, raise_safety_stock, urgent_purchase
@@ -80,8 +80,12 @@ class RuleEngine:
         rules: Sequence[Rule],
         master: MasterData | None = None,
         staff: Mapping[Role, Sequence[str]] | None = None,
+        *,
+        zone: tzinfo = UTC,
     ) -> None:
+        """``zone`` is the site's (``agent.zone``): the lot fields count its days."""
         self.rules = tuple(rules)
+        self.zone = zone
         self._master = master or MasterData()
         self._staff = staff or {}
         self._on: dict[str, list[Rule]] = {}
@@ -118,7 +122,7 @@ class RuleEngine:
             for lot in stock:
                 facts = {
                     "rule.id": rule.id,
-                    **lot_facts(lot, lot.key in held, now),
+                    **lot_facts(lot, lot.key in held, now, self.zone),
                     **item_facts(lot.key.item, self._master),
                     **location_facts(lot.key.location, places[lot.key.location]),
                 }
@@ -154,7 +158,11 @@ class RuleEngine:
         return self._act(_Trigger(rule, draft.at, _cause(rule, facts, default), facts), subjects)
 
     def _lot_subject(self, facts: Facts, lot: LotStock, blocked: bool, at: datetime) -> _Subject:
-        seen = {**facts, **lot_facts(lot, blocked, at), **item_facts(lot.key.item, self._master)}
+        seen = {
+            **facts,
+            **lot_facts(lot, blocked, at, self.zone),
+            **item_facts(lot.key.item, self._master),
+        }
         return _Subject(seen, lot.key, lot)
 
     def _event_lot(self, facts: Facts, site: SiteFacts, at: datetime) -> _Subject:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -61,8 +61,12 @@ def _flatten(data: Mapping[str, Any], prefix: str, into: dict[str, object]) -> N
             into[f"{prefix}.{name}"] = value
 
 
-def lot_facts(lot: LotStock, blocked: bool, now: datetime) -> dict[str, object]:
-    """A lot's facts at ``now``: a lot may be used to the end of its expiry day (UTC)."""
+def lot_facts(
+    lot: LotStock, blocked: bool, now: datetime, zone: tzinfo = UTC
+) -> dict[str, object]:
+    """A lot's facts at ``now``: a lot may be used to the end of its expiry day at the site
+    (``zone``, the agent's ``agent.zone``): days to expiry count the site's dates, and the
+    remaining shelf life runs to the site's midnight after the expiry day."""
     base = lot.qty.to_base()
     facts: dict[str, object] = {
         "lot.id": lot.key.lot,
@@ -73,10 +77,11 @@ def lot_facts(lot: LotStock, blocked: bool, now: datetime) -> dict[str, object]:
         "lot.blocked": blocked,
     }
     if lot.expires_on is not None:
-        end = datetime.combine(lot.expires_on + timedelta(days=1), time(0), UTC)
+        end = datetime.combine(lot.expires_on + timedelta(days=1), time(0), zone)
         facts["lot.expires_on"] = lot.expires_on
-        facts["lot.days_to_expiry"] = (lot.expires_on - now.astimezone(UTC).date()).days
-        facts["lot.remaining_shelf_life"] = end - now
+        facts["lot.days_to_expiry"] = (lot.expires_on - now.astimezone(zone).date()).days
+        # real elapsed time: both ends as UTC instants, so a DST change counts as it is
+        facts["lot.remaining_shelf_life"] = end.astimezone(UTC) - now.astimezone(UTC)
     return facts
 
 

@@ -44,8 +44,9 @@ LOT_FIELDS: Fields = {
     "lot.blocked": Kind.BOOL,
 }
 """A lot on hand at one location. ``qty`` is in the base unit (g, ml, each); expiry counts in
-whole UTC days (``days_to_expiry`` 0 = expires today, negative = expired); the remaining shelf
-life runs to the end of the expiry day."""
+whole days of the site (``RuleEngine(zone=)``, the agent's ``agent.zone``; ``days_to_expiry``
+0 = expires today, negative = expired); the remaining shelf life runs to the site's midnight
+after the expiry day, in real elapsed time."""
 
 ITEM_FIELDS: Fields = {
     "item.id": Kind.TEXT,
