@@ -79,6 +79,7 @@ def build(config: AgentConfig) -> AgentRuntime:
         load_rules(list(config.rules)),
         master,
         {role: tuple(people) for role, people in config.roles.items()},
+        zone=ZoneInfo(config.agent.zone),  # rule fields count the site's days
     )
     monitor = _coldchain(config, store, rules)
     site = StoreFacts(store, monitor.places() if monitor else {})
