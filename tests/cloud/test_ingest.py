@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import psycopg
 
+from cloud.migrate import read_storage_mode
 from domain.events import GENESIS
 from tests.cloud.builders import (
     AgentChain,
@@ -141,9 +142,9 @@ def test_an_empty_batch_is_acknowledged_at_the_head(client: httpx.Client) -> Non
     assert response.json() == {"acked_seq": 0, "stored": 0, "duplicates": 0, "unreadable": []}
 
 
-def test_health_and_docs(client: httpx.Client) -> None:
+def test_health_and_docs(client: httpx.Client, database_url: str) -> None:
     assert client.get("/healthz").json() == {
-        "status": "ok", "database": "ok", "storage_mode": "partitioned"
+        "status": "ok", "database": "ok", "storage_mode": read_storage_mode(database_url).value
     }  # fmt: skip
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]

@@ -22,7 +22,7 @@ from cloud.identity.audit import audit_site
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.ingest.plan import UNREADABLE_TYPE, rows_of
 from cloud.ingest.service import IngestAck, store_batch
-from cloud.migrate import StorageMode
+from cloud.migrate import StorageMode, read_storage_mode
 from domain.events import GENESIS, Event, event_hash, format_at
 from domain.ids import uuid7
 from tests.cloud.builders import (
@@ -251,8 +251,11 @@ def test_a_value_postgresql_refuses_that_validation_let_through_is_stored_unread
 
 async def _store(database_url: str, batch: Any) -> IngestAck:
     async with AsyncConnectionPool(database_url, min_size=1, max_size=1, open=False) as pool:
-        partitions = ReadingPartitions(StorageMode.PARTITIONED)
-        return await store_batch(pool, partitions, batch, maintain_rollup=True)
+        mode = read_storage_mode(database_url)  # partitioned, or timescale on such a server
+        partitions = ReadingPartitions(mode)
+        return await store_batch(
+            pool, partitions, batch, maintain_rollup=mode is StorageMode.PARTITIONED
+        )
 
 
 def test_verify_finds_a_chain_with_an_unreadable_event_intact_and_its_bytes_guarded(
