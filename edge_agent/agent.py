@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from domain.events import Event
 from domain.masterdata import MasterData
 from domain.rules.engine import RuleEngine
 from edge_agent.adapters.base import DeviceAdapter
@@ -29,6 +30,7 @@ from edge_agent.kitchen.records import MANAGER_ROLE, FoodSafetyRecords
 from edge_agent.kitchen.stage import KitchenDevices
 from edge_agent.kitchen.state import CHECKPOINT as KITCHEN_CHECKPOINT
 from edge_agent.masterdata_sync import masterdata_at_start
+from edge_agent.metrics import AgentMetrics, serve_metrics
 from edge_agent.pipeline.base import Pipeline
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor, Signal, WatchedLocation
@@ -43,6 +45,7 @@ from edge_agent.sink import AgentSink
 from edge_agent.status import snapshot, status_path, write_status
 from edge_agent.store import EdgeStore
 from edge_agent.syncer import Syncer, SyncPolicy
+from edge_agent.systemd_notify import ServiceNotifier
 from edge_agent.writer import GroupCommit, GroupCommitWriter
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,8 @@ class AgentRuntime:
     """Why the agent stopped by itself (its writer or syncer died), if it did."""
     screens: Callable[[], Coroutine[None, None, None]] | None = None
     """Serves the kitchen display, PDA app and board (config ``web:``), if configured."""
+    metrics: AgentMetrics | None = None
+    """What ``/metrics`` reads (served when the config has ``metrics:``)."""
 
 
 def build(config: AgentConfig) -> AgentRuntime:
@@ -72,7 +77,13 @@ def build(config: AgentConfig) -> AgentRuntime:
     backoff = Backoff(config.cloud.backoff_initial_s, config.cloud.backoff_max_s)
     syncer = Syncer(store, sync_policy(config), backoff=backoff)
     group_commit = GroupCommit(**config.store.group_commit.model_dump())
-    writer = GroupCommitWriter(store, group_commit, on_commit=syncer.wake)
+    metrics = AgentMetrics(store, lambda: syncer.status, [])
+
+    def committed(events: list[Event]) -> None:
+        metrics.committed(events)
+        syncer.wake()
+
+    writer = GroupCommitWriter(store, group_commit, on_commit=committed)
     master = masterdata_at_start(config).master
     clock = Clock(config.clock.speed, config.clock.behind)
     rules = RuleEngine(
@@ -126,6 +137,8 @@ def build(config: AgentConfig) -> AgentRuntime:
     mode = monitor.diagnosis.classifier.mode if monitor and monitor.diagnosis else None
     runtime = AgentRuntime(config, store, writer, syncer, sink, devices.adapters, mode)
     runtime.screens = screens
+    metrics.adapters = runtime.adapters
+    runtime.metrics = metrics
     return runtime
 
 
@@ -252,6 +265,12 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
     devices.append(asyncio.create_task(_report(runtime), name="status"))
     if runtime.screens is not None:
         devices.append(asyncio.create_task(runtime.screens(), name="screens"))
+    if runtime.config.metrics is not None and runtime.metrics is not None:
+        where = runtime.config.metrics
+        serving = serve_metrics(runtime.metrics, where.host, where.port)
+        devices.append(asyncio.create_task(serving, name="metrics"))
+    notifier = ServiceNotifier()
+    devices.append(asyncio.create_task(_tell_service_manager(notifier, runtime), name="sd_notify"))
     log.info(
         "agent %s at site %s: %d adapters, store %s, cloud %s",
         runtime.config.agent.id,
@@ -261,6 +280,7 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
         runtime.config.cloud.url,
     )
     await stop.wait()
+    notifier.stopping()
     for task in devices:
         task.cancel()
     await asyncio.gather(*devices, return_exceptions=True)
@@ -321,6 +341,18 @@ async def _report(runtime: AgentRuntime, every_s: float = 5.0) -> None:
         status = snapshot(runtime.adapters, runtime.syncer.status, mode)
         await asyncio.to_thread(write_status, path, status)
         await asyncio.sleep(every_s)
+
+
+async def _tell_service_manager(notifier: ServiceNotifier, runtime: AgentRuntime) -> None:
+    """READY once the agent runs, then WATCHDOG while the loop turns and nothing has died."""
+    if not notifier.enabled:
+        return
+    notifier.ready(f"agent {runtime.config.agent.id}: {len(runtime.adapters)} adapters")
+    if notifier.watchdog_s is None:
+        return
+    while runtime.failure is None:
+        notifier.alive()
+        await asyncio.sleep(notifier.watchdog_s)
 
 
 async def _clock(sink: AgentSink, every_s: float = 30.0) -> None:

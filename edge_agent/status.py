@@ -51,3 +51,35 @@ def read_status(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return loaded
+
+
+STALE_AFTER_S = 30.0
+"""The agent rewrites its report every 5 s: six missed rewrites mean it is not running."""
+
+
+def health_problems(
+    report: Mapping[str, Any] | None, now: datetime, stale_after_s: float = STALE_AFTER_S
+) -> list[str]:
+    """Why the agent is unhealthy, as its report shows; an empty list when it is healthy.
+
+    Unhealthy: no report (it never ran here), a stale one (it stopped), a device offline,
+    the outbox parked by a permanent refusal, or the last sync attempt failed.
+    """
+    if report is None:
+        return ["no report: the agent has not run here yet"]
+    problems = []
+    age = (now - datetime.fromisoformat(report["at"])).total_seconds()
+    if age > stale_after_s:
+        problems.append(f"stale: the agent last reported {age:.0f} s ago (is it running?)")
+    offline = sorted(d for d, c in report.get("devices", {}).items() if c.get("online") is False)
+    if offline:
+        problems.append(f"devices offline: {', '.join(offline)}")
+    sync = report.get("sync", {})
+    if sync.get("parked"):
+        problems.append(
+            f"sync parked at seq {sync.get('parked_seq')} ({sync.get('parked_code')}): "
+            f"{sync.get('parked_reason')}"
+        )
+    elif sync.get("last_error"):
+        problems.append(f"sync failing: {sync['last_error']}")
+    return problems

@@ -19,6 +19,7 @@ from edge_agent.config.devices import (
     MqttDeviceConfig,
 )
 from edge_agent.config.kitchen import KitchenConfig
+from edge_agent.config.metrics import MetricsConfig
 from edge_agent.config.rules import DEFAULT_RULES, RuleFile
 from edge_agent.config.sections import (
     AgentIdentity,
@@ -63,6 +64,9 @@ class AgentConfig(Section):
     kitchen: KitchenConfig | None = None
     web: WebConfig | None = Field(
         default=None, description="the kitchen display, PDA app and board (off without it)"
+    )
+    metrics: MetricsConfig | None = Field(
+        default=None, description="Prometheus /metrics on a loopback port (off without it)"
     )
 
     @model_validator(mode="before")

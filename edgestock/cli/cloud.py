@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 
-from edgestock.cli.common import DatabaseUrl, configure_logging, fail, require_database
+from edgestock.cli.common import (
+    DatabaseUrl,
+    LogFormatOption,
+    configure_logging,
+    fail,
+    require_database,
+)
+from edgestock.cli.database import (
+    NO_DATABASE,
+    check_reachable,
+    embedded_database,
+    stop_signals_end_blocks,
+    unreachable,
+)
 from edgestock.migration_report import describe_migration
 
 StorageModeChoice = Literal["auto", "timescale", "partitioned"]
@@ -33,12 +47,18 @@ def cloud_migrate(
     ] = "auto",
 ) -> None:
     """Apply the SQL migrations that are not applied yet, and say which storage mode is used."""
+    import psycopg
+
     from cloud.migrate import MigrationError, migrate
 
+    url = require_database(database_url)
+    check_reachable(url)
     try:
-        report = migrate(require_database(database_url), storage_mode=storage_mode)
+        report = migrate(url, storage_mode=storage_mode)
     except MigrationError as exc:
         raise fail(f"cannot migrate: {exc}") from exc
+    except psycopg.OperationalError as exc:  # went away while migrating
+        raise unreachable(url, exc) from exc
     typer.echo(describe_migration(report))
 
 
@@ -46,16 +66,57 @@ def cloud_migrate(
 def cloud_serve(
     database_url: DatabaseUrl = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="TCP port to listen on.", min=1, max=65535)] = 8000,
+    embedded: Annotated[
+        bool,
+        typer.Option(
+            "--embedded",
+            help="Without a server of your own: start an embedded PostgreSQL (as the demo "
+            "does), migrate it and serve. Not for production.",
+        ),
+    ] = False,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="With --embedded: keep the database here (default: temporary)."),
+    ] = None,
     verbose: bool = False,
+    log_format: LogFormatOption = "text",
 ) -> None:
-    """Serve the cloud API (migrating first). OpenAPI docs at /docs."""
-    from cloud.app import serve
-    from cloud.settings import CloudSettings
+    """Serve the cloud API (migrating first). OpenAPI docs at /docs, metrics at /metrics."""
+    configure_logging(verbose, log_format)
+    if embedded:
+        if database_url:
+            raise fail("--embedded starts its own database: leave DATABASE_URL unset")
+        with stop_signals_end_blocks(), embedded_database(data_dir) as url:
+            _serve(url, host, port, log_format)
+        return
+    if data_dir is not None:
+        raise fail("--data-dir is for --embedded")
+    if not database_url:
+        raise fail(NO_DATABASE)
+    check_reachable(database_url)
+    _serve(database_url, host, port, log_format)
 
-    configure_logging(verbose)
-    url = require_database(database_url)
-    serve(host, port, CloudSettings(database_url=url))
+
+def _serve(url: str, host: str, port: int, log_format: str) -> None:
+    import uvicorn
+
+    from cloud.app import create_app
+    from cloud.migrate import MigrationError, migrate
+    from cloud.settings import CloudSettings
+    from edgestock.cli.logs import uvicorn_log_config
+
+    try:
+        typer.echo(describe_migration(migrate(url)), err=True)
+    except MigrationError as exc:
+        raise fail(f"cannot migrate: {exc}") from exc
+    typer.echo(f"cloud API at http://{host}:{port} (docs /docs, metrics /metrics)", err=True)
+    config = uvicorn_log_config("json" if log_format == "json" else "text")
+    app = create_app(CloudSettings(database_url=url, migrate_on_start=False))
+    if config is None:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    else:
+        uvicorn.run(app, host=host, port=port, log_level="info", log_config=config)
 
 
 @admin_app.command("create")

@@ -7,18 +7,31 @@ from typing import Annotated
 
 import typer
 
+from edgestock.cli.logs import JsonLogFormatter, LogFormat
+
 DatabaseUrl = Annotated[
     str | None,
     typer.Option(envvar="DATABASE_URL", help="PostgreSQL URL, e.g. postgresql://u@host/db."),
 ]
 
 
-def configure_logging(verbose: bool) -> None:
+LogFormatOption = Annotated[
+    LogFormat,
+    typer.Option(
+        "--log-format",
+        help="text for people; json (one object a line) for journald, Docker, log shippers.",
+    ),
+]
+
+
+def configure_logging(verbose: bool, log_format: LogFormat = "text") -> None:
     """Log to standard error at INFO (DEBUG with ``verbose``), quieting chatty libraries."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler()
+    if log_format == "json":
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     # pymodbus logs every timeout at ERROR; our pollers log each outage once, with the device
     logging.getLogger("pymodbus").setLevel(logging.DEBUG if verbose else logging.CRITICAL)
     # asyncua logs its whole address space at INFO while a server starts

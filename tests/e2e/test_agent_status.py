@@ -49,10 +49,11 @@ def test_status_lists_each_device_with_its_state_and_counters(tmp_path: Path) ->
             ):
                 break
             time.sleep(0.5)
-        shown = subprocess.run(
+        done = subprocess.run(
             edgestock_argv("agent", "status", "--config", str(config_path)),
-            capture_output=True, text=True, timeout=30, check=True,
-        ).stdout  # fmt: skip
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        shown = done.stdout
     finally:
         agent.stop()
         room.stop()
@@ -61,5 +62,7 @@ def test_status_lists_each_device_with_its_state_and_counters(tmp_path: Path) ->
     assert " OFFLINE " in lines["missing-scale"], shown
     assert "last error:" in lines["missing-scale"], shown
     assert "cold-room anomaly model: litert mode" in shown
+    assert done.returncode == 1, shown  # a device offline: unhealthy, for scripts and probes
+    assert "unhealthy: devices offline: missing-scale" in shown
     for written in (tmp_path / "agent.db", report_file):  # issue 9: no longer 0644
         assert written.stat().st_mode & 0o777 == 0o600, written
