@@ -44,6 +44,8 @@ async def open_pool(
         timeout=settings.pool_timeout_s,
         kwargs={"autocommit": True},
         configure=_configure if role is None else _as_role(role),
+        # a connection the server dropped (a restart, a failover) is replaced, not handed out
+        check=AsyncConnectionPool.check_connection,
         open=False,
         name=name,
     )

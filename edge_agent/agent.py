@@ -337,9 +337,16 @@ async def _report(runtime: AgentRuntime, every_s: float = 5.0) -> None:
     """Keep ``<store>.status.json`` current for ``edgestock agent status``."""
     path = status_path(runtime.store.path)
     mode = runtime.anomaly_mode
+    failing = False
     while True:
         status = snapshot(runtime.adapters, runtime.syncer.status, mode)
-        await asyncio.to_thread(write_status, path, status)
+        try:
+            await asyncio.to_thread(write_status, path, status)
+            failing = False
+        except OSError as exc:  # a full disk must not end the reports for good
+            if not failing:
+                log.warning("cannot write the status file %s: %s", path, exc)
+            failing = True
         await asyncio.sleep(every_s)
 
 

@@ -2,7 +2,8 @@
 
 FastAPI's own 422 answer echoes each refused input whole (a 100 MB body came back whole)
 and cannot encode NaN (its handler then failed with 500). Here each echoed input is cut
-to ``ECHO_CHARS`` and made JSON-safe. Values the database refuses (out of range, not
+to ``ECHO_CHARS`` and made JSON-safe. A database that is down or restarting is a 503 with
+``Retry-After``, on every route. Values the database refuses (out of range, not
 encodable) and dates that overflow are answered 422 as a last line: the routes and
 models refuse them first, naming the field.
 """
@@ -17,10 +18,15 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 
 ECHO_CHARS = 100
 
 _log = logging.getLogger(__name__)
+
+
+RETRY_AFTER_S = 2
+"""What a client is told to wait when the database is down or restarting."""
 
 
 def install_error_answers(app: FastAPI) -> None:
@@ -28,6 +34,17 @@ def install_error_answers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_failed)
     app.add_exception_handler(psycopg.DataError, _out_of_range)
     app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(psycopg.OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database is down, restarting or out of connections: a 503 the client retries
+    (an agent with backoff), never a 500 with a traceback."""
+    _log.warning("database unavailable on %s: %s", request.url.path, str(exc).splitlines()[:1])
+    message = "the database is unavailable; try again shortly"
+    body = {"error": "unavailable", "seq": None, "message": message, "acked_seq": None}
+    return JSONResponse(body, 503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 async def _validation_failed(request: Request, exc: Exception) -> JSONResponse:

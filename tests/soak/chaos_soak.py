@@ -1,0 +1,257 @@
+"""Chaos soak: everything that fails on a real site, mixed, for a while; then proof that every
+event is in the cloud exactly once and both ledgers (and the scale) agree.
+
+    sudo .venv/bin/python -m tests.soak.chaos_soak [--minutes 30] [--seed 1]
+
+A scale keeps changing its weight while, every few seconds, one fault strikes: the agent is
+SIGKILLed; the cloud is restarted; PostgreSQL is stopped or crashed and started again; the link
+between agent and cloud delays, resets, cuts or swallows connections; the agent's disk (a
+tmpfs of its own) fills up. A dead agent is started again, as its service manager would. At
+the end the faults stop, a last weight is put on the scale, and the agent is given time to
+record and sync everything. Needs root (the tmpfs); the suite runs a short version
+(tests/e2e/test_chaos.py). Prints what struck, how often, and the verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from cloud.migrate import migrate
+from cloud.postgres_server import PostgresServer
+from edgestock.processes import Child
+from tests.e2e.harness import (
+    AgentFiles,
+    Cloud,
+    ThreadedScale,
+    agent_child,
+    station_total,
+    write_agent_config,
+)
+from tests.soak.faulty_link import Fault, FaultyLink
+
+FINAL_GRAMS = 1234
+DISK_MB = 64
+
+
+@dataclass
+class Verdict:
+    events: int = 0
+    exactly_once: bool = False
+    ledgers_equal: bool = False
+    scale_agrees: bool = False
+    faults: Counter[str] = field(default_factory=Counter)
+    agent_deaths: int = 0
+    """Times the agent stopped by itself (its disk was full) and was started again."""
+
+    @property
+    def passed(self) -> bool:
+        return self.exactly_once and self.ledgers_equal and self.scale_agrees
+
+    def lines(self) -> list[str]:
+        struck = ", ".join(f"{kind} {count}" for kind, count in sorted(self.faults.items()))
+        return [
+            f"faults: {struck or 'none'}",
+            f"agent stopped by itself and restarted: {self.agent_deaths}",
+            f"events: {self.events}",
+            f"every event in the cloud exactly once: {'yes' if self.exactly_once else 'NO'}",
+            f"ledger equal: {'yes' if self.ledgers_equal else 'NO'}",
+            f"ledger equals the scale's weight: {'yes' if self.scale_agrees else 'NO'}",
+        ]
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path) -> Iterator[Path]:
+    """A tmpfs of its own for the agent's store, so it can be filled without harm."""
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={DISK_MB}m", "tmpfs", str(folder)],
+                   check=True, capture_output=True)  # fmt: skip
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False, capture_output=True)
+
+
+class Site:
+    """The running parts, and the faults that can strike them."""
+
+    def __init__(self, workdir: Path, server: PostgresServer, rng: random.Random) -> None:
+        self.workdir, self.server, self.rng = workdir, server, rng
+        self.pg_link = FaultyLink(server.port).start()
+        url = server.url.replace(f":{server.port}/", f":{self.pg_link.port}/")
+        self.cloud = Cloud(url, workdir).start()
+        self.link = FaultyLink(self.cloud.port).start()
+        self.scale = ThreadedScale()
+        self.disk = workdir / "disk"
+        self.files = AgentFiles(self.disk / "agent.db")
+        self.config = self._agent_config()
+        self.agent: Child | None = None
+        self.verdict = Verdict()
+        self._cycle: list[str] = []
+
+    def _agent_config(self) -> Path:
+        path = write_agent_config(self.workdir, self.cloud, self.scale.port)
+        config = yaml.safe_load(path.read_text())
+        config["cloud"]["url"] = f"http://127.0.0.1:{self.link.port}"
+        config["cloud"]["key"] = str(self.workdir / config["cloud"].get("key", "agent.key"))
+        config["store"]["path"] = str(self.disk / "agent.db")
+        path.write_text(yaml.safe_dump(config))
+        return path
+
+    def keep_agent_running(self) -> None:
+        if self.agent is not None and self.agent.alive():
+            return
+        if self.agent is not None:
+            self.verdict.agent_deaths += 1
+        self.agent = agent_child(self.workdir, self.config).start()
+
+    def strike(self) -> None:
+        faults: dict[str, Callable[[], None]] = {
+            "agent SIGKILL": self._kill_agent,
+            "cloud restart": self._restart_cloud,
+            "PostgreSQL restart": lambda: self._restart_postgres(crash=False),
+            "PostgreSQL crash": lambda: self._restart_postgres(crash=True),
+            "link delays": lambda: self._bad_link(Fault.DELAY),
+            "link resets": lambda: self._bad_link(Fault.RESET),
+            "link cuts": lambda: self._bad_link(Fault.CUT),
+            "link black hole": lambda: self._bad_link(Fault.BLACKHOLE),
+            "disk full": self._fill_disk,
+        }
+        if not self._cycle:  # every kind strikes once per round, in a random order
+            self._cycle = sorted(faults)
+            self.rng.shuffle(self._cycle)
+        kind = self._cycle.pop()
+        self.verdict.faults[kind] += 1
+        faults[kind]()
+
+    def _kill_agent(self) -> None:
+        if self.agent is not None:
+            self.agent.kill()
+
+    def _restart_cloud(self) -> None:
+        self.cloud.stop()
+        time.sleep(self.rng.uniform(0.2, 2.0))
+        self.cloud.start()
+
+    def _restart_postgres(self, *, crash: bool) -> None:
+        self.server.kill() if crash else self.server.stop()
+        time.sleep(self.rng.uniform(0.2, 2.0))
+        self.server.start()
+        self.pg_link.target_port = self.server.port  # a new port each start: the link follows
+
+    def _bad_link(self, fault: Fault) -> None:
+        self.link.mode = fault
+        self._pause(2.0, 5.0)
+        self.link.mode = Fault.NONE
+
+    def _fill_disk(self) -> None:
+        filler = self.disk / "filler"
+        free = os.statvfs(self.disk).f_bavail * os.statvfs(self.disk).f_frsize
+        with contextlib.suppress(OSError), filler.open("wb") as out:
+            os.posix_fallocate(out.fileno(), 0, free)
+        self._pause(2.0, 5.0)
+        filler.unlink(missing_ok=True)
+
+    def _pause(self, low: float, high: float) -> None:
+        deadline = time.monotonic() + self.rng.uniform(low, high)
+        while time.monotonic() < deadline:
+            self.keep_agent_running()
+            time.sleep(0.2)
+
+    def close(self) -> None:
+        if self.agent is not None:
+            self.agent.stop()
+        self.scale.close()
+        self.cloud.stop()
+        self.link.close()
+        self.pg_link.close()
+
+
+def soak(
+    seconds: float, seed: int, workdir: Path, *, say: Callable[[str], None] = print
+) -> Verdict:
+    rng = random.Random(seed)
+    pg_root = Path(tempfile.mkdtemp(prefix="edgestock-chaos-pg-"))
+    pg_root.chmod(0o755)  # the server's own account must reach its data directory
+    with PostgresServer(pg_root / "data") as server, contextlib.ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, pg_root, ignore_errors=True)
+        migrate(server.url)
+        site = Site(workdir, server, rng)
+        stop = threading.Event()
+        weights = threading.Thread(target=_kitchen, args=(site.scale, rng, stop), daemon=True)
+        with small_disk(site.disk):
+            try:
+                weights.start()
+                started = time.monotonic()
+                while time.monotonic() - started < seconds:
+                    site.keep_agent_running()
+                    site._pause(1.0, 4.0)
+                    site.strike()
+                    say(f"{time.monotonic() - started:5.0f} s: {site.files.last_seq()} events,"
+                        f" {site.files.acked_seq()} acknowledged")  # fmt: skip
+                stop.set()
+                weights.join(5)
+                _settle(site)
+                _judge(site)
+            finally:
+                stop.set()
+                site.close()
+    return site.verdict
+
+
+def _kitchen(scale: ThreadedScale, rng: random.Random, stop: threading.Event) -> None:
+    while not stop.is_set():
+        scale.set_weight(rng.randrange(0, 5000, 7), stable=rng.random() > 0.2)
+        time.sleep(rng.uniform(0.05, 0.3))
+
+
+def _settle(site: Site) -> None:
+    """The faults have stopped: the last weight is recorded and everything is synced."""
+    site.scale.set_weight(FINAL_GRAMS)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        site.keep_agent_running()
+        if site.files.weight() == FINAL_GRAMS and site.files.acked_seq() == site.files.last_seq():
+            return
+        time.sleep(0.5)
+    raise TimeoutError(
+        f"after the faults the agent recorded {site.files.weight()} g (not {FINAL_GRAMS}) and"
+        f" the cloud acknowledged {site.files.acked_seq()} of {site.files.last_seq()} events"
+    )
+
+
+def _judge(site: Site) -> None:
+    verdict, files = site.verdict, site.files
+    verdict.events = files.last_seq()
+    verdict.exactly_once = site.cloud.event_hashes() == files.event_hashes()
+    verdict.ledgers_equal = site.cloud.ledger() == files.ledger()
+    verdict.scale_agrees = station_total(files.ledger()) == FINAL_GRAMS
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="edgestock-chaos-") as workdir:
+        verdict = soak(args.minutes * 60, args.seed, Path(workdir))
+    for line in verdict.lines():
+        print(line)
+    raise SystemExit(0 if verdict.passed else 1)
+
+
+if __name__ == "__main__":
+    main()
