@@ -20,6 +20,7 @@ from cloud.auth.scope import site_scope
 from cloud.state import CloudState
 from domain.events import Event, format_at
 from domain.foodsafety import HISTORY_TYPES, Board, RecordRefused, board
+from domain.payloads import CLOCK_TYPES
 
 router = APIRouter(
     prefix="/v1/sites", tags=["food safety"], dependencies=[Depends(require("stock.read"))]
@@ -32,6 +33,12 @@ WHERE site = %(site)s
        OR (at >= %(start)s AND at < %(end)s
            AND type IN ('reading.recorded', 'foodsafety.recorded'))
        OR type IN ('foodsafety.corrected', 'foodsafety.signed_off'))
+ORDER BY at, agent, seq
+"""
+
+_CLOCKS_QUERY = """
+SELECT id::text, agent, seq, site, type, at, data, prev, hash FROM events
+WHERE site = %(site)s AND type = ANY(%(clocks)s) AND at < %(end)s
 ORDER BY at, agent, seq
 """
 
@@ -59,14 +66,18 @@ async def get_board(
         raise HTTPException(409, str(exc)) from exc
 
 
-async def board_of_day(state: CloudState, site: str, day: date, near_days: int = 1) -> Board:
+async def board_of_day(
+    state: CloudState, site: str, day: date, near_days: int = 1, *, clocks_only: bool = False
+) -> Board:
     """The site's board of ``day`` (UTC); ``RecordRefused`` if a stored correction cannot
-    apply: what the API and the board page show."""
+    apply: what the API and the board page show. ``clocks_only`` folds the clock events
+    alone, so only ``open_clocks`` is filled: for the stock page, which shows each lot's
+    clocks and not the rest of the board."""
     start = datetime.combine(day, time(0), tzinfo=UTC)
     params = {"site": site, "history": sorted(HISTORY_TYPES), "start": start,
-              "end": start + timedelta(days=1)}  # fmt: skip
+              "end": start + timedelta(days=1), "clocks": sorted(CLOCK_TYPES)}  # fmt: skip
     async with site_scope(state.tenant_pool, [site]) as conn:
-        cur = await conn.execute(_QUERY, params)
+        cur = await conn.execute(_CLOCKS_QUERY if clocks_only else _QUERY, params)
         rows: list[tuple[Any, ...]] = await cur.fetchall()
     return board([_event(row) for row in rows], day, near_days=near_days)
 

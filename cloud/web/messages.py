@@ -58,6 +58,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Temperature of {room} on {day}: min {low}, max {high}, MKT {mkt}",
         "{room} 在 {day} 的温度：最低 {low}，最高 {high}，平均动力学温度 {mkt}",
     ),
+    "cold.open_room": ("Figures and chart of the day", "当天数据和图表"),
     "cold.readings": ("Readings", "读数"),
     "cold.min": ("Min", "最低"),
     "cold.max": ("Max", "最高"),

@@ -37,14 +37,25 @@ DayQuery = Annotated[Day | None, Query(description="the UTC day, YYYY-MM-DD")]
 
 @router.get("/coldchain", response_class=HTMLResponse, summary="Cold-chain page")
 async def coldchain_page(seen: ColdViewer, day: DayQuery = None) -> HTMLResponse:
+    """The rooms' frames and the excursions; each room's figures and chart are a part of
+    their own that the browser asks for at once (in parallel), so no request waits for
+    every room's report."""
     assert seen.site is not None
     shown = day or datetime.now(UTC).date()
-    reports: list[tuple[str, DayReport | None]] = []
     async with site_scope(seen.state.tenant_pool, [seen.site]) as conn:
-        for room in await rooms_of_site(conn, seen.site):
-            reports.append((room, await _report(conn, seen.site, room, shown)))
+        rooms = await rooms_of_site(conn, seen.site)
     excursions = await _excursions(seen)
-    return render(seen, "coldchain.html", day=shown, reports=reports, excursions=excursions)
+    return render(seen, "coldchain.html", day=shown, rooms=rooms, excursions=excursions)
+
+
+@router.get("/rooms/{location}/summary", response_class=HTMLResponse, summary="A room's day")
+async def room_summary(seen: ColdViewer, location: str, day: DayQuery = None) -> HTMLResponse:
+    """A room's figures of the day, its chart and its report link (an htmx part)."""
+    assert seen.site is not None
+    shown = day or datetime.now(UTC).date()
+    async with site_scope(seen.state.tenant_pool, [seen.site]) as conn:
+        report = await _report(conn, seen.site, location, shown)
+    return render(seen, "_room.html", day=shown, room=location, report=report)
 
 
 @router.get("/coldchain/excursions", response_class=HTMLResponse, summary="Excursions part")

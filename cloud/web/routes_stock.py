@@ -52,7 +52,7 @@ async def _open_clocks(seen: Viewer) -> dict[tuple[str, str, str], list[OpenCloc
     assert seen.site is not None
     today = datetime.now(UTC).date()
     try:
-        board = await board_of_day(seen.state, seen.site, today)
+        board = await board_of_day(seen.state, seen.site, today, clocks_only=True)
     except RecordRefused:
         return {}  # the board page says why; the stock page still shows stock
     by_line: dict[tuple[str, str, str], list[OpenClock]] = {}

@@ -47,6 +47,8 @@ def test_the_stock_page_shows_the_received_lot_with_its_cost_price(
     expect(row.locator("td").nth(0)).to_have_text(RECEIVED_LOT)
     expect(row).to_contain_text("12,500 g")
     expect(row).to_contain_text("7.90 EUR/kg")
+    # its open date mark, due three days after it was opened, at 15:30 in Asia/Shanghai
+    expect(row).to_contain_text("date_mark: started → 28 Nov 2026 15:30")
     held = page.locator("#stock tbody tr", has_text="L-WEB-0002")
     expect(held).to_contain_text("excursion #1 at cold-1")
 

@@ -26,6 +26,7 @@ from cloud.migrate import StorageMode, read_storage_mode
 from cloud.orgs.costs import CostPrice, set_cost
 from cloud.orgs.tree import node_of_site, set_settings
 from domain.events import EventDraft
+from domain.payloads import LotClockChanged
 from tests.cloud.auth import PASSWORD
 from tests.cloud.builders import AgentChain, post_events, received
 from tests.cloud.coldchain_builders import blocked, excursion, figures, temperature
@@ -119,6 +120,12 @@ def kitchen_chain(readings_days: int = 1) -> AgentChain:
     chain.add([
         received(RECEIVED_LOT, "12.5", loc="cold-1", at=T0 + timedelta(hours=7)),
         received("L-WEB-0002", "4", loc="cold-1", at=T0 + timedelta(hours=7, minutes=5)),
+        # opened in the cold room: a date mark runs until it must be used (open, so on the
+        # stock page, whatever day the test runs)
+        EventDraft("clock.started", T0 + timedelta(hours=7, minutes=30), LotClockChanged(
+            item="chicken", lot=RECEIVED_LOT, location="cold-1", clock="date_mark",
+            due_at=T0 + timedelta(days=3, hours=7, minutes=30), detail="opened",
+        )),
     ])  # fmt: skip
     chain.add(_readings(readings_days))
     chain.add(later(wok.id))
