@@ -3,12 +3,20 @@
 Writes the site CA and the broker's certificate, one account per device with a random
 password (each in ``credentials/<user>``, mode 0600, to install on that device; only
 hashes go in the broker's password file), the ACLs, and ``mosquitto.conf`` with a TLS
-listener that refuses anonymous clients. Generated again, it makes new passwords and a
-new CA: re-provisioning a site bus re-keys it whole.
+listener that refuses anonymous clients.
+
+Generated again into the same folder, it keeps what devices already hold: the site CA,
+and the account and password of every device it made before (named again or not), and
+adds the new ones; the broker's certificate is made again (for a changed ``--host``),
+signed by the same CA. Only ``force`` re-keys the bus whole (a new CA, new passwords,
+only the devices named): every installed device then needs its new password and CA.
+A folder of another site, or one made before ``site-bus.json`` existed, is refused
+without ``force``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -16,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provisioning.bus_access import Account, Role, acl_file, password_file
-from provisioning.site_ca import server_certificate, site_ca
+from provisioning.site_ca import Issued, server_certificate, site_ca
 
 AGENT_USER = "agent"
 MAX_QUEUED_MESSAGES = 200_000
@@ -24,6 +32,12 @@ MAX_QUEUED_MESSAGES = 200_000
 MAX_QUEUED_BYTES = 256 * 1024 * 1024
 """Per client: the bound that keeps a flood from taking the broker's memory."""
 AUTOSAVE_S = 60
+MANIFEST = "site-bus.json"
+"""The site and accounts of a generated folder, read when it is generated again."""
+
+
+class SiteBusExists(ValueError):
+    """The folder holds a site bus this run may not silently replace."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,21 +75,37 @@ class SiteBus:
     config: Path
     ca: Path
     credentials: dict[str, Path]
+    kept: tuple[str, ...] = ()
+    """Accounts found in the folder and kept with their passwords (and the CA with them)."""
 
 
-def generate(plan: SiteBusPlan, out: Path) -> SiteBus:
-    """Write the site bus of ``plan`` into ``out`` (created if needed)."""
+@dataclass(frozen=True, slots=True)
+class _Previous:
+    ca: Issued
+    accounts: list[Account]
+    passwords: dict[str, str]
+
+
+def generate(plan: SiteBusPlan, out: Path, *, force: bool = False) -> SiteBus:
+    """Write the site bus of ``plan`` into ``out`` (created if needed); see the module doc
+    for a folder that already holds one."""
     accounts = plan.accounts()
+    previous = None if force else _previous(out, plan.site)
+    passwords: dict[str, str] = {}
+    if previous is not None:
+        accounts = _merged(accounts, previous.accounts)
+        passwords = {a.username: previous.passwords[a.username] for a in previous.accounts}
     out.mkdir(parents=True, exist_ok=True)
     (out / "credentials").mkdir(exist_ok=True, mode=0o700)
     _data_folder(out / "data", plan.run_as)
-    ca = site_ca(plan.site)
+    ca = previous.ca if previous is not None else site_ca(plan.site)
     server = server_certificate(ca, [plan.host, "localhost"])
     _write(out / "ca.crt", ca.cert_pem, 0o644)
     _write(out / "ca.key", ca.key_pem, 0o600)
     _write(out / "server.crt", server.cert_pem, 0o644)
     _write(out / "server.key", server.key_pem, 0o600)
-    passwords = {account.username: secrets.token_urlsafe(24) for account in accounts}
+    for account in accounts:
+        passwords.setdefault(account.username, secrets.token_urlsafe(24))
     credentials = {}
     for user, password in passwords.items():
         credentials[user] = out / "credentials" / user
@@ -84,7 +114,44 @@ def generate(plan: SiteBusPlan, out: Path) -> SiteBus:
     _write(out / "acl", acl_file(plan.site, accounts).encode(), 0o644)
     config = out / "mosquitto.conf"
     _write(config, _mosquitto_conf(plan, out).encode(), 0o644)
-    return SiteBus(out, config, out / "ca.crt", credentials)
+    manifest = {"site": plan.site, "accounts": [[a.username, a.role.value] for a in accounts]}
+    _write(out / MANIFEST, json.dumps(manifest, indent=1).encode(), 0o644)
+    kept = tuple(a.username for a in previous.accounts) if previous else ()
+    return SiteBus(out, config, out / "ca.crt", credentials, kept)
+
+
+def _previous(out: Path, site: str) -> _Previous | None:
+    """The site bus already in ``out``, if any; refused if it cannot be kept safely."""
+    if not (out / "ca.key").exists():
+        return None
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        accounts = [Account(name, Role(role)) for name, role in manifest["accounts"]]
+        passwords = {
+            a.username: (out / "credentials" / a.username).read_text(encoding="utf-8").strip()
+            for a in accounts
+        }
+        ca = Issued((out / "ca.crt").read_bytes(), (out / "ca.key").read_bytes())
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SiteBusExists(
+            f"{out} holds a site bus this version cannot read back ({exc}); --force re-keys "
+            "it whole (a new CA and new passwords for every device)"
+        ) from exc
+    if manifest.get("site") != site:
+        raise SiteBusExists(
+            f"{out} holds the site bus of {manifest.get('site')!r}, not {site!r}: choose "
+            "another folder (or --force to replace it)"
+        )
+    return _Previous(ca, accounts, passwords)
+
+
+def _merged(named: list[Account], before: list[Account]) -> list[Account]:
+    """The accounts named now, and every one made before that was not named again."""
+    roles = {a.username: a.role for a in named}
+    changed = sorted(a.username for a in before if roles.get(a.username, a.role) != a.role)
+    if changed:
+        raise SiteBusExists(f"accounts already exist with another role: {changed}")
+    return named + [a for a in before if a.username not in roles]
 
 
 def _mosquitto_conf(plan: SiteBusPlan, folder: Path) -> str:

@@ -50,15 +50,28 @@ def provision_site_bus(
         list[str] | None, typer.Option(help="A sensor node's name (repeat for each).")
     ] = None,
     run_as: Annotated[str, typer.Option(help="User Mosquitto drops to.")] = "mosquitto",
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Re-key a bus already in --out: a new CA and new passwords, only the devices "
+            "named now. Without it, a second run keeps the CA and every device's password and "
+            "adds the new devices.",
+        ),
+    ] = False,
 ) -> None:
     """Generate the site's Mosquitto: TLS with a site CA, an account per device, ACLs."""
     from provisioning.site_bus import SiteBusPlan, generate
 
     try:
         plan = SiteBusPlan(site, host, port, tuple(node or ()), run_as=run_as)
-        bus = generate(plan, out)
+        bus = generate(plan, out, force=force)
     except ValueError as exc:
         raise fail(str(exc)) from exc
+    if bus.kept:
+        typer.echo(f"kept the site CA and the passwords of: {', '.join(bus.kept)}")
+    elif force:
+        typer.echo("re-keyed: install the new CA and passwords on every device")
     typer.echo(f"site bus of {site}: mosquitto -c {bus.config}")
     typer.echo(f"devices trust {bus.ca}; each device's password is in {out / 'credentials'}")
     for user in bus.credentials:
