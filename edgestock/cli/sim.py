@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -138,16 +139,38 @@ def sim_all(
     folder = workdir or Path(tempfile.mkdtemp(prefix="es-site-"))
 
     async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):  # so the broker and D-Bus are stopped too
+            loop.add_signal_handler(sig, stop.set)
         async with simulated_site(folder, seed=seed, speed=speed) as site:
             config = folder / "agent.yaml"
-            config.write_text(site.agent_config(cloud_url=cloud_url, store=folder / "agent.db"))
+            written = site.agent_config(cloud_url=cloud_url, store=folder / "agent.db")
+            config.write_text(enrol_first(cloud_url, config, site.site) + written)
             for line in site.endpoints():
                 typer.echo(f"sim: {line}")
-            typer.echo(f"sim: agent config {config}; run the agent with:")
+            typer.echo(f"sim: agent config {config}; it has no key yet: enrol the agent first")
+            typer.echo(f"  edgestock cloud enrolment-code create --site {site.site}")
+            typer.echo(f"  edgestock provision enroll --cloud {cloud_url} --code CODE "
+                       f"--template {config} --out {folder / 'enrolled.yaml'}")  # fmt: skip
+            typer.echo("then run the agent with:")
             typer.echo(
-                f"  DBUS_SYSTEM_BUS_ADDRESS={site.ble_bus} edgestock agent run --config {config}"
+                f"  DBUS_SYSTEM_BUS_ADDRESS={site.ble_bus} edgestock agent run --config "
+                f"{folder / 'enrolled.yaml'}"
             )
-            await asyncio.Future()
+            await stop.wait()
+        typer.echo("sim: stopped (broker and D-Bus included)")
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+    asyncio.run(main())
+
+
+def enrol_first(cloud_url: str, config: Path, site: str) -> str:
+    """The comment heading a simulated site's agent config: it has no key until enrolled."""
+    return (
+        "# Written by `edgestock sim all`. This agent has no key yet: the cloud refuses its\n"
+        "# batches until it is enrolled. Ask the cloud for a code, then enrol from this file:\n"
+        f"#   edgestock cloud enrolment-code create --site {site}\n"
+        f"#   edgestock provision enroll --cloud {cloud_url} --code CODE --template {config}"
+        " --out enrolled.yaml\n"
+        "# and run the agent with --config enrolled.yaml.\n"
+    )
