@@ -22,7 +22,16 @@ class SignalConfig(Section):
 
 
 class ExcursionRuleConfig(Section):
-    """A location's alarm rule; durations as seconds or ISO 8601 (``PT30M``)."""
+    """A location's alarm rule; durations as seconds or ISO 8601 (``PT30M``).
+
+    The fields after ``activation_energy_kj_per_mol`` are what makes the rule one a cold-chain
+    auditor accepts (``domain.coldchain.rule.ExcursionRule``, docs/rules.md): silence is an
+    alarm (``interval``, ``silent_intervals``), cumulative exposure over a sliding window
+    (``exposure_max`` within ``exposure_within``), hysteresis (``close_after``,
+    ``hysteresis_c``) and one excursion across a quick reopening (``reopen_within``). All are
+    optional; without them the rule behaves as before. Cross-field mistakes (an
+    ``exposure_max`` without its window) are refused naming the fields.
+    """
 
     high_c: Decimal | None = None
     low_c: Decimal | None = None
@@ -34,6 +43,23 @@ class ExcursionRuleConfig(Section):
     escalate_after: timedelta | None = timedelta(hours=1)
     activation_energy_kj_per_mol: Annotated[Decimal, Field(gt=0)] = (
         DEFAULT_ACTIVATION_ENERGY_KJ_PER_MOL
+    )
+    interval: timedelta | None = Field(
+        default=None, description="how often the probe reports: longer silence is an alarm"
+    )
+    silent_intervals: Annotated[int, Field(ge=1)] = 3
+    exposure_max: timedelta | None = Field(
+        default=None, description="out-of-range time that opens an excursion when it adds up"
+    )
+    exposure_within: timedelta | None = Field(
+        default=None, description="the sliding window exposure_max adds up in"
+    )
+    close_after: timedelta = Field(
+        default=timedelta(0), description="how long clearly back in range before it closes"
+    )
+    hysteresis_c: Annotated[Decimal, Field(ge=0)] = Decimal(0)
+    reopen_within: timedelta | None = Field(
+        default=None, description="a reopening this soon after a close is the same excursion"
     )
 
     @model_validator(mode="after")

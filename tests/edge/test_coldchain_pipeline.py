@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -67,11 +67,11 @@ class Agent:
 
 
 @asynccontextmanager
-async def agent(path: Path) -> AsyncIterator[Agent]:
+async def agent(path: Path, room: WatchedLocation = ROOM) -> AsyncIterator[Agent]:
     store = EdgeStore(path, agent="a1", site="s1")
     writer = GroupCommitWriter(store)
     task = asyncio.create_task(writer.run())
-    monitor = ColdChainMonitor([ROOM], store.checkpoint(CHECKPOINT), master=MASTER)
+    monitor = ColdChainMonitor([room], store.checkpoint(CHECKPOINT), master=MASTER)
     sink = agent_sink(store, writer, monitor)
     desk = ColdChainDesk(sink, monitor, Clock(), StoreFacts(store, monitor.places()))
     try:
@@ -198,3 +198,59 @@ def test_a_rule_that_cannot_hold_is_refused_with_its_line(tmp_path: Path) -> Non
         load_agent_config(path)
     assert f"{path}:10: coldchain[0].rule" in str(error.value)
     assert "low_c 10 must be below high_c 8" in str(error.value)
+
+
+def documented_coldchain(tmp_path: Path) -> WatchedLocation:
+    """The ``coldchain:`` example of docs/rules.md, loaded as the agent loads its config."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text()
+    section = text.split("### In the agent config", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "agent.yaml"
+    devices = CONFIG.split("coldchain:", 1)[0].replace("id: ctrl-1", "id: walk-in-ctrl")
+    path.write_text(devices + example)
+    (watched,) = load_agent_config(path).coldchain
+    return WatchedLocation(
+        location="cold-room-1",
+        rule=watched.rule.rule(),
+        temperature=Signal("ctrl-1", "air_temp"),
+    )
+
+
+def test_the_documented_auditor_fields_load_into_the_rule(tmp_path: Path) -> None:
+    rule = documented_coldchain(tmp_path).rule
+    assert (rule.interval, rule.silent_intervals) == (timedelta(minutes=5), 3)
+    assert (rule.exposure_max, rule.exposure_within) == (timedelta(hours=1), timedelta(hours=2))
+    assert (rule.close_after, rule.hysteresis_c) == (timedelta(minutes=15), Decimal(1))
+    assert rule.reopen_within == timedelta(minutes=30)
+
+
+async def test_the_documented_rule_keeps_one_excursion_through_an_in_range_reading(
+    tmp_path: Path,
+) -> None:
+    room = documented_coldchain(tmp_path)
+    # not latching here (the default), so the close the hysteresis decides shows
+    room = replace(room, rule=replace(room.rule, latching=False))
+    async with agent(tmp_path / "a.db", room) as a:
+        receive(a.store, "L1", 5000, date(2026, 11, 30))
+        # every 5 min: 4, 7 °C for 35 min (opens), 4.5 °C for 15 min, 7 again, then 3 °C
+        temperatures = ["4", *["7"] * 7, *["4.5"] * 4, "7", "7", *["3"] * 4]
+        for number, celsius in enumerate(temperatures):
+            await a.sink.observe(reading(5 * number, celsius))
+        excursions = [e for e in a.store.events() if e.type.startswith("excursion.")]
+        # 4.5 °C is in range but not clearly (hysteresis 1 °C): one excursion, held once,
+        # closed only after 15 minutes at 3 °C (without the hysteresis it closed at 02:55)
+        assert [e.type for e in excursions if e.type != "excursion.updated"] == [
+            "excursion.opened",
+            "excursion.closed",
+        ]
+        assert excursions[-1].at == "2026-11-28T03:25:00.000000Z"  # T0 + 85 min
+        assert a.types().count("lot.blocked") == 1
+
+
+def test_an_exposure_without_its_window_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "agent.yaml"
+    path.write_text(CONFIG.replace("low_c: 10, delay: PT30M", "exposure_max: PT1H"))
+    with pytest.raises(ConfigError) as error:
+        load_agent_config(path)
+    assert f"{path}:10: coldchain[0].rule" in str(error.value)
+    assert "exposure_max and exposure_within go together" in str(error.value)
