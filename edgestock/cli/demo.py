@@ -3,6 +3,7 @@ an exit code that says whether its story happened (0) or not (1, with what was m
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -51,6 +52,17 @@ def demo(
 
     if scenario not in ("scale", "coldchain", "kitchen"):
         raise fail(f"unknown scenario {scenario!r}: choose scale, coldchain or kitchen")
+    if duration is not None and not (math.isfinite(duration) and duration > 0):
+        raise fail(f"--duration {duration:g}: give a positive number of seconds")
+    if scenario == "coldchain" and duration is not None:
+        from edgestock.demos.coldchain import MIN_DURATION_S
+
+        if duration < MIN_DURATION_S:
+            raise fail(
+                f"--duration {duration:g}: the cold-chain story needs at least "
+                f"{MIN_DURATION_S:.0f} s (the compressor fails 20 simulated minutes in, the "
+                "alarm waits 30); run with --duration 120 or more"
+            )
     if fault is not None and scenario != "scale":
         raise fail(f"--fault {fault.value} is a fault of the scale scenario")
     try:

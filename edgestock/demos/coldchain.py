@@ -35,6 +35,10 @@ SITE = "demo-coldstore"
 ROOM = "cold-room-1"
 SPEED = 60.0
 FAILURE_AT_S = 20 * 60
+MIN_DURATION_S = 120.0
+"""Real seconds the story needs at SPEED: the failure 20 simulated minutes in, the model's
+warning, the 30-minute alarm, holds and purchases, then the cloud's answers. Shorter runs
+end before the excursion is handled, so they are refused rather than reported as failed."""
 LOTS = (  # item, lot, qty, unit, days to expiry
     ("chicken-thigh", "CHK-2611-A", "18", "kg", 2),
     ("chicken-thigh", "CHK-2811-B", "24", "kg", 6),
