@@ -103,6 +103,9 @@ class KitchenTicket(SiteMessage):
     lines: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=500)]
     steps: tuple[Name, ...] = ()
     note: Annotated[str, Field(max_length=500)] | None = None
+    allergens: tuple[Name, ...] | None = None
+    """Every allergen of the ticket's dishes as ordered (recipes and modifiers applied),
+    sorted; left out by an agent that does not derive them, so older tickets still parse."""
 
 
 class RecordCheck(FoodSafetyRecorded):

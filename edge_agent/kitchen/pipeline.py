@@ -34,7 +34,6 @@ from domain.masterdata import MasterData
 from domain.observation import Observation
 from domain.payloads import ReadingRecorded, StockCounted
 from domain.quantity import Carry, Quantity, Unit
-from edge_agent.kitchen import messages
 from edge_agent.kitchen.clock_actions import LotClockRules
 from edge_agent.kitchen.discard import discard_lot
 from edge_agent.kitchen.lot_clocks import LotClocks, Stepped
@@ -54,6 +53,7 @@ from edge_agent.kitchen.state import (
     dump_state,
     load_state,
 )
+from edge_agent.kitchen.tickets import shown
 from edge_agent.kitchen.voids import void_order
 
 log = logging.getLogger(__name__)
@@ -208,21 +208,7 @@ class KitchenPipeline:
         if self._publish is None:
             return
         for ticket in tickets:
-            lines = tuple(
-                messages.OrderLine(
-                    item=line.menu_item, qty=Decimal(line.portions), modifiers=line.modifiers
-                )
-                for line in ticket.lines
-            )
-            shown = KitchenTicket(
-                ticket_id=ticket.ticket_id,
-                order_id=ticket.order_id,
-                created_at=ticket.created_at,
-                lines=lines,
-                steps=ticket.pending,
-                note=note,
-            )
-            await self._publish(ticket.station, shown)
+            await self._publish(ticket.station, shown(self._master, ticket, note))
 
     # -- taps and scales ------------------------------------------------------------------
 
