@@ -32,6 +32,7 @@ from cloud.http.errors import install_error_answers
 from cloud.http.guard import InputGuard
 from cloud.ingest.admission import IngestGate
 from cloud.ingest.partitions import ReadingPartitions
+from cloud.ingest.worker_gc import tune_for_batches
 from cloud.metrics import install_metrics
 from cloud.migrate import StorageMode, migrate, read_storage_mode
 from cloud.settings import CloudSettings
@@ -57,6 +58,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
                 PasswordChecks(settings.password_hash_concurrency, settings.password_hash_queue),
             )  # fmt: skip
             app.state.ingest_gate = IngestGate(settings.ingest_running, settings.ingest_waiting)
+            tune_for_batches()
             yield
 
     app = FastAPI(

@@ -86,6 +86,8 @@ class Event:
     """The payload already validated when the event was sealed or parsed; not hashed."""
     unreadable: str | None = field(default=None, compare=False)
     """Why the payload cannot be used (``read_event``); None for a readable event."""
+    parsed_at: datetime | None = field(default=None, compare=False, repr=False)
+    """``at`` as an instant, when it was already parsed (so ingest parses each time once)."""
 
     def body(self) -> dict[str, Any]:
         """The envelope without its hash: what the hash is taken over."""
@@ -117,7 +119,7 @@ class Event:
 
     @property
     def moment(self) -> datetime:
-        return parse_at(self.at)
+        return self.parsed_at if self.parsed_at is not None else parse_at(self.at)
 
 
 def event_hash(body: Mapping[str, Any]) -> str:
@@ -167,13 +169,13 @@ def parse_event(document: object) -> Event:
     Strict: any problem, in the envelope or the payload, raises. The cloud reads what agents
     send with ``read_event`` instead, which keeps a sealed event whose payload it cannot use.
     """
-    _check_envelope(document)
+    moment = _check_envelope(document)
     assert isinstance(document, dict)
     payload, problem = _typed_payload(document)
     if payload is None:
         raise EventInvalid(problem or "data is not valid", document["seq"])
     _check_hash(document)
-    return Event(**document, typed=payload)
+    return Event(**document, typed=payload, parsed_at=moment)
 
 
 def read_event(
@@ -186,18 +188,19 @@ def read_event(
     event is returned with ``unreadable`` saying why (a field that fails its schema, an
     unknown type, a time outside the window of ``now`` plus ``ahead``) and ``typed`` None.
     """
-    _check_envelope(document)
+    moment = _check_envelope(document)
     assert isinstance(document, dict)
     _check_hash(document)
     payload, problem = _typed_payload(document)
     if payload is not None:
         try:
-            check_event_time(parse_at(document["at"]), now, ahead=ahead)
+            check_event_time(moment, now, ahead=ahead)
         except TimeOutOfWindow as exc:
             payload, problem = None, f"at: {exc}"
     if payload is None:
-        return Event(**document, unreadable=printable(problem or "unreadable")[:_REASON_LENGTH])
-    return Event(**document, typed=payload)
+        reason = printable(problem or "unreadable")[:_REASON_LENGTH]
+        return Event(**document, unreadable=reason, parsed_at=moment)
+    return Event(**document, typed=payload, parsed_at=moment)
 
 
 _REASON_LENGTH = 500
@@ -211,8 +214,11 @@ def printable(text: str) -> str:
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _check_envelope(document: object) -> None:
-    """Refuse what cannot be an event of a chain: a missing field, a bad seq, id or time."""
+def _check_envelope(document: object) -> datetime:
+    """Refuse what cannot be an event of a chain: a missing field, a bad seq, id or time.
+
+    Returns ``at`` as an instant, parsed once here for everything after.
+    """
     if not isinstance(document, dict):
         raise EventInvalid(f"an event must be a JSON object, not {type(document).__name__}")
     if document.keys() != _ENVELOPE_KEYS:
@@ -229,7 +235,7 @@ def _check_envelope(document: object) -> None:
             refuse_control(document[name])
         except ValueError as exc:
             raise EventInvalid(f"{name}: {exc}", seq) from exc
-    parse_at(document["at"])
+    return parse_at(document["at"])
 
 
 def _typed_payload(document: dict[str, Any]) -> tuple[Payload | None, str | None]:

@@ -15,7 +15,7 @@ import gzip
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -66,6 +66,7 @@ def read_batch(raw: bytes, *, agent: str, now: datetime | None = None) -> Batch:
         raise BatchRefused("bad_shape", 'body must be {"agent": str, "events": [...]}')
     if document.get("agent") != agent:
         raise BatchRefused("wrong_agent", f"batch names agent {document.get('agent')!r}")
+    now = now or datetime.now(UTC)  # one clock for the batch, not one reading per event
     events: list[Event] = []
     for position, item in enumerate(document["events"]):
         try:

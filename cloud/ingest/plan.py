@@ -97,12 +97,7 @@ def decode_raw(raw: bytes, *, agent: str, site: str, now: datetime | None = None
         if event.site != site:
             message = f"event names site {event.site!r}; agent {agent!r} is enrolled at {site!r}"
             raise BatchRefused("wrong_site", message, seq=event.seq)
-        try:
-            UUID(event.id)
-        except ValueError as exc:
-            message = f"id {event.id!r} is not a UUID"
-            raise BatchRefused("invalid_event", message, seq=event.seq) from exc
-    return rows_of(agent, batch.events)
+    return rows_of(agent, batch.events)  # refuses an id that is not a UUID
 
 
 def rows_of(agent: str, events: list[Event]) -> DecodedBatch:
@@ -111,16 +106,21 @@ def rows_of(agent: str, events: list[Event]) -> DecodedBatch:
     reading_rows: list[ReadingRow] = []
     unreadable_rows: list[UnreadableRow] = []
     for event in events:
-        at = datetime.fromisoformat(event.at)  # read_event checked its exact form
+        at = event.moment  # parsed once, when read_event checked its exact form
+        try:
+            event_id = UUID(event.id)
+        except ValueError as exc:
+            message = f"id {event.id!r} is not a UUID"
+            raise BatchRefused("invalid_event", message, seq=event.seq) from exc
         if event.unreadable is not None:
             sent_type = printable(event.type)
             marker = {"type": sent_type, "reason": event.unreadable}
-            event_rows.append((event.agent, event.seq, UUID(event.id), event.site,
+            event_rows.append((event.agent, event.seq, event_id, event.site,
                                UNREADABLE_TYPE, at, marker, event.prev, event.hash))  # fmt: skip
             unreadable_rows.append((event.agent, event.seq, event.site, sent_type,
                                     event.unreadable, event.to_json()))  # fmt: skip
             continue
-        event_rows.append((event.agent, event.seq, UUID(event.id), event.site, event.type, at,
+        event_rows.append((event.agent, event.seq, event_id, event.site, event.type, at,
                            event.data, event.prev, event.hash))  # fmt: skip
         if event.type == READING_TYPE:
             data = event.data
