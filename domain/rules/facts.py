@@ -61,9 +61,7 @@ def _flatten(data: Mapping[str, Any], prefix: str, into: dict[str, object]) -> N
             into[f"{prefix}.{name}"] = value
 
 
-def lot_facts(
-    lot: LotStock, blocked: bool, now: datetime, zone: tzinfo = UTC
-) -> dict[str, object]:
+def lot_facts(lot: LotStock, blocked: bool, now: datetime, zone: tzinfo = UTC) -> dict[str, object]:
     """A lot's facts at ``now``: a lot may be used to the end of its expiry day at the site
     (``zone``, the agent's ``agent.zone``): days to expiry count the site's dates, and the
     remaining shelf life runs to the site's midnight after the expiry day."""
