@@ -35,6 +35,7 @@ from cloud.ingest.partitions import ReadingPartitions
 from cloud.ingest.worker_gc import tune_for_batches
 from cloud.metrics import install_metrics
 from cloud.migrate import StorageMode, migrate, read_storage_mode
+from cloud.openapi import install_openapi
 from cloud.settings import CloudSettings
 from cloud.state import CloudState
 
@@ -89,6 +90,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(masterdata.router)
     web.install(app)
     install_metrics(app, token=os.environ.get("EDGESTOCK_METRICS_TOKEN") or None)
+    install_openapi(app)
     return app
 
 
