@@ -256,7 +256,7 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
     for task in (writer, syncer):
         task.add_done_callback(lambda done: _died(runtime, done, stop))
     devices = [
-        asyncio.create_task(_supervise(adapter), name=f"adapter:{adapter.name}")
+        asyncio.create_task(_supervise(adapter, stop), name=f"adapter:{adapter.name}")
         for adapter in runtime.adapters
     ]
     # a faster demo clock ticks as often in its own time: at least once a second
@@ -319,16 +319,21 @@ def _classifier(config: AgentConfig) -> AnomalyClassifier | None:
     return classifier
 
 
-async def _supervise(adapter: DeviceAdapter) -> None:
-    """Run an adapter until cancelled. Adapters handle every device fault themselves; if one
-    still fails (a bug), say so loudly and start it again after a growing pause, instead of
-    leaving its devices silently unread or restarting it in a tight loop."""
+async def _supervise(adapter: DeviceAdapter, stop: asyncio.Event) -> None:
+    """Run an adapter until cancelled or the agent stops. Adapters handle every device fault
+    themselves; if one still fails (a bug), say so loudly and start it again after a growing
+    pause, instead of leaving its devices silently unread or restarting it in a tight loop."""
     backoff = Backoff(1.0, 60.0)
-    while True:
+    while not stop.is_set():
         try:
             await adapter.run()
             log.error("adapter %s stopped by itself; starting it again", adapter.name)
         except Exception:
+            # a task group that fails while being cancelled raises its errors, not the
+            # cancellation: the cancel must still win, or the agent could never stop
+            task = asyncio.current_task()
+            if stop.is_set() or (task is not None and task.cancelling()):
+                raise asyncio.CancelledError from None
             log.exception("adapter %s failed; starting it again", adapter.name)
         await asyncio.sleep(backoff.next_delay())
 

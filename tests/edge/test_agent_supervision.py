@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from edge_agent.agent import build, run
 from edge_agent.config import load_agent_config
+from edge_agent.store import StoreClosed
 from edge_agent.writer import WriterStopped
 from edgestock.processes import free_port
+from tests.e2e.harness import ThreadedScale
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
 
@@ -28,19 +31,36 @@ scales:
 """
 
 
+@pytest.fixture
+def scale() -> Iterator[ThreadedScale]:
+    """A real Modbus scale whose weight the agent reads (and so keeps writing)."""
+    running = ThreadedScale()
+    try:
+        yield running
+    finally:
+        running.close()
+
+
 async def test_an_agent_whose_store_fails_stops_and_says_why(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, scale: ThreadedScale
 ) -> None:
+    """Found by the chaos soak: with a scale being read, its adapter failed on the dead
+    writer while being cancelled, swallowed the cancellation and was started again forever."""
     path = tmp_path / "agent.yaml"
-    path.write_text(CONFIG.format(cloud=free_port(), scale=free_port()))
+    path.write_text(CONFIG.format(cloud=free_port(), scale=scale.port))
     runtime = build(load_agent_config(path))
     stop = asyncio.Event()
     running = asyncio.create_task(run(runtime, stop, final_sync_s=0.5))
-    await asyncio.sleep(0.3)
+    for grams in range(100, 1100, 100):  # the agent records while the weight moves
+        scale.set_weight(grams)
+        await asyncio.sleep(0.05)
     runtime.store.close()  # what a store that can no longer write looks like to the writer
-    with pytest.raises(WriterStopped):
+    with pytest.raises((WriterStopped, StoreClosed)):  # the rules may read the store first
         async with asyncio.timeout(10):
             await runtime.sink.online("wok-scale-2")
+    for grams in range(1100, 1500, 100):  # readings keep coming while it stops
+        scale.set_weight(grams)
+        await asyncio.sleep(0.05)
     await asyncio.wait_for(running, 15)  # nobody set stop: the agent stopped by itself
     assert runtime.failure is not None
     assert runtime.failure.startswith("writer stopped: ")
