@@ -61,7 +61,7 @@ def shoot(browser: Browser, world: World, out: Path) -> list[Path]:
             for name, path in pages(world).items():
                 if device == "phone" and name not in PHONE_PAGES:
                     continue
-                page.goto(path)
+                page.goto(path, wait_until="networkidle")  # htmx parts and charts loaded
                 written.append(_save(page, out / f"cloud-{name}{suffix}-{short}.png"))
             context.close()
     return written
