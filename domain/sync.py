@@ -25,6 +25,10 @@ from domain.events import Event, read_event
 
 CONTENT_TYPE = "application/json"
 CONTENT_ENCODING = "gzip"
+RESEND_HEADER = "Edgestock-Resend"
+"""Set by an agent sending a batch again after a failure: the cloud first checks cheaply
+whether it already holds it (a timed-out batch was often stored). Not signed: it only
+chooses which check runs first, never what is stored."""
 
 
 def encode_batch(agent: str, events_json: Sequence[bytes], *, level: int = 1) -> bytes:

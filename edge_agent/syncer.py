@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from domain.sync import CONTENT_ENCODING, CONTENT_TYPE, encode_batch
+from domain.sync import CONTENT_ENCODING, CONTENT_TYPE, RESEND_HEADER, encode_batch
 from edge_agent.backoff import Backoff, BatchSizer
 from edge_agent.identity import KeyFile, KeyUnavailable
 from edge_agent.store import EdgeStore
@@ -251,6 +251,8 @@ class Syncer:
         """POST a batch; the cloud's ack and the seqs it stored unreadable, or raise."""
         url = f"{self._policy.url.rstrip('/')}/v1/agents/{self._store.agent}/events"
         headers = {"Content-Type": CONTENT_TYPE, "Content-Encoding": CONTENT_ENCODING}
+        if self.status.last_error is not None:  # the last try failed: this may be a replay
+            headers[RESEND_HEADER] = "1"
         headers |= self._key.current().sign_request("POST", urlsplit(url).path, body)
         response = await self._client.post(url, content=body, headers=headers,
                                            timeout=self._timeout_s())  # fmt: skip

@@ -27,7 +27,7 @@ from cloud.ingest import service
 from cloud.ingest.admission import IngestBusy, IngestGate
 from cloud.migrate import StorageMode
 from cloud.state import CloudState
-from domain.sync import CONTENT_ENCODING, BatchRefused
+from domain.sync import CONTENT_ENCODING, RESEND_HEADER, BatchRefused
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
 
@@ -98,6 +98,7 @@ async def _ingest(agent: str, request: Request, state: StateDep) -> Any:
             body=body,
             max_decoded_bytes=settings.max_batch_decoded_bytes,
             maintain_rollup=state.storage_mode is StorageMode.PARTITIONED,
+            resend=RESEND_HEADER in request.headers,
         )
     except BatchRefused as refusal:
         head = await service.read_head(state.pool, agent)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import orjson
+
 from cloud.ingest.plan import AgentHead
 
 _ENVELOPE_TAIL = re.compile(
@@ -35,16 +37,14 @@ class BatchEnd:
     count: int
 
 
-def batch_end(raw: bytes) -> BatchEnd | None:
-    """The claimed end of a decompressed batch body, or None when its tail is not canonical."""
-    last = None
-    count = 0
-    for found in _ENVELOPE_TAIL.finditer(raw):
-        last = found
-        count += 1
-    if last is None or _BATCH_END.fullmatch(raw, last.end()) is None:
+def batch_end(raw: bytes, agent: str) -> BatchEnd | None:
+    """The claimed end of ``agent``'s decompressed batch body, or None when its tail is not
+    canonical. Events are counted by where they start (``{"agent":<agent>,"at":"``)."""
+    tail = _ENVELOPE_TAIL.match(raw, max(0, raw.rfind(b'"hash":"')))
+    if tail is None or _BATCH_END.fullmatch(raw, tail.end()) is None:
         return None
-    return BatchEnd(int(last.group(2)), last.group(1).decode("ascii"), count)
+    count = raw.count(b'{"agent":' + orjson.dumps(agent) + b',"at":"')
+    return BatchEnd(int(tail.group(2)), tail.group(1).decode("ascii"), count)
 
 
 def is_replay(end: BatchEnd, head: AgentHead, stored_hash: str | None) -> bool:

@@ -59,10 +59,15 @@ async def ingest_batch(
     body: bytes,
     max_decoded_bytes: int,
     maintain_rollup: bool,
+    resend: bool = False,
 ) -> IngestAck:
     """Store a compressed batch for ``agent``; raises ``BatchRefused`` with nothing stored.
 
     ``site``: where the agent is enrolled (its signature was checked by the caller).
+    ``resend``: the agent says it sends this batch again after a failure, so the cheap
+    replay check (``cloud.ingest.replay``) runs first; a batch the cloud holds is then
+    acknowledged without being decoded. A first send skips that statement: a replay that
+    comes without the mark is still found, after decoding.
     ``maintain_rollup``: add the batch's readings to ``readings_hourly`` here (plain
     PostgreSQL); under TimescaleDB that table is a continuous aggregate that keeps itself.
 
@@ -72,7 +77,7 @@ async def ingest_batch(
     time, and the event that fails is stored unreadable with the database's reason.
     """
     raw = await asyncio.to_thread(gunzip, body, max_decoded_bytes)
-    replayed = await _replayed(pool, agent, raw)
+    replayed = await _replayed(pool, agent, raw) if resend else None
     if replayed is not None:
         return replayed
     batch = await asyncio.to_thread(decode_raw, raw, agent=agent, site=site)
@@ -81,7 +86,7 @@ async def ingest_batch(
 
 async def _replayed(pool: AsyncConnectionPool, agent: str, raw: bytes) -> IngestAck | None:
     """The ack of a batch the cloud already holds, found without decoding it (``replay``)."""
-    end = batch_end(raw)
+    end = batch_end(raw, agent)
     if end is None:
         return None
     async with pool.connection() as conn:

@@ -18,6 +18,7 @@ import pytest
 
 from cloud.ingest.replay import BatchEnd, batch_end
 from cloud.settings import CloudSettings
+from domain.sync import RESEND_HEADER
 from tests.cloud.builders import (
     AgentChain,
     batch_body,
@@ -25,6 +26,7 @@ from tests.cloud.builders import (
     post_batch,
     post_events,
     reading,
+    signed,
     signer,
 )
 from tests.cloud.live import running_api
@@ -90,36 +92,63 @@ async def _post(client: httpx.AsyncClient, chain: AgentChain) -> httpx.Response:
     return await client.post(path, content=body, headers=headers)
 
 
-def test_a_replay_after_the_head_moved_on_is_acked_at_the_head(client: httpx.Client) -> None:
+def resend(client: httpx.Client, agent: str, raw: bytes) -> httpx.Response:
+    """Post decompressed batch bytes as a syncer sends a batch again after a failure."""
+    headers = HEADERS | {RESEND_HEADER: "1"}
+    return signed(client, "POST", f"/v1/agents/{agent}/events", agent, gzip.compress(raw),
+                  headers)  # fmt: skip
+
+
+def raw_of(chain: AgentChain, start: int, end: int) -> bytes:
+    return gzip.decompress(batch_body(chain.agent, chain.events[start:end]))
+
+
+def test_a_resent_batch_after_the_head_moved_on_is_acked_at_the_head(
+    client: httpx.Client,
+) -> None:
     chain = chain_of("agent-replay", 10)
     first = post_events(client, chain.agent, chain.events[:4])
     post_events(client, chain.agent, chain.events[4:])
 
-    again = post_events(client, chain.agent, chain.events[:4])
+    again = resend(client, chain.agent, raw_of(chain, 0, 4))
 
     assert first.json() == {"acked_seq": 4, "stored": 4, "duplicates": 0, "unreadable": []}
     assert again.json() == {"acked_seq": 10, "stored": 0, "duplicates": 4, "unreadable": []}
 
 
-def test_a_replay_whose_last_event_differs_is_a_fork(client: httpx.Client) -> None:
+def test_a_resent_batch_the_cloud_holds_is_not_decoded(client: httpx.Client) -> None:
+    """The proof: an event before the end is spoilt, yet the resend is acked from its end
+    alone, while the same bytes sent as new are decoded and refused."""
+    chain = chain_of("agent-cheap", 4)
+    post_events(client, chain.agent, chain.events)
+    spoilt = raw_of(chain, 0, 4).replace(b'"seq":2,', b'"seq":"2",', 1)
+
+    cheap = resend(client, chain.agent, spoilt)
+    full = post_batch(client, chain.agent, gzip.compress(spoilt))
+
+    assert cheap.json() == {"acked_seq": 4, "stored": 0, "duplicates": 4, "unreadable": []}
+    assert full.status_code == 422, full.text
+    assert "seq must be a positive integer" in full.json()["message"]
+
+
+def test_a_resent_batch_whose_last_event_differs_is_a_fork(client: httpx.Client) -> None:
     chain = chain_of("agent-fork", 4)
     post_events(client, chain.agent, chain.events)
     other = chain_of("agent-fork", 4)  # the same seqs sealed again: other ids and hashes
 
-    answer = post_events(client, chain.agent, other.events)
+    answer = resend(client, chain.agent, raw_of(other, 0, 4))
 
     assert answer.status_code == 409, answer.text
     assert answer.json()["error"] == "chain_fork"
 
 
-def test_a_tampered_batch_ending_at_a_held_event_is_still_checked(client: httpx.Client) -> None:
+def test_a_resent_batch_with_more_after_a_held_event_is_checked(client: httpx.Client) -> None:
     """Only a tail that is the batch's very end counts: bytes after it send it the full way."""
     chain = chain_of("agent-tail", 3)
     post_events(client, chain.agent, chain.events)
-    raw = gzip.decompress(batch_body(chain.agent, chain.events))
-    tampered = raw[:-2] + b',{"agent":1}]}'
+    tampered = raw_of(chain, 0, 3)[:-2] + b',{"agent":1}]}'
 
-    answer = post_batch(client, chain.agent, gzip.compress(tampered))
+    answer = resend(client, chain.agent, tampered)
 
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"] == "invalid_event"
@@ -130,7 +159,7 @@ def test_batch_end_reads_the_last_envelope_of_canonical_bytes() -> None:
     chain = chain_of("agent-end", 5)
     raw = gzip.decompress(batch_body(chain.agent, chain.events))
 
-    assert batch_end(raw) == BatchEnd(5, chain.events[-1].hash, 5)
-    assert batch_end(raw[:-1]) is None
-    assert batch_end(raw.replace(b'"seq":5', b'"seq":05')) is None
-    assert batch_end(b'{"agent":"a","events":[]}') is None
+    assert batch_end(raw, chain.agent) == BatchEnd(5, chain.events[-1].hash, 5)
+    assert batch_end(raw[:-1], chain.agent) is None
+    assert batch_end(raw.replace(b'"seq":5', b'"seq":05'), chain.agent) is None
+    assert batch_end(b'{"agent":"a","events":[]}', "a") is None
