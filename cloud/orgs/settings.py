@@ -50,7 +50,7 @@ class OrgSettings(_Strict):
         if zone is not None:
             try:
                 ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError) as exc:
+            except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Etc" is a folder
                 raise ValueError(f"unknown time zone {zone!r} (an IANA name)") from exc
         return zone
 

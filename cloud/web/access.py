@@ -64,5 +64,5 @@ async def site_zone(state: CloudState, site: str) -> ZoneInfo:
     name = in_force(node.settings for node in chain).get("time_zone") or "UTC"
     try:
         return ZoneInfo(str(name))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return ZoneInfo("UTC")
