@@ -69,11 +69,11 @@ REFUSALS = Counter(
 )
 
 DATABASE_GAUGES = (
-    "edgestock_agent_acked_seq",
-    "edgestock_agent_last_seen_timestamp_seconds",
-    "edgestock_agent_sync_lag_seconds",
-    "edgestock_agent_revoked",
-    "edgestock_site_unreadable_events",
+    "edgestock_cloud_agent_acked_seq",
+    "edgestock_cloud_agent_last_seen_timestamp_seconds",
+    "edgestock_cloud_agent_sync_lag_seconds",
+    "edgestock_cloud_agent_revoked",
+    "edgestock_cloud_site_unreadable_events",
 )
 """The gauges read from the database at each scrape (the dashboard's test checks names)."""
 

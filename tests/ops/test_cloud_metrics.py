@@ -50,10 +50,10 @@ def test_ingest_outcomes_and_agent_lag_are_scraped(client: httpx.Client) -> None
     assert grew("edgestock_ingest_events_stored_total") == 2
     assert grew("edgestock_ingest_events_duplicate_total") == 2
     labels = {"site": chain.site, "agent": chain.agent}
-    assert value(after, "edgestock_agent_acked_seq", **labels) == 2
-    assert value(after, "edgestock_agent_last_seen_timestamp_seconds", **labels) > 1.7e9
+    assert value(after, "edgestock_cloud_agent_acked_seq", **labels) == 2
+    assert value(after, "edgestock_cloud_agent_last_seen_timestamp_seconds", **labels) > 1.7e9
     # the builder's events happened on a fixed past day: they arrived days late
-    assert value(after, "edgestock_agent_sync_lag_seconds", **labels) > 86400
+    assert value(after, "edgestock_cloud_agent_sync_lag_seconds", **labels) > 86400
     route = {"method": "POST", "route": "/v1/agents/{agent}/events", "status": "200"}
     assert grew("edgestock_http_request_seconds_count", **route) == 2
 
@@ -80,7 +80,7 @@ def test_unreadable_events_per_site_are_scraped(client: httpx.Client) -> None:
 
     samples = scrape(client)
 
-    assert value(samples, "edgestock_site_unreadable_events", site=chain.site) >= 1
+    assert value(samples, "edgestock_cloud_site_unreadable_events", site=chain.site) >= 1
     assert value(samples, "edgestock_ingest_events_unreadable_total") >= 1
 
 
