@@ -38,6 +38,7 @@ from cloud.migrate import StorageMode, migrate, read_storage_mode
 from cloud.openapi import install_openapi
 from cloud.settings import CloudSettings
 from cloud.state import CloudState
+from cloud.workers import serve_workers
 
 
 def create_app(settings: CloudSettings | None = None) -> FastAPI:
@@ -115,10 +116,7 @@ def serve(host: str, port: int, settings: CloudSettings | None = None, *, worker
         return
     if settings is not None:
         os.environ.update(settings_environment(settings))
-    uvicorn.run(
-        "cloud.app:create_app", factory=True, host=host, port=port, workers=workers,
-        log_level="info",
-    )  # fmt: skip
+    serve_workers(host, port, workers)  # a socket per worker: connections spread evenly
 
 
 def settings_environment(settings: CloudSettings) -> dict[str, str]:

@@ -79,6 +79,14 @@ def cloud_serve(
         Path | None,
         typer.Option(help="With --embedded: keep the database here (default: temporary)."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="API processes sharing the port, each with its own socket so connections "
+            "spread evenly; decoding batches is CPU-bound, so about one per core.",
+        ),
+    ] = 1,
     verbose: bool = False,
     log_format: LogFormatOption = "text",
 ) -> None:
@@ -88,17 +96,17 @@ def cloud_serve(
         if database_url:
             raise fail("--embedded starts its own database: leave DATABASE_URL unset")
         with stop_signals_end_blocks(), embedded_database(data_dir) as url:
-            _serve(url, host, port, log_format)
+            _serve(url, host, port, log_format, workers)
         return
     if data_dir is not None:
         raise fail("--data-dir is for --embedded")
     if not database_url:
         raise fail(NO_DATABASE)
     check_reachable(database_url)
-    _serve(database_url, host, port, log_format)
+    _serve(database_url, host, port, log_format, workers)
 
 
-def _serve(url: str, host: str, port: int, log_format: str) -> None:
+def _serve(url: str, host: str, port: int, log_format: str, workers: int = 1) -> None:
     import uvicorn
 
     from cloud.app import create_app
@@ -111,8 +119,14 @@ def _serve(url: str, host: str, port: int, log_format: str) -> None:
     except MigrationError as exc:
         raise fail(f"cannot migrate: {exc}") from exc
     typer.echo(f"cloud API at http://{host}:{port} (docs /docs, metrics /metrics)", err=True)
+    settings = CloudSettings(database_url=url, migrate_on_start=False)
+    if workers > 1:
+        from cloud.app import serve
+
+        serve(host, port, settings, workers=workers)
+        return
     config = uvicorn_log_config("json" if log_format == "json" else "text")
-    app = create_app(CloudSettings(database_url=url, migrate_on_start=False))
+    app = create_app(settings)
     if config is None:
         uvicorn.run(app, host=host, port=port, log_level="info")
     else:
