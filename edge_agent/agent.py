@@ -158,7 +158,7 @@ def _pipelines(
         trackers[scale.device] = ScaleTracker(binding, last_stable, zone=zone)
     scanners = frozenset(camera.id for camera in config.devices_of(CameraConfig))
     pipelines: list[Pipeline] = [
-        StockScales(trackers, store.lots_on_hand),
+        StockScales(trackers),
         Scanners(scanners),
         Readings(recorder),
     ]

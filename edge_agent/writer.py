@@ -4,6 +4,10 @@ Producers ``await submit(drafts)`` and resume once their events are durable. The
 bounded, so when the disk falls behind, producers wait (and through them the device
 pollers) instead of anything being dropped.
 
+Decisions that read stock are taken here too, one at a time: a ``FefoConsumption`` is split
+over lots by the store inside the transaction that writes it, after the drafts before it
+(``edge_agent.store.decisions``), so two producers never take the same stock.
+
 Input the store refuses (a ``ValueError``: units that do not mix, an invalid event) fails only
 the producer it came from: a group commit it spoiled is written again, one producer at a time.
 Anything else (the file is gone, closed or read-only, a bug) stops the
@@ -143,9 +147,11 @@ class GroupCommitWriter:
         return batch
 
     async def _write(self, batch: list[_Request]) -> None:
-        drafts = [draft for request in batch for draft in request.drafts]
+        parts = [request.drafts for request in batch]
         checkpoints = {k: v for request in batch for k, v in (request.checkpoints or {}).items()}
-        append = asyncio.ensure_future(asyncio.to_thread(self._store.append, drafts, checkpoints))
+        append = asyncio.ensure_future(
+            asyncio.to_thread(self._store.append_parts, parts, checkpoints)
+        )
         try:
             await asyncio.shield(append)
         except asyncio.CancelledError:
@@ -163,7 +169,7 @@ class GroupCommitWriter:
             return
         self._settle(batch, append)
 
-    def _settle(self, batch: list[_Request], append: asyncio.Future[list[Event]]) -> None:
+    def _settle(self, batch: list[_Request], append: asyncio.Future[list[list[Event]]]) -> None:
         """Hand each producer its events, or the refusal; any other failure stops the writer."""
         self._writing = False
         error = append.exception()
@@ -175,15 +181,13 @@ class GroupCommitWriter:
             return
         if error is not None:
             raise error
-        events = append.result()
+        by_request = append.result()
+        events = [event for part in by_request for event in part]
         self.commits += 1
         self.events_written += len(events)
-        start = 0
-        for request in batch:
-            end = start + len(request.drafts)
+        for request, written in zip(batch, by_request, strict=True):
             if not request.done.done():
-                request.done.set_result(events[start:end])
-            start = end
+                request.done.set_result(written)
         if self._on_commit is not None:
             self._on_commit(events)
 

@@ -2,10 +2,11 @@
 
 A scale weighs the container of one item at one location. When the weight settles at a
 new value, the change is recorded as a reading, and as stock: a drop is consumption,
-picked first-expiry-first-out from the lots at that location; a rise is a new lot put on
-the scale. The physical weight on the scale and the ledger's balance for that item and
-location therefore move together, and stay together across crashes: the last recorded
-weight is stored in the same transaction as the events it produced.
+picked first-expiry-first-out from the lots at that location by the writer, where it is
+stored (``edge_agent.store.decisions``: two scales never take the same stock); a rise is a
+new lot put on the scale. The physical weight on the scale and the ledger's balance for that
+item and location therefore move together, and stay together across crashes: the last
+recorded weight is stored in the same transaction as the events it produced.
 
 Days are the site's (``zone``): a lot put on the scale keeps ``shelf_life_days`` counting
 the receipt day as day 1 (2 days from Monday: through Tuesday), and expired lots are judged
@@ -14,16 +15,15 @@ against the site's date, not UTC's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta, tzinfo
 from decimal import Decimal
 
 from domain.events import EventDraft
-from domain.fefo import LotOnHand, Pick, fefo_pick
 from domain.observation import Observation
 from domain.payloads import LotReceived, ReadingRecorded, StockConsumed
 from domain.quantity import Quantity, Unit
+from edge_agent.store.decisions import TO_PICK, UNKNOWN_LOT, FefoConsumption
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +42,7 @@ class WeightSkipped(ValueError):
     """An observation that carries no usable weight; kept in quarantine with this reason."""
 
 
-UNKNOWN_LOT = "unknown"
-"""The lot charged when stock is used where no lot is on record; a count sets it right."""
-
-LotsAt = Callable[[str, str], list[LotOnHand]]
+__all__ = ["UNKNOWN_LOT", "ScaleBinding", "ScaleTracker", "WeightSkipped"]
 
 
 class ScaleTracker:
@@ -59,7 +56,7 @@ class ScaleTracker:
         self.last_stable = last_stable
         self.zone = zone
 
-    def observe(self, obs: Observation, lots_at: LotsAt) -> list[EventDraft]:
+    def observe(self, obs: Observation) -> list[EventDraft]:
         """Events for this observation: none while unsettled or within ``min_change``."""
         weight = self._weight(obs)
         if weight is None:
@@ -71,7 +68,7 @@ class ScaleTracker:
         drafts = [self._reading(obs, weight)]
         change = weight - (previous if previous is not None else Decimal(0))
         if change < 0:
-            drafts += self._consumed(obs, -change, lots_at)
+            drafts.append(self._consumed(obs, -change))
         elif change > 0:
             drafts.append(self._received(obs, change))
         return drafts
@@ -95,26 +92,13 @@ class ScaleTracker:
         )
         return EventDraft("reading.recorded", obs.at, reading)
 
-    def _consumed(self, obs: Observation, qty: Decimal, lots_at: LotsAt) -> list[EventDraft]:
+    def _consumed(self, obs: Observation, qty: Decimal) -> FefoConsumption:
+        """The use of ``qty``: its lots are picked by the writer, on the site's day."""
         b = self.binding
-        # with no lot on record here the use still happened: it goes against an unknown lot
-        today = obs.at.astimezone(self.zone).date()
-        picks = fefo_pick(lots_at(b.item, b.location), qty, today=today) or [Pick(UNKNOWN_LOT, qty)]
-        return [
-            EventDraft(
-                "stock.consumed",
-                obs.at,
-                StockConsumed(
-                    item=b.item,
-                    lot=pick.lot,
-                    location=b.location,
-                    qty=pick.qty,
-                    unit=b.unit,
-                    device=b.device,
-                ),
-            )
-            for pick in picks
-        ]
+        used = StockConsumed(
+            item=b.item, lot=TO_PICK, location=b.location, qty=qty, unit=b.unit, device=b.device
+        )
+        return FefoConsumption("stock.consumed", obs.at, used, obs.at.astimezone(self.zone).date())
 
     def _received(self, obs: Observation, qty: Decimal) -> EventDraft:
         b = self.binding

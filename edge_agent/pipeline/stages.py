@@ -3,11 +3,10 @@ barcode scanners, sensor readings and the cold chain, each wrapping its own logi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from domain.events import EventDraft
-from domain.fefo import LotOnHand
 from domain.observation import Observation
 from domain.rules.facts import SiteFacts
 from edge_agent.pipeline.base import Pipeline
@@ -23,19 +22,14 @@ class StockScales(Pipeline):
 
     name = "stock scales"
 
-    def __init__(
-        self,
-        trackers: Mapping[str, ScaleTracker],
-        lots_at: Callable[[str, str], list[LotOnHand]],
-    ) -> None:
+    def __init__(self, trackers: Mapping[str, ScaleTracker]) -> None:
         self._trackers = trackers
-        self._lots_at = lots_at
 
     def claims(self, obs: Observation) -> bool:
         return obs.device in self._trackers
 
     async def observe(self, obs: Observation, site: SiteFacts) -> list[EventDraft]:
-        return self._trackers[obs.device].observe(obs, self._lots_at)
+        return self._trackers[obs.device].observe(obs)
 
 
 class Scanners(Pipeline):

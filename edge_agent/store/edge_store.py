@@ -8,6 +8,7 @@ schema is the migrations, the hot path is ``executemany`` in one transaction.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,7 @@ from domain.fefo import LotOnHand
 from domain.ledger import StockKey
 from domain.projections import HoldRecord, LotKey, LotRecord
 from domain.quantity import Quantity, Unit
+from edge_agent.store.decisions import FefoConsumption, decide
 from edge_agent.store.migrate import migrate
 from edge_agent.store.migrations import MIGRATIONS
 from edge_agent.store.projections import (
@@ -78,24 +80,44 @@ class EdgeStore:
 
         A draft dated more than a day past this machine's clock is refused (``ValueError``)
         with nothing written: the cloud would keep it unreadable, and the rules the agent
-        runs would act on a time that has not come.
+        runs would act on a time that has not come. A ``FefoConsumption`` becomes the
+        ``stock.consumed`` of the lots picked for it here (``decisions.py``).
         """
-        if not drafts:
-            return []
+        return self.append_parts([drafts], checkpoints)[0]
+
+    def append_parts(
+        self, parts: Sequence[Sequence[EventDraft]], checkpoints: Mapping[str, bytes] | None = None
+    ) -> list[list[Event]]:
+        """``append`` of several producers' drafts in one transaction; their events, by part.
+
+        Decisions are taken in order: a ``FefoConsumption`` sees the stock after every draft
+        before it, of its own part and of earlier parts.
+        """
+        if not any(parts):
+            return [[] for _ in parts]
         now = datetime.now(UTC)
         with self._append_lock, self._file.transaction() as conn:
             seq, head = self._head
-            events: list[Event] = []
-            for draft in drafts:
-                seq += 1
-                event = seal(draft, agent=self.agent, site=self.site, seq=seq, prev=head, now=now)
-                head = event.hash
-                events.append(event)
-            conn.executemany(
-                "INSERT INTO events (seq, id, type, at, body) VALUES (?, ?, ?, ?, ?)",
-                [(e.seq, e.id, e.type, e.at, e.to_json()) for e in events],
-            )
-            project(conn, events)
+            by_part: list[list[Event]] = []
+            pending: list[Event] = []
+            for part in parts:
+                events: list[Event] = []
+                for draft in part:
+                    if isinstance(draft, FefoConsumption):
+                        _write_events(conn, pending)  # so that the decision sees them
+                        pending = []
+                        decided = decide(draft, lambda item, loc: _lots_on_hand(conn, item, loc))
+                    else:
+                        decided = [draft]
+                    for one in decided:
+                        seq += 1
+                        event = seal(one, agent=self.agent, site=self.site, seq=seq, prev=head,
+                                     now=now)  # fmt: skip
+                        head = event.hash
+                        events.append(event)
+                pending += events
+                by_part.append(events)
+            _write_events(conn, pending)
             if checkpoints:
                 conn.executemany(
                     "INSERT OR REPLACE INTO checkpoints (name, state, seq) VALUES (?, ?, ?)",
@@ -103,7 +125,7 @@ class EdgeStore:
                 )
             conn.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (seq, head))
         self._head = (seq, head)
-        return events
+        return by_part
 
     def save_checkpoint(self, name: str, state: bytes) -> None:
         """Store a pipeline's state that no event goes with (the kitchen's accepted order,
@@ -193,19 +215,12 @@ class EdgeStore:
         return {StockKey(i, lot, loc): Quantity(Decimal(q), Unit(u)) for i, lot, loc, q, u in rows}
 
     def lots_on_hand(self, item: str, location: str) -> list[LotOnHand]:
-        """The lots of ``item`` at ``location`` with their balance and expiry, for picking."""
-        rows = self._file.rows(
-            "SELECT l.lot, l.qty, lots.expires_on, COALESCE(lots.received_seq, l.updated_seq),"
-            " h.reason FROM ledger l LEFT JOIN lots USING (item, lot)"
-            " LEFT JOIN lot_holds h ON h.held AND (h.item, h.lot, h.location)"
-            " = (l.item, l.lot, l.location)"
-            " WHERE l.item = ? AND l.location = ?",
-            (item, location),
-        )
-        return [
-            LotOnHand(lot, Decimal(qty), date.fromisoformat(exp) if exp else None, seq, hold)
-            for lot, qty, exp, seq, hold in rows
-        ]
+        """The lots of ``item`` at ``location`` with their balance and expiry, for picking.
+
+        To decide what to take, do not pick from this: what it says may already be taken by
+        drafts waiting in the writer. Submit a ``FefoConsumption``, picked where it is written.
+        """
+        return _lots_on_hand(self._file.connection(), item, location)
 
     def stock_at(self, location: str) -> list[LotStock]:
         """What is on hand at ``location`` (positive balances only), lot by lot."""
@@ -285,3 +300,29 @@ class EdgeStore:
         assert row is not None  # both rows are made when the store is opened
         last_seq, acked, error, stored, quarantined = row
         return StoreStats(last_seq, acked, stored, quarantined, error)
+
+
+def _write_events(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+    """Insert sealed events and fold them into the projections, on ``conn``'s transaction."""
+    if not events:
+        return
+    conn.executemany(
+        "INSERT INTO events (seq, id, type, at, body) VALUES (?, ?, ?, ?, ?)",
+        [(e.seq, e.id, e.type, e.at, e.to_json()) for e in events],
+    )
+    project(conn, events)
+
+
+def _lots_on_hand(conn: sqlite3.Connection, item: str, location: str) -> list[LotOnHand]:
+    rows = conn.execute(
+        "SELECT l.lot, l.qty, lots.expires_on, COALESCE(lots.received_seq, l.updated_seq),"
+        " h.reason FROM ledger l LEFT JOIN lots USING (item, lot)"
+        " LEFT JOIN lot_holds h ON h.held AND (h.item, h.lot, h.location)"
+        " = (l.item, l.lot, l.location)"
+        " WHERE l.item = ? AND l.location = ?",
+        (item, location),
+    ).fetchall()
+    return [
+        LotOnHand(lot, Decimal(qty), date.fromisoformat(exp) if exp else None, seq, hold)
+        for lot, qty, exp, seq, hold in rows
+    ]

@@ -18,6 +18,7 @@ from domain.payloads import LotReceived
 from domain.quantity import Unit
 from edge_agent.kitchen.messages import KdsTap, OrderLine, PosOrder
 from edge_agent.pipeline.scale import ScaleBinding, ScaleTracker
+from edge_agent.store.decisions import FefoConsumption, decide
 from tests.edge.kitchen_setup import kitchen_parts
 
 
@@ -75,7 +76,7 @@ def test_a_scale_lot_counts_its_receipt_day_as_day_one_of_the_sites_calendar() -
     binding = ScaleBinding(device="s1", item="chicken", location="wok", shelf_life_days=2)
     tracker = ScaleTracker(binding, last_stable=Decimal(0), zone=new_york)
     at = datetime(2026, 11, 27, 20, 0, tzinfo=new_york)
-    _, received = tracker.observe(_weight("800", at), lambda item, location: [])
+    _, received = tracker.observe(_weight("800", at))
     assert isinstance(received.payload, LotReceived)
     assert received.payload.expires_on == date(2026, 11, 28)
 
@@ -90,5 +91,7 @@ def test_a_scale_consumption_skips_a_lot_expired_on_the_sites_day() -> None:
         LotOnHand("C2", Decimal(500), date(2026, 11, 29), 2),
     ]
     at = datetime(2026, 11, 28, 7, 0, tzinfo=shanghai)
-    _, used = tracker.observe(_weight("800", at), lambda item, location: lots)
-    assert used.payload.lot == "C2"
+    _, used = tracker.observe(_weight("800", at))
+    assert isinstance(used, FefoConsumption)  # its lots are picked where it is written
+    (picked,) = decide(used, lambda item, location: lots)
+    assert picked.payload.lot == "C2"

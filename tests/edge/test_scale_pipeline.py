@@ -24,7 +24,7 @@ def weighs(grams: str, *, stable: bool = True, unit: str = "g", minute: int = 0)
 
 
 def run(store: EdgeStore, tracker: ScaleTracker, obs: Observation) -> list[str]:
-    events = store.append(tracker.observe(obs, store.lots_on_hand))
+    events = store.append(tracker.observe(obs))
     return [e.type for e in events]
 
 
@@ -61,4 +61,4 @@ def test_a_weight_without_a_number_is_refused_with_the_device() -> None:
     tracker = ScaleTracker(BINDING, last_stable=None)
     obs = Observation("s1", datetime.now(UTC), {"stable": True, "weight": "heavy"})
     with pytest.raises(WeightSkipped, match="s1: no numeric 'weight'"):
-        tracker.observe(obs, lambda item, location: [])
+        tracker.observe(obs)

@@ -1,13 +1,21 @@
 """Group commit: concurrent producers share transactions, and a full queue makes them wait."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from domain.events import EventDraft
+from domain.observation import Observation
+from domain.payloads import LotReceived
+from edge_agent.pipeline.scale import ScaleBinding, ScaleTracker
 from edge_agent.store import EdgeStore, StoreClosed
+from edge_agent.store.decisions import FefoConsumption, decide
 from edge_agent.writer import GroupCommit, GroupCommitWriter, WriterStopped
-from tests.domain.factories import consumed, reading, received
+from tests.domain.factories import AT, consumed, reading, received
 
 
 async def test_concurrent_producers_share_commits_and_get_their_own_events(
@@ -140,3 +148,78 @@ async def test_a_lone_producer_is_written_at_once_not_after_the_linger(tmp_path:
     task.cancel()
     assert max(waits) < 0.5, waits  # lingering would have cost a second each
     assert writer.commits == 3
+
+
+# -- decisions that read stock are taken in the writer -------------------------------------
+
+SCALES = 6
+DROPS = 10  # of 130 g each, per scale: 7,800 g in all, from 9,000 g in three lots
+
+
+def _stocked_store(path: Path) -> EdgeStore:
+    """Chicken at the wok in three lots of 3 kg, expiring one day after another."""
+    store = EdgeStore(path, agent="a", site="s")
+    store.append(
+        [
+            EventDraft("lot.received", AT, LotReceived(item="chicken", lot=lot, location="wok",
+                                                       qty="3000", unit="g", expires_on=day))
+            for lot, day in (("L1", date(2026, 11, 26)), ("L2", date(2026, 11, 27)),
+                             ("L3", date(2026, 11, 28)))
+        ]
+    )  # fmt: skip
+    return store
+
+
+def _drop(device: str, grams: int, n: int) -> Observation:
+    at = AT + timedelta(seconds=n)
+    return Observation(device, at, {"weight": Decimal(grams), "stable": True}, {"weight": "g"})
+
+
+async def _scale(device: str, submit: Callable[[list[EventDraft]], Awaitable[object]]) -> None:
+    """One station's scale: a container of 10 kg losing 130 g at a time."""
+    tracker = ScaleTracker(ScaleBinding(device=device, item="chicken", location="wok"),
+                           last_stable=Decimal(10_000))  # fmt: skip
+    for n in range(1, DROPS + 1):
+        await submit(tracker.observe(_drop(device, 10_000 - 130 * n, n)))
+
+
+async def test_scales_deducting_the_same_lots_at_once_never_take_the_same_stock_twice(
+    tmp_path: Path,
+) -> None:
+    store = _stocked_store(tmp_path / "a.db")
+    writer = GroupCommitWriter(store, GroupCommit(max_delay_ms=5))
+    task = asyncio.create_task(writer.run())
+    await asyncio.wait_for(
+        asyncio.gather(*(_scale(f"s{n}", writer.submit) for n in range(SCALES))), 30
+    )
+    task.cancel()
+    taken: dict[str, Decimal] = {}
+    for event in store.events():
+        if event.type == "stock.consumed":
+            taken[event.data["lot"]] = taken.get(event.data["lot"], Decimal(0)) + Decimal(
+                event.data["qty"]
+            )
+    assert taken == {"L1": Decimal(3000), "L2": Decimal(3000), "L3": Decimal(1800)}  # FEFO
+    balances = {key.lot: q.value for key, q in store.ledger().items()}
+    assert balances == {"L1": Decimal(0), "L2": Decimal(0), "L3": Decimal(1200)}
+    assert writer.commits < SCALES * DROPS  # decisions shared transactions, and saw each other
+
+
+async def test_scales_picking_before_the_writer_would_take_the_same_stock_twice(
+    tmp_path: Path,
+) -> None:
+    """Why decisions are taken in the writer: picked from ``lots_on_hand`` while earlier
+    drafts still wait in the queue, several scales take L1's last grams (the old design)."""
+    store = _stocked_store(tmp_path / "a.db")
+    writer = GroupCommitWriter(store, GroupCommit(max_delay_ms=5))
+    task = asyncio.create_task(writer.run())
+
+    async def pick_outside(drafts: list[EventDraft]) -> object:
+        (used,) = [d for d in drafts if isinstance(d, FefoConsumption)]
+        return await writer.submit(decide(used, store.lots_on_hand))  # stale: queued drafts
+
+    await asyncio.wait_for(
+        asyncio.gather(*(_scale(f"s{n}", pick_outside) for n in range(SCALES))), 30
+    )
+    task.cancel()
+    assert min(q.value for q in store.ledger().values()) < 0
