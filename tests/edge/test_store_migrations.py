@@ -4,14 +4,16 @@ upgraded in place with its data, a failed step leaves nothing, a newer file is r
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from domain.events import GENESIS, verify_chain
+from domain.events import GENESIS, EventDraft, verify_chain
 from domain.ledger import StockKey
+from domain.payloads import LotReleased
+from domain.projections import LotKey
 from domain.quantity import Quantity, Unit
 from edge_agent.store import EdgeStore
 from edge_agent.store.migrate import Migration, MigrationError, migrate, schema_version
@@ -126,3 +128,35 @@ def primary_key(path: Path, table: str) -> list[str]:
         columns = conn.execute(f"PRAGMA table_info({table})").fetchall()
     conn.close()
     return [name for _, name, _, _, _, pk in sorted(columns, key=lambda c: c[5]) if pk]
+
+
+def test_the_upgrade_keeps_holds_and_dates_lots_and_holds_from_their_events(
+    tmp_path: Path,
+) -> None:
+    """Migration 4: a hold of today's store stays held and gets its event's time; a lot gets
+    its first receipt's time; a hold whose event was pruned sorts before any new word."""
+    path = store_of_today(tmp_path / "old.db")
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO lot_holds VALUES ('milk', 'L1', 'walk-in', 'too warm', 'x', 1)")
+        conn.execute("INSERT INTO lot_holds VALUES ('chicken', 'C7', 'wok', 'pruned', NULL, 0)")
+    conn.close()
+    store = EdgeStore(path, agent="agent-1", site="site-1")
+    first = next(iter(store.events()))
+    holds = store.hold_records()
+    milk = holds[StockKey("milk", "L1", "walk-in")]
+    assert (milk.held, milk.reason, milk.cause, milk.word.seq) == (True, "too warm", "x", 1)
+    assert milk.word.at == first.moment
+    assert store.holds() == {
+        StockKey("milk", "L1", "walk-in"): ("too warm", "x"),
+        StockKey("chicken", "C7", "wok"): ("pruned", None),
+    }
+    assert store.lots()[LotKey("milk", "L1")].first.at == first.moment
+    (release,) = store.append([release_of("chicken", "C7", "wok")])
+    assert store.holds() == {StockKey("milk", "L1", "walk-in"): ("too warm", "x")}
+    assert store.hold_records()[StockKey("chicken", "C7", "wok")].word.seq == release.seq
+
+
+def release_of(item: str, lot: str, location: str) -> EventDraft:
+    payload = LotReleased(item=item, lot=lot, location=location, disposition="release",
+                          reason="checked", operator="ana")  # fmt: skip
+    return EventDraft("lot.released", datetime.now(UTC), payload)
