@@ -28,11 +28,11 @@ import uvicorn
 STOP_GRACE_S = 20.0
 
 
-def serve_workers(host: str, port: int, workers: int) -> None:
+def serve_workers(host: str, port: int, workers: int, *, log_level: str = "info") -> None:
     """Run ``workers`` API processes on ``host:port`` until interrupted or one dies."""
     context = multiprocessing.get_context("spawn")  # a clean interpreter per worker
     children = [
-        context.Process(target=_worker, args=(host, port), name=f"edgestock-api-{n}")
+        context.Process(target=_worker, args=(host, port, log_level), name=f"api-{n}")
         for n in range(workers)
     ]
     for child in children:
@@ -79,6 +79,6 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(host: str, port: int) -> None:
-    config = uvicorn.Config("cloud.app:create_app", factory=True, log_level="info")
+def _worker(host: str, port: int, log_level: str) -> None:
+    config = uvicorn.Config("cloud.app:create_app", factory=True, log_level=log_level)
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])

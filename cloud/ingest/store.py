@@ -33,13 +33,13 @@ async def read_head(conn: Conn, agent: str) -> AgentHead:
 
 async def lock_head(conn: Conn, agent: str, site: str) -> AgentHead:
     """Lock the agent's head row (made at seq 0 if new): one batch per agent at a time."""
-    await conn.execute(
-        "INSERT INTO agent_heads (agent, site, last_seq, last_hash) VALUES (%s, %s, 0, %s) "
-        "ON CONFLICT (agent) DO NOTHING",
-        (agent, site, GENESIS),
-    )
+    # One statement: the no-op update locks an existing row as FOR UPDATE would, and
+    # RETURNING gives the head as committed (re-read after waiting for another batch's lock).
     cur = await conn.execute(
-        "SELECT last_seq, last_hash FROM agent_heads WHERE agent = %s FOR UPDATE", (agent,)
+        "INSERT INTO agent_heads (agent, site, last_seq, last_hash) VALUES (%s, %s, 0, %s) "
+        "ON CONFLICT (agent) DO UPDATE SET agent = agent_heads.agent "
+        "RETURNING last_seq, last_hash",
+        (agent, site, GENESIS),
     )
     row = await cur.fetchone()
     assert row is not None

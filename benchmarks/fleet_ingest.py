@@ -1,0 +1,299 @@
+"""A fleet of agents against the cloud: online and catch-up, 1 and 2 workers, COPY baseline,
+and a congestion run at twice the capacity (issue 19).
+
+Run: ``python benchmarks/fleet_ingest.py [--agents 1,10,50,200] [--workers 1,2]
+[--seconds 8] [--backlog 1000]``. Every run gets a fresh database cloned from one migrated
+template with all agents enrolled, and its own API process (``cloud.app.serve``). The
+clients are the agents' real rules, run in one event loop of this process: signed chained
+batches built from each agent's sealed events (the project's builders), one batch in flight,
+sized by ``edge_agent.backoff.BatchSizer`` from ack latency, ``Retry-After`` honoured with
+jitter, a batch sent again after a failure marked ``Edgestock-Resend``, a client timeout
+(default 5 s). Each run is bounded by ``--seconds`` of production plus ``--drain`` seconds.
+
+- online: each agent makes ``--rate`` events/s for ``--seconds``; device→cloud latency is
+  from an event being made to its ack.
+- catch-up: each agent holds ``--backlog`` events at the start and sends them all.
+- congestion: online at twice the best catch-up rate of one worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' builders
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import httpx
+import psycopg
+from cloud_ingest import drafts, raw_copy, site_of
+
+from cloud.migrate import migrate
+from cloud.postgres_server import PostgresServer
+from domain.sync import CONTENT_ENCODING, CONTENT_TYPE, RESEND_HEADER, encode_batch
+from edge_agent.backoff import Backoff, BatchSizer
+from edge_agent.identity import AgentKey
+from edgestock.processes import free_port
+from tests.cloud.builders import AgentChain, enrol_agent, signer
+from tests.pg import create_database, drop_database
+
+TEMPLATE = "fleet_template"
+
+
+@dataclass
+class Agent:
+    name: str
+    events: list[bytes]
+    """The agent's sealed events, canonical JSON, seq 1.. in order."""
+    key: AgentKey
+
+
+@dataclass
+class RunStats:
+    acks_s: list[float] = field(default_factory=list)
+    device_to_cloud_s: list[float] = field(default_factory=list)
+    stored: int = 0
+    resent_events: int = 0
+    busy: int = 0
+    timeouts: int = 0
+    errors: list[str] = field(default_factory=list)
+    converged: int = 0
+    finished_at: float = 0.0
+
+
+async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate: float | None,
+                    started: float, deadline: float, timeout_s: float, stats: RunStats,
+                    max_events: int) -> None:  # fmt: skip
+    """Send the agent's first ``total`` events as its syncer would; ``rate`` None: all at once."""
+    sizer = BatchSizer(max_events, min_events=min(50, max_events), target_s=2.0)
+    backoff = Backoff(initial_s=0.2, max_s=10.0)
+    path = f"/v1/agents/{agent.name}/events"
+    acked, resend = 0, False
+    while acked < total and time.monotonic() < deadline:
+        made = total if rate is None else min(total, int((time.monotonic() - started) * rate))
+        if made <= acked:
+            await asyncio.sleep((acked + 1) / rate - (time.monotonic() - started))  # type: ignore[operator]
+            continue
+        last = min(made, acked + sizer.size)
+        body = encode_batch(agent.name, agent.events[acked:last])
+        headers = {"Content-Type": CONTENT_TYPE, "Content-Encoding": CONTENT_ENCODING}
+        if resend:
+            headers[RESEND_HEADER] = "1"
+        headers |= agent.key.sign_request("POST", path, body)
+        sent = time.monotonic()
+        try:
+            answer = await client.post(path, content=body, headers=headers, timeout=timeout_s)
+        except httpx.TimeoutException:
+            stats.timeouts += 1
+            sizer.shrink()
+            resend = True
+            await asyncio.sleep(backoff.next_delay())
+            continue
+        if answer.status_code in (429, 503):
+            stats.busy += 1
+            sizer.shrink()
+            resend = True
+            await asyncio.sleep(backoff.next_delay(float(answer.headers.get("retry-after", 1))))
+            continue
+        if answer.status_code != 200:
+            stats.errors.append(f"{agent.name}: {answer.status_code} {answer.text[:200]}")
+            return
+        now = time.monotonic()
+        ack = answer.json()
+        sizer.acked(last - acked, now - sent)
+        backoff.reset()
+        resend = False
+        stats.acks_s.append(now - sent)
+        stats.stored += ack["stored"]
+        stats.resent_events += ack["duplicates"]
+        if rate is not None:  # the oldest event of the batch was made at acked / rate
+            stats.device_to_cloud_s.append(now - (started + acked / rate))
+        acked = max(acked, int(ack["acked_seq"]))
+    if acked >= total:
+        stats.converged += 1
+        stats.finished_at = max(stats.finished_at, time.monotonic())
+
+
+async def run_fleet(url: str, agents: list[Agent], *, total: int, rate: float | None,
+                    seconds: float, drain_s: float, timeout_s: float,
+                    max_events: int) -> tuple[RunStats, float]:  # fmt: skip
+    stats = RunStats()
+    limits = httpx.Limits(max_connections=len(agents) + 10, max_keepalive_connections=len(agents))
+    async with httpx.AsyncClient(base_url=url, limits=limits) as client:
+        started = time.monotonic()
+        deadline = started + seconds + drain_s
+        await asyncio.gather(*(
+            run_agent(client, agent, total=total, rate=rate, started=started, deadline=deadline,
+                      timeout_s=timeout_s, stats=stats, max_events=max_events)
+            for agent in agents
+        ))  # fmt: skip
+    return stats, (stats.finished_at or time.monotonic()) - started
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def stored_rows(url: str) -> tuple[int, int]:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*), count(DISTINCT (agent, seq)) FROM events").fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def start_api(database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """The API in its own process(es), as ``cloud serve [--workers N]`` runs it, quiet
+    (no access log line per batch, which would cost the worker as much as a small batch)."""
+    code = (
+        "import uvicorn; from cloud.app import create_app; from cloud.workers import "
+        "serve_workers; from cloud.settings import CloudSettings\n"
+        f"if {workers} == 1: uvicorn.run(create_app(CloudSettings(pool_max_size=8)), "
+        f"host='127.0.0.1', port={port}, log_level='warning')\n"
+        f"else: serve_workers('127.0.0.1', {port}, {workers}, log_level='warning')"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "EDGESTOCK_POOL_MAX_SIZE": "8",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}  # fmt: skip
+    api = subprocess.Popen([sys.executable, "-c", code], env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return api
+        except httpx.TransportError:
+            time.sleep(0.1)
+    api.terminate()
+    raise RuntimeError("the API did not start")
+
+
+def one_run(server: PostgresServer, name: str, agents: list[Agent], workers: int,
+            **fleet: float | int | None) -> dict[str, object]:  # fmt: skip
+    """A fresh database and API, the fleet run against it, and what it stored."""
+    url = create_database(server, name, template=TEMPLATE)
+    port = free_port()
+    api = start_api(url, port, workers)
+    try:
+        stats, took = asyncio.run(run_fleet(f"http://127.0.0.1:{port}", agents, **fleet))  # type: ignore[arg-type]
+    finally:
+        api.terminate()
+        api.wait(timeout=60)
+    rows, distinct = stored_rows(url)
+    drop_database(server, name)
+    expected = len(agents) * int(fleet["total"] or 0)
+    return {
+        "agents": len(agents), "workers": workers, "events": expected, "stored": rows,
+        "duplicate_rows": rows - distinct, "converged": f"{stats.converged}/{len(agents)}",
+        "seconds": round(took, 1), "events_per_s": round(rows / took) if took else 0,
+        "ack_p50_ms": round(percentile(stats.acks_s, 0.5) * 1000),
+        "ack_p99_ms": round(percentile(stats.acks_s, 0.99) * 1000),
+        "d2c_p99_s": round(percentile(stats.device_to_cloud_s, 0.99), 2),
+        "busy_503": stats.busy, "timeouts": stats.timeouts, "resent_events": stats.resent_events,
+        "errors": len(stats.errors),
+    }  # fmt: skip
+
+
+def build_agents(count: int, events: int) -> list[Agent]:
+    agents = []
+    for n in range(count):
+        name = f"fleet-{n:03d}"
+        chain = AgentChain(agent=name, site=site_of(name))
+        chain.add(drafts(events))
+        agents.append(Agent(name, [event.to_json() for event in chain.events], signer(name)))
+    return agents
+
+
+def prepare_template(server: PostgresServer, agents: list[Agent]) -> None:
+    url = create_database(server, TEMPLATE)
+    migrate(url)
+    for agent in agents:
+        enrol_agent(url, agent.name, site_of(agent.name))
+    with psycopg.connect(server.url, autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE {TEMPLATE} WITH ALLOW_CONNECTIONS false")
+
+
+def print_row(mode: str, row: dict[str, object]) -> None:
+    print(f"| {mode} | " + " | ".join(str(value) for value in row.values()) + " |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", default="1,10,50,200")
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--rate", type=float, default=100.0, help="events/s per agent online")
+    parser.add_argument("--seconds", type=float, default=8.0, help="online production time")
+    parser.add_argument("--backlog", type=int, default=2000, help="events per agent, catch-up")
+    parser.add_argument("--batch", type=int, default=2000, help="largest batch, catch-up")
+    parser.add_argument("--drain", type=float, default=40.0, help="seconds allowed after")
+    parser.add_argument("--timeout", type=float, default=5.0, help="client timeout, seconds")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.agents.split(",")]
+    workers = [int(n) for n in args.workers.split(",")]
+    online_events = int(args.rate * args.seconds)
+    per_agent = max(online_events, args.backlog)
+    began = time.perf_counter()
+    fleet = build_agents(max(counts), per_agent)
+    print(f"# {date.today()} {platform.node()} {platform.machine()} "
+          f"{platform.python_version()}; {max(counts)} agents x {per_agent} events sealed in "
+          f"{time.perf_counter() - began:.0f} s", flush=True)  # fmt: skip
+    with PostgresServer() as server:
+        prepare_template(server, fleet)
+        header = ["mode", *one_header()]
+        print("| " + " | ".join(header) + " |\n|" + "---|" * len(header), flush=True)
+        best_catch_up = dict.fromkeys(workers, 0)
+        run = 0
+        for count in counts:
+            agents = fleet[:count]
+            for n in workers:
+                run += 1
+                row = one_run(server, f"fleet_{run}", agents, n, total=args.backlog, rate=None,
+                              seconds=0.0, drain_s=args.drain + 60, timeout_s=args.timeout,
+                              max_events=args.batch)  # fmt: skip
+                best_catch_up[n] = max(best_catch_up[n], int(row["events_per_s"]))  # type: ignore[call-overload]
+                print_row("catch-up", row)
+                run += 1
+                row = one_run(server, f"fleet_{run}", agents, n, total=online_events,
+                              rate=args.rate, seconds=args.seconds, drain_s=args.drain,
+                              timeout_s=args.timeout, max_events=args.batch)  # fmt: skip
+                print_row("online", row)
+        for n in workers:
+            offered = 2 * best_catch_up[n]
+            rate = offered / max(counts)
+            making = min(args.seconds, per_agent / rate)  # as long as the sealed chains last
+            run += 1
+            row = one_run(server, f"fleet_{run}", fleet, n, total=int(rate * making),
+                          rate=rate, seconds=making, drain_s=args.drain + 60,
+                          timeout_s=args.timeout, max_events=args.batch)  # fmt: skip
+            goodput = int(row["events_per_s"]) / best_catch_up[n] if best_catch_up[n] else 0  # type: ignore[call-overload]
+            print_row(f"congestion {offered:,}/s offered (goodput {goodput:.2f} of peak)", row)
+        copy_url = create_database(server, "fleet_copy", template=TEMPLATE)
+        batches = {
+            agent.name: [encode_batch(agent.name, agent.events[i : i + args.batch])
+                         for i in range(0, args.backlog, args.batch)]
+            for agent in fleet
+        }  # fmt: skip
+        took = raw_copy(copy_url, batches)
+        events = len(fleet) * args.backlog
+        print(f"\nCOPY baseline, same rows of {len(fleet)} agents' backlogs, one commit per "
+              f"batch: {events / took:,.0f} events/s", flush=True)  # fmt: skip
+        drop_database(server, "fleet_copy")
+    print(f"# whole run {time.perf_counter() - began:.0f} s")
+
+
+def one_header() -> list[str]:
+    return ["agents", "workers", "events", "stored", "duplicate rows", "converged", "s",
+            "events/s", "ack p50 ms", "ack p99 ms", "device→cloud p99 s", "503 busy",
+            "timeouts", "re-sent events", "errors"]  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
