@@ -111,7 +111,7 @@ async def get_variance(
 ) -> VariancePublic | Response:
     try:
         period = Period(start, end, ZoneInfo(tz))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "America" is a folder
         why = f"tz: unknown time zone {tz!r}" if not isinstance(exc, PeriodInvalid) else exc
         raise HTTPException(422, str(why)) from exc
     async with site_scope(state.tenant_pool, [site]) as conn:

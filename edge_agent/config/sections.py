@@ -34,7 +34,7 @@ class AgentIdentity(Section):
     def _known_zone(cls, zone: str) -> str:
         try:
             ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "America" is a folder
             raise ValueError(f"unknown time zone {zone!r} (an IANA name: Europe/Paris)") from exc
         return zone
 

@@ -152,6 +152,7 @@ def test_the_csv_export(client: httpx.Client, kitchen_site: str) -> None:
         ({"from": "2026-11-26", "to": "2026-11-25"}, "to: 2026-11-25 is before from 2026-11-26"),
         ({"from": "2026-01-01", "to": "2027-06-01"}, "to: a report covers at most 366 days"),
         (PERIOD | {"tz": "Mars/Olympus"}, "tz: unknown time zone 'Mars/Olympus'"),
+        (PERIOD | {"tz": "America"}, "tz: unknown time zone 'America'"),  # a folder: was 500
     ],
 )
 def test_a_bad_period_is_refused_with_why(

@@ -108,6 +108,9 @@ def test_an_unknown_time_zone_is_refused_with_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("site: s1}", "site: s1, zone: Europe/Atlantis}"))
     with pytest.raises(ConfigError, match=r"agent\.yaml:1: agent\.zone: .*unknown time zone"):
         load_agent_config(path)
+    folder = write(tmp_path, GOOD.replace("site: s1}", "site: s1, zone: America}"))
+    with pytest.raises(ConfigError, match=r"agent\.zone: .*unknown time zone 'America'"):
+        load_agent_config(folder)  # a folder of the zone database: was a traceback
     assert (
         load_agent_config(
             write(tmp_path, GOOD.replace("site: s1}", "site: s1, zone: Europe/Paris}"))

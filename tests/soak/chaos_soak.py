@@ -35,6 +35,7 @@ from cloud.postgres_server import PostgresServer
 from edgestock.processes import Child
 from tests.e2e.harness import (
     AgentFiles,
+    Ledger,
     Cloud,
     ThreadedScale,
     agent_child,
@@ -237,8 +238,20 @@ def _judge(site: Site) -> None:
     verdict, files = site.verdict, site.files
     verdict.events = files.last_seq()
     verdict.exactly_once = site.cloud.event_hashes() == files.event_hashes()
-    verdict.ledgers_equal = site.cloud.ledger() == files.ledger()
+    verdict.ledgers_equal = _cloud_ledger(site) == files.ledger()
     verdict.scale_agrees = station_total(files.ledger()) == FINAL_GRAMS
+
+
+def _cloud_ledger(site: Site) -> Ledger:
+    """The cloud's ledger, asked again while it still answers 503 after the last fault."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return site.cloud.ledger()
+        except (ValueError, KeyError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def main() -> None:
