@@ -35,8 +35,8 @@ from cloud.postgres_server import PostgresServer
 from edgestock.processes import Child
 from tests.e2e.harness import (
     AgentFiles,
-    Ledger,
     Cloud,
+    Ledger,
     ThreadedScale,
     agent_child,
     station_total,
