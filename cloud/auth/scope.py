@@ -5,7 +5,9 @@ pool, whose connections ``SET ROLE`` to a role that owns nothing and cannot bypa
 row-level security. Each read runs in a transaction that sets ``app.sites`` (local to the
 transaction, so a pooled connection never carries one caller's sites to the next); the
 policies of migration 0006 hide every row of any other site, even from a query that
-forgot its ``WHERE site = …``.
+forgot its ``WHERE site = …``. Readings are reached only through the security-barrier views
+of migration 0012, which filter by the same setting (TimescaleDB allows no row-level
+security on compressed hypertables).
 """
 
 from __future__ import annotations
