@@ -64,6 +64,7 @@ class RunStats:
     resent_events: int = 0
     busy: int = 0
     timeouts: int = 0
+    resets: int = 0
     errors: list[str] = field(default_factory=list)
     converged: int = 0
     finished_at: float = 0.0
@@ -91,15 +92,17 @@ async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate
         sent = time.monotonic()
         try:
             answer = await client.post(path, content=body, headers=headers, timeout=timeout_s)
-        except httpx.TimeoutException:
-            stats.timeouts += 1
+        except httpx.TransportError as exc:  # as the syncer: transient, back off, resend
+            if isinstance(exc, httpx.TimeoutException):
+                stats.timeouts += 1
+            else:
+                stats.resets += 1
             sizer.shrink()
             resend = True
             await asyncio.sleep(backoff.next_delay())
             continue
         if answer.status_code in (429, 503):
             stats.busy += 1
-            sizer.shrink()
             resend = True
             await asyncio.sleep(backoff.next_delay(float(answer.headers.get("retry-after", 1))))
             continue
@@ -115,7 +118,7 @@ async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate
         stats.stored += ack["stored"]
         stats.resent_events += ack["duplicates"]
         if rate is not None:  # the oldest event of the batch was made at acked / rate
-            stats.device_to_cloud_s.append(now - (started + acked / rate))
+            stats.device_to_cloud_s.append(now - (started + acked / rate))  # type: ignore[operator]
         acked = max(acked, int(ack["acked_seq"]))
     if acked >= total:
         stats.converged += 1
@@ -197,7 +200,8 @@ def one_run(server: PostgresServer, name: str, agents: list[Agent], workers: int
         "ack_p50_ms": round(percentile(stats.acks_s, 0.5) * 1000),
         "ack_p99_ms": round(percentile(stats.acks_s, 0.99) * 1000),
         "d2c_p99_s": round(percentile(stats.device_to_cloud_s, 0.99), 2),
-        "busy_503": stats.busy, "timeouts": stats.timeouts, "resent_events": stats.resent_events,
+        "busy_503": stats.busy, "timeouts": stats.timeouts, "resets": stats.resets,
+        "resent_events": stats.resent_events,
         "errors": len(stats.errors),
     }  # fmt: skip
 
@@ -292,7 +296,7 @@ def main() -> None:
 def one_header() -> list[str]:
     return ["agents", "workers", "events", "stored", "duplicate rows", "converged", "s",
             "events/s", "ack p50 ms", "ack p99 ms", "device→cloud p99 s", "503 busy",
-            "timeouts", "re-sent events", "errors"]  # fmt: skip
+            "timeouts", "resets", "re-sent events", "errors"]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ class BatchSizer:
     """The number of events to send next, from how long the cloud took to ack the last ones.
 
     Additive increase while acks come within ``target_s``, halving when one is slower or a
-    batch fails on load (a timeout, a 503): the shape TCP uses to share a link, here to share
+    batch times out: the shape TCP uses to share a link, here to share
     a cloud's workers between the agents of a fleet without any of them coordinating.
     """
 

@@ -15,7 +15,7 @@ tried again only every ``park_recheck_s`` or as soon as the key file changes (re
 The agent never drops a batch and never spins.
 
 A fleet shares the cloud: the batch size follows how fast acks come (``BatchSizer``: grow
-while acks are quick, halve when one is slow, times out or is refused busy), and the timeout
+while acks are quick, halve when one is slow or times out), and the timeout
 of a request follows the observed ack time too (``timeout_s`` up to ``max_timeout_s``), so a
 slow cloud is waited for instead of being sent the same work again and again. A batch sent
 again after a timeout is answered cheaply: the cloud recognises one it already holds.
@@ -380,7 +380,9 @@ def _retry_after_s(value: str | None) -> float | None:
 
 
 def _overloaded(exc: Exception) -> bool:
-    """Whether a failure says the cloud has too much to do (so the next batch should shrink)."""
-    if isinstance(exc, httpx.TimeoutException):
-        return True
-    return isinstance(exc, CloudRefused) and exc.status in (429, 503)
+    """Whether a failure says the cloud is slow on our batch (so the next should be smaller).
+
+    A 503 busy is not such a sign: the cloud refused before doing any work, and smaller
+    batches would only mean more requests for the same events; ``Retry-After`` handles it.
+    """
+    return isinstance(exc, httpx.TimeoutException)

@@ -72,7 +72,10 @@ async def post_events(agent: str, request: Request, state: StateDep) -> Any:
         async with gate.admitted():
             return await _ingest(agent, request, state)
     except IngestBusy as busy:
-        # before the body is read or the signature checked: a refusal costs next to nothing
+        # Before the signature is checked or a byte decoded: a refusal costs next to nothing.
+        # The body is received and dropped, or the client, still sending it, would see the
+        # connection reset instead of this answer and its Retry-After.
+        await _discard_body(request, state.settings.max_batch_bytes)
         refusal = BatchRefused("busy", str(busy)).to_dict(acked_seq=None)
         headers = {"Retry-After": str(busy.retry_after_s)}
         return JSONResponse(refusal, status_code=503, headers=headers)
@@ -178,6 +181,15 @@ def _identity_refusal(refused: IdentityRefused) -> JSONResponse:
     """A refused signature: the same body as a refused batch, without the agent's head."""
     body = BatchRefused(refused.code, refused.message).to_dict(acked_seq=None)
     return JSONResponse(body, status_code=refused.status)
+
+
+async def _discard_body(request: Request, limit: int) -> None:
+    """Receive the body without keeping it (at most ``limit`` bytes)."""
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

@@ -40,7 +40,7 @@ class IngestGate:
     inside: int = 0
     """Batches admitted and not finished (running or queued)."""
     seconds_per_batch: float = 0.2
-    """Smoothed time one admitted batch takes from admission to answer."""
+    """Smoothed time one batch holds a running place (its work, not its wait in the queue)."""
     refused: int = 0
     _slots: asyncio.Semaphore | None = field(default=None, repr=False)
 
@@ -53,16 +53,19 @@ class IngestGate:
         if self._slots is None:  # made on first use, in the serving loop
             self._slots = asyncio.Semaphore(self.running)
         self.inside += 1
-        started = time.monotonic()
         try:
             async with self._slots:
-                yield
+                started = time.monotonic()
+                try:
+                    yield
+                finally:
+                    took = time.monotonic() - started
+                    self.seconds_per_batch += 0.2 * (took - self.seconds_per_batch)
         finally:
             self.inside -= 1
-            took = time.monotonic() - started
-            self.seconds_per_batch += 0.2 * (took - self.seconds_per_batch)
 
     def retry_after_s(self) -> int:
-        """Whole seconds until the batches inside are likely done (1 to ``RETRY_AFTER_MAX_S``)."""
-        rounds = self.inside / self.running
+        """Whole seconds until a place is likely free (1 to ``RETRY_AFTER_MAX_S``): the rounds
+        the queue needs to reach the running places, at the time one batch takes."""
+        rounds = max(1, self.inside - self.running + 1) / self.running
         return max(1, min(RETRY_AFTER_MAX_S, math.ceil(rounds * self.seconds_per_batch)))

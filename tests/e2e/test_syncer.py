@@ -293,7 +293,7 @@ class _Busy(BaseHTTPRequestHandler):
         pass
 
 
-async def test_retry_after_is_honoured_and_the_batch_shrinks(tmp_path: Path) -> None:
+async def test_retry_after_is_honoured_and_the_batch_kept(tmp_path: Path) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Busy)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -307,7 +307,7 @@ async def test_retry_after_is_honoured_and_the_batch_shrinks(tmp_path: Path) -> 
         started = time.monotonic()
         assert await sync.sync_once()
         waited = time.monotonic() - started
-        first_shrink = sync.status.batch_size
+        size_after_first = sync.status.batch_size
         assert await sync.sync_once()
         await sync.aclose()
     finally:
@@ -315,7 +315,8 @@ async def test_retry_after_is_honoured_and_the_batch_shrinks(tmp_path: Path) -> 
         server.server_close()
         thread.join(timeout=5)
     assert 1.0 <= waited < 2.5  # Retry-After plus jitter, not the 0.02 s backoff
-    assert (first_shrink, sync.status.batch_size) == (4, 2)  # halved, down to min_events
+    # refused before any work: smaller batches would only mean more requests
+    assert (size_after_first, sync.status.batch_size) == (8, 8)
     assert not sync.status.parked
     assert store.acked_seq() == 0
 
