@@ -17,9 +17,10 @@ from cloud.api.bounds import Day
 from cloud.api.deps import StateDep
 from cloud.auth.deps import require
 from cloud.auth.scope import site_scope
+from cloud.orgs.zone import site_zone
 from cloud.state import CloudState
 from domain.events import Event, format_at
-from domain.foodsafety import HISTORY_TYPES, Board, RecordRefused, board
+from domain.foodsafety import HISTORY_TYPES, Board, RecordRefused, board, site_day
 from domain.payloads import CLOCK_TYPES
 
 router = APIRouter(
@@ -55,7 +56,7 @@ ORDER BY at, agent, seq
 async def get_board(
     site: str,
     state: StateDep,
-    day: Annotated[Day, Query(description="the day (UTC), YYYY-MM-DD")],
+    day: Annotated[Day, Query(description="the site's day, YYYY-MM-DD (in its time zone)")],
     near_days: Annotated[
         int, Query(ge=0, le=30, description="near expiry: expires within this many days")
     ] = 1,
@@ -69,17 +70,20 @@ async def get_board(
 async def board_of_day(
     state: CloudState, site: str, day: date, near_days: int = 1, *, clocks_only: bool = False
 ) -> Board:
-    """The site's board of ``day`` (UTC); ``RecordRefused`` if a stored correction cannot
-    apply: what the API and the board page show. ``clocks_only`` folds the clock events
-    alone, so only ``open_clocks`` is filled: for the stock page, which shows each lot's
-    clocks and not the rest of the board."""
-    start = datetime.combine(day, time(0), tzinfo=UTC)
-    params = {"site": site, "history": sorted(HISTORY_TYPES), "start": start,
-              "end": start + timedelta(days=1), "clocks": sorted(CLOCK_TYPES)}  # fmt: skip
+    """The site's board of ``day`` (the site's day); ``RecordRefused`` if a stored correction
+    cannot apply: what the API and the board page show. ``clocks_only`` folds the clock
+    events alone, so only ``open_clocks`` is filled: for the stock page, which shows each
+    lot's clocks and not the rest of the board."""
+    zone = await site_zone(state, site)
+    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    params = {"site": site, "history": sorted(HISTORY_TYPES), "start": start, "end": end,
+              "clocks": sorted(CLOCK_TYPES)}  # fmt: skip
     async with site_scope(state.tenant_pool, [site]) as conn:
         cur = await conn.execute(_CLOCKS_QUERY if clocks_only else _QUERY, params)
         rows: list[tuple[Any, ...]] = await cur.fetchall()
-    return board([_event(row) for row in rows], day, near_days=near_days)
+    events = [_event(row) for row in rows]
+    return board(events, day, near_days=near_days, day_of=site_day(zone))
 
 
 def _event(row: tuple[Any, ...]) -> Event:

@@ -25,6 +25,7 @@ from cloud.auth.deps import require
 from cloud.auth.scope import site_scope
 from cloud.http.disposition import attachment
 from cloud.kitchen.variance import Period, PeriodInvalid, variance_report
+from cloud.orgs.zone import site_zone
 from domain.kitchen.variance import Movements, VarianceLine
 
 router = APIRouter(
@@ -106,11 +107,14 @@ async def get_variance(
     start: Annotated[Day, Query(alias="from", description="first day")],
     end: Annotated[Day, Query(alias="to", description="last day (included)")],
     item: Annotated[str | None, Query(description="only this item")] = None,
-    tz: Annotated[str, Query(description="the site's zone (IANA name): its days")] = "UTC",
+    tz: Annotated[
+        str | None, Query(description="days in this zone (IANA name); default: the site's own")
+    ] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> VariancePublic | Response:
     try:
-        period = Period(start, end, ZoneInfo(tz))
+        zone = ZoneInfo(tz) if tz is not None else await site_zone(state, site)
+        period = Period(start, end, zone)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "America" is a folder
         why = f"tz: unknown time zone {tz!r}" if not isinstance(exc, PeriodInvalid) else exc
         raise HTTPException(422, str(why)) from exc
@@ -120,7 +124,7 @@ async def get_variance(
         site=site,
         start=start,
         end=end,
-        tz=tz,
+        tz=str(period.zone),
         lines=[VarianceLinePublic.of_line(line) for line in report.lines],
         items=[VarianceLinePublic.of_line(line) for line in report.items],
     )

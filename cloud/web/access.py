@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import HTTPException
 
 from cloud.auth.deps import authorise
 from cloud.auth.grants import permissions_at
-from cloud.orgs.settings import in_force
-from cloud.orgs.tree import ancestry, node_of_site
+from cloud.orgs.tree import node_of_site
+from cloud.orgs.zone import site_zone
 from cloud.state import CloudState
 from cloud.web.pages import Viewer, ViewerDep
 
@@ -54,15 +53,3 @@ async def _holds_anything(state: CloudState, seen: Viewer, site: str) -> bool:
     async with state.pool.connection() as conn:
         node_id = await node_of_site(conn, site)
         return node_id is not None and bool(await permissions_at(conn, seen.principal, node_id))
-
-
-async def site_zone(state: CloudState, site: str) -> ZoneInfo:
-    """The ``time_zone`` in force at the site's org node, UTC when none is set."""
-    async with state.pool.connection() as conn:
-        node_id = await node_of_site(conn, site)
-        chain = await ancestry(conn, node_id) if node_id is not None else []
-    name = in_force(node.settings for node in chain).get("time_zone") or "UTC"
-    try:
-        return ZoneInfo(str(name))
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return ZoneInfo("UTC")
