@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -26,6 +27,10 @@ from edgestock.migration_report import describe_migration
 
 StorageModeChoice = Literal["auto", "timescale", "partitioned"]
 """cloud.settings.StorageChoice, spelled here so that ``--help`` does not import the cloud."""
+
+log = logging.getLogger("edgestock.cloud")
+"""What `cloud serve` announces goes through logging: with --log-format json, every line is
+JSON."""
 
 cloud_app = typer.Typer(help="The cloud API and its database.", no_args_is_help=True)
 enrolment_app = typer.Typer(help="One-time enrolment codes for devices.", no_args_is_help=True)
@@ -115,10 +120,10 @@ def _serve(url: str, host: str, port: int, log_format: str, workers: int = 1) ->
     from edgestock.cli.logs import uvicorn_log_config
 
     try:
-        typer.echo(describe_migration(migrate(url)), err=True)
+        log.info("%s", describe_migration(migrate(url)))
     except MigrationError as exc:
         raise fail(f"cannot migrate: {exc}") from exc
-    typer.echo(f"cloud API at http://{host}:{port} (docs /docs, metrics /metrics)", err=True)
+    log.info("cloud API at http://%s:%d (docs /docs, metrics /metrics)", host, port)
     settings = CloudSettings(database_url=url, migrate_on_start=False)
     if workers > 1:
         from cloud.app import serve

@@ -3,6 +3,7 @@ and an embedded PostgreSQL for a newcomer who has none."""
 
 from __future__ import annotations
 
+import logging
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,8 @@ from pathlib import Path
 import typer
 
 from edgestock.cli.common import fail
+
+log = logging.getLogger("edgestock.cloud")
 
 NO_DATABASE = """\
 no database: the cloud keeps its ledger in PostgreSQL and needs its URL.
@@ -93,9 +96,9 @@ def embedded_database(data_dir: Path | None) -> Iterator[str]:
     except (PostgresServerError, OSError) as exc:
         raise fail(f"cannot start the embedded PostgreSQL: {exc}", 1) from exc
     kept = f"kept in {server.data_dir}" if data_dir else "temporary: it goes when this stops"
-    typer.echo(f"embedded PostgreSQL at {server.url} (data {kept})", err=True)
+    log.info("embedded PostgreSQL at %s (data %s)", server.url, kept)
     try:
         yield server.url
     finally:
         server.stop()
-        typer.echo("embedded PostgreSQL stopped", err=True)
+        log.info("embedded PostgreSQL stopped")

@@ -3,6 +3,7 @@ database that is down, a site that does not exist, and ``cloud serve --embedded`
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -71,7 +72,7 @@ def test_serve_embedded_starts_its_own_database_and_stops_it(
 ) -> None:
     port, data = free_port(), reachable_folder / "pg"
     argv = edgestock_argv("cloud", "serve", "--embedded", "--port", str(port),
-                          "--data-dir", str(data))  # fmt: skip
+                          "--data-dir", str(data), "--log-format", "json")  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     cloud = Child("cloud", argv, tmp_path / "cloud.log", env=env)
     cloud.env = env
@@ -91,7 +92,10 @@ def test_serve_embedded_starts_its_own_database_and_stops_it(
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
     finally:
         code = cloud.stop(timeout=30)
-    log = (tmp_path / "cloud.log").read_text()
+    lines = (tmp_path / "cloud.log").read_text().splitlines()
+    entries = [json.loads(line) for line in lines if line.strip()]  # every line is JSON
+    log = "\n".join(entry["message"] for entry in entries)
+    assert any(e["logger"] == "uvicorn.access" and "/healthz" in e["message"] for e in entries)
     assert "embedded PostgreSQL at postgresql://" in log
     assert f"kept in {data}" in log
     assert f"cloud API at http://127.0.0.1:{port}" in log
