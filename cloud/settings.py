@@ -50,8 +50,10 @@ class CloudSettings(BaseSettings):
     """Checks waiting beyond this are answered 503 at once instead of queueing for ever."""
     ingest_running: int = Field(default=4, ge=1, le=256)
     """Batches one worker ingests at once (``cloud.ingest.admission``)."""
-    ingest_waiting: int = Field(default=8, ge=0, le=4096)
-    """Batches queued beyond those; the next is answered 503 with Retry-After, unread."""
+    ingest_waiting: int = Field(default=32, ge=0, le=4096)
+    """Batches queued beyond those (not yet read: cheap); the next is answered 503 with
+    Retry-After, unread. Too few and the worker idles while refused agents wait out their
+    Retry-After (docs/benchmarks.md, fleet ingest)."""
     sign_in_account_allowance: int = Field(default=5, ge=1)
     """Failed sign-ins to one account before each further failure doubles a delay."""
     sign_in_address_allowance: int = Field(default=20, ge=1)

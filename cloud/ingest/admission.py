@@ -36,7 +36,7 @@ class IngestGate:
     """At most ``running`` ingests at once per worker, ``waiting`` more queued, others refused."""
 
     running: int = 4
-    waiting: int = 8
+    waiting: int = 32
     inside: int = 0
     """Batches admitted and not finished (running or queued)."""
     seconds_per_batch: float = 0.2
