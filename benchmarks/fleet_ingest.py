@@ -118,7 +118,7 @@ async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate
         stats.stored += ack["stored"]
         stats.resent_events += ack["duplicates"]
         if rate is not None:  # the oldest event of the batch was made at acked / rate
-            stats.device_to_cloud_s.append(now - (started + acked / rate))  # type: ignore[operator]
+            stats.device_to_cloud_s.append(now - (started + acked / rate))
         acked = max(acked, int(ack["acked_seq"]))
     if acked >= total:
         stats.converged += 1
