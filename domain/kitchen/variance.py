@@ -26,7 +26,7 @@ from domain.events import Event
 from domain.kitchen.counts import replay
 from domain.kitchen.recipes import Operation
 from domain.payloads import StepConsumed, StockLine
-from domain.quantity import Quantity, Unit
+from domain.quantity import Quantity, Unit, exact
 
 ZERO = Decimal(0)
 _RECEIVED = frozenset({"lot.received", "stock.produced"})
@@ -65,9 +65,12 @@ class VarianceLine:
 
     @property
     def unexplained(self) -> Decimal:
-        """Stock gone with no event to say where: positive is loss, negative is a gain."""
+        """Stock gone with no event to say where: positive is loss, negative is a gain.
+
+        To the ledger's quantum (1E-9 of a base unit): a count weighed finer than the ledger
+        keeps stock (what a recipe's 100 g / 0.7 leaves over after the carry) is no loss."""
         moved = self.moved
-        return self.opening + moved.received - moved.used - moved.waste - self.closing
+        return exact(self.opening + moved.received - moved.used - moved.waste - self.closing)
 
 
 def variance(
