@@ -2,7 +2,7 @@
 
 Used by the MQTT tests, the ingest benchmark and ``edgestock sim all``: none of them may
 depend on a broker someone else started. Mosquitto started as root drops to the user
-``mosquitto`` before it reads keys and password files (FIELD_NOTES), so as root the config
+``mosquitto`` before it reads keys and password files (measured here), so as root the config
 says ``user root``: the files we generate stay ours and private.
 """
 
