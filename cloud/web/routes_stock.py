@@ -3,7 +3,8 @@ clocks, and the cost price only for those the API shows it to."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import logging
+from datetime import date, datetime
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Query
@@ -13,9 +14,12 @@ from cloud.api.foodsafety import board_of_day
 from cloud.api.sites import get_stock, stock_lines
 from cloud.auth.fields import hidden_fields
 from cloud.auth.scope import site_scope
+from cloud.orgs.zone import site_zone
 from cloud.web.access import site_page
 from cloud.web.pages import Viewer, render
 from domain.foodsafety import OpenClock, RecordRefused
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/ui/sites/{site}")
 
@@ -50,11 +54,13 @@ async def stock_page(
 async def _open_clocks(seen: Viewer) -> dict[tuple[str, str, str], list[OpenClock]]:
     """Today's open clocks (thawing, opened, cooling…) by stock line, from the board's fold."""
     assert seen.site is not None
-    today = datetime.now(UTC).date()
+    today = datetime.now(await site_zone(seen.state, seen.site)).date()  # the site's day
     try:
         board = await board_of_day(seen.state, seen.site, today, clocks_only=True)
-    except RecordRefused:
-        return {}  # the board page says why; the stock page still shows stock
+    except RecordRefused as exc:
+        # the board page shows the refusal to the person; the stock page still shows stock
+        log.warning("site %s: open clocks left off the stock page: %s", seen.site, exc)
+        return {}
     by_line: dict[tuple[str, str, str], list[OpenClock]] = {}
     for clock in board.open_clocks:
         by_line.setdefault((clock.item, clock.lot, clock.location), []).append(clock)
