@@ -181,3 +181,26 @@ async def test_after_a_restart_nothing_is_lost_and_nothing_deducted_twice(
         after = used(s)
     assert after[:4] == before
     assert [step for step, _, _ in after] == ["1.wok"] * 4 + ["2.wok"] * 3
+
+
+async def test_the_keyboard_focus_survives_a_refresh(tmp_path: Path, browser: Browser) -> None:
+    """A ticket list that refreshes under a cook's keyboard gives the focus back to the same
+    step, so the Enter that follows marks that step and is not lost on a replaced button."""
+    async with screens(tmp_path / "a.db") as s:
+        stock_up(s.store)
+        page = await open_screen(browser, s)
+        await s.kitchen.order(TWO_DISHES, now())
+        step = page.get_by_role("button", name="Mark done: 2.wok")
+        await step.focus()
+        swapped = await page.evaluate(
+            """() => new Promise((done) => {
+                document.body.addEventListener("htmx:afterSettle", () => done(true), {once: true});
+                htmx.trigger("#tickets", "refresh");
+            })"""
+        )
+        assert swapped
+        focused = await page.evaluate("document.activeElement.getAttribute('aria-label')")
+        assert focused == "Mark done: 2.wok"
+        await page.keyboard.press("Enter")
+        await expect(page.locator('[data-step="2.wok"].done')).to_be_visible()
+        assert [u[0] for u in used(s)] == ["2.wok"] * 3

@@ -1,6 +1,8 @@
 // A station's screen: woken by the agent's Server-Sent Events when a ticket arrives (with a
 // sound, once a cook has touched the screen: browsers play no sound before that), polling
-// every 10 s as well; the cook's name is remembered on this screen.
+// every 10 s as well; the cook's name is remembered on this screen. The list's requests run one
+// at a time (hx-sync on #tickets), so a refresh begun before a tap cannot paint over its answer,
+// and every button has an id, so htmx gives the focus back to it after a swap (keyboard use).
 (function () {
   "use strict";
   const list = document.getElementById("tickets");
