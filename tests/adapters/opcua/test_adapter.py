@@ -177,10 +177,13 @@ async def test_a_silent_subscription_is_made_anew_within_the_bound(line: LineSer
         await line.set_value("good_count", 5150)
         await sink.wait_for(lambda s: latest(s, "good_count") == Decimal(5150), timeout=5)
         resumed_s = time.monotonic() - dropped_at
-    # silence_timeout_s 0.6 + one check period 0.1 + a resubscribe on loopback.
-    assert resumed_s < 1.5
+    # Idle, that is silence_timeout_s 0.6 + one check period 0.1 + a resubscribe on loopback
+    # (~0.8 s). The bound is loose because a loaded CI box may delay any of them; without the
+    # watchdog the value never comes at all (nothing publishes and nothing polls).
+    assert resumed_s < 3.0
     counters = adapter.counters()["line-silent"]
-    assert counters.extra["resubscribes"] == 1
+    # Once for the drop; a keep-alive delayed past 0.6 s on a loaded box may cost one more.
+    assert 1 <= counters.extra["resubscribes"] <= 2
     assert sink.presence == [("online", "line-silent", None)]  # the link itself never dropped
 
 
