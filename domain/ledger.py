@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from domain.events import Event
-from domain.payloads import LotReceived, StockLine, StockProduced
+from domain.payloads import LotReceived, StockLine, StockMoved, StockProduced
 from domain.quantity import Quantity
 
 
@@ -50,17 +50,28 @@ Balances = Mapping[StockKey, Quantity]
 
 
 def postings(event: Event) -> tuple[Posting, ...]:
-    """The ledger effect of one event; events that do not move stock have none."""
+    """The ledger effect of one event; events that do not move stock have none.
+
+    A move within the site posts twice (out of ``location``, into ``to_location``); every
+    other stock event posts once, at its ``location``.
+    """
     sign = _SIGN.get(event.type)
     if sign is None:
         return ()
     line = event.payload()
     assert isinstance(line, StockLine)
     key = StockKey(line.item, line.lot, line.location)
+    density = line.density_g_per_ml
     if sign == 0:
-        return (Posting(key, PostingKind.SET, line.quantity, line.density_g_per_ml),)
+        return (Posting(key, PostingKind.SET, line.quantity, density),)
     qty = line.quantity if sign > 0 else -line.quantity
-    return (Posting(key, PostingKind.ADD, qty, line.density_g_per_ml),)
+    if isinstance(line, StockMoved):
+        to = StockKey(line.item, line.lot, line.to_location)
+        return (
+            Posting(key, PostingKind.ADD, qty, density),
+            Posting(to, PostingKind.ADD, line.quantity, density),
+        )
+    return (Posting(key, PostingKind.ADD, qty, density),)
 
 
 _SIGN: dict[str, int] = {
@@ -70,6 +81,11 @@ _SIGN: dict[str, int] = {
     "stock.step_consumed": -1,  # used by one recipe step, with the order and station
     "stock.adjusted": 1,
     "stock.counted": 0,
+    "stock.moved": -1,  # out of location; the move's second posting puts it in to_location
+    "transfer.shipped": -1,  # the sender's side; in transit until received (domain.transit)
+    "transfer.received": 1,  # what was accepted; damaged goods are not stock
+    "stock.issued": -1,  # to a customer order (sale, gift, free, another channel)
+    "stock.returned": 1,  # back from a customer order, at the location it was taken into
 }
 
 STOCK_TYPES = frozenset(_SIGN)

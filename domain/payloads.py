@@ -57,9 +57,33 @@ class StockCounted(StockLine):
     operator: Name | None = None
 
 
+AdjustmentCode = Literal[
+    "waste",
+    "spoilage",
+    "expired",
+    "damaged",
+    "theft",
+    "found",
+    "discard",
+    "count_correction",
+    "sample",
+    "other",
+]
+"""Why stock was adjusted, as a closed list a report can group by (``stock.adjusted``'s
+``code``). ``reason`` stays the person's own words; with ``other`` it must say more."""
+
+
 class StockAdjusted(StockLine):
+    """Stock found or lost outside any movement: ``qty`` is signed (negative for a loss).
+
+    ``code`` (optional, so every adjustment stored before it existed still parses) is the
+    closed reason code; ``reason`` is free text and, with code ``other``, must say what
+    happened rather than repeat the code.
+    """
+
     reason: Name
     operator: Name | None = None
+    code: AdjustmentCode | None = None
 
     @field_validator("qty")
     @classmethod
@@ -67,6 +91,121 @@ class StockAdjusted(StockLine):
         if qty == 0:
             raise ValueError("an adjustment of zero changes nothing")
         return qty
+
+    @model_validator(mode="after")
+    def _other_explained(self) -> StockAdjusted:
+        if self.code == "other" and self.reason.strip().lower() == "other":
+            raise ValueError("an adjustment coded 'other' needs a reason that says what happened")
+        return self
+
+
+# --- stock that moves (issue 10 build 3): locations, sites, organisations, customers -------
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+"""An ISO 4217 currency code: ``EUR``, ``CNY``."""
+
+Price = Annotated[Amount, Field(ge=0)]
+Note = Annotated[str, StringConstraints(min_length=1, max_length=1000), PROSE]
+
+
+class StockMoved(StockLine):
+    """Stock carried from ``location`` to ``to_location`` within one site: one event, two
+    postings (−qty at ``location``, +qty at ``to_location``)."""
+
+    qty: Amount = Field(gt=0)
+    to_location: Name
+    operator: Name | None = None
+
+    @model_validator(mode="after")
+    def _somewhere_else(self) -> StockMoved:
+        if self.to_location == self.location:
+            raise ValueError(f"to_location is location ({self.location!r}): nothing moves")
+        return self
+
+
+class TransferShipped(StockLine):
+    """One line of transfer ``transfer`` left ``location`` for site ``to_site``.
+
+    Posts −qty at the sender; the line is in transit until the receiver records
+    ``transfer.received``. ``to_org`` names the receiving legal entity when it is another
+    one (None: the same organisation). ``unit_price`` is per one ``unit`` in ``currency``
+    (both or neither); ``expected_at`` is when it should arrive.
+    """
+
+    transfer: Name
+    qty: Amount = Field(gt=0)
+    to_site: Name
+    to_org: Name | None = None
+    unit_price: Price | None = None
+    currency: Currency | None = None
+    expected_at: Moment | None = None
+    operator: Name | None = None
+
+    @model_validator(mode="after")
+    def _priced_in_a_currency(self) -> TransferShipped:
+        if (self.unit_price is None) != (self.currency is None):
+            raise ValueError("unit_price and currency go together: give both or neither")
+        return self
+
+
+class TransferReceived(StockLine):
+    """One line of transfer ``transfer`` arrived at ``location`` from site ``from_site``.
+
+    ``qty`` is what was accepted into stock (posted +qty); ``damaged`` arrived unusable and
+    is not posted. Against what was shipped, shipped − qty − damaged > 0 is short and
+    qty + damaged > shipped is over (``domain.transit``).
+    """
+
+    transfer: Name
+    from_site: Name
+    qty: Amount = Field(ge=0)
+    damaged: Amount = Field(default=Decimal(0), ge=0)
+    note: Note | None = None
+    operator: Name | None = None
+
+    @model_validator(mode="after")
+    def _something_arrived(self) -> TransferReceived:
+        if self.qty == 0 and self.damaged == 0:
+            raise ValueError("a receipt of nothing: qty and damaged are both 0")
+        return self
+
+
+IssueKind = Literal["sale", "gift", "free", "channel_transfer"]
+"""Why stock left to a customer order: a sale is demand; a gift, a free item or a transfer
+to another sales channel is movement that a forecast must not count as demand."""
+
+
+class StockIssued(StockLine):
+    """Stock left ``location`` for customer order ``order`` (posted −qty)."""
+
+    qty: Amount = Field(gt=0)
+    order: Name
+    customer: Name | None = None
+    kind: IssueKind
+    operator: Name | None = None
+
+
+ReturnReason = Literal["quality", "expiry", "wrong_shipment"]
+
+
+class StockReturned(StockLine):
+    """Stock of order ``order`` came back to ``location`` (posted +qty), for ``reason``."""
+
+    qty: Amount = Field(gt=0)
+    order: Name
+    reason: ReturnReason
+    customer: Name | None = None
+    note: Note | None = None
+    operator: Name | None = None
+
+
+MOVEMENT_PAYLOADS: dict[str, type[Payload]] = {
+    "stock.moved": StockMoved,
+    "transfer.shipped": TransferShipped,
+    "transfer.received": TransferReceived,
+    "stock.issued": StockIssued,
+    "stock.returned": StockReturned,
+}
 
 
 class ReadingRecorded(Payload):
@@ -371,7 +510,6 @@ RULE_PAYLOADS: dict[str, type[Payload]] = {
 # --- food-safety records (issue 4 part 5): checks, their corrections, a day's sign-off ------
 
 RecordKind = Literal["cleaning", "sanitising", "health_check", "temperature_check"]
-Note = Annotated[str, StringConstraints(min_length=1, max_length=1000), PROSE]
 
 
 class FoodSafetyRecorded(Payload):
@@ -463,4 +601,5 @@ PAYLOADS: dict[str, type[Payload]] = {
     **KITCHEN_PAYLOADS,
     **RULE_PAYLOADS,
     **FOODSAFETY_PAYLOADS,
+    **MOVEMENT_PAYLOADS,
 }

@@ -249,7 +249,8 @@ def test_stock_moving_types_are_one_list_that_the_board_reads_too() -> None:
     import domain.foodsafety
 
     moving = {"lot.received", "stock.produced", "stock.consumed", "stock.step_consumed",
-              "stock.adjusted", "stock.counted"}  # fmt: skip
+              "stock.adjusted", "stock.counted", "stock.moved", "transfer.shipped",
+              "transfer.received", "stock.issued", "stock.returned"}  # fmt: skip
     assert moving == STOCK_TYPES
     assert domain.foodsafety.STOCK_TYPES is STOCK_TYPES
 
