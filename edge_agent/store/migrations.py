@@ -119,4 +119,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX "lot_holds_cause" ON "lot_holds" ("cause") WHERE "held";
         """,
     ),
+    Migration(
+        5,
+        "downlink_inbox",
+        # The cloud's documents for this site (edge_agent.downlink), kept once their signature
+        # verifies and before they are applied, so a document fetched survives an outage of
+        # the cloud and a restart. How far they are applied is the ``downlink`` checkpoint,
+        # written in the transaction of the events a document produces.
+        """
+        CREATE TABLE "downlink_inbox" (
+            "seq" INTEGER NOT NULL PRIMARY KEY, "kind" TEXT NOT NULL, "body" TEXT NOT NULL,
+            "kid" TEXT NOT NULL, "signature" TEXT NOT NULL, "received_at" TEXT NOT NULL);
+        """,
+    ),
 )
