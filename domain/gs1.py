@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from biip import ParseError
@@ -20,6 +21,7 @@ from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from biip.gs1_element_strings import GS1ElementString
 from biip.gtin import Gtin
+from pydantic import AfterValidator, StringConstraints
 
 from domain.errors import DomainError
 
@@ -73,6 +75,23 @@ def gs1_check_digit(digits: str) -> int:
         return gs1_standard_check_digit(digits)
     except ValueError as exc:
         raise Gs1Error(None, f"a check digit needs digits only, not {digits!r}") from exc
+
+
+def checked_key(digits: str) -> str:
+    """A GS1 key (GTIN, GLN) whose last digit is its check digit; ``Gs1Error`` otherwise."""
+    expected = gs1_check_digit(digits[:-1])
+    if int(digits[-1]) != expected:
+        raise Gs1Error(None, f"{digits}: the check digit should be {expected}")
+    return digits
+
+
+Gtin14 = Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$"), AfterValidator(checked_key)]
+"""A GTIN written with 14 digits (pad a GTIN-13 with a leading 0), check digit checked."""
+
+GlobalLocationNumber = Annotated[
+    str, StringConstraints(pattern=r"^[0-9]{13}$"), AfterValidator(checked_key)
+]
+"""A GLN: 13 digits, check digit checked."""
 
 
 def parse_element_string(text: str) -> Gs1Code:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.errors import DomainError
+from domain.gs1 import Gtin14
 from domain.kitchen.checks import reference_problems
 from domain.kitchen.locations import Location
 from domain.kitchen.recipes import MenuItem, Modifier, Recipe
@@ -70,6 +71,8 @@ class Item(_Master):
     shelf_life: ShelfLife | None = None
     clock_class: Name | None = None
     """The class of lifecycle clocks this item follows (``raw-poultry``), in the clock rules."""
+    gtin: Gtin14 | None = None
+    """Its GS1 trade item number, when it has one: EPCIS names its lots by GS1 Digital Link."""
 
     @model_validator(mode="after")
     def _packs_unpack(self) -> Self:

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.gs1 import GlobalLocationNumber
 from domain.payloads import Name
 
 
@@ -42,3 +43,5 @@ class Location(BaseModel):
     name: Name
     kind: LocationKind
     parent: Name | None = None
+    gln: GlobalLocationNumber | None = None
+    """Its GS1 location number, when it has one: EPCIS names it by it."""
