@@ -37,6 +37,7 @@ from edge_agent.pipeline.rules import ClockRules, StoreFacts
 from edge_agent.pipeline.scale import WeightSkipped
 from edge_agent.pipeline.stages import Readings
 from edge_agent.store import EdgeStore
+from edge_agent.store.decisions import Draft, StockDecision
 from edge_agent.writer import GroupCommitWriter
 
 log = logging.getLogger(__name__)
@@ -174,11 +175,12 @@ class AgentSink:
         await asyncio.to_thread(self._store.quarantine, source, reason, raw)
 
     async def record(
-        self, drafts: list[EventDraft], checkpoints: dict[str, bytes], *, react: bool = True
+        self, drafts: Sequence[Draft], checkpoints: dict[str, bytes], *, react: bool = True
     ) -> None:
         """Store a pipeline's drafts, with what the rules make of them (unless they already
-        did: ``react=False``), and its state."""
-        await self._submit(self._react(drafts) if react else drafts, checkpoints)
+        did: ``react=False``), and its state. A ``StockDecision``'s drafts are reacted to
+        where the writer takes it, on the stock as it stands there."""
+        await self._submit(self._react_decided(drafts) if react else drafts, checkpoints)
 
     async def _event(self, draft: EventDraft) -> None:
         await self._submit(self._react([draft]))
@@ -189,8 +191,21 @@ class AgentSink:
             return drafts
         return self._rules.engine.react(drafts, self._site)
 
+    def _react_decided(self, drafts: Sequence[Draft]) -> list[Draft]:
+        """``_react``, where a decision's drafts are reacted to once the writer made them."""
+        reacted: list[Draft] = []
+        plain: list[EventDraft] = []
+        for draft in drafts:
+            if isinstance(draft, StockDecision):
+                reacted += self._react(plain)
+                plain = []
+                reacted.append(draft.then(self._react))
+            else:
+                plain.append(draft)
+        return reacted + self._react(plain)
+
     async def _submit(
-        self, drafts: list[EventDraft], checkpoints: dict[str, bytes] | None = None
+        self, drafts: Sequence[Draft], checkpoints: dict[str, bytes] | None = None
     ) -> None:
         """Store ``drafts`` with the pipelines' state as it is now (``checkpoints`` given
         replace it: a state that is only true once these drafts are stored)."""

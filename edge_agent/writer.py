@@ -5,8 +5,9 @@ bounded, so when the disk falls behind, producers wait (and through them the dev
 pollers) instead of anything being dropped.
 
 Decisions that read stock are taken here too, one at a time: a ``FefoConsumption`` is split
-over lots by the store inside the transaction that writes it, after the drafts before it
-(``edge_agent.store.decisions``), so two producers never take the same stock.
+over lots, and a ``StockDecision``'s callback run, by the store inside the transaction that
+writes it, after the drafts before it (``edge_agent.store.decisions``), so two producers
+never take the same stock.
 
 Input the store refuses (a ``ValueError``: units that do not mix, an invalid event) fails only
 the producer it came from: a group commit it spoiled is written again, one producer at a time.
@@ -22,8 +23,9 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from domain.events import Event, EventDraft
+from domain.events import Event
 from edge_agent.store import EdgeStore
+from edge_agent.store.decisions import Draft
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ class WriterStopped(RuntimeError):
 
 @dataclass(slots=True)
 class _Request:
-    drafts: Sequence[EventDraft]
+    drafts: Sequence[Draft]
     checkpoints: Mapping[str, bytes] | None
     done: asyncio.Future[list[Event]]
 
@@ -79,7 +81,7 @@ class GroupCommitWriter:
         return self._queue.empty() and not self._writing
 
     async def submit(
-        self, drafts: Sequence[EventDraft], checkpoints: Mapping[str, bytes] | None = None
+        self, drafts: Sequence[Draft], checkpoints: Mapping[str, bytes] | None = None
     ) -> list[Event]:
         """Queue drafts (waiting while the queue is full); return them sealed, once durable.
 

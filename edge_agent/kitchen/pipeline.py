@@ -2,9 +2,11 @@
 → receipts, lot clocks and counts; probe temperatures and the agent's clock → clock events.
 
 Everything is decided by the pure kitchen rules (``domain.kitchen``); this module keeps the
-open tickets and clocks, builds the ``StockView`` a deduction picks from (the store's lots,
-holds and expiries, with ``ready_at`` from the open lot clocks), and stores what was
-decided together with the state that says it was decided (``state.CHECKPOINT``). The bus
+open tickets and clocks and stores what was decided together with the state that says it
+was decided (``state.CHECKPOINT``). A step's deduction reads stock, so it is not decided
+here but handed to the writer as a ``StockDecision``: the writer runs it inside the
+transaction that stores it, on the lots as they stand after everything queued before it (a
+scale's use, another station's step), so no two producers take the same stock. The bus
 hands orders and taps over strictly one at a time; a lock keeps the clock's ticks from
 interleaving with them.
 
@@ -23,7 +25,6 @@ from decimal import Decimal
 
 from domain.errors import DomainError
 from domain.events import EventDraft
-from domain.fefo import LotOnHand
 from domain.kitchen.clocks.events import LotRef
 from domain.kitchen.clocks.rules import ClockRules
 from domain.kitchen.counts import CountTaken, second_count
@@ -55,15 +56,15 @@ from edge_agent.kitchen.state import (
 )
 from edge_agent.kitchen.tickets import shown
 from edge_agent.kitchen.voids import void_order
+from edge_agent.store.decisions import Decided, Draft, LotsAt, StockDecision
 
 log = logging.getLogger(__name__)
 
-Record = Callable[[list[EventDraft], dict[str, bytes]], Awaitable[None]]
+Record = Callable[[Sequence[Draft], dict[str, bytes]], Awaitable[None]]
 """Store drafts with checkpoints in one transaction; returns once durable."""
 SaveState = Callable[[str, bytes], Awaitable[None]]
 """Store a checkpoint alone (an accepted order makes no event until a step is done)."""
 Publish = Callable[[str, KitchenTicket], Awaitable[None]]
-LotsAt = Callable[[str, str], list[LotOnHand]]
 
 _TEMPERATURE = frozenset({"temperature", "temp", "core_temperature"})
 """Metrics a food probe reports its temperature under."""
@@ -234,18 +235,37 @@ class KitchenPipeline:
             # the site's local time: its date is the day expiries are judged against
             local = self._clock_rules.local(now)
             done = StepDone(local, tap.operator, f"kds:{station}", weighed)
-            carry = Carry(self._state.carry)
-            deduction = deduct(self._master, step, done, self.stock_for(step), carry)
-            clocks, started = self._produced(step, deduction.drafts)
-            state = self._state.with_ticket(ticket.done(tap.step)).with_clocks(clocks)
-            state = state.with_made(ticket, tap.step)
-            state = state.with_carry(deduction.carry)
-            await self._record([*deduction.drafts, *started], {CHECKPOINT: dump_state(state)})
-            self._state = state
+            made: list[KitchenState] = []
+            decision = self._deduction(ticket, step, done, made)
+            await self._record(
+                [StockDecision(decision, f"step {tap.step} of {ticket.ticket_id}")], {}
+            )
+            self._state = made[-1]  # the run the writer stored
 
-    def _produced(self, step: PlannedStep, drafts: Sequence[EventDraft]) -> Stepped:
+    def _deduction(
+        self, ticket: OpenTicket, step: PlannedStep, done: StepDone, made: list[KitchenState]
+    ) -> Callable[[LotsAt], Decided]:
+        """The step's deduction as the writer takes it, on the lots as they stand in its
+        transaction (so a scale's or another station's use queued before it is seen); each
+        run appends the state it leads to to ``made``."""
+        before = self._state
+
+        def decide(lots_at: LotsAt) -> Decided:
+            stock = self.stock_for(step, lots_at)
+            deduction = deduct(self._master, step, done, stock, Carry(before.carry))
+            clocks, started = self._produced(before.clocks, step, deduction.drafts)
+            state = before.with_ticket(ticket.done(step_key(step))).with_clocks(clocks)
+            state = state.with_made(ticket, step_key(step)).with_carry(deduction.carry)
+            made.append(state)
+            return Decided([*deduction.drafts, *started], {CHECKPOINT: dump_state(state)})
+
+        return decide
+
+    def _produced(
+        self, clocks: LotClocks, step: PlannedStep, drafts: Sequence[EventDraft]
+    ) -> Stepped:
         try:
-            return self._clock_rules.produced(self._state.clocks, step, drafts)
+            return self._clock_rules.produced(clocks, step, drafts)
         except DomainError as exc:
             raise KitchenRefused(f"step {step_key(step)}: {exc}") from exc
 
@@ -267,13 +287,14 @@ class KitchenPipeline:
             return {}
         return {scale.item: self._weighed.pop(station)}
 
-    def stock_for(self, step: PlannedStep) -> StockView:
-        """The lots of the step's inputs at its station as the store has them (used-up lots
-        left out), with ``ready_at`` from the open lot clocks."""
+    def stock_for(self, step: PlannedStep, lots_at: LotsAt | None = None) -> StockView:
+        """The lots of the step's inputs at its station as ``lots_at`` has them (the store's
+        committed lots by default; used-up lots left out), with ``ready_at`` from the open
+        lot clocks."""
         ready = self._state.clocks.ready_at()
         lots = []
         for planned in step.inputs:
-            for lot in self._lots_at(planned.item, step.station):
+            for lot in (lots_at or self._lots_at)(planned.item, step.station):
                 if lot.on_hand <= 0:
                     continue
                 key = (planned.item, lot.lot, step.station)

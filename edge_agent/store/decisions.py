@@ -8,12 +8,18 @@ location (a ``FefoConsumption``), and the store picks the lots (FEFO) inside the
 transaction that writes the result, after every earlier draft of the same group commit has
 been folded into the ledger. Decisions are therefore taken one at a time on the stock as it
 truly stands, with no reservation to hold or release.
+
+A decision richer than a split over lots (the kitchen's step: every input picked, outputs
+dated by the lots they used, the clocks and the carry that follow) is a ``StockDecision``: a
+callback the store runs at the same point, given the lots as they stand, that returns the
+drafts it made and the pipeline state that is true once they are stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from domain.events import EventDraft
@@ -27,6 +33,66 @@ TO_PICK = "to-pick"
 """The lot a ``FefoConsumption`` names until the writer picks the real ones; never stored."""
 
 LotsAt = Callable[[str, str], list[LotOnHand]]
+"""The lots of (item, location) with their balance, expiry and hold, as they stand."""
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """What a ``StockDecision`` made: its drafts, and the pipelines' state (name -> bytes)
+    that is true once they are stored, written in the same transaction."""
+
+    drafts: Sequence[EventDraft]
+    checkpoints: Mapping[str, bytes] = field(default_factory=dict)
+
+
+class DecisionFailed(ValueError):
+    """A decision's callback failed: only its producer hears it (a ``ValueError``, so the
+    writer goes on with the others), with what failed and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class StockDecision:
+    """A producer's decision that reads stock, taken by the store in its transaction.
+
+    ``decide`` is given the lots as they stand after every draft before it and returns what
+    it ``Decided``; it runs on the writer's thread, perhaps more than once (a group commit
+    another producer spoiled is written again), so it must not change anything itself: the
+    producer adopts the result of the run that was stored once ``submit`` returns.
+    """
+
+    decide: Callable[[LotsAt], Decided]
+    what: str
+    """Names the decision in a refusal (``step t-o1-wok 1.wok``)."""
+
+    def run(self, lots_at: LotsAt) -> Decided:
+        """``decide``; a failure that is not already a refusal becomes ``DecisionFailed``."""
+        try:
+            decided = self.decide(lots_at)
+        except ValueError:
+            raise
+        except Exception as exc:
+            log.exception("decision %s failed", self.what)
+            raise DecisionFailed(f"{self.what}: the decision failed: {exc!r}") from exc
+        if any(
+            isinstance(d, FefoConsumption) or not isinstance(d, EventDraft) for d in decided.drafts
+        ):
+            raise DecisionFailed(f"{self.what}: a decision makes drafts, not more decisions")
+        return decided
+
+    def then(self, more: Callable[[list[EventDraft]], list[EventDraft]]) -> StockDecision:
+        """This decision with ``more`` applied to its drafts (the rules' actions added)."""
+
+        def decide(lots_at: LotsAt) -> Decided:
+            decided = self.decide(lots_at)
+            return Decided(more(list(decided.drafts)), decided.checkpoints)
+
+        return StockDecision(decide, self.what)
+
+
+Draft = EventDraft | StockDecision
+"""What producers submit: drafts, and decisions the store takes where it writes them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from domain.fefo import LotOnHand
 from domain.ledger import StockKey
 from domain.projections import HoldRecord, LotKey, LotRecord
 from domain.quantity import Quantity, Unit
-from edge_agent.store.decisions import FefoConsumption, decide
+from edge_agent.store.decisions import Draft, FefoConsumption, StockDecision, decide
 from edge_agent.store.migrate import migrate
 from edge_agent.store.migrations import MIGRATIONS
 from edge_agent.store.projections import (
@@ -73,7 +73,7 @@ class EdgeStore:
     # -- the write path -------------------------------------------------------------------
 
     def append(
-        self, drafts: Sequence[EventDraft], checkpoints: Mapping[str, bytes] | None = None
+        self, drafts: Sequence[Draft], checkpoints: Mapping[str, bytes] | None = None
     ) -> list[Event]:
         """Seal drafts into the chain and make them, their ledger effect and the pipeline
         ``checkpoints`` that go with them durable at once.
@@ -81,17 +81,19 @@ class EdgeStore:
         A draft dated more than a day past this machine's clock is refused (``ValueError``)
         with nothing written: the cloud would keep it unreadable, and the rules the agent
         runs would act on a time that has not come. A ``FefoConsumption`` becomes the
-        ``stock.consumed`` of the lots picked for it here (``decisions.py``).
+        ``stock.consumed`` of the lots picked for it here, and a ``StockDecision`` what its
+        callback decides on the lots as they stand (``decisions.py``).
         """
         return self.append_parts([drafts], checkpoints)[0]
 
     def append_parts(
-        self, parts: Sequence[Sequence[EventDraft]], checkpoints: Mapping[str, bytes] | None = None
+        self, parts: Sequence[Sequence[Draft]], checkpoints: Mapping[str, bytes] | None = None
     ) -> list[list[Event]]:
         """``append`` of several producers' drafts in one transaction; their events, by part.
 
-        Decisions are taken in order: a ``FefoConsumption`` sees the stock after every draft
-        before it, of its own part and of earlier parts.
+        Decisions are taken in order: a ``FefoConsumption`` or ``StockDecision`` sees the
+        stock after every draft before it, of its own part and of earlier parts; a
+        decision's checkpoints win over those given (they are newer).
         """
         if not any(parts):
             return [[] for _ in parts]
@@ -100,13 +102,14 @@ class EdgeStore:
             seq, head = self._head
             by_part: list[list[Event]] = []
             pending: list[Event] = []
+            decided_state: dict[str, bytes] = {}
             for part in parts:
                 events: list[Event] = []
                 for draft in part:
-                    if isinstance(draft, FefoConsumption):
+                    if isinstance(draft, FefoConsumption | StockDecision):
                         _write_events(conn, pending)  # so that the decision sees them
                         pending = []
-                        decided = decide(draft, lambda item, loc: _lots_on_hand(conn, item, loc))
+                        decided = _decide(conn, draft, decided_state)
                     else:
                         decided = [draft]
                     for one in decided:
@@ -118,10 +121,11 @@ class EdgeStore:
                 pending += events
                 by_part.append(events)
             _write_events(conn, pending)
-            if checkpoints:
+            states = {**(checkpoints or {}), **decided_state}
+            if states:
                 conn.executemany(
                     "INSERT OR REPLACE INTO checkpoints (name, state, seq) VALUES (?, ?, ?)",
-                    [(name, state, seq) for name, state in checkpoints.items()],
+                    [(name, state, seq) for name, state in states.items()],
                 )
             conn.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (seq, head))
         self._head = (seq, head)
@@ -311,6 +315,23 @@ def _write_events(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
         [(e.seq, e.id, e.type, e.at, e.to_json()) for e in events],
     )
     project(conn, events)
+
+
+def _decide(
+    conn: sqlite3.Connection,
+    draft: FefoConsumption | StockDecision,
+    checkpoints: dict[str, bytes],
+) -> Sequence[EventDraft]:
+    """The drafts a decision makes on the stock as ``conn`` sees it; adds its checkpoints."""
+
+    def lots_at(item: str, location: str) -> list[LotOnHand]:
+        return _lots_on_hand(conn, item, location)
+
+    if isinstance(draft, FefoConsumption):
+        return decide(draft, lots_at)
+    decided = draft.run(lots_at)
+    checkpoints.update(decided.checkpoints)
+    return decided.drafts
 
 
 def _lots_on_hand(conn: sqlite3.Connection, item: str, location: str) -> list[LotOnHand]:

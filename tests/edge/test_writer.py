@@ -13,7 +13,14 @@ from domain.observation import Observation
 from domain.payloads import LotReceived
 from edge_agent.pipeline.scale import ScaleBinding, ScaleTracker
 from edge_agent.store import EdgeStore, StoreClosed
-from edge_agent.store.decisions import FefoConsumption, decide
+from edge_agent.store.decisions import (
+    Decided,
+    DecisionFailed,
+    FefoConsumption,
+    LotsAt,
+    StockDecision,
+    decide,
+)
 from edge_agent.writer import GroupCommit, GroupCommitWriter, WriterStopped
 from tests.domain.factories import AT, consumed, reading, received
 
@@ -223,3 +230,61 @@ async def test_scales_picking_before_the_writer_would_take_the_same_stock_twice(
     )
     task.cancel()
     assert min(q.value for q in store.ledger().values()) < 0
+
+
+# -- a producer's own decision, run by the writer ------------------------------------------
+
+
+def _taking_the_first_lot(seen: list[list[str]]) -> StockDecision:
+    """Consumes 100 g from the first lot of chicken at the wok it finds, and stores what it
+    saw as its state (so the test can tell which run was stored)."""
+
+    def decide_(lots_at: LotsAt) -> Decided:
+        lots = [f"{lot.lot}:{lot.on_hand}" for lot in lots_at("chicken", "wok")]
+        seen.append(lots)
+        lot = next(lot.lot for lot in lots_at("chicken", "wok") if lot.on_hand > 0)
+        return Decided([consumed(lot, "100")], {"taker": ",".join(lots).encode()})
+
+    return StockDecision(decide_, "take 100 g")
+
+
+async def test_a_decision_sees_the_drafts_queued_before_it_and_stores_its_own_state(
+    tmp_path: Path,
+) -> None:
+    store = EdgeStore(tmp_path / "a.db", agent="a", site="s")
+    writer = GroupCommitWriter(store, GroupCommit(max_delay_ms=50))
+    store.append([received("L1", "100"), received("L2", "500")])
+    seen: list[list[str]] = []
+    producers = [  # queued before the writer runs: one group commit
+        writer.submit([consumed("L1", "60")]),
+        writer.submit([_taking_the_first_lot(seen)], {"taker": b"stale"}),
+    ]
+    task = asyncio.create_task(writer.run())
+    _, (taken,) = await asyncio.wait_for(asyncio.gather(*producers), 5)
+    task.cancel()
+    assert writer.commits == 1
+    assert seen == [["L1:40", "L2:500"]]  # the queued 60 g already folded in
+    assert (taken.type, taken.data["lot"]) == ("stock.consumed", "L1")
+    assert store.checkpoint("taker") == b"L1:40,L2:500"  # the decision's state wins
+
+
+async def test_a_decision_that_fails_fails_only_its_producer_and_the_writer_goes_on(
+    tmp_path: Path,
+) -> None:
+    store = EdgeStore(tmp_path / "a.db", agent="a", site="s")
+    writer = GroupCommitWriter(store, GroupCommit(max_delay_ms=50))
+
+    def broken(lots_at: LotsAt) -> Decided:
+        raise KeyError("no such recipe")
+
+    producers = [writer.submit([reading(str(n))]) for n in range(3)]
+    producers.insert(1, writer.submit([StockDecision(broken, "step 1.wok of t-o1-wok")]))
+    task = asyncio.create_task(writer.run())
+    results = await asyncio.wait_for(asyncio.gather(*producers, return_exceptions=True), 5)
+    assert isinstance(results[1], DecisionFailed)
+    assert "step 1.wok of t-o1-wok" in str(results[1])
+    assert "no such recipe" in str(results[1])
+    assert [len(r) for r in results if isinstance(r, list)] == [1, 1, 1]
+    (later,) = await asyncio.wait_for(writer.submit([reading("9")]), 5)
+    assert later.seq == 4
+    task.cancel()
