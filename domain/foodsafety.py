@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from domain.errors import DomainError
 from domain.events import Event
-from domain.ledger import STOCK_TYPES, fold, lots_received
+from domain.ledger import STOCK_TYPES, fold
 from domain.payloads import (
     CLOCK_TYPES,
     FoodSafetyCorrected,
@@ -27,6 +27,7 @@ from domain.payloads import (
     LotClockChanged,
     ReadingRecorded,
 )
+from domain.projections import LotKey, fold_lots
 
 COOLING = "cooling"
 """The clock whose events are the cooling records (``domain.kitchen.clocks.cooling``)."""
@@ -233,11 +234,14 @@ def board(
 
 
 def _lot_alerts(events: Sequence[Event], day: date, near_days: int) -> tuple[LotAlert, ...]:
-    expiry = {(info.item, info.lot): info.expires_on for info in lots_received(events)}
+    # the one lot rule every store keeps (earliest expiry of any receipt): a later label
+    # must not extend, or blank, the life of stock already on the shelf here either
+    lots = fold_lots({}, events)
     stock = fold({}, events)
     alerts = []
     for key, qty in sorted(stock.items()):
-        expires_on = expiry.get((key.item, key.lot))
+        record = lots.get(LotKey(key.item, key.lot))
+        expires_on = record.expires_on if record else None
         if expires_on is None or qty.value <= 0 or expires_on > day + timedelta(near_days):
             continue
         status: Literal["expired", "near_expiry"] = "expired" if expires_on < day else "near_expiry"
