@@ -16,6 +16,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -72,6 +73,7 @@ async def report_from_rollup(url: str, runs: int) -> float:
                     "site-1",
                     "cold-0",
                     DAY.date(),
+                    ZoneInfo("UTC"),
                     metric=None,
                     high_c=None,
                     low_c=None,

@@ -32,6 +32,7 @@ from cloud.coldchain.views import (
     excursion_list,
 )
 from cloud.http.disposition import attachment
+from cloud.orgs.zone import site_zone
 from domain.coldchain.reactions import excursion_cause
 
 router = APIRouter(
@@ -80,7 +81,9 @@ async def get_compliance(
     site: str,
     location: str,
     state: StateDep,
-    day: Annotated[Day, Query(description="the UTC day, YYYY-MM-DD")],
+    day: Annotated[
+        Day, Query(description="the site's own day, YYYY-MM-DD (its org time_zone setting)")
+    ],
     format: Annotated[Literal["json", "csv", "svg"], Query()] = "json",
     metric: Annotated[
         str | None, Query(description="the °C metric, if the location has several")
@@ -88,10 +91,11 @@ async def get_compliance(
     high_c: Annotated[Decimal | None, Query(allow_inf_nan=False)] = None,
     low_c: Annotated[Decimal | None, Query(allow_inf_nan=False)] = None,
 ) -> CompliancePublic | Response:
+    zone = await site_zone(state, site)
     async with site_scope(state.tenant_pool, [site]) as conn:
         try:
             report = await compliance_report(
-                conn, site, location, day, metric=metric, high_c=high_c, low_c=low_c,
+                conn, site, location, day, zone, metric=metric, high_c=high_c, low_c=low_c,
                 now=datetime.now(UTC),
             )  # fmt: skip
         except NotFound as exc:

@@ -77,7 +77,10 @@ class StatisticsPublic(Public):
 
 
 class HourLinePublic(Public):
-    hour: datetime
+    hour: datetime = Field(
+        description="the hour's start on the site's clock, with its UTC offset (a fall-back "
+        "night has two 01:00, told apart by the offset)"
+    )
     stats: StatisticsPublic
 
 
@@ -103,13 +106,17 @@ class ExcursionSpanPublic(Public):
 
 
 class CompliancePublic(Public):
-    """One UTC day at one location: 24 hourly lines, the day's summary, its excursions."""
+    """One of the site's own days at one location: its hourly lines (23, 24 or 25 on the
+    days the clocks change), the day's summary, its excursions."""
 
     site: str
     location: str
     metric: str
     unit: str
     day: date
+    time_zone: str = Field(description="the site's zone (org setting time_zone), IANA name")
+    start: datetime = Field(description="the day's local midnight, in UTC")
+    end: datetime = Field(description="the next day's local midnight, in UTC")
     limits: LimitsPublic
     hours: list[HourLinePublic]
     summary: StatisticsPublic

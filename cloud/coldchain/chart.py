@@ -2,6 +2,8 @@
 
 The hourly min–max band in light blue, the hourly mean as a line, limits as dashed red lines,
 excursions as shaded spans with a tooltip, hours along the bottom and °C up the side.
+The x axis is the site's day in real time: 23, 24 or 25 hours wide, labelled on the site's
+clock (a 23-hour day goes 00:00, 03:00, … with no 02:00; a 25-hour day is wider, not squeezed).
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
-from cloud.coldchain.compliance import HOUR, DayReport, HourLine
+from cloud.coldchain.compliance import DayReport, HourLine
+from cloud.coldchain.site_day import HOUR
+
+TICK_EVERY_HOURS = 3
 
 WIDTH, HEIGHT = 800, 360
 LEFT, RIGHT, TOP, BOTTOM = 64, 24, 48, 52
@@ -28,15 +33,16 @@ STYLE = (
 
 @dataclass(frozen=True, slots=True)
 class _Scale:
-    """Maps hours of the day to x and °C to y in the plot area."""
+    """Maps moments of the day to x (in real elapsed time) and °C to y in the plot area."""
 
     low: float
     high: float
     start: datetime
+    length: timedelta
 
     def x(self, moment: datetime) -> float:
-        hours = (moment - self.start) / HOUR
-        return LEFT + hours / 24 * (WIDTH - LEFT - RIGHT)
+        share = (moment - self.start) / self.length
+        return LEFT + share * (WIDTH - LEFT - RIGHT)
 
     def y(self, celsius: Decimal | float) -> float:
         share = (float(celsius) - self.low) / (self.high - self.low)
@@ -46,7 +52,9 @@ class _Scale:
 def day_chart(report: DayReport) -> str:
     """An SVG document charting ``report``."""
     scale = _scale(report)
-    title = f"Cold chain {report.location} ({report.site}), {report.day.isoformat()} UTC"
+    title = f"Cold chain {report.location} ({report.site}), {report.day.isoformat()} " + (
+        f"{report.time_zone}" + _length_note(report)
+    )
     mkt = report.summary.mkt_c
     subtitle = f"{report.metric}: {report.summary.readings} readings" + (
         f", MKT {mkt} °C" if mkt is not None else ""
@@ -76,11 +84,18 @@ def _scale(report: DayReport) -> _Scale:
     values += [float(v) for v in (report.limits.low_c, report.limits.high_c) if v is not None]
     low, high = (min(values), max(values)) if values else (0.0, 10.0)
     pad = max((high - low) * 0.1, 1.0)
-    return _Scale(math.floor(low - pad), math.ceil(high + pad), report.start)
+    length = report.end - report.start
+    return _Scale(math.floor(low - pad), math.ceil(high + pad), report.start, length)
+
+
+def _length_note(report: DayReport) -> str:
+    """`` (23 h)`` on a day the clocks change, nothing on an ordinary day."""
+    length = report.end - report.start
+    return "" if length == 24 * HOUR else f" ({length / HOUR:g} h)"
 
 
 def _excursions(report: DayReport, scale: _Scale) -> Iterator[str]:
-    day_end = report.start + 24 * HOUR
+    day_end = report.end
     for span in report.excursions:
         began = span.shown_from() or report.start
         left = scale.x(max(began, report.start))
@@ -94,23 +109,34 @@ def _excursions(report: DayReport, scale: _Scale) -> Iterator[str]:
 
 def _axes(report: DayReport, scale: _Scale) -> Iterator[str]:
     bottom, right = HEIGHT - BOTTOM, WIDTH - RIGHT
-    for hour in range(0, 25, 3):
-        x = scale.x(report.start + hour * HOUR)
+    for moment, label in _hour_ticks(report):
+        x = scale.x(moment)
         yield f'<line class="grid" x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{bottom}"/>'
-        yield _text(x, bottom + 16, f"{hour:02d}:00", anchor="middle")
+        yield _text(x, bottom + 16, label, anchor="middle")
     for celsius in _ticks(scale.low, scale.high):
         y = scale.y(celsius)
         yield f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}"/>'
         yield _text(LEFT - 6, y + 4, f"{celsius:g}", anchor="end")
     yield f'<line class="axis" x1="{LEFT}" y1="{bottom}" x2="{right}" y2="{bottom}"/>'
     yield f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{bottom}"/>'
-    yield _text((LEFT + right) / 2, HEIGHT - 12, "Hour of day (UTC)", anchor="middle")
+    axis = f"Hour of day ({report.time_zone})"
+    yield _text((LEFT + right) / 2, HEIGHT - 12, axis, anchor="middle")
     middle = (TOP + bottom) / 2
     yield (
         f'<text x="16" y="{middle:.1f}" text-anchor="middle" '
         f'transform="rotate(-90 16 {middle:.1f})">{escape(report.metric)} ({escape(report.unit)})'
         "</text>"
     )
+
+
+def _hour_ticks(report: DayReport) -> list[tuple[datetime, str]]:
+    """Every third hour on the site's clock that the day has, and its end as 24:00."""
+    ticks = [
+        (line.start, f"{line.hour:%H:%M}")
+        for line in report.hours
+        if line.hour.minute == 0 and line.hour.hour % TICK_EVERY_HOURS == 0
+    ]
+    return [*ticks, (report.end, "24:00")]
 
 
 def _ticks(low: float, high: float) -> list[float]:
@@ -127,11 +153,11 @@ def _band(hours: list[HourLine], scale: _Scale) -> Iterator[str]:
         low, high = line.stats.min_c, line.stats.max_c
         if low is None or high is None:
             continue
-        left, right = scale.x(line.hour), scale.x(line.hour + HOUR)
+        left, right = scale.x(line.start), scale.x(line.end)
         top = scale.y(high)
         yield (
             f'<rect class="band" x="{left:.1f}" y="{top:.1f}" width="{right - left:.1f}" '
-            f'height="{max(scale.y(low) - top, 1):.1f}"><title>{line.hour:%H}:00 '
+            f'height="{max(scale.y(low) - top, 1):.1f}"><title>{escape(_clock(line.hour))} '
             f"min {low} max {high}</title></rect>"
         )
 
@@ -142,11 +168,17 @@ def _mean(hours: list[HourLine], scale: _Scale) -> Iterator[str]:
     for line in [*hours, None]:
         mean = None if line is None else line.stats.mean_c
         if line is not None and mean is not None:
-            run.append(f"{scale.x(line.hour + HOUR / 2):.1f},{scale.y(mean):.1f}")
+            middle = line.start + (line.end - line.start) / 2
+            run.append(f"{scale.x(middle):.1f},{scale.y(mean):.1f}")
             continue
         if run:
             yield f'<polyline class="mean" points="{" ".join(run)}"/>'
             run = []
+
+
+def _clock(local: datetime) -> str:
+    """``01:00 EDT``: the zone's abbreviation tells the two 01:00 of a fall-back night apart."""
+    return f"{local:%H:%M} {local.tzname() or ''}".strip()
 
 
 def _limits(report: DayReport, scale: _Scale) -> Iterator[str]:

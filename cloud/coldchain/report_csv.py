@@ -1,4 +1,8 @@
-"""The daily compliance report as CSV: one row per hour, then one row for the whole day."""
+"""The daily compliance report as CSV: one row per hour, then one row for the whole day.
+
+An hour's period is its start on the site's clock with the UTC offset (``2026-11-01T01:00-04:00``
+then ``2026-11-01T01:00-05:00`` on New York's fall-back night), ``Z`` where the offset is zero.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
-from cloud.coldchain.compliance import HOUR, DayReport, ExcursionSpan, Statistics
+from cloud.coldchain.compliance import DayReport, ExcursionSpan, Statistics
 
 HEADER = (
     "period", "readings", "min_c", "max_c", "mean_c", "mkt_c", "minutes_out_of_range",
@@ -22,11 +26,17 @@ def report_csv(report: DayReport) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
     for line in report.hours:
-        during = _numbers(report.excursions, line.hour, line.hour + HOUR)
-        writer.writerow(_row(f"{line.hour:%Y-%m-%dT%H:%MZ}", line.stats, report, during))
-    whole_day = _numbers(report.excursions, report.start, report.start + 24 * HOUR)
+        during = _numbers(report.excursions, line.start, line.end)
+        writer.writerow(_row(period(line.hour), line.stats, report, during))
+    whole_day = _numbers(report.excursions, report.start, report.end)
     writer.writerow(_row("day", report.summary, report, whole_day))
     return buffer.getvalue()
+
+
+def period(local: datetime) -> str:
+    """An hour's start as ISO 8601 to the minute with its offset: ``2026-03-08T03:00-04:00``."""
+    text = local.isoformat(timespec="minutes")
+    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
 
 
 def report_filename(report: DayReport, extension: str) -> str:

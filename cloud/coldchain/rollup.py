@@ -111,6 +111,13 @@ def hourly_sums(readings: Iterable[RolledReading]) -> dict[HourKey, HourSums]:
     return {key: _sums(key.unit, values) for key, values in grouped.items()}
 
 
+def sums_of(unit: str, values: Iterable[Decimal]) -> HourSums | None:
+    """The sums a rollup row would hold for ``values`` of one signal (None if there are
+    none left once broken probes' values are set aside)."""
+    kept = [value for value in values if not below_absolute_zero(unit, value)]
+    return _sums(unit, kept) if kept else None
+
+
 def _sums(unit: str, values: list[Decimal]) -> HourSums:
     arrhenius = sum(map(arrhenius_term, values)) if unit in CELSIUS_UNITS else None
     return HourSums(min(values), max(values), sum(values, Decimal(0)), len(values), arrhenius)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 from cloud.coldchain import queries
-from cloud.coldchain.compliance import DayReport, Limits, day_report, day_start
+from cloud.coldchain.compliance import DayReport, Limits, day_report
 from cloud.coldchain.excursions import AffectedLot, affected_lots
 from cloud.coldchain.queries import Conn, ExcursionRow, Reaction
+from cloud.coldchain.site_day import SiteDay
 from domain.coldchain.reactions import excursion_cause
 
 
@@ -82,29 +83,33 @@ async def compliance_report(
     site: str,
     location: str,
     day: date,
+    zone: tzinfo,
     *,
     metric: str | None,
     high_c: Decimal | None,
     low_c: Decimal | None,
     now: datetime,
 ) -> DayReport:
-    """The day's report; limits from the query, else from the location's excursions."""
+    """The report of ``day`` as the site lives it in ``zone`` (its own calendar day);
+    limits from the query, else from the location's excursions."""
     await check_location(conn, site, location)
     signal = await _signal(conn, site, location, metric)
-    start = day_start(day)
-    end = start + timedelta(days=1)
+    site_day = SiteDay(day, zone)
+    start, end = site_day.start, site_day.end
     if high_c is not None or low_c is not None:
         limits = Limits(high_c, low_c, "query")
     else:
         limits = await queries.limits_from_excursions(conn, site, location, end)
     rows = await queries.excursions(conn, site, location=location, start=start, end=end)
+    # Kolkata's or Kathmandu's hours are no rollup hours: the raw readings alone give them.
+    on_rollup = any(hour.on_rollup_hour for hour in site_day.hours())
     return day_report(
         site=site,
         location=location,
         metric=signal[0],
         unit=signal[1],
-        day=day,
-        hourly=await queries.hourly(conn, site, location, signal, start, end),
+        day=site_day,
+        hourly=await queries.hourly(conn, site, location, signal, start, end) if on_rollup else {},
         readings=await queries.readings_of_day(conn, site, location, signal, start, end),
         limits=limits,
         excursions=[row.span() for row in rows],

@@ -1,5 +1,7 @@
 """The cold-chain page: each room's day as a chart with its figures (MKT, minutes out of
-range), the site's excursions (refreshed live with htmx), and the compliance report."""
+range), the site's excursions (refreshed live with htmx), and the compliance report.
+
+Days are the site's own (the zone the viewer's pages speak in, from the org settings)."""
 
 from __future__ import annotations
 
@@ -32,7 +34,9 @@ router = APIRouter(prefix="/ui/sites/{site}")
 ColdViewer = Annotated[Viewer, Depends(site_page("coldchain.read"))]
 EXCURSION_WINDOW = timedelta(days=30)
 """The excursions page shows those out of range within this window (the API has them all)."""
-DayQuery = Annotated[Day | None, Query(description="the UTC day, YYYY-MM-DD")]
+DayQuery = Annotated[
+    Day | None, Query(description="the site's own day, YYYY-MM-DD (default: its today)")
+]
 
 
 @router.get("/coldchain", response_class=HTMLResponse, summary="Cold-chain page")
@@ -41,7 +45,7 @@ async def coldchain_page(seen: ColdViewer, day: DayQuery = None) -> HTMLResponse
     their own that the browser asks for at once (in parallel), so no request waits for
     every room's report."""
     assert seen.site is not None
-    shown = day or datetime.now(UTC).date()
+    shown = day or _today(seen)
     async with site_scope(seen.state.tenant_pool, [seen.site]) as conn:
         rooms = await rooms_of_site(conn, seen.site)
     excursions = await _excursions(seen)
@@ -52,9 +56,9 @@ async def coldchain_page(seen: ColdViewer, day: DayQuery = None) -> HTMLResponse
 async def room_summary(seen: ColdViewer, location: str, day: DayQuery = None) -> HTMLResponse:
     """A room's figures of the day, its chart and its report link (an htmx part)."""
     assert seen.site is not None
-    shown = day or datetime.now(UTC).date()
+    shown = day or _today(seen)
     async with site_scope(seen.state.tenant_pool, [seen.site]) as conn:
-        report = await _report(conn, seen.site, location, shown)
+        report = await _report(conn, seen, location, shown)
     return render(seen, "_room.html", day=shown, room=location, report=report)
 
 
@@ -79,12 +83,18 @@ async def room_report(seen: ColdViewer, location: str, day: DayQuery = None) -> 
                     headers={"Content-Disposition": disposition})  # fmt: skip
 
 
-async def _report(conn: Conn, site: str, room: str, day: date) -> DayReport | None:
+def _today(seen: Viewer) -> date:
+    """The site's today: a page opened at 07:00 in Shanghai shows that day, not UTC's."""
+    return datetime.now(seen.speaker.zone).date()
+
+
+async def _report(conn: Conn, seen: Viewer, room: str, day: date) -> DayReport | None:
     """The room's report, or None when it has no single °C signal (the page says so)."""
+    assert seen.site is not None
     try:
         return await compliance_report(
-            conn, site, room, day, metric=None, high_c=None, low_c=None,
-            now=datetime.now(UTC),
+            conn, seen.site, room, day, seen.speaker.zone, metric=None, high_c=None,
+            low_c=None, now=datetime.now(UTC),
         )  # fmt: skip
     except (NotFound, SignalAmbiguous):
         return None
@@ -95,7 +105,7 @@ async def _report_or_refuse(seen: Viewer, location: str, day: date | None) -> Da
     async with site_scope(seen.state.tenant_pool, [seen.site]) as conn:
         try:
             return await compliance_report(
-                conn, seen.site, location, day or datetime.now(UTC).date(), metric=None,
+                conn, seen.site, location, day or _today(seen), seen.speaker.zone, metric=None,
                 high_c=None, low_c=None, now=datetime.now(UTC),
             )  # fmt: skip
         except NotFound as exc:

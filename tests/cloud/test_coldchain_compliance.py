@@ -20,6 +20,7 @@ from cloud.coldchain.chart import day_chart
 from cloud.coldchain.compliance import DayReport, ExcursionSpan, Limits, day_report
 from cloud.coldchain.report_csv import HEADER
 from cloud.coldchain.rollup import RolledReading, hourly_sums
+from cloud.coldchain.site_day import SiteDay
 from cloud.postgres_server import PostgresServer
 from domain.coldchain.mkt import mean_kinetic_temperature
 from tests.cloud.builders import AgentChain, post_events, received
@@ -238,7 +239,7 @@ def report_of(values: list[tuple[datetime, Decimal]], *, location: str = "cold-1
     """A report built by the pure functions alone, from (time, °C) readings."""
     rolled = [RolledReading("s", location, "t", "°C", at, v) for at, v in values if at >= DAY]
     return day_report(
-        site="s", location=location, metric="t", unit="°C", day=DAY.date(),
+        site="s", location=location, metric="t", unit="°C", day=SiteDay(DAY.date(), UTC),
         hourly={key.hour: sums for key, sums in hourly_sums(rolled).items()},
         readings=values, limits=limits, excursions=excursions,
         until=until or DAY + timedelta(days=2),
