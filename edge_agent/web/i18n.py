@@ -99,6 +99,18 @@ WORDS: dict[str, dict[str, str]] = {
         "no_kitchen": "This agent has no kitchen configured.",
         "unknown_station": "No such station",
         "stations": "Stations",
+        "allergens": "Allergens",
+        "allergens_unknown": "Allergens unknown: check the recipe",
+        "allergen.milk": "milk",
+        "allergen.egg": "egg",
+        "allergen.fish": "fish",
+        "allergen.shellfish": "shellfish",
+        "allergen.tree-nut": "tree nuts",
+        "allergen.peanut": "peanut",
+        "allergen.wheat": "wheat",
+        "allergen.gluten": "gluten",
+        "allergen.soy": "soy",
+        "allergen.sesame": "sesame",
         "op.thaw": "Thaw",
         "op.cut": "Cut",
         "op.marinate": "Marinate",
@@ -218,6 +230,18 @@ WORDS: dict[str, dict[str, str]] = {
         "no_kitchen": "此代理未配置厨房。",
         "unknown_station": "没有这个工位",
         "stations": "工位",
+        "allergens": "过敏原",
+        "allergens_unknown": "过敏原未知：请核对配方",
+        "allergen.milk": "乳",
+        "allergen.egg": "蛋",
+        "allergen.fish": "鱼",
+        "allergen.shellfish": "甲壳类",
+        "allergen.tree-nut": "坚果",
+        "allergen.peanut": "花生",
+        "allergen.wheat": "小麦",
+        "allergen.gluten": "麸质",
+        "allergen.soy": "大豆",
+        "allergen.sesame": "芝麻",
         "op.thaw": "解冻",
         "op.cut": "切配",
         "op.marinate": "腌制",
@@ -277,6 +301,10 @@ class Words:
     def __call__(self, key: str) -> str:
         """The word for ``key`` (the key itself when there is none: a name from the data)."""
         return self._words.get(key, key.removeprefix("op."))
+
+    def allergen(self, name: str) -> str:
+        """An allergen's name in this language; a name the words lack is shown as given."""
+        return self._words.get(f"allergen.{name}", name)
 
     def time(self, at: datetime | None) -> str:
         """``at`` on the site's clock: hours and minutes."""

@@ -1,5 +1,10 @@
-"""What a station's screen shows of a ticket: its dishes, and each of the station's steps
-with the quantities it takes, done or still to do.
+"""What a station's screen shows of a ticket: its dishes with their allergens, and each of
+the station's steps with the quantities it takes, done or still to do.
+
+A dish's allergens are those of the whole dish as ordered, modifiers applied, derived from
+its recipes (``domain.kitchen.allergens``), not only of this station's steps: the cook who
+plates it must know them all. A dish the menu no longer has shows its allergens as unknown,
+never as none.
 
 The open tickets are the kitchen pipeline's own stored state, so the screen shows after a
 restart exactly what the kitchen still expects; the steps and their quantities are the
@@ -13,9 +18,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from domain.errors import DomainError
+from domain.kitchen.allergens import dish_allergens
 from domain.kitchen.explosion import OrderLine, PlannedStep, explode
 from domain.masterdata import MasterData
-from edge_agent.kitchen.state import OpenTicket
+from edge_agent.kitchen.state import OpenTicket, TicketLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,8 @@ class LineShown:
     dish: str
     portions: int
     modifiers: tuple[str, ...]
+    allergens: tuple[str, ...] | None = ()
+    """Sorted allergen names of the dish as ordered; None when they cannot be derived."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +102,19 @@ def show(master: MasterData, ticket: OpenTicket, *, recalled: bool = False) -> T
             _dish(master, line.menu_item),
             line.portions,
             tuple(_modifier(master, m) for m in line.modifiers),
+            _allergens(master, ticket.order_id, line),
         )
         for line in ticket.lines
     )
     return TicketShown(ticket.ticket_id, ticket.order_id, ticket.created_at, lines, steps, recalled)
+
+
+def _allergens(master: MasterData, order_id: str, line: TicketLine) -> tuple[str, ...] | None:
+    given = OrderLine(order_id, line.line, line.menu_item, line.portions, line.modifiers)
+    try:
+        return tuple(sorted(dish_allergens(master, given)))
+    except DomainError:
+        return None
 
 
 def _dish(master: MasterData, menu_item: str) -> str:
