@@ -1,7 +1,11 @@
-"""The PDA app: receive, thaw, freeze, open, count, cool, take a temperature, discard, by
-scanning a lot's GS1 label (the phone's camera, or a hardware scanner typing into the code
-field). A scan goes through the agent's sink as the PDA node's scans do; a refusal is shown
-to the person with its reason (and kept in quarantine, like any refused input)."""
+"""The PDA app: receive, thaw, freeze, open, count, recount, cool, take a temperature,
+discard, by scanning a lot's GS1 label (the phone's camera, or a hardware scanner typing into
+the code field). A scan goes through the agent's sink as the PDA node's scans do; a refusal
+is shown to the person with its reason (and kept in quarantine, like any refused input).
+
+A second count of the same stock that disagrees with the first is refused (counts must
+agree); the refusal offers ``recount``, which sends the same scan again as a recount that
+replaces the first count on purpose. ``recount`` is also in the list, next to ``count``."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ SHOWN_ACTIONS = (
     "freeze",
     "open",
     "count",
+    "recount",
     "cool",
     "temp",
     "reheat",
@@ -88,7 +93,8 @@ def router(pages: Pages) -> APIRouter:
             return pages.render(request, "pda_result.html", 422, refusal=str(exc))
         refusal = await sources.pda.submit(obs, sources.observe)
         if refusal is not None:
-            return pages.render(request, "pda_result.html", 422, refusal=refusal)
+            return pages.render(request, "pda_result.html", 422, refusal=refusal.reason,
+                                recount=refusal.count_conflict)  # fmt: skip
         here = [
             s
             for s in sources.stock_at(str(obs.values["location"]))
