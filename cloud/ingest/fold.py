@@ -18,6 +18,7 @@ from datetime import datetime
 
 from cloud.ingest import store
 from cloud.ingest.plan import fold_site
+from cloud.ingest.transit import save_transit
 from domain.events import Event
 from domain.ledger import StockKey, stock_keys
 from domain.projections import HoldRecord, fold_holds, fold_lots
@@ -46,6 +47,7 @@ async def save_lots_and_holds(conn: store.Conn, site: str, events: Sequence[Even
     """Merge a site's readable events into ``lots`` and ``lot_holds``."""
     await _save_lots(conn, site, events)
     await _save_holds(conn, site, events)
+    await save_transit(conn, events)  # transfer lines, keyed by both ends, not this site
 
 
 async def _save_lots(conn: store.Conn, site: str, events: Sequence[Event]) -> None:

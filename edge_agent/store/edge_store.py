@@ -21,15 +21,18 @@ from domain.fefo import LotOnHand
 from domain.ledger import StockKey
 from domain.projections import HoldRecord, LotKey, LotRecord
 from domain.quantity import Quantity, Unit
+from domain.transit import TransitKey, TransitLine
 from edge_agent.store.decisions import Draft, FefoConsumption, StockDecision, decide
 from edge_agent.store.migrate import migrate
 from edge_agent.store.migrations import MIGRATIONS
 from edge_agent.store.projections import (
     HOLD_COLUMNS,
     LOT_COLUMNS,
+    TRANSIT_COLUMNS,
     hold_record,
     lot_record,
     project,
+    transit_line,
 )
 from edge_agent.store.rows import Durability, QuarantinedInput, StoreStats
 from edge_agent.store.sqlite_file import SqliteFile
@@ -258,6 +261,11 @@ class EdgeStore:
         """The last word on every stock key ever held, released ones included."""
         rows = self._file.rows(f"SELECT {HOLD_COLUMNS} FROM lot_holds")  # noqa: S608 - a constant
         return {record.key: record for row in rows if (record := hold_record(self.agent, row))}
+
+    def in_transit(self) -> dict[TransitKey, TransitLine]:
+        """This site's half of every transfer line: shipped from here, or received here."""
+        rows = self._file.rows(f"SELECT {TRANSIT_COLUMNS} FROM in_transit")  # noqa: S608
+        return {line.key: line for row in rows if (line := transit_line(row))}
 
     def checkpoint(self, name: str) -> bytes | None:
         """The state a pipeline last stored with its events, or None."""

@@ -132,4 +132,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             "kid" TEXT NOT NULL, "signature" TEXT NOT NULL, "received_at" TEXT NOT NULL);
         """,
     ),
+    Migration(
+        6,
+        "in_transit",
+        # Transfer lines between sites (``domain.transit``): the sums of this site's half of
+        # each line, shipments sent from here or receipts taken in here; amounts are decimal
+        # text in the line's base unit, as the ledger keeps them.
+        """
+        CREATE TABLE "in_transit" (
+            "transfer" TEXT NOT NULL, "item" TEXT NOT NULL, "lot" TEXT NOT NULL,
+            "from_site" TEXT NOT NULL, "to_site" TEXT NOT NULL, "unit" TEXT NOT NULL,
+            "shipped" TEXT NOT NULL, "received" TEXT NOT NULL, "damaged" TEXT NOT NULL,
+            "receipts" INTEGER NOT NULL, "expected_at" TEXT, "to_org" TEXT,
+            PRIMARY KEY ("transfer", "item", "lot", "from_site", "to_site", "unit"));
+        """,
+    ),
 )

@@ -1,8 +1,9 @@
 """The local projections an append updates, in the transaction of its events: the ledger,
-lots, the latest reading per device and metric, and holds.
+lots, the latest reading per device and metric, holds, and transfer lines in transit.
 
-Stock, lots and holds are the domain's folds (``domain.ledger.fold``,
-``domain.projections.fold_lots`` and ``fold_holds``): the rows a batch touches are loaded,
+Stock, lots, holds and transit are the domain's folds (``domain.ledger.fold``,
+``domain.projections.fold_lots`` and ``fold_holds``, ``domain.transit.fold_transit``): the
+rows a batch touches are loaded,
 folded in Python and written back, so the rules exist once. The store has one writer, so
 nothing can change a row between its load and its write.
 """
@@ -27,6 +28,7 @@ from domain.projections import (
     lot_receipts,
 )
 from domain.quantity import Quantity, Unit
+from domain.transit import TransitKey, TransitLine, fold_transit, transit_parts
 
 NO_TIME = ""
 """The time kept for a row whose event was pruned before the store knew times (migration 4):
@@ -40,6 +42,7 @@ def project(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
     _record_lots(conn, events)
     _record_readings(conn, events)
     _record_holds(conn, events)
+    _record_transit(conn, events)
 
 
 def _fold_ledger(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
@@ -129,6 +132,52 @@ def hold_record(
     return HoldRecord(
         StockKey(item, lot, location), bool(held), reason, cause, _word(agent, at, seq)
     )
+
+
+def _record_transit(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+    keys = sorted({part.key for part in transit_parts(events)})
+    if not keys:
+        return
+    stored = {key: line for key in keys if (line := _transit_line(conn, key)) is not None}
+    folded = fold_transit(stored, events)
+    conn.executemany(
+        f"INSERT OR REPLACE INTO in_transit ({TRANSIT_COLUMNS})"  # noqa: S608 - constants
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [_transit_columns(folded[key]) for key in keys],
+    )
+
+
+TRANSIT_COLUMNS = (
+    "transfer, item, lot, from_site, to_site, unit, shipped, received, damaged, receipts,"
+    " expected_at, to_org"
+)
+
+
+def transit_line(row: tuple[str, ...]) -> TransitLine:
+    """An ``in_transit`` row (``TRANSIT_COLUMNS``) as the domain's ``TransitLine``."""
+    transfer, item, lot, from_site, to_site, unit, shipped, received, damaged = row[:9]
+    receipts, expected_at, to_org = row[9:]
+    key = TransitKey(transfer, item, lot, from_site, to_site, Unit(unit))
+    expected = parse_at(expected_at) if expected_at else None
+    return TransitLine(key, Decimal(shipped), Decimal(received), Decimal(damaged),
+                       int(receipts), expected, to_org)  # fmt: skip
+
+
+def _transit_columns(line: TransitLine) -> tuple[str | int | None, ...]:
+    k = line.key
+    expected = format_at(line.expected_at) if line.expected_at else None
+    sums = (str(line.shipped), str(line.received), str(line.damaged), line.receipts)
+    return (k.transfer, k.item, k.lot, k.from_site, k.to_site, k.unit.value, *sums, expected,
+            line.to_org)  # fmt: skip
+
+
+def _transit_line(conn: sqlite3.Connection, key: TransitKey) -> TransitLine | None:
+    row = conn.execute(
+        f"SELECT {TRANSIT_COLUMNS} FROM in_transit WHERE transfer = ? AND item = ?"  # noqa: S608
+        " AND lot = ? AND from_site = ? AND to_site = ? AND unit = ?",
+        (key.transfer, key.item, key.lot, key.from_site, key.to_site, key.unit.value),
+    ).fetchone()
+    return None if row is None else transit_line(row)
 
 
 LOT_COLUMNS = "item, lot, expires_on, received_seq, received_at"

@@ -34,8 +34,13 @@ COMMON = (
     "0012_readings_site_wall",
 )
 BY_MODE = {
-    StorageMode.PARTITIONED: (*COMMON, "0020_holds_by_word"),
-    StorageMode.TIMESCALE: (*COMMON, "0013_readings_late_hours", "0020_holds_by_word"),
+    StorageMode.PARTITIONED: (*COMMON, "0020_holds_by_word", "0030_in_transit"),
+    StorageMode.TIMESCALE: (
+        *COMMON,
+        "0013_readings_late_hours",
+        "0020_holds_by_word",
+        "0030_in_transit",
+    ),
 }
 
 

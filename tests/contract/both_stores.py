@@ -20,13 +20,16 @@ import psycopg
 from domain.events import EventDraft
 from domain.ledger import StockKey
 from domain.projections import LotKey
+from domain.quantity import Unit
 from domain.sync import encode_batch
+from domain.transit import TransitKey
 from edge_agent.store import EdgeStore
 from tests.cloud.builders import post_batch
 
 StockRows = dict[StockKey, tuple[Decimal, str]]
 LotRows = dict[LotKey, tuple[date | None, datetime]]
 HoldRows = dict[StockKey, tuple[bool, str | None, str | None, datetime, str, int]]
+TransitRows = dict[TransitKey, tuple[Decimal, Decimal, Decimal, int, datetime | None, str | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,7 @@ class Projections:
     stock: StockRows
     lots: LotRows
     holds: HoldRows
+    transit: TransitRows
 
 
 def edge_projections(store: EdgeStore) -> Projections:
@@ -46,7 +50,11 @@ def edge_projections(store: EdgeStore) -> Projections:
         key: (h.held, h.reason, h.cause, h.word.at, h.word.agent, h.word.seq)
         for key, h in store.hold_records().items()
     }
-    return Projections(stock, lots, holds)
+    transit = {
+        key: (t.shipped, t.received, t.damaged, t.receipts, t.expected_at, t.to_org)
+        for key, t in store.in_transit().items()
+    }
+    return Projections(stock, lots, holds, transit)
 
 
 def cloud_projections(database_url: str, site: str) -> Projections:
@@ -72,7 +80,16 @@ def cloud_projections(database_url: str, site: str) -> Projections:
                 (site,),
             )
         }
-    return Projections(stock, lots, holds)
+        transit = {
+            TransitKey(transfer, item, lot, src, dst, Unit(unit)): tuple(sums)
+            for transfer, item, lot, src, dst, unit, *sums in conn.execute(
+                "SELECT transfer, item, lot, from_site, to_site, unit, shipped, received,"
+                " damaged, receipts, expected_at, to_org FROM in_transit"
+                " WHERE from_site = %s OR to_site = %s",
+                (site, site),
+            )
+        }
+    return Projections(stock, lots, holds, transit)
 
 
 @dataclass
@@ -118,7 +135,7 @@ class Site:
 
 def assert_same(edge: Projections, cloud: Projections) -> None:
     """Row by row: the same keys in each projection, the same values in each row."""
-    for name in ("stock", "lots", "holds"):
+    for name in ("stock", "lots", "holds", "transit"):
         mine, theirs = getattr(edge, name), getattr(cloud, name)
         assert sorted(mine) == sorted(theirs), f"{name}: keys differ"
         for key in sorted(mine):

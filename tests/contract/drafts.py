@@ -1,4 +1,5 @@
-"""Drafts of the events that move stock, make lots and hold them, for the contract tests."""
+"""Drafts of the events that move stock (within a site, between sites, to and from customers),
+make lots and hold them, for the contract tests."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from domain.payloads import (
     StockAdjusted,
     StockConsumed,
     StockCounted,
+    StockIssued,
+    StockMoved,
+    StockReturned,
+    TransferReceived,
+    TransferShipped,
 )
 
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
@@ -59,3 +65,42 @@ def release(item: str, lot: str, *, loc: str = "walk-in", minute: int = 0) -> Ev
     payload = LotReleased(item=item, lot=lot, location=loc, disposition="release",
                           reason="checked", operator="ana")  # fmt: skip
     return EventDraft("lot.released", at(minute), payload)
+
+
+def move(item: str, lot: str, qty: str, unit: str, *, loc: str = "walk-in",
+         to: str = "line", minute: int = 0) -> EventDraft:  # fmt: skip
+    payload = StockMoved(item=item, lot=lot, location=loc, to_location=to, qty=qty, unit=unit)
+    return EventDraft("stock.moved", at(minute), payload)
+
+
+def ship(item: str, lot: str, qty: str, unit: str, *, transfer: str = "T1",
+         to_site: str = "resto-1", loc: str = "walk-in", eta: int | None = None,
+         to_org: str | None = None, minute: int = 0) -> EventDraft:  # fmt: skip
+    expected = None if eta is None else at(minute + eta)
+    payload = TransferShipped(item=item, lot=lot, location=loc, qty=qty, unit=unit,
+                              transfer=transfer, to_site=to_site, to_org=to_org,
+                              expected_at=expected)  # fmt: skip
+    return EventDraft("transfer.shipped", at(minute), payload)
+
+
+def receive_transfer(item: str, lot: str, qty: str, unit: str, *, transfer: str = "T1",
+                     from_site: str = "central", damaged: str = "0", loc: str = "walk-in",
+                     minute: int = 0) -> EventDraft:  # fmt: skip
+    payload = TransferReceived(item=item, lot=lot, location=loc, qty=qty, unit=unit,
+                               transfer=transfer, from_site=from_site,
+                               damaged=damaged)  # fmt: skip
+    return EventDraft("transfer.received", at(minute), payload)
+
+
+def issue(item: str, lot: str, qty: str, unit: str, *, kind: str = "sale",
+          loc: str = "walk-in", minute: int = 0) -> EventDraft:  # fmt: skip
+    payload = StockIssued(item=item, lot=lot, location=loc, qty=qty, unit=unit, order="O-1",
+                          kind=kind)  # fmt: skip
+    return EventDraft("stock.issued", at(minute), payload)
+
+
+def give_back(item: str, lot: str, qty: str, unit: str, *, reason: str = "quality",
+              loc: str = "walk-in", minute: int = 0) -> EventDraft:  # fmt: skip
+    payload = StockReturned(item=item, lot=lot, location=loc, qty=qty, unit=unit, order="O-1",
+                            reason=reason)  # fmt: skip
+    return EventDraft("stock.returned", at(minute), payload)

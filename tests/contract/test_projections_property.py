@@ -1,6 +1,6 @@
 """Contract, property-based: random valid event sequences of one site give the same stock,
-lots and holds, row by row, in a real edge store and in PostgreSQL through signed ingest,
-whatever the writer's groups and the syncer's batches (bounded and derandomized)."""
+lots, holds and transfer lines, row by row, in a real edge store and in PostgreSQL through
+signed ingest, whatever the writer's groups and the syncer's batches (bounded and derandomized)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,19 @@ from hypothesis import strategies as st
 
 from domain.events import EventDraft
 from tests.contract.both_stores import Site, assert_same
-from tests.contract.drafts import adjust, block, consume, count, receive, release
+from tests.contract.drafts import (
+    adjust,
+    block,
+    consume,
+    count,
+    give_back,
+    issue,
+    move,
+    receive,
+    receive_transfer,
+    release,
+    ship,
+)
 
 # Items keep one dimension each (a volume is never taken from a lot kept by mass), lot codes
 # are shared across items (the milk/cream case), and two locations hold them.
@@ -22,8 +34,13 @@ UNITS = {"milk": ("ml", "l"), "cream": ("ml", "l"), "chicken": ("g", "kg")}
 LOTS = ("L1", "L1", "L2")  # L1 twice as likely: lots need several receipts of one code
 LOCATIONS = ("walk-in", "line")
 EXPIRIES = (None, date(2030, 1, 1), date(2030, 2, 1), date(2030, 3, 1))
-KINDS = ("receive", "receive", "consume", "count", "adjust", "block", "release")
-"""Receipts twice as likely, for the same reason."""
+KINDS = ("receive", "receive", "consume", "count", "adjust", "block", "release", "move", "ship",
+         "receive_transfer", "issue", "give_back")  # fmt: skip
+"""Receipts twice as likely, for the same reason; every type that moves stock is drawn."""
+TRANSFERS = ("T1", "T2")
+OTHER_SITES = ("central", "resto-2")
+ISSUE_KINDS = ("sale", "gift", "free", "channel_transfer")
+RETURN_REASONS = ("quality", "expiry", "wrong_shipment")
 _sites = itertools.count(1)
 
 amounts = st.decimals(min_value="0.001", max_value="500", places=3).map(str)
@@ -49,7 +66,31 @@ def one_event(draw: st.DrawFn) -> EventDraft:
     if kind == "block":
         cause = draw(st.sampled_from([None, "excursion:walk-in#1", "cooling:L1"]))
         return block(item, lot, loc=loc, cause=cause, minute=minute)
-    return release(item, lot, loc=loc, minute=minute)
+    if kind == "release":
+        return release(item, lot, loc=loc, minute=minute)
+    return moving(draw, kind, (item, lot, draw(amounts), unit), loc, minute)
+
+
+def moving(draw: st.DrawFn, kind: str, line: tuple[str, str, str, str], loc: str,
+           minute: int) -> EventDraft:  # fmt: skip
+    """A draft of one of the types that move stock between places, sites and customers."""
+    transfer = draw(st.sampled_from(TRANSFERS))
+    if kind == "move":
+        return move(*line, loc=loc, to=next(x for x in LOCATIONS if x != loc), minute=minute)
+    if kind == "ship":
+        eta = draw(st.sampled_from([None, 60, 120]))
+        to_org = draw(st.sampled_from([None, "franchise", "other-co"]))
+        return ship(*line, transfer=transfer, to_site=draw(st.sampled_from(OTHER_SITES)),
+                    loc=loc, eta=eta, to_org=to_org, minute=minute)  # fmt: skip
+    if kind == "receive_transfer":
+        damaged = draw(st.sampled_from(["0", "0.5", "3"]))
+        return receive_transfer(*line, transfer=transfer, damaged=damaged, loc=loc,
+                                from_site=draw(st.sampled_from(OTHER_SITES)),
+                                minute=minute)  # fmt: skip
+    if kind == "issue":
+        return issue(*line, kind=draw(st.sampled_from(ISSUE_KINDS)), loc=loc, minute=minute)
+    return give_back(*line, reason=draw(st.sampled_from(RETURN_REASONS)), loc=loc,
+                     minute=minute)  # fmt: skip
 
 
 def grouped(drafts: list[EventDraft], sizes: list[int]) -> list[list[EventDraft]]:
@@ -79,4 +120,4 @@ def test_random_sequences_give_the_same_projections_on_both_sides(
     site.sync(batches)
     edge, cloud_rows = site.both()
     assert_same(edge, cloud_rows)
-    assert len(edge.stock) + len(edge.lots) + len(edge.holds) > 0
+    assert len(edge.stock) + len(edge.lots) + len(edge.holds) + len(edge.transit) > 0
