@@ -22,6 +22,7 @@ from cloud.api import (
     masterdata,
     orgs,
     sites,
+    trace,
     users,
     variance,
 )
@@ -89,6 +90,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(users.router)
     app.include_router(variance.router)
     app.include_router(masterdata.router)
+    app.include_router(trace.router)
     web.install(app)
     install_metrics(app, token=os.environ.get("EDGESTOCK_METRICS_TOKEN") or None)
     install_openapi(app)
