@@ -15,6 +15,7 @@ from cloud.api import (
     agents,
     auth,
     coldchain,
+    downlink,
     enrolment,
     events,
     foodsafety,
@@ -90,6 +91,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(users.router)
     app.include_router(variance.router)
     app.include_router(masterdata.router)
+    app.include_router(downlink.router)
     app.include_router(trace.router)
     web.install(app)
     install_metrics(app, token=os.environ.get("EDGESTOCK_METRICS_TOKEN") or None)

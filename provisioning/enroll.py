@@ -102,6 +102,8 @@ def _agent_config(
         config = {**site_config, **config}
     config["agent"] = {"id": answer["agent"], "site": answer["site"]}
     config["cloud"] = {**config.get("cloud", {}), "url": cloud_url, "key": str(key)}
+    if answer.get("downlink_keys"):  # the keys the cloud signs the site's documents with
+        config["downlink"] = {**config.get("downlink", {}), "cloud_keys": answer["downlink_keys"]}
     order = ["agent", "store", "cloud"]
     return {name: config[name] for name in order if name in config} | config
 

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from cloud.api.deps import StateDep
+from cloud.api.downlink import trusted_keys
 from cloud.auth.deps import Principal, require
 from cloud.identity import enrolment
 from cloud.identity.enrolment import EnrolmentRequest, IssuedCode
@@ -68,6 +69,10 @@ class EnrolmentPublic(BaseModel):
     keyid: str = Field(description="the key's id in signatures (RFC 9421 keyid)")
     reenrolled: bool
     site_settings: dict[str, Any] = Field(description="the site's own settings")
+    downlink_keys: list[str] = Field(
+        default_factory=list,
+        description="the cloud's public keys for down-channel documents (base64), signing first",
+    )
 
 
 class RevocationPublic(BaseModel):
@@ -128,6 +133,7 @@ async def enrol(body: EnrolmentCreate, state: StateDep) -> Any:
         keyid=enrolled.keyid,
         reenrolled=enrolled.reenrolled,
         site_settings=enrolled.site_settings,
+        downlink_keys=await trusted_keys(state),
     )
 
 

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from cloud.api.deps import StateDep
+from cloud.api.downlink import announce_masterdata
 from cloud.auth.deps import Principal, require
 from cloud.auth.scope import site_scope
 from cloud.identity.errors import IdentityRefused
@@ -59,6 +60,7 @@ _NONE: dict[int | str, dict[str, Any]] = {404: {"description": "the site has no 
 async def put_masterdata(
     site: str,
     document: MasterData,
+    request: Request,
     state: StateDep,
     principal: Annotated[Principal, Depends(require("org.manage"))],
 ) -> MasterDataPublic:
@@ -66,6 +68,9 @@ async def put_masterdata(
         stored = await write_masterdata(
             conn, site, document.model_dump(mode="json"), principal.name
         )
+    # the site's running agents apply it from their inbox; one that misses this still
+    # reads the newest version at its next start
+    await announce_masterdata(request, state, site, stored.version, stored.document, principal)
     return MasterDataPublic.of(stored)
 
 

@@ -64,6 +64,7 @@ def test_a_device_enrols_with_a_code_and_gets_its_identity(
 
     assert response.status_code == 201, response.text
     body = response.json()
+    assert len(body.pop("downlink_keys")) == 1  # the cloud's key (tests/cloud/test_downlink.py)
     public = key.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
