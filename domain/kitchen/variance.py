@@ -25,12 +25,16 @@ from decimal import Decimal
 from domain.events import Event
 from domain.kitchen.counts import replay
 from domain.kitchen.recipes import Operation
+from domain.ledger import postings
 from domain.payloads import StepConsumed, StockLine
 from domain.quantity import Quantity, Unit, exact
 
 ZERO = Decimal(0)
 _RECEIVED = frozenset({"lot.received", "stock.produced"})
 _USED = frozenset({"stock.consumed", "stock.step_consumed"})
+_TRANSFERRED = frozenset(
+    {"stock.moved", "transfer.shipped", "transfer.received", "stock.issued", "stock.returned"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,9 @@ class Movements:
     thaw_loss: Decimal = ZERO
     trim_loss: Decimal = ZERO
     waste: Decimal = ZERO
+    transferred: Decimal = ZERO
+    """Net in (+) or out (−) by movements: between locations, between sites, to and from
+    customers. Explained stock, but neither bought nor used in the kitchen."""
 
     def __add__(self, other: Movements) -> Movements:
         return Movements(
@@ -50,6 +57,7 @@ class Movements:
             self.thaw_loss + other.thaw_loss,
             self.trim_loss + other.trim_loss,
             self.waste + other.waste,
+            self.transferred + other.transferred,
         )
 
 
@@ -70,7 +78,8 @@ class VarianceLine:
         To the ledger's quantum (1E-9 of a base unit): a count weighed finer than the ledger
         keeps stock (what a recipe's 100 g / 0.7 leaves over after the carry) is no loss."""
         moved = self.moved
-        return exact(self.opening + moved.received - moved.used - moved.waste - self.closing)
+        explained = moved.received + moved.transferred - moved.used - moved.waste
+        return exact(self.opening + explained - self.closing)
 
 
 def variance(
@@ -92,15 +101,11 @@ def variance(
         moment = event.moment
         if not start < moment <= end:
             continue
-        moved = _movements(event)
-        if moved is None:
-            continue
-        line, delta = moved
-        qty = line.quantity.to_base()
-        row = _row(lines, line.item, line.location, qty.unit)
-        day = day_of(moment)
-        by_day = {**row.by_day, day: row.by_day.get(day, Movements()) + delta}
-        lines[line.item, line.location] = replace(row, moved=row.moved + delta, by_day=by_day)
+        for (item, location, unit), delta in _movements(event):
+            row = _row(lines, item, location, unit)
+            day = day_of(moment)
+            by_day = {**row.by_day, day: row.by_day.get(day, Movements()) + delta}
+            lines[item, location] = replace(row, moved=row.moved + delta, by_day=by_day)
     return [lines[key] for key in sorted(lines)]
 
 
@@ -128,20 +133,28 @@ def _row(
     return lines.get((item, location)) or VarianceLine(item, location, unit)
 
 
-def _movements(event: Event) -> tuple[StockLine, Movements] | None:
-    """What ``event`` adds to a variance line, in its base unit; None if it moves nothing."""
+Where = tuple[str, str, Unit]
+"""A variance line's item and location, and the base unit of what moved there."""
+
+
+def _movements(event: Event) -> list[tuple[Where, Movements]]:
+    """What ``event`` adds to each (item, location) line, in its base unit."""
+    if event.type in _TRANSFERRED:  # a move posts at two locations: take the ledger's word
+        return [((p.key.item, p.key.location, base.unit), Movements(transferred=base.value))
+                for p in postings(event) for base in (p.qty.to_base(),)]  # fmt: skip
     if event.type not in _RECEIVED | _USED | {"stock.adjusted"}:
-        return None
+        return []
     line = event.payload()
     assert isinstance(line, StockLine)
-    qty = line.quantity.to_base().value
+    base = line.quantity.to_base()
+    where, qty = (line.item, line.location, base.unit), base.value
     if event.type in _RECEIVED:
-        return line, Movements(received=qty)
+        return [(where, Movements(received=qty))]
     if event.type == "stock.adjusted":
-        return line, Movements(waste=-qty)
+        return [(where, Movements(waste=-qty))]
     if not isinstance(line, StepConsumed):
-        return line, Movements(used=qty)
+        return [(where, Movements(used=qty))]
     loss = Quantity(line.yield_loss, line.unit).to_base().value
     if line.operation == Operation.THAW:
-        return line, Movements(used=qty, thaw_loss=loss)
-    return line, Movements(used=qty, trim_loss=loss)
+        return [(where, Movements(used=qty, thaw_loss=loss))]
+    return [(where, Movements(used=qty, trim_loss=loss))]

@@ -3,18 +3,20 @@ the checks taken before sealing keep holds and owners whole."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
 
-from domain.events import parse_event
+from domain.events import EventDraft, parse_event
+from domain.kitchen.variance import variance
 from domain.ledger import StockKey, fold, postings
 from domain.movements import movement_refusal
 from domain.owners import LogicalWarehouse, OwnerBook
 from domain.payloads import StockAdjusted, StockMoved, TransferReceived, TransferShipped
 from domain.quantity import Quantity, Unit
-from tests.domain.factories import chain, received
+from tests.domain.factories import AT, chain, received
 from tests.domain.movement_drafts import (
     LINE,
     issued,
@@ -124,3 +126,18 @@ def test_a_move_between_two_owners_must_be_a_transfer() -> None:
     assert refusal is not None
     assert "transfer to_org acme-franchise" in refusal
     assert movement_refusal(moved("1").payload, lambda _: False, book) is None
+
+
+def test_movements_are_explained_stock_in_the_variance_report() -> None:
+    """Moves, shipments, issues and returns change stock with an event that says where: the
+    variance report counts them as transferred, never as unexplained loss or gain."""
+    drafts = [received("L1", "1000", loc="walk-in"), moved("300"), shipped("200"),
+              issued("100"), returned("40"), received_transfer("500", damaged="20")]  # fmt: skip
+    events = chain([EventDraft(d.type, AT + timedelta(minutes=i), d.payload)
+                    for i, d in enumerate(drafts)])  # fmt: skip
+    rows = variance(events, start=AT - timedelta(seconds=1), end=AT + timedelta(hours=1))
+    by_place = {row.location: (row.moved.transferred, row.unexplained) for row in rows}
+    assert by_place == {
+        "walk-in": (Decimal(-600), 0), "wok": (Decimal(300), 0),
+        "returns": (Decimal(40), 0), "dock": (Decimal(500), 0),
+    }  # fmt: skip
