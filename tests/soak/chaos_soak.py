@@ -20,6 +20,7 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -32,6 +33,7 @@ import yaml
 
 from cloud.migrate import migrate
 from cloud.postgres_server import PostgresServer
+from edge_agent.status import status_path
 from edgestock.processes import Child
 from tests.e2e.harness import (
     AgentFiles,
@@ -57,6 +59,8 @@ class Verdict:
     faults: Counter[str] = field(default_factory=Counter)
     agent_deaths: int = 0
     """Times the agent stopped by itself (its disk was full) and was started again."""
+    poller_stalls: int = 0
+    """Times the agent's Modbus watchdog found the scale's poller stuck (and started it again)."""
 
     @property
     def passed(self) -> bool:
@@ -67,6 +71,7 @@ class Verdict:
         return [
             f"faults: {struck or 'none'}",
             f"agent stopped by itself and restarted: {self.agent_deaths}",
+            f"scale poller found stuck and started again: {self.poller_stalls}",
             f"events: {self.events}",
             f"every event in the cloud exactly once: {'yes' if self.exactly_once else 'NO'}",
             f"ledger equal: {'yes' if self.ledgers_equal else 'NO'}",
@@ -230,8 +235,30 @@ def _settle(site: Site) -> None:
         time.sleep(0.5)
     raise TimeoutError(
         f"after the faults the agent recorded {site.files.weight()} g (not {FINAL_GRAMS}) and"
-        f" the cloud acknowledged {site.files.acked_seq()} of {site.files.last_seq()} events"
+        f" the cloud acknowledged {site.files.acked_seq()} of {site.files.last_seq()} events\n"
+        + stall_report(site)
     )
+
+
+def stall_report(site: Site) -> str:
+    """What the agent says of itself (status file, log's end) and what its threads are doing."""
+    status = status_path(site.files.path)
+    said = status.read_text() if status.exists() else "(no status file)"
+    log = site.workdir / "agent.log"
+    tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:]) if log.exists() else ""
+    return f"status:\n{said}\nlog's end:\n{tail}\nstacks:\n{agent_stacks(site.agent)}"
+
+
+def agent_stacks(agent: Child | None) -> str:
+    """What every thread of the agent is doing now (py-spy, coroutines included), for a stall."""
+    if agent is None or not agent.alive():
+        return "(no agent running)"
+    spy = Path(sys.executable).with_name("py-spy")
+    dump = subprocess.run(
+        [str(spy), "dump", "--locals", "--pid", str(agent.pid)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    return dump.stdout + dump.stderr
 
 
 def _judge(site: Site) -> None:
@@ -240,6 +267,8 @@ def _judge(site: Site) -> None:
     verdict.exactly_once = site.cloud.event_hashes() == files.event_hashes()
     verdict.ledgers_equal = _cloud_ledger(site) == files.ledger()
     verdict.scale_agrees = station_total(files.ledger()) == FINAL_GRAMS
+    log = site.workdir / "agent.log"
+    verdict.poller_stalls = log.read_text(errors="replace").count("no poll has ended")
 
 
 def _cloud_ledger(site: Site) -> Ledger:
@@ -258,9 +287,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep its logs")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="edgestock-chaos-") as workdir:
-        verdict = soak(args.minutes * 60, args.seed, Path(workdir))
+    with contextlib.ExitStack() as scope:
+        if args.keep is None:
+            temporary = tempfile.TemporaryDirectory(prefix="edgestock-chaos-")
+            workdir = Path(scope.enter_context(temporary))
+        else:
+            workdir = args.keep
+            workdir.mkdir(parents=True, exist_ok=True)
+        verdict = soak(args.minutes * 60, args.seed, workdir)
     for line in verdict.lines():
         print(line)
     raise SystemExit(0 if verdict.passed else 1)

@@ -16,6 +16,7 @@ from edge_agent.adapters.base import AdapterCounters, DeviceAdapter, DeviceSink
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig, check_shared_lines
 from edge_agent.adapters.modbus.line import ModbusLine
 from edge_agent.adapters.modbus.poller import ModbusPoller
+from edge_agent.adapters.modbus.watchdog import STALL_AFTER_S, watch
 
 
 class ModbusBus:
@@ -27,6 +28,7 @@ class ModbusBus:
         sink: DeviceSink,
         *,
         profiles_dir: Path | None = None,
+        stall_after_s: float = STALL_AFTER_S,
     ) -> None:
         if not configs:
             raise ValueError("a Modbus line needs at least one device")
@@ -39,6 +41,7 @@ class ModbusBus:
         self.pollers = [
             ModbusPoller(c, sink, line=self.line, profiles_dir=profiles_dir) for c in configs
         ]
+        self.stall_after_s = stall_after_s
 
     @property
     def name(self) -> str:
@@ -48,11 +51,18 @@ class ModbusBus:
         return {k: v for poller in self.pollers for k, v in poller.counters().items()}
 
     async def run(self) -> None:
-        """Poll every device of the line until cancelled; then close the line."""
+        """Poll every device of the line until cancelled; then close the line.
+
+        A poller found stuck (``watchdog``) ends them all with ``PollerStalled``, so the
+        agent's supervision starts the line again on a fresh connection.
+        """
         try:
             async with asyncio.TaskGroup() as group:
-                for poller in self.pollers:
-                    group.create_task(poller.run(), name=poller.name)
+                running = {
+                    poller: group.create_task(poller.run(), name=poller.name)
+                    for poller in self.pollers
+                }
+                group.create_task(watch(running, stall_after_s=self.stall_after_s))
         finally:
             self.line.close()
 

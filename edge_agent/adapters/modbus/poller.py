@@ -59,6 +59,14 @@ class ModbusPoller:
         self._breaker = CircuitBreaker(config.offline_after, backoff)
         self._plan = self.profile.read_plan()
         self._last_values: Mapping[str, Value] | None = None
+        chunks = len(self._plan)
+        self._poll_budget_s = (
+            config.timeout_s * (config.retries + 1) * chunks + config.timeout_s + 1
+        )
+        """The longest one poll's requests may take (each chunk's tries, and a connect)."""
+        self.due_at: float | None = None
+        """Loop time by which ``run`` should be back at the top of its loop (see
+        ``watchdog``): after a pause, or a poll's requests. None before it starts."""
 
     @property
     def name(self) -> str:
@@ -80,14 +88,21 @@ class ModbusPoller:
             while True:
                 pause = self._breaker.wait_s(loop.time())
                 if pause > 0:
+                    self._expect_back_in(pause)
                     await asyncio.sleep(pause)
                     continue
                 started = loop.time()
+                self._expect_back_in(self._poll_budget_s)
                 await self.poll_once()
-                await asyncio.sleep(max(0.0, started + interval - loop.time()))
+                wait = max(0.0, started + interval - loop.time())
+                self._expect_back_in(wait)
+                await asyncio.sleep(wait)
         finally:
             if self._own_line:
                 self._line.close()
+
+    def _expect_back_in(self, seconds: float) -> None:
+        self.due_at = asyncio.get_running_loop().time() + seconds
 
     async def poll_once(self) -> Observation | None:
         """One poll: the observation handed on, or None when the poll failed (counted)."""
