@@ -14,6 +14,12 @@ jitter, a batch sent again after a failure marked ``Edgestock-Resend``, a client
   from an event being made to its ack.
 - catch-up: each agent holds ``--backlog`` events at the start and sends them all.
 - congestion: online at twice the best catch-up rate of one worker.
+
+Each row also gives the CPU spent per stored event by the API's processes, by PostgreSQL
+(its server and backends) and by this client, so a loaded machine's wall figures can be
+told apart from the cost of ingest. ``--readers fast,slow`` runs every row
+with the fast reader, then again with ``EDGESTOCK_INGEST_FAST_READ=0`` (``read_batch``
+alone, the reader before ``cloud.ingest.fast_read``): the baseline in the same run.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' build
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
+import psutil
 import psycopg
 from cloud_ingest import drafts, raw_copy, site_of
 
@@ -155,7 +162,8 @@ def stored_rows(url: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def start_api(database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_api(database_url: str, port: int, workers: int, *,
+              slow_read: bool = False) -> subprocess.Popen[bytes]:  # fmt: skip
     """The API in its own process(es), as ``cloud serve [--workers N]`` runs it, quiet
     (no access log line per batch, which would cost the worker as much as a small batch)."""
     code = (
@@ -166,7 +174,8 @@ def start_api(database_url: str, port: int, workers: int) -> subprocess.Popen[by
         f"else: serve_workers('127.0.0.1', {port}, {workers}, log_level='warning')"
     )
     env = {**os.environ, "DATABASE_URL": database_url, "EDGESTOCK_POOL_MAX_SIZE": "8",
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}  # fmt: skip
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+           "EDGESTOCK_INGEST_FAST_READ": "0" if slow_read else "1"}  # fmt: skip
     api = subprocess.Popen([sys.executable, "-c", code], env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -179,17 +188,38 @@ def start_api(database_url: str, port: int, workers: int) -> subprocess.Popen[by
     raise RuntimeError("the API did not start")
 
 
+def cpu_s(pid: int | None) -> float:
+    """CPU seconds of a process and its children, alive or already reaped."""
+    if pid is None:
+        return 0.0
+    total = 0.0
+    root = psutil.Process(pid)
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:  # ended between the listing and the reading
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
 def one_run(server: PostgresServer, name: str, agents: list[Agent], workers: int,
-            **fleet: float | int | None) -> dict[str, object]:  # fmt: skip
+            slow_read: bool, **fleet: float | int | None) -> dict[str, object]:  # fmt: skip
     """A fresh database and API, the fleet run against it, and what it stored."""
     url = create_database(server, name, template=TEMPLATE)
     port = free_port()
-    api = start_api(url, port, workers)
+    api = start_api(url, port, workers, slow_read=slow_read)
+    load = os.getloadavg()[0]
     try:
+        api_before, pg_before = cpu_s(api.pid), cpu_s(server.pid)
+        client_before = time.process_time()
         stats, took = asyncio.run(run_fleet(f"http://127.0.0.1:{port}", agents, **fleet))  # type: ignore[arg-type]
+        client_cpu = time.process_time() - client_before
+        api_cpu = cpu_s(api.pid) - api_before
     finally:
         api.terminate()
         api.wait(timeout=60)
+    pg_cpu = cpu_s(server.pid) - pg_before  # the API's backends have ended: reaped, counted
     rows, distinct = stored_rows(url)
     drop_database(server, name)
     expected = len(agents) * int(fleet["total"] or 0)
@@ -203,6 +233,10 @@ def one_run(server: PostgresServer, name: str, agents: list[Agent], workers: int
         "busy_503": stats.busy, "timeouts": stats.timeouts, "resets": stats.resets,
         "resent_events": stats.resent_events,
         "errors": len(stats.errors),
+        "api_cpu_us": round(api_cpu / rows * 1e6, 1) if rows else 0,
+        "pg_cpu_us": round(pg_cpu / rows * 1e6, 1) if rows else 0,
+        "client_cpu_us": round(client_cpu / rows * 1e6, 1) if rows else 0,
+        "load_1min": round(load, 1),
     }  # fmt: skip
 
 
@@ -239,6 +273,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=2000, help="largest batch, catch-up")
     parser.add_argument("--drain", type=float, default=40.0, help="seconds allowed after")
     parser.add_argument("--timeout", type=float, default=5.0, help="client timeout, seconds")
+    parser.add_argument("--modes", default="catch-up,online,congestion")
+    parser.add_argument("--readers", default="fast", help="fast,slow: slow is the API "
+                        "without cloud.ingest.fast_read (the baseline)")  # fmt: skip
     args = parser.parse_args()
     counts = [int(n) for n in args.agents.split(",")]
     workers = [int(n) for n in args.workers.split(",")]
@@ -253,32 +290,7 @@ def main() -> None:
         prepare_template(server, fleet)
         header = ["mode", *one_header()]
         print("| " + " | ".join(header) + " |\n|" + "---|" * len(header), flush=True)
-        best_catch_up = dict.fromkeys(workers, 0)
-        run = 0
-        for count in counts:
-            agents = fleet[:count]
-            for n in workers:
-                run += 1
-                row = one_run(server, f"fleet_{run}", agents, n, total=args.backlog, rate=None,
-                              seconds=0.0, drain_s=args.drain + 60, timeout_s=args.timeout,
-                              max_events=args.batch)  # fmt: skip
-                best_catch_up[n] = max(best_catch_up[n], int(row["events_per_s"]))  # type: ignore[call-overload]
-                print_row("catch-up", row)
-                run += 1
-                row = one_run(server, f"fleet_{run}", agents, n, total=online_events,
-                              rate=args.rate, seconds=args.seconds, drain_s=args.drain,
-                              timeout_s=args.timeout, max_events=args.batch)  # fmt: skip
-                print_row("online", row)
-        for n in workers:
-            offered = 2 * best_catch_up[n]
-            rate = offered / max(counts)
-            making = min(args.seconds, per_agent / rate)  # as long as the sealed chains last
-            run += 1
-            row = one_run(server, f"fleet_{run}", fleet, n, total=int(rate * making),
-                          rate=rate, seconds=making, drain_s=args.drain + 60,
-                          timeout_s=args.timeout, max_events=args.batch)  # fmt: skip
-            goodput = int(row["events_per_s"]) / best_catch_up[n] if best_catch_up[n] else 0  # type: ignore[call-overload]
-            print_row(f"congestion {offered:,}/s offered (goodput {goodput:.2f} of peak)", row)
+        fleet_rows(server, fleet, counts, workers, args)
         copy_url = create_database(server, "fleet_copy", template=TEMPLATE)
         batches = {
             agent.name: [encode_batch(agent.name, agent.events[i : i + args.batch])
@@ -293,10 +305,58 @@ def main() -> None:
     print(f"# whole run {time.perf_counter() - began:.0f} s")
 
 
+def fleet_rows(server: PostgresServer, fleet: list[Agent], counts: list[int],
+               workers: list[int], args: argparse.Namespace) -> None:  # fmt: skip
+    """Catch-up and online per agent count, worker count and reader (interleaved, so a
+    change of the machine's load strikes both readers alike), then congestion at twice the
+    best catch-up rate of each (``--modes`` picks among them)."""
+    modes = set(args.modes.split(","))
+    readers = [reader == "slow" for reader in args.readers.split(",")]
+    online_events = int(args.rate * args.seconds)
+    best_catch_up: dict[tuple[int, bool], int] = {}
+    for count in counts:
+        for n in workers:
+            for slow in readers:
+                reader = "slow read" if slow else "fast read"
+                if "catch-up" in modes or "congestion" in modes:
+                    row = one_run(server, "fleet_run", fleet[:count], n, slow,
+                                  total=args.backlog, rate=None, seconds=0.0,
+                                  drain_s=args.drain + 60, timeout_s=args.timeout,
+                                  max_events=args.batch)  # fmt: skip
+                    rate = int(row["events_per_s"])  # type: ignore[call-overload]
+                    best_catch_up[n, slow] = max(best_catch_up.get((n, slow), 0), rate)
+                    print_row(f"catch-up, {reader}", row)
+                if "online" in modes:
+                    row = one_run(server, "fleet_run", fleet[:count], n, slow,
+                                  total=online_events, rate=args.rate, seconds=args.seconds,
+                                  drain_s=args.drain, timeout_s=args.timeout,
+                                  max_events=args.batch)  # fmt: skip
+                    print_row(f"online, {reader}", row)
+    if "congestion" in modes:
+        for (n, slow), peak in best_catch_up.items():
+            congestion(server, fleet, n, slow, peak, args)
+
+
+def congestion(server: PostgresServer, fleet: list[Agent], workers: int, slow: bool,
+               peak: int, args: argparse.Namespace) -> None:  # fmt: skip
+    """The whole fleet offering twice ``peak`` events/s, for as long as the chains last."""
+    per_agent = max(int(args.rate * args.seconds), args.backlog)
+    offered = 2 * peak
+    rate = offered / len(fleet)
+    making = min(args.seconds, per_agent / rate)
+    row = one_run(server, "fleet_run", fleet, workers, slow, total=int(rate * making),
+                  rate=rate, seconds=making, drain_s=args.drain + 60, timeout_s=args.timeout,
+                  max_events=args.batch)  # fmt: skip
+    goodput = int(row["events_per_s"]) / peak if peak else 0  # type: ignore[call-overload]
+    reader = "slow read" if slow else "fast read"
+    print_row(f"congestion {offered:,}/s offered (goodput {goodput:.2f} of peak), {reader}", row)
+
+
 def one_header() -> list[str]:
     return ["agents", "workers", "events", "stored", "duplicate rows", "converged", "s",
             "events/s", "ack p50 ms", "ack p99 ms", "device→cloud p99 s", "503 busy",
-            "timeouts", "resets", "re-sent events", "errors"]  # fmt: skip
+            "timeouts", "resets", "re-sent events", "errors", "API CPU µs/event",
+            "PostgreSQL CPU µs/event", "client CPU µs/event", "load (1 min)"]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ per-event Python work (the cost of ingest) stays in one place that can be measur
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -91,13 +92,19 @@ def decode(
     return decode_raw(gunzip(compressed, max_bytes), agent=agent, site=site, now=now)
 
 
+FAST_READ = os.environ.get("EDGESTOCK_INGEST_FAST_READ", "1") != "0"
+"""Whether ingest tries ``cloud.ingest.fast_read`` first; ``0`` keeps ``read_batch`` alone,
+the baseline ``benchmarks/fleet_ingest.py --slow-read`` measures against. Either way the
+same batches are stored and refused (``tests/cloud/test_fast_read.py``)."""
+
+
 def decode_raw(
-    raw: bytes, *, agent: str, site: str, now: datetime | None = None, fast: bool = True
+    raw: bytes, *, agent: str, site: str, now: datetime | None = None, fast: bool = FAST_READ
 ) -> DecodedBatch:
     """``decode`` of a body already decompressed (``domain.sync.gunzip``).
 
-    ``fast``: try ``cloud.ingest.fast_read`` first (the same batch, proven more cheaply);
-    False reads with ``read_batch`` alone, the baseline the fleet benchmark measures.
+    ``fast``: try ``cloud.ingest.fast_read`` first (the same batch, proven more cheaply),
+    then ``read_batch`` when it cannot prove the batch sound.
     """
     batch = read_batch_fast(raw, agent=agent, site=site, now=now) if fast else None
     if batch is None:

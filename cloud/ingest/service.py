@@ -25,6 +25,7 @@ from cloud.ingest.plan import (
     DecodedBatch,
     check_continues,
     count_replayed,
+    decode,
     decode_raw,
     rows_of,
 )
@@ -76,11 +77,15 @@ async def ingest_batch(
     on content anyway (a value PostgreSQL refuses), it is written again one event at a
     time, and the event that fails is stored unreadable with the database's reason.
     """
-    raw = await asyncio.to_thread(gunzip, body, max_decoded_bytes)
-    replayed = await _replayed(pool, agent, raw) if resend else None
-    if replayed is not None:
-        return replayed
-    batch = await asyncio.to_thread(decode_raw, raw, agent=agent, site=site)
+    if resend:
+        raw = await asyncio.to_thread(gunzip, body, max_decoded_bytes)
+        replayed = await _replayed(pool, agent, raw)
+        if replayed is not None:
+            return replayed
+        batch = await asyncio.to_thread(decode_raw, raw, agent=agent, site=site)
+    else:  # one hand-off to a thread, not two: it costs as much as a few events
+        batch = await asyncio.to_thread(decode, body, agent=agent, site=site,
+                                        max_bytes=max_decoded_bytes)  # fmt: skip
     return await store_batch(pool, partitions, batch, maintain_rollup=maintain_rollup)
 
 
