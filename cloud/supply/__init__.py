@@ -1,0 +1,1 @@
+"""Supply across sites: what a site can promise (available to promise)."""
