@@ -25,6 +25,7 @@ from domain.gs1 import Gtin14
 from domain.kitchen.checks import reference_problems
 from domain.kitchen.locations import Location
 from domain.kitchen.recipes import MenuItem, Modifier, Recipe
+from domain.owners import LogicalWarehouse, OwnerBook, OwnershipInvalid
 from domain.payloads import Name
 from domain.quantity import Quantity, Unit
 
@@ -129,6 +130,11 @@ class MasterData(_Master):
     recipes: list[Recipe] = []
     menu: list[MenuItem] = []
     modifiers: list[Modifier] = []
+    owner: Name | None = None
+    """The legal entity that owns the site's stock outside its logical warehouses (None:
+    the site stands for its own)."""
+    warehouses: list[LogicalWarehouse] = []
+    """Logical warehouses: sets of the site's locations owned by other legal entities."""
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:
@@ -146,6 +152,19 @@ class MasterData(_Master):
                 ],
             )
         return self
+
+    @model_validator(mode="after")
+    def _one_owner_per_location(self) -> Self:
+        for site in sorted({warehouse.site for warehouse in self.warehouses}):
+            try:
+                self.owner_book(site)
+            except OwnershipInvalid as exc:
+                raise ValueError(f"warehouses: {exc}") from None
+        return self
+
+    def owner_book(self, site: str) -> OwnerBook:
+        """Who owns each location of ``site`` (``domain.owners``)."""
+        return OwnerBook.of(site, self.owner or site, self.warehouses)
 
     @property
     def by_id(self) -> Mapping[str, Item]:

@@ -34,12 +34,19 @@ COMMON = (
     "0012_readings_site_wall",
 )
 BY_MODE = {
-    StorageMode.PARTITIONED: (*COMMON, "0020_holds_by_word", "0030_in_transit", "0040_downlink"),
+    StorageMode.PARTITIONED: (
+        *COMMON,
+        "0020_holds_by_word",
+        "0030_in_transit",
+        "0031_stock_by_owner",
+        "0040_downlink",
+    ),
     StorageMode.TIMESCALE: (
         *COMMON,
         "0013_readings_late_hours",
         "0020_holds_by_word",
         "0030_in_transit",
+        "0031_stock_by_owner",
         "0040_downlink",
     ),
 }
