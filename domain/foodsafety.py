@@ -259,6 +259,12 @@ def _clock_events(events: Iterable[Event]) -> Iterable[tuple[Event, LotClockChan
             yield event, payload
 
 
+def clock_closes(event_type: str, clock: LotClockChanged) -> bool:
+    """Whether a clock's event leaves it closed (off the board's open clocks)."""
+    # a thawed lot's clock is done; a marinade that is ready still runs to its maximum
+    return event_type in _CLOSING or (event_type == "clock.ready" and clock.due_at is None)
+
+
 def _open_clocks(events: Sequence[Event]) -> tuple[OpenClock, ...]:
     last: dict[tuple[str, str, str, str], tuple[Event, LotClockChanged, datetime]] = {}
     for event, clock in _clock_events(events):
@@ -267,9 +273,7 @@ def _open_clocks(events: Sequence[Event]) -> tuple[OpenClock, ...]:
         last[key] = (event, clock, since)
     opened = []
     for event, clock, since in last.values():
-        # a thawed lot's clock is done; a marinade that is ready still runs to its maximum
-        finished = event.type == "clock.ready" and clock.due_at is None
-        if event.type in _CLOSING or finished:
+        if clock_closes(event.type, clock):
             continue
         state = event.type.removeprefix("clock.")
         opened.append(

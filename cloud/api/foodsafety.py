@@ -1,15 +1,16 @@
 """A site's food-safety board for one day, folded from its events by ``domain.foodsafety``.
 
-Days are UTC days, as in the cold-chain compliance report. The query reads only what the
-fold needs: stock and clock events up to the day's end (for lots and open clocks), the
-day's readings and records, and every correction and sign-off (a record may be corrected,
-and a day signed off, after the day).
+Days are the site's own (its organisation's zone). The queries read only what the fold
+needs, none of them from the site's first day: the stock events of the lots expiring by the
+day's near-expiry bound that are live at its end, the events of the clocks open then or
+moved during it (``cloud.kitchen.lot_history``), the day's readings and records, every
+correction (a record may be corrected after its day) and the day's sign-offs.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
@@ -17,30 +18,24 @@ from cloud.api.bounds import Day
 from cloud.api.deps import StateDep
 from cloud.auth.deps import require
 from cloud.auth.scope import site_scope
+from cloud.kitchen.lot_history import clock_events, event_of_row, live_lot_events
 from cloud.orgs.zone import site_zone
 from cloud.state import CloudState
-from domain.events import Event, format_at
-from domain.foodsafety import HISTORY_TYPES, Board, RecordRefused, board, site_day
-from domain.payloads import CLOCK_TYPES
+from domain.foodsafety import Board, RecordRefused, board, site_day
 
 router = APIRouter(
     prefix="/v1/sites", tags=["food safety"], dependencies=[Depends(require("stock.read"))]
 )
 
-_QUERY = """
-SELECT id::text, agent, seq, site, type, at, data, prev, hash FROM events
-WHERE site = %(site)s
-  AND ((type = ANY(%(history)s) AND at < %(end)s)
-       OR (at >= %(start)s AND at < %(end)s
-           AND type IN ('reading.recorded', 'foodsafety.recorded'))
-       OR type IN ('foodsafety.corrected', 'foodsafety.signed_off'))
-ORDER BY at, agent, seq
-"""
-
-_CLOCKS_QUERY = """
-SELECT id::text, agent, seq, site, type, at, data, prev, hash FROM events
-WHERE site = %(site)s AND type = ANY(%(clocks)s) AND at < %(end)s
-ORDER BY at, agent, seq
+_DAY_EVENTS = """
+SELECT e.id::text, e.agent, e.seq, e.site, e.type, e.at, e.data, e.prev, e.hash FROM events e
+WHERE e.site = %(site)s AND e.at >= %(start)s AND e.at < %(end)s
+  AND e.type IN ('reading.recorded', 'foodsafety.recorded')
+UNION ALL
+SELECT e.id::text, e.agent, e.seq, e.site, e.type, e.at, e.data, e.prev, e.hash FROM events e
+WHERE e.site = %(site)s AND e.type <> 'reading.recorded'
+  AND (e.type = 'foodsafety.corrected'
+       OR (e.type = 'foodsafety.signed_off' AND e.data ->> 'day' = %(day)s))
 """
 
 
@@ -77,15 +72,14 @@ async def board_of_day(
     zone = await site_zone(state, site)
     start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-    params = {"site": site, "history": sorted(HISTORY_TYPES), "start": start, "end": end,
-              "clocks": sorted(CLOCK_TYPES)}  # fmt: skip
     async with site_scope(state.tenant_pool, [site]) as conn:
-        cur = await conn.execute(_CLOCKS_QUERY if clocks_only else _QUERY, params)
-        rows: list[tuple[Any, ...]] = await cur.fetchall()
-    events = [_event(row) for row in rows]
+        events = await clock_events(conn, site, since=start, until=end)
+        if not clocks_only:
+            expiring_by = day + timedelta(days=near_days)
+            events += await live_lot_events(conn, site, since=end, until=end,
+                                            expiring_by=expiring_by)  # fmt: skip
+            params = {"site": site, "start": start, "end": end, "day": day.isoformat()}
+            cur = await conn.execute(_DAY_EVENTS, params)
+            events += [event_of_row(row) for row in await cur.fetchall()]
+    events.sort(key=lambda event: (event.moment, event.agent, event.seq))
     return board(events, day, near_days=near_days, day_of=site_day(zone))
-
-
-def _event(row: tuple[Any, ...]) -> Event:
-    event_id, agent, seq, site, kind, at, data, prev, hash_ = row
-    return Event(event_id, agent, seq, site, kind, format_at(at), data, prev, hash_)

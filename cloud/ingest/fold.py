@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from cloud.ingest import store
+from cloud.ingest.clocks import save_clocks
+from cloud.ingest.lot_order import save_lot_order
 from cloud.ingest.plan import fold_site
 from cloud.ingest.transit import save_transit
 from domain.events import Event
@@ -44,10 +46,13 @@ async def post_ledger(conn: store.Conn, agent: str, events: list[Event]) -> dict
 
 
 async def save_lots_and_holds(conn: store.Conn, site: str, events: Sequence[Event]) -> None:
-    """Merge a site's readable events into ``lots`` and ``lot_holds``."""
+    """Merge a site's readable events into ``lots``, ``lot_holds``, ``lot_clocks`` and
+    ``lot_order`` (the last two: what the pages read, migration 0060)."""
     await _save_lots(conn, site, events)
     await _save_holds(conn, site, events)
     await save_transit(conn, events)  # transfer lines, keyed by both ends, not this site
+    await save_clocks(conn, site, events)
+    await save_lot_order(conn, site, events)
 
 
 async def _save_lots(conn: store.Conn, site: str, events: Sequence[Event]) -> None:

@@ -3,8 +3,10 @@
 The cloud holds every event the site's agents recorded, so it runs the very function the
 domain defines (``domain.kitchen.variance``) over them: counts are replayed as snapshots,
 so a site with several agents (a PDA's counts on one, the line's deductions on another)
-gives the same answer as one. Only the events that move or count stock are read, from the
-site's beginning (the opening balance needs all of them) to the end of the period.
+gives the same answer as one. Only the events that move or count stock are read, and only
+those of the lots live during or after the period (``cloud.kitchen.lot_history``): a lot
+that was zero everywhere before the period began and never moved since adds nothing but its
+zero line, which the ledger gives.
 """
 
 from __future__ import annotations
@@ -15,21 +17,12 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from domain.events import Event, format_at
+from cloud.kitchen.lot_history import dead_lines, live_lot_events
 from domain.kitchen.variance import VarianceLine, item_totals, variance
-from domain.ledger import STOCK_TYPES as STOCK_TYPES_SET
+from domain.quantity import Unit
 
-STOCK_TYPES = sorted(STOCK_TYPES_SET)
-"""The ledger's one list of stock-moving types, as the query's array parameter."""
 MAX_DAYS = 366
 """The longest period one report covers."""
-
-_QUERY = """
-SELECT id, agent, seq, site, type, at, data, prev, hash FROM events
-WHERE site = %s AND type = ANY(%s) AND at <= %s
-  AND (%s::text IS NULL OR data->>'item' = %s)
-ORDER BY at, agent, seq
-"""
 
 
 class PeriodInvalid(ValueError):
@@ -74,12 +67,13 @@ async def variance_report(
     conn: AsyncConnection[tuple[Any, ...]], site: str, period: Period, item: str | None
 ) -> VarianceReport:
     """The site's variance over ``period``, of ``item`` only if given."""
-    cur = await conn.execute(_QUERY, (site, STOCK_TYPES, period.end, item, item))
-    events = [_event(row) for row in await cur.fetchall()]
-    lines = variance(events, start=period.start, end=period.end, day_of=period.day_of)
+    start, end = period.start, period.end
+    events = await live_lot_events(conn, site, since=start, until=end, item=item)
+    lines = variance(events, start=start, end=end, day_of=period.day_of)
+    shown = {(line.item, line.location) for line in lines}
+    for dead_item, location, unit in await dead_lines(conn, site, since=start, item=item):
+        if (dead_item, location) not in shown:
+            shown.add((dead_item, location))
+            lines.append(VarianceLine(dead_item, location, Unit(unit)))
+    lines.sort(key=lambda line: (line.item, line.location))
     return VarianceReport(lines, item_totals(lines))
-
-
-def _event(row: tuple[Any, ...]) -> Event:
-    event_id, agent, seq, site, kind, at, data, prev, hash_ = row
-    return Event(str(event_id), agent, seq, site, kind, format_at(at), data, prev, hash_)

@@ -38,16 +38,16 @@ BY_MODE = {
         *COMMON,
         "0020_holds_by_word",
         "0030_in_transit",
-        "0031_stock_by_owner",
         "0040_downlink",
+        "0060_page_reads",
     ),
     StorageMode.TIMESCALE: (
         *COMMON,
         "0013_readings_late_hours",
         "0020_holds_by_word",
         "0030_in_transit",
-        "0031_stock_by_owner",
         "0040_downlink",
+        "0060_page_reads",
     ),
 }
 
