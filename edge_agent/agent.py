@@ -23,6 +23,7 @@ from edge_agent.clock import Clock
 from edge_agent.config import AgentConfig, load_clock_rules
 from edge_agent.config.coldchain import SignalConfig, WatchedLocationConfig
 from edge_agent.config.devices import CameraConfig
+from edge_agent.downlink.wiring import Downlink, build_downlink
 from edge_agent.inference import AnomalyClassifier
 from edge_agent.kitchen.bus_routes import TicketFanOut, route_kitchen, route_records
 from edge_agent.kitchen.pipeline import KitchenPipeline, StationScale, TemperatureProbe
@@ -69,6 +70,8 @@ class AgentRuntime:
     """Serves the kitchen display, PDA app and board (config ``web:``), if configured."""
     metrics: AgentMetrics | None = None
     """What ``/metrics`` reads (served when the config has ``metrics:``)."""
+    downlink: Downlink | None = None
+    """Pulls and applies the cloud's documents for the site (config ``downlink:``)."""
 
 
 def build(config: AgentConfig) -> AgentRuntime:
@@ -137,6 +140,7 @@ def build(config: AgentConfig) -> AgentRuntime:
     mode = monitor.diagnosis.classifier.mode if monitor and monitor.diagnosis else None
     runtime = AgentRuntime(config, store, writer, syncer, sink, devices.adapters, mode)
     runtime.screens = screens
+    runtime.downlink = build_downlink(config, store, writer, [rules.use_masterdata])
     metrics.adapters = runtime.adapters
     runtime.metrics = metrics
     return runtime
@@ -263,6 +267,9 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
     every_s = max(1.0, 30.0 / runtime.config.clock.speed)
     devices.append(asyncio.create_task(_clock(runtime.sink, every_s), name="clock"))
     devices.append(asyncio.create_task(_report(runtime), name="status"))
+    if runtime.downlink is not None:  # a bug there stops the agent, saying so, as the writer's
+        devices.append(asyncio.create_task(runtime.downlink.run(), name="downlink"))
+        devices[-1].add_done_callback(lambda done: _died(runtime, done, stop))
     if runtime.screens is not None:
         devices.append(asyncio.create_task(runtime.screens(), name="screens"))
     if runtime.config.metrics is not None and runtime.metrics is not None:

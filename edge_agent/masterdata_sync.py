@@ -5,8 +5,8 @@ short timeout so a site without internet starts at once). A document it gets is 
 ``domain.masterdata.MasterData`` and written atomically beside the store
 (``<store>.masterdata.json``), so the next start without the cloud still runs on it. When the
 cloud is unreachable, refuses the agent or holds no document, the cache is used, and without
-a cache the ``masterdata:`` file of the agent config. The cloud's changes take effect at the
-next start: there is no reload while running.
+a cache the ``masterdata:`` file of the agent config. While running, a new version reaches the
+agent through its down-channel (``edge_agent.downlink``), which writes this cache too.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def masterdata_at_start(config: AgentConfig, *, timeout_s: float = TIMEOUT_S) ->
     cache = cache_path(config.store.path)
     chosen = _from_cloud(config, timeout_s)
     if chosen is not None:
-        _write_cache(cache, config.agent.site, chosen)
+        write_cache(cache, config.agent.site, chosen)
     else:
         chosen = _from_cache(cache, config.agent.site) or _from_file(config)
     log.info("master data from %s (version %s)", chosen.source, chosen.version)
@@ -122,7 +122,7 @@ def _checked(body: Any, site: str, source: Source, origin: str) -> SiteMasterDat
     return SiteMasterData(master, source, body["version"])
 
 
-def _write_cache(path: Path, site: str, data: SiteMasterData) -> None:
+def write_cache(path: Path, site: str, data: SiteMasterData) -> None:
     """Replace the cache in one step, so a crash leaves the old copy or the new, never half."""
     body = {"site": site, "version": data.version, "document": data.master.model_dump(mode="json")}
     try:

@@ -94,6 +94,10 @@ class RuleEngine:
                 self._on.setdefault(rule.event, []).append(rule)
         self._clock = [(r, r.every) for r in self.rules if r.every is not None]
 
+    def use_masterdata(self, master: MasterData) -> None:
+        """Judge from now on with ``master`` (a new version the cloud sent while running)."""
+        self._master = master
+
     def react(self, drafts: Sequence[EventDraft], site: SiteFacts) -> list[EventDraft]:
         """Each draft, followed by the actions of the rules it triggers."""
         out: list[EventDraft] = []

@@ -18,6 +18,7 @@ from edge_agent.config.devices import (
     MqttBusConfig,
     MqttDeviceConfig,
 )
+from edge_agent.config.downlink import DownlinkConfig
 from edge_agent.config.kitchen import KitchenConfig
 from edge_agent.config.metrics import MetricsConfig
 from edge_agent.config.rules import DEFAULT_RULES, RuleFile
@@ -67,6 +68,10 @@ class AgentConfig(Section):
     )
     metrics: MetricsConfig | None = Field(
         default=None, description="Prometheus /metrics on a loopback port (off without it)"
+    )
+    downlink: DownlinkConfig = Field(
+        default=DownlinkConfig(),
+        description="the cloud's signed documents for the site: holds, master data, transfers",
     )
 
     @model_validator(mode="before")

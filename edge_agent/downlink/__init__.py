@@ -1,0 +1,1 @@
+"""The down-channel at the edge: pull the site's signed documents, verify, apply each once."""

@@ -1,0 +1,125 @@
+"""Apply one verified document at the edge, exactly once.
+
+How far the site's documents are applied is the store's ``downlink`` checkpoint. A document
+that produces events (a hold) writes that checkpoint in the same transaction as its events,
+through the single writer: after a crash either both are there or neither, so a document is
+never applied twice nor lost. One that produces none (master data, a transfer document kept
+for the screens) moves the checkpoint alone, after its effect, which is idempotent (master
+data by version; the document itself is already kept in the inbox).
+
+A hold becomes a ``lot.blocked`` (cause ``downlink:<seq>``) at the location named, or at every
+location where the site's ledger has the lot; a release becomes a ``lot.released`` of each
+such location under a hold. FEFO then skips held stock, as for any hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from domain.downlink import DocumentRefused, DownlinkDocument, HoldOrder
+from domain.events import EventDraft
+from domain.masterdata import MasterData
+from domain.payloads import LotBlocked, LotReleased
+from edge_agent.masterdata_sync import SiteMasterData, Source, cache_path, write_cache
+from edge_agent.store import EdgeStore
+from edge_agent.writer import GroupCommitWriter
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = "downlink"
+"""The checkpoint holding the number of the last document applied (decimal ASCII)."""
+
+MasterDataListener = Callable[[MasterData], None]
+"""Told each new master-data version once it is applied (the rules engine's, …)."""
+
+
+class DocumentApplier:
+    """Applies the site's documents to the agent's store, each once, in order."""
+
+    def __init__(self, store: EdgeStore, writer: GroupCommitWriter) -> None:
+        self._store = store
+        self._writer = writer
+        self.masterdata_listeners: list[MasterDataListener] = []
+
+    def applied(self) -> int:
+        """The number of the last document applied here (0 for none)."""
+        state = self._store.checkpoint(CHECKPOINT)
+        return int(state.decode()) if state else 0
+
+    async def apply(self, document: DownlinkDocument) -> int:
+        """Apply ``document`` (the next one: ``applied() + 1``); returns the events it made.
+
+        ``DocumentRefused`` when its content cannot be applied; nothing is then written.
+        """
+        expected = self.applied() + 1
+        if document.seq != expected:
+            raise RuntimeError(f"document {document.seq} offered, {expected} is next")
+        cursor = {CHECKPOINT: str(document.seq).encode()}
+        drafts: list[EventDraft] = []
+        if document.kind == "hold":
+            drafts = self._hold_drafts(document, document.hold())
+        elif document.kind == "masterdata":
+            await self._masterdata(document)
+        if drafts:
+            try:
+                await self._writer.submit(drafts, cursor)
+            except ValueError as exc:  # the store refused the events: nothing was written
+                raise DocumentRefused("refused_by_store", str(exc)) from exc
+        else:
+            await asyncio.to_thread(self._store.save_checkpoint, CHECKPOINT, cursor[CHECKPOINT])
+        return len(drafts)
+
+    async def skip(self, document_seq: int) -> None:
+        """Move past a document that was refused (kept in quarantine, with why)."""
+        state = str(document_seq).encode()
+        await asyncio.to_thread(self._store.save_checkpoint, CHECKPOINT, state)
+
+    def _hold_drafts(self, document: DownlinkDocument, order: HoldOrder) -> list[EventDraft]:
+        at = datetime.now(UTC)  # when the edge puts it into effect
+        if order.action == "hold":
+            places = sorted(
+                {key.location for key in self._store.ledger()
+                 if (key.item, key.lot) == (order.item, order.lot)}
+            ) if order.location is None else [order.location]  # fmt: skip
+            if not places:
+                log.warning("hold %d: no stock of %s lot %s here; nothing to block",
+                            document.seq, order.item, order.lot)  # fmt: skip
+            cause = f"downlink:{document.seq}"
+            return [
+                EventDraft("lot.blocked", at, LotBlocked(
+                    item=order.item, lot=order.lot, location=place, reason=order.reason,
+                    cause=cause))
+                for place in places
+            ]  # fmt: skip
+        held = sorted(
+            key.location for key in self._store.holds()
+            if (key.item, key.lot) == (order.item, order.lot)
+            and order.location in (None, key.location)
+        )  # fmt: skip
+        return [
+            EventDraft("lot.released", at, LotReleased(
+                item=order.item, lot=order.lot, location=place, disposition="release",
+                reason=order.reason, operator=document.issued_by))
+            for place in held
+        ]  # fmt: skip
+
+    async def _masterdata(self, document: DownlinkDocument) -> None:
+        version = document.content.get("version")
+        if not isinstance(version, int):
+            raise DocumentRefused("bad_content", "a master-data document needs its version")
+        try:
+            master = MasterData.model_validate(document.content.get("document"))
+        except ValidationError as exc:
+            raise DocumentRefused("bad_content", f"master data refused: {exc}") from exc
+        cache = cache_path(Path(self._store.path))
+        data = SiteMasterData(master, Source.CLOUD, version)
+        await asyncio.to_thread(write_cache, cache, document.site, data)
+        for listener in self.masterdata_listeners:
+            listener(master)
+        log.info("master data version %d applied from document %d", version, document.seq)
