@@ -13,7 +13,13 @@ from decimal import Decimal
 from enum import StrEnum
 
 from domain.events import Event
-from domain.payloads import LotReceived, StockLine, StockMoved, StockProduced
+from domain.payloads import (
+    LotReceived,
+    StockLine,
+    StockMoved,
+    StockProduced,
+    TransferReceived,
+)
 from domain.quantity import Quantity
 
 
@@ -116,8 +122,11 @@ def fold(balances: Balances, events: Iterable[Event]) -> dict[StockKey, Quantity
     return result
 
 
-LOT_TYPES = frozenset({"lot.received", "stock.produced"})
-"""Events that bring a new lot into being, with its item and expiry."""
+LOT_TYPES = frozenset({"lot.received", "stock.produced", "transfer.received"})
+"""Events that bring a lot into being at a site, with its item and expiry (a lot that came
+by transfer is new at the receiving site)."""
+
+LotMaking = LotReceived | StockProduced | TransferReceived
 
 
 def lots_received(events: Iterable[Event]) -> list[LotInfo]:
@@ -127,6 +136,6 @@ def lots_received(events: Iterable[Event]) -> list[LotInfo]:
     for event in events:
         if event.type in LOT_TYPES:
             line = event.payload()
-            assert isinstance(line, LotReceived | StockProduced)
+            assert isinstance(line, LotMaking)
             lots.append(LotInfo(line.lot, line.item, line.expires_on))
     return lots

@@ -129,7 +129,8 @@ class TransferShipped(StockLine):
     Posts −qty at the sender; the line is in transit until the receiver records
     ``transfer.received``. ``to_org`` names the receiving legal entity when it is another
     one (None: the same organisation). ``unit_price`` is per one ``unit`` in ``currency``
-    (both or neither); ``expected_at`` is when it should arrive.
+    (both or neither); ``expected_at`` is when it should arrive; ``expires_on`` the lot's
+    expiry, for the receiver to record with its receipt.
     """
 
     transfer: Name
@@ -139,6 +140,7 @@ class TransferShipped(StockLine):
     unit_price: Price | None = None
     currency: Currency | None = None
     expected_at: Moment | None = None
+    expires_on: Day | None = None
     operator: Name | None = None
 
     @model_validator(mode="after")
@@ -153,13 +155,15 @@ class TransferReceived(StockLine):
 
     ``qty`` is what was accepted into stock (posted +qty); ``damaged`` arrived unusable and
     is not posted. Against what was shipped, shipped − qty − damaged > 0 is short and
-    qty + damaged > shipped is over (``domain.transit``).
+    qty + damaged > shipped is over (``domain.transit``). ``expires_on`` is the lot's expiry
+    as the shipment gave it: the lot is new at this site, and FEFO here needs its date.
     """
 
     transfer: Name
     from_site: Name
     qty: Amount = Field(ge=0)
     damaged: Amount = Field(default=Decimal(0), ge=0)
+    expires_on: Day | None = None
     note: Note | None = None
     operator: Name | None = None
 

@@ -18,8 +18,8 @@ from datetime import date, datetime
 
 from domain.events import Event
 from domain.holds import HOLD_TYPES
-from domain.ledger import LOT_TYPES, StockKey
-from domain.payloads import LotBlocked, LotReceived, LotReleased, StockProduced
+from domain.ledger import LOT_TYPES, LotMaking, StockKey
+from domain.payloads import LotBlocked, LotReleased
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -97,12 +97,13 @@ def merge_lot(stored: LotRecord | None, receipt: LotRecord) -> LotRecord:
 
 
 def lot_receipts(events: Iterable[Event]) -> list[LotRecord]:
-    """One record per event that brings a lot into being (received, or produced here)."""
+    """One record per event that brings a lot into being (received from a supplier or by
+    transfer, or produced here)."""
     records = []
     for event in events:
         if event.type in LOT_TYPES:
             line = event.payload()
-            assert isinstance(line, LotReceived | StockProduced)
+            assert isinstance(line, LotMaking)
             records.append(LotRecord(LotKey(line.item, line.lot), line.expires_on, word_of(event)))
     return records
 

@@ -85,10 +85,10 @@ def ship(item: str, lot: str, qty: str, unit: str, *, transfer: str = "T1",
 
 def receive_transfer(item: str, lot: str, qty: str, unit: str, *, transfer: str = "T1",
                      from_site: str = "central", damaged: str = "0", loc: str = "walk-in",
-                     minute: int = 0) -> EventDraft:  # fmt: skip
+                     expires: date | None = None, minute: int = 0) -> EventDraft:  # fmt: skip
     payload = TransferReceived(item=item, lot=lot, location=loc, qty=qty, unit=unit,
-                               transfer=transfer, from_site=from_site,
-                               damaged=damaged)  # fmt: skip
+                               transfer=transfer, from_site=from_site, damaged=damaged,
+                               expires_on=expires)  # fmt: skip
     return EventDraft("transfer.received", at(minute), payload)
 
 

@@ -4,12 +4,14 @@ PostgreSQL through signed ingest."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 
 from domain.ledger import StockKey
+from domain.projections import LotKey
 from domain.quantity import Unit
 from domain.transit import TransitKey, merge_transit
 from tests.contract.both_stores import Site, assert_same
@@ -71,10 +73,16 @@ def test_a_transfer_line_is_in_transit_then_short_and_both_ends_merge_in_the_clo
     resto.record(
         [[receive_transfer("chicken", "M1", "9.5", "kg", transfer="T-7",
                            from_site="contract-central", damaged="0.2", loc="dock",
-                           minute=300)]]
+                           expires=date(2030, 1, 5), minute=300)]]
     )  # fmt: skip
     resto.sync()
     edge_resto, cloud_rows = resto.both()
+    for name in ("stock", "lots", "holds"):  # transit: the cloud's line has both halves
+        assert getattr(edge_resto, name) == getattr(cloud_rows, name), name
+    # the lot is new at the restaurant: its expiry came with the receipt, for FEFO there
+    assert cloud_rows.lots == {LotKey("chicken", "M1"): (date(2030, 1, 5), at(300))}
+    (lot,) = resto.store.lots_on_hand("chicken", "dock")
+    assert (lot.lot, lot.expires_on, lot.on_hand) == ("M1", date(2030, 1, 5), Decimal(9500))
     # each edge keeps its own half; the cloud's line is their merge
     (sent,) = central.store.in_transit().values()
     (got,) = resto.store.in_transit().values()

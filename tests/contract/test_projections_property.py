@@ -86,6 +86,7 @@ def moving(draw: st.DrawFn, kind: str, line: tuple[str, str, str, str], loc: str
         damaged = draw(st.sampled_from(["0", "0.5", "3"]))
         return receive_transfer(*line, transfer=transfer, damaged=damaged, loc=loc,
                                 from_site=draw(st.sampled_from(OTHER_SITES)),
+                                expires=draw(st.sampled_from(EXPIRIES)),
                                 minute=minute)  # fmt: skip
     if kind == "issue":
         return issue(*line, kind=draw(st.sampled_from(ISSUE_KINDS)), loc=loc, minute=minute)

@@ -16,6 +16,7 @@ from domain.payloads import (
     TransferReceived,
     TransferShipped,
 )
+from domain.projections import LotKey, fold_lots
 from domain.quantity import Unit
 from domain.transit import TransitKey, fold_transit, merge_transit
 from tests.domain.factories import chain
@@ -43,7 +44,8 @@ CENTRAL = [
 ]  # fmt: skip
 RESTO = [
     EventDraft("transfer.received", at(13, 20), TransferReceived(**ITEM, location="dock",
-               transfer="T-7", from_site="central", qty="9.5", damaged="0.2", unit="kg")),
+               transfer="T-7", from_site="central", qty="9.5", damaged="0.2", unit="kg",
+               expires_on=date(2030, 1, 5))),
 ]  # fmt: skip
 SHELF = LogicalWarehouse(id="franchise-shelf", site="central", owner="acme-franchise",
                          locations=("shelf-f",))  # fmt: skip
@@ -74,3 +76,5 @@ def test_every_figure_of_the_worked_transfer() -> None:
     assert (line.in_transit, line.short, line.over, line.to_org) == (
         0, Decimal(300), 0, "acme-franchise")  # fmt: skip
     assert {k.location: q.value for k, q in fold({}, resto).items()} == {"dock": Decimal(9500)}
+    (lot,) = fold_lots({}, resto).values()
+    assert (lot.key, lot.expires_on) == (LotKey("chicken-marinated", "M1"), date(2030, 1, 5))
