@@ -7,7 +7,11 @@ same size. Two baselines, measured in the same run:
   the least any hash-chained store can do in Python.
 The store does that and also folds the ledger and records lots and latest readings.
 
-    python benchmarks/edge_append.py [--events 200000] [--batch 2000]
+    python benchmarks/edge_append.py [--events 200000] [--batch 2000] [--rounds 3]
+
+The store and the two baselines run in turn, ``--rounds`` times, and the medians are
+compared: on a machine shared with other work, a phase that ran alone while the load
+changed would skew the ratio.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import asyncio
 import platform
 import sqlite3
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -111,24 +116,35 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--producers", type=int, default=64)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="store and baselines alternate this many times"
+    )
     args = parser.parse_args()
     work = kitchen_drafts(0, args.events)
+    rates: dict[str, list[float]] = {"store": [], "raw": [], "sealing": []}
     with tempfile.TemporaryDirectory(prefix="es-bench-") as tmp:
-        root = Path(tmp)
-        store_rate = through_store(root / "store.db", work, args.batch)
-        raw_rate = raw_sqlite(root / "raw.db", root / "store.db", args.batch)
-        sealing_rate = raw_sqlite_sealing(root / "sealing.db", work, args.batch)
-        writer_rate = through_writer(root / "writer.db", work[: args.events // 4], args.producers)
+        for n in range(args.rounds):
+            # alternated, so that a machine shared with other work loads each side alike
+            root = Path(tmp) / str(n)
+            root.mkdir()
+            rates["store"].append(through_store(root / "store.db", work, args.batch))
+            rates["raw"].append(raw_sqlite(root / "raw.db", root / "store.db", args.batch))
+            rates["sealing"].append(raw_sqlite_sealing(root / "sealing.db", work, args.batch))
+        writer_rate = through_writer(Path(tmp) / "writer.db", work[: args.events // 4],
+                                     args.producers)  # fmt: skip
+    store_rate, raw_rate, sealing_rate = (statistics.median(rates[k]) for k in rates)
+    ratios = [s / r for s, r in zip(rates["store"], rates["raw"], strict=True)]
     print(f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}")
-    print(f"events: {args.events}, transaction size: {args.batch}, synchronous=FULL, WAL")
+    print(f"events: {args.events}, transaction size: {args.batch}, synchronous=FULL, WAL,"
+          f" medians of {args.rounds} alternated rounds")  # fmt: skip
     print(f"raw sqlite3 executemany (sealed rows): {raw_rate:>10,.0f} events/s")
     print(
-        f"raw sqlite3 + sealing (UUIDv7, JCS, SHA-256): {sealing_rate:>10,.0f} events/s"
+        f"raw sqlite3 + domain.events.seal (UUIDv7, JCS, SHA-256): {sealing_rate:>10,.0f} events/s"
         f"  = {sealing_rate / raw_rate:.2f}x raw"
     )
     print(
         f"EdgeStore.append (seal+fold+insert):   {store_rate:>10,.0f} events/s"
-        f"  = {store_rate / raw_rate:.2f}x raw"
+        f"  = {store_rate / raw_rate:.2f}x raw (rounds: {', '.join(f'{r:.2f}' for r in ratios)})"
     )
     print(
         f"GroupCommitWriter, {args.producers} producers x 1 event: {writer_rate:>10,.0f} events/s"

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from domain.coldchain.reactions import LotStock
-from domain.events import GENESIS, Event, EventDraft, format_at, parse_at, parse_event_json, seal
+from domain.events import GENESIS, Event, EventDraft, format_at, parse_at, parse_event_json
 from domain.fefo import LotOnHand
 from domain.ledger import StockKey
 from domain.projections import HoldRecord, LotKey, LotRecord
@@ -35,6 +35,7 @@ from edge_agent.store.projections import (
     transit_line,
 )
 from edge_agent.store.rows import Durability, QuarantinedInput, StoreStats
+from edge_agent.store.sealing import Sealer
 from edge_agent.store.sqlite_file import SqliteFile
 
 PRUNE_BATCH = 10_000
@@ -58,6 +59,7 @@ class EdgeStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = SqliteFile(self.path)
         self._append_lock = threading.Lock()
+        self._sealer = Sealer(agent, site)
         self.migrated = migrate(self._file.connection(), MIGRATIONS)
         """The migrations this opening applied (empty when the file was current)."""
         with self._file.transaction() as conn:
@@ -104,7 +106,8 @@ class EdgeStore:
         with self._append_lock, self._file.transaction() as conn:
             seq, head = self._head
             by_part: list[list[Event]] = []
-            pending: list[Event] = []
+            sealing = self._sealer.batch(now)
+            pending: list[tuple[Event, bytes]] = []  # sealed, not yet written
             decided_state: dict[str, bytes] = {}
             for part in parts:
                 events: list[Event] = []
@@ -117,11 +120,10 @@ class EdgeStore:
                         decided = [draft]
                     for one in decided:
                         seq += 1
-                        event = seal(one, agent=self.agent, site=self.site, seq=seq, prev=head,
-                                     now=now)  # fmt: skip
+                        event, stored = sealing.seal(one, seq, head)
                         head = event.hash
                         events.append(event)
-                pending += events
+                        pending.append((event, stored))
                 by_part.append(events)
             _write_events(conn, pending)
             states = {**(checkpoints or {}), **decided_state}
@@ -314,15 +316,16 @@ class EdgeStore:
         return StoreStats(last_seq, acked, stored, quarantined, error)
 
 
-def _write_events(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    """Insert sealed events and fold them into the projections, on ``conn``'s transaction."""
-    if not events:
+def _write_events(conn: sqlite3.Connection, sealed: Sequence[tuple[Event, bytes]]) -> None:
+    """Insert sealed events (with their stored bytes) and fold them into the projections,
+    on ``conn``'s transaction."""
+    if not sealed:
         return
     conn.executemany(
         "INSERT INTO events (seq, id, type, at, body) VALUES (?, ?, ?, ?, ?)",
-        [(e.seq, e.id, e.type, e.at, e.to_json()) for e in events],
+        [(e.seq, e.id, e.type, e.at, body) for e, body in sealed],
     )
-    project(conn, events)
+    project(conn, [event for event, _ in sealed])
 
 
 def _decide(

@@ -288,3 +288,16 @@ async def test_a_decision_that_fails_fails_only_its_producer_and_the_writer_goes
     (later,) = await asyncio.wait_for(writer.submit([reading("9")]), 5)
     assert later.seq == 4
     task.cancel()
+
+
+def test_a_decision_sees_the_drafts_before_it_in_its_own_part(tmp_path: Path) -> None:
+    """A scale's receipt and a use in one submission: the use is picked from that receipt
+    (it used to see only earlier submissions, and charged the lot ``unknown``)."""
+    store = EdgeStore(tmp_path / "a.db", agent="a", site="s")
+    used = consumed("to-pick", "60")
+    drafts = [received("L1", "100"), FefoConsumption(used.type, used.at, used.payload, AT.date())]
+    events = store.append(drafts)
+    assert [(e.type, e.data["lot"], e.data["qty"]) for e in events] == [
+        ("lot.received", "L1", "100"),
+        ("stock.consumed", "L1", "60"),
+    ]

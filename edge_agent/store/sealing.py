@@ -1,0 +1,127 @@
+"""Sealing at the store's pace: the events and bytes of ``domain.events.seal`` and
+``Event.to_json``, with each event serialised once.
+
+``seal`` builds the envelope as a dict, encodes it to hash it, and the store then encoded
+the whole event again (with its hash) to store it: two canonical encodings, and two dicts,
+per event. Canonical JSON sorts keys, and in the envelope ``hash`` sorts between ``data``
+and ``id``, so the stored bytes are the hashed bytes with ``"hash":"…",`` put in at that
+point. The parts that never change within a store (agent, site) or within a type are
+encoded once; per event only the payload's JSON is encoded. Profiled (cProfile, 40,000
+kitchen events): the second encoding and its dict were about a fifth of sealing.
+
+Every part spliced in is either encoded by ``canonical_json`` or is text of a known plain
+alphabet (``format_at``'s time, a UUID, a hex hash, a decimal seq), so the bytes are
+exactly ``canonical_json`` of the event: ``tests/edge/test_sealing.py`` checks this against
+``seal`` and ``Event.to_json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from datetime import UTC, datetime
+
+from domain.canonical import canonical_json
+from domain.errors import EventInvalid
+from domain.events import Event, EventDraft, format_at
+from domain.payloads import PAYLOADS
+from domain.values import check_event_time
+
+
+class Sealer:
+    """Seals one agent's drafts into its chain (the caller keeps seq and prev)."""
+
+    def __init__(self, agent: str, site: str) -> None:
+        self.agent = agent
+        self.site = site
+        self.head = b'{"agent":' + canonical_json(agent) + b',"at":"'
+        self.site_json = b',"site":' + canonical_json(site) + b',"type":'
+        self._types: dict[str, bytes] = {}
+
+    def batch(self, now: datetime) -> SealingBatch:
+        """Seal the drafts of one transaction, judging their times by ``now``."""
+        return SealingBatch(self, now)
+
+    def type_json(self, event_type: str) -> bytes:
+        """``canonical_json(event_type)``, encoded once per type."""
+        encoded = self._types.get(event_type)
+        if encoded is None:
+            encoded = self._types[event_type] = canonical_json(event_type)
+        return encoded
+
+
+class SealingBatch:
+    """The drafts of one transaction: one clock and one run of ids (``EventIds``)."""
+
+    def __init__(self, sealer: Sealer, now: datetime) -> None:
+        self._sealer = sealer
+        self._now = now
+        self._ids = EventIds()
+
+    def seal(self, draft: EventDraft, seq: int, prev: str) -> tuple[Event, bytes]:
+        """The event of ``draft`` at ``seq`` after ``prev``, and its canonical bytes.
+
+        Refuses (``EventInvalid``) what ``domain.events.seal`` refuses: a payload not of
+        the draft's type, a time more than a day past the batch's clock.
+        """
+        payload = draft.payload
+        expected = PAYLOADS.get(draft.type)
+        if expected is None or not isinstance(payload, expected):
+            raise EventInvalid(f"type {draft.type!r} does not take {type(payload).__name__}")
+        check_event_time(draft.at, self._now)
+        sealer = self._sealer
+        at = _format_at(draft.at)
+        # what model_dump(mode="json", exclude_none=True) calls, without its wrapper
+        data = payload.__pydantic_serializer__.to_python(payload, mode="json", exclude_none=True)
+        event_id = self._ids.next()
+        first = b'%s%s","data":%s' % (sealer.head, at.encode(), canonical_json(data))
+        rest = b'"id":"%s","prev":"%s","seq":%d%s%s}' % (
+            event_id.encode(),
+            prev.encode(),
+            seq,
+            sealer.site_json,
+            sealer.type_json(draft.type),
+        )
+        digest = hashlib.sha256(b"%s,%s" % (first, rest)).hexdigest()
+        stored = b'%s,"hash":"%s",%s' % (first, digest.encode(), rest)
+        event = Event(
+            event_id, sealer.agent, seq, sealer.site, draft.type, at, data, prev, digest, payload
+        )
+        return event, stored
+
+
+class EventIds:
+    """UUIDv7 ids for one batch, as RFC 9562 (section 6.2, method 2) allows: one millisecond
+    and one random ``rand_a`` for the batch, and ``rand_b`` counting up from a random start,
+    so ids are unique, sort in the order they were given, and cost one format each."""
+
+    def __init__(self, unix_ms: int | None = None) -> None:
+        ms = time.time_ns() // 1_000_000 if unix_ms is None else unix_ms
+        # unique, not secret: the module's generator, as domain.ids.uuid7 uses
+        text = f"{ms & _MS_MASK:012x}7{random.getrandbits(12):03x}"
+        self._prefix = f"{text[:8]}-{text[8:12]}-{text[12:]}-"
+        # a start below 2**61 leaves 2**61 ids of room before rand_b's 62 bits run out
+        self._counter = random.getrandbits(61)
+
+    def next(self) -> str:
+        """The next id of the batch."""
+        value = _VARIANT | self._counter
+        self._counter += 1
+        text = f"{value:016x}"
+        return f"{self._prefix}{text[:4]}-{text[4:]}"
+
+
+_MS_MASK = (1 << 48) - 1
+_VARIANT = 0b10 << 62
+
+
+def _format_at(moment: datetime) -> str:
+    """``format_at``, written from the fields of an instant already in UTC (the fastest
+    spelling measured here; ``isoformat`` costs more for an aware time)."""
+    if moment.tzinfo is UTC:
+        return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - faster than f""
+            moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
+            moment.microsecond,
+        )  # fmt: skip
+    return format_at(moment)

@@ -1,0 +1,129 @@
+"""The store's sealer writes exactly what ``domain.events.seal`` and ``Event.to_json`` write:
+the same event, the same hash, the same canonical bytes, for any payload and any names."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain.canonical import canonical_json
+from domain.errors import EventInvalid
+from domain.events import GENESIS, Event, EventDraft, event_hash, parse_event_json
+from domain.payloads import LotInput, LotReceived, ReadingRecorded, StockConsumed, StockProduced
+from edge_agent.store import EdgeStore
+from edge_agent.store.sealing import EventIds, Sealer
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+DEC_1 = date(2026, 12, 1)
+names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12)
+
+
+def expected(event: Event, draft: EventDraft) -> Event:
+    """What ``seal`` makes of ``draft`` given the same id (the one thing left to chance)."""
+    body = {
+        "id": event.id,
+        "agent": event.agent,
+        "seq": event.seq,
+        "site": event.site,
+        "type": draft.type,
+        "at": event.at,
+        "data": draft.payload.model_dump(mode="json", exclude_none=True),
+        "prev": event.prev,
+    }
+    return Event(**body, hash=event_hash(body), typed=draft.payload)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    agent=names,
+    site=names,
+    item=names,
+    lot=names,
+    qty=st.decimals(min_value=Decimal("0.001"), max_value=Decimal("1e6"), places=3),
+    seconds=st.integers(min_value=0, max_value=86_400 * 30),
+    micros=st.integers(min_value=0, max_value=999_999),
+    offset_hours=st.integers(min_value=-12, max_value=14),
+    seq=st.integers(min_value=1, max_value=2**40),
+)
+def test_a_consumption_sealed_is_what_seal_makes(
+    agent: str,
+    site: str,
+    item: str,
+    lot: str,
+    qty: Decimal,
+    seconds: int,
+    micros: int,
+    offset_hours: int,
+    seq: int,
+) -> None:
+    zone = UTC if offset_hours == 0 else timezone(timedelta(hours=offset_hours))
+    at = (NOW - timedelta(seconds=seconds, microseconds=micros)).astimezone(zone)
+    used = StockConsumed(item=item, lot=lot, location="wok", qty=qty, unit="g", device=None)
+    assert_sealed_as_seal_does(Sealer(agent, site), EventDraft("stock.consumed", at, used), seq)
+
+
+def assert_sealed_as_seal_does(sealer: Sealer, draft: EventDraft, seq: int = 1) -> None:
+    event, stored = sealer.batch(NOW).seal(draft, seq, GENESIS)
+    assert event == expected(event, draft)
+    assert stored == canonical_json(event.to_dict()) == event.to_json()
+    assert parse_event_json(stored) == event  # the hash checks out when read back
+    assert uuid.UUID(event.id).version == 7
+
+
+def test_every_kind_of_payload_is_sealed_as_seal_does() -> None:
+    sealer = Sealer("agent-1", "site-1")
+    made = StockProduced(
+        item="fried-rice", lot="FR-1", location="pass", qty="1.5", unit="kg",
+        expires_on=date(2026, 11, 30), inputs=[LotInput(item="rice", lot="R1", location="pass",
+                                                        qty="900", unit="g")],
+        order="o1", line=1, recipe="fried-rice", step="wok", operator="ana",
+    )  # fmt: skip
+    drafts = [
+        EventDraft("stock.produced", NOW, made),
+        EventDraft("lot.received", NOW, LotReceived(item="milk", lot="L1", location="walk-in",
+                                                    qty="5", unit="l", expires_on=DEC_1)),
+        EventDraft("reading.recorded", NOW, ReadingRecorded(device="p", metric="air_temp",
+                                                             value="-18.25", unit="°C")),
+    ]  # fmt: skip
+    for draft in drafts:
+        assert_sealed_as_seal_does(sealer, draft)
+
+
+def test_the_ids_of_a_batch_are_uuid7_unique_and_in_order() -> None:
+    ms = 1_764_000_000_123
+    ids = EventIds(ms)
+    made = [ids.next() for _ in range(5000)]
+    parsed = [uuid.UUID(text) for text in made]
+    assert len(set(made)) == len(made)
+    assert made == sorted(made)
+    assert {(u.version, u.variant) for u in parsed} == {(7, uuid.RFC_4122)}
+    assert {u.int >> 80 for u in parsed} == {ms}
+    assert EventIds(ms).next() not in made  # another batch in the same millisecond
+
+
+def test_a_chain_sealed_by_the_store_reads_back_verified(tmp_path: Path) -> None:
+    store = EdgeStore(tmp_path / "a.db", agent='agént "1"', site="site\\é")
+    drafts = [
+        EventDraft("lot.received", NOW, LotReceived(item="crème", lot="L1", location="walk-in",
+                                                    qty="5", unit="kg")),
+        EventDraft("reading.recorded", NOW, ReadingRecorded(device="p", metric="air_temp",
+                                                             value="3.25", unit="°C")),
+    ]  # fmt: skip
+    written = store.append(drafts)
+    assert list(store.events()) == written  # parsed, hash and canonical form checked
+    assert [e.prev for e in written] == [GENESIS, written[0].hash]
+
+
+def test_the_sealer_refuses_what_seal_refuses() -> None:
+    sealer = Sealer("a", "s").batch(NOW)
+    reading = ReadingRecorded(device="p", metric="air_temp", value="3", unit="°C")
+    with pytest.raises(EventInvalid, match="does not take ReadingRecorded"):
+        sealer.seal(EventDraft("stock.consumed", NOW, reading), 1, GENESIS)
+    with pytest.raises(EventInvalid, match="ahead of the clock"):
+        sealer.seal(EventDraft("reading.recorded", NOW + timedelta(days=2), reading), 1, GENESIS)
