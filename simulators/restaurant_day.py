@@ -20,7 +20,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -99,6 +99,11 @@ class Truth:
         self.grams[key] -= amount
 
 
+Tap = Callable[[str, str, str, str, str], Awaitable[None]]
+"""How a cook's tap reaches the agent: (station, ticket id, step, operator, action), the
+action ``start`` or ``done``. By default a message on the site bus, as a display node sends."""
+
+
 class RestaurantDay:
     """Plays one day against an agent over ``broker``, with the wok's portion ``scale``."""
 
@@ -112,6 +117,7 @@ class RestaurantDay:
         orders: int,
         speed: float,
         now: Callable[[], datetime],
+        tap: Tap | None = None,
     ) -> None:
         self.site = site
         self.speed = speed
@@ -120,6 +126,7 @@ class RestaurantDay:
         self._orders = {order.order_id: order for order in self.plan}
         self.truth = Truth()
         self.tapped = 0
+        self._send_tap = tap or self._tap_on_bus
         self._now = now
         self._rng = random.Random(seed + 1)
         self._scale = scale
@@ -208,7 +215,7 @@ class RestaurantDay:
         for key in ticket["steps"]:
             number, step_id = key.split(".", 1)
             portions, modifiers = planned.lines[int(number) - 1]
-            self._tap(station, ticket, key, operator, "start")
+            await self._tap(station, ticket, key, operator, "start")
             await asyncio.sleep(self._real(rng.uniform(2, 8) / 60))
             (step,) = [
                 s
@@ -226,26 +233,34 @@ class RestaurantDay:
                     portion = (used[WEIGHED_ITEM] * Decimal(rng.gauss(1.03, 0.05))).quantize(1)
                     await self._scale.set_weight(float(portion))
                     await asyncio.sleep(0.5)
-                    self._tap(station, ticket, key, operator, "done")
+                    await self._tap(station, ticket, key, operator, "done")
                     await asyncio.sleep(0.3)
                     await self._scale.set_weight(0.0)
                     await asyncio.sleep(0.3)
                 used[WEIGHED_ITEM] = portion
             else:
-                self._tap(station, ticket, key, operator, "done")
+                await self._tap(station, ticket, key, operator, "done")
             for item, grams in used.items():
                 self.truth.take(item, grams)
 
-    def _tap(self, station: str, ticket: dict[str, Any], step: str, who: str, action: str) -> None:
+    async def _tap(
+        self, station: str, ticket: dict[str, Any], step: str, who: str, action: str
+    ) -> None:
+        await self._send_tap(station, str(ticket["ticket_id"]), step, who, action)
+        self.tapped += action == "done"
+
+    async def _tap_on_bus(
+        self, station: str, ticket_id: str, step: str, who: str, action: str
+    ) -> None:
+        """A tap as a kitchen display node sends it on the site bus."""
         body = {
-            "ticket_id": ticket["ticket_id"],
+            "ticket_id": ticket_id,
             "step": step,
             "operator": who,
             "action": action,
             "at": self._now().isoformat(),
         }
         self._publish(f"edgestock/{self.site}/kds/{station}/taps", body)
-        self.tapped += action == "done"
 
     # -- the PDA ---------------------------------------------------------------------------
 

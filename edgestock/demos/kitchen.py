@@ -5,12 +5,14 @@ Every part is real: PostgreSQL, the cloud API and the agent as processes, Mosqui
 site bus, a Modbus portion scale at the wok. ``simulators.restaurant_day`` plays the day
 (twelve hours in three quarters of ``--duration``): the PDA scans the opening stock in and
 puts two frozen lots under running water, the POS sends orders by daypart, cooks answer the
-agent's tickets, weighing chicken on the wok scale, and at closing the PDA counts what is
+agent's tickets by tapping the station screens the agent serves (the POST a tap on the
+kitchen display makes), weighing chicken on the wok scale, and at closing the PDA counts what is
 really left, after a staff meal and some snacking nobody recorded. The agent's clock runs
 as fast as the day. The day starts only once the agent has said ``online`` on the bus, so
 it has subscribed and no opening scan is lost; the summary counts the PDA's scans that
 landed in the agent's store against those sent. The story is complete when every scan
-landed, every order was cooked and deducted, and the cloud's stock equals the edge's.
+landed, every order was cooked and deducted, every tap was answered by a screen, and the
+cloud's stock equals the edge's.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from domain.events import Event
 from domain.kitchen.variance import VarianceLine, item_totals, variance
 from edge_agent.clock import Clock
 from edgestock.demos.console import say
+from edgestock.demos.kitchen_screen import ScreenCooks
 from edgestock.demos.ledgers import cloud_ledger, edge_events, edge_ledger
 from edgestock.demos.readiness import NeverReady
 from edgestock.demos.stack import DemoStack, EnrolledAgent, SiteBus
@@ -57,6 +60,14 @@ class PdaScans:
         )
 
 
+@dataclass
+class Played:
+    """What the story set going, for the summary: the day's orders and the screens' cooks."""
+
+    orders: int
+    cooks: ScreenCooks | None = None
+
+
 @dataclass(frozen=True)
 class KitchenSummary:
     orders: int
@@ -69,6 +80,8 @@ class KitchenSummary:
     cooked: int = 0
     scans: PdaScans = PdaScans((0, 0), (0, 0), (0, 0))
     interrupted: str | None = None
+    screen_taps: tuple[int, int] = (0, 0)
+    """The cooks' taps on the station screens: (made, answered with the tickets)."""
 
     def missing(self) -> list[str]:
         """What of the story did not happen (empty: it all did)."""
@@ -82,6 +95,9 @@ class KitchenSummary:
                 gaps.append(f"{what}: {landed} of {sent} landed in the agent's store")
         if self.cooked < self.orders or not self.deductions:
             gaps.append(f"orders: {self.cooked} of {self.orders} cooked and deducted")
+        made, answered = self.screen_taps
+        if answered < made or not made:
+            gaps.append(f"cooks' taps: {answered} of {made} answered by the station screens")
         if not self.stock_equal:
             gaps.append("the cloud's stock differs from the edge's")
         return gaps
@@ -99,13 +115,13 @@ def run_kitchen_demo(
     with DemoStack(
         site=SITE, workdir=workdir, prefix="es-kit-", database_url=database_url
     ) as stack:
-        planned: list[int] = []
-        stack.play(lambda: _story(stack, duration, seed, orders, planned))
+        played = Played(orders)
+        stack.play(lambda: _story(stack, duration, seed, orders, played))
         stack.stop_devices_and_agents()
-        return _summarise(stack, planned[0] if planned else orders)
+        return _summarise(stack, played)
 
 
-def _story(stack: DemoStack, duration: float, seed: int, orders: int, planned: list[int]) -> None:
+def _story(stack: DemoStack, duration: float, seed: int, orders: int, played: Played) -> None:
     stack.start_database()
     stack.start_cloud()
     bus = stack.start_site_bus()
@@ -127,8 +143,11 @@ def _story(stack: DemoStack, duration: float, seed: int, orders: int, planned: l
     here = f"http://127.0.0.1:{screens}"
     say(f"screens: wok {here}/kds/wok, pass {here}/kds/pass, PDA {here}/pda, board {here}/board")
     broker = Broker(bus.host, bus.port)
-    day = RestaurantDay(SITE, broker, scale, seed=seed, orders=orders, speed=speed, now=clock.now)
-    planned.append(len(day.plan))
+    played.cooks = ScreenCooks(here)  # the cooks tap the station screens, as a cook does
+    feeder.on_stop(played.cooks.close)
+    day = RestaurantDay(SITE, broker, scale, seed=seed, orders=orders, speed=speed,
+                        now=clock.now, tap=played.cooks.tap)  # fmt: skip
+    played.orders = len(day.plan)
     say(f"a restaurant day of {len(day.plan)} orders in {day_s:.0f} s (seed {seed})")
     playing = feeder.spawn(day.run())
     stack.wait("the restaurant day", playing.done, day_s * 3 + 30)
@@ -184,7 +203,7 @@ def _scans(events: list[Event]) -> PdaScans:
     )
 
 
-def _summarise(stack: DemoStack, orders: int) -> KitchenSummary:
+def _summarise(stack: DemoStack, played: Played) -> KitchenSummary:
     agent, admin = stack.agent, stack.admin
     events = edge_events(agent, SITE) if agent is not None else []
     edge = edge_ledger(agent, SITE) if agent is not None else {}
@@ -197,8 +216,9 @@ def _summarise(stack: DemoStack, orders: int) -> KitchenSummary:
     if events:
         start, end = events[0].moment - timedelta(seconds=1), events[-1].moment
         lines = item_totals(variance(events, start=start, end=end))
+    cooks = played.cooks
     summary = KitchenSummary(
-        orders=orders,
+        orders=played.orders,
         deductions=len(used),
         thawed=sum(e.type == "clock.ready" and e.data["clock"] == "thawing" for e in events),
         expired=sum(e.type == "clock.expired" for e in events),
@@ -207,6 +227,7 @@ def _summarise(stack: DemoStack, orders: int) -> KitchenSummary:
         cooked=len({e.data["order"] for e in used}),
         scans=_scans(events),
         interrupted=stack.interrupted,
+        screen_taps=(cooks.sent, cooks.taps) if cooks is not None else (0, 0),
     )
     _print(summary, lines, len(events), len(edge), len(cloud))
     return summary
@@ -219,6 +240,8 @@ def _print(summary: KitchenSummary, lines: list[VarianceLine], events: int, edge
         typer.echo(f"interrupted:     {summary.interrupted}, before the day's end")
     typer.echo(f"orders:          {summary.orders} sent, {summary.cooked} cooked")
     typer.echo(f"deductions:      {summary.deductions} (stock.step_consumed, one per input lot)")
+    made, answered = summary.screen_taps
+    typer.echo(f"screen taps:     {answered} of {made} answered by the station screens")
     scans = summary.scans
     typer.echo(
         f"PDA scans:       receipts {scans.receipts[1]}/{scans.receipts[0]},"
