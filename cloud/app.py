@@ -17,6 +17,7 @@ from cloud.api import (
     coldchain,
     downlink,
     enrolment,
+    epcis,
     events,
     foodsafety,
     health,
@@ -93,6 +94,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(masterdata.router)
     app.include_router(downlink.router)
     app.include_router(trace.router)
+    app.include_router(epcis.router)
     web.install(app)
     install_metrics(app, token=os.environ.get("EDGESTOCK_METRICS_TOKEN") or None)
     install_openapi(app)
