@@ -2,15 +2,22 @@
 
 Run: ``python benchmarks/cloud_ingest.py --events 100000 --batch 2000 [--agents 2]``.
 The API runs in its own process (uvicorn), the client here, the database in a third.
+
+``--steps``: instead, the CPU each step of ingest costs per event, in this process (process
+time, best of several rounds, so other work on the machine inflates it little): decompress,
+the two readers (``read_batch``; ``cloud.ingest.fast_read``), the rows, and the whole
+service (``ingest_batch``) into a fresh database with each reader, with PostgreSQL's CPU.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -18,13 +25,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' builders
 
 import httpx
+import orjson
+import psutil
 import psycopg
 
-from cloud.ingest.plan import decode
+from cloud.db import open_pool
+from cloud.ingest.fast_read import read_batch_fast
+from cloud.ingest.partitions import ReadingPartitions
+from cloud.ingest.plan import decode, decode_raw, rows_of
+from cloud.ingest.service import ingest_batch
 from cloud.ingest.store import EVENT_COLUMNS, EVENT_TYPES, READING_COLUMNS, READING_TYPES
-from cloud.migrate import migrate
+from cloud.migrate import StorageMode, migrate
 from cloud.postgres_server import PostgresServer
+from cloud.settings import CloudSettings
 from domain.events import EventDraft
+from domain.sync import gunzip, read_batch
 from edgestock.processes import free_port
 from tests.cloud.builders import (
     DAY,
@@ -36,6 +51,7 @@ from tests.cloud.builders import (
     signed,
 )
 from tests.cloud.builders import received as lot_received
+from tests.pg import create_database, drop_database
 
 
 def drafts(count: int) -> list[EventDraft]:
@@ -120,13 +136,99 @@ def raw_copy(
         return time.perf_counter() - started
 
 
+def cpu_us_per_event(step: Callable[[], object], events: int, rounds: int = 5) -> float:
+    """Best process CPU time of ``step`` over ``rounds``, in µs per event."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        step()
+        best = min(best, time.process_time() - started)
+    return best / events * 1e6
+
+
+def pure_steps(agent: str, bodies: list[bytes]) -> None:
+    """CPU per event of each step before the database, on one agent's batches."""
+    raws = [gunzip(body, 1 << 30) for body in bodies]
+    site = site_of(agent)
+    read = [read_batch(raw, agent=agent).events for raw in raws]
+    events = sum(len(batch) for batch in read)
+    steps: dict[str, Callable[[], object]] = {
+        "gunzip": lambda: [gunzip(body, 1 << 30) for body in bodies],
+        "JSON parse (orjson)": lambda: [orjson.loads(raw) for raw in raws],
+        "read_batch (before)": lambda: [read_batch(raw, agent=agent) for raw in raws],
+        "fast_read": lambda: [read_batch_fast(raw, agent=agent, site=site) for raw in raws],
+        "rows_of (of events already read)": lambda: [rows_of(agent, events) for events in read],
+        "decode_raw, read_batch alone": lambda: [
+            decode_raw(raw, agent=agent, site=site, fast=False) for raw in raws
+        ],
+        "decode_raw, fast_read": lambda: [decode_raw(raw, agent=agent, site=site) for raw in raws],
+    }
+    for name, step in steps.items():
+        print(f"| {name} | {cpu_us_per_event(step, events):.1f} |", flush=True)
+
+
+async def ingest_all(url: str, batches: dict[str, list[bytes]], *, fast: bool) -> None:
+    """Every batch through the service, agents in turn, as the API would store them."""
+    plan_module = sys.modules["cloud.ingest.plan"]
+    setattr(plan_module, "FAST_READ", fast)  # noqa: B010  (read at call time below)
+    async with open_pool(CloudSettings(database_url=url)) as pool:
+        partitions = ReadingPartitions(StorageMode.PARTITIONED)
+        for position in range(max(len(bodies) for bodies in batches.values())):
+            for agent, bodies in batches.items():
+                if position < len(bodies):
+                    await ingest_batch(pool, partitions, agent=agent, site=site_of(agent),
+                                       body=bodies[position], max_decoded_bytes=1 << 30,
+                                       maintain_rollup=True)  # fmt: skip
+
+
+def service_steps(server: PostgresServer, batches: dict[str, list[bytes]], events: int) -> None:
+    """CPU per event of the whole service (this process) and of PostgreSQL, each reader."""
+    assert server.pid is not None
+    postgres = psutil.Process(server.pid)
+
+    def postgres_cpu() -> float:
+        total = 0.0
+        for process in [postgres, *postgres.children()]:
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system + times.children_user + times.children_system
+        return total
+
+    for fast in (False, True, False, True):  # interleaved: the machine's load strikes both
+        url = create_database(server, "steps")
+        migrate(url)
+        started_pg, started = postgres_cpu(), time.process_time()
+        asyncio.run(ingest_all(url, batches, fast=fast))
+        took = time.process_time() - started
+        drop_database(server, "steps")  # its backends end: their CPU is the server's
+        pg = postgres_cpu() - started_pg
+        reader = "fast_read" if fast else "read_batch alone"
+        print(f"| ingest_batch, {reader} | {took / events * 1e6:.1f} | "
+              f"PostgreSQL {pg / events * 1e6:.1f} |", flush=True)  # fmt: skip
+
+
+def steps(events: int, size: int, agents: int) -> None:
+    per_agent = events // agents
+    batches = {f"a{n}": build_batches(f"a{n}", per_agent, size) for n in range(agents)}
+    print(f"| step ({events:,} events, batches of {size}) | CPU µs per event |\n|---|---:|")
+    pure_steps(*next(iter(batches.items())))
+    with PostgresServer() as server:
+        service_steps(server, batches, per_agent * agents)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=2_000)
     parser.add_argument("--agents", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--steps", action="store_true", help="CPU per event of each step")
     args = parser.parse_args()
+    if args.steps:
+        steps(args.events, args.batch, args.agents)
+        return
     per_agent = args.events // args.agents
     started = time.perf_counter()
     batches = {f"a{n}": build_batches(f"a{n}", per_agent, args.batch) for n in range(args.agents)}
