@@ -3,6 +3,7 @@ numbered documents for a site; its agents, and only they, read them and ack them
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import secrets
 import threading
@@ -10,8 +11,10 @@ import time
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from psycopg import AsyncConnection
 
 from cloud.auth.bootstrap import create_org_admin
+from cloud.downlink import keys
 from domain.downlink import SignedDocument, key_id, parse_document, signing_message
 from tests.cloud.auth import PASSWORD, login
 from tests.cloud.builders import enrol_agent, signed, signer
@@ -179,3 +182,28 @@ def test_enrolment_tells_the_device_the_keys_to_trust(client: httpx.Client) -> N
     assert enrolled.status_code == 201, enrolled.text
     keys = client.get("/v1/downlink/keys").json()
     assert enrolled.json()["downlink_keys"] == [k["public_key"] for k in keys]
+
+
+def test_a_rotated_key_signs_new_documents_and_the_old_ones_stay_verifiable(
+    client: httpx.Client, database_url: str
+) -> None:
+    enrol_agent(database_url, "site-1-agent-rot", "site-1")
+    client.post("/v1/sites/site-1/holds", json=HOLD)
+    [old] = client.get("/v1/downlink/keys").json()
+
+    async def rotate_then_retire_old() -> str:
+        async with await AsyncConnection.connect(database_url) as conn, conn.transaction():
+            new_kid = await keys.rotate(conn)
+            assert await keys.retire(conn, old["kid"])
+            return new_kid
+
+    new_kid = asyncio.run(rotate_then_retire_old())
+    client.post("/v1/sites/site-1/holds", json=HOLD | {"lot": "L2"})
+
+    listed = client.get("/v1/downlink/keys").json()
+    assert [(k["kid"], k["signing"]) for k in listed] == [(new_kid, True), (old["kid"], False)]
+    first, second = documents(inbox(client, "site-1-agent-rot"))
+    assert (first.kid, second.kid) == (old["kid"], new_kid)
+    for document, key in ((first, old), (second, listed[0])):
+        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(key["public_key"]))
+        public.verify(base64.b64decode(document.signature), signing_message(document.body.encode()))

@@ -4,15 +4,22 @@ outage of the cloud; tampered and foreign documents refused and kept in quaranti
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
+import threading
+import time
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from domain.downlink import DocumentRefused, SignedDocument
 from domain.payloads import StockConsumed
 from edge_agent.downlink.client import InboxUnavailable
+from edge_agent.downlink.verify import CloudKeys
 from edge_agent.masterdata_sync import cache_path
 from edge_agent.store import EdgeStore
 from edge_agent.store.decisions import FefoConsumption, decide
@@ -174,3 +181,50 @@ async def test_new_master_data_applies_while_running(
             assert cached["document"]["items"] == document["items"]
             assert edge.applier.applied() == 1
             assert list(edge.store.events()) == []
+
+
+class _Busy(BaseHTTPRequestHandler):
+    """A cloud that is busy: every request gets 503 with ``Retry-After: 1``."""
+
+    seen: ClassVar[list[float]] = []
+
+    def do_GET(self) -> None:
+        _Busy.seen.append(time.monotonic())
+        self.send_response(503)
+        self.send_header("Retry-After", "1")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+async def test_a_busy_cloud_is_asked_again_no_sooner_than_its_retry_after(
+    tmp_path: Path,
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Busy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    _Busy.seen.clear()
+    try:
+        async with running_edge(tmp_path, url, CloudKeys([])) as edge:
+            with pytest.raises(InboxUnavailable) as busy:
+                await edge.client.fetch(0, 0)
+            assert (busy.value.status, busy.value.retry_after_s) == (503, 1.0)
+
+            polling = asyncio.create_task(edge.downlink.run())
+            async with asyncio.timeout(30):
+                while len(_Busy.seen) < 3:
+                    await asyncio.sleep(0.01)
+            polling.cancel()
+            await asyncio.gather(polling, return_exceptions=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(_Busy.seen[1:])]
+    assert gaps
+    assert min(gaps) >= 1.0
+    assert edge.downlink.status.last_error is not None
+    assert "503" in edge.downlink.status.last_error
