@@ -72,13 +72,14 @@ class TraceNode:
 
 
 def merge_links(links: Iterable[Link]) -> list[Link]:
-    """One link per (source, target, time): a transfer is recorded by both of its sites."""
-    seen: dict[tuple[LotAt, LotAt, datetime], Link] = {}
-    for link in links:
-        key = (link.source, link.target, link.at)
-        if key not in seen or link.kind == "shipped":
-            seen[key] = link
-    return sorted(seen.values(), key=lambda x: (x.at, x.source, x.target))
+    """The links once each: a transfer is recorded by both its sites, and the receiver's
+    record is dropped where the sender's is there (it is not when the sender's site is not
+    the caller's), so a transfer shows once, at its shipping time."""
+    distinct = set(links)
+    shipped = {(link.source, link.target) for link in distinct if link.kind == "shipped"}
+    kept = [link for link in distinct
+            if link.kind != "received" or (link.source, link.target) not in shipped]  # fmt: skip
+    return sorted(kept, key=lambda x: (x.at, x.source, x.target, x.kind))
 
 
 def grow(

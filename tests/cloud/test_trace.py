@@ -20,7 +20,13 @@ from psycopg import AsyncConnection
 from cloud.auth.users import GrantTarget, create_user, find_role, grant_role
 from cloud.orgs.tree import node_of_site
 from domain.events import EventDraft
-from domain.payloads import LotInput, LotReceived, StockProduced
+from domain.payloads import (
+    LotInput,
+    LotReceived,
+    StockProduced,
+    TransferReceived,
+    TransferShipped,
+)
 from tests.cloud.auth import PASSWORD, login
 from tests.cloud.builders import DAY, AgentChain, post_events
 from tests.cloud.live import database_of
@@ -111,6 +117,31 @@ def test_a_lot_made_at_two_sites_has_a_root_at_each(
     body = plant.get("/v1/trace/skewer/SK-1", params={"direction": "backward"}).json()
     assert [root["site"] for root in body["roots"]] == ["site-1", "site-2"]
     assert [c["lot"] for c in body["roots"][1]["children"]] == ["MA-9"]
+
+
+def test_a_transfer_carries_the_trace_to_the_receiving_site(
+    plant: httpx.Client, shop_chain: AgentChain
+) -> None:
+    line = {"item": "skewer", "lot": "SK-1", "qty": "4", "unit": "kg", "transfer": "T-1"}
+    plant_chain = AgentChain(agent="plant-2", site="site-1")
+    shipped = TransferShipped(**line, location="prep", to_site="site-2")
+    received = TransferReceived(**line, location="cold-1", from_site="site-1")
+    at = DAY + timedelta(hours=2)
+    sent = plant_chain.add([EventDraft("transfer.shipped", at, shipped)])
+    arrived = shop_chain.add([EventDraft("transfer.received", at + timedelta(hours=1), received)])
+    assert post_events(plant, "plant-2", sent).status_code == 200
+    assert post_events(plant, "shop-1", arrived).status_code == 200
+
+    forward = plant.get("/v1/trace/chicken/CH-1", params={"direction": "forward"}).json()
+    skewer = forward["roots"][0]["children"][0]["children"][0]
+    (there,) = skewer["children"]
+    assert _node(there) == ("site-2", "skewer", "SK-1", "shipped", "4")
+
+    backward = plant.get("/v1/trace/skewer/SK-1", params={"direction": "backward"}).json()
+    assert [root["site"] for root in backward["roots"]] == ["site-1", "site-2"]
+    (came_from,) = backward["roots"][1]["children"]
+    assert _node(came_from) == ("site-1", "skewer", "SK-1", "shipped", "4")
+    assert came_from["repeated"] is True  # its own tree is the first root's
 
 
 def test_csv_has_one_sortable_row_per_node(plant: httpx.Client) -> None:
