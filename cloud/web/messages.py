@@ -51,7 +51,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stock.lines": ("{count} lines", "{count} 行"),
     # cold chain
     "cold.title": ("Cold chain at {site}", "{site} 的冷链"),
-    "cold.day": ("Day (UTC)", "日期（UTC）"),
+    "cold.day": ("Day ({zone})", "日期（{zone}）"),
     "cold.rooms": ("Rooms", "冷库"),
     "cold.no_rooms": ("No room has sent a temperature yet.", "尚无冷库上报温度。"),
     "cold.chart_alt": (

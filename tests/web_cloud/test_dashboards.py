@@ -58,6 +58,8 @@ def test_a_cold_room_excursion_appears_with_its_chart_in_the_sites_zone(
 ) -> None:
     page = context.new_page()
     sign_in(page, world.emails["admin"], to=f"/ui/sites/{SITE}/coldchain?day={DAY}")
+    # the day is the site's own, in the organisation's zone
+    expect(page.get_by_label("Day (Asia/Shanghai)")).to_have_value(str(DAY))
     excursion = page.locator("#excursions tbody tr", has_text="cold-1")
     expect(excursion).to_have_count(1)
     # opened at 08:25 UTC: 16:25 in Asia/Shanghai, the zone set on the organisation
@@ -67,7 +69,9 @@ def test_a_cold_room_excursion_appears_with_its_chart_in_the_sites_zone(
     chart = page.locator("#room-cold-1 img.chart")
     expect(chart).to_have_attribute("alt", re.compile(r"cold-1 .* max 11\.4 °C"))
     chart.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('#room-cold-1 img.chart').naturalWidth > 0")
+    # the chart loaded as an image (a property check: the pages' CSP forbids the eval that
+    # a polled wait_for_function needs, which failed whenever the image came late)
+    expect(chart).to_have_js_property("naturalWidth", 800)
     expect(page.locator("#room-cold-1 .figures")).to_contain_text("40")  # minutes out of range
     with page.expect_download() as download:
         page.locator("#room-cold-1").get_by_role("link", name="Compliance report (CSV)").click()
