@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from cloud import web
 from cloud.api import (
     agents,
+    atp,
     auth,
     coldchain,
     downlink,
@@ -25,6 +26,7 @@ from cloud.api import (
     orgs,
     sites,
     trace,
+    transfers,
     users,
     variance,
 )
@@ -83,6 +85,8 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(agents.router)
     app.include_router(agents.site_router)
     app.include_router(sites.router)
+    app.include_router(atp.router)
+    app.include_router(transfers.router)
     app.include_router(events.router)
     app.include_router(coldchain.router)
     app.include_router(foodsafety.router)
@@ -92,9 +96,9 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(users.router)
     app.include_router(variance.router)
     app.include_router(masterdata.router)
-    app.include_router(downlink.router)
     app.include_router(trace.router)
     app.include_router(epcis.router)
+    app.include_router(downlink.router)
     web.install(app)
     install_metrics(app, token=os.environ.get("EDGESTOCK_METRICS_TOKEN") or None)
     install_openapi(app)

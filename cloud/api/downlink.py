@@ -24,7 +24,7 @@ from cloud.api.deps import StateDep
 from cloud.auth.deps import Principal, require
 from cloud.auth.scope import site_scope
 from cloud.downlink import keys, outbox
-from cloud.downlink.bell import RECHECK_S, InboxBell
+from cloud.downlink.bell import RECHECK_S, InboxBell, bell_of
 from cloud.identity.errors import IdentityRefused
 from cloud.identity.signed import ReceivedRequest, VerifiedAgent, verify_request
 from cloud.state import CloudState
@@ -81,7 +81,10 @@ class OutboxPublic(BaseModel):
     documents: list[SignedDocument]
 
 
-_SIGNED: dict[int | str, dict[str, Any]] = {401: {"description": "bad signature"}, 403: {"description": "revoked"}}
+_SIGNED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "bad signature"},
+    403: {"description": "revoked"},
+}
 
 
 async def _verified(state: CloudState, agent: str, request: Request) -> VerifiedAgent:
@@ -96,10 +99,7 @@ def _refused(refused: IdentityRefused) -> JSONResponse:
 
 
 def _bell(request: Request) -> InboxBell:
-    bell: InboxBell | None = getattr(request.app.state, "downlink_bell", None)
-    if bell is None:
-        bell = request.app.state.downlink_bell = InboxBell()
-    return bell
+    return bell_of(request.app)
 
 
 @router.get(

@@ -45,3 +45,19 @@ async def sites_with(conn: Conn, principal: Principal, permission: str) -> list[
     """Every site in the subtrees where ``principal`` holds ``permission`` now."""
     cur = await conn.execute(_SITES_WITH, {"permission": permission, **_who(principal)})
     return [str(row[0]) for row in await cur.fetchall()]
+
+
+_HOLDS_ROLE = f"""
+SELECT EXISTS (
+    SELECT 1 FROM grants AS g JOIN roles AS r ON r.id = g.role_id
+    WHERE r.name = %(role)s AND g.node_id IN (SELECT id FROM org_ancestors(%(node)s))
+      AND {_IN_FORCE})
+"""  # noqa: S608 (constant SQL, no user text)
+
+
+async def holds_role(conn: Conn, principal: Principal, node_id: int, role: str) -> bool:
+    """Whether ``principal`` holds ``role`` (by name) at ``node_id`` or above, valid now:
+    what an approval step asks of whoever approves it."""
+    cur = await conn.execute(_HOLDS_ROLE, {"role": role, "node": node_id, **_who(principal)})
+    row = await cur.fetchone()
+    return bool(row and row[0])

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from starlette.applications import Starlette
+
 RECHECK_S = 1.0
 
 
@@ -28,3 +30,11 @@ class InboxBell:
         event = self._sites.setdefault(site, asyncio.Event())
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout=max(0.0, timeout_s))
+
+
+def bell_of(app: Starlette) -> InboxBell:
+    """The bell of this API process (made on first use)."""
+    bell: InboxBell | None = getattr(app.state, "downlink_bell", None)
+    if bell is None:
+        bell = app.state.downlink_bell = InboxBell()
+    return bell

@@ -127,3 +127,13 @@ async def set_settings(conn: Conn, node_id: int, settings: dict[str, Any]) -> No
     await conn.execute(
         "UPDATE org_nodes SET settings = %s WHERE id = %s", (Jsonb(settings), node_id)
     )
+
+
+async def root_of(conn: Conn, node_id: int) -> int:
+    """The organisation (root node) ``node_id`` belongs to."""
+    cur = await conn.execute(
+        "SELECT id FROM org_ancestors(%s) ORDER BY depth DESC LIMIT 1", (node_id,)
+    )
+    row = await cur.fetchone()
+    assert row is not None  # every node is its own ancestor at depth 0
+    return int(str(row[0]))

@@ -38,16 +38,22 @@ BY_MODE = {
         *COMMON,
         "0020_holds_by_word",
         "0030_in_transit",
+        "0031_stock_by_owner",
         "0040_downlink",
+        "0050_transfer_orders",
         "0060_page_reads",
+        "0090_trace_links",
     ),
     StorageMode.TIMESCALE: (
         *COMMON,
         "0013_readings_late_hours",
         "0020_holds_by_word",
         "0030_in_transit",
+        "0031_stock_by_owner",
         "0040_downlink",
+        "0050_transfer_orders",
         "0060_page_reads",
+        "0090_trace_links",
     ),
 }
 

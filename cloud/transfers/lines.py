@@ -1,0 +1,73 @@
+"""Where each line of a transfer stands, read from the ``in_transit`` projection and its
+figures taken from ``domain.transit`` (the rule both stores share)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from psycopg import AsyncConnection
+from pydantic import BaseModel
+
+from domain.quantity import Unit
+from domain.transit import TransitKey, TransitLine
+
+Conn = AsyncConnection[tuple[object, ...]]
+
+
+class LineState(BaseModel):
+    """One lot of a transfer, in its base unit (g, ml, each)."""
+
+    item: str
+    lot: str
+    to_site: str
+    unit: str
+    shipped: Decimal
+    received: Decimal
+    damaged: Decimal
+    in_transit: Decimal
+    short: Decimal
+    over: Decimal
+    expected_at: datetime | None
+
+
+async def transit_lines(conn: Conn, from_site: str, transfer: str) -> list[TransitLine]:
+    """The transfer's lines as the cloud has folded them so far (none before it ships)."""
+    cur = await conn.execute(
+        "SELECT item, lot, to_site, unit, shipped, received, damaged, receipts, expected_at,"
+        " to_org FROM in_transit WHERE from_site = %s AND transfer = %s ORDER BY item, lot",
+        (from_site, transfer),
+    )
+    return [
+        TransitLine(
+            TransitKey(transfer, str(item), str(lot), from_site, str(to), Unit(str(unit))),
+            Decimal(str(shipped)),
+            Decimal(str(received)),
+            Decimal(str(damaged)),
+            int(str(receipts)),
+            expected if isinstance(expected, datetime) else None,
+            None if org is None else str(org),
+        )
+        for item, lot, to, unit, shipped, received, damaged, receipts, expected, org in (
+            await cur.fetchall()
+        )
+    ]
+
+
+async def line_states(conn: Conn, from_site: str, transfer: str) -> list[LineState]:
+    return [
+        LineState(
+            item=line.key.item,
+            lot=line.key.lot,
+            to_site=line.key.to_site,
+            unit=line.key.unit.value,
+            shipped=line.shipped,
+            received=line.received,
+            damaged=line.damaged,
+            in_transit=line.in_transit,
+            short=line.short,
+            over=line.over,
+            expected_at=line.expected_at,
+        )
+        for line in await transit_lines(conn, from_site, transfer)
+    ]

@@ -1,0 +1,177 @@
+"""Transfer orders: requested at the sending site, approved by the steps its org settings
+name for ``transfer.send``, then sent down to both sites as signed documents.
+
+An order waits for its approval steps in order, each approved by a holder of the step's
+role at the sending site or above, never by whoever requested it (four eyes). A refusal at
+any step ends it. Once every step has approved (at once when there are none), the order is
+sent: a ``transfer.ship`` document to the sender and a ``transfer.expect`` to the receiver,
+numbered and signed in the same transaction that marks it sent, so an order is sent once.
+Both sites must belong to the same organisation: a transfer is no way into another
+tenant's outbox (another legal entity of the group is another node of the same tree).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, cast
+
+from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
+
+from cloud.auth.grants import holds_role
+from cloud.auth.principal import Principal
+from cloud.downlink import outbox
+from cloud.orgs.settings import in_force
+from cloud.orgs.tree import ancestry, node_of_site, root_of
+from domain.transfers import TransferOrder
+
+Conn = AsyncConnection[tuple[object, ...]]
+State = Literal["awaiting_approval", "sent", "refused"]
+
+
+class TransferRefused(Exception):
+    """A request or decision refused: ``status`` is the HTTP answer, ``code`` one word."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    step: int
+    role: str
+    approved: bool
+    decided_by: str
+    decided_at: datetime
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    order: TransferOrder
+    steps: tuple[str, ...]
+    state: State
+    requested_by: str
+    requested_at: datetime
+    sent_at: datetime | None
+    decisions: tuple[Decision, ...]
+
+    @property
+    def waiting_for(self) -> str | None:
+        """The role whose approval the order waits for now, if it waits."""
+        if self.state != "awaiting_approval":
+            return None
+        return self.steps[len(self.decisions)]
+
+
+async def approval_roles(conn: Conn, site: str) -> tuple[str, ...]:
+    """The roles that approve a ``transfer.send`` at ``site``, in order (org settings)."""
+    node_id = await node_of_site(conn, site)
+    chain = await ancestry(conn, node_id) if node_id is not None else []
+    steps = in_force(node.settings for node in chain).get("approval_steps") or []
+    return tuple(str(s["role"]) for s in steps if s.get("action") == "transfer.send")
+
+
+async def request_transfer(conn: Conn, order: TransferOrder, by: str) -> OrderRecord:
+    """Record ``order`` (sent at once when no step approves it); run in a transaction."""
+    sender = await node_of_site(conn, order.from_site)
+    receiver = await node_of_site(conn, order.to_site)
+    if sender is None:
+        raise TransferRefused(404, "unknown_site", f"site {order.from_site!r} is unknown")
+    if receiver is None or await root_of(conn, receiver) != await root_of(conn, sender):
+        message = f"to_site {order.to_site!r} is not a site of the sender's organisation"
+        raise TransferRefused(422, "unknown_site", message)
+    steps = await approval_roles(conn, order.from_site)
+    cur = await conn.execute(
+        "INSERT INTO transfer_orders (from_site, transfer, to_site, to_org, document, steps,"
+        " state, requested_by) VALUES (%s, %s, %s, %s, %s, %s, 'awaiting_approval', %s)"
+        " ON CONFLICT DO NOTHING RETURNING 1",
+        (order.from_site, order.transfer, order.to_site, order.to_org,
+         Jsonb(order.model_dump(mode="json")), list(steps), by),
+    )  # fmt: skip
+    if await cur.fetchone() is None:
+        message = f"transfer {order.transfer!r} of {order.from_site!r} exists: give a new id"
+        raise TransferRefused(409, "transfer_exists", message)
+    if not steps:
+        await _send(conn, order, by)
+    return await _read(conn, order.from_site, order.transfer, lock=False)
+
+
+async def decide(
+    conn: Conn, site: str, transfer: str, principal: Principal, approve: bool, note: str | None
+) -> OrderRecord:
+    """Approve or refuse the step ``transfer`` waits for; run in a transaction."""
+    record = await _read(conn, site, transfer, lock=True)
+    role = record.waiting_for
+    if role is None:
+        message = f"transfer {transfer!r} is {record.state}: nothing waits for a decision"
+        raise TransferRefused(409, "not_awaiting", message)
+    if principal.name == record.requested_by:
+        raise TransferRefused(403, "four_eyes", "whoever requested a transfer cannot approve it")
+    node_id = await node_of_site(conn, site)
+    assert node_id is not None  # the order's site exists (a foreign key)
+    if principal.kind != "anonymous" and not await holds_role(conn, principal, node_id, role):
+        message = f"{principal.name} does not hold role {role!r} at {site!r} or above"
+        raise TransferRefused(403, "not_approver", message)
+    step = len(record.decisions)
+    await conn.execute(
+        "INSERT INTO transfer_approvals (from_site, transfer, step, role, approved, decided_by,"
+        " note) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (site, transfer, step, role, approve, principal.name, note),
+    )
+    if not approve:
+        await conn.execute(
+            "UPDATE transfer_orders SET state = 'refused' WHERE (from_site, transfer) = (%s, %s)",
+            (site, transfer),
+        )
+    elif step + 1 == len(record.steps):
+        await _send(conn, record.order, principal.name)
+    return await _read(conn, site, transfer, lock=False)
+
+
+async def get_order(conn: Conn, site: str, transfer: str) -> OrderRecord:
+    """The order and its decisions (404 ``TransferRefused`` when unknown here)."""
+    return await _read(conn, site, transfer, lock=False)
+
+
+async def _send(conn: Conn, order: TransferOrder, by: str) -> None:
+    content = order.model_dump(mode="json")
+    await outbox.issue(conn, order.from_site, "transfer.ship", content, by)
+    await outbox.issue(conn, order.to_site, "transfer.expect", content, by)
+    await conn.execute(
+        "UPDATE transfer_orders SET state = 'sent', sent_at = now()"
+        " WHERE (from_site, transfer) = (%s, %s)",
+        (order.from_site, order.transfer),
+    )
+
+
+_ORDER = (
+    "SELECT document, steps, state, requested_by, requested_at, sent_at FROM transfer_orders"
+    " WHERE (from_site, transfer) = (%s, %s)"
+)
+_LOCKED = _ORDER + " FOR UPDATE"
+
+
+async def _read(conn: Conn, site: str, transfer: str, *, lock: bool) -> OrderRecord:
+    cur = await conn.execute(_LOCKED if lock else _ORDER, (site, transfer))
+    row = await cur.fetchone()
+    if row is None:
+        raise TransferRefused(404, "unknown_transfer", f"no transfer {transfer!r} from {site!r}")
+    document, steps, state, requested_by, requested_at, sent_at = row
+    cur = await conn.execute(
+        "SELECT step, role, approved, decided_by, decided_at, note FROM transfer_approvals"
+        " WHERE (from_site, transfer) = (%s, %s) ORDER BY step",
+        (site, transfer),
+    )
+    decisions = tuple(Decision(*cast(tuple[Any, ...], d)) for d in await cur.fetchall())
+    return OrderRecord(
+        order=TransferOrder.model_validate(document),
+        steps=tuple(cast(list[str], steps)),
+        state=cast(State, state),
+        requested_by=str(requested_by),
+        requested_at=cast(datetime, requested_at),
+        sent_at=cast(datetime | None, sent_at),
+        decisions=decisions,
+    )
