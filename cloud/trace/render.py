@@ -58,6 +58,16 @@ def trace_csv(roots: Sequence[TraceNode]) -> str:
     return buffer.getvalue()
 
 
+def trace_text(item: str, lot: str, direction: Direction, roots: Sequence[TraceNode]) -> str:
+    """The tree as indented lines, for a terminal."""
+    lines = [f"{direction} trace of {item} / {lot}"]
+    for root in roots:
+        lines += [
+            "  " * depth + ("└ " if depth else "") + _label(node) for depth, node in root.walk()
+        ]
+    return "\n".join(lines) + "\n"
+
+
 _ROW = 26
 _INDENT = 28
 

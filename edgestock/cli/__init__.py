@@ -15,6 +15,7 @@ from edgestock.cli.cloud import cloud_app
 from edgestock.cli.demo import demo
 from edgestock.cli.provision import provision_app
 from edgestock.cli.sim import sim_app
+from edgestock.cli.trace import trace
 from edgestock.cli.train import train_app
 from edgestock.cli.verify import verify
 
@@ -51,5 +52,6 @@ app.add_typer(train_app, name="train")
 app.add_typer(provision_app, name="provision")
 app.command("demo")(demo)
 app.command("verify")(verify)
+app.command("trace")(trace)
 
 __all__ = ["app"]
