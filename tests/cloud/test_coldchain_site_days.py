@@ -23,8 +23,13 @@ from zoneinfo import ZoneInfo
 import httpx
 import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cloud.coldchain.chart import LEFT, RIGHT, WIDTH
+from cloud.coldchain.compliance import Limits, day_report
+from cloud.coldchain.rollup import RolledReading, hourly_sums
+from cloud.coldchain.site_day import SiteDay
 from cloud.postgres_server import PostgresServer
 from domain.coldchain.mkt import mean_kinetic_temperature
 from tests.cloud.builders import AgentChain, post_events
@@ -245,3 +250,64 @@ def test_the_x_axis_of_a_23_hour_day_skips_the_hour_that_never_was(
     assert ticks["24:00"] == pytest.approx(WIDTH - RIGHT, abs=0.11)
     titles = [element.text for element in svg.iter(f"{SVG}text")]
     assert "Cold chain cold-1 (site-1), 2026-03-08 America/New_York (23 h)" in titles
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "first", "count", "last_minutes"),
+    [
+        ("America/Santiago", date(2026, 9, 6), "01:00-03:00", 23, 60),  # midnight never came
+        ("Australia/Lord_Howe", date(2026, 4, 5), "00:00+11:00", 25, 30),  # back 30 minutes
+        ("Asia/Kathmandu", date(2026, 6, 1), "00:00+05:45", 24, 60),
+    ],
+)
+def test_odd_days_start_when_the_site_says_and_cover_it_whole(
+    zone: str, day: date, first: str, count: int, last_minutes: int
+) -> None:
+    site_day = SiteDay(day, ZoneInfo(zone))
+
+    hours = site_day.hours()
+
+    assert hours[0].local.isoformat(timespec="minutes")[11:] == first
+    assert len(hours) == count
+    assert hours[-1].end - hours[-1].start == timedelta(minutes=last_minutes)
+    assert hours[0].start == site_day.start
+    assert hours[-1].end == site_day.end
+    assert all(a.end == b.start for a, b in itertools.pairwise(hours))
+
+
+ZONES = st.sampled_from(["UTC", "Asia/Shanghai", "America/New_York", "Europe/Berlin",
+                         "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe"])  # fmt: skip
+DAYS = st.sampled_from([date(2026, 3, 8), date(2026, 3, 29), date(2026, 4, 5),
+                        date(2026, 10, 25), date(2026, 11, 1), date(2026, 6, 1)])  # fmt: skip
+
+
+@given(
+    ZONES,
+    DAYS,
+    st.lists(
+        st.tuples(st.integers(-7200, 30 * 3600), st.decimals(-5, 15, places=1)),
+        max_size=40,
+        unique_by=lambda pair: pair[0],
+    ),
+)
+def test_any_sites_day_adds_up(zone: str, day: date, samples: list[tuple[int, Decimal]]) -> None:
+    """Per-hour readings and minutes out of range add up to the day's, whatever the zone."""
+    site_day = SiteDay(day, ZoneInfo(zone))
+    values = sorted((site_day.start + timedelta(seconds=s), v) for s, v in samples)
+    inside = [(at, v) for at, v in values if site_day.start <= at < site_day.end]
+    rolled = [RolledReading("s", "l", "t", "°C", at, v) for at, v in inside]
+
+    built = day_report(
+        site="s", location="l", metric="t", unit="°C", day=site_day,
+        hourly={key.hour: sums for key, sums in hourly_sums(rolled).items()},
+        readings=values, limits=Limits(HIGH, Decimal(0)), excursions=(),
+        until=site_day.end + timedelta(days=1),
+    )  # fmt: skip
+
+    assert sum(line.stats.readings for line in built.hours) == built.summary.readings
+    assert built.summary.readings == len(inside)
+    minutes = [line.stats.minutes_out_of_range or Decimal(0) for line in built.hours]
+    for line, spent in zip(built.hours, minutes, strict=True):
+        assert Decimal(0) <= spent <= Decimal((line.end - line.start).total_seconds()) / 60
+    assert built.summary.minutes_out_of_range is not None
+    assert abs(sum(minutes) - built.summary.minutes_out_of_range) <= Decimal("1.3")  # rounding
