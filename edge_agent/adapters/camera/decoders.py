@@ -46,7 +46,13 @@ class BarcodeDecoder(Protocol):
 
 
 def to_gray(frame: Frame) -> Frame:
-    """The frame as one 8-bit grey channel, the form every decoder reads."""
+    """The frame as one 8-bit grey channel, the form every decoder reads.
+
+    A 16-bit frame (a scanner's PNG or TIFF, a machine-vision camera) keeps its high byte; a
+    float frame has no agreed range, so it is refused like any other unreadable frame.
+    """
+    if frame.dtype == np.uint16:
+        frame = (frame >> 8).astype(np.uint8)
     if frame.dtype != np.uint8 or frame.ndim not in (2, 3) or min(frame.shape[:2]) < 1:
         raise FrameError(f"not an 8-bit image: dtype {frame.dtype}, shape {frame.shape}")
     if frame.ndim == 2:

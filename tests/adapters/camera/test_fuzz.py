@@ -173,3 +173,23 @@ def test_any_image_or_code_is_stored_or_quarantined_with_its_reason_and_reading_
 
 _UNREADABLE = "unreadable frame"
 _NOT_AN_IMAGE = "is not a readable image"
+
+
+def test_a_16_bit_image_of_a_label_is_read_not_counted_bad(
+    tmp_path: Path,
+    labelled_frames: list,  # type: ignore[type-arg]
+) -> None:
+    """Found by the fuzzer above: 16-bit frames were all counted bad (``not an 8-bit image``)."""
+    label, frame = labelled_frames[0]
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    deep = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY).astype(np.uint16) * 257
+    assert cv2.imwrite(str(folder / "label.png"), deep)
+    store = EdgeStore(tmp_path / "agent.db", agent="a1", site="s1")
+    try:
+        adapter = asyncio.run(read_directory(folder, store))
+        (scan,) = [e.data for e in store.events() if e.type == "code.scanned"]
+    finally:
+        store.close()
+    assert scan["gtin"] == label.data.gtin
+    assert adapter.counters()["cam-1"].frames_bad == 0
