@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import os
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Iterator
@@ -86,7 +87,8 @@ READINGS = probe_readings()
 def days_client(postgres_server: PostgresServer, migrated_template: str) -> Iterator[httpx.Client]:
     chain = AgentChain()
     chain.add(temperature(str(value), at) for at, value in READINGS.items())
-    with shared_client(postgres_server, migrated_template, "edgestock_coldchain_days") as client:
+    name = f"edgestock_coldchain_days_{os.getpid()}"  # two sessions on one server never meet
+    with shared_client(postgres_server, migrated_template, name) as client:
         for start in range(0, len(chain.events), 500):
             response = post_events(client, chain.agent, chain.events[start : start + 500])
             assert response.status_code == 200, response.text
