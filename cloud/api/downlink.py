@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from cloud.api.deps import StateDep
 from cloud.auth.deps import Principal, require
@@ -28,7 +28,9 @@ from cloud.downlink.bell import RECHECK_S, InboxBell, bell_of
 from cloud.identity.errors import IdentityRefused
 from cloud.identity.signed import ReceivedRequest, VerifiedAgent, verify_request
 from cloud.state import CloudState
+from domain.canonical import canonical_json
 from domain.downlink import HoldOrder, Kind, SignedDocument
+from domain.errors import DomainError
 
 router = APIRouter(tags=["downlink"])
 
@@ -60,6 +62,15 @@ class DocumentIssued(BaseModel):
 class TransferDocumentCreate(BaseModel):
     kind: Literal["transfer.expect", "transfer.ship"]
     document: dict[str, Any] = Field(description="the transfer document, carried as written")
+
+    @field_validator("document")
+    @classmethod
+    def _signable(cls, document: dict[str, Any]) -> dict[str, Any]:
+        try:  # what cannot be encoded canonically cannot be signed (an integer past 64 bits)
+            canonical_json(document)
+        except (TypeError, DomainError) as exc:
+            raise ValueError(f"cannot be signed as canonical JSON: {exc}") from exc
+        return document
 
 
 class KeyPublic(BaseModel):

@@ -17,6 +17,8 @@ from domain.downlink import SignedDocument
 from domain.events import format_at
 from edge_agent.store.sqlite_file import SqliteFile
 
+_SELECT = "SELECT seq, kind, body, kid, signature, received_at FROM downlink_inbox"
+
 
 @dataclass(frozen=True, slots=True)
 class KeptDocument:
@@ -43,26 +45,18 @@ class DownlinkInbox:
 
     def after(self, seq: int, limit: int = 100) -> list[KeptDocument]:
         """Kept documents numbered after ``seq``, in order."""
-        rows = self._file.rows(
-            "SELECT seq, kind, body, kid, signature, received_at FROM downlink_inbox"
-            " WHERE seq > ? ORDER BY seq LIMIT ?",
-            (seq, limit),
-        )
-        return [
-            KeptDocument(SignedDocument(seq=s, kid=kid, body=body, signature=sig), kind, at)
-            for s, kind, body, kid, sig, at in rows
-        ]
+        return self._kept("seq > ? ORDER BY seq LIMIT ?", (seq, limit))
 
     def of_kind(self, kind: str) -> list[KeptDocument]:
         """Every kept document of ``kind`` (``transfer.ship`` …), oldest first."""
-        rows = self._file.rows(
-            "SELECT seq, kind, body, kid, signature, received_at FROM downlink_inbox"
-            " WHERE kind = ? ORDER BY seq",
-            (kind,),
-        )
+        return self._kept("kind = ? ORDER BY seq", (kind,))
+
+    def _kept(self, where: str, params: tuple[object, ...]) -> list[KeptDocument]:
+        # ``where`` is one of the constants above, never input
+        rows = self._file.rows(f"{_SELECT} WHERE {where}", params)
         return [
-            KeptDocument(SignedDocument(seq=s, kid=kid, body=body, signature=sig), k, at)
-            for s, k, body, kid, sig, at in rows
+            KeptDocument(SignedDocument(seq=s, kid=kid, body=body, signature=sig), kind, at)
+            for s, kind, body, kid, sig, at in rows
         ]
 
     def last_kept(self) -> int:

@@ -207,3 +207,22 @@ def test_a_rotated_key_signs_new_documents_and_the_old_ones_stay_verifiable(
     for document, key in ((first, old), (second, listed[0])):
         public = Ed25519PublicKey.from_public_bytes(base64.b64decode(key["public_key"]))
         public.verify(base64.b64decode(document.signature), signing_message(document.body.encode()))
+
+
+def test_a_transfer_document_that_cannot_be_signed_is_refused_not_a_500(
+    client: httpx.Client,
+) -> None:
+    too_big = {"kind": "transfer.expect", "document": {"qty": 2**70}}
+    not_object = {"kind": "transfer.expect", "document": ["T-1"]}
+
+    for body in (too_big, not_object):
+        answer = client.post("/v1/sites/site-1/transfer-documents", json=body)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"][0]["loc"] == ["body", "document"]
+    assert (
+        "cannot be signed"
+        in client.post("/v1/sites/site-1/transfer-documents", json=too_big).json()["detail"][0][
+            "msg"
+        ]
+    )
+    assert client.get("/v1/sites/site-1/downlink").json()["head"] == 0
