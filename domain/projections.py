@@ -12,14 +12,18 @@ are ordered by ``Word``: their time, then agent and seq, which every store can c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from domain.events import Event
 from domain.holds import HOLD_TYPES
 from domain.ledger import LOT_TYPES, LotMaking, StockKey
 from domain.payloads import LotBlocked, LotReleased
+
+K = TypeVar("K")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -108,12 +112,23 @@ def lot_receipts(events: Iterable[Event]) -> list[LotRecord]:
     return records
 
 
+def merge_into(
+    stored: Mapping[K, R],
+    parts: Iterable[R],
+    key: Callable[[R], K],
+    merge: Callable[[R | None, R], R],
+) -> dict[K, R]:
+    """``stored`` with each part merged into the row of its key by ``merge`` (input
+    untouched): the one shape of every projection's fold here."""
+    result = dict(stored)
+    for part in parts:
+        result[key(part)] = merge(result.get(key(part)), part)
+    return result
+
+
 def fold_lots(lots: Mapping[LotKey, LotRecord], events: Iterable[Event]) -> dict[LotKey, LotRecord]:
     """``lots`` after ``events`` (input untouched)."""
-    result = dict(lots)
-    for receipt in lot_receipts(events):
-        result[receipt.key] = merge_lot(result.get(receipt.key), receipt)
-    return result
+    return merge_into(lots, lot_receipts(events), lambda lot: lot.key, merge_lot)
 
 
 def merge_hold(stored: HoldRecord | None, word: HoldRecord) -> HoldRecord:
@@ -141,7 +156,4 @@ def fold_holds(
     holds: Mapping[StockKey, HoldRecord], events: Iterable[Event]
 ) -> dict[StockKey, HoldRecord]:
     """``holds`` after ``events`` (input untouched)."""
-    result = dict(holds)
-    for word in hold_words(events):
-        result[word.key] = merge_hold(result.get(word.key), word)
-    return result
+    return merge_into(holds, hold_words(events), lambda hold: hold.key, merge_hold)

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from domain.events import Event
 from domain.payloads import TransferReceived, TransferShipped
+from domain.projections import merge_into
 from domain.quantity import Quantity, Unit
 
 TRANSIT_TYPES = frozenset({"transfer.shipped", "transfer.received"})
@@ -144,7 +145,4 @@ def fold_transit(
     lines: Mapping[TransitKey, TransitLine], events: Iterable[Event]
 ) -> dict[TransitKey, TransitLine]:
     """``lines`` after ``events`` (input untouched)."""
-    result = dict(lines)
-    for part in transit_parts(events):
-        result[part.key] = merge_transit(result.get(part.key), part)
-    return result
+    return merge_into(lines, transit_parts(events), lambda line: line.key, merge_transit)
