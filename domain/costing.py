@@ -164,3 +164,14 @@ def value_flow(
 def money(amount: Decimal, minor_units: int = 2) -> Decimal:
     """``amount`` rounded to the currency's minor unit (half to even), for a document."""
     return amount.quantize(Decimal(1).scaleb(-minor_units), ROUND_HALF_EVEN)
+
+
+def unit_cost(stock: Valuation, lot: str | None = None) -> Decimal | None:
+    """What one base unit would cost if issued now (the next layer's cost, the lot's for
+    ``fefo``, the average, the standard), without issuing it; None when nothing is known."""
+    if stock.method == "standard":
+        return stock.standard_cost
+    layers = stock.layers
+    if stock.method == "fefo" and lot is not None:
+        layers = tuple(layer for layer in layers if layer.lot == lot)
+    return layers[0].unit_cost if layers else stock.last_unit_cost

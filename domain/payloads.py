@@ -24,6 +24,12 @@ class Payload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
 
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+"""An ISO 4217 currency code: ``EUR``, ``CNY``."""
+
+Price = Annotated[Amount, Field(ge=0)]
+
+
 class StockLine(Payload):
     """An amount of one item, in one lot, at one location."""
 
@@ -40,10 +46,22 @@ class StockLine(Payload):
 
 
 class LotReceived(StockLine):
+    """A lot came in from a supplier. ``unit_cost`` (per one ``unit``, in ``currency``: both
+    or neither) is what it cost, when the receipt knows it (a purchase order's price); the
+    stock's valuation falls back to the item's cost price in force without it."""
+
     qty: Amount = Field(gt=0)
     expires_on: Day | None = None
     supplier: Name | None = None
     device: Name | None = None
+    unit_cost: Price | None = None
+    currency: Currency | None = None
+
+    @model_validator(mode="after")
+    def _cost_in_a_currency(self) -> LotReceived:
+        if (self.unit_cost is None) != (self.currency is None):
+            raise ValueError("unit_cost and currency go together: give both or neither")
+        return self
 
 
 class StockConsumed(StockLine):
@@ -101,10 +119,6 @@ class StockAdjusted(StockLine):
 
 # --- stock that moves (issue 10 build 3): locations, sites, organisations, customers -------
 
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-"""An ISO 4217 currency code: ``EUR``, ``CNY``."""
-
-Price = Annotated[Amount, Field(ge=0)]
 Note = Annotated[str, StringConstraints(min_length=1, max_length=1000), PROSE]
 
 
