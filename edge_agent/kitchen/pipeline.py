@@ -65,6 +65,9 @@ Record = Callable[[Sequence[Draft], dict[str, bytes]], Awaitable[None]]
 SaveState = Callable[[str, bytes], Awaitable[None]]
 """Store a checkpoint alone (an accepted order makes no event until a step is done)."""
 Publish = Callable[[str, KitchenTicket], Awaitable[None]]
+Decide = Callable[[LotsAt, KitchenState], tuple[KitchenState, list[EventDraft]]]
+"""A decision that reads stock, given the lots where the writer takes it and the kitchen's
+state before it: the state after it, and its events."""
 
 _TEMPERATURE = frozenset({"temperature", "temp", "core_temperature"})
 """Metrics a food probe reports its temperature under."""
@@ -248,31 +251,40 @@ class KitchenPipeline:
             # the site's local time: its date is the day expiries are judged against
             local = self._clock_rules.local(now)
             done = StepDone(local, tap.operator, f"kds:{station}", weighed)
-            made: list[KitchenState] = []
-            decision = self._deduction(ticket, step, done, made)
-            await self._record(
-                [StockDecision(decision, f"step {tap.step} of {ticket.ticket_id}")], {}
-            )
-            self._state = made[-1]  # the run the writer stored
+            what = f"step {tap.step} of {ticket.ticket_id}"
+            await self._record_decided(what, self._deduction(ticket, step, done))
 
-    def _deduction(
-        self, ticket: OpenTicket, step: PlannedStep, done: StepDone, made: list[KitchenState]
-    ) -> Callable[[LotsAt], Decided]:
-        """The step's deduction as the writer takes it, on the lots as they stand in its
-        transaction (so a scale's or another station's use queued before it is seen); each
-        run appends the state it leads to to ``made``."""
-        before = self._state
+    def _deduction(self, ticket: OpenTicket, step: PlannedStep, done: StepDone) -> Decide:
+        """The step's deduction, on the lots as they stand where the writer takes it (so a
+        scale's or another station's use queued before it is seen)."""
 
-        def decide(lots_at: LotsAt) -> Decided:
+        def decide(lots_at: LotsAt, before: KitchenState) -> tuple[KitchenState, list[EventDraft]]:
             stock = self.stock_for(step, lots_at)
             deduction = deduct(self._master, step, done, stock, Carry(before.carry))
             clocks, started = self._produced(before.clocks, step, deduction.drafts)
             state = before.with_ticket(ticket.done(step_key(step))).with_clocks(clocks)
             state = state.with_made(ticket, step_key(step)).with_carry(deduction.carry)
-            made.append(state)
-            return Decided([*deduction.drafts, *started], {CHECKPOINT: dump_state(state)})
+            return state, [*deduction.drafts, *started]
 
         return decide
+
+    async def _record_decided(self, what: str, decide: Decide) -> None:
+        """Have the writer take ``decide`` in its transaction (a ``StockDecision``), store its
+        events with the state they lead to, and adopt that state once durable.
+
+        The writer may run it more than once (a group commit spoiled by another producer is
+        written again): the state adopted is that of the last run, the one stored.
+        """
+        before = self._state
+        made: list[KitchenState] = []
+
+        def run(lots_at: LotsAt) -> Decided:
+            state, drafts = decide(lots_at, before)
+            made.append(state)
+            return Decided(drafts, {CHECKPOINT: dump_state(state)})
+
+        await self._record([StockDecision(run, what)], {})
+        self._state = made[-1]
 
     def _produced(
         self, clocks: LotClocks, step: PlannedStep, drafts: Sequence[EventDraft]
@@ -350,7 +362,7 @@ class KitchenPipeline:
                     self._known_here(scan)
                 await self._tick(scan.at)  # deadlines passed before the scan come first
                 if scan.action == "discard":
-                    await self._adopt(*self._discard(scan))
+                    await self._record_decided(f"discard of lot {scan.lot}", self._discard(scan))
                     return
                 await self._adopt(*self._clock_rules.scanned(self._state.clocks, scan))
             except DomainError as exc:
@@ -385,14 +397,23 @@ class KitchenPipeline:
                 f"received at {scan.location}"
             )
 
-    def _discard(self, scan: PdaScan) -> Stepped:
+    def _discard(self, scan: PdaScan) -> Decide:
+        """The discard of the scanned lot: what it writes off is the balance where the
+        writer takes it, so a use queued before it is not written off again."""
         ref = LotRef(scan.item, scan.lot, scan.location)
-        held = next(
-            (lot for lot in self._lots_at(ref.item, ref.location) if lot.lot == ref.lot), None
-        )
         why = f"discarded by {scan.operator} ({scan.device})"
         at = self._clock_rules.local(scan.at)
-        return discard_lot(self._master, self._state.clocks, ref, at, held, scan.operator, why)
+
+        def decide(lots_at: LotsAt, before: KitchenState) -> tuple[KitchenState, list[EventDraft]]:
+            held = next(
+                (lot for lot in lots_at(ref.item, ref.location) if lot.lot == ref.lot), None
+            )
+            clocks, drafts = discard_lot(
+                self._master, before.clocks, ref, at, held, scan.operator, why
+            )
+            return before.with_clocks(clocks), drafts
+
+        return decide
 
     async def readings(self, drafts: Iterable[EventDraft]) -> None:
         """The recorded readings of the configured probes, as evidence for the lots' clocks

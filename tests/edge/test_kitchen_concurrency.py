@@ -27,6 +27,7 @@ from edge_agent.pipeline.scale import ScaleBinding, ScaleTracker
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
 from tests.edge.kitchen_setup import kitchen_parts
+from tests.edge.test_kitchen_clocks import MONDAY, RICE, pda, receive
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 CHICKEN = "chicken-marinated"
@@ -139,3 +140,35 @@ async def test_stations_and_scales_at_once_each_take_the_earliest_lot_left_never
     assert sum(ledger.values()) == LOT_G * (LOTS + 1) - taken
     assert min(ledger.values()) >= 0
     assert remaining_tickets == 0  # every step was deducted, once
+
+
+async def test_a_pda_discard_amid_scale_drops_writes_off_only_what_is_left(tmp_path: Path) -> None:
+    """A lot discarded from the PDA while scales still take from it: the write-off is the
+    balance where the writer takes the discard, so the lot ends at zero, never below."""
+    async with kitchen_parts(tmp_path / "a.db") as (store, sink, _):
+        receive(store, "R1")  # 1,000 g of rice at the pass
+
+        async def rice_scale(device: str) -> None:
+            tracker = ScaleTracker(ScaleBinding(device=device, item=RICE, location="pass"),
+                                   last_stable=Decimal(10_000))  # fmt: skip
+            for n in range(1, 5):
+                weight = {"weight": Decimal(10_000 - 50 * n), "stable": True}
+                obs = Observation(device, NOW + timedelta(seconds=n), weight, {"weight": "g"})
+                await sink.record(tracker.observe(obs), {}, react=False)
+
+        discard = sink.observe(pda("discard", "R1", MONDAY + timedelta(hours=1)))
+        await asyncio.wait_for(
+            asyncio.gather(*(rice_scale(f"rice-{n}") for n in range(3)), discard), 60
+        )
+        events = list(store.events())
+        (rice,) = [qty for key, qty in store.ledger().items() if key.lot == "R1"]
+        reasons = [q.reason for q in store.quarantined()]
+    assert reasons == []
+    taken = sum(
+        (Decimal(str(e.data["qty"])) for e in events
+         if e.type == "stock.consumed" and e.data["lot"] == "R1"),
+        Decimal(0),
+    )  # fmt: skip
+    (written_off,) = [e for e in events if e.type == "stock.adjusted"]
+    assert Decimal(str(written_off.data["qty"])) == -(Decimal(1000) - taken)
+    assert rice.value == 0
