@@ -141,6 +141,10 @@ WORDS: dict[str, dict[str, str]] = {
         "ready": "ready",
         "blocked": "blocked",
         "completed": "completed",
+        "sign_in": "Sign in",
+        "sign_out": "Sign out",
+        "pin": "Site PIN",
+        "wrong PIN": "Wrong PIN.",
     },
     "zh-CN": {
         "title": "本店 EdgeStock",
@@ -273,6 +277,10 @@ WORDS: dict[str, dict[str, str]] = {
         "ready": "就绪",
         "blocked": "已锁定",
         "completed": "已完成",
+        "sign_in": "登录",
+        "sign_out": "退出",
+        "pin": "门店 PIN 码",
+        "wrong PIN": "PIN 码不正确。",
     },
 }
 

@@ -38,7 +38,13 @@ class Pages:
         response = self.templates.TemplateResponse(
             request,
             template,
-            {"t": t, "site": self.sources.site, "path": request.url.path, **context},
+            {
+                "t": t,
+                "site": self.sources.site,
+                "path": request.url.path,
+                "csrf": getattr(request.state, "csrf", None),  # set when signed in
+                **context,
+            },
             status_code=status_code,
         )
         chosen = request.query_params.get("lang")

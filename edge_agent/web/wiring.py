@@ -4,6 +4,7 @@ agent imports (lazily: FastAPI and uvicorn only when its config has ``web:``).""
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from domain.masterdata import MasterData
@@ -15,6 +16,7 @@ from edge_agent.kitchen.records import FoodSafetyRecords
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
 from edge_agent.web.app import build_app
+from edge_agent.web.auth import ScreenAuth, site_secret
 from edge_agent.web.pda_device import ScreenPda
 from edge_agent.web.serve import serve_screens
 from edge_agent.web.sources import ScreenSources
@@ -53,5 +55,13 @@ def agent_screens(
     )
     if displays is not None:
         displays.add(sources.hub.publish)
-    app = build_app(sources)
+    app = build_app(sources, screen_auth(web, store.path))
     return lambda: serve_screens(app, web.host, web.port, sources.hub.close)
+
+
+def screen_auth(web: WebConfig, store_path: Path) -> ScreenAuth | None:
+    """The PIN sign-in of ``web`` (None for ``auth: none``), its secret beside the store."""
+    if web.auth == "none":
+        return None
+    secret = site_secret(store_path.with_name(store_path.name + ".web-secret"), web.pin_hash)
+    return ScreenAuth(secret, session_s=web.session_hours * 3600)

@@ -17,6 +17,7 @@ cloud's stock equals the edge's.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -28,6 +29,7 @@ import typer
 from domain.events import Event
 from domain.kitchen.variance import VarianceLine, item_totals, variance
 from edge_agent.clock import Clock
+from edge_agent.web.auth import hash_pin
 from edgestock.demos.console import say
 from edgestock.demos.kitchen_screen import ScreenCooks
 from edgestock.demos.ledgers import cloud_ledger, edge_events, edge_ledger
@@ -135,15 +137,18 @@ def _story(stack: DemoStack, duration: float, seed: int, orders: int, played: Pl
     day_s = max(20.0, duration * DAY_SHARE)
     speed = DAY_HOURS * 3600 / day_s
     screens = free_port()  # the agent's own pages: kitchen display, PDA app, board
-    template = _template(bus, scale_port, speed, DAY_HOURS * 1.5) | {"web": {"port": screens}}
+    pin = f"{secrets.randbelow(10**6):06d}"  # the screens' sign-in, new for each demo
+    web = {"port": screens, "pin_hash": hash_pin(pin)}
+    template = _template(bus, scale_port, speed, DAY_HOURS * 1.5) | {"web": web}
     agent = stack.enrol_agent(template)
     clock = Clock(speed, timedelta(hours=DAY_HOURS * 1.5))  # started with the agent's
     child = stack.start_agent(agent, bus)
     say(f"agent: config {agent.config}, log {child.log}; its clock runs {speed:.0f}× fast")
     here = f"http://127.0.0.1:{screens}"
-    say(f"screens: wok {here}/kds/wok, pass {here}/kds/pass, PDA {here}/pda, board {here}/board")
+    say(f"screens: wok {here}/kds/wok, pass {here}/kds/pass, PDA {here}/pda, board {here}/board"
+        f" (PIN {pin})")  # fmt: skip
     broker = Broker(bus.host, bus.port)
-    played.cooks = ScreenCooks(here)  # the cooks tap the station screens, as a cook does
+    played.cooks = ScreenCooks(here, pin)  # the cooks tap the station screens, as a cook does
     feeder.on_stop(played.cooks.close)
     day = RestaurantDay(SITE, broker, scale, seed=seed, orders=orders, speed=speed,
                         now=clock.now, tap=played.cooks.tap)  # fmt: skip

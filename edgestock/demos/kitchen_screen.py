@@ -2,10 +2,11 @@
 display makes (``/kds/<station>/tap``, ``edge_agent.web.kds``), so the demo exercises what a
 cook uses, not a side door on the site bus.
 
-The screen has one tap per step, *done*; a cook's *start* is only the moment the simulator
-begins the step's work, so nothing is sent for it. A tap the screen refuses (an answer other
-than 200) raises ``ScreenRefused`` with the screen's status and reason, and the simulated
-day fails with it.
+The cooks sign in with the site's PIN first and send the CSRF token the screen's page
+carries, as the screen's own htmx does. The screen has one tap per step, *done*; a cook's
+*start* is only the moment the simulator begins the step's work, so nothing is sent for it.
+A tap the screen refuses (an answer other than 200) raises ``ScreenRefused`` with the
+screen's status and reason, and the simulated day fails with it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 import httpx
+
+from edge_agent.web.auth import CSRF_HEADER
 
 TIMEOUT_S = 30.0
 """A tap's answer, generous: the agent deducts and stores the step before it answers."""
@@ -28,6 +31,8 @@ class ScreenCooks:
     """Cooks tapping the station screens served at ``base_url`` (the agent's ``web:``)."""
 
     base_url: str
+    pin: str | None = None
+    """The site's PIN (None: the screens ask for none, ``web.auth: none``)."""
     sent: int = 0
     """Taps made on a screen."""
     taps: int = 0
@@ -59,8 +64,28 @@ class ScreenCooks:
 
     async def _session(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT_S)
+            client = httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT_S)
+            try:
+                if self.pin is not None:
+                    await _sign_in(client, self.pin)
+            except BaseException:
+                await client.aclose()
+                raise
+            self._client = client
         return self._client
+
+
+async def _sign_in(client: httpx.AsyncClient, pin: str) -> None:
+    """Sign in with ``pin`` and keep the CSRF token the pages carry (``hx-headers``)."""
+    answer = await client.post("/sign-in", data={"pin": pin, "next": "/"})
+    if answer.status_code != 303:
+        raise ScreenRefused(f"the screens refused the PIN: {answer.status_code} "
+                            f"{_reason(answer.text)}")  # fmt: skip
+    page = await client.get("/")
+    token = re.search(rf'"{CSRF_HEADER}": "([^"]+)"', page.text)
+    if token is None:
+        raise ScreenRefused(f"the screens' page carries no CSRF token ({page.status_code})")
+    client.headers[CSRF_HEADER] = token.group(1)
 
 
 def _reason(page: str) -> str:

@@ -21,6 +21,7 @@ from edge_agent.kitchen.records import FoodSafetyRecords
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
 from edge_agent.web.app import build_app
+from edge_agent.web.auth import ScreenAuth
 from edge_agent.web.pda_device import ScreenPda
 from edge_agent.web.serve import serve_screens
 from edge_agent.web.sources import ScreenSources
@@ -75,6 +76,7 @@ async def screens(
     zone: tzinfo = UTC,
     managers: list[str] | None = None,
     now: Any = None,
+    auth: ScreenAuth | None = None,
 ) -> AsyncIterator[Screens]:
     """The screens of a kitchen on ``path`` as the agent wires them, served on a free port."""
     async with kitchen_parts(path) as (store, sink, kitchen):
@@ -96,7 +98,7 @@ async def screens(
         )
         displays.add(sources.hub.publish)
         port = free_port()
-        app = build_app(sources)
+        app = build_app(sources, auth)
         server = asyncio.create_task(serve_screens(app, "127.0.0.1", port, sources.hub.close))
         url = f"http://127.0.0.1:{port}"
         await _listening(port)

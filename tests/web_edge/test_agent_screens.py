@@ -22,11 +22,13 @@ from playwright.async_api import Browser, expect
 
 from edge_agent.agent import AgentRuntime, build, run
 from edge_agent.config import load_agent_config
+from edge_agent.web.auth import hash_pin
 from edgestock.processes import free_port
 from simulators.mosquitto import Mosquitto
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(60)]
 MASTERDATA = Path(__file__).resolve().parents[2] / "firmware_configs/kitchen/masterdata.yaml"
+PIN = "4711"
 
 
 def config(tmp_path: Path, broker: Mosquitto | None, web: str) -> Path:
@@ -86,7 +88,7 @@ async def test_a_pos_order_on_the_bus_reaches_the_wok_screen_and_the_tap_deducts
 ) -> None:
     port = free_port()
     with Mosquitto(tmp_path) as broker:
-        path = config(tmp_path, broker, f"web: {{port: {port}}}\n")
+        path = config(tmp_path, broker, f"web: {{port: {port}, pin_hash: '{hash_pin(PIN)}'}}\n")
         async with running(path) as agent:
             bus_tickets = await asyncio.create_subprocess_exec(
                 "mosquitto_sub", "-h", broker.host, "-p", str(broker.port), "-q", "1",
@@ -95,6 +97,8 @@ async def test_a_pos_order_on_the_bus_reaches_the_wok_screen_and_the_tap_deducts
             )  # fmt: skip
             page = await browser.new_page()
             await page.goto(f"http://127.0.0.1:{port}/kds/wok")
+            await page.get_by_label("Site PIN").fill(PIN)  # the config's PIN (its hash)
+            await page.get_by_role("button", name="Sign in").click()
             await expect(page.locator("#link.up")).to_be_visible()
             order = {
                 "order_id": "o-7",
