@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import asdict
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,9 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cloud.api.deps import StateDep
 from cloud.auth.deps import Principal, require
+from cloud.auth.fields import hidden_fields, without
 from cloud.auth.scope import site_scope
 from cloud.downlink.bell import bell_of
-from cloud.transfers.lines import LineState, line_states
+from cloud.transfers.lines import LineState, line_state, transit_lines
 from cloud.transfers.orders import (
     OrderRecord,
     TransferRefused,
@@ -25,6 +27,7 @@ from cloud.transfers.orders import (
     get_order,
     request_transfer,
 )
+from cloud.transfers.vouchers import transfer_vouchers
 from domain.payloads import Note
 from domain.transfers import TransferLine, TransferOrder
 from domain.values import Moment, Name
@@ -68,6 +71,29 @@ class DecisionPublic(BaseModel):
     note: str | None
 
 
+class VoucherLinePublic(BaseModel):
+    item: str
+    lot: str
+    qty: Decimal
+    unit: str
+    unit_price: Decimal
+    amount: Decimal
+
+
+class VoucherPublic(BaseModel):
+    kind: str = Field(description="receivable (the sender's) or payable (the receiver's)")
+    entity: str = Field(description="whose books the document is in")
+    counterparty: str
+    transfer: str
+    currency: str
+    lines: list[VoucherLinePublic]
+    total: Decimal
+    claim: Decimal = Field(description="short and damaged goods at the price: settled apart")
+    cost_of_goods: Decimal | None = Field(default=None, description="field.cost_price only")
+    margin: Decimal | None = Field(default=None, description="field.cost_price only")
+    method: str | None = Field(default=None, description="the sender's costing method")
+
+
 class TransferPublic(BaseModel):
     order: TransferOrder
     state: str = Field(description="awaiting_approval, sent or refused")
@@ -77,6 +103,9 @@ class TransferPublic(BaseModel):
     sent_at: datetime | None
     decisions: list[DecisionPublic]
     lines: list[LineState] = Field(description="each lot shipped: in transit, received, short")
+    vouchers: list[VoucherPublic] = Field(
+        description="between legal entities: the sender's receivable and the receiver's payable"
+    )
 
 
 @router.post(
@@ -105,7 +134,7 @@ async def post_transfer(
             record = await request_transfer(conn, order, principal.name)
     except TransferRefused as refused:
         return _refused(refused)
-    return await _answer(request, state, site, record)
+    return await _answer(request, state, principal, record, status=201)
 
 
 @router.post(
@@ -153,14 +182,14 @@ async def get_transfer(
     transfer: str,
     request: Request,
     state: StateDep,
-    _: Annotated[Principal, Depends(require("stock.read"))],
+    principal: Annotated[Principal, Depends(require("stock.read"))],
 ) -> Any:
     try:
         async with site_scope(state.tenant_pool, [site]) as conn:
             record = await get_order(conn, site, transfer)
     except TransferRefused as refused:
         return _refused(refused)
-    return await _answer(request, state, site, record, ring=False)
+    return await _answer(request, state, principal, record, ring=False)
 
 
 async def _decide(
@@ -172,20 +201,28 @@ async def _decide(
             record = await decide(conn, site, transfer, principal, approve, note)
     except TransferRefused as refused:
         return _refused(refused)
-    return await _answer(request, state, site, record)
+    return await _answer(request, state, principal, record)
 
 
 async def _answer(
-    request: Request, state: StateDep, site: str, record: OrderRecord, *, ring: bool = True
-) -> TransferPublic:
+    request: Request,
+    state: StateDep,
+    principal: Principal,
+    record: OrderRecord,
+    *,
+    ring: bool = True,
+    status: int = 200,
+) -> JSONResponse:
     if ring and record.state == "sent":
         bell = bell_of(request.app)
         bell.ring(record.order.from_site)
         bell.ring(record.order.to_site)
     order = record.order
     async with site_scope(state.tenant_pool, [order.from_site]) as conn:
-        lines = await line_states(conn, order.from_site, order.transfer)
-    return TransferPublic(
+        lines = await transit_lines(conn, order.from_site, order.transfer)
+    async with state.pool.connection() as conn:
+        vouchers = await transfer_vouchers(conn, record, lines)
+    body = TransferPublic(
         order=order,
         state=record.state,
         waiting_for=record.waiting_for,
@@ -193,8 +230,12 @@ async def _answer(
         requested_at=record.requested_at,
         sent_at=record.sent_at,
         decisions=[DecisionPublic(**asdict(d)) for d in record.decisions],
-        lines=lines,
-    )
+        lines=[line_state(line) for line in lines],
+        vouchers=[VoucherPublic.model_validate(asdict(v)) for v in vouchers],
+    ).model_dump(mode="json")
+    hidden = hidden_fields(principal)
+    body["vouchers"] = [without(v, hidden) for v in body["vouchers"]]
+    return JSONResponse(body, status_code=status)
 
 
 def _refused(refused: TransferRefused) -> JSONResponse:

@@ -54,20 +54,11 @@ async def transit_lines(conn: Conn, from_site: str, transfer: str) -> list[Trans
     ]
 
 
-async def line_states(conn: Conn, from_site: str, transfer: str) -> list[LineState]:
-    return [
-        LineState(
-            item=line.key.item,
-            lot=line.key.lot,
-            to_site=line.key.to_site,
-            unit=line.key.unit.value,
-            shipped=line.shipped,
-            received=line.received,
-            damaged=line.damaged,
-            in_transit=line.in_transit,
-            short=line.short,
-            over=line.over,
-            expected_at=line.expected_at,
-        )
-        for line in await transit_lines(conn, from_site, transfer)
-    ]
+def line_state(line: TransitLine) -> LineState:
+    """What the API shows of one line: its sums and the figures ``domain.transit`` reads."""
+    return LineState(
+        item=line.key.item, lot=line.key.lot, to_site=line.key.to_site, unit=line.key.unit.value,
+        shipped=line.shipped, received=line.received, damaged=line.damaged,
+        in_transit=line.in_transit, short=line.short, over=line.over,
+        expected_at=line.expected_at,
+    )  # fmt: skip

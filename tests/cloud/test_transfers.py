@@ -16,7 +16,13 @@ from psycopg import AsyncConnection
 from cloud.auth.users import GrantTarget, create_user, find_role, grant_role
 from cloud.orgs.tree import create_node, node_of_site
 from domain.events import EventDraft
-from domain.payloads import LotReceived, TransferReceived, TransferShipped
+from domain.payloads import (
+    LotInput,
+    LotReceived,
+    StockProduced,
+    TransferReceived,
+    TransferShipped,
+)
 from tests.cloud.auth import PASSWORD, login
 from tests.cloud.builders import DAY, AgentChain, post_events
 from tests.cloud.live import database_of
@@ -162,3 +168,66 @@ def person(url: str, email: str) -> Iterator[httpx.Client]:
         base_url=url, timeout=30, headers={"Authorization": f"Bearer {token}"}
     ) as client:
         yield client
+
+
+def test_between_legal_entities_each_side_gets_its_document(client: httpx.Client) -> None:
+    """The kitchen's chicken cost 20 CNY/kg (its receipt says so) and its sauce 5 (the cost
+    price in force): 10 kg of marinade from 9 kg of chicken and 1 of sauce cost 185 CNY,
+    18.5/kg. It sells 2 kg at 40/kg to a franchisee that accepts 1.7 kg and finds 0.1 kg
+    damaged (0.2 kg never came)."""
+    url = str(client.base_url).rstrip("/")
+    org = asyncio.run(_setup(database_of(url)))
+    cost = {"amount": "5", "currency": "CNY", "per_unit": "kg"}
+    assert client.put(f"/v1/orgs/{org}/costs/sauce", json=cost).status_code == 204
+    priced = {
+        **ORDER, "to_org": "franchise-co",
+        "lines": [{"item": "marinated", "qty": "2", "unit": "kg", "unit_price": "40",
+                   "currency": "CNY"}],
+    }  # fmt: skip
+    assert client.post("/v1/sites/site-1/transfers", json=priced).status_code == 201
+    chicken = LotReceived(item="chicken", lot="C1", location="cold-1", qty="9", unit="kg",
+                          unit_cost="20", currency="CNY")  # fmt: skip
+    sauce = LotReceived(item="sauce", lot="S1", location="cold-1", qty="1", unit="kg")
+    made = StockProduced(
+        item="marinated", lot="M1", location="cold-1", qty="10", unit="kg", recipe="r",
+        step="s", inputs=[LotInput(item="chicken", lot="C1", location="cold-1", qty="9",
+                                   unit="kg"),
+                          LotInput(item="sauce", lot="S1", location="cold-1", qty="1",
+                                   unit="kg")],
+    )  # fmt: skip
+    ship = TransferShipped(
+        transfer="t-100", item="marinated", lot="M1", location="cold-1", qty="2", unit="kg",
+        to_site="site-2", to_org="franchise-co", unit_price="40", currency="CNY",
+    )  # fmt: skip
+    arrived = TransferReceived(
+        transfer="t-100", item="marinated", lot="M1", location="walk-in", from_site="site-1",
+        qty="1.7", damaged="0.1", unit="kg",
+    )  # fmt: skip
+    kitchen = [("lot.received", chicken), ("lot.received", sauce), ("stock.produced", made),
+               ("transfer.shipped", ship)]  # fmt: skip
+    for agent, site, events in (
+        ("ck-1", "site-1", kitchen),
+        ("r-1", "site-2", [("transfer.received", arrived)]),
+    ):
+        drafts = [EventDraft(k, DAY + timedelta(minutes=n), p) for n, (k, p) in enumerate(events)]
+        answer = post_events(client, agent, AgentChain(agent=agent, site=site).add(drafts))
+        assert answer.status_code == 200, answer.text
+
+    receivable, payable = client.get("/v1/sites/site-1/transfers/t-100").json()["vouchers"]
+    keys = ("kind", "entity", "counterparty", "currency", "total", "claim", "cost_of_goods",
+            "margin", "method")  # fmt: skip
+    figures = {k: receivable[k] for k in keys}
+    assert figures == {
+        "kind": "receivable", "entity": "test-org", "counterparty": "franchise-co",
+        "currency": "CNY", "total": "80.00", "claim": "12.00", "cost_of_goods": "37.00",
+        "margin": "43.00", "method": "fifo",
+    }  # fmt: skip
+    assert (payable["kind"], payable["entity"], payable["total"], payable["claim"]) == (
+        "payable", "franchise-co", "68.00", "12.00",
+    )  # fmt: skip
+    assert [(float(line["qty"]), line["unit"]) for line in payable["lines"]] == [(1.7, "kg")]
+    with person(url, "wh@example.com") as warehouse:  # no field.cost_price: no cost, no margin
+        seen = warehouse.get("/v1/sites/site-1/transfers/t-100").json()["vouchers"][0]
+    assert "cost_of_goods" not in seen
+    assert "margin" not in seen
+    assert seen["total"] == "80.00"
