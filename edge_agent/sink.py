@@ -37,7 +37,7 @@ from edge_agent.pipeline.rules import ClockRules, StoreFacts
 from edge_agent.pipeline.scale import WeightSkipped
 from edge_agent.pipeline.stages import Readings
 from edge_agent.store import EdgeStore
-from edge_agent.store.decisions import Draft, StockDecision
+from edge_agent.store.decisions import Decided, Draft, LotsAt, StockDecision
 from edge_agent.writer import GroupCommitWriter
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,8 @@ class AgentSink:
         operator: str,
     ) -> None:
         """A person lifts the hold on ``key``: usable again, or discarded (its stock written
-        off with a ``stock.adjusted`` in the same transaction)."""
+        off with a ``stock.adjusted`` in the same transaction, as much as is left where the
+        writer takes it: a use queued before it is not written off again)."""
         if key not in self._store.holds():
             raise LotNotHeld(f"lot {key.lot} of {key.item} at {key.location} is not on hold")
         now = self._clock.now()
@@ -145,19 +146,31 @@ class AgentSink:
             operator=operator,
         )
         drafts = [EventDraft("lot.released", now, released)]
-        on_hand = next((s.qty for s in self._store.stock_at(key.location) if s.key == key), None)
-        if disposition == "discard" and on_hand is not None:
-            written_off = StockAdjusted(
+        if disposition == "release":
+            await self._submit(self._react(drafts))
+            return
+        # the unit does not change; the balance may, so it is read where the writer takes it
+        unit = next((s.qty.unit for s in self._store.stock_at(key.location) if s.key == key), None)
+
+        def written_off(lots_at: LotsAt) -> Decided:
+            left = next(
+                (lot.on_hand for lot in lots_at(key.item, key.location) if lot.lot == key.lot), None
+            )
+            if unit is None or left is None or left <= 0:
+                return Decided(drafts)
+            adjusted = StockAdjusted(
                 item=key.item,
                 lot=key.lot,
                 location=key.location,
-                qty=-on_hand.value,
-                unit=on_hand.unit,
+                qty=-left,
+                unit=unit,
                 reason=f"discarded: {reason}"[:200],
                 operator=operator,
             )
-            drafts.append(EventDraft("stock.adjusted", now, written_off))
-        await self._submit(self._react(drafts))
+            return Decided([*drafts, EventDraft("stock.adjusted", now, adjusted)])
+
+        what = f"discard of lot {key.lot} of {key.item} at {key.location}"
+        await self._submit(self._react_decided([StockDecision(written_off, what)]))
 
     async def online(self, device: str) -> None:
         payload = DeviceOnline(device=device)
