@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from domain.observation import Observation
 from edge_agent.adapters.modbus.decode import RegisterBlock, decode_observation
 from edge_agent.adapters.modbus.errors import DecodeError
+from edge_agent.pipeline.scale import ScaleBinding, ScaleTracker
+from edge_agent.pipeline.stages import StockScales
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
 from edge_agent.writer import GroupCommitWriter
@@ -101,3 +103,35 @@ def test_decoded_registers_are_recorded_exactly_or_quarantined_with_the_reason(
         for metric, value in obs.values.items():
             expected = Decimal(int(value)) if isinstance(value, bool) else value
             assert recorded[obs.device, metric] == expected, (obs.device, metric)
+
+
+async def weigh(path: Path, grams: list[str]) -> EdgeStore:
+    """A stock scale's stable weights, one after another, through the agent's real sink."""
+    store = EdgeStore(path, agent="a1", site="s1")
+    writer = GroupCommitWriter(store)
+    task = asyncio.create_task(writer.run())
+    tracker = ScaleTracker(ScaleBinding(device="wok-scale", item="rice", location="wok"), None)
+    try:
+        sink = AgentSink(store, writer, [StockScales({"wok-scale": tracker})])
+        for n, weight in enumerate(grams):
+            values = {"weight": Decimal(weight), "stable": True, "overload": False}
+            at = AT + timedelta(seconds=n)
+            await sink.observe(Observation("wok-scale", at, values, units={"weight": "g"}))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    return store
+
+
+def test_a_weight_the_agent_cannot_store_is_not_taken_as_the_scales(tmp_path: Path) -> None:
+    """Found by the fuzzer above: a float32 scale's garbage word (-2.87E+16 g) was quarantined,
+    but the stock scale took it as its last weight, so the next real change was counted from
+    it, refused too, and the stock it moved was never posted: the ledger left the scale."""
+    store = asyncio.run(weigh(tmp_path / "agent.db", ["1000", "-28711600000000000", "800"]))
+    try:
+        wok = [qty.value for key, qty in store.ledger().items() if key.location == "wok"]
+        refused = store.quarantined()
+    finally:
+        store.close()
+    assert [(q.source, "out of range" in q.reason) for q in refused] == [("wok-scale", True)]
+    assert sum(wok, Decimal(0)) == Decimal(800)
