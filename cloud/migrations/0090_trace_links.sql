@@ -1,5 +1,5 @@
--- Genealogy (issue 12): the links between lots, kept by a trigger as events arrive, so a
--- trace walks an indexed table instead of every event's JSON.
+-- Genealogy (issue 12): the links between lots and their receipts from suppliers, kept by a
+-- trigger as events arrive, so a trace walks indexed tables instead of every event's JSON.
 --   produced  an input lot -> the lot a step made of it (stock.produced, one row per input)
 --   shipped   a lot at the sending site -> the same lot at the receiving site (transfer.shipped)
 --   received  the same link, recorded by the receiving site (transfer.received)
@@ -23,9 +23,22 @@ CREATE TABLE trace_links (
 CREATE INDEX trace_links_from ON trace_links (from_item, from_lot);
 CREATE INDEX trace_links_to ON trace_links (to_item, to_lot);
 
--- Where a lot entered the organisation from a supplier (the leaves of a backward trace).
-CREATE INDEX events_lot_received ON events ((data ->> 'item'), (data ->> 'lot'))
-    WHERE type = 'lot.received';
+-- Where a lot entered the organisation from a supplier (the leaves of a backward trace), in
+-- plain columns: under row-level security only leakproof conditions reach an index, and a
+-- condition on ``data ->> 'item'`` is not one (the policy would be checked on every receipt).
+CREATE TABLE trace_receipts (
+    site     text        NOT NULL,
+    item     text        NOT NULL,
+    lot      text        NOT NULL,
+    supplier text,
+    qty      numeric     NOT NULL,
+    unit     text        NOT NULL,
+    at       timestamptz NOT NULL,
+    agent    text        NOT NULL,
+    seq      bigint      NOT NULL
+);
+
+CREATE INDEX trace_receipts_lot ON trace_receipts (item, lot);
 
 CREATE FUNCTION trace_links_of(e events) RETURNS SETOF trace_links LANGUAGE sql IMMUTABLE AS $$
     SELECT e.site, 'produced', e.site, i ->> 'item', i ->> 'lot',
@@ -47,19 +60,31 @@ $$;
 
 CREATE FUNCTION trace_links_keep() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO trace_links SELECT * FROM trace_links_of(NEW);
+    IF NEW.type = 'lot.received' THEN
+        INSERT INTO trace_receipts VALUES (
+            NEW.site, NEW.data ->> 'item', NEW.data ->> 'lot', NEW.data ->> 'supplier',
+            (NEW.data ->> 'qty')::numeric, NEW.data ->> 'unit', NEW.at, NEW.agent, NEW.seq);
+    ELSE
+        INSERT INTO trace_links SELECT * FROM trace_links_of(NEW);
+    END IF;
     RETURN NULL;
 END
 $$;
 
 -- Row triggers fire for ingest's COPY too; the WHEN clause keeps every other event free.
 CREATE TRIGGER events_trace_links AFTER INSERT ON events FOR EACH ROW
-    WHEN (NEW.type IN ('stock.produced', 'transfer.shipped', 'transfer.received'))
+    WHEN (NEW.type IN ('stock.produced', 'transfer.shipped', 'transfer.received',
+                       'lot.received'))
     EXECUTE FUNCTION trace_links_keep();
 
 INSERT INTO trace_links
 SELECT l.* FROM events AS e, trace_links_of(e) AS l
  WHERE e.type IN ('stock.produced', 'transfer.shipped', 'transfer.received');
+
+INSERT INTO trace_receipts
+SELECT site, data ->> 'item', data ->> 'lot', data ->> 'supplier', (data ->> 'qty')::numeric,
+       data ->> 'unit', at, agent, seq
+  FROM events WHERE type = 'lot.received';
 
 -- Captured EPCIS events (POST /epcis/capture): the eventID of each, so a document sent
 -- twice is recorded once, and the receipt it became.
@@ -76,7 +101,7 @@ DO $$
 DECLARE
     name text;
 BEGIN
-    FOREACH name IN ARRAY ARRAY['trace_links', 'epcis_captured'] LOOP
+    FOREACH name IN ARRAY ARRAY['trace_links', 'trace_receipts', 'epcis_captured'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', name);
         EXECUTE format(
             'CREATE POLICY site_scope ON %I USING (site = ANY (app_sites())) '

@@ -20,25 +20,34 @@ Conn = AsyncConnection[tuple[object, ...]]
 MAX_NODES = 5000
 """A tree larger than this is cut (``truncated`` on the nodes that lost children)."""
 
-_COLUMNS = "kind, from_site, from_item, from_lot, to_site, to_item, to_lot, qty, unit, at"
-_PAIRS = "SELECT * FROM unnest(%s::text[], %s::text[])"
-_LINKS = {  # constant SQL: no user text
-    "backward": f"SELECT {_COLUMNS} FROM trace_links WHERE (to_item, to_lot) IN ({_PAIRS})",  # noqa: S608
-    "forward": f"SELECT {_COLUMNS} FROM trace_links WHERE (from_item, from_lot) IN ({_PAIRS})",  # noqa: S608
+# LATERAL with OFFSET 0 (which keeps the planner from flattening it into a hash join) makes
+# each (item, lot) of the frontier one index lookup: a hash join would check the site
+# policy on every row of the table. Constant SQL: no user text.
+_PAIRS = "unnest(%s::text[], %s::text[]) AS p (item, lot) CROSS JOIN LATERAL"
+_LINKS = {
+    "backward": """
+SELECT l.* FROM unnest(%s::text[], %s::text[]) AS p (item, lot) CROSS JOIN LATERAL (
+    SELECT kind, from_site, from_item, from_lot, to_site, to_item, to_lot, qty, unit, at
+      FROM trace_links WHERE to_item = p.item AND to_lot = p.lot OFFSET 0
+) AS l""",
+    "forward": """
+SELECT l.* FROM unnest(%s::text[], %s::text[]) AS p (item, lot) CROSS JOIN LATERAL (
+    SELECT kind, from_site, from_item, from_lot, to_site, to_item, to_lot, qty, unit, at
+      FROM trace_links WHERE from_item = p.item AND from_lot = p.lot OFFSET 0
+) AS l""",
 }
 _SUPPLIES = f"""
-SELECT site, data ->> 'item', data ->> 'lot', data ->> 'supplier', data ->> 'qty',
-       data ->> 'unit', at
-  FROM events
- WHERE type = 'lot.received' AND (data ->> 'item', data ->> 'lot') IN ({_PAIRS})
- ORDER BY at
+SELECT r.* FROM {_PAIRS} (
+    SELECT site, item, lot, supplier, qty, unit, at FROM trace_receipts
+     WHERE item = p.item AND lot = p.lot OFFSET 0
+) AS r
+ORDER BY r.at
 """  # noqa: S608 (constant SQL)
-_SITES_OF_LOT = f"""
-SELECT to_site FROM trace_links WHERE (to_item, to_lot) IN ({_PAIRS})
-UNION SELECT from_site FROM trace_links WHERE (from_item, from_lot) IN ({_PAIRS})
-UNION SELECT site FROM events
- WHERE type = 'lot.received' AND (data ->> 'item', data ->> 'lot') IN ({_PAIRS})
-"""  # noqa: S608 (constant SQL)
+_SITES_OF_LOT = """
+SELECT to_site FROM trace_links WHERE to_item = %(item)s AND to_lot = %(lot)s
+UNION SELECT from_site FROM trace_links WHERE from_item = %(item)s AND from_lot = %(lot)s
+UNION SELECT site FROM trace_receipts WHERE item = %(item)s AND lot = %(lot)s
+"""
 
 
 async def trace(
@@ -46,8 +55,7 @@ async def trace(
     max_nodes: int = MAX_NODES,
 ) -> list[TraceNode]:  # fmt: skip
     """The trees of ``lot`` of ``item``, one per site it was at (sorted); [] if unknown."""
-    one = ([item], [lot])
-    cur = await conn.execute(_SITES_OF_LOT, (*one, *one, *one))
+    cur = await conn.execute(_SITES_OF_LOT, {"item": item, "lot": lot})
     sites = sorted(str(row[0]) for row in await cur.fetchall() if row[0] is not None)
     roots = [TraceNode(LotAt(site, item, lot)) for site in sites]
     seen = {root.lot for root in roots}
