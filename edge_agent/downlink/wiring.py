@@ -31,7 +31,7 @@ def build_downlink(
         return None
     keys = CloudKeys(settings.cloud_keys)
     if not keys:
-        log.error("downlink: no cloud key to trust (downlink.cloud_keys, written by enrolment):"
+        log.warning("downlink: no cloud key to trust (downlink.cloud_keys, written by enrolment):"
                   " the cloud's documents are not fetched")  # fmt: skip
         return None
     applier = DocumentApplier(store, writer)
