@@ -24,6 +24,7 @@ from domain.payloads import LotBlocked, LotReleased
 
 K = TypeVar("K")
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -80,13 +81,19 @@ class HoldRecord:
     word: Word
 
 
-def earliest(a: date | None, b: date | None) -> date | None:
-    """The earlier of two optional dates; None only when both are (PostgreSQL's LEAST)."""
+def either(a: T | None, b: T | None, pick: Callable[[T, T], T]) -> T | None:
+    """``pick(a, b)`` when both are given, else the one that is; None only when neither is:
+    how PostgreSQL's LEAST and GREATEST treat NULL, so an upsert can run the same merge."""
     if a is None:
         return b
     if b is None:
         return a
-    return min(a, b)
+    return pick(a, b)
+
+
+def earliest(a: date | None, b: date | None) -> date | None:
+    """The earlier of two optional dates; None only when both are (PostgreSQL's LEAST)."""
+    return either(a, b, min)
 
 
 def merge_lot(stored: LotRecord | None, receipt: LotRecord) -> LotRecord:

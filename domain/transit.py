@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from domain.events import Event
 from domain.payloads import TransferReceived, TransferShipped
-from domain.projections import merge_into
+from domain.projections import either, merge_into
 from domain.quantity import Quantity, Unit
 
 TRANSIT_TYPES = frozenset({"transfer.shipped", "transfer.received"})
@@ -84,25 +84,6 @@ class TransitLine:
         return max(self.received + self.damaged - self.shipped, ZERO)
 
 
-def latest(a: datetime | None, b: datetime | None) -> datetime | None:
-    """The later of two optional times; None only when both are (PostgreSQL's GREATEST)."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return max(a, b)
-
-
-def least_name(a: str | None, b: str | None) -> str | None:
-    """The smaller of two optional names, so that two words that disagree settle the same
-    way everywhere; None only when both are (PostgreSQL's LEAST, "C" collation)."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a, b)
-
-
 def merge_transit(stored: TransitLine | None, part: TransitLine) -> TransitLine:
     """``stored`` with ``part`` added: sums add; the expected arrival is the latest any
     shipment names (when all of it should be there). Commutative and associative."""
@@ -114,8 +95,8 @@ def merge_transit(stored: TransitLine | None, part: TransitLine) -> TransitLine:
         stored.received + part.received,
         stored.damaged + part.damaged,
         stored.receipts + part.receipts,
-        latest(stored.expected_at, part.expected_at),
-        least_name(stored.to_org, part.to_org),
+        either(stored.expected_at, part.expected_at, max),  # when all of it should be there
+        either(stored.to_org, part.to_org, min),  # two words that disagree settle alike
     )
 
 
