@@ -15,7 +15,6 @@ against the site's date, not UTC's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta, tzinfo
 from decimal import Decimal
@@ -55,7 +54,6 @@ class ScaleTracker:
         """``zone`` is the site's: it decides the day of a receipt and of an expiry."""
         self.binding = binding
         self.last_stable = last_stable
-        self._before = last_stable
         self.zone = zone
 
     def observe(self, obs: Observation) -> list[EventDraft]:
@@ -72,19 +70,10 @@ class ScaleTracker:
             drafts.append(self._consumed(obs, -change))
         elif change > 0:
             drafts.append(self._received(obs, change))
-        # taken as the scale's weight only once its events could be made (a value the payload
-        # models refuse raises above), and given back if they are not stored (``forget``)
-        self.last_stable, self._before = weight, previous
+        # taken as the scale's weight only once its events could be made: a value the payload
+        # models refuse raises above, and the next change still counts from the last weight
+        self.last_stable = weight
         return drafts
-
-    def forget(self, drafts: Sequence[EventDraft]) -> None:
-        """``drafts`` could not be stored: if they hold this scale's weight, the next change
-        counts from the weight before it, so the stock it moved is posted, not lost."""
-        for draft in drafts:
-            payload = draft.payload
-            if isinstance(payload, ReadingRecorded) and payload.device == self.binding.device:
-                self.last_stable = self._before
-                return
 
     def _weight(self, obs: Observation) -> Decimal | None:
         if obs.values.get("stable") is not True or obs.values.get("overload") is True:

@@ -31,10 +31,6 @@ class StockScales(Pipeline):
     async def observe(self, obs: Observation, site: SiteFacts) -> list[EventDraft]:
         return self._trackers[obs.device].observe(obs)
 
-    def not_stored(self, drafts: Sequence[EventDraft]) -> None:
-        for tracker in self._trackers.values():
-            tracker.forget(drafts)
-
 
 class Scanners(Pipeline):
     """A fixed scanner's or a camera's read: a ``code.scanned``."""
