@@ -14,14 +14,14 @@ tests check against a full scan.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from psycopg import AsyncConnection
 
 from domain.events import Event, format_at
 from domain.ledger import STOCK_TYPES
-from domain.payloads import CLOCK_TYPES
+from domain.payloads import CLOCK_TYPES, PAYLOADS
 
 Conn = AsyncConnection[tuple[Any, ...]]
 
@@ -117,6 +117,11 @@ async def clock_events(conn: Conn, site: str, *, since: datetime, until: datetim
 
 
 def event_of_row(row: tuple[Any, ...]) -> Event:
-    """An ``Event`` from a row of id, agent, seq, site, type, at, data, prev, hash."""
+    """An ``Event`` from a row of id, agent, seq, site, type, at, data, prev, hash, with its
+    time and payload read once (a fold asks for them again and again)."""
     event_id, agent, seq, site, kind, at, data, prev, hash_ = row
-    return Event(str(event_id), agent, seq, site, kind, format_at(at), data, prev, hash_)
+    reader = PAYLOADS.get(kind)
+    typed = reader.model_validate(data) if reader is not None else None
+    moment = at.astimezone(UTC)
+    return Event(str(event_id), agent, seq, site, kind, format_at(moment), data, prev, hash_,
+                 typed=typed, parsed_at=moment)  # fmt: skip
