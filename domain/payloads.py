@@ -30,6 +30,12 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Price = Annotated[Amount, Field(ge=0)]
 
 
+def in_a_currency(amount: Decimal | None, currency: str | None, name: str) -> None:
+    """A price or cost and its currency go together: both or neither."""
+    if (amount is None) != (currency is None):
+        raise ValueError(f"{name} and currency go together: give both or neither")
+
+
 class StockLine(Payload):
     """An amount of one item, in one lot, at one location."""
 
@@ -59,8 +65,7 @@ class LotReceived(StockLine):
 
     @model_validator(mode="after")
     def _cost_in_a_currency(self) -> LotReceived:
-        if (self.unit_cost is None) != (self.currency is None):
-            raise ValueError("unit_cost and currency go together: give both or neither")
+        in_a_currency(self.unit_cost, self.currency, "unit_cost")
         return self
 
 
@@ -159,8 +164,7 @@ class TransferShipped(StockLine):
 
     @model_validator(mode="after")
     def _priced_in_a_currency(self) -> TransferShipped:
-        if (self.unit_price is None) != (self.currency is None):
-            raise ValueError("unit_price and currency go together: give both or neither")
+        in_a_currency(self.unit_price, self.currency, "unit_price")
         return self
 
 

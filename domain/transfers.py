@@ -17,7 +17,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.payloads import Currency, Note, Price
+from domain.payloads import Currency, Note, Price, in_a_currency
 from domain.quantity import Unit
 from domain.values import Amount, Moment, Name
 
@@ -35,8 +35,7 @@ class TransferLine(BaseModel):
 
     @model_validator(mode="after")
     def _priced_in_a_currency(self) -> TransferLine:
-        if (self.unit_price is None) != (self.currency is None):
-            raise ValueError("unit_price and currency go together: give both or neither")
+        in_a_currency(self.unit_price, self.currency, "unit_price")
         return self
 
 
