@@ -5,8 +5,8 @@ comes from the agent's enrolment, never from the request, so an agent only ever 
 site's documents. ``GET …/inbox?after=N&wait_s=S`` answers at once when there is something
 after ``N`` and otherwise waits up to ``S`` seconds for it (a long poll). The ack says how far
 the agent has applied. Operators: a hold or release of a lot takes ``quarantine.release`` at
-the site; a transfer document takes ``stock.adjust``; new master data is issued by the
-master-data route itself.
+the site; new master data and transfer orders are issued by their own routes
+(``cloud/api/masterdata.py``, ``cloud/api/transfers.py``), once approved.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import base64
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from cloud.api.deps import StateDep
 from cloud.auth.deps import Principal, require
@@ -28,9 +28,7 @@ from cloud.downlink.bell import RECHECK_S, InboxBell, bell_of
 from cloud.identity.errors import IdentityRefused
 from cloud.identity.signed import ReceivedRequest, VerifiedAgent, verify_request
 from cloud.state import CloudState
-from domain.canonical import canonical_json
 from domain.downlink import HoldOrder, Kind, SignedDocument
-from domain.errors import DomainError
 
 router = APIRouter(tags=["downlink"])
 
@@ -57,20 +55,6 @@ class DocumentIssued(BaseModel):
     site: str
     seq: int
     kind: str
-
-
-class TransferDocumentCreate(BaseModel):
-    kind: Literal["transfer.expect", "transfer.ship"]
-    document: dict[str, Any] = Field(description="the transfer document, carried as written")
-
-    @field_validator("document")
-    @classmethod
-    def _signable(cls, document: dict[str, Any]) -> dict[str, Any]:
-        try:  # what cannot be encoded canonically cannot be signed (an integer past 64 bits)
-            canonical_json(document)
-        except (TypeError, DomainError) as exc:
-            raise ValueError(f"cannot be signed as canonical JSON: {exc}") from exc
-        return document
 
 
 class KeyPublic(BaseModel):
@@ -190,22 +174,6 @@ async def post_hold(
 ) -> DocumentIssued:
     content = order.model_dump(mode="json")
     return await _issue(request, state, site, "hold", content, principal)
-
-
-@router.post(
-    "/v1/sites/{site}/transfer-documents",
-    status_code=201,
-    response_model=DocumentIssued,
-    summary="A transfer for the site to ship or to expect (a signed document its agents get)",
-)
-async def post_transfer_document(
-    site: str,
-    body: TransferDocumentCreate,
-    request: Request,
-    state: StateDep,
-    principal: Annotated[Principal, Depends(require("stock.adjust"))],
-) -> DocumentIssued:
-    return await _issue(request, state, site, body.kind, body.document, principal)
 
 
 @router.get(
