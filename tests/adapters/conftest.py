@@ -14,6 +14,7 @@ import pytest
 from domain.observation import Observation
 from edge_agent.adapters.base import DeviceAdapter
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig
+from simulators.modbus_scale import ScaleSimulator
 from simulators.modbus_server import PtyPair
 from tests.adapters.sink import RecordingSink
 
@@ -94,6 +95,17 @@ async def running(adapter: DeviceAdapter) -> AsyncIterator[asyncio.Task[None]]:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 2)
         assert task.cancelled(), f"{adapter.name} ended on its own: {task}"
+
+
+@pytest.fixture
+async def scale() -> AsyncIterator[tuple[ScaleSimulator, int]]:
+    """The pymodbus scale simulator (Laumas profile) on 127.0.0.1, and its port."""
+    simulator = ScaleSimulator("scales/laumas-tlu")
+    port = await simulator.start_tcp("127.0.0.1", free_port())
+    try:
+        yield simulator, port
+    finally:
+        await simulator.stop()
 
 
 @pytest.fixture

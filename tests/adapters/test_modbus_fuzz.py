@@ -23,14 +23,13 @@ from edge_agent.adapters.modbus.line import ModbusLine
 from edge_agent.adapters.modbus.poller import ModbusPoller
 from tests.adapters.conftest import tcp_device
 from tests.adapters.sink import RecordingSink
-from tests.adapters.test_modbus_garbage import GOOD_WORDS, mbap, register_pdu
+from tests.adapters.test_modbus_garbage import GOOD_WORDS, mbap, register_pdu, serve_script
 
 pytestmark = [pytest.mark.timeout(300)]
 
 Answer = Callable[[bytes], bytes]
-"""The bytes a device sends back to one request (``b""``: it hangs up instead)."""
+"""The bytes a device sends back to one request."""
 
-HANG_UP = b""
 FUZZ = settings(
     max_examples=15,
     derandomize=True,
@@ -79,31 +78,10 @@ def answers(draw: st.DrawFn, kind: str) -> Answer:
             return bytes(whole)
         if kind == "trailing":  # a good answer, then bytes nobody asked for
             return good(request) + junk
-        return HANG_UP
+        raise ConnectionResetError("the device hangs up")  # the server then closes the link
 
     answer.__name__ = kind
     return answer
-
-
-async def serve(first: Answer) -> tuple[asyncio.Server, int]:
-    """A TCP device answering its first request with ``first`` and every later one well."""
-    pending = [first]
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while request := await reader.read(12):
-                reply = (pending.pop() if pending else good)(request)
-                if reply == HANG_UP:
-                    return
-                writer.write(reply)
-                await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    return server, server.sockets[0].getsockname()[1]
 
 
 def faults(poller: ModbusPoller) -> int:
@@ -112,7 +90,7 @@ def faults(poller: ModbusPoller) -> int:
 
 
 async def one_bad_answer_then_good(first: Answer) -> tuple[Observation | None, Observation]:
-    server, port = await serve(first)
+    server, port = await serve_script([first], good)
     sink = RecordingSink()
     config = tcp_device(port, timeout_s=0.2, retries=0, offline_after=50)
     line = ModbusLine(config.transport, timeout_s=config.timeout_s)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
@@ -16,16 +15,6 @@ from tests.adapters.conftest import eventually, free_port, observed, running, tc
 from tests.adapters.sink import RecordingSink
 
 pytestmark = [pytest.mark.timeout(30)]
-
-
-@pytest.fixture
-async def scale() -> AsyncIterator[tuple[ScaleSimulator, int]]:
-    simulator = ScaleSimulator("scales/laumas-tlu")
-    port = await simulator.start_tcp("127.0.0.1", free_port())
-    try:
-        yield simulator, port
-    finally:
-        await simulator.stop()
 
 
 def test_the_poller_is_a_device_adapter() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
@@ -34,16 +33,6 @@ class WedgedSink(RecordingSink):
         if len(self.observations) >= self.answer:
             await self.unwedge.wait()
         await super().observe(obs)
-
-
-@pytest.fixture
-async def scale() -> AsyncIterator[tuple[ScaleSimulator, int]]:
-    simulator = ScaleSimulator("scales/laumas-tlu")
-    port = await simulator.start_tcp("127.0.0.1", free_port())
-    try:
-        yield simulator, port
-    finally:
-        await simulator.stop()
 
 
 async def test_a_stuck_poller_is_logged_with_where_it_waits_counted_and_its_line_ended(
