@@ -136,6 +136,21 @@ def raw_copy(
         return time.perf_counter() - started
 
 
+def cpu_s(pid: int | None) -> float:
+    """CPU seconds of a process and its children, alive or already reaped."""
+    if pid is None:
+        return 0.0
+    total = 0.0
+    root = psutil.Process(pid)
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:  # ended between the listing and the reading
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
 def cpu_us_per_event(step: Callable[[], object], events: int, rounds: int = 5) -> float:
     """Best process CPU time of ``step`` over ``rounds``, in µs per event."""
     best = float("inf")
@@ -183,27 +198,14 @@ async def ingest_all(url: str, batches: dict[str, list[bytes]], *, fast: bool) -
 
 def service_steps(server: PostgresServer, batches: dict[str, list[bytes]], events: int) -> None:
     """CPU per event of the whole service (this process) and of PostgreSQL, each reader."""
-    assert server.pid is not None
-    postgres = psutil.Process(server.pid)
-
-    def postgres_cpu() -> float:
-        total = 0.0
-        for process in [postgres, *postgres.children()]:
-            try:
-                times = process.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            total += times.user + times.system + times.children_user + times.children_system
-        return total
-
     for fast in (False, True, False, True):  # interleaved: the machine's load strikes both
         url = create_database(server, "steps")
         migrate(url)
-        started_pg, started = postgres_cpu(), time.process_time()
+        started_pg, started = cpu_s(server.pid), time.process_time()
         asyncio.run(ingest_all(url, batches, fast=fast))
         took = time.process_time() - started
         drop_database(server, "steps")  # its backends end: their CPU is the server's
-        pg = postgres_cpu() - started_pg
+        pg = cpu_s(server.pid) - started_pg
         reader = "fast_read" if fast else "read_batch alone"
         print(f"| ingest_batch, {reader} | {took / events * 1e6:.1f} | "
               f"PostgreSQL {pg / events * 1e6:.1f} |", flush=True)  # fmt: skip

@@ -39,9 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' build
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
-import psutil
 import psycopg
-from cloud_ingest import drafts, raw_copy, site_of
+from cloud_ingest import cpu_s, drafts, raw_copy, site_of
 
 from cloud.migrate import migrate
 from cloud.postgres_server import PostgresServer
@@ -186,21 +185,6 @@ def start_api(database_url: str, port: int, workers: int, *,
             time.sleep(0.1)
     api.terminate()
     raise RuntimeError("the API did not start")
-
-
-def cpu_s(pid: int | None) -> float:
-    """CPU seconds of a process and its children, alive or already reaped."""
-    if pid is None:
-        return 0.0
-    total = 0.0
-    root = psutil.Process(pid)
-    for process in [root, *root.children(recursive=True)]:
-        try:
-            times = process.cpu_times()
-        except psutil.NoSuchProcess:  # ended between the listing and the reading
-            continue
-        total += times.user + times.system + times.children_user + times.children_system
-    return total
 
 
 def one_run(server: PostgresServer, name: str, agents: list[Agent], workers: int,
