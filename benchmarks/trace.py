@@ -10,8 +10,10 @@ lots from 60 suppliers, makes 15 + 10 + 6 intermediate lots and 8 finished lots 
 by both ends); each shop consumes 20 times a day, and 3,000 sensor readings a day fill the
 table as they do in production. Events are written by COPY straight into ``events`` (so the
 trigger keeps ``trace_links`` exactly as ingest would), without chain hashes: this measures
-the trace, not ingest. A backward trace of a finished lot at a shop is 6 levels deep (shop ←
-plant ← three intermediates ← raw lot ← supplier); a forward trace of a raw lot is 5.
+the trace, not ingest. A backward trace of a finished lot starts at the plant and at each shop
+it went to, and goes 4 levels down from the plant (three intermediates, then raw lots and
+their suppliers); a forward trace of a raw lot goes up to 5 (three intermediates, a
+finished lot, the shops). "depth" below is the deepest level of a trace's tree.
 
 Traces run as the API runs them: the tenant role under row-level security, with the 50 sites
 of the organisation in scope.
