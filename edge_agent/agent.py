@@ -140,7 +140,8 @@ def build(config: AgentConfig) -> AgentRuntime:
     mode = monitor.diagnosis.classifier.mode if monitor and monitor.diagnosis else None
     runtime = AgentRuntime(config, store, writer, syncer, sink, devices.adapters, mode)
     runtime.screens = screens
-    runtime.downlink = build_downlink(config, store, writer, [rules.use_masterdata])
+    takers = [kitchen.use_masterdata] if kitchen is not None else []  # may refuse: first
+    runtime.downlink = build_downlink(config, store, writer, [*takers, rules.use_masterdata])
     metrics.adapters = runtime.adapters
     runtime.metrics = metrics
     return runtime

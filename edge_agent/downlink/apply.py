@@ -36,7 +36,8 @@ CHECKPOINT = "downlink"
 """The checkpoint holding the number of the last document applied (decimal ASCII)."""
 
 MasterDataListener = Callable[[MasterData], None]
-"""Told each new master-data version once it is applied (the rules engine's, …)."""
+"""Takes each new master-data version, in order; one raising ``ValueError`` refuses it, so
+put those that may refuse first (the kitchen's, before the rules engine's)."""
 
 
 class DocumentApplier:
@@ -117,9 +118,13 @@ class DocumentApplier:
             master = MasterData.model_validate(document.content.get("document"))
         except ValidationError as exc:
             raise DocumentRefused("bad_content", f"master data refused: {exc}") from exc
+        for listener in self.masterdata_listeners:  # one that refuses comes first (kitchen)
+            try:
+                listener(master)
+            except ValueError as exc:
+                raise DocumentRefused("refused_by_agent", f"master data not taken: {exc}") from exc
+        # cached only once taken, or the next start would load what the agent refused
         cache = cache_path(Path(self._store.path))
         data = SiteMasterData(master, Source.CLOUD, version)
         await asyncio.to_thread(write_cache, cache, document.site, data)
-        for listener in self.masterdata_listeners:
-            listener(master)
         log.info("master data version %d applied from document %d", version, document.seq)

@@ -76,6 +76,14 @@ class LotClockRules:
     def of(self, item: str) -> ClockClass:
         return self._rules.for_item(self._master, item)
 
+    def with_master(self, master: MasterData) -> LotClockRules:
+        """The same rules over a new version of the master data; ``ValueError`` naming the
+        items whose clock class the rules do not define (the old version then stays)."""
+        problems = self._rules.problems(master)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return LotClockRules(master, self._rules, self.zone)
+
     def scanned(self, clocks: LotClocks, scan: PdaScan) -> Stepped:
         """What the PDA's clock action ``scan`` does; refused with the reason if nothing."""
         ref, at, op = LotRef(scan.item, scan.lot, scan.location), self.local(scan.at), scan.operator

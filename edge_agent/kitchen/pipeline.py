@@ -138,6 +138,14 @@ class KitchenPipeline:
         self._exploded: dict[tuple[str, TicketLine], tuple[PlannedStep, ...]] = {}
         self._lock = asyncio.Lock()
 
+    def use_masterdata(self, master: MasterData) -> None:
+        """Take a new version of the master data while running (the cloud's down-channel):
+        orders accepted from now on explode and deduct by it; steps already planned keep
+        what they were planned with. ``ValueError`` (nothing changes) when the kitchen's
+        clock rules do not cover its items."""
+        self._clock_rules = self._clock_rules.with_master(master)
+        self._master = master
+
     @property
     def state(self) -> KitchenState:
         return self._state

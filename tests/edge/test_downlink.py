@@ -228,3 +228,25 @@ async def test_a_busy_cloud_is_asked_again_no_sooner_than_its_retry_after(
     assert min(gaps) >= 1.0
     assert edge.downlink.status.last_error is not None
     assert "503" in edge.downlink.status.last_error
+
+
+async def test_master_data_the_agent_refuses_is_quarantined_not_cached_and_passed_over(
+    tmp_path: Path, database_url: str, token: str
+) -> None:
+    with cloud(database_url, token) as (url, admin):
+        assert admin.put("/v1/sites/site-1/masterdata", json=kitchen_document()).status_code == 200
+        issue_hold(admin, "L1", location="wok")
+        async with running_edge(tmp_path, url, trusted(admin)) as edge:
+
+            def kitchen(master: object) -> None:
+                raise ValueError("items[x].clock_class: unknown clock class 'y'")
+
+            edge.applier.masterdata_listeners.append(kitchen)
+
+            await edge.downlink.turn(wait_s=0)
+
+            assert not cache_path(edge.store.path).exists()
+            [refused] = edge.store.quarantined()
+            assert "refused_by_agent" in refused.reason
+            assert "unknown clock class" in refused.reason
+            assert hold_events(edge.store) == [("lot.blocked", "L1", "downlink:2")]
