@@ -13,14 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from psycopg import AsyncConnection
 
-from cloud.auth.users import GrantTarget, create_user, find_role, grant_role
-from cloud.orgs.tree import node_of_site
 from tests.cloud.auth import PASSWORD, login
 from tests.cloud.builders import DAY, AgentChain, post_events
 from tests.cloud.epcis_samples import reference_hashes, sample_drafts, schema_errors
 from tests.cloud.live import database_of
+from tests.cloud.test_trace import grant_person
 
 GTIN = "09506000134352"
 GLN = "9521234000006"
@@ -211,7 +209,7 @@ def test_a_body_that_is_no_document_is_refused(mastered: httpx.Client) -> None:
 
 def test_a_person_sees_and_captures_only_at_their_own_sites(stored: httpx.Client) -> None:
     url = str(stored.base_url).rstrip("/")
-    asyncio.run(_person(database_of(url), "shop-keeper@example.com", "warehouse", "site-2"))
+    asyncio.run(grant_person(database_of(url), "shop-keeper@example.com", "warehouse", "site-2"))
     token = login(url, "shop-keeper@example.com", PASSWORD)["access_token"]
     with httpx.Client(base_url=url, timeout=30,
                       headers={"Authorization": f"Bearer {token}"}) as shop:  # fmt: skip
@@ -220,13 +218,3 @@ def test_a_person_sees_and_captures_only_at_their_own_sites(stored: httpx.Client
         assert refused.status_code == 400
         assert refused.json()["field"] == "epcisBody.eventList[0].bizLocation.id"
     assert stock_of(stored, "SUP-1") == []
-
-
-async def _person(database_url: str, email: str, role_name: str, site: str) -> None:
-    async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
-        node = await node_of_site(conn, site)
-        assert node is not None
-        user = await create_user(conn, email, PASSWORD)
-        role = await find_role(conn, role_name, node)
-        assert role is not None
-        await grant_role(conn, GrantTarget(user_id=user), role, node)

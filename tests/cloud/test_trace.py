@@ -186,7 +186,7 @@ def test_unknown_lot_and_bad_direction_are_refused(plant: httpx.Client) -> None:
 def test_a_person_of_one_site_sees_only_that_sites_genealogy(plant: httpx.Client) -> None:
     url = str(plant.base_url).rstrip("/")
     email = "shop-auditor@example.com"
-    asyncio.run(_auditor(database_of(url), email, "site-2"))
+    asyncio.run(grant_person(database_of(url), email, "auditor", "site-2"))
     token = login(url, email, PASSWORD)["access_token"]
     with httpx.Client(base_url=url, timeout=30,
                       headers={"Authorization": f"Bearer {token}"}) as shop:  # fmt: skip
@@ -200,11 +200,12 @@ def test_a_person_of_one_site_sees_only_that_sites_genealogy(plant: httpx.Client
         )
 
 
-async def _auditor(database_url: str, email: str, site: str) -> None:
+async def grant_person(database_url: str, email: str, role_name: str, site: str) -> None:
+    """A new person ``email`` holding ``role_name`` at ``site`` only."""
     async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
         node = await node_of_site(conn, site)
         assert node is not None
         user = await create_user(conn, email, PASSWORD)
-        role = await find_role(conn, "auditor", node)
+        role = await find_role(conn, role_name, node)
         assert role is not None
         await grant_role(conn, GrantTarget(user_id=user), role, node)
