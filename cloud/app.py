@@ -33,6 +33,7 @@ from cloud.api import (
 from cloud.auth.passwords import PasswordChecks
 from cloud.auth.tokens import TokenKeyring, load_access_tokens
 from cloud.db import open_pool
+from cloud.digital_link.routes import router as digital_link_router
 from cloud.http.errors import install_error_answers
 from cloud.http.guard import InputGuard
 from cloud.ingest.admission import IngestGate
@@ -99,6 +100,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(trace.router)
     app.include_router(epcis.router)
     app.include_router(downlink.router)
+    app.include_router(digital_link_router)  # GS1 Digital Link resolver at the root
     web.install(app)
     install_metrics(app, token=os.environ.get("EDGESTOCK_METRICS_TOKEN") or None)
     install_openapi(app)

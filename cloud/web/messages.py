@@ -195,4 +195,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "您在此处的角色缺少 {permission} 权限。",
     ),
     "refused.back": ("Back to your sites", "返回门店列表"),
+    # consumer scan page (cloud/digital_link): public, no sign-in
+    "consumer.brand": ("Product check", "产品查询"),
+    "consumer.footer": (
+        "Information from the brand owner's records; scanned through GS1 Digital Link.",
+        "信息来自品牌方的记录，经 GS1 数字链接查询。",
+    ),
+    "consumer.no_lot": (
+        "This code names the product but no lot: scan the code beside the lot number.",
+        "此码只标识产品，未标识批次：请扫描批号旁的二维码。",
+    ),
+    "consumer.recall": ("Recall status", "召回状态"),
+    "consumer.recall.recalled": (
+        "Under recall: do not eat or use this product.",
+        "召回中：请勿食用或使用本产品。",
+    ),
+    "consumer.recall.held": (
+        "On hold while the brand checks this lot.",
+        "品牌方正在核查此批次，暂停销售。",
+    ),
+    "consumer.recall.none": ("No recall for this lot.", "此批次无召回。"),
+    "consumer.facts": ("This lot", "本批次"),
+    "consumer.lot": ("Lot", "批号"),
+    "consumer.serial": ("Serial number", "序列号"),
+    "consumer.gtin": ("GTIN", "商品条码 (GTIN)"),
+    "consumer.origin": ("Origin", "产地"),
+    "consumer.produced": ("Produced on", "生产日期"),
+    "consumer.received": ("Received on", "入库日期"),
+    "consumer.arrived": ("Arrived on", "到货日期"),
+    "consumer.expiry": ("Use by", "保质期至"),
+    "consumer.coldchain": ("Cold chain on its way", "冷链记录"),
+    "consumer.coldchain.none": (
+        "No temperature record for the rooms this lot passed through.",
+        "此批次经过的库房没有温度记录。",
+    ),
+    "consumer.room": ("Room", "库房"),
+    "consumer.in_range": ("Time in range", "温度达标时间"),
+    "consumer.mkt": ("MKT", "平均动力学温度"),
+    "consumer.excursions": ("Excursions", "超温次数"),
+    "consumer.reports": ("Test reports", "检测报告"),
+    "consumer.reports.none": (
+        "No test report is attached to this lot.",
+        "此批次未附检测报告。",
+    ),
+    "consumer.test_report": ("Test report", "检测报告"),
+    "consumer.certificate": ("Certificate", "证书"),
+    "consumer.refused": ("Not found", "未找到"),
+    "consumer.unknown_gtin": (
+        "We do not know this product. Check the code, or ask the shop.",
+        "我们没有此产品的信息。请核对条码或咨询商家。",
+    ),
+    "consumer.unknown_lot": (
+        "We know the product but not this lot. Check the lot number on the pack.",
+        "我们有此产品的信息，但没有此批次。请核对包装上的批号。",
+    ),
 }

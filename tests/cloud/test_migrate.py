@@ -43,6 +43,7 @@ BY_MODE = {
         "0050_transfer_orders",
         "0060_page_reads",
         "0090_trace_links",
+        "0095_digital_link",
     ),
     StorageMode.TIMESCALE: (
         *COMMON,
@@ -54,6 +55,7 @@ BY_MODE = {
         "0050_transfer_orders",
         "0060_page_reads",
         "0090_trace_links",
+        "0095_digital_link",
     ),
 }
 
