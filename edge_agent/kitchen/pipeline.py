@@ -73,7 +73,9 @@ _TEMPERATURE = frozenset({"temperature", "temp", "core_temperature"})
 """Metrics a food probe reports its temperature under."""
 
 EXPLODED_KEPT = 1024
-"""Order lines whose steps are remembered (explosion is pure: the master data is fixed)."""
+"""Order lines whose steps are remembered (explosion is pure). A line keeps the steps it was
+first exploded with, so a new master data version (``use_masterdata``) does not change the
+steps of orders already on the screens, as long as they are among the last this many."""
 
 PORTION_MIN_G = Decimal(5)
 """A station scale below this is empty: the next stable weight above it is a new portion."""
