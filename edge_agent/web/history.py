@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 from domain.events import Event
 from domain.foodsafety import HISTORY_TYPES, Board, board
+from domain.payloads import PAYLOADS
 
 EventsAfter = Callable[[int], Iterable[Event]]
 """The store's events after a seq, oldest first."""
@@ -40,7 +41,12 @@ _EVENT_FIELDS = [f.name for f in fields(Event)]
 
 
 def _timed(event: Event) -> Event:
-    return _Timed(**{name: getattr(event, name) for name in _EVENT_FIELDS}, parsed=event.moment)
+    """``event`` with its time parsed, and its payload too: a board under churn (a reading
+    per request) folded every reading's payload again, most of its time."""
+    kept = {name: getattr(event, name) for name in _EVENT_FIELDS}
+    if event.typed is None and event.unreadable is None and event.type in PAYLOADS:
+        kept["typed"] = event.payload()
+    return _Timed(**kept, parsed=event.moment)
 
 
 class BoardHistory:
