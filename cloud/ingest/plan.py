@@ -99,13 +99,14 @@ same batches are stored and refused (``tests/cloud/test_fast_read.py``)."""
 
 
 def decode_raw(
-    raw: bytes, *, agent: str, site: str, now: datetime | None = None, fast: bool = FAST_READ
+    raw: bytes, *, agent: str, site: str, now: datetime | None = None, fast: bool | None = None
 ) -> DecodedBatch:
     """``decode`` of a body already decompressed (``domain.sync.gunzip``).
 
-    ``fast``: try ``cloud.ingest.fast_read`` first (the same batch, proven more cheaply),
-    then ``read_batch`` when it cannot prove the batch sound.
+    ``fast`` (``FAST_READ`` when None): try ``cloud.ingest.fast_read`` first (the same
+    batch, proven more cheaply), then ``read_batch`` when it cannot prove the batch sound.
     """
+    fast = FAST_READ if fast is None else fast
     batch = read_batch_fast(raw, agent=agent, site=site, now=now) if fast else None
     if batch is None:
         batch = read_batch(raw, agent=agent, now=now)
