@@ -2,10 +2,11 @@
 
 Pure: given the site and its devices, render Mosquitto's ``acl_file`` and ``password_file``
 text. The topic layout is the one of docs/mqtt.md. Each account gets only what its role
-needs: the agent reads POS orders, kitchen taps, cold-chain commands and the nodes' own
-topics and writes tickets and its status; a sensor node writes only under its own name;
-the POS writes orders; a kitchen display writes its taps and reads its tickets; a panel
-sends cold-chain commands. Anything not granted is refused by the broker.
+needs: the agent reads POS orders, kitchen taps, cold-chain and transfer commands and the
+nodes' own topics, and writes tickets, its status and its answers to transfer commands; a
+sensor node writes only under its own name; the POS writes orders; a kitchen display writes
+its taps and reads its tickets; a panel sends cold-chain commands, ships and receives
+transfers and reads the agent's answers. Anything not granted is refused by the broker.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ def acl_lines(site: str, account: Account, nodes: list[str]) -> list[str]:
         reads = [f"{root}/pos/orders", f"{root}/pos/voids", f"{root}/kds/+/taps"]
         reads.append(f"{root}/coldchain/commands")
         reads.append(f"{root}/foodsafety/records")
+        reads += [f"{root}/transfers/ship", f"{root}/transfers/receive"]
         for node in nodes:
             reads += [f"{node}/#", f"tele/{node}/#"]
-        writes = [f"{root}/kds/+/tickets", f"{root}/agent/status"]
+        writes = [f"{root}/kds/+/tickets", f"{root}/agent/status", f"{root}/transfers/answers"]
         return [f"topic read {t}" for t in reads] + [f"topic write {t}" for t in writes]
     if account.role is Role.NODE:
         name = account.username
@@ -54,7 +56,9 @@ def acl_lines(site: str, account: Account, nodes: list[str]) -> list[str]:
     records = f"topic write {root}/foodsafety/records"  # kitchen screens and panels record
     if account.role is Role.KDS:
         return [f"topic write {root}/kds/+/taps", f"topic read {root}/kds/+/tickets", records]
-    return [f"topic write {root}/coldchain/commands", records]
+    transfers = [f"topic write {root}/transfers/ship", f"topic write {root}/transfers/receive",
+                 f"topic read {root}/transfers/answers"]  # fmt: skip
+    return [f"topic write {root}/coldchain/commands", records, *transfers]
 
 
 def acl_file(site: str, accounts: list[Account]) -> str:
