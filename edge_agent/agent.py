@@ -23,6 +23,7 @@ from edge_agent.clock import Clock
 from edge_agent.config import AgentConfig, load_clock_rules
 from edge_agent.config.coldchain import SignalConfig, WatchedLocationConfig
 from edge_agent.config.devices import CameraConfig
+from edge_agent.downlink.inbox import DownlinkInbox
 from edge_agent.downlink.wiring import Downlink, build_downlink
 from edge_agent.inference import AnomalyClassifier
 from edge_agent.kitchen.bus_routes import TicketFanOut, route_kitchen, route_records
@@ -42,11 +43,13 @@ from edge_agent.pipeline.rules import CHECKPOINT as RULES_CHECKPOINT
 from edge_agent.pipeline.rules import ClockRules, StoreFacts, load_rules
 from edge_agent.pipeline.scale import ScaleBinding, ScaleTracker
 from edge_agent.pipeline.stages import ColdChain, Readings, Scanners, StockScales
+from edge_agent.pipeline.transfer_commands import route_transfers
 from edge_agent.sink import AgentSink
 from edge_agent.status import snapshot, status_path, write_status
 from edge_agent.store import EdgeStore
 from edge_agent.syncer import Syncer, SyncPolicy
 from edge_agent.systemd_notify import ServiceNotifier
+from edge_agent.transfers.desk import TransferDesk
 from edge_agent.writer import GroupCommit, GroupCommitWriter
 
 log = logging.getLogger(__name__)
@@ -72,6 +75,8 @@ class AgentRuntime:
     """What ``/metrics`` reads (served when the config has ``metrics:``)."""
     downlink: Downlink | None = None
     """Pulls and applies the cloud's documents for the site (config ``downlink:``)."""
+    transfers: TransferDesk | None = None
+    """Ships and receives the site's transfers (site bus commands, the PDA's page)."""
 
 
 def build(config: AgentConfig) -> AgentRuntime:
@@ -117,8 +122,11 @@ def build(config: AgentConfig) -> AgentRuntime:
         displays = TicketFanOut()  # tickets to the site bus and to the agent's own screens
         kitchen.publish_to(displays)
     records = FoodSafetyRecords(sink.record, store.events, config.roles.get(MANAGER_ROLE))
+    zone = ZoneInfo(config.agent.zone)
+    transfers = TransferDesk(store, DownlinkInbox(store.path), sink.record, clock, zone)
     if devices.bus is not None:
         route_records(devices.bus, records)
+        route_transfers(devices.bus, transfers)
         route_commands(devices.bus, ColdChainDesk(sink, monitor, clock, site))
         if kitchen is not None:
             route_kitchen(devices.bus, kitchen, clock, displays)
@@ -297,6 +305,8 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
     await asyncio.gather(syncer, return_exceptions=True)
     if runtime.failure is None:
         await _last_sync(runtime, final_sync_s)
+    if runtime.transfers is not None:
+        runtime.transfers.close()
     runtime.store.close()
 
 
