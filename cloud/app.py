@@ -24,6 +24,7 @@ from cloud.api import (
     health,
     masterdata,
     orgs,
+    owners,
     sites,
     trace,
     transfers,
@@ -88,6 +89,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(sites.router)
     app.include_router(atp.router)
     app.include_router(transfers.router)
+    app.include_router(owners.router)
     app.include_router(events.router)
     app.include_router(coldchain.router)
     app.include_router(foodsafety.router)

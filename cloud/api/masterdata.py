@@ -24,6 +24,7 @@ from cloud.auth.scope import site_scope
 from cloud.identity.errors import IdentityRefused
 from cloud.identity.signed import ReceivedRequest, verify_request
 from cloud.masterdata.store import StoredMasterData, read_masterdata, write_masterdata
+from cloud.owners.reassign import reassignment_refusals
 from cloud.state import CloudState
 from domain.masterdata import MasterData
 
@@ -64,7 +65,20 @@ async def put_masterdata(
     state: StateDep,
     principal: Annotated[Principal, Depends(require("org.manage"))],
 ) -> MasterDataPublic:
+    return await replace_masterdata(request, state, site, document, principal)
+
+
+async def replace_masterdata(
+    request: Request, state: CloudState, site: str, document: MasterData, principal: Principal
+) -> MasterDataPublic:
+    """Write ``document`` as the site's new version and send it down to its agents; 409
+    when it would hand a location with stock to another legal entity (``cloud.owners``)."""
     async with site_scope(state.tenant_pool, [site]) as conn:
+        before = await read_masterdata(conn, site)
+        previous = None if before is None else MasterData.model_validate(before.document)
+        refusals = await reassignment_refusals(conn, site, previous, document)
+        if refusals:
+            raise HTTPException(409, "; ".join(refusals))
         stored = await write_masterdata(
             conn, site, document.model_dump(mode="json"), principal.name
         )

@@ -15,6 +15,7 @@ FIELD_GATES: Mapping[str, str] = {
     "cost_price": "field.cost_price",
     "cost_of_goods": "field.cost_price",  # a transfer's receivable: what the goods cost
     "margin": "field.cost_price",  # and the price over that cost
+    "stock_value": "field.cost_price",  # stock valued at its cost
     "supplier_contact": "field.supplier_contact",
 }
 """Field name (wherever it appears in a record) → the permission that shows it."""

@@ -16,6 +16,7 @@ from decimal import Decimal
 import httpx
 import psycopg
 from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
 
 from cloud.auth.users import GrantTarget, create_user, find_role, grant_role
 from cloud.orgs.tree import create_node
@@ -110,12 +111,16 @@ async def _nodes(world: World) -> None:
             world.nodes[name] = node.id
 
 
+_RECEIPT = {"item": "chicken", "lot": "L1", "location": "cold-1", "qty": "2500", "unit": "g"}
+"""The receipt behind the stock line: what a sealed lot.received carries."""
+
+
 def put_site_data(conn: psycopg.Connection[tuple[object, ...]], site: str) -> None:
     """One event and one stock line of chicken at ``site``."""
     conn.execute(
         "INSERT INTO events (agent, seq, id, site, type, at, data, prev, hash) VALUES "
-        "(%s, 1, gen_random_uuid(), %s, 'lot.received', now(), '{}', 'genesis', 'h')",
-        (f"agent-{site}", site),
+        "(%s, 1, gen_random_uuid(), %s, 'lot.received', now(), %s, 'genesis', 'h')",
+        (f"agent-{site}", site, Jsonb(_RECEIPT)),
     )
     conn.execute(
         "INSERT INTO ledger (site, item, lot, location, qty, unit, updated_agent, updated_seq) "
