@@ -2,7 +2,8 @@
 
 Agents sign their requests as they do to push events (``cloud.identity.signed``): the site
 comes from the agent's enrolment, never from the request, so an agent only ever reads its own
-site's documents. ``GET …/inbox?after=N&wait_s=S`` answers at once when there is something
+site's documents. The agent is named in the path like the push path's, or is ``me``: the
+agent whose key signed. ``GET …/inbox?after=N&wait_s=S`` answers at once when there is something
 after ``N`` and otherwise waits up to ``S`` seconds for it (a long poll). The ack says how far
 the agent has applied. Operators: a hold or release of a lot takes ``quarantine.release`` at
 the site; new master data and transfer orders are issued by their own routes
@@ -29,6 +30,7 @@ from cloud.identity.errors import IdentityRefused
 from cloud.identity.signed import ReceivedRequest, VerifiedAgent, verify_request
 from cloud.state import CloudState
 from domain.downlink import HoldOrder, Kind, SignedDocument
+from domain.request_signature import SignatureInvalid, read_signature_headers
 
 router = APIRouter(tags=["downlink"])
 
@@ -82,11 +84,33 @@ _SIGNED: dict[int | str, dict[str, Any]] = {
 }
 
 
+ME = "me"
+"""``/v1/agents/me/…``: the agent whose key signed the request (no agent is named ``me``:
+names are ``<site>-agent-…``)."""
+
+
 async def _verified(state: CloudState, agent: str, request: Request) -> VerifiedAgent:
     body = await request.body()
     received = ReceivedRequest(request.method, request.url.path, request.headers, body)
     async with state.pool.connection() as conn:
+        if agent == ME:
+            agent = await _signer_of(conn, received)
         return await verify_request(conn, agent, received)
+
+
+async def _signer_of(conn: outbox.Conn, received: ReceivedRequest) -> str:
+    """The agent whose key in force the signature names (then verified as any request)."""
+    try:
+        keyid = read_signature_headers(received.headers).params.keyid
+    except SignatureInvalid as exc:
+        raise IdentityRefused(exc.code, exc.message, 401) from exc
+    cur = await conn.execute(
+        "SELECT agent FROM agent_keys WHERE keyid = %s AND retired_at IS NULL", (keyid,)
+    )
+    row = await cur.fetchone()
+    if row is None:
+        raise IdentityRefused("unknown_key", f"key {keyid} is no agent's key in force", 401)
+    return str(row[0])
 
 
 def _refused(refused: IdentityRefused) -> JSONResponse:

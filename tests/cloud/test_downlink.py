@@ -212,3 +212,20 @@ def test_a_rotated_key_signs_new_documents_and_the_old_ones_stay_verifiable(
     for document, key in ((first, old), (second, listed[0])):
         public = Ed25519PublicKey.from_public_bytes(base64.b64decode(key["public_key"]))
         public.verify(base64.b64decode(document.signature), signing_message(document.body.encode()))
+
+
+def test_me_is_the_agent_whose_key_signed(client: httpx.Client, database_url: str) -> None:
+    enrol_agent(database_url, "site-1-agent-me", "site-1")
+    enrol_agent(database_url, "site-2-agent-me", "site-2")
+    client.post("/v1/sites/site-1/holds", json=HOLD)
+
+    ours = signed(client, "GET", "/v1/agents/me/inbox", "site-1-agent-me")
+    theirs = signed(client, "GET", "/v1/agents/me/inbox", "site-2-agent-me")
+    acked = signed(client, "POST", "/v1/agents/me/inbox/ack", "site-1-agent-me", b'{"seq": 1}')
+    unsigned = httpx.get(f"{client.base_url}/v1/agents/me/inbox")
+
+    assert [d.seq for d in documents(ours)] == [1]
+    assert (theirs.json()["site"], documents(theirs)) == ("site-2", [])
+    assert acked.json() == {"agent": "site-1-agent-me", "seq": 1}
+    assert unsigned.status_code == 401
+    assert unsigned.json()["error"] == "unsigned"
