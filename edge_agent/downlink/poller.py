@@ -81,9 +81,17 @@ class Downlink:
         """One round: apply what is kept, fetch what follows, keep and apply it, ack."""
         await self.apply_kept()
         answer = await self._client.fetch(self._kept_through(), wait_s)
+        if answer.head < self.status.applied:
+            # the cloud lost documents (a restore from a backup): numbers it gives again would
+            # be taken as applied, so nothing more is, until an operator looks
+            raise InboxUnavailable(
+                f"the cloud's documents end at {answer.head}, this agent applied"
+                f" {self.status.applied}: the cloud lost documents; none is applied until it"
+                " has them again"
+            )
         self.receive(answer.documents)
         await self.apply_kept()
-        if self.status.applied > self.status.acked or answer.head < self.status.acked:
+        if self.status.applied > self.status.acked:
             await self._client.ack(self.status.applied)
             self.status.acked = self.status.applied
 

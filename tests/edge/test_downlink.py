@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+import psycopg
 import pytest
 
 from domain.downlink import DocumentRefused, SignedDocument
@@ -250,3 +251,29 @@ async def test_master_data_the_agent_refuses_is_quarantined_not_cached_and_passe
             assert "refused_by_agent" in refused.reason
             assert "unknown clock class" in refused.reason
             assert hold_events(edge.store) == [("lot.blocked", "L1", "downlink:2")]
+
+
+async def test_a_cloud_that_lost_documents_is_not_trusted_with_their_numbers(
+    tmp_path: Path, database_url: str, token: str
+) -> None:
+    """A cloud restored from a backup numbers documents again from where the backup ends;
+    the agent has applied those numbers already, so it stops and says why."""
+    with cloud(database_url, token) as (url, admin):
+        issue_hold(admin, "A", location="wok")
+        issue_hold(admin, "B", location="wok")
+        async with running_edge(tmp_path, url, trusted(admin)) as edge:
+            await edge.downlink.turn(wait_s=0)
+            with psycopg.connect(database_url) as conn:  # the restore: document 2 is gone
+                conn.execute("DELETE FROM downlink_documents WHERE site = 'site-1' AND seq = 2")
+                conn.execute("UPDATE downlink_heads SET seq = 1 WHERE site = 'site-1'")
+            with pytest.raises(InboxUnavailable, match="the cloud lost documents"):
+                await edge.downlink.turn(wait_s=0)
+            issue_hold(admin, "C", location="wok")  # numbered 2 again
+            # a known limit (docs/architecture.md): once the cloud's head is back at what the
+            # agent applied, the reissued number 2 is taken as the one applied here
+            await edge.downlink.turn(wait_s=0)
+
+            assert hold_events(edge.store) == [
+                ("lot.blocked", "A", "downlink:1"),
+                ("lot.blocked", "B", "downlink:2"),
+            ]
