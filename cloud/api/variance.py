@@ -1,7 +1,9 @@
 """The kitchen variance report of a site: where stock went that no event explains.
 
-``opening + received − used − waste − closing = unexplained`` by item and location, and by
-day, with the thaw and trim losses the recipes expect shown apart (docs/kitchen.md). Days
+``opening + received + transferred − used − waste − closing = unexplained`` by item and
+location, and by day, with the thaw and trim losses the recipes expect shown apart
+(docs/kitchen.md); ``transferred`` is what moves, transfers, sales and returns took in or
+out. Days
 are whole days of the zone given (``tz``, UTC by default), both ends included.
 """
 
@@ -17,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cloud.api.bounds import Day
 from cloud.api.deps import StateDep
@@ -39,6 +41,9 @@ class MovementsPublic(BaseModel):
     thaw_loss: Decimal
     trim_loss: Decimal
     waste: Decimal
+    transferred: Decimal = Field(
+        description="net in (+) or out (-) by moves, transfers, sales and returns: explained"
+    )
 
     @classmethod
     def of(cls, moved: Movements) -> MovementsPublic:
@@ -48,6 +53,7 @@ class MovementsPublic(BaseModel):
             thaw_loss=moved.thaw_loss,
             trim_loss=moved.trim_loss,
             waste=moved.waste,
+            transferred=moved.transferred,
         )
 
 
@@ -139,7 +145,7 @@ async def get_variance(
 
 
 _COLUMNS = ["item", "location", "day", "unit", "opening", "received", "used", "thaw_loss"]
-_COLUMNS += ["trim_loss", "waste", "closing", "unexplained"]
+_COLUMNS += ["trim_loss", "waste", "transferred", "closing", "unexplained"]
 
 
 def _csv(report: VariancePublic) -> str:

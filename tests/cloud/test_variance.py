@@ -20,7 +20,7 @@ from domain.kitchen.counts import CountLine, count_drafts
 from domain.kitchen.explosion import OrderLine, explode, explode_recipe
 from domain.kitchen.stock import StockView
 from domain.masterdata import MasterData
-from domain.payloads import StockAdjusted
+from domain.payloads import LotReceived, StockAdjusted, StockMoved
 from edge_agent.yaml_config import load_model
 from tests.cloud.auth import PASSWORD
 from tests.cloud.builders import AgentChain, post_events
@@ -178,3 +178,25 @@ def test_another_tenants_site_is_forbidden(client: httpx.Client, database_url: s
     response = client.get("/v1/sites/rival-site/variance", params=PERIOD)
     assert response.status_code == 403
     assert "lacks stock.read at site 'rival-site'" in response.json()["detail"]
+
+
+def test_moved_stock_is_explained_at_both_ends(client: httpx.Client) -> None:
+    """400 g carried from the cold room to the wok: transferred out of one and into the other,
+    nothing unexplained at either (before the column existed, both showed as loss and gain)."""
+    received = {"item": "chicken", "lot": "C1", "location": "cold-1", "qty": "1000", "unit": "g"}
+    moved = {**received, "qty": "400", "to_location": "wok"}
+    drafts = [
+        EventDraft("lot.received", utc(25, 10), LotReceived(**received)),
+        EventDraft("stock.moved", utc(25, 11), StockMoved(**moved)),
+    ]
+    answer = post_events(client, "mover-1", AgentChain(agent="mover-1", site="site-2").add(drafts))
+    assert answer.status_code == 200, answer.text
+    report = client.get("/v1/sites/site-2/variance", params=PERIOD).json()
+    figures = {
+        row["location"]: (D(row["received"]), D(row["transferred"]), D(row["closing"]),
+                          D(row["unexplained"]))
+        for row in report["lines"]
+    }  # fmt: skip
+    assert figures == {"cold-1": (1000, -400, 600, 0), "wok": (0, 400, 400, 0)}
+    header = client.get("/v1/sites/site-2/variance", params={**PERIOD, "format": "csv"}).text
+    assert "transferred" in header.splitlines()[0].split(",")
