@@ -31,6 +31,7 @@ from cloud.api import (
     users,
     variance,
 )
+from cloud.api.recalls import router as recalls_router
 from cloud.auth.passwords import PasswordChecks
 from cloud.auth.tokens import TokenKeyring, load_access_tokens
 from cloud.db import open_pool
@@ -102,6 +103,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(trace.router)
     app.include_router(epcis.router)
     app.include_router(downlink.router)
+    app.include_router(recalls_router)
     app.include_router(digital_link_router)  # GS1 Digital Link resolver at the root
     web.install(app)
     install_metrics(app, token=os.environ.get("EDGESTOCK_METRICS_TOKEN") or None)

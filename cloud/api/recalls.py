@@ -1,0 +1,135 @@
+"""Recalls over HTTP: ``POST /v1/recalls`` holds a lot and everything made of it at every
+site, ``GET /v1/recalls/{id}`` says where it all is and whether each edge has the holds.
+
+A recall traces the lot forward across the sites the caller may read (``stock.read``), and
+holds every lot it reaches: the caller must hold ``quarantine.release`` at each of their
+sites, or nothing is issued (403 naming the sites). The recall and all its hold documents
+commit in one transaction (``cloud.recall.issue``); each online agent then pulls its site's
+holds on its open long poll, and an offline one when it reconnects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from cloud.api.deps import StateDep
+from cloud.api.trace import readable_sites
+from cloud.auth.deps import Principal, require
+from cloud.auth.grants import sites_with
+from cloud.auth.scope import site_scope
+from cloud.downlink.bell import bell_of
+from cloud.http.disposition import attachment
+from cloud.recall.issue import RecallTooLarge, affected, record
+from cloud.recall.render import recall_csv, recall_json
+from cloud.recall.report import read_report
+from cloud.state import CloudState
+from cloud.trace.query import trace
+from cloud.trace.tree import LotAt
+from domain.values import PROSE, Name
+
+router = APIRouter(prefix="/v1/recalls", tags=["recalls"])
+
+
+class RecallCreate(BaseModel):
+    item: Name
+    lot: Name
+    reason: Annotated[str, Field(min_length=1, max_length=400), PROSE]
+
+
+class HoldIssued(BaseModel):
+    site: str
+    item: str
+    lot: str
+    seq: int = Field(description="the hold document's number in the site's down-channel")
+
+
+class RecallIssued(BaseModel):
+    id: int
+    created_at: datetime
+    sites: list[str]
+    holds: list[HoldIssued]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=RecallIssued,
+    responses={403: {"description": "quarantine.release missing at an affected site"},
+               404: {"description": "the lot is unknown at your sites"},
+               422: {"description": "bad body, or a recall too large to hold at once"}},
+    summary="Recall a lot: hold it and every lot made of or shipped from it, at every site",
+)  # fmt: skip
+async def post_recall(
+    body: RecallCreate,
+    request: Request,
+    state: StateDep,
+    principal: Annotated[Principal, Depends(require("quarantine.release"))],
+) -> RecallIssued:
+    lots = await _affected_lots(state, principal, body.item, body.lot)
+    async with state.pool.connection() as conn, conn.transaction():
+        recorded = await record(conn, body.item, body.lot, body.reason, lots, principal.name)
+    bell = bell_of(request.app)
+    for site in recorded.sites:
+        bell.ring(site)
+    return RecallIssued(
+        id=recorded.id, created_at=recorded.created_at, sites=recorded.sites,
+        holds=[HoldIssued(site=h.lot.site, item=h.lot.item, lot=h.lot.lot, seq=h.seq)
+               for h in recorded.holds],
+    )  # fmt: skip
+
+
+async def _affected_lots(
+    state: CloudState, principal: Principal, item: str, lot: str
+) -> list[LotAt]:
+    """Every lot the recall holds; 404, 422 or 403 (naming what is wrong) when it cannot."""
+    sites = await readable_sites(state, principal, "stock.read")
+    async with site_scope(state.tenant_pool, sites) as conn:
+        roots = await trace(conn, item, lot, "forward")
+    if not roots:
+        raise HTTPException(404, f"lot {lot!r} of item {item!r} is unknown at your sites")
+    try:
+        lots = affected(roots)
+    except RecallTooLarge as exc:
+        raise HTTPException(422, str(exc)) from exc
+    if principal.kind != "anonymous":
+        async with state.pool.connection() as conn:
+            releasable = set(await sites_with(conn, principal, "quarantine.release"))
+        lacking = sorted({at.site for at in lots} - releasable)
+        if lacking:
+            raise HTTPException(403, f"{principal.name} lacks quarantine.release at "
+                                f"{', '.join(lacking)}: a recall holds the lot at every site "
+                                "it reached, or nowhere")  # fmt: skip
+    return lots
+
+
+_FORMATS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "the report as JSON or a CSV table"},
+    404: {"description": "no such recall at your sites"},
+}
+
+
+@router.get(
+    "/{recall_id}",
+    responses=_FORMATS,
+    summary="A recall's report: stock, shipments and uses of each lot, holds applied per edge",
+)
+async def get_recall(
+    recall_id: int,
+    state: StateDep,
+    principal: Annotated[Principal, Depends(require("stock.read"))],
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Response:
+    sites = await readable_sites(state, principal, "stock.read")
+    async with site_scope(state.tenant_pool, sites) as conn:
+        report = await read_report(conn, recall_id)
+    if report is None:
+        raise HTTPException(404, f"recall {recall_id} is unknown at your sites")
+    if format == "csv":
+        headers = {"Content-Disposition": attachment(f"recall-{recall_id}.csv")}
+        return Response(recall_csv(report), media_type="text/csv", headers=headers)
+    return JSONResponse(recall_json(report))
