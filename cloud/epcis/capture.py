@@ -13,6 +13,8 @@ lot, a positive quantity, a uom of KGM, GRM, LTR or MLT, or none for a count), a
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -74,12 +76,25 @@ def receipts_of(document: Any, places: Places, now: datetime) -> Capture:
                 f"site {event_site!r} is not {site!r}: one capture document receives at one site",
             )
         site = event_site
-        event_id = str(event.get("eventID") or event_hash_id(event))
+        event_id = _event_id(event)
         receipts += [Receipt(event_id, draft) for draft in drafts]
         if len(receipts) > MAX_LINES:
             raise CaptureRefused(path, f"more than {MAX_LINES} quantities in one document")
     assert site is not None
     return Capture(site, receipts)
+
+
+def _event_id(event: Mapping[str, Any]) -> str:
+    """The event's own ``eventID``, else its CBV hash, else (fields the hash cannot read) a
+    digest of its JSON: what tells a resent event from a new one."""
+    given = event.get("eventID")
+    if isinstance(given, str) and given:
+        return given
+    try:
+        return event_hash_id(event)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        text = json.dumps(event, sort_keys=True, separators=(",", ":"))
+        return f"ni:///sha-256;{hashlib.sha256(text.encode()).hexdigest()}?ver=edgestock"
 
 
 def _event_list(document: Any) -> list[Mapping[str, Any]]:
@@ -146,7 +161,7 @@ def _receipts_of_event(
 
 def _require(event: Mapping[str, Any], path: str, name: str, allowed: set[str], why: str) -> None:
     value = event.get(name)
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise CaptureRefused(f"{path}.{name}", f"{value!r}: {why}")
 
 
@@ -169,8 +184,12 @@ def _id_of(event: Mapping[str, Any], path: str, name: str) -> str:
 
 
 def _supplier(event: Mapping[str, Any], path: str) -> str | None:
-    for number, source in enumerate(event.get("sourceList") or ()):
-        if isinstance(source, Mapping) and source.get("type") in _SUPPLIER_TYPES:
+    sources = event.get("sourceList") or []
+    if not isinstance(sources, list):
+        raise CaptureRefused(f"{path}.sourceList", "a list of sources")
+    for number, source in enumerate(sources):
+        kind = source.get("type") if isinstance(source, Mapping) else None
+        if isinstance(kind, str) and kind in _SUPPLIER_TYPES:
             party = str(source.get("source", ""))
             if not 0 < len(party) <= 200:
                 raise CaptureRefused(
@@ -211,6 +230,6 @@ def _line(line: Any, where: str, places: Places) -> tuple[str, str, Decimal, str
     uom = line.get("uom")
     if uom is None:
         return item, lot, qty, "each"
-    if uom not in _UNITS:
+    if not isinstance(uom, str) or uom not in _UNITS:
         raise CaptureRefused(f"{where}.uom", f"{uom!r}: one of {sorted(_UNITS)} (or none: a count)")
     return item, lot, qty, _UNITS[str(uom)]
