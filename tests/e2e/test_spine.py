@@ -78,8 +78,13 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(
     worker.start()
     try:
         for _ in range(20):
+            before = files.last_seq()
             agent = agent_child(tmp_path, config).start()
-            time.sleep(rng.uniform(0.8, 2.5))  # start-up, polling, writing, syncing
+            # killed at a random moment once it works (a loaded box may take seconds to start)
+            deadline = time.monotonic() + 60
+            while files.last_seq() <= before and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 1.5))  # polling, writing, syncing
             agent.kill()
     finally:
         stop.set()
