@@ -138,16 +138,16 @@ def load(url: str, events: int, seed: int) -> tuple[Network, int, float]:
     network = Network(seed)
     written, started = 0, time.perf_counter()
     columns = "agent, seq, id, site, type, at, data, prev, hash"
-    with psycopg.connect(url) as conn:
-        with conn.cursor().copy(f"COPY events ({columns}) FROM STDIN") as copy:
-            number = 0
-            while written < events:
-                for row in network.day(number):
-                    copy.write_row(row)
-                    written += 1
-                number += 1
-        conn.execute("ANALYZE events")
-        conn.execute("ANALYZE trace_links")
+    with (
+        psycopg.connect(url) as conn,
+        conn.cursor().copy(f"COPY events ({columns}) FROM STDIN") as copy,
+    ):
+        number = 0
+        while written < events:
+            for row in network.day(number):
+                copy.write_row(row)
+                written += 1
+            number += 1
     return network, written, time.perf_counter() - started
 
 
@@ -181,17 +181,40 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--traces", type=int, default=500)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="keep the server's data here; a second run measures without loading",
+    )
     args = parser.parse_args()
-    with PostgresServer() as server:
+    with PostgresServer(args.data_dir) as server:
         with psycopg.connect(server.url, autocommit=True) as conn:
-            conn.execute("CREATE DATABASE trace_bench")
+            loaded = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'trace_bench'"
+                                  ).fetchone() is not None  # fmt: skip
+            if not loaded:
+                conn.execute("CREATE DATABASE trace_bench")
         url = server.url_for("trace_bench")
-        migrate(url)
-        network, written, seconds = load(url, args.events, args.seed)
-        with psycopg.connect(url) as conn:
-            links = conn.execute("SELECT count(*) FROM trace_links").fetchone()
-        print(f"loaded {written:,} events ({links[0] if links else 0:,} trace links) "
-              f"in {seconds:.0f} s")  # fmt: skip
+        network = Network(args.seed)
+        if loaded:  # the same seed makes the same network: replay it without writing
+            for number in range(1 << 30):
+                if sum(network.seq.values()) >= args.events:
+                    break
+                for _ in network.day(number):
+                    pass
+        else:
+            migrate(url)
+            network, written, seconds = load(url, args.events, args.seed)
+            print(f"loaded {written:,} events in {seconds:.0f} s")
+        with psycopg.connect(url, autocommit=True) as conn:
+            # settle what a bulk load leaves to autovacuum, which would compete with the reads
+            conn.execute("VACUUM ANALYZE trace_links")
+            conn.execute("VACUUM ANALYZE trace_receipts")
+            conn.execute("CHECKPOINT")
+            row = conn.execute("SELECT (SELECT count(*) FROM events), "
+                               "(SELECT count(*) FROM trace_links)").fetchone()  # fmt: skip
+        assert row is not None
+        print(f"{row[0]:,} events, {row[1]:,} trace links")
         rng = random.Random(args.seed)
         for direction, pool in (
             ("backward", network.finished_at_shops),
