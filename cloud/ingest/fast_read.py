@@ -48,6 +48,9 @@ from domain.values import (
 _ENVELOPE_KEYS = frozenset(ENVELOPE_FIELDS)
 _UUID_FORM = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+# The patterns of ``domain.events.parse_at`` and ``domain.values.refuse_control``, searched
+# here rather than called: their callers raise, and an exception per field is the cost
+# this module avoids. ``tests/cloud/test_fast_read.py`` holds the two sides together.
 _AT_FORM = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
