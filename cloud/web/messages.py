@@ -82,7 +82,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cold.live": ("Updates every 30 s", "每 30 秒刷新"),
     # board
     "board.title": ("Food-safety board, {site}", "{site} 食安看板"),
-    "board.day": ("Day (UTC)", "日期（UTC）"),
+    "board.day": ("Day ({zone})", "日期（{zone}）"),
     "board.lots": ("Expired and near-expiry lots", "过期及临期批次"),
     "board.no_lots": ("No lot expired or near expiry.", "无过期或临期批次。"),
     "board.expired": ("expired", "已过期"),

@@ -3,7 +3,7 @@ refreshes itself every minute so it can hang on a kitchen office's screen."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -23,11 +23,11 @@ BoardViewer = Annotated[Viewer, Depends(site_page("stock.read"))]
 @router.get("/board", response_class=HTMLResponse, summary="Food-safety board page")
 async def board_page(
     seen: BoardViewer,
-    day: Annotated[Day | None, Query(description="the UTC day")] = None,
+    day: Annotated[Day | None, Query(description="the site's day (its org time zone)")] = None,
     part: Annotated[bool, Query(description="only the board, for htmx")] = False,
 ) -> HTMLResponse:
     assert seen.site is not None
-    shown = day or datetime.now(UTC).date()
+    shown = day or datetime.now(seen.speaker.zone).date()  # today where the site is
     try:
         board, refused = await board_of_day(seen.state, seen.site, shown), None
     except RecordRefused as exc:

@@ -85,6 +85,7 @@ def test_the_kitchen_managers_sign_off_shows_on_the_board(
     page = context.new_page()
     sign_in(page, world.emails["quality"], to=f"/ui/sites/{SITE}/board?day={day}")
     expect(page.locator("#not-signed")).to_be_visible()
+    expect(page.locator('label[for="day"]')).to_have_text("Day (Asia/Shanghai)")  # its own day
 
     signed = T0 + timedelta(days=3, hours=13)
     sign_off = FoodSafetySignedOff(manager="chef-eva", day=day, note="all good")
