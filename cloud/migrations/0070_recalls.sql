@@ -64,3 +64,9 @@ CREATE POLICY site_scope ON recall_holds USING (site = ANY (app_sites()));
 ALTER TABLE recall_applied ENABLE ROW LEVEL SECURITY;
 CREATE POLICY site_scope ON recall_applied USING (site = ANY (app_sites()));
 GRANT SELECT ON recalls, recall_holds, recall_applied TO edgestock_app;
+
+-- The agents of the caller's sites in force (the tenant role cannot read ``agents``): a
+-- recall's report names each, including one that has never acked.
+CREATE VIEW site_agents WITH (security_barrier) AS
+SELECT agent, site FROM agents WHERE revoked_at IS NULL AND site = ANY (app_sites());
+GRANT SELECT ON site_agents TO edgestock_app;

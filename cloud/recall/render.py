@@ -101,3 +101,34 @@ def recall_csv(report: RecallReport) -> str:
 
 def _num(value: Decimal) -> str:
     return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+
+
+def recall_text(report: RecallReport) -> str:
+    """The report for people: each lot with its stock, shipments and uses, then the holds."""
+    lines = [f"recall {report.id} of {report.item} / {report.lot}: {report.reason}",
+             f"  by {report.created_by} at {report.created_at.isoformat()}"]  # fmt: skip
+    for lot in report.lots:
+        lines.append(f"{lot.lot.item} / {lot.lot.lot} @ {lot.lot.site} (hold #{lot.hold_seq})")
+        lines += [f"  on hand {_num(s.qty)} {s.unit} at {s.location}" for s in lot.stock]
+        lines += [f"  shipped {_num(s.shipped)} {s.unit} to {s.to_site} ({s.transfer}),"
+                  f" {_num(s.received)} received" for s in lot.shipments]  # fmt: skip
+        lines += [f"  {u.kind} {_num(u.qty)} {u.unit} by order {u.order or '-'}"
+                  f" ({u.dish or u.customer or '-'}) at {u.at.isoformat()}"
+                  for u in lot.uses]  # fmt: skip
+    for site in report.sites:
+        if not site.agents:
+            lines.append(f"site {site.site}: no agent has reported yet")
+        for agent in site.agents:
+            when = (
+                f"held {(agent.applied_at - report.created_at).total_seconds():.2f} s after"
+                " the recall"
+                if agent.applied_at
+                else f"not yet (applied up to #{agent.acked_seq}, holds end at #{site.last_seq})"
+            )
+            lines.append(f"site {site.site}, agent {agent.agent}: {when}")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def applied_everywhere(report: RecallReport) -> bool:
+    """Whether every agent of every site the recall reached has applied its holds."""
+    return all(site.agents and all(a.applied_at for a in site.agents) for site in report.sites)

@@ -116,17 +116,19 @@ SELECT e.site, k.item, k.lot, e.type, e.data ->> 'order', e.data ->> 'recipe',
  ORDER BY e.site, k.item, k.lot, e.at, e.agent, e.seq
 """  # noqa: S608 (constant SQL)
 _AGENTS = """
-SELECT d.site, d.agent, d.seq, a.applied_at
-  FROM downlink_acks AS d
-  LEFT JOIN recall_applied AS a ON a.recall = %(recall)s AND a.agent = d.agent
- WHERE d.site = ANY (%(site_list)s::text[])
- ORDER BY d.site, d.agent
+SELECT g.site, g.agent, coalesce(d.seq, 0), a.applied_at
+  FROM site_agents AS g
+  LEFT JOIN downlink_acks AS d ON d.agent = g.agent
+  LEFT JOIN recall_applied AS a ON a.recall = %(recall)s AND a.agent = g.agent
+ WHERE g.site = ANY (%(site_list)s::text[])
+ ORDER BY g.site, g.agent
 """
 
 
 async def read_report(conn: Conn, recall_id: int) -> RecallReport | None:
     """The report of recall ``recall_id`` as the caller's sites show it; ``None`` if none
-    of its sites is the caller's (or it does not exist)."""
+    of its sites is the caller's (or it does not exist). Agents are those of the sites
+    bound to the transaction (``cloud.auth.scope.bind_sites``)."""
     cur = await conn.execute(
         "SELECT item, lot, reason, created_by, created_at FROM recalls WHERE id = %s",
         (recall_id,),

@@ -14,6 +14,7 @@ from edgestock.cli.agent import agent_app
 from edgestock.cli.cloud import cloud_app
 from edgestock.cli.demo import demo
 from edgestock.cli.provision import provision_app
+from edgestock.cli.recall import recall
 from edgestock.cli.sim import sim_app
 from edgestock.cli.trace import trace
 from edgestock.cli.train import train_app
@@ -53,5 +54,6 @@ app.add_typer(provision_app, name="provision")
 app.command("demo")(demo)
 app.command("verify")(verify)
 app.command("trace")(trace)
+app.command("recall")(recall)
 
 __all__ = ["app"]
