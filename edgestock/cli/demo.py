@@ -24,7 +24,8 @@ def demo(
         str,
         typer.Option(
             help="scale: weighing to stock; coldchain: a compressor fails;"
-            " kitchen: a restaurant day deducted by step."
+            " kitchen: a restaurant day deducted by step; transfer: a central kitchen ships"
+            " to two restaurants of another legal entity."
         ),
     ] = "scale",
     duration: Annotated[
@@ -50,8 +51,8 @@ def demo(
     from edgestock.demos.readiness import NeverReady
     from edgestock.demos.stack import PartFailed
 
-    if scenario not in ("scale", "coldchain", "kitchen"):
-        raise fail(f"unknown scenario {scenario!r}: choose scale, coldchain or kitchen")
+    if scenario not in ("scale", "coldchain", "kitchen", "transfer"):
+        raise fail(f"unknown scenario {scenario!r}: choose scale, coldchain, kitchen or transfer")
     if duration is not None and not (math.isfinite(duration) and duration > 0):
         raise fail(f"--duration {duration:g}: give a positive number of seconds")
     if scenario == "coldchain" and duration is not None:
@@ -88,6 +89,10 @@ def _run(
         return run_coldchain_demo(
             duration=duration or 120.0, workdir=workdir, database_url=database_url
         ).missing()
+    if scenario == "transfer":
+        from edgestock.demos.transfer import run_transfer_demo
+
+        return run_transfer_demo(workdir=workdir, database_url=database_url).missing()
     if scenario == "kitchen":
         from edgestock.demos.kitchen import run_kitchen_demo
 

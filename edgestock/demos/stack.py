@@ -183,17 +183,22 @@ class DemoStack:
         self.agent = EnrolledAgent(agent_id, config, load_agent_config(config).store.path)
         return self.agent
 
-    def start_agent(self, agent: EnrolledAgent, bus: SiteBus | None = None) -> Child:
-        """Run ``agent``; ready when it says ``online`` on ``bus`` (so it has subscribed), or
-        without a bus, when it has written its status file."""
+    def start_agent(
+        self, agent: EnrolledAgent, bus: SiteBus | None = None, *, site: str | None = None,
+        name: str = "agent",
+    ) -> Child:  # fmt: skip
+        """Run ``agent`` (of ``site``, the stack's by default, as part ``name``); ready when
+        it says ``online`` on ``bus`` (so it has subscribed), or without a bus, when it has
+        written its status file."""
         from edge_agent.status import status_path
 
         argv = edgestock_argv("agent", "run", "--config", str(agent.config))
         watch = None
         if bus is not None:
-            watch = RetainedWatch(bus.host, bus.port, f"edgestock/{self.site}/agent/status")
+            topic = f"edgestock/{site or self.site}/agent/status"
+            watch = RetainedWatch(bus.host, bus.port, topic)
         try:
-            child = self._start_child("agent", argv, Tier.AGENTS, stop_timeout=30)
+            child = self._start_child(name, argv, Tier.AGENTS, stop_timeout=30)
             if watch is not None:
                 what = "the agent (its retained 'online' on the site bus)"
                 took = self.wait(what, watch.says(ONLINE), 60, [child])
