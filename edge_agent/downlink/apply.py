@@ -15,6 +15,7 @@ such location under a hold. FEFO then skips held stock, as for any hold.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -118,13 +119,29 @@ class DocumentApplier:
             master = MasterData.model_validate(document.content.get("document"))
         except ValidationError as exc:
             raise DocumentRefused("bad_content", f"master data refused: {exc}") from exc
+        cache = cache_path(Path(self._store.path))
+        running = await asyncio.to_thread(_cached_version, cache)
+        if running is not None and version <= running:
+            # the agent started on this version or a newer one (read from the cloud at start,
+            # or a later document already applied): an older one must not replace it
+            log.info("master data version %d (document %d) is not newer than %d: kept %d",
+                     version, document.seq, running, running)  # fmt: skip
+            return
         for listener in self.masterdata_listeners:  # one that refuses comes first (kitchen)
             try:
                 listener(master)
             except ValueError as exc:
                 raise DocumentRefused("refused_by_agent", f"master data not taken: {exc}") from exc
         # cached only once taken, or the next start would load what the agent refused
-        cache = cache_path(Path(self._store.path))
         data = SiteMasterData(master, Source.CLOUD, version)
         await asyncio.to_thread(write_cache, cache, document.site, data)
         log.info("master data version %d applied from document %d", version, document.seq)
+
+
+def _cached_version(cache: Path) -> int | None:
+    """The version of the master data cached beside the store (what the agent runs on)."""
+    try:
+        version = json.loads(cache.read_text(encoding="utf-8")).get("version")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return version if isinstance(version, int) else None

@@ -18,10 +18,11 @@ import psycopg
 import pytest
 
 from domain.downlink import DocumentRefused, SignedDocument
+from domain.masterdata import MasterData
 from domain.payloads import StockConsumed
 from edge_agent.downlink.client import InboxUnavailable
 from edge_agent.downlink.verify import CloudKeys
-from edge_agent.masterdata_sync import cache_path
+from edge_agent.masterdata_sync import SiteMasterData, Source, cache_path, write_cache
 from edge_agent.store import EdgeStore
 from edge_agent.store.decisions import FefoConsumption, decide
 from tests.cloud.test_masterdata import kitchen_document
@@ -277,3 +278,27 @@ async def test_a_cloud_that_lost_documents_is_not_trusted_with_their_numbers(
                 ("lot.blocked", "A", "downlink:1"),
                 ("lot.blocked", "B", "downlink:2"),
             ]
+
+
+async def test_an_older_master_data_version_never_replaces_the_one_running(
+    tmp_path: Path, database_url: str, token: str
+) -> None:
+    """An agent that started on version 2 (read from the cloud at start) then finds the
+    documents of versions 1 and 2 in its inbox: it keeps 2, and takes 3 when it comes."""
+    with cloud(database_url, token) as (url, admin):
+        document = kitchen_document()
+        for _ in range(2):
+            assert admin.put("/v1/sites/site-1/masterdata", json=document).status_code == 200
+        running = SiteMasterData(MasterData.model_validate(document), Source.CLOUD, 2)
+        write_cache(cache_path(tmp_path / "agent.db"), "site-1", running)
+        async with running_edge(tmp_path, url, trusted(admin)) as edge:
+            taken: list[MasterData] = []
+            edge.applier.masterdata_listeners.append(taken.append)
+
+            await edge.downlink.turn(wait_s=0)
+            assert (taken, edge.applier.applied()) == ([], 2)
+
+            assert admin.put("/v1/sites/site-1/masterdata", json=document).status_code == 200
+            await edge.downlink.turn(wait_s=0)
+            assert len(taken) == 1
+            assert json.loads(cache_path(edge.store.path).read_text())["version"] == 3
