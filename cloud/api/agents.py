@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from psycopg import OperationalError
 from pydantic import BaseModel, Field
+from starlette.requests import ClientDisconnect
 
 from cloud.api import unreadable
 from cloud.api.deps import StateDep
@@ -40,6 +41,7 @@ REFUSAL_STATUS: dict[str, int] = {
     "chain_fork": 409,
     "hash_mismatch": 409,
     "wrong_site": 403,
+    "client_gone": 400,  # nobody reads it: the agent hung up and will send again
 }
 """HTTP status by refusal code; any other code (a schema or ledger rule) is 422."""
 
@@ -199,9 +201,12 @@ async def _read_body(request: Request, limit: int) -> bytes:
         raise BatchRefused("too_large", f"body of {declared} bytes exceeds {limit}")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BatchRefused("too_large", f"body exceeds {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BatchRefused("too_large", f"body exceeds {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:  # a client that timed out mid-upload: not a fault of ours
+        raise BatchRefused("client_gone", "the agent hung up before its batch arrived") from None
     return b"".join(chunks)
