@@ -61,14 +61,13 @@ async def public_lot(
     """The lot's public fields, or None when no site of the organisation knows the lot."""
     now = now or datetime.now(UTC)
     sites = sorted(places.site_names)
-    rows = await lookup.lot_rows(conn, sites, claim, lot)
+    facts = await lookup.lot_facts(conn, sites, claim, lot)
+    rows, events = facts.rows, facts.events
     if not rows:
         return None
-    events = await lookup.lot_events(conn, sites, claim, lot)
-    on_hand = await lookup.places_holding(conn, sites, claim, lot)
     origin = next((e for e in events if e.type in ORIGIN_TYPES), events[0] if events else None)
     records = []
-    for stay in stays(events, on_hand):
+    for stay in stays(events, facts.on_hand):
         figures = await _room_figures(conn, stay, now)
         if figures is not None:
             name = places.location(stay.site, stay.location) or stay.location
@@ -81,9 +80,9 @@ async def public_lot(
         origin_kind=ORIGIN_TYPES.get(origin.type, "transferred") if origin else None,
         origin_at=origin.at if origin else rows[0].received_at,
         expires_on=expiry,
-        documents=tuple(await lookup.public_documents(conn, sites, claim, lot)),
+        documents=tuple(facts.documents),
         cold_chain=tuple(records),
-        recall=recall_status(await lookup.hold_reasons(conn, sites, claim, lot)),
+        recall=recall_status(facts.hold_reasons),
     )  # fmt: skip
 
 

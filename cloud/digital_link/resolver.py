@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from cloud.api.deps import StateDep
 from cloud.auth.scope import site_scope
 from cloud.digital_link import lookup
+from cloud.digital_link.claims import ClaimBook
 from cloud.digital_link.linkset import (
     canonical_path,
     link_type_of,
@@ -35,6 +36,14 @@ router = APIRouter(tags=["digital link"])
 STYLE = Path(__file__).parent / "static" / "consumer.css"
 LINKSET = "application/linkset+json"
 _JSON_TYPES = {"gs1:traceability", "gs1:recallStatus", "all"}
+
+
+def claims_of(request: Request) -> ClaimBook:
+    """The app's book of GTIN claims, made on the first scan."""
+    book: ClaimBook | None = getattr(request.app.state, "gtin_claims", None)
+    if book is None:
+        book = request.app.state.gtin_claims = ClaimBook()
+    return book
 
 
 def limiter_of(request: Request) -> ScanLimiter:
@@ -77,15 +86,14 @@ async def _answer(
 ) -> Response:
     gtin, lot, serial = link.key, link.lot, link.serial
     link_type = link_type_of(link.parameters.get("linkType"))
-    async with state.pool.connection() as conn:
-        try:
-            claim = await lookup.claim_of(conn, gtin)
-        except lookup.GtinClaimedTwice as exc:
-            return _refusal(request, 409, str(exc), wants_json)
-        if claim is None:
-            return _refusal(request, 404, f"GTIN {gtin} is not a product we know", wants_json,
-                            kind="unknown_gtin")  # fmt: skip
-        places = await lookup.places_of(conn, claim.org)
+    try:
+        claimed = await claims_of(request).claim(state.pool, gtin)
+    except lookup.GtinClaimedTwice as exc:
+        return _refusal(request, 409, str(exc), wants_json)
+    if claimed is None:
+        return _refusal(request, 404, f"GTIN {gtin} is not a product we know", wants_json,
+                        kind="unknown_gtin")  # fmt: skip
+    claim, places = claimed
     found = None
     if lot is not None:  # behind the row-level wall of the claiming organisation's sites
         async with site_scope(state.tenant_pool, sorted(places.site_names)) as conn:
