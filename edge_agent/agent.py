@@ -144,6 +144,7 @@ def build(config: AgentConfig) -> AgentRuntime:
             kitchen=kitchen,
             displays=displays,
             records=records,
+            transfers=transfers,
         )
     mode = monitor.diagnosis.classifier.mode if monitor and monitor.diagnosis else None
     runtime = AgentRuntime(config, store, writer, syncer, sink, devices.adapters, mode)

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from domain.payloads import Note, TransferShipped
+from domain.payloads import Note, TransferReceived, TransferShipped
 from domain.quantity import Unit
 from domain.values import Amount, Name
 from edge_agent.site_bus import Route, SiteBus, SiteMessage, site_topic
@@ -67,6 +67,8 @@ class ShippedLot(SiteMessage):
     location: str
     qty: Decimal
     unit: str
+    expires_on: date | None = None
+    """The lot's expiry, as its label says (for the receiver to record)."""
 
 
 class ShortLine(SiteMessage):
@@ -91,12 +93,16 @@ class TransferAnswer(SiteMessage):
     received: tuple[ShippedLot, ...] = ()
 
 
+def lot_of(line: TransferShipped | TransferReceived) -> ShippedLot:
+    """A lot shipped or received, as an answer names it."""
+    return ShippedLot(item=line.item, lot=line.lot, location=line.location, qty=line.qty,
+                      unit=line.unit.value, expires_on=line.expires_on)  # fmt: skip
+
+
 def ship_answer(request: str | None, answer: ShipAnswer) -> TransferAnswer:
     """The bus's form of a ``ShipAnswer``."""
     shipped = [
-        ShippedLot(item=p.item, lot=p.lot, location=p.location, qty=p.qty, unit=p.unit.value)
-        for d in answer.shipment.drafts
-        if isinstance(p := d.payload, TransferShipped)
+        lot_of(p) for d in answer.shipment.drafts if isinstance(p := d.payload, TransferShipped)
     ]
     short = [
         ShortLine(item=s.item, lot=s.lot, qty=s.qty, unit=s.unit.value,
@@ -129,10 +135,7 @@ def route_transfers(bus: SiteBus, desk: TransferDesk) -> None:
         except ValueError as exc:
             await _refused(bus, answers, "receive", message.transfer, message.request, exc)
             raise
-        received = [
-            ShippedLot(item=r.item, lot=r.lot, location=r.location, qty=r.qty, unit=r.unit.value)
-            for r in receipts
-        ]
+        received = [lot_of(r) for r in receipts]
         await bus.publish(answers, TransferAnswer(command="receive", transfer=message.transfer,
                                                   request=message.request, ok=True,
                                                   received=tuple(received)))  # fmt: skip

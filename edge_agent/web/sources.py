@@ -13,6 +13,7 @@ from domain.masterdata import MasterData
 from domain.observation import Observation
 from edge_agent.kitchen.pipeline import KitchenPipeline
 from edge_agent.kitchen.records import FoodSafetyRecords
+from edge_agent.transfers.desk import TransferDesk
 from edge_agent.web.pda_device import ScreenPda
 from edge_agent.web.screen_hub import ScreenHub
 
@@ -38,5 +39,7 @@ class ScreenSources:
     """The pipeline that takes the PDA app's scans to the kitchen (and says why it refused)."""
     records: FoodSafetyRecords | None = None
     """Where a manager's sign-off goes."""
+    transfers: TransferDesk | None = None
+    """Ships and receives the site's transfers (the PDA's Transfers page)."""
     hub: ScreenHub = field(default_factory=ScreenHub)
     near_days: int = 1

@@ -15,6 +15,7 @@ from edge_agent.kitchen.pipeline import KitchenPipeline
 from edge_agent.kitchen.records import FoodSafetyRecords
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
+from edge_agent.transfers.desk import TransferDesk
 from edge_agent.web.app import build_app
 from edge_agent.web.auth import ScreenAuth, site_secret
 from edge_agent.web.pda_device import ScreenPda
@@ -33,6 +34,7 @@ def agent_screens(
     kitchen: KitchenPipeline | None,
     displays: TicketFanOut | None,
     records: FoodSafetyRecords,
+    transfers: TransferDesk | None = None,
 ) -> Callable[[], Coroutine[None, None, None]]:
     """What the agent runs to serve its screens; the PDA app's device joins the sink's
     pipelines and the screens join the kitchen's ticket displays."""
@@ -52,6 +54,7 @@ def agent_screens(
         pda=pda,
         records=records,
         near_days=web.near_days,
+        transfers=transfers,
     )
     if displays is not None:
         displays.add(sources.hub.publish)

@@ -60,6 +60,7 @@ class Site:
     store: EdgeStore
     inbox: DownlinkInbox
     desk: TransferDesk
+    sink: AgentSink
     documents: int = 0
 
     def send(self, kind: str, order: dict[str, Any]) -> None:
@@ -97,7 +98,7 @@ async def site(path: Path, name: str) -> AsyncIterator[tuple[Site, GroupCommitWr
     inbox = DownlinkInbox(store.path)
     desk = TransferDesk(store, inbox, sink.record, Clock(), ZoneInfo("Europe/Paris"))
     try:
-        yield Site(store, inbox, desk), writer
+        yield Site(store, inbox, desk, sink), writer
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
