@@ -25,7 +25,8 @@ def demo(
         typer.Option(
             help="scale: weighing to stock; coldchain: a compressor fails;"
             " kitchen: a restaurant day deducted by step; transfer: a central kitchen ships"
-            " to two restaurants of another legal entity."
+            " to two restaurants of another legal entity; recall: a supplier lot recalled at a"
+            " plant and two shops, one offline."
         ),
     ] = "scale",
     duration: Annotated[
@@ -51,8 +52,10 @@ def demo(
     from edgestock.demos.readiness import NeverReady
     from edgestock.demos.stack import PartFailed
 
-    if scenario not in ("scale", "coldchain", "kitchen", "transfer"):
-        raise fail(f"unknown scenario {scenario!r}: choose scale, coldchain, kitchen or transfer")
+    if scenario not in ("scale", "coldchain", "kitchen", "transfer", "recall"):
+        raise fail(
+            f"unknown scenario {scenario!r}: choose scale, coldchain, kitchen, transfer or recall"
+        )
     if duration is not None and not (math.isfinite(duration) and duration > 0):
         raise fail(f"--duration {duration:g}: give a positive number of seconds")
     if scenario == "coldchain" and duration is not None:
@@ -93,6 +96,10 @@ def _run(
         from edgestock.demos.transfer import run_transfer_demo
 
         return run_transfer_demo(workdir=workdir, database_url=database_url).missing()
+    if scenario == "recall":
+        from edgestock.demos.recall import run_recall_demo
+
+        return run_recall_demo(workdir=workdir, database_url=database_url).missing()
     if scenario == "kitchen":
         from edgestock.demos.kitchen import run_kitchen_demo
 
