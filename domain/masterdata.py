@@ -20,6 +20,7 @@ from typing import Annotated, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from domain.constraints import Constraint
 from domain.errors import DomainError
 from domain.gs1 import Gtin14
 from domain.kitchen.checks import reference_problems
@@ -28,6 +29,7 @@ from domain.kitchen.recipes import MenuItem, Modifier, Recipe
 from domain.owners import LogicalWarehouse, OwnerBook, OwnershipInvalid
 from domain.payloads import Name
 from domain.quantity import Quantity, Unit
+from domain.workorders import Bom
 
 T = TypeVar("T")
 
@@ -135,6 +137,12 @@ class MasterData(_Master):
     the site stands for its own)."""
     warehouses: list[LogicalWarehouse] = []
     """Logical warehouses: sets of the site's locations owned by other legal entities."""
+    constraints: list[Constraint] = []
+    """Process constraints on items (``domain.constraints``), checked at receipt, kitting
+    and assembly."""
+    boms: list[Bom] = []
+    """Bills of materials per product revision (``domain.workorders``); the last listed
+    revision of a product is the one in force."""
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:
