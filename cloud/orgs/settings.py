@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Strict(BaseModel):
@@ -29,9 +29,19 @@ class StockPolicy(_Strict):
 
 
 class ApprovalStep(_Strict):
-    action: Literal["stock.adjust", "quarantine.release", "count.post", "transfer.send"]
+    action: Literal[
+        "stock.adjust", "quarantine.release", "count.post", "transfer.send", "order.transition"
+    ]
     role: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")
     """The role whose holder approves, at the node or above."""
+    transition: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+    """For ``order.transition``: the lifecycle transition it gates (by name)."""
+
+    @model_validator(mode="after")
+    def _transition_with_orders_only(self) -> ApprovalStep:
+        if (self.action == "order.transition") != (self.transition is not None):
+            raise ValueError("transition: named for action order.transition, and only there")
+        return self
 
 
 class OrgSettings(_Strict):
@@ -43,6 +53,9 @@ class OrgSettings(_Strict):
     """Replaces (not extends) the steps of the nodes above."""
     time_zone: str | None = Field(default=None, max_length=64, examples=["Asia/Shanghai"])
     """The IANA zone of the sites below: their pages show times and days in it."""
+    order_mode: Literal["stock", "order_driven"] | None = None
+    """``order_driven``: no stock initialisation, every item available (orders reserve
+    nothing); ``stock`` (the default) keeps a ledger and reserves on orders."""
 
     @field_validator("time_zone")
     @classmethod

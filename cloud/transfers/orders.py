@@ -19,11 +19,11 @@ from typing import Any, Literal, cast
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
-from cloud.auth.grants import holds_role
+from cloud.approvals.steps import ApprovalRefused, check_approver
+from cloud.approvals.steps import approval_roles as roles_for
 from cloud.auth.principal import Principal
 from cloud.downlink import outbox
-from cloud.orgs.settings import in_force
-from cloud.orgs.tree import ancestry, node_of_site, root_of
+from cloud.orgs.tree import node_of_site, root_of
 from domain.transfers import TransferOrder
 
 Conn = AsyncConnection[tuple[object, ...]]
@@ -68,10 +68,7 @@ class OrderRecord:
 
 async def approval_roles(conn: Conn, site: str) -> tuple[str, ...]:
     """The roles that approve a ``transfer.send`` at ``site``, in order (org settings)."""
-    node_id = await node_of_site(conn, site)
-    chain = await ancestry(conn, node_id) if node_id is not None else []
-    steps = in_force(node.settings for node in chain).get("approval_steps") or []
-    return tuple(str(s["role"]) for s in steps if s.get("action") == "transfer.send")
+    return await roles_for(conn, site, "transfer.send")
 
 
 async def request_transfer(conn: Conn, order: TransferOrder, by: str) -> OrderRecord:
@@ -108,13 +105,10 @@ async def decide(
     if role is None:
         message = f"transfer {transfer!r} is {record.state}: nothing waits for a decision"
         raise TransferRefused(409, "not_awaiting", message)
-    if principal.name == record.requested_by:
-        raise TransferRefused(403, "four_eyes", "whoever requested a transfer cannot approve it")
-    node_id = await node_of_site(conn, site)
-    assert node_id is not None  # the order's site exists (a foreign key)
-    if principal.kind != "anonymous" and not await holds_role(conn, principal, node_id, role):
-        message = f"{principal.name} does not hold role {role!r} at {site!r} or above"
-        raise TransferRefused(403, "not_approver", message)
+    try:
+        await check_approver(conn, site, principal, role, record.requested_by)
+    except ApprovalRefused as refused:
+        raise TransferRefused(refused.status, refused.code, refused.message) from refused
     step = len(record.decisions)
     await conn.execute(
         "INSERT INTO transfer_approvals (from_site, transfer, step, role, approved, decided_by,"
