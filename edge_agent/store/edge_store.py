@@ -25,6 +25,7 @@ from domain.transit import TransitKey, TransitLine
 from edge_agent.store.decisions import Draft, FefoConsumption, StockDecision, decide
 from edge_agent.store.migrate import migrate
 from edge_agent.store.migrations import MIGRATIONS
+from edge_agent.store.movement_rules import MOVEMENTS, check_movement
 from edge_agent.store.projections import (
     HOLD_COLUMNS,
     LOT_COLUMNS,
@@ -87,7 +88,8 @@ class EdgeStore:
         with nothing written: the cloud would keep it unreadable, and the rules the agent
         runs would act on a time that has not come. A ``FefoConsumption`` becomes the
         ``stock.consumed`` of the lots picked for it here, and a ``StockDecision`` what its
-        callback decides on the lots as they stand (``decisions.py``).
+        callback decides on the lots as they stand (``decisions.py``). A movement that would
+        carry held stock out of its hold is refused (``movement_rules.py``).
         """
         return self.append_parts([drafts], checkpoints)[0]
 
@@ -119,6 +121,10 @@ class EdgeStore:
                     else:
                         decided = [draft]
                     for one in decided:
+                        if one.type in MOVEMENTS:  # on the holds after every draft before it
+                            _write_events(conn, pending)
+                            pending = []
+                            check_movement(conn, one)
                         seq += 1
                         event, stored = sealing.seal(one, seq, head)
                         head = event.hash
