@@ -73,9 +73,9 @@ def answers(draw: st.DrawFn, kind: str) -> Answer:
             head = bytes([request[0] ^ (field >> 8), request[1]]) if code % 3 == 0 else request[:2]
             return mbap(head + request[2:], bytes(pdu))
         if kind == "length":  # the MBAP header lies about the length
-            whole = bytearray(good(request))
-            whole[4:6] = field.to_bytes(2, "big")
-            return bytes(whole)
+            lying = bytearray(good(request))
+            lying[4:6] = field.to_bytes(2, "big")
+            return bytes(lying)
         if kind == "trailing":  # a good answer, then bytes nobody asked for
             return good(request) + junk
         raise ConnectionResetError("the device hangs up")  # the server then closes the link

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.observation import Observation
+from domain.observation import Observation, Value
 from edge_agent.adapters.modbus.decode import RegisterBlock, decode_observation
 from edge_agent.adapters.modbus.errors import DecodeError
 from edge_agent.pipeline.scale import ScaleBinding, ScaleTracker
@@ -114,7 +114,7 @@ async def weigh(path: Path, grams: list[str]) -> EdgeStore:
     try:
         sink = AgentSink(store, writer, [StockScales({"wok-scale": tracker})])
         for n, weight in enumerate(grams):
-            values = {"weight": Decimal(weight), "stable": True, "overload": False}
+            values: dict[str, Value] = {"weight": Decimal(weight), "stable": True}
             at = AT + timedelta(seconds=n)
             await sink.observe(Observation("wok-scale", at, values, units={"weight": "g"}))
     finally:
