@@ -595,6 +595,34 @@ FOODSAFETY_PAYLOADS: dict[str, type[Payload]] = {
 }
 
 
+# --- quality checks (issue 12, build 6): a lab or line check of a lot -----------------------
+
+
+class QualityChecked(Payload):
+    """A check of a lot: a lab result, a line or receiving inspection. ``location`` narrows
+    it to the lot's stock there (none: the lot wherever it is). A failure holds what it
+    covers (``domain.rules.quality``); ``allergen`` says an allergen is involved, and
+    ``allergens`` which, when known. ``report`` names the report (a lab's number, a file
+    attached to the lot); ``measurements`` carries its figures by name."""
+
+    item: Name
+    lot: Name
+    location: Name | None = None
+    result: Literal["pass", "fail"]
+    allergen: bool = False
+    allergens: Annotated[list[Name], Field(max_length=20)] = []
+    report: Name | None = None
+    measurements: Annotated[dict[Name, Amount], Field(max_length=50)] = {}
+    checked_by: Name | None = None
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _allergen_named(self) -> QualityChecked:
+        if self.allergens and not self.allergen:
+            raise ValueError("allergens are listed: allergen must be true")
+        return self
+
+
 EXCURSION_TYPES = (
     "excursion.opened",
     "excursion.updated",
@@ -619,6 +647,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "lot.released": LotReleased,
     "safety_stock.raised": SafetyStockRaised,
     "purchase.suggested": PurchaseSuggested,
+    "quality.checked": QualityChecked,
     **dict.fromkeys(EXCURSION_TYPES, ExcursionChanged),
     **KITCHEN_PAYLOADS,
     **RULE_PAYLOADS,

@@ -38,6 +38,7 @@ from domain.rules.model import (
     Action,
     BlockLot,
     CreateTask,
+    FreezeWhereUsed,
     Notify,
     RaiseSafetyStock,
     Role,
@@ -138,7 +139,7 @@ class RuleEngine:
                 matching.add(cause)
                 if cause not in fired[rule.id]:
                     trigger = _Trigger(rule, now, cause, facts)
-                    drafts += self._act(trigger, [_Subject(facts, lot.key, lot)])
+                    drafts += self._act(trigger, [_Subject(facts, lot.key, lot)], site)
             fired[rule.id] = frozenset(matching)
         return drafts, ClockState(last, fired)
 
@@ -146,7 +147,9 @@ class RuleEngine:
         event = rule.event
         assert event is not None
         facts: dict[str, object] = {"rule.id": rule.id, **event_facts(draft)}
-        location = str(facts["event.location"]) if has_location(event) else None
+        # an event may leave its location out (a check of a lot wherever it is)
+        named = facts.get("event.location") if has_location(event) else None
+        location = None if named is None else str(named)
         if location is not None:
             facts.update(location_facts(location, site.location(location)))
         if rule.for_each is not None and location is not None:
@@ -154,12 +157,13 @@ class RuleEngine:
             lots = sorted(site.stock_at(location), key=lambda lot: lot.key)
             subjects = [self._lot_subject(facts, lot, lot.key in held, draft.at) for lot in lots]
         elif has_lot(event):
-            subjects = [self._event_lot(facts, site, draft.at)]
+            subjects = [self._event_lot(facts, site, draft.at, location)]
             facts = dict(subjects[0].facts)
         else:
             subjects = [_Subject(facts)]
         default = f"rule:{rule.id}@{draft.type}:{format_at(draft.at)}"
-        return self._act(_Trigger(rule, draft.at, _cause(rule, facts, default), facts), subjects)
+        trigger = _Trigger(rule, draft.at, _cause(rule, facts, default), facts)
+        return self._act(trigger, subjects, site)
 
     def _lot_subject(self, facts: Facts, lot: LotStock, blocked: bool, at: datetime) -> _Subject:
         seen = {
@@ -169,12 +173,18 @@ class RuleEngine:
         }
         return _Subject(seen, lot.key, lot)
 
-    def _event_lot(self, facts: Facts, site: SiteFacts, at: datetime) -> _Subject:
+    def _event_lot(
+        self, facts: Facts, site: SiteFacts, at: datetime, location: str | None
+    ) -> _Subject:
         """The lot an event names, as stored; or, when it is not in stock yet (a receipt
-        being recorded), what the event itself says of it."""
-        key = StockKey(
-            str(facts["event.item"]), str(facts["event.lot"]), str(facts["event.location"])
-        )
+        being recorded), what the event itself says of it. An event without a location
+        names the lot wherever it is: its facts are the lot's, with no one place (a
+        ``block_lot`` then has nothing to hold; ``freeze_where_used`` still acts)."""
+        item, lot_id = str(facts["event.item"]), str(facts["event.lot"])
+        if location is None:
+            said = {**facts, "lot.id": lot_id, "lot.item": item, **item_facts(item, self._master)}
+            return _Subject(said)
+        key = StockKey(item, lot_id, location)
         blocked = key in site.held()
         stored = next((lot for lot in site.stock_at(key.location) if lot.key == key), None)
         if stored is not None:
@@ -192,23 +202,28 @@ class RuleEngine:
             said["lot.expires_on"] = expires
         return _Subject(said, key)
 
-    def _act(self, trigger: _Trigger, subjects: Sequence[_Subject]) -> list[EventDraft]:
+    def _act(
+        self, trigger: _Trigger, subjects: Sequence[_Subject], site: SiteFacts
+    ) -> list[EventDraft]:
         rule = trigger.rule
         matched = [s for s in subjects if rule.if_ is None or holds(rule.if_, s.facts)]
         if not matched:
             return []
         drafts: list[EventDraft] = []
+        blocked: set[StockKey] = set()  # one hold per stock, whichever action asks first
         for step in rule.actions:
             action = step.action
             chosen = [s for s in matched if action.if_ is None or holds(action.if_, s.facts)]
             if not chosen or action.scope is Scope.ITEM:
                 continue
             if isinstance(action, BlockLot):
-                drafts += [
-                    hold(s.key, trigger.at, render(action.reason, s.facts), trigger.cause)
-                    for s in chosen
-                    if s.key is not None
-                ]
+                for s in chosen:
+                    if s.key is not None and s.key not in blocked:
+                        blocked.add(s.key)
+                        reason = render(action.reason, s.facts)
+                        drafts.append(hold(s.key, trigger.at, reason, trigger.cause))
+            elif isinstance(action, FreezeWhereUsed):
+                drafts += _freeze(trigger, action, chosen, site, blocked)
             else:
                 drafts.append(self._tell(trigger, action))
         return drafts + self._per_item(trigger, matched)
@@ -255,6 +270,26 @@ class RuleEngine:
         due_by = trigger.at + action.due_in if action.due_in is not None else None
         task = TaskCreated(**about, title=render(action.title, facts), due_by=due_by)
         return EventDraft("task.created", trigger.at, task)
+
+
+def _freeze(
+    trigger: _Trigger, action: FreezeWhereUsed, chosen: Sequence[_Subject], site: SiteFacts,
+    blocked: set[StockKey],
+) -> list[EventDraft]:  # fmt: skip
+    """Holds of every lot on hand, not held yet, where each chosen lot was used."""
+    held = set(site.held())
+    drafts: list[EventDraft] = []
+    for subject in chosen:
+        item, lot = subject.facts.get("lot.item"), subject.facts.get("lot.id")
+        if item is None or lot is None:
+            continue
+        reason = render(action.reason, subject.facts)
+        for place in sorted(site.locations_using(str(item), str(lot))):
+            for stock in sorted(site.stock_at(place), key=lambda found: found.key):
+                if stock.key not in held and stock.key not in blocked:
+                    blocked.add(stock.key)
+                    drafts.append(hold(stock.key, trigger.at, reason, trigger.cause))
+    return drafts
 
 
 def _cause(rule: Rule, facts: Facts, default: str) -> str:

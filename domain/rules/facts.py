@@ -46,6 +46,10 @@ class SiteFacts(Protocol):
 
     def location(self, location: str) -> LocationFacts: ...
 
+    def locations_using(self, item: str, lot: str) -> Collection[str]:
+        """Where the lot was consumed, or made into something (the output's location)."""
+        ...
+
 
 def event_facts(draft: EventDraft) -> dict[str, object]:
     facts: dict[str, object] = {"event.type": draft.type, "event.at": draft.at}

@@ -10,6 +10,7 @@
         actions:
           - notify: {message: "{lot.item} {lot.id} expires {lot.expires_on}"}
           - block_lot: {reason: "less than a day of shelf life left"}
+          # also: freeze_where_used: {reason: ...} (every lot where the lot was used)
 
 Everything is checked when the file is loaded, against the fields the trigger provides
 (``domain.rules.fields``): an unknown event type, field, role or action, an operator that does
@@ -168,6 +169,19 @@ class BlockLot(Action):
         return {"reason": self.reason}
 
 
+class FreezeWhereUsed(Action):
+    """Hold every lot on hand at each location where the rule's lot was used: consumed
+    there (``stock.consumed``, ``stock.step_consumed``) or made into something there
+    (``stock.produced`` names it among its inputs; the location is where the output was
+    made). The work in progress that may carry what the lot carried stops there."""
+
+    scope = Scope.LOT
+    reason: Text
+
+    def templates(self) -> Mapping[str, str]:
+        return {"reason": self.reason}
+
+
 class RaiseSafetyStock(Action):
     """Raise the item's safety stock by ``factor`` (``domain.coldchain.reactions``)."""
 
@@ -185,6 +199,7 @@ ACTIONS: Mapping[str, type[Action]] = {
     "notify": Notify,
     "create_task": CreateTask,
     "block_lot": BlockLot,
+    "freeze_where_used": FreezeWhereUsed,
     "raise_safety_stock": RaiseSafetyStock,
     "suggest_purchase": SuggestPurchase,
 }
@@ -215,6 +230,10 @@ class BlockLotStep(_Step):
     block_lot: BlockLot
 
 
+class FreezeWhereUsedStep(_Step):
+    freeze_where_used: FreezeWhereUsed
+
+
 class RaiseSafetyStockStep(_Step):
     raise_safety_stock: RaiseSafetyStock
 
@@ -227,6 +246,7 @@ Step = Annotated[
     Annotated[NotifyStep, Tag("notify")]
     | Annotated[CreateTaskStep, Tag("create_task")]
     | Annotated[BlockLotStep, Tag("block_lot")]
+    | Annotated[FreezeWhereUsedStep, Tag("freeze_where_used")]
     | Annotated[RaiseSafetyStockStep, Tag("raise_safety_stock")]
     | Annotated[SuggestPurchaseStep, Tag("suggest_purchase")],
     Discriminator(

@@ -24,6 +24,7 @@ from domain.ledger import StockKey
 from domain.rules.engine import ClockState, RuleEngine
 from domain.rules.facts import LocationFacts
 from domain.rules.model import Rule, RuleBook
+from domain.rules.quality import locations_using
 from edge_agent.config.rules import DEFAULT_RULES, RULES_DIR, rule_file
 from edge_agent.store import EdgeStore
 from edge_agent.yaml_config import ConfigError, load_model
@@ -87,6 +88,12 @@ class StoreFacts:
             return LocationFacts()
         reading = self._store.latest_reading(*place.temperature)
         return LocationFacts(True, place.block_lots, reading[0] if reading else None)
+
+    def locations_using(self, item: str, lot: str) -> Collection[str]:
+        # a scan of the events kept: asked only when a rule freezes where a lot was used
+        # (a failed quality check), rare enough not to keep an index for it
+        events = ((event.type, event.data) for event in self._store.events())
+        return locations_using(events, item, lot)
 
 
 class ClockRules:

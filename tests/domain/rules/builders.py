@@ -25,6 +25,8 @@ class Site:
     lots: list[LotStock] = field(default_factory=list)
     holds: set[StockKey] = field(default_factory=set)
     places: dict[str, LocationFacts] = field(default_factory=dict)
+    used: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    """(item, lot) -> the locations where it was consumed or made into something."""
 
     def stock_at(self, location: str) -> Sequence[LotStock]:
         return [lot for lot in self.lots if lot.key.location == location and lot.qty.value > 0]
@@ -37,6 +39,9 @@ class Site:
 
     def location(self, location: str) -> LocationFacts:
         return self.places.get(location, LocationFacts())
+
+    def locations_using(self, item: str, lot: str) -> Collection[str]:
+        return self.used.get((item, lot), set())
 
 
 def lot(
