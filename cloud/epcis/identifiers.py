@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
-from domain.gs1 import Gs1Error, gs1_check_digit
+from domain.gs1 import Gs1Error, checked_key
 
 DIGITAL_LINK = "https://id.gs1.org"
 URN = "urn:edgestock"
@@ -91,19 +91,7 @@ def gtin_14(text: str) -> str:
     """A GTIN-13 or GTIN-14 checked and padded to 14 digits; ``Gs1Error`` if it is none."""
     if not _GS1_KEY.fullmatch(text):
         raise Gs1Error("01", f"a GTIN is 13 or 14 digits, not {text!r}")
-    padded = text.zfill(14)
-    if gs1_check_digit(padded[:-1]) != int(padded[-1]):
-        raise Gs1Error("01", f"GTIN {text}: check digit should be {gs1_check_digit(padded[:-1])}")
-    return padded
-
-
-def gln(text: str) -> str:
-    """A GLN (13 digits) with its check digit checked; ``Gs1Error`` if it is none."""
-    if not re.fullmatch(r"[0-9]{13}", text):
-        raise Gs1Error("414", f"a GLN is 13 digits, not {text!r}")
-    if gs1_check_digit(text[:-1]) != int(text[-1]):
-        raise Gs1Error("414", f"GLN {text}: check digit should be {gs1_check_digit(text[:-1])}")
-    return text
+    return checked_key(text.zfill(14))
 
 
 @dataclass(frozen=True, slots=True)
