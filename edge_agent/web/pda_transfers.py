@@ -19,6 +19,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from domain.payloads import TransferShipped
+from edge_agent.transfers.desk import TransferDesk
 from edge_agent.transfers.receiving import ArrivedLot
 from edge_agent.web.rendering import Pages
 
@@ -35,6 +36,14 @@ def router(pages: Pages) -> APIRouter:
     sources = pages.sources
     routes = APIRouter(prefix="/pda/transfers")
 
+    def checked(request: Request, operator: str, doing: str) -> TransferDesk | HTMLResponse:
+        """The desk, or the page that says why nothing can be done (no desk, no operator)."""
+        if sources.transfers is None:
+            return pages.render(request, "missing.html", 404, why="no_transfers")
+        if not operator.strip():
+            return _refused(pages, request, f"operator: who {doing} it")
+        return sources.transfers
+
     @routes.get("", response_class=HTMLResponse)
     async def page(request: Request) -> HTMLResponse:
         """What to ship and what to receive, as the store and the inbox say now."""
@@ -49,11 +58,9 @@ def router(pages: Pages) -> APIRouter:
     @routes.post("/ship", response_class=HTMLResponse)
     async def ship(request: Request, transfer: Text = "", operator: Text = "") -> HTMLResponse:
         """Ship what is left of ``transfer``: the lots shipped, what was short."""
-        desk = sources.transfers
-        if desk is None:
-            return pages.render(request, "missing.html", 404, why="no_transfers")
-        if not operator.strip():
-            return _refused(pages, request, "operator: who ships it")
+        desk = checked(request, operator, "ships")
+        if isinstance(desk, HTMLResponse):
+            return desk
         try:
             done = await desk.ship(transfer, operator.strip())
         except ValueError as exc:
@@ -77,11 +84,9 @@ def router(pages: Pages) -> APIRouter:
         expires: Texts = [],  # noqa: B006
     ) -> HTMLResponse:
         """Record what arrived of ``transfer``, row by row."""
-        desk = sources.transfers
-        if desk is None:
-            return pages.render(request, "missing.html", 404, why="no_transfers")
-        if not operator.strip():
-            return _refused(pages, request, "operator: who received it")
+        desk = checked(request, operator, "received")
+        if isinstance(desk, HTMLResponse):
+            return desk
         try:
             arrived = arrived_lots(item, lot, accepted, damaged, expires)
             received = await desk.receive(transfer, arrived, operator.strip())

@@ -80,6 +80,10 @@ class Site:
                               expires_on=expires)  # fmt: skip
         self.store.append([EventDraft("lot.received", NOW - timedelta(hours=1), payload)])
 
+    def hold(self, lot: str, location: str, reason: str) -> None:
+        held = LotBlocked(item=CHICKEN, lot=lot, location=location, reason=reason)
+        self.store.append([EventDraft("lot.blocked", NOW, held)])
+
     def events(self, kind: str) -> list[Mapping[str, Any]]:
         return [e.data for e in self.store.events() if e.type == kind]
 
@@ -113,8 +117,7 @@ async def test_a_shipment_takes_lots_first_to_expire_first_and_says_what_is_shor
         k.receive_lot("M-LATE", "3000", "cold-1", LATER)
         k.receive_lot("M-SOON", "2500", "cold-2", SOON)
         k.receive_lot("M-HELD", "4000", "cold-1", TODAY)
-        held = LotBlocked(item=CHICKEN, lot="M-HELD", location="cold-1", reason="excursion")
-        k.store.append([EventDraft("lot.blocked", NOW, held)])
+        k.hold("M-HELD", "cold-1", "excursion")
         k.send("transfer.ship", ORDER)
         (todo,) = k.desk.to_ship()
         assert (todo.order.transfer, todo.lines[0].left) == ("t-1", Decimal(10))
@@ -166,8 +169,7 @@ async def test_a_line_naming_a_held_lot_ships_nothing_and_an_unknown_transfer_is
     async with site(tmp_path / "k.db", "kitchen") as (k, _):
         k.receive_lot("M1", "5000", "cold-1", LATER)
         k.receive_lot("M2", "5000", "cold-1", SOON)
-        k.store.append([EventDraft("lot.blocked", NOW, LotBlocked(
-            item=CHICKEN, lot="M1", location="cold-1", reason="recall"))])  # fmt: skip
+        k.hold("M1", "cold-1", "recall")
         named = {**ORDER, "from_location": "cold-1",
                  "lines": [{**ORDER["lines"][0], "qty": "2", "lot": "M1"}]}  # fmt: skip
         k.send("transfer.ship", named)
