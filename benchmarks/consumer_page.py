@@ -6,7 +6,8 @@ The demo data is the Digital Link tests' world (``tests.cloud.digital_link_world
 received at a dock, moved into a cold room with readings and an excursion, a lot held for
 a recall) plus ``--lots`` lots of the same product in the cold room, whose readings run
 every 10 minutes for ``--days`` days, filled through signed ingest. The cloud is then served
-by uvicorn in a process of its own (one worker, as a replica behind a load balancer is),
+by uvicorn in a process of its own (``--workers``, default one, as one replica behind a
+load balancer),
 stopped by its PID at the end; the scan limiter is opened wide for the run, since every
 client here has one address.
 
@@ -83,13 +84,14 @@ def fill(url: str, lots: int, days: int) -> None:
         print(f"demo data: {len(events) + 25:,} events, {lots + 2} lots of the product")
 
 
-def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
+def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     """uvicorn serving the cloud in its own process; waits for /healthz (bounded)."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "EDGESTOCK_POOL_MAX_SIZE": "10",
            "EDGESTOCK_SCAN_RATE_PER_S": "1000000", "EDGESTOCK_SCAN_BURST": "1000000"}  # fmt: skip
     command = [sys.executable, "-m", "uvicorn", "--factory", "cloud.app:create_app",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+               "--workers", str(workers)]  # fmt: skip
     process = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -114,6 +116,7 @@ async def round_of(
 
     async def client(index: int) -> None:
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            await http.get("/healthz")  # connect first: a connection storm is not a scan
             await asyncio.sleep(think_s * index / clients)  # spread the first requests
             for _ in range(requests):
                 began = time.perf_counter()
@@ -187,6 +190,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--loads", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
         "--think",
         type=float,
@@ -198,7 +202,7 @@ def main() -> int:
         url = create_database(server, "edgestock_consumer_page")
         migrate(url)
         fill(url, args.lots, args.days)
-        process, base = serve(url)
+        process, base = serve(url, args.workers)
         try:
             server_latency(base, 1, args.requests * 5, args.rounds)  # server time alone
             server_latency(base, args.clients, args.requests, args.rounds)  # saturated
