@@ -1,0 +1,174 @@
+"""One item's plan at one site: its forecast by the method chosen for its group, the
+supplier's lead time, and from them safety stock, reorder point and the order to place."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from statistics import fmean
+
+from domain.replenishment.baselines import uncensored
+from domain.replenishment.classes import DemandGroup, demand_group
+from domain.replenishment.explain import Cause, Evidence, explain
+from domain.replenishment.forecast import Forecast, forecast_baseline
+from domain.replenishment.known_effects import apply_lifts, lifts, remove_lifts
+from domain.replenishment.lead_time import LeadTime
+from domain.replenishment.policy import (
+    Order,
+    OrderTerms,
+    PlanInputs,
+    order_quantity,
+    order_up_to,
+    raw_quantity,
+    reorder_point,
+    safety_stock,
+)
+from domain.replenishment.series import DemandSeries, KnownDays
+
+DEFAULT_METHODS: Mapping[DemandGroup, str] = {
+    DemandGroup.SMOOTH: "ets",
+    DemandGroup.ERRATIC: "ets",
+    DemandGroup.INTERMITTENT: "tsb",
+    DemandGroup.LUMPY: "croston_sba",
+}
+"""Until an evaluation chose (``edgestock replenish evaluate``), the textbook choice."""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPlan:
+    item: str
+    site: str
+    unit: str
+    as_of: date
+    group: DemandGroup
+    forecast: Forecast
+    lead: LeadTime
+    inputs: PlanInputs
+    safety_stock: float
+    reorder_point: float
+    order_up_to: float
+    order: Order
+    evidence: Evidence
+
+
+def horizon_days(lead: LeadTime, review_days: float) -> int:
+    """Days a plan looks ahead: the lead time, twice its spread and the review period,
+    rounded up to whole weeks, so the mean daily demand d does not swing with the weekdays
+    the window happens to hold."""
+    days = max(1, math.ceil(lead.mean_days + 2 * lead.sd_days + review_days))
+    return 7 * math.ceil(days / 7)
+
+
+def forecast_item(series: DemandSeries, known: KnownDays, horizon: int, method: str) -> Forecast:
+    """``method``'s forecast of ``series`` with promotions and holidays as known effects:
+    fitted on the history with their lifts divided out, then lifted on the days ahead that
+    have them (each quantile moves with its day's centre: a lift shifts demand, not error)."""
+    history = uncensored(series)
+    found = lifts(series, history)
+    plain = remove_lifts(history, series, found)
+    base = forecast_baseline(series, method, horizon, plain)
+    point = apply_lifts(base.point, known, found)
+    return Forecast(
+        method,
+        point,
+        {
+            q: tuple(max(0.0, v + point[h] - base.point[h]) for h, v in enumerate(values))
+            for q, values in base.quantiles.items()
+        },
+        base.sigma,
+    )
+
+
+def plan_item(
+    series: DemandSeries,
+    known: KnownDays,
+    lead: LeadTime,
+    *,
+    service: float,
+    terms: OrderTerms,
+    position: float,
+    bump: float = 1.0,
+    excursion: tuple[str, date | None] = ("", None),
+    methods: Mapping[DemandGroup, str] = DEFAULT_METHODS,
+    review_days: float = 1.0,
+) -> ItemPlan:
+    """The plan for ``series``'s item at its site after its last day."""
+    group = demand_group(series)
+    horizon = horizon_days(lead, review_days)
+    fc = forecast_item(series, _cut(known, horizon), horizon, methods[group])
+    inputs = PlanInputs.of(
+        fmean(fc.point),
+        fc.sigma,
+        lead=lead.mean_days,
+        sigma_l=lead.sd_days,
+        service=service,
+        bump=bump,
+        position=position,
+        review_days=review_days,
+    )
+    as_of = series.day(len(series) - 1) if len(series) else series.start
+    return ItemPlan(
+        series.item,
+        series.site,
+        series.unit,
+        as_of,
+        group,
+        fc,
+        lead,
+        inputs,
+        safety_stock(inputs),
+        reorder_point(inputs),
+        order_up_to(inputs),
+        order_quantity(inputs, terms),
+        _evidence(series, known, horizon, lead, excursion, as_of),
+    )
+
+
+def _cut(known: KnownDays, horizon: int) -> KnownDays:
+    pad = max(0, horizon - len(known.promo))
+    return KnownDays(
+        (known.promo + (False,) * pad)[:horizon], (known.holiday + (False,) * pad)[:horizon]
+    )
+
+
+def _evidence(
+    series: DemandSeries,
+    known: KnownDays,
+    horizon: int,
+    lead: LeadTime,
+    excursion: tuple[str, date | None],
+    as_of: date,
+) -> Evidence:
+    ahead = _cut(known, horizon)
+    driver_en = driver_zh = ""
+    driver_on = None
+    for h in range(horizon):
+        day = as_of + timedelta(days=h + 1)
+        if ahead.holiday[h]:
+            driver_en, driver_zh, driver_on = f"holiday from {day}", f"{day}起节假日", day
+            break
+        if ahead.promo[h]:
+            driver_en, driver_zh, driver_on = f"promotion from {day}", f"{day}起促销", day
+            break
+    return Evidence(
+        unit=series.unit,
+        supplier=lead.supplier,
+        late_delivery=lead.latest_late.received if lead.latest_late else None,
+        driver_en=driver_en,
+        driver_zh=driver_zh,
+        driver_on=driver_on,
+        excursion=excursion[0],
+        excursion_on=excursion[1],
+    )
+
+
+def explain_change(before: ItemPlan, after: ItemPlan) -> dict[str, list[Cause]]:
+    """Why safety stock, reorder point and the quantity to order moved from ``before``."""
+    ev = after.evidence
+    return {
+        "safety_stock": explain(safety_stock, before.inputs, after.inputs, ev),
+        "reorder_point": explain(reorder_point, before.inputs, after.inputs, ev),
+        "order_qty": explain(raw_quantity, before.inputs, after.inputs, ev),
+    }
