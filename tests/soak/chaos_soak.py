@@ -29,13 +29,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import yaml
 
 from cloud.migrate import migrate
 from cloud.postgres_server import PostgresServer
 from edge_agent.status import status_path
 from edgestock.demos.enrolment import create_admin
-from edgestock.processes import Child, wait_http
+from edgestock.processes import Child
 from tests.e2e.harness import (
     ADMIN,
     ORG,
@@ -177,7 +178,7 @@ class Site:
             # alive but not yet answering: on a machine loaded past its cores (load average
             # 17 on 2) its first answer took longer than the harness's 30 s, twice in 44 runs
             self.verdict.slow_cloud_starts += 1
-            wait_http(f"{self.cloud.url}/healthz", self.cloud.child, timeout=SLOW_START_S)
+            wait_answering(f"{self.cloud.url}/healthz", self.cloud.child, SLOW_START_S)
             if self.cloud.admin is None:  # the harness makes it once the cloud answers
                 self.cloud.admin = create_admin(
                     self.workdir, self.cloud.database_url, self.cloud.url,
@@ -216,6 +217,21 @@ class Site:
         self.cloud.stop()
         self.link.close()
         self.pg_link.close()
+
+
+def wait_answering(url: str, child: Child | None, timeout_s: float) -> None:
+    """Wait until ``url`` answers 200, patiently: one client and 10 s per try, since a new
+    client per try (its TLS context) costs this process CPU that its links need under load."""
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client(timeout=10.0) as client:
+        while time.monotonic() < deadline:
+            if child is not None and not child.alive():
+                raise RuntimeError(f"{child.name} exited during start-up:\n{child.tail()}")
+            with contextlib.suppress(httpx.TransportError):
+                if client.get(url).status_code == 200:
+                    return
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout_s} s more")
 
 
 def soak(
