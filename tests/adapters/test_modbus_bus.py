@@ -74,8 +74,10 @@ async def test_a_silent_unit_does_not_starve_its_neighbour(pty_pair: PtyPair) ->
             polled = healthy.frames_ok - before
     finally:
         await simulator.stop()
-    nominal = window / INTERVAL_S
-    assert polled >= 0.6 * nominal, f"{polled} polls in {window} s, nominal {nominal:.0f}"
+    # Nominal is one poll per interval (30); starved, each would wait out the silent unit's
+    # timeout first (6). Twice the starved rate leaves room for a loaded CI box.
+    starved = window / (TIMEOUT_S + INTERVAL_S)
+    assert polled >= 2 * starved, f"{polled} polls in {window} s, starved would be {starved:.0f}"
     assert {o.device for o in sink.observations} == {"room-1"}
     assert [p[:2] for p in sink.presence] == [("online", "room-1"), ("offline", "gone")]
     assert bus.counters()["gone"].extra["timeout"] >= 3
