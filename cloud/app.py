@@ -31,6 +31,9 @@ from cloud.api import (
     users,
     variance,
 )
+from cloud.api.customers import router as customers_router
+from cloud.api.delegations import router as delegations_router
+from cloud.api.orders import router as orders_router
 from cloud.api.recalls import router as recalls_router
 from cloud.auth.passwords import PasswordChecks
 from cloud.auth.tokens import TokenKeyring, load_access_tokens
@@ -104,6 +107,9 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(epcis.router)
     app.include_router(downlink.router)
     app.include_router(recalls_router)
+    app.include_router(orders_router)
+    app.include_router(customers_router)
+    app.include_router(delegations_router)
     app.include_router(digital_link_router)  # GS1 Digital Link resolver at the root
     web.install(app)
     install_metrics(app, token=os.environ.get("EDGESTOCK_METRICS_TOKEN") or None)

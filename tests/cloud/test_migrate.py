@@ -46,6 +46,7 @@ BY_MODE = {
         "0070_recalls",
         "0090_trace_links",
         "0095_digital_link",
+        "0100_orders",
     ),
     StorageMode.TIMESCALE: (
         *COMMON,
@@ -60,6 +61,7 @@ BY_MODE = {
         "0070_recalls",
         "0090_trace_links",
         "0095_digital_link",
+        "0100_orders",
     ),
 }
 
