@@ -37,6 +37,7 @@ from edge_agent.pipeline.base import Pipeline
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
 from edge_agent.pipeline.coldchain import ColdChainMonitor, Signal, WatchedLocation
 from edge_agent.pipeline.coldchain_commands import ColdChainDesk, route_commands
+from edge_agent.pipeline.quality_checks import route_checks
 from edge_agent.pipeline.readings import CHECKPOINT as READINGS_CHECKPOINT
 from edge_agent.pipeline.readings import ReadingPolicy, ReadingRecorder
 from edge_agent.pipeline.rules import CHECKPOINT as RULES_CHECKPOINT
@@ -128,6 +129,7 @@ def build(config: AgentConfig) -> AgentRuntime:
         route_records(devices.bus, records)
         route_transfers(devices.bus, transfers)
         route_commands(devices.bus, ColdChainDesk(sink, monitor, clock, site))
+        route_checks(devices.bus, store, sink.record, clock)
         if kitchen is not None:
             route_kitchen(devices.bus, kitchen, clock, displays)
     screens = None

@@ -43,6 +43,7 @@ def acl_lines(site: str, account: Account, nodes: list[str]) -> list[str]:
         reads = [f"{root}/pos/orders", f"{root}/pos/voids", f"{root}/kds/+/taps"]
         reads.append(f"{root}/coldchain/commands")
         reads.append(f"{root}/foodsafety/records")
+        reads.append(f"{root}/quality/checks")
         reads += [f"{root}/transfers/ship", f"{root}/transfers/receive"]
         for node in nodes:
             reads += [f"{node}/#", f"tele/{node}/#"]
@@ -58,7 +59,8 @@ def acl_lines(site: str, account: Account, nodes: list[str]) -> list[str]:
         return [f"topic write {root}/kds/+/taps", f"topic read {root}/kds/+/tickets", records]
     transfers = [f"topic write {root}/transfers/ship", f"topic write {root}/transfers/receive",
                  f"topic read {root}/transfers/answers"]  # fmt: skip
-    return [f"topic write {root}/coldchain/commands", records, *transfers]
+    checks = f"topic write {root}/quality/checks"  # a lab system or line panel
+    return [f"topic write {root}/coldchain/commands", records, checks, *transfers]
 
 
 def acl_file(site: str, accounts: list[Account]) -> str:
