@@ -35,6 +35,7 @@ from cloud.api.customers import router as customers_router
 from cloud.api.delegations import router as delegations_router
 from cloud.api.orders import router as orders_router
 from cloud.api.recalls import router as recalls_router
+from cloud.api.work_orders import router as work_orders_router
 from cloud.auth.passwords import PasswordChecks
 from cloud.auth.tokens import TokenKeyring, load_access_tokens
 from cloud.db import open_pool
@@ -107,6 +108,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(epcis.router)
     app.include_router(downlink.router)
     app.include_router(recalls_router)
+    app.include_router(work_orders_router)
     app.include_router(orders_router)
     app.include_router(customers_router)
     app.include_router(delegations_router)

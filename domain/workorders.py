@@ -20,8 +20,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.quantity import Unit
-from domain.values import Amount, Name
+from domain.quantity import Quantity, Unit
+from domain.values import Amount, Moment, Name
 
 
 class _Plant(BaseModel):
@@ -139,3 +139,45 @@ def _replacements(item: str, old: Bom, new: Bom) -> tuple[str, ...]:
 def boms_of(boms: Iterable[Bom], product: str) -> list[Bom]:
     """The revisions of ``product``'s bill, as listed (the last is the one in force)."""
     return [bom for bom in boms if bom.product == product]
+
+
+class WorkOrderLine(_Plant):
+    """One line of a work order as sent to the line, in the base unit of its dimension."""
+
+    line: Annotated[int, Field(ge=1)]
+    operation: Name
+    item: Name
+    qty: Annotated[Amount, Field(gt=0)]
+    unit: Unit
+
+
+class WorkOrder(_Plant):
+    """A work order for a site's line: what to make, how many, and what each operation takes.
+
+    The document the cloud sends down (kind ``workorder``) and the line's agent runs.
+    """
+
+    work_order: Name
+    site: Name
+    product: Name
+    revision: Name | None = None
+    qty: Annotated[int, Field(ge=1, le=1_000_000)]
+    line: Name | None = None
+    """The production line that runs it (None: the site's only line)."""
+    due_at: Moment | None = None
+    lines: Annotated[list[WorkOrderLine], Field(min_length=1, max_length=2000)]
+
+    @model_validator(mode="after")
+    def _lines_numbered(self) -> Self:
+        numbers = [line.line for line in self.lines]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError(f"work order {self.work_order}: line numbers repeat")
+        return self
+
+    def required(self) -> list[RequiredLine]:
+        """The lines as ``RequiredLine`` in the base unit of each one's dimension."""
+        out = []
+        for line in self.lines:
+            base = Quantity(line.qty, line.unit).to_base()
+            out.append(RequiredLine(line.line, line.operation, line.item, base.value, base.unit))
+        return out

@@ -1,0 +1,257 @@
+"""Work orders for a site's line, their kitting board, and what is known about a lot.
+
+``POST /v1/sites/{site}/work-orders`` releases an order (an MES calls the same route): its
+lines are given, or exploded from the bill of materials in the site's master data, and it
+goes down to the site's agent as a signed ``workorder`` document. ``GET …/kitting`` answers
+per line what is required, on hand, reserved, in transit with its ETA, awaiting inspection
+and refused by a process constraint, and when the kit will be complete.
+``POST /v1/sites/{site}/lot-attributes`` records a lot's attributes at receipt (serial range,
+firmware, batch, mould) and answers whether the process constraints let it go where it is
+put away.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cloud.api.deps import StateDep
+from cloud.auth.deps import Principal, require
+from cloud.auth.scope import site_scope
+from cloud.downlink.bell import bell_of
+from cloud.plants.kitting import kitting_board
+from cloud.plants.orders import (
+    WorkOrderRecord,
+    WorkOrderRefused,
+    bom_for,
+    exploded_lines,
+    get_work_order,
+    release,
+    site_masterdata,
+)
+from cloud.plants.supply import item_supply, lots_at, record_lot_attributes
+from domain.constraints import check, check_putaway, putaway_class
+from domain.quantity import Unit
+from domain.values import Amount, Moment, Name
+from domain.workorders import WorkOrder
+
+router = APIRouter(prefix="/v1/sites", tags=["work orders"])
+
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "unknown site or work order"},
+    409: {"description": "the work order's id exists at the site"},
+    422: {"description": "bad body, or no bill of materials to explode"},
+}
+
+
+class LineCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    operation: Name
+    item: Name
+    qty: Annotated[Amount, Field(gt=0)]
+    unit: Unit
+
+
+class WorkOrderCreate(BaseModel):
+    """A work order for the site in the path; its id is made when none is given, its lines
+    exploded from the site's bill of materials when none are given. Given lines are the
+    order's totals (an MES sends its own explosion), not per unit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    work_order: Name | None = None
+    product: Name
+    revision: Name | None = None
+    qty: Annotated[int, Field(ge=1, le=1_000_000)]
+    line: Name | None = Field(default=None, description="the production line that runs it")
+    due_at: Moment | None = None
+    lines: Annotated[list[LineCreate], Field(min_length=1, max_length=2000)] | None = None
+
+
+class WorkOrderPublic(BaseModel):
+    order: WorkOrder
+    state: str
+    downlink_seq: int = Field(description="its document's number in the site's down-channel")
+    created_by: str
+    created_at: datetime
+
+
+class LotAttributesCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item: Name
+    lot: Name
+    attributes: Annotated[dict[Name, Name], Field(min_length=1, max_length=50)]
+    location: Name | None = Field(default=None, description="where it is to be put away")
+
+
+class ConstraintVerdict(BaseModel):
+    allowed: bool
+    reason: str = Field(description="every rule broken, with what failed ('' when allowed)")
+    refused_by: list[str]
+    storage_class: str = Field(description="lots of one item in one location share it")
+
+
+@router.post(
+    "/{site}/work-orders",
+    status_code=201,
+    response_model=WorkOrderPublic,
+    responses=_REFUSALS,
+    summary="Release a work order to the site's line (sent down as a signed document)",
+)
+async def post_work_order(
+    site: str,
+    body: WorkOrderCreate,
+    request: Request,
+    state: StateDep,
+    principal: Annotated[Principal, Depends(require("stock.adjust"))],
+) -> Any:
+    fields = body.model_dump(exclude={"work_order", "lines"})
+    try:
+        async with state.pool.connection() as conn, conn.transaction():
+            if body.lines is None:
+                bom = bom_for(await site_masterdata(conn, site), body.product, body.revision)
+                lines = exploded_lines(bom, body.qty)
+                fields["revision"] = bom.revision
+            else:
+                lines = [{"line": n, **x.model_dump()} for n, x in enumerate(body.lines, 1)]
+            order = _order({**fields, "site": site, "lines": lines,
+                            "work_order": body.work_order or _new_id()})  # fmt: skip
+            record = await release(conn, order, principal.name)
+    except WorkOrderRefused as refused:
+        return _refused(refused)
+    bell_of(request.app).ring(site)
+    return _public(record, 201)
+
+
+@router.get(
+    "/{site}/work-orders/{work_order}",
+    response_model=WorkOrderPublic,
+    responses=_REFUSALS,
+    summary="A work order of this site, as it was sent down",
+)
+async def get_one(
+    site: str,
+    work_order: str,
+    state: StateDep,
+    principal: Annotated[Principal, Depends(require("stock.read"))],
+) -> Any:
+    try:
+        async with site_scope(state.tenant_pool, [site]) as conn:
+            record = await get_work_order(conn, site, work_order)
+    except WorkOrderRefused as refused:
+        return _refused(refused)
+    return _public(record, 200)
+
+
+@router.get(
+    "/{site}/work-orders/{work_order}/kitting",
+    responses=_REFUSALS,
+    summary="The kitting board: per line required, on hand, reserved, in transit, ETA, "
+    "awaiting inspection, refused by a constraint; the predicted complete-kit time",
+)
+async def get_kitting(
+    site: str,
+    work_order: str,
+    state: StateDep,
+    principal: Annotated[Principal, Depends(require("stock.read"))],
+) -> Any:
+    try:
+        board = await kitting_of(state, site, work_order)
+    except WorkOrderRefused as refused:
+        return _refused(refused)
+    return JSONResponse(board)
+
+
+async def kitting_of(state: StateDep, site: str, work_order: str) -> dict[str, Any]:
+    """The kitting board of a work order as JSON (shared with the web page)."""
+    now = datetime.now(UTC)
+    async with site_scope(state.tenant_pool, [site]) as conn:
+        record = await get_work_order(conn, site, work_order)
+        supply = await item_supply(conn, record)
+        masterdata = await site_masterdata(conn, site)
+    board = kitting_board(record.order.required(), supply, masterdata.constraints, now)
+    return {
+        "site": site,
+        "work_order": work_order,
+        "product": record.order.product,
+        "qty": record.order.qty,
+        "at": now.isoformat(),
+        **_jsonable(asdict(board)),
+    }
+
+
+@router.post(
+    "/{site}/lot-attributes",
+    response_model=ConstraintVerdict,
+    responses={404: {"description": "unknown site"}},
+    summary="Record a lot's attributes at receipt; answers whether the process constraints "
+    "allow it (and its put-away location)",
+)
+async def post_lot_attributes(
+    site: str,
+    body: LotAttributesCreate,
+    state: StateDep,
+    principal: Annotated[Principal, Depends(require("stock.adjust"))],
+) -> ConstraintVerdict:
+    async with state.pool.connection() as conn, conn.transaction():
+        rules = (await site_masterdata(conn, site)).constraints
+        if body.location is None:
+            verdict = check(rules, body.item, body.attributes, "receipt")
+        else:
+            there = await lots_at(conn, site, body.item, body.location)
+            there = [attrs for attrs in there if attrs != body.attributes]
+            verdict = check_putaway(rules, body.item, body.attributes, body.location, there)
+        await record_lot_attributes(
+            conn, site, body.item, body.lot, body.attributes, principal.name
+        )
+    return ConstraintVerdict(
+        allowed=verdict.allowed,
+        reason=verdict.reason,
+        refused_by=[r.constraint for r in verdict.refusals],
+        storage_class=putaway_class(rules, body.item, body.attributes),
+    )
+
+
+def _order(fields: dict[str, Any]) -> WorkOrder:
+    try:  # the whole order's checks (line numbers), answered as the body's own
+        return WorkOrder.model_validate(fields)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from exc
+
+
+def _public(record: WorkOrderRecord, status: int) -> JSONResponse:
+    body = WorkOrderPublic(
+        order=record.order, state=record.state, downlink_seq=record.downlink_seq,
+        created_by=record.created_by, created_at=record.created_at,
+    )  # fmt: skip
+    return JSONResponse(body.model_dump(mode="json"), status_code=status)
+
+
+def _refused(refused: WorkOrderRefused) -> JSONResponse:
+    return JSONResponse({"error": refused.code, "message": refused.message}, refused.status)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _new_id() -> str:
+    return f"wo-{secrets.token_hex(5)}"

@@ -1,0 +1,139 @@
+"""Work orders in the cloud (tables ``work_orders``, ``work_order_lines``, migration 0080):
+released to a site's line as a signed ``workorder`` document in the same transaction that
+records them, so an order is sent once and never recorded without being sent.
+
+An order's lines are given by its author (an MES sends its own explosion) or exploded from
+the bill of materials in the site's master data (the named revision, else the last listed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
+from pydantic import ValidationError
+
+from cloud.downlink import outbox
+from cloud.masterdata.store import read_masterdata
+from domain.masterdata import MasterData
+from domain.workorders import Bom, RequiredLine, WorkOrder, boms_of, explode
+
+Conn = AsyncConnection[tuple[object, ...]]
+
+
+class WorkOrderRefused(Exception):
+    """A work order refused: ``status`` is the HTTP answer, ``code`` one word."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True, slots=True)
+class WorkOrderRecord:
+    order: WorkOrder
+    state: str
+    downlink_seq: int
+    created_by: str
+    created_at: datetime
+
+
+async def site_masterdata(conn: Conn, site: str) -> MasterData:
+    """The site's master data in force (empty when none was written)."""
+    stored = await read_masterdata(conn, site)
+    return MasterData.model_validate(stored.document) if stored else MasterData()
+
+
+def bom_for(masterdata: MasterData, product: str, revision: str | None) -> Bom:
+    """The revision of ``product``'s bill to build from (``WorkOrderRefused`` when none)."""
+    revisions = boms_of(masterdata.boms, product)
+    if revision is not None:
+        revisions = [bom for bom in revisions if bom.revision == revision]
+    if not revisions:
+        named = f" revision {revision!r}" if revision else ""
+        raise WorkOrderRefused(
+            422, "no_bom", f"the site's master data has no bill of materials for {product!r}{named}"
+        )
+    return revisions[-1]
+
+
+def exploded_lines(bom: Bom, qty: int) -> list[dict[str, Any]]:
+    """A work order's lines from ``bom``, as the ``WorkOrder`` document writes them."""
+    return [
+        {"line": x.line, "operation": x.operation, "item": x.item, "qty": x.qty, "unit": x.unit}
+        for x in explode(bom, qty)
+    ]
+
+
+async def release(conn: Conn, order: WorkOrder, created_by: str) -> WorkOrderRecord:
+    """Record ``order`` and send it down to its site; run in the caller's transaction."""
+    exists = await conn.execute(
+        "SELECT 1 FROM work_orders WHERE site = %s AND work_order = %s",
+        (order.site, order.work_order),
+    )
+    if await exists.fetchone() is not None:
+        raise WorkOrderRefused(
+            409, "work_order_exists", f"work order {order.work_order!r} exists at {order.site}"
+        )
+    document = order.model_dump(mode="json")
+    signed = await outbox.issue(conn, order.site, "workorder", document, created_by)
+    cur = await conn.execute(
+        "INSERT INTO work_orders (site, work_order, product, revision, qty, line, due_at,"
+        " document, downlink_seq, created_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " RETURNING created_at",
+        (order.site, order.work_order, order.product, order.revision, order.qty, order.line,
+         order.due_at, Jsonb(document), signed.seq, created_by),
+    )  # fmt: skip
+    row = await cur.fetchone()
+    assert row is not None  # an INSERT … RETURNING returns its row
+    required = order.required()
+    async with conn.cursor() as lines:
+        await lines.executemany(
+            "INSERT INTO work_order_lines (site, work_order, line, operation, item, qty, unit)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [(order.site, order.work_order, x.line, x.operation, x.item, x.qty, x.unit)
+             for x in required],
+        )  # fmt: skip
+    return WorkOrderRecord(order, "released", signed.seq, created_by, cast(datetime, row[0]))
+
+
+async def get_work_order(conn: Conn, site: str, work_order: str) -> WorkOrderRecord:
+    """A site's work order (``WorkOrderRefused`` 404 when it has none of that id)."""
+    cur = await conn.execute(
+        "SELECT document, state, downlink_seq, created_by, created_at FROM work_orders"
+        " WHERE site = %s AND work_order = %s",
+        (site, work_order),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        raise WorkOrderRefused(404, "unknown_work_order", f"no work order {work_order!r} at {site}")
+    document, state, seq, by, at = row
+    try:
+        order = WorkOrder.model_validate(document)
+    except ValidationError as exc:  # written by release() from a valid model: never expected
+        raise RuntimeError(f"work order {site}/{work_order} stored unreadable: {exc}") from exc
+    return WorkOrderRecord(order, str(state), cast(int, seq), str(by), cast(datetime, at))
+
+
+def lines_of(record: WorkOrderRecord) -> list[RequiredLine]:
+    """The order's lines in the base unit of each (as the ledger keeps stock)."""
+    return record.order.required()
+
+
+async def reserved_before(
+    conn: Conn, record: WorkOrderRecord, items: list[str]
+) -> dict[str, Decimal]:
+    """Per item, what the site's open work orders released before ``record`` require."""
+    cur = await conn.execute(
+        "SELECT l.item, sum(l.qty) FROM work_order_lines AS l"
+        " JOIN work_orders AS o USING (site, work_order)"
+        " WHERE l.site = %s AND l.item = ANY (%s) AND o.state = 'released'"
+        "   AND (o.created_at, o.work_order) < (%s, %s)"
+        " GROUP BY l.item",
+        (record.order.site, items, record.created_at, record.order.work_order),
+    )
+    return {str(item): cast(Decimal, qty) for item, qty in await cur.fetchall()}

@@ -1,0 +1,92 @@
+"""What a site has and expects of a work order's items: the reads behind the kitting board.
+
+Three statements, sent as one pipeline (one round trip): stock by lot and location from the
+ledger with each key's hold and the lot's attributes, arrivals still in transit to the site
+with their ETA, and what earlier open work orders reserve.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
+
+from cloud.plants.kitting import Arrival, ItemSupply, LotOnHand
+from cloud.plants.orders import WorkOrderRecord, reserved_before
+
+Conn = AsyncConnection[tuple[object, ...]]
+
+_LOTS = """
+SELECT l.item, l.lot, l.location, l.qty, coalesce(h.held, false), a.attributes
+FROM ledger AS l
+LEFT JOIN lot_holds AS h USING (site, item, lot, location)
+LEFT JOIN lot_attributes AS a USING (site, item, lot)
+WHERE l.site = %s AND l.item = ANY (%s) AND l.qty > 0
+ORDER BY l.item, l.lot, l.location
+"""
+
+_ARRIVALS = """
+SELECT item, shipped - received - damaged, expected_at, transfer
+FROM in_transit
+WHERE to_site = %s AND item = ANY (%s) AND shipped > received + damaged
+"""
+
+
+async def item_supply(conn: Conn, record: WorkOrderRecord) -> dict[str, ItemSupply]:
+    """Per item of the order: lots on hand, arrivals and what earlier orders reserve."""
+    site = record.order.site
+    items = sorted({line.item for line in record.order.lines})
+    async with conn.pipeline():
+        lots_cur = await conn.execute(_LOTS, (site, items))
+        arrivals_cur = await conn.execute(_ARRIVALS, (site, items))
+        reserved = await reserved_before(conn, record, items)
+        lot_rows = await lots_cur.fetchall()
+        arrival_rows = await arrivals_cur.fetchall()
+    lots: dict[str, list[LotOnHand]] = defaultdict(list)
+    for item, lot, location, qty, held, attributes in lot_rows:
+        attrs = cast(dict[str, Any], attributes) if attributes else {}
+        lots[str(item)].append(
+            LotOnHand(str(lot), str(location), cast(Decimal, qty), bool(held),
+                      {str(k): str(v) for k, v in attrs.items()})
+        )  # fmt: skip
+    arrivals: dict[str, list[Arrival]] = defaultdict(list)
+    for item, qty, eta, transfer in arrival_rows:
+        arrivals[str(item)].append(
+            Arrival(cast(Decimal, qty), cast(datetime | None, eta), str(transfer))
+        )
+    return {
+        item: ItemSupply(lots[item], arrivals[item], reserved.get(item, Decimal(0)))
+        for item in items
+    }
+
+
+async def record_lot_attributes(
+    conn: Conn, site: str, item: str, lot: str, attributes: dict[str, str], by: str
+) -> None:
+    """Keep what is known about a lot (its serial range, firmware, batch …); a later record
+    of the same lot replaces it."""
+    await conn.execute(
+        "INSERT INTO lot_attributes (site, item, lot, attributes, recorded_by)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (site, item, lot) DO UPDATE"
+        " SET attributes = excluded.attributes, recorded_by = excluded.recorded_by,"
+        "     recorded_at = now()",
+        (site, item, lot, Jsonb(attributes), by),
+    )
+
+
+async def lots_at(conn: Conn, site: str, item: str, location: str) -> list[dict[str, str]]:
+    """The attributes of the lots of ``item`` on hand at ``location`` (for put-away)."""
+    cur = await conn.execute(
+        "SELECT coalesce(a.attributes, '{}'::jsonb) FROM ledger AS l"
+        " LEFT JOIN lot_attributes AS a USING (site, item, lot)"
+        " WHERE l.site = %s AND l.item = %s AND l.location = %s AND l.qty > 0",
+        (site, item, location),
+    )
+    return [
+        {str(k): str(v) for k, v in cast(dict[str, Any], row[0]).items()}
+        for row in await cur.fetchall()
+    ]
