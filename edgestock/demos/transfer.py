@@ -33,6 +33,7 @@ from edgestock.demos.enrolment import enrol_agent
 from edgestock.demos.ledgers import cloud_ledger, edge_ledger
 from edgestock.demos.stack import DemoStack, EnrolledAgent, SiteBus
 from edgestock.demos.transfer_org import (
+    CloudRefused,
     describe_promise,
     finance_person,
     promise,
@@ -71,9 +72,13 @@ class TransferSummary:
     atp_after: dict[str, str] = field(default_factory=dict)
     stock_equal: dict[str, bool] = field(default_factory=dict)
     interrupted: str | None = None
+    failure: str | None = None
+    """Why the story stopped early (the cloud refused a step), if it did."""
 
     def missing(self) -> list[str]:
         gaps = [f"the run was cut short ({self.interrupted})"] if self.interrupted else []
+        if self.failure:
+            gaps.append(f"the story stopped: {self.failure}")
         transfers = [f"t-{site}" for site in RESTAURANTS]
         checks = [
             (f"availability before at {site}", site in self.atp_before) for site in RESTAURANTS
@@ -101,7 +106,7 @@ def run_transfer_demo(*, workdir: Path | None, database_url: str | None) -> Tran
                    org=ORG) as stack:  # fmt: skip
         summary = TransferSummary()
         agents: dict[str, EnrolledAgent] = {}
-        stack.play(lambda: _story(stack, summary, agents))
+        stack.play(lambda: _story_or_failure(stack, summary, agents))
         stack.stop_devices_and_agents()  # each agent syncs what is left as it stops
         if stack.admin is not None and agents:
             with stack.admin.client() as client:
@@ -109,6 +114,18 @@ def run_transfer_demo(*, workdir: Path | None, database_url: str | None) -> Tran
         summary.interrupted = stack.interrupted
         _print_outcome(summary)
         return summary
+
+
+def _story_or_failure(
+    stack: DemoStack, summary: TransferSummary, agents: dict[str, EnrolledAgent]
+) -> None:
+    """The story; a step the cloud refuses ends it, said in the summary (the agents still
+    stop and the ledgers are still compared)."""
+    try:
+        _story(stack, summary, agents)
+    except (httpx.HTTPError, CloudRefused) as exc:
+        summary.failure = f"{type(exc).__name__}: {exc}"
+        say(f"the story stopped: {summary.failure}")
 
 
 def _story(stack: DemoStack, summary: TransferSummary, agents: dict[str, EnrolledAgent]) -> None:

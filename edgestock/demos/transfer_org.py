@@ -18,6 +18,10 @@ from edgestock.demos.stack import DemoStack
 FINANCE = "finance@demo.example"
 
 
+class CloudRefused(RuntimeError):
+    """The cloud answered a step of the story with an error (the request and the answer)."""
+
+
 @dataclass(frozen=True)
 class Organisation:
     root: int
@@ -88,7 +92,7 @@ def transfer(client: httpx.Client, site: str, transfer_id: str) -> dict[str, Any
 
 def _ok(response: httpx.Response) -> dict[str, Any]:
     if response.is_error:
-        raise RuntimeError(
+        raise CloudRefused(
             f"{response.request.method} {response.request.url.path}: {response.status_code}"
             f" {response.text[:300]}"
         )

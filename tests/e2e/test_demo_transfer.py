@@ -60,3 +60,5 @@ def test_a_story_that_did_not_happen_is_named_step_by_step() -> None:
         shipped={"t-bistro-1": [{"lot": "M-0411"}]}, short_at_ship={"t-bistro-1": [{"qty": "1"}]}
     ).missing()
     assert "t-bistro-1 shipped by the kitchen in full: did not happen" in shipped_short
+    refused = TransferSummary(failure="CloudRefused: POST /v1/sites/x/transfers: 403").missing()
+    assert refused[0] == "the story stopped: CloudRefused: POST /v1/sites/x/transfers: 403"
