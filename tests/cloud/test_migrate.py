@@ -48,6 +48,7 @@ BY_MODE = {
         "0090_trace_links",
         "0095_digital_link",
         "0100_orders",
+        "0101_report_datasets",
     ),
     StorageMode.TIMESCALE: (
         *COMMON,
@@ -64,6 +65,7 @@ BY_MODE = {
         "0090_trace_links",
         "0095_digital_link",
         "0100_orders",
+        "0101_report_datasets",
     ),
 }
 
