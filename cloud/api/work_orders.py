@@ -13,7 +13,6 @@ put away.
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -27,7 +26,7 @@ from cloud.api.deps import StateDep
 from cloud.auth.deps import Principal, require
 from cloud.auth.scope import site_scope
 from cloud.downlink.bell import bell_of
-from cloud.plants.kitting import kitting_board
+from cloud.plants.kitting import BoardLine, kitting_board
 from cloud.plants.orders import (
     WorkOrderRecord,
     WorkOrderRefused,
@@ -186,7 +185,13 @@ async def kitting_of(state: StateDep, site: str, work_order: str) -> dict[str, A
         "product": record.order.product,
         "qty": record.order.qty,
         "at": now.isoformat(),
-        **_jsonable(asdict(board)),
+        "complete": board.complete,
+        "complete_at": _moment(board.complete_at),
+        "operations": [
+            {"operation": op.operation, "complete": op.complete, "ready_at": _moment(op.ready_at)}
+            for op in board.operations
+        ],
+        "lines": [_line_json(line) for line in board.lines],
     }
 
 
@@ -241,16 +246,26 @@ def _refused(refused: WorkOrderRefused) -> JSONResponse:
     return JSONResponse({"error": refused.code, "message": refused.message}, refused.status)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
+def _line_json(line: BoardLine) -> dict[str, Any]:
+    # written out rather than dataclasses.asdict, which deep-copies: a third of the time
+    return {
+        "line": line.line, "operation": line.operation, "item": line.item, "unit": line.unit,
+        "required": _amount(line.required), "on_hand": _amount(line.on_hand),
+        "reserved": _amount(line.reserved), "allocated": _amount(line.allocated),
+        "in_transit": _amount(line.in_transit), "eta": _moment(line.eta),
+        "awaiting_inspection": _amount(line.awaiting_inspection),
+        "refused": [{"lot": r.lot, "location": r.location, "qty": _amount(r.qty),
+                     "reason": r.reason} for r in line.refused],
+        "status": line.status, "ready_at": _moment(line.ready_at), "short": _amount(line.short),
+    }  # fmt: skip
+
+
+def _amount(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def _new_id() -> str:

@@ -123,8 +123,11 @@ def kitting_board(
     now: datetime,
 ) -> KittingBoard:
     """The board of a work order's ``lines`` (see the module's docstring)."""
+    rules: dict[str, list[Constraint]] = {}
+    for rule in constraints:  # each lot is checked against its own item's rules only
+        rules.setdefault(rule.item, []).append(rule)
     pools = {
-        item: _pool(item, supply.get(item, ItemSupply()), constraints)
+        item: _pool(item, supply.get(item, ItemSupply()), rules.get(item, []))
         for item in {line.item for line in lines}
     }
     board = [_board_line(line, pools[line.item], now) for line in lines]
@@ -140,6 +143,9 @@ def _pool(item: str, supply: ItemSupply, constraints: Sequence[Constraint]) -> _
             continue
         if lot.held:
             held += lot.qty
+            continue
+        if not constraints:
+            usable += lot.qty
             continue
         verdict = check(constraints, item, lot.attributes, "kitting")
         if verdict.allowed:
