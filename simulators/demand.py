@@ -131,10 +131,16 @@ def stock_outs(days: int, rng: random.Random) -> tuple[bool, ...]:
 
 
 def generate(
-    items: list[CatalogItem], sites: int, days: int, start: date, seed: int
+    items: list[CatalogItem],
+    sites: int,
+    days: int,
+    start: date,
+    seed: int,
+    *,
+    stock_out_spells: bool = True,
 ) -> list[DemandSeries]:
     """Observed demand of every item at every site: stock-out days serve part and are
-    flagged censored."""
+    flagged censored (without ``stock_out_spells``: what customers wanted, all of it)."""
     rng = random.Random(seed)
     off = china_holidays(start, days)
     holiday = holiday_flags(off, start, days)
@@ -143,7 +149,7 @@ def generate(
         for item in items:
             promo = promotions(days, rng)
             wanted = true_demand(item, start, days, rng, promo, off)
-            out = stock_outs(days, rng)
+            out = stock_outs(days, rng) if stock_out_spells else (False,) * days
             seen = [
                 round(w * rng.uniform(0, 0.4), 2) if o else w
                 for w, o in zip(wanted, out, strict=True)

@@ -42,7 +42,7 @@ class Case:
     after: ItemPlan
 
 
-def case(injected: str, seed: int) -> Case:
+def case(injected: str, seed: int, item: str = "item", supplier: str = "S1") -> Case:
     """One case of ``injected`` drawn from ``seed``."""
     rng = random.Random(seed)
     mean, cv, lead = rng.uniform(10, 60), rng.uniform(0.15, 0.3), rng.choice((2, 3, 4))
@@ -59,15 +59,15 @@ def case(injected: str, seed: int) -> Case:
         late = injected == "supplier" and ordered >= CHANGE - lead - 8
         days = lead + rng.choice((0, 0, 0, 1)) + (rng.choice((2, 3)) if late else 0)
         when = START + timedelta(days=ordered)
-        deliveries.append(Delivery("S1", when, when + timedelta(days=days)))
-    series = DemandSeries("item", "site-1", START, tuple(demand), unit="kg")
+        deliveries.append(Delivery(supplier, when, when + timedelta(days=days)))
+    series = DemandSeries(item, "site-1", START, tuple(demand), unit="kg")
     excursion = ("EXC-1", START + timedelta(days=CHANGE + 3))
 
     def plan(days: int, *, later: bool) -> ItemPlan:
         return plan_item(
             series.head(days + 1),
             KnownDays.plain(0),
-            lead_time("S1", deliveries, lead, until=START + timedelta(days=days)),
+            lead_time(supplier, deliveries, lead, until=START + timedelta(days=days)),
             service=0.98 if later and injected == "service" else 0.90,
             terms=OrderTerms(),
             position=mean * lead,

@@ -15,6 +15,7 @@ from edgestock.cli.cloud import cloud_app
 from edgestock.cli.demo import demo
 from edgestock.cli.provision import provision_app
 from edgestock.cli.recall import recall
+from edgestock.cli.replenish import replenish_app
 from edgestock.cli.sim import sim_app
 from edgestock.cli.trace import trace
 from edgestock.cli.train import train_app
@@ -51,6 +52,7 @@ app.add_typer(agent_app, name="agent")
 app.add_typer(sim_app, name="sim")
 app.add_typer(train_app, name="train")
 app.add_typer(provision_app, name="provision")
+app.add_typer(replenish_app, name="replenish")
 app.command("demo")(demo)
 app.command("verify")(verify)
 app.command("trace")(trace)

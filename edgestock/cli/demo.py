@@ -26,7 +26,8 @@ def demo(
             help="scale: weighing to stock; coldchain: a compressor fails;"
             " kitchen: a restaurant day deducted by step; transfer: a central kitchen ships"
             " to two restaurants of another legal entity; recall: a supplier lot recalled at a"
-            " plant and two shops, one offline."
+            " plant and two shops, one offline; replenish: static par vs min/max vs EdgeStock's"
+            " policy over a restaurant group, and three explained suggestions."
         ),
     ] = "scale",
     duration: Annotated[
@@ -52,9 +53,10 @@ def demo(
     from edgestock.demos.readiness import NeverReady
     from edgestock.demos.stack import PartFailed
 
-    if scenario not in ("scale", "coldchain", "kitchen", "transfer", "recall"):
+    if scenario not in ("scale", "coldchain", "kitchen", "transfer", "recall", "replenish"):
         raise fail(
-            f"unknown scenario {scenario!r}: choose scale, coldchain, kitchen, transfer or recall"
+            f"unknown scenario {scenario!r}: choose scale, coldchain, kitchen, transfer, recall"
+            " or replenish"
         )
     if duration is not None and not (math.isfinite(duration) and duration > 0):
         raise fail(f"--duration {duration:g}: give a positive number of seconds")
@@ -92,6 +94,10 @@ def _run(
         return run_coldchain_demo(
             duration=duration or 120.0, workdir=workdir, database_url=database_url
         ).missing()
+    if scenario == "replenish":
+        from edgestock.demos.replenish import run_replenish_demo
+
+        return run_replenish_demo().missing()
     if scenario == "transfer":
         from edgestock.demos.transfer import run_transfer_demo
 

@@ -1,0 +1,100 @@
+"""The accuracy evaluation: every baseline, every baseline with known effects and the global
+model, on a rolling origin, by demand group; the method per group chosen on validation
+origins and reported on later test origins it never saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cloud.replenishment.global_model import GlobalModel, fit_global, forecast_global
+from domain.replenishment.accuracy import (
+    Forecaster,
+    Score,
+    best_by_group,
+    by_group_and_method,
+    rolling_origin,
+)
+from domain.replenishment.baselines import BASELINES
+from domain.replenishment.classes import demand_group
+from domain.replenishment.forecast import forecast_baseline
+from domain.replenishment.plan import forecast_item
+from domain.replenishment.series import DemandSeries, KnownDays
+
+GLOBAL = "lightgbm"
+PLAIN = tuple(BASELINES)
+KNOWN = tuple(f"{m}+known" for m in BASELINES)
+
+Table = dict[str, dict[str, tuple[float, float]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    series: dict[str, int]
+    """How many series each group holds."""
+    validation: Table
+    test: Table
+    chosen: dict[str, str]
+    """Per group, the method with the lowest validation MASE."""
+
+    def verdicts(self) -> dict[str, tuple[str, float, str, float]]:
+        """Per group: chosen method and its test MASE, best plain baseline and its MASE."""
+        found = {}
+        for group, method in self.chosen.items():
+            best = best_by_group({group: self.test[group]}, PLAIN)[group]
+            found[group] = (method, self.test[group][method][0], best, self.test[group][best][0])
+        return found
+
+
+def _plain(method: str) -> Forecaster:
+    return lambda history, known, horizon: forecast_baseline(history, method, horizon)
+
+
+def _known(method: str) -> Forecaster:
+    def run(history: DemandSeries, known: KnownDays, horizon: int) -> object:
+        found = forecast_item(history, known, horizon, method)
+        return type(found)(f"{method}+known", found.point, found.quantiles, found.sigma)
+
+    return run  # type: ignore[return-value]
+
+
+def _global(model: GlobalModel) -> Forecaster:
+    return lambda history, known, horizon: forecast_global(model, history, known, horizon)
+
+
+def _scores(
+    series: Sequence[DemandSeries], origins: Sequence[int], horizon: int, use_global: bool
+) -> list[Score]:
+    forecasters: dict[str, Forecaster] = {m: _plain(m) for m in PLAIN}
+    forecasters.update({f"{m}+known": _known(m) for m in PLAIN})
+    scores: list[Score] = []
+    for s in series:
+        for run in forecasters.values():
+            scores += rolling_origin(s, origins, horizon, run)
+    if use_global:
+        for origin in origins:
+            model = fit_global(series, origin)
+            for s in series:
+                scores += rolling_origin(s, [origin], horizon, _global(model))
+    return scores
+
+
+def evaluate(
+    series: Sequence[DemandSeries],
+    *,
+    validation: Sequence[int],
+    test: Sequence[int],
+    horizon: int = 7,
+    use_global: bool = True,
+) -> Evaluation:
+    """Score every method at the ``validation`` and ``test`` origins (days from each
+    series' start); choose per group on validation."""
+    groups = {(s.item, s.site): demand_group(s.head(min(validation))).value for s in series}
+    val = by_group_and_method(_scores(series, validation, horizon, use_global), groups)
+    tst = by_group_and_method(_scores(series, test, horizon, use_global), groups)
+    candidates = [*PLAIN, *KNOWN, *([GLOBAL] if use_global else [])]
+    counts: dict[str, int] = {}
+    for g in groups.values():
+        counts[g] = counts.get(g, 0) + 1
+    return Evaluation(counts, val, tst, best_by_group(val, candidates))
