@@ -27,7 +27,8 @@ def demo(
             " kitchen: a restaurant day deducted by step; transfer: a central kitchen ships"
             " to two restaurants of another legal entity; recall: a supplier lot recalled at a"
             " plant and two shops, one offline; replenish: static par vs min/max vs EdgeStock's"
-            " policy over a restaurant group, and three explained suggestions."
+            " policy over a restaurant group, and three explained suggestions; orders: a"
+            " made-to-order studio with no stock runs orders through its own lifecycle."
         ),
     ] = "scale",
     duration: Annotated[
@@ -53,10 +54,11 @@ def demo(
     from edgestock.demos.readiness import NeverReady
     from edgestock.demos.stack import PartFailed
 
-    if scenario not in ("scale", "coldchain", "kitchen", "transfer", "recall", "replenish"):
+    scenarios = ("scale", "coldchain", "kitchen", "transfer", "recall", "replenish", "orders")
+    if scenario not in scenarios:
         raise fail(
-            f"unknown scenario {scenario!r}: choose scale, coldchain, kitchen, transfer, recall"
-            " or replenish"
+            f"unknown scenario {scenario!r}: choose scale, coldchain, kitchen, transfer, recall,"
+            " replenish or orders"
         )
     if duration is not None and not (math.isfinite(duration) and duration > 0):
         raise fail(f"--duration {duration:g}: give a positive number of seconds")
@@ -102,6 +104,10 @@ def _run(
         from edgestock.demos.transfer import run_transfer_demo
 
         return run_transfer_demo(workdir=workdir, database_url=database_url).missing()
+    if scenario == "orders":
+        from edgestock.demos.orders import run_orders_demo
+
+        return run_orders_demo(workdir=workdir, database_url=database_url).missing()
     if scenario == "recall":
         from edgestock.demos.recall import run_recall_demo
 
