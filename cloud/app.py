@@ -36,6 +36,7 @@ from cloud.api.delegations import router as delegations_router
 from cloud.api.orders import router as orders_router
 from cloud.api.recalls import router as recalls_router
 from cloud.api.reports import router as reports_router
+from cloud.api.serials import router as serials_router
 from cloud.api.work_orders import router as work_orders_router
 from cloud.auth.passwords import PasswordChecks
 from cloud.auth.tokens import TokenKeyring, load_access_tokens
@@ -110,6 +111,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(downlink.router)
     app.include_router(recalls_router)
     app.include_router(work_orders_router)
+    app.include_router(serials_router)
     app.include_router(orders_router)
     app.include_router(customers_router)
     app.include_router(delegations_router)
