@@ -1,0 +1,1 @@
+"""Receiving against purchase orders at the site, and the labels printed for what came in."""
