@@ -15,6 +15,7 @@ from cloud.web import (
     routes_coldchain,
     routes_devices,
     routes_people,
+    routes_reports,
     routes_session,
     routes_stock,
     routes_variance,
@@ -25,7 +26,8 @@ from cloud.web.session import CsrfRefused, SignInNeeded
 
 ROUTERS = (
     routes_session.router, routes_stock.router, routes_coldchain.router, routes_board.router,
-    routes_variance.router, routes_devices.router, routes_people.router, docs.router,
+    routes_variance.router, routes_devices.router, routes_people.router, routes_reports.router,
+    docs.router,
 )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.coldchain": ("Cold chain", "冷链"),
     "nav.board": ("Food safety", "食安看板"),
     "nav.variance": ("Variance", "差异"),
+    "nav.reports": ("Reports", "报表"),
     "nav.devices": ("Devices", "设备"),
     "nav.people": ("People", "人员"),
     "nav.api": ("API", "API"),
@@ -122,6 +123,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "board.outcome.cooled": ("cooled", "已冷却"),
     "board.outcome.missed": ("missed", "超时"),
     "board.refused": ("The board cannot be built: {why}", "无法生成看板：{why}"),
+    # reports
+    "rep.list_title": ("Reports of {site}", "{site} 的报表"),
+    "rep.none": ("No report is defined yet.", "尚未定义报表。"),
+    "rep.empty": ("No rows for these dates.", "该时间段没有数据。"),
+    "rep.csv": ("Download CSV", "下载 CSV"),
+    "rep.xlsx": ("Download XLSX", "下载 XLSX"),
+    "rep.hidden": ("Not shown to you: {columns}", "您无权查看：{columns}"),
     # variance
     "var.title": ("Variance at {site}", "{site} 的库存差异"),
     "var.from": ("From", "从"),
