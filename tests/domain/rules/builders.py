@@ -15,7 +15,7 @@ from domain.ledger import StockKey
 from domain.quantity import Quantity, Unit
 from domain.rules.facts import LocationFacts
 from domain.rules.model import Rule, RuleBook
-from edge_agent.pipeline.rules import RULES_DIR
+from edge_agent.config.rules import RULES_DIR
 
 
 @dataclass

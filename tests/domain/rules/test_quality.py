@@ -4,6 +4,7 @@ work in progress where the lot was used when the failed check involves an allerg
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -138,7 +139,7 @@ rules:
 
 def test_where_a_lot_was_used_is_where_it_was_consumed_or_made_into_something() -> None:
     flour = {"item": "flour", "lot": "F-1"}
-    events = [
+    events: list[tuple[str, dict[str, Any]]] = [
         ("lot.received", {**flour, "location": "store"}),
         ("stock.consumed", {**flour, "location": "mixer"}),
         ("stock.step_consumed", {**flour, "location": "pastry"}),
