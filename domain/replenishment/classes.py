@@ -32,3 +32,16 @@ def demand_group(series: DemandSeries) -> DemandGroup:
     if adi < ADI_CUT:
         return DemandGroup.SMOOTH if cv2 < CV2_CUT else DemandGroup.ERRATIC
     return DemandGroup.INTERMITTENT if cv2 < CV2_CUT else DemandGroup.LUMPY
+
+
+SERVICE_CLASS_CUTS = ((0.8, "A"), (0.3, "B"))
+"""Share of days an item is wanted on, from which it is class A or B (else C)."""
+
+
+def service_class(series: DemandSeries) -> str:
+    """A, B or C by how often the item is wanted: a staple wanted nearly every day must
+    not run out (A), a dish of the week may (C). By days, not amounts, so grams of rice
+    and pieces of napkins rank alike."""
+    seen = [q for i, q in enumerate(series.qty) if not series.is_censored(i)]
+    share = sum(q > 0 for q in seen) / len(seen) if seen else 0.0
+    return next((name for cut, name in SERVICE_CLASS_CUTS if share >= cut), "C")

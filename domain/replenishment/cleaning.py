@@ -173,3 +173,20 @@ def _base(data: Mapping[str, Any]) -> tuple[float, str]:
     """The record's quantity in its base unit (kg → g, l → ml)."""
     qty = Quantity(Decimal(str(data["qty"])), Unit(str(data["unit"]))).to_base()
     return float(qty.value), qty.unit.value
+
+
+def stock_change(records: Iterable[StockRecord], since: datetime) -> dict[tuple[str, str], float]:
+    """How each (item, site)'s stock moved from ``since`` on, in its base unit: what stock
+    was then is what it is now less this."""
+    moved: dict[tuple[str, str], float] = {}
+    for record in records:
+        item = record.data.get("item")
+        if record.at < since or not isinstance(item, str) or "qty" not in record.data:
+            continue
+        qty, _ = _base(record.data)
+        if record.type in _OUTFLOW:
+            qty = -qty
+        elif record.type not in (*_INFLOW, "stock.adjusted"):
+            continue
+        moved[(item, record.site)] = moved.get((item, record.site), 0.0) + qty
+    return moved

@@ -113,8 +113,8 @@ def _demand(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None
 def _error_ratio(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
     en, zh = _rose(old, new)
     return (
-        f"the forecast's daily error {en} from {old:.0%} to {new:.0%} of demand",
-        f"预测日误差占需求的比例从{old:.0%}{zh}{new:.0%}",
+        f"the forecast's daily error {en} from {old:.1%} to {new:.1%} of demand",
+        f"预测日误差占需求的比例从{old:.1%}{zh}{new:.1%}",
         None,
     )
 

@@ -1,0 +1,117 @@
+"""A site's replenishment read from the cloud's database: the site's stock events of the
+history window, its master data, its free stock and its cold-chain raises, in one
+site-scoped transaction; the planning itself is ``domain.replenishment.site_plan``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, cast
+
+from psycopg_pool import AsyncConnectionPool
+
+from cloud.auth.scope import site_scope
+from cloud.masterdata.store import read_masterdata
+from domain.masterdata import MasterData
+from domain.quantity import Quantity, Unit
+from domain.replenishment.cleaning import CleaningLine, StockRecord, clean_demand, stock_change
+from domain.replenishment.known_effects import holiday_flags
+from domain.replenishment.series import KnownDays
+from domain.replenishment.site_plan import LOOK_BACK, Raise, Suggestion, plan_site
+
+TYPES = [
+    "lot.received", "stock.consumed", "stock.step_consumed", "stock.issued", "stock.returned",
+    "stock.produced", "stock.adjusted", "transfer.shipped", "transfer.received",
+    "safety_stock.raised",
+]  # fmt: skip
+
+_EVENTS = """
+SELECT type, at, data FROM events
+WHERE site = %(site)s AND at >= %(since)s AND at < %(until)s AND type = ANY (%(types)s)
+ORDER BY at, agent, seq
+"""
+
+_FREE = """
+SELECT l.item, l.unit, coalesce(sum(l.qty) FILTER (WHERE NOT coalesce(h.held, false)), 0)
+FROM ledger AS l
+LEFT JOIN lot_holds AS h
+  ON (h.site, h.item, h.lot, h.location) = (l.site, l.item, l.lot, l.location)
+WHERE l.site = %(site)s AND l.qty > 0
+GROUP BY l.item, l.unit
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteReplenishment:
+    site: str
+    as_of: date
+    history_days: int
+    has_masterdata: bool
+    suggestions: list[Suggestion]
+    cleaning: tuple[CleaningLine, ...]
+
+
+async def site_replenishment(
+    pool: AsyncConnectionPool, site: str, *, today: date, history_days: int
+) -> SiteReplenishment:
+    """Plans for every item the site used in the ``history_days`` up to ``today``."""
+    start = today - timedelta(days=history_days - 1)
+    since = datetime.combine(start, time(), tzinfo=UTC)
+    until = datetime.combine(today + timedelta(days=1), time(), tzinfo=UTC)
+    params = {"site": site, "since": since, "until": until, "types": TYPES}
+    async with site_scope(pool, [site]) as conn:
+        rows = await (await conn.execute(_EVENTS, params)).fetchall()
+        free = await (await conn.execute(_FREE, params)).fetchall()
+        stored = await read_masterdata(conn, site)
+    master = MasterData.model_validate(stored.document) if stored else MasterData()
+    records = [
+        StockRecord(site, str(kind), cast(datetime, at), cast(dict[str, Any], data))
+        for kind, at, data in rows
+    ]
+    off = _china_holidays(start, history_days + 28)
+    cleaned = clean_demand(records, start, today, holidays=off)
+    series = {item: s for (item, _), s in cleaned.series.items() if _is_used(s.qty)}
+    position = _free_by_item(free)
+    cutoff = until - timedelta(days=LOOK_BACK)
+    moved = stock_change(records, cutoff)
+    before = {item: position.get(item, 0.0) - moved.get((item, site), 0.0) for item in series}
+    ahead = holiday_flags(off, today + timedelta(days=1), 28)
+    suggestions = plan_site(
+        series,
+        master,
+        position=position,
+        position_before=before,
+        raises=_raises(records),
+        future={item: KnownDays((False,) * 28, ahead) for item in series},
+    )
+    return SiteReplenishment(
+        site, today, history_days, stored is not None, suggestions, cleaned.report
+    )
+
+
+def _is_used(qty: tuple[float, ...]) -> bool:
+    return any(q > 0 for q in qty)
+
+
+def _free_by_item(rows: list[tuple[object, ...]]) -> dict[str, float]:
+    free: dict[str, float] = {}
+    for item, unit, qty in rows:
+        base = Quantity(Decimal(str(qty)), Unit(str(unit))).to_base()
+        free[str(item)] = free.get(str(item), 0.0) + float(base.value)
+    return free
+
+
+def _raises(records: list[StockRecord]) -> list[Raise]:
+    return [
+        Raise(str(r.data["item"]), float(r.data["factor"]), str(r.data["cause"]), r.at.date())
+        for r in records
+        if r.type == "safety_stock.raised"
+    ]
+
+
+def _china_holidays(start: date, days: int) -> frozenset[date]:
+    import holidays  # China's calendar moves with the moon: a table, not a rule
+
+    years = range(start.year, (start + timedelta(days=days)).year + 1)
+    return frozenset(holidays.country_holidays("CN", years=years).keys())

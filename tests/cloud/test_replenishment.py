@@ -1,0 +1,137 @@
+"""``GET /v1/sites/{site}/replenishment`` over real ingest, PostgreSQL and HTTP: eight weeks
+of rice sold at a restaurant (with gifts, a channel transfer and a wrong shipment that are
+not demand), a cold-chain raise three days ago, and the supplier's terms in master data."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from decimal import Decimal
+from statistics import NormalDist
+
+import httpx
+import pytest
+
+from domain.events import EventDraft
+from domain.masterdata import Item, MasterData, PackSize, ShelfLife, Supplier, SupplierItem
+from domain.payloads import LotReceived, SafetyStockRaised, StockIssued, StockReturned
+from tests.cloud.builders import DAY, AgentChain, post_events
+
+WEEKS = 8
+TODAY = DAY.date()
+FIRST = DAY - timedelta(days=7 * WEEKS - 1)
+
+
+def _sold(day: int) -> str:
+    return "12" if (FIRST + timedelta(days=day)).weekday() >= 5 else "8"
+
+
+def _history() -> list[EventDraft]:
+    drafts = []
+    for day in range(7 * WEEKS):
+        at = FIRST + timedelta(days=day, hours=2)
+        if day == 0:
+            drafts.append(EventDraft("lot.received", at, LotReceived(
+                item="rice", lot="R0", location="dry", qty="544", unit="kg")))  # fmt: skip
+        sale = StockIssued(item="rice", lot="R0", location="dry",
+                           qty=_sold(day), unit="kg", order=f"o{day}", kind="sale")  # fmt: skip
+        drafts.append(EventDraft("stock.issued", at + timedelta(hours=4), sale))
+        if day % 7 == 3:
+            gift = sale.model_copy(update={"qty": Decimal(1), "order": f"g{day}", "kind": "gift"})
+            drafts.append(EventDraft("stock.issued", at + timedelta(hours=5), gift))
+    channel = StockIssued(item="rice", lot="R0", location="dry", qty="2", unit="kg",
+                          order="c1", kind="channel_transfer")  # fmt: skip
+    wrong = StockReturned(item="rice", lot="R0", location="dry", qty="1", unit="kg",
+                          order="o8", reason="wrong_shipment")  # fmt: skip
+    raised = SafetyStockRaised(item="rice", factor="1.2", base_qty="0", raised_qty="0",
+                               unit="kg", cause="EXC-9")  # fmt: skip
+    drafts += [
+        EventDraft("stock.issued", FIRST + timedelta(days=8, hours=9), channel),
+        EventDraft("stock.returned", FIRST + timedelta(days=9, hours=9), wrong),
+        EventDraft("safety_stock.raised", DAY - timedelta(days=3), raised),
+    ]
+    return sorted(drafts, key=lambda d: d.at)
+
+
+MASTER = MasterData(
+    items=[Item(id="rice", name="Jasmine rice", base_unit="kg", shelf_life=ShelfLife(days=365),
+                packs=[PackSize(name="sack", contains=Decimal(5), of="kg")])],
+    suppliers=[Supplier(id="guangzhou-grain", name="Guangzhou Grain", approved=[
+        SupplierItem(item="rice", lead_time_days=3, min_order=Decimal(20))])],
+)  # fmt: skip
+
+
+@pytest.fixture
+def restaurant(client: httpx.Client) -> httpx.Client:
+    answer = post_events(client, "r-1", AgentChain(agent="r-1", site="site-1").add(_history()))
+    assert answer.status_code == 200, answer.text
+    put = client.put("/v1/sites/site-1/masterdata", json=MASTER.model_dump(mode="json"))
+    assert put.status_code == 200, put.text
+    return client
+
+
+def _rice(client: httpx.Client) -> tuple[dict[str, object], dict[str, object]]:
+    answer = client.get(
+        "/v1/sites/site-1/replenishment", params={"today": str(TODAY), "history_days": 56}
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    return body, next(i for i in body["items"] if i["item"] == "rice")
+
+
+def test_the_plan_stands_on_cleaned_demand_and_the_supplier_terms(
+    restaurant: httpx.Client,
+) -> None:
+    body, rice = _rice(restaurant)
+    assert (rice["unit"], rice["supplier"], rice["lead_time_source"]) == (
+        "g", "guangzhou-grain", "master data"
+    )  # fmt: skip
+    assert (rice["lead_time_days"], rice["lead_time_sd_days"]) == (3.0, 0.0)
+    # sales only: 8 kg on weekdays and 12 at weekends, 9.14 kg a day on average
+    assert rice["demand_per_day"] == pytest.approx(64_000 / 7, rel=0.1)
+    z = NormalDist().inv_cdf(float(rice["service_level"]))  # type: ignore[arg-type]
+    sigma = float(rice["forecast_error_per_day"])  # type: ignore[arg-type]
+    assert rice["excursion_factor"] == 1.2
+    assert rice["safety_stock"] == pytest.approx(1.2 * z * math.sqrt(3) * sigma, rel=1e-3)
+    # 544 kg in, 512 sold, 8 given, 2 to another channel, 1 back: 23 kg, under the reorder
+    # point; up to the order-up-to level is ~14 kg, 3 sacks, raised to the 20 kg minimum
+    assert rice["free_stock"] == 23_000
+    assert rice["reorder_point"] > 23_000
+    assert rice["suggested_qty"] == "20000"
+    assert body["suggestions"] == ["rice"]
+    (cleaning,) = body["cleaning"]  # type: ignore[misc]
+    assert cleaning["by_reason"] == {"gift": -8000.0, "channel_transfer": -2000.0}
+    assert cleaning["raw"] - cleaning["cleaned"] == pytest.approx(8000 + 2000)
+
+
+def test_the_cold_chain_raise_is_the_first_cause_of_the_safety_stock_change(
+    restaurant: httpx.Client,
+) -> None:
+    _, rice = _rice(restaurant)
+    change = rice["changes"]["safety_stock"]  # type: ignore[index]
+    first = change["causes"][0]
+    assert first["factor"] == "bump"
+    assert first["on"] == str(TODAY - timedelta(days=3))
+    assert "cold-chain excursion EXC-9" in first["en"]
+    assert "冷链温度偏离EXC-9" in first["zh"]
+    assert sum(c["amount"] for c in change["causes"]) == pytest.approx(
+        change["after"] - change["before"], abs=0.01
+    )
+
+
+def test_the_order_is_explained_by_the_stock_that_ran_down(restaurant: httpx.Client) -> None:
+    _, rice = _rice(restaurant)
+    change = rice["changes"]["order_qty"]  # type: ignore[index]
+    assert change["before"] == 0.0
+    assert change["after"] == 20_000
+    first = change["causes"][0]
+    assert first["factor"] == "position"
+    assert first["en"].startswith("stock on hand and on order fell from")
+    assert first["zh"].startswith("在库及在途库存从")
+
+
+def test_bad_questions_are_refused_by_name(restaurant: httpx.Client) -> None:
+    answer = restaurant.get("/v1/sites/site-1/replenishment", params={"history_days": 3})
+    assert answer.status_code == 422
+    assert "history_days" in answer.text
+    assert restaurant.get("/v1/sites/atlantis/replenishment").status_code == 404
