@@ -35,6 +35,7 @@ from cloud.api.customers import router as customers_router
 from cloud.api.delegations import router as delegations_router
 from cloud.api.orders import router as orders_router
 from cloud.api.recalls import router as recalls_router
+from cloud.api.replenishment import router as replenishment_router
 from cloud.api.reports import router as reports_router
 from cloud.api.serials import router as serials_router
 from cloud.api.work_orders import router as work_orders_router
@@ -116,6 +117,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(customers_router)
     app.include_router(delegations_router)
     app.include_router(reports_router)
+    app.include_router(replenishment_router)
     app.include_router(digital_link_router)  # GS1 Digital Link resolver at the root
     web.install(app)
     install_metrics(app, token=os.environ.get("EDGESTOCK_METRICS_TOKEN") or None)
