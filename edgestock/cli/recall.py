@@ -38,8 +38,8 @@ def recall(
 ) -> None:
     """Recall a lot: hold it and every lot reached forward at every site; print the report.
 
-    Exit 1 when the lot is unknown, 3 when ``--wait`` ran out before every agent had applied
-    the holds (the report then says which have not)."""
+    Exit 1: the lot is unknown. Exit 3: --wait ran out before every agent had the holds.
+    """
     import json
 
     import psycopg
