@@ -22,6 +22,7 @@ from cloud.api.schemas import AgentHeadPublic, BatchRefusalPublic
 from cloud.api.unreadable import IngestReceiptPublic
 from cloud.auth.deps import require
 from cloud.identity.errors import IdentityRefused
+from cloud.identity.evidence import SignedBatch
 from cloud.identity.listing import agents_of_site
 from cloud.identity.signed import ReceivedRequest, VerifiedAgent, verify_request
 from cloud.ingest import service
@@ -104,6 +105,7 @@ async def _ingest(agent: str, request: Request, state: StateDep) -> Any:
             max_decoded_bytes=settings.max_batch_decoded_bytes,
             maintain_rollup=state.storage_mode is StorageMode.PARTITIONED,
             resend=RESEND_HEADER in request.headers,
+            signed=_evidence(request, signer, body),
         )
     except BatchRefused as refusal:
         head = await service.read_head(state.pool, agent)
@@ -172,6 +174,13 @@ async def _signer(state: CloudState, agent: str, request: Request, body: bytes) 
     received = ReceivedRequest(request.method, request.url.path, request.headers, body)
     async with state.pool.connection() as conn:
         return await verify_request(conn, agent, received)
+
+
+def _evidence(request: Request, signer: VerifiedAgent, body: bytes) -> SignedBatch | None:
+    """The signed request to keep with the batch (``verify`` checks the chain against it)."""
+    if signer.request is None:
+        return None
+    return SignedBatch(request.method, request.url.path, signer.request, body)
 
 
 def _refusal_response(refusal: BatchRefused, acked_seq: int | None) -> JSONResponse:

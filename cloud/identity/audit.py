@@ -6,6 +6,10 @@ must run from 1 without a gap, and each agent's chain must end where ``agent_hea
 ingest left it. The first broken link of each agent is reported, naming the agent, the seq
 and what is wrong. Rows are streamed in (agent, seq) order, so a site of any size is read
 once, in constant memory.
+
+Recomputed hashes pass all of that, so each chain is then checked against the batches its
+agent signed (``cloud.identity.evidence_audit``): a rewrite without the agents' private
+keys is found there.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from uuid import UUID
 import orjson
 import psycopg
 
+from cloud.identity.evidence_audit import audit_evidence
 from domain.events import GENESIS, event_hash, format_at
 
 StoredEvent = tuple[str, int, UUID, str, str, datetime, Any, str, str]
@@ -42,6 +47,8 @@ class AuditReport:
     agents: int = 0
     events: int = 0
     broken: list[BrokenLink] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the kept signatures cannot vouch for (``cloud.identity.evidence_audit``)."""
 
     @property
     def intact(self) -> bool:
@@ -143,6 +150,8 @@ def audit_site(database_url: str, site: str) -> AuditReport:
         missing -= _seen_agents(conn, site)
         report.broken.extend(BrokenLink(a, 1, "no events stored, but a head") for a in missing)
         report.broken.extend(_identity_conflicts(conn, site))
+        findings, report.notes = audit_evidence(conn, site)
+        report.broken.extend(BrokenLink(f.agent, f.seq, f.problem) for f in findings)
     return report
 
 

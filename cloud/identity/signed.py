@@ -18,6 +18,7 @@ from cloud.identity.errors import IdentityRefused
 from cloud.identity.keys import signature_valid
 from domain.request_signature import (
     SignatureInvalid,
+    SignedRequest,
     content_digest,
     read_signature_headers,
     signature_base,
@@ -36,6 +37,8 @@ class VerifiedAgent:
     agent: str
     site: str
     keyid: str
+    request: SignedRequest | None = None
+    """The signature as read, kept with a batch as evidence (``cloud.identity.evidence``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,4 +78,4 @@ async def verify_request(
     if not await store.remember_nonce(conn, agent, signed.params.nonce, NONCE_MEMORY):
         message = f"nonce {signed.params.nonce} was already used: a replayed request"
         raise IdentityRefused("replayed", message, 401)
-    return VerifiedAgent(agent, row.site, row.keyid)
+    return VerifiedAgent(agent, row.site, row.keyid, signed)

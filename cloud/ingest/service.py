@@ -18,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from cloud.coldchain.excursions import excursion_changes
 from cloud.coldchain.rollup import hourly_sums
+from cloud.identity.evidence import SignedBatch, keep_batch_signature
 from cloud.ingest import coldchain, fold, store
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.ingest.plan import (
@@ -61,6 +62,7 @@ async def ingest_batch(
     max_decoded_bytes: int,
     maintain_rollup: bool,
     resend: bool = False,
+    signed: SignedBatch | None = None,
 ) -> IngestAck:
     """Store a compressed batch for ``agent``; raises ``BatchRefused`` with nothing stored.
 
@@ -69,6 +71,7 @@ async def ingest_batch(
     replay check (``cloud.ingest.replay``) runs first; a batch the cloud holds is then
     acknowledged without being decoded. A first send skips that statement: a replay that
     comes without the mark is still found, after decoding.
+    ``signed``: the agent's signed request, kept with the batch as evidence for ``verify``.
     ``maintain_rollup``: add the batch's readings to ``readings_hourly`` here (plain
     PostgreSQL); under TimescaleDB that table is a continuous aggregate that keeps itself.
 
@@ -86,7 +89,8 @@ async def ingest_batch(
     else:  # one hand-off to a thread, not two: it costs as much as a few events
         batch = await asyncio.to_thread(decode, body, agent=agent, site=site,
                                         max_bytes=max_decoded_bytes)  # fmt: skip
-    return await store_batch(pool, partitions, batch, maintain_rollup=maintain_rollup)
+    return await store_batch(pool, partitions, batch, maintain_rollup=maintain_rollup,
+                             signed=signed)  # fmt: skip
 
 
 async def _replayed(pool: AsyncConnectionPool, agent: str, raw: bytes) -> IngestAck | None:
@@ -107,6 +111,7 @@ async def store_batch(
     batch: DecodedBatch,
     *,
     maintain_rollup: bool,
+    signed: SignedBatch | None = None,
 ) -> IngestAck:
     """Store a decoded batch in one transaction (see ``ingest_batch``)."""
     agent = batch.agent
@@ -120,7 +125,8 @@ async def store_batch(
             last_attempt = attempt == _ATTEMPTS - 1
             try:
                 async with conn.transaction():
-                    ack = await _store(conn, batch, one_by_one, maintain_rollup=maintain_rollup)
+                    ack = await _store(conn, batch, one_by_one, signed,
+                                      maintain_rollup=maintain_rollup)  # fmt: skip
             except _UNSTORABLE as exc:
                 if one_by_one:
                     raise
@@ -153,7 +159,12 @@ async def read_head(pool: AsyncConnectionPool, agent: str) -> AgentHead:
 
 
 async def _store(
-    conn: store.Conn, batch: DecodedBatch, one_by_one: bool, *, maintain_rollup: bool
+    conn: store.Conn,
+    batch: DecodedBatch,
+    one_by_one: bool,
+    signed: SignedBatch | None,
+    *,
+    maintain_rollup: bool,
 ) -> IngestAck:
     events = batch.events
     last = events[-1]
@@ -172,6 +183,9 @@ async def _store(
     else:
         unreadable = await _write(conn, todo, maintain_rollup)
     await store.advance_head(conn, batch.agent, last.site, AgentHead(last.seq, last.hash))
+    if signed is not None:
+        await keep_batch_signature(conn, signed, agent=batch.agent, site=last.site,
+                                   first_seq=events[0].seq, last_seq=last.seq)  # fmt: skip
     return IngestAck(last.seq, len(fresh), replayed, unreadable)
 
 

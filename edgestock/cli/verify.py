@@ -14,8 +14,8 @@ def verify(
     site: Annotated[str, typer.Option(help="The site whose chains to re-verify.")],
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Re-verify every event chain of a site from the database; exit 1 at a broken link
-    or for a site the database does not know."""
+    """Re-verify every event chain of a site from the database, and each against the batches
+    its agent signed; exit 1 at a broken link or for a site the database does not know."""
     import psycopg
 
     from cloud.identity.audit import audit_site
@@ -30,6 +30,8 @@ def verify(
     if not known and report.events == 0:
         raise fail(f"no such site: {site!r} has no node and no events in this database", 1)
     typer.echo(f"site {site}: {report.events} events of {report.agents} agents checked")
+    for note in report.notes:
+        typer.echo(f"note: {note}")
     for link in report.broken:
         typer.secho(f"broken: {link}", fg=typer.colors.RED)
     if not report.intact:

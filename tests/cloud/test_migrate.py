@@ -49,6 +49,7 @@ BY_MODE = {
         "0095_digital_link",
         "0100_orders",
         "0101_report_datasets",
+        "0130_batch_signatures",
     ),
     StorageMode.TIMESCALE: (
         *COMMON,
@@ -66,6 +67,7 @@ BY_MODE = {
         "0095_digital_link",
         "0100_orders",
         "0101_report_datasets",
+        "0130_batch_signatures",
     ),
 }
 

@@ -1,0 +1,183 @@
+"""Check each agent's stored chain against what the agent signed (``batch_signatures``).
+
+``cloud.identity.audit`` recomputes hashes, so a chain rewritten with recomputed hashes
+passes it. This check does not: each kept batch body must carry the agent's Ed25519
+signature, made with a key of that agent inside the key's validity window (retired keys
+included), and every event it names must be stored with the hash the agent signed. Seqs
+that no kept signature covers are reported too, from where the agent's evidence starts
+(migration 0130: events stored before it were not kept with their signatures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+import psycopg
+
+from cloud.identity.keys import signature_valid
+from cloud.identity.signed import FRESHNESS
+from domain.request_signature import SignatureParams, content_digest, signature_base
+from domain.sync import BatchRefused, gunzip
+
+Conn = psycopg.Connection[Any]
+
+CLOUD_KEPT_PREFIX = "epcis@"
+"""Chains the cloud seals itself (EPCIS captures): no agent key signs them."""
+MAX_BODY_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class AgentKey:
+    agent: str
+    public_key: bytes
+    added_at: datetime
+    retired_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeptBatch:
+    """One row of ``batch_signatures``: a request as the agent signed it."""
+
+    first_seq: int
+    last_seq: int
+    params: SignatureParams
+    method: str
+    path: str
+    digest: str
+    signature: bytes
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFinding:
+    agent: str
+    seq: int
+    problem: str
+
+
+def audit_evidence(conn: Conn, site: str) -> tuple[list[EvidenceFinding], list[str]]:
+    """Findings for every chain of ``site``, and notes on what the evidence cannot cover."""
+    heads = dict(conn.execute(
+        "SELECT agent, last_seq FROM agent_heads WHERE site = %s AND last_seq > 0 ORDER BY agent",
+        (site,),
+    ).fetchall())  # fmt: skip
+    enrolled = {row[0] for row in conn.execute("SELECT agent FROM agents")}
+    starts = dict(conn.execute("SELECT agent, first_signed_seq FROM evidence_start").fetchall())
+    keys = _keys(conn, list(heads))
+    findings: list[EvidenceFinding] = []
+    notes: list[str] = []
+    for agent, head in heads.items():
+        if agent not in enrolled and agent.startswith(CLOUD_KEPT_PREFIX):
+            notes.append(f"agent {agent}: sealed by the cloud (EPCIS capture), no agent signature")
+            continue
+        start = int(starts.get(agent, 1))
+        if start > 1:
+            notes.append(f"agent {agent}: signatures kept from seq {start} (stored before 0130)")
+        findings.extend(_audit_agent(conn, agent, int(head), start, keys))
+    return findings, notes
+
+
+def _keys(conn: Conn, agents: list[str]) -> dict[str, AgentKey]:
+    rows = conn.execute(
+        "SELECT keyid, agent, public_key, added_at, retired_at FROM agent_keys "
+        "WHERE agent = ANY(%s)",
+        (agents,),
+    )
+    return {str(k): AgentKey(str(a), bytes(p), added, retired) for k, a, p, added, retired in rows}
+
+
+_BATCHES = (
+    "SELECT first_seq, last_seq, keyid, created, nonce, method, path, content_digest, "
+    "signature, body FROM batch_signatures WHERE agent = %s ORDER BY first_seq, last_seq"
+)
+
+
+def _audit_agent(
+    conn: Conn, agent: str, head: int, start: int, keys: dict[str, AgentKey]
+) -> Iterator[EvidenceFinding]:
+    """The first finding for ``agent``'s chain (stored up to seq ``head``), if any."""
+    covered = start - 1
+    with conn.cursor(name=f"evidence-{agent}") as cursor:
+        cursor.itersize = 50
+        cursor.execute(_BATCHES, (agent,))
+        for first, last, keyid, created, nonce, method, path, digest, sig, body in cursor:
+            batch = KeptBatch(int(first), int(last), SignatureParams(int(created), nonce, keyid),
+                              method, path, digest, bytes(sig), bytes(body))  # fmt: skip
+            if batch.last_seq < start:
+                continue
+            if batch.first_seq > covered + 1:
+                break
+            problem = _signature_problem(agent, batch, keys)
+            signed = {} if problem else _signed_hashes(agent, batch)
+            if isinstance(signed, str):
+                problem = signed
+            if problem:
+                yield EvidenceFinding(agent, batch.first_seq, problem)
+                return
+            assert isinstance(signed, dict)
+            altered = _first_altered(conn, agent, batch, signed)
+            if altered is not None:
+                yield altered
+                return
+            covered = max(covered, batch.last_seq)
+    if covered < head:
+        problem = f"seqs {covered + 1}-{head} are covered by no signature the agent made"
+        yield EvidenceFinding(agent, covered + 1, problem)
+
+
+def _signature_problem(agent: str, batch: KeptBatch, keys: dict[str, AgentKey]) -> str | None:
+    """Why ``batch`` is not a request ``agent`` signed, or None."""
+    where = f"batch of seqs {batch.first_seq}-{batch.last_seq}"
+    keyid = batch.params.keyid
+    key = keys.get(keyid)
+    if key is None or key.agent != agent:
+        return f"{where}: signed with key {keyid}, which is not one of the agent's keys"
+    created = datetime.fromtimestamp(batch.params.created, key.added_at.tzinfo)
+    too_early = created < key.added_at - FRESHNESS
+    too_late = key.retired_at is not None and created > key.retired_at + FRESHNESS
+    if too_early or too_late:
+        window = f"{key.added_at:%Y-%m-%d %H:%M:%S} to {key.retired_at or 'now'}"
+        return f"{where}: signed at {created:%Y-%m-%d %H:%M:%S} with key {keyid}, in force {window}"
+    if batch.path != f"/v1/agents/{agent}/events" or batch.method.upper() != "POST":
+        return f"{where}: the signature is for {batch.method} {batch.path}, not this agent's batch"
+    if content_digest(batch.body) != batch.digest:
+        return f"{where}: the kept body is not the body the agent signed"
+    base = signature_base(batch.method, batch.path, batch.digest, batch.params)
+    if not signature_valid(key.public_key, batch.signature, base):
+        return f"{where}: the signature does not verify with key {keyid}"
+    return None
+
+
+def _signed_hashes(agent: str, batch: KeptBatch) -> dict[int, str] | str:
+    """seq -> hash of each event in the signed body, or why the body cannot be read."""
+    where = f"batch of seqs {batch.first_seq}-{batch.last_seq}"
+    try:
+        document = orjson.loads(gunzip(batch.body, MAX_BODY_BYTES))
+        signed = {int(e["seq"]): str(e["hash"]) for e in document["events"]}
+    except (BatchRefused, orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        return f"{where}: the signed body cannot be read: {type(exc).__name__}"
+    if document.get("agent") != agent:
+        return f"{where}: the signed body is agent {document.get('agent')!r}'s"
+    if not signed or (min(signed), max(signed)) != (batch.first_seq, batch.last_seq):
+        return f"{where}: the kept seq range is not the signed batch's"
+    return signed
+
+
+def _first_altered(
+    conn: Conn, agent: str, batch: KeptBatch, signed: dict[int, str]
+) -> EvidenceFinding | None:
+    """The first event stored with another hash than the one the agent signed."""
+    stored = dict(conn.execute(
+        "SELECT seq, hash FROM events WHERE agent = %s AND seq BETWEEN %s AND %s",
+        (agent, batch.first_seq, batch.last_seq),
+    ).fetchall())  # fmt: skip
+    for seq in sorted(signed):
+        if seq in stored and stored[seq] != signed[seq]:
+            problem = (f"not the event the agent signed: stored hash {str(stored[seq])[:12]}…, "
+                       f"signed {signed[seq][:12]}… (key {batch.params.keyid})")  # fmt: skip
+            return EvidenceFinding(agent, seq, problem)
+    return None
