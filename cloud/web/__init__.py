@@ -14,6 +14,7 @@ from cloud.web import (
     routes_board,
     routes_coldchain,
     routes_devices,
+    routes_orders,
     routes_people,
     routes_reports,
     routes_session,
@@ -27,7 +28,7 @@ from cloud.web.session import CsrfRefused, SignInNeeded
 ROUTERS = (
     routes_session.router, routes_stock.router, routes_coldchain.router, routes_board.router,
     routes_variance.router, routes_devices.router, routes_people.router, routes_reports.router,
-    docs.router,
+    routes_orders.router, docs.router,
 )  # fmt: skip
 
 
