@@ -26,7 +26,7 @@ from cloud.api.deps import StateDep
 from cloud.auth.deps import Principal, require
 from cloud.auth.scope import site_scope
 from cloud.downlink.bell import bell_of
-from cloud.plants.kitting import BoardLine, kitting_board
+from cloud.plants.kitting import BoardLine, KittingBoard, kitting_board
 from cloud.plants.orders import (
     WorkOrderRecord,
     WorkOrderRefused,
@@ -171,14 +171,21 @@ async def get_kitting(
     return JSONResponse(board)
 
 
-async def kitting_of(state: StateDep, site: str, work_order: str) -> dict[str, Any]:
-    """The kitting board of a work order as JSON (shared with the web page)."""
+async def read_board(
+    state: StateDep, site: str, work_order: str
+) -> tuple[WorkOrderRecord, KittingBoard, datetime]:
+    """A work order, its kitting board and when it was read (shared with the web page)."""
     now = datetime.now(UTC)
     async with site_scope(state.tenant_pool, [site]) as conn:
         record = await get_work_order(conn, site, work_order)
         supply = await item_supply(conn, record)
         masterdata = await site_masterdata(conn, site)
-    board = kitting_board(record.order.required(), supply, masterdata.constraints, now)
+    return record, kitting_board(record.order.required(), supply, masterdata.constraints, now), now
+
+
+async def kitting_of(state: StateDep, site: str, work_order: str) -> dict[str, Any]:
+    """The kitting board of a work order as JSON."""
+    record, board, now = await read_board(state, site, work_order)
     return {
         "site": site,
         "work_order": work_order,
