@@ -15,7 +15,9 @@ from cloud.web import (
     routes_coldchain,
     routes_devices,
     routes_kitting,
+    routes_orders,
     routes_people,
+    routes_reports,
     routes_session,
     routes_stock,
     routes_variance,
@@ -26,8 +28,8 @@ from cloud.web.session import CsrfRefused, SignInNeeded
 
 ROUTERS = (
     routes_session.router, routes_stock.router, routes_coldchain.router, routes_board.router,
-    routes_variance.router, routes_devices.router, routes_people.router,
-    routes_kitting.router, docs.router,
+    routes_variance.router, routes_devices.router, routes_people.router, routes_reports.router,
+    routes_orders.router, routes_kitting.router, docs.router,
 )  # fmt: skip
 
 
