@@ -1,5 +1,6 @@
 """Recalls over HTTP: ``POST /v1/recalls`` holds a lot and everything made of it at every
-site, ``GET /v1/recalls/{id}`` says where it all is and whether each edge has the holds.
+site, ``GET /v1/recalls/{id}`` says where it all is and whether each edge has the holds;
+``POST /v1/sites/{site}/quality-checks`` records a lab's check, a failure held at the edge.
 
 A recall traces the lot forward across the sites the caller may read (``stock.read``), and
 holds every lot it reaches: the caller must hold ``quarantine.release`` at each of their
@@ -10,7 +11,7 @@ holds on its open long poll, and an offline one when it reconnects.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -24,15 +25,18 @@ from cloud.auth.grants import sites_with
 from cloud.auth.scope import site_scope
 from cloud.downlink.bell import bell_of
 from cloud.http.disposition import attachment
+from cloud.migrate import StorageMode
 from cloud.recall.issue import RecallTooLarge, affected, record
+from cloud.recall.quality import record_check
 from cloud.recall.render import recall_csv, recall_json
 from cloud.recall.report import read_report
 from cloud.state import CloudState
 from cloud.trace.query import trace
 from cloud.trace.tree import LotAt
+from domain.payloads import QualityChecked
 from domain.values import PROSE, Name
 
-router = APIRouter(prefix="/v1/recalls", tags=["recalls"])
+router = APIRouter(tags=["recalls"])
 
 
 class RecallCreate(BaseModel):
@@ -56,7 +60,7 @@ class RecallIssued(BaseModel):
 
 
 @router.post(
-    "",
+    "/v1/recalls",
     status_code=201,
     response_model=RecallIssued,
     responses={403: {"description": "quarantine.release missing at an affected site"},
@@ -114,7 +118,7 @@ _FORMATS: dict[int | str, dict[str, Any]] = {
 
 
 @router.get(
-    "/{recall_id}",
+    "/v1/recalls/{recall_id}",
     responses=_FORMATS,
     summary="A recall's report: stock, shipments and uses of each lot, holds applied per edge",
 )
@@ -133,3 +137,31 @@ async def get_recall(
         headers = {"Content-Disposition": attachment(f"recall-{recall_id}.csv")}
         return Response(recall_csv(report), media_type="text/csv", headers=headers)
     return JSONResponse(recall_json(report))
+
+
+class CheckRecordedPublic(BaseModel):
+    site: str
+    seq: int = Field(description="the check's number in the site's chain of checks")
+    hold_seq: int | None = Field(description="the hold sent to the site's edge, for a failure")
+
+
+@router.post(
+    "/v1/sites/{site}/quality-checks",
+    status_code=201,
+    response_model=CheckRecordedPublic,
+    summary="Record a quality check of a lot at the site; a failure holds it at the edge",
+)
+async def post_quality_check(
+    site: str,
+    check: QualityChecked,
+    request: Request,
+    state: StateDep,
+    principal: Annotated[Principal, Depends(require("quarantine.release"))],
+) -> CheckRecordedPublic:
+    done = await record_check(
+        state.pool, state.partitions, site, check, datetime.now(UTC), principal.name,
+        maintain_rollup=state.storage_mode is StorageMode.PARTITIONED,
+    )  # fmt: skip
+    if done.hold_seq is not None:
+        bell_of(request.app).ring(site)
+    return CheckRecordedPublic(site=done.site, seq=done.seq, hold_seq=done.hold_seq)

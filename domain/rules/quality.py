@@ -37,10 +37,16 @@ def failure_holds(
         if (key.item, key.lot) == (check.item, check.lot)
         and check.location in (None, key.location) and key not in held
     )  # fmt: skip
+    reason = failure_reason(check)
+    return [hold(key, at, reason, check_cause(check, at)) for key in covered]
+
+
+def failure_reason(check: QualityChecked) -> str:
+    """What a failed check's holds say: ``quality check failed (allergen: peanut), report
+    LAB-881``."""
     allergen = f" (allergen: {', '.join(check.allergens) or 'yes'})" if check.allergen else ""
     report = f", report {check.report}" if check.report else ""
-    reason = f"quality check failed{allergen}{report}"
-    return [hold(key, at, reason, check_cause(check, at)) for key in covered]
+    return f"quality check failed{allergen}{report}"
 
 
 USES = ("stock.consumed", "stock.step_consumed")
