@@ -114,7 +114,7 @@ class Lifecycle(_Part):
     def _consistent(self) -> Lifecycle:
         problems = _problems(self)
         if problems:
-            raise ValidationError.from_exception_data("Lifecycle", [_error(*p) for p in problems])
+            raise located_errors("Lifecycle", problems)
         return self
 
     def transition(self, name: str) -> Transition | None:
@@ -162,12 +162,18 @@ def _reachable(cycle: Lifecycle) -> set[str]:
     return reached
 
 
-def _error(where: Where, message: str) -> InitErrorDetails:
-    return InitErrorDetails(
-        type=PydanticCustomError("lifecycle", "{message}", {"message": message}),
-        loc=where,
-        input=None,
-    )
+def located_errors(title: str, problems: list[tuple[Where, str]]) -> ValidationError:
+    """One validation error per problem, each at its place in the document, so
+    ``load_model`` reports the file, line and field of each (the reports use it too)."""
+    details = [
+        InitErrorDetails(
+            type=PydanticCustomError("consistency", "{message}", {"message": message}),
+            loc=where,
+            input=None,
+        )
+        for where, message in problems
+    ]
+    return ValidationError.from_exception_data(title, details)
 
 
 @dataclass(frozen=True, slots=True)

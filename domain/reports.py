@@ -31,10 +31,10 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from domain.lifecycles import Where, located_errors
 
 Kind = Literal["text", "number", "time"]
 
@@ -116,7 +116,7 @@ class Dataset(_Part):
     def _known_fields(self) -> Dataset:
         problems = dataset_problems(self)
         if problems:
-            raise ValidationError.from_exception_data("Dataset", [_error(*p) for p in problems])
+            raise located_errors("Dataset", problems)
         return self
 
     def columns(self) -> list[str]:
@@ -129,9 +129,6 @@ class Dataset(_Part):
         gates = {g: fields[g].gate for g in self.group_by}
         gates |= {m.name: fields[m.field].gate if m.field else None for m in self.measures}
         return {column: gate for column, gate in gates.items() if gate is not None}
-
-
-Where = tuple[str | int, ...]
 
 
 def dataset_problems(dataset: Dataset) -> list[tuple[Where, str]]:
@@ -173,11 +170,3 @@ def dataset_problems(dataset: Dataset) -> list[tuple[Where, str]]:
         if dataset.chart.y not in {m.name for m in dataset.measures}:
             problems.append((("chart", "y"), f"{dataset.chart.y!r} is not one of the measures"))
     return problems
-
-
-def _error(where: Where, message: str) -> InitErrorDetails:
-    return InitErrorDetails(
-        type=PydanticCustomError("dataset", "{message}", {"message": message}),
-        loc=where,
-        input=None,
-    )

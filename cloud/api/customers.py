@@ -12,7 +12,7 @@ from cloud.api.deps import StateDep
 from cloud.api.orders import NoteCreate
 from cloud.auth.deps import Principal, require
 from cloud.orders.customers import customer_profile
-from cloud.orders.records import OrderRefused, entry_public, place_of
+from cloud.orders.records import OrderRefused, entry_public, place_of, without_costs
 from cloud.orders.taking import write_note
 
 router = APIRouter(prefix="/v1/sites/{site}/customers", tags=["orders"])
@@ -30,9 +30,9 @@ async def get_customer(
         async with state.pool.connection() as conn:
             profile = await customer_profile(conn, await place_of(conn, site), customer)
     except OrderRefused as refused:
-        return JSONResponse({"error": refused.code, "message": refused.message}, refused.status)
+        return refused.answer()
     if hidden_costs:  # a cost share is the cost price's field, here as on the order
-        profile["timeline"] = [e for e in profile["timeline"] if e["kind"] != "cost.booked"]
+        profile = without_costs(profile)
     return JSONResponse(profile)
 
 
@@ -52,5 +52,5 @@ async def post_customer_note(
             entry = await write_note(conn, place, customer, body.text, principal.name,
                                      kind=body.kind)  # fmt: skip
     except OrderRefused as refused:
-        return JSONResponse({"error": refused.code, "message": refused.message}, refused.status)
+        return refused.answer()
     return JSONResponse(entry_public(entry), status_code=201)

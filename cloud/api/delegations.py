@@ -38,6 +38,6 @@ async def post_delegation(
         async with state.pool.connection() as conn, conn.transaction():
             grant = await delegate(conn, site, principal, body.role, body.to, body.until)
     except ApprovalRefused as refused:
-        return JSONResponse({"error": refused.code, "message": refused.message}, refused.status)
+        return refused.answer()
     answer = {"grant": grant, "role": body.role, "to": body.to, "until": body.until.isoformat()}
     return JSONResponse(answer, status_code=201)

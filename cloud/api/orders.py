@@ -15,7 +15,13 @@ from cloud.auth.deps import Principal, require
 from cloud.auth.fields import hidden_fields
 from cloud.orders.costing import Rule, book_cost
 from cloud.orders.journal import Entry
-from cloud.orders.records import OrderRefused, entry_public, order_view, place_of
+from cloud.orders.records import (
+    OrderRefused,
+    entry_public,
+    order_view,
+    place_of,
+    without_costs,
+)
 from cloud.orders.taking import PaymentKind, open_order, pay, put_lifecycle, write_note
 from cloud.orders.transitions import decide, fire
 from cloud.orgs.tree import root_of
@@ -102,7 +108,7 @@ async def put_order_lifecycle(
 ) -> Response:
     if body.order_type != order_type:
         message = f"order_type {body.order_type!r} differs from the path's {order_type!r}"
-        return _refused(OrderRefused(422, "order_type_mismatch", message))
+        return OrderRefused(422, "order_type_mismatch", message).answer()
     async with state.pool.connection() as conn, conn.transaction():
         await put_lifecycle(conn, await root_of(conn, node_id), body, principal.name)
     return Response(status_code=204)
@@ -120,7 +126,7 @@ async def post_order(
             _, notes = await open_order(conn, place, fields, principal.name)
             view = await order_view(conn, site, body.order)
     except OrderRefused as refused:
-        return _refused(refused)
+        return refused.answer()
     view["customer_notes"] = [entry_public(n) for n in notes]
     return _shown(view, principal, 201)
 
@@ -134,7 +140,7 @@ async def get_order(
         async with state.pool.connection() as conn:
             return _shown(await order_view(conn, site, order), principal)
     except OrderRefused as refused:
-        return _refused(refused)
+        return refused.answer()
 
 
 @router.post("/v1/sites/{site}/orders/{order}/transitions/{name}", responses=_REFUSALS,
@@ -212,7 +218,7 @@ async def post_cost(
                 conn, place, body.category, body.amount, body.orders, body.rule, principal.name
             )
     except OrderRefused as refused:
-        return _refused(refused)
+        return refused.answer()
     shares = {str(e.order_id): e.data["amount"] for e in entries}
     return JSONResponse({"category": body.category, "rule": body.rule, "shares": shares})
 
@@ -223,20 +229,13 @@ async def _acting(state: StateDep, site: str, order: str, principal: Principal, 
             entries = await act(conn, await place_of(conn, site))
             view = await order_view(conn, site, order)
     except OrderRefused as refused:
-        return _refused(refused)
+        return refused.answer()
     view["recorded"] = [entry_public(e) for e in entries]
     return _shown(view, principal)
 
 
 def _shown(view: dict[str, Any], principal: Principal, status: int = 200) -> JSONResponse:
     """The order without what the caller may not see: costs are the cost price's field."""
-    hidden = hidden_fields(principal)
-    if "cost_of_goods" in hidden:
-        for key in ("costs", "cost_of_goods", "margin"):
-            view.pop(key, None)
-        view["journal"] = [e for e in view["journal"] if e["kind"] != "cost.booked"]
+    if "cost_of_goods" in hidden_fields(principal):
+        view = without_costs(view)
     return JSONResponse(view, status_code=status)
-
-
-def _refused(refused: OrderRefused) -> JSONResponse:
-    return JSONResponse({"error": refused.code, "message": refused.message}, refused.status)

@@ -62,7 +62,7 @@ async def get_report(
         async with state.pool.connection() as conn:
             result = await run_report(conn, principal, name, site, start, end)
     except ReportRefused as refused:
-        return JSONResponse({"error": refused.code, "message": refused.message}, refused.status)
+        return refused.answer()
     return render(result, format)
 
 

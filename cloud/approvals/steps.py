@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from psycopg import AsyncConnection
 
+from cloud.approvals.refusal import Refused
 from cloud.auth.grants import holds_role
 from cloud.auth.principal import Principal
 from cloud.orgs.settings import in_force
@@ -19,12 +20,8 @@ from cloud.orgs.tree import ancestry, node_of_site
 Conn = AsyncConnection[tuple[object, ...]]
 
 
-class ApprovalRefused(Exception):
-    """A decision refused: ``status`` is the HTTP answer, ``code`` one word."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+class ApprovalRefused(Refused):
+    """A decision refused: who may not decide it, or where nothing is to decide."""
 
 
 async def approval_roles(

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from psycopg import AsyncConnection
 
+from cloud.approvals.refusal import Refused
 from cloud.orders.journal import Entry, of_order
 from cloud.orgs.settings import in_force
 from cloud.orgs.tree import ancestry, node_of_site, root_of
@@ -16,12 +17,8 @@ from domain.lifecycles import Lifecycle, Money
 Conn = AsyncConnection[tuple[object, ...]]
 
 
-class OrderRefused(Exception):
-    """A request about an order refused: ``status`` is the HTTP answer, ``code`` one word."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+class OrderRefused(Refused):
+    """A request about an order refused, with its reason."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +128,16 @@ def entry_public(entry: Entry) -> dict[str, Any]:
         "order": entry.order_id, "data": entry.data, "by": entry.by,
         "at": entry.at.isoformat(), "hash": entry.hash,
     }  # fmt: skip
+
+
+COST_KEYS = ("costs", "cost_of_goods", "margin")
+
+
+def without_costs(view: dict[str, Any]) -> dict[str, Any]:
+    """An order view (or a customer profile) without its costs: the keys of the cost price's
+    field and the ``cost.booked`` entries of its journal or timeline."""
+    kept = {key: value for key, value in view.items() if key not in COST_KEYS}
+    for entries in ("journal", "timeline"):
+        if entries in kept:
+            kept[entries] = [e for e in kept[entries] if e["kind"] != "cost.booked"]
+    return kept

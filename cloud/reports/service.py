@@ -9,6 +9,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
+from cloud.approvals.refusal import Refused
 from cloud.auth.grants import sites_with
 from cloud.auth.principal import Principal
 from cloud.orgs.tree import node_of_site, root_of
@@ -19,12 +20,8 @@ from domain.reports import SOURCES, Dataset
 Conn = AsyncConnection[tuple[object, ...]]
 
 
-class ReportRefused(Exception):
-    """A report that cannot be run as asked: ``status`` is the HTTP answer."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+class ReportRefused(Refused):
+    """A report that cannot be run as asked, with the reason."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from typing import Any, Literal, cast
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from cloud.approvals.refusal import Refused
 from cloud.approvals.steps import ApprovalRefused, check_approver
 from cloud.approvals.steps import approval_roles as roles_for
 from cloud.auth.principal import Principal
@@ -30,12 +31,8 @@ Conn = AsyncConnection[tuple[object, ...]]
 State = Literal["awaiting_approval", "sent", "refused"]
 
 
-class TransferRefused(Exception):
-    """A request or decision refused: ``status`` is the HTTP answer, ``code`` one word."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+class TransferRefused(Refused):
+    """A transfer request or decision refused, with its reason."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,13 @@ only to people with the cost field, as in the API."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
 from cloud.orders.customers import customer_profile
-from cloud.orders.records import OrderRefused, order_view, place_of
+from cloud.orders.records import OrderRefused, order_view, place_of, without_costs
 from cloud.web.access import site_page
 from cloud.web.pages import Viewer, render
 
@@ -27,7 +27,7 @@ async def order_page(order: str, seen: Reader) -> HTMLResponse:
     except OrderRefused as refused:
         return _refused(seen, refused)
     if not seen.may("field.cost_price"):
-        view = _without_costs(view)
+        view = without_costs(view)
     return render(seen, "order.html", order=view)
 
 
@@ -40,14 +40,8 @@ async def customer_page(customer: str, seen: Reader) -> HTMLResponse:
     except OrderRefused as refused:
         return _refused(seen, refused)
     if not seen.may("field.cost_price"):
-        profile["timeline"] = [e for e in profile["timeline"] if e["kind"] != "cost.booked"]
+        profile = without_costs(profile)
     return render(seen, "customer.html", profile=profile)
-
-
-def _without_costs(view: dict[str, Any]) -> dict[str, Any]:
-    kept = {k: v for k, v in view.items() if k not in {"costs", "cost_of_goods", "margin"}}
-    kept["journal"] = [e for e in view["journal"] if e["kind"] != "cost.booked"]
-    return kept
 
 
 def _refused(seen: Viewer, refused: OrderRefused) -> HTMLResponse:
