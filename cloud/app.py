@@ -33,6 +33,7 @@ from cloud.api import (
 )
 from cloud.api.customers import router as customers_router
 from cloud.api.delegations import router as delegations_router
+from cloud.api.fsma import router as fsma_router
 from cloud.api.orders import router as orders_router
 from cloud.api.recalls import router as recalls_router
 from cloud.api.replenishment import router as replenishment_router
@@ -108,6 +109,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(variance.router)
     app.include_router(masterdata.router)
     app.include_router(trace.router)
+    app.include_router(fsma_router)
     app.include_router(epcis.router)
     app.include_router(downlink.router)
     app.include_router(recalls_router)
