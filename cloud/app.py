@@ -33,12 +33,13 @@ from cloud.api import (
 )
 from cloud.api.customers import router as customers_router
 from cloud.api.delegations import router as delegations_router
-from cloud.api.fsma import router as fsma_router
 from cloud.api.orders import router as orders_router
+from cloud.api.purchase_orders import router as purchase_orders_router
 from cloud.api.recalls import router as recalls_router
 from cloud.api.replenishment import router as replenishment_router
 from cloud.api.reports import router as reports_router
 from cloud.api.serials import router as serials_router
+from cloud.api.suppliers import router as suppliers_router
 from cloud.api.work_orders import router as work_orders_router
 from cloud.auth.passwords import PasswordChecks
 from cloud.auth.tokens import TokenKeyring, load_access_tokens
@@ -109,7 +110,6 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(variance.router)
     app.include_router(masterdata.router)
     app.include_router(trace.router)
-    app.include_router(fsma_router)
     app.include_router(epcis.router)
     app.include_router(downlink.router)
     app.include_router(recalls_router)
@@ -120,6 +120,8 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(delegations_router)
     app.include_router(reports_router)
     app.include_router(replenishment_router)
+    app.include_router(purchase_orders_router)
+    app.include_router(suppliers_router)
     app.include_router(digital_link_router)  # GS1 Digital Link resolver at the root
     web.install(app)
     install_metrics(app, token=os.environ.get("EDGESTOCK_METRICS_TOKEN") or None)

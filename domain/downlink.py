@@ -9,7 +9,8 @@ agent verifies exactly what the cloud signed and parses it only once it verifies
 Kinds: ``hold`` (hold or release a lot, becoming ``lot.blocked``/``lot.released`` at the
 edge), ``masterdata`` (a new version of the site's master data) and ``transfer.expect`` /
 ``transfer.ship`` (a transfer document the site acts on, carried as the cloud wrote it),
-``workorder`` (a work order for the site's line, ``domain.workorders``).
+``workorder`` (a work order for the site's line, ``domain.workorders``), ``purchase.expect``
+(a purchase order and its shipping notice, ``domain.purchasing.ExpectedDelivery``).
 """
 
 from __future__ import annotations
@@ -28,8 +29,12 @@ from domain.values import PROSE, Name
 SIGNING_TAG = b"edgestock-downlink-v1\n"
 """Prefix of every signed document: a signature over it means nothing anywhere else."""
 
-Kind = Literal["hold", "masterdata", "transfer.expect", "transfer.ship", "workorder"]
-KINDS: tuple[str, ...] = ("hold", "masterdata", "transfer.expect", "transfer.ship", "workorder")
+Kind = Literal[
+    "hold", "masterdata", "transfer.expect", "transfer.ship", "workorder", "purchase.expect"
+]
+KINDS: tuple[str, ...] = (
+    "hold", "masterdata", "transfer.expect", "transfer.ship", "workorder", "purchase.expect"
+)
 
 
 class DocumentRefused(ValueError):

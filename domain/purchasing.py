@@ -123,6 +123,7 @@ class AsnPackage(_Frozen):
 class Asn(_Frozen):
     """An advance shipping notice: what the supplier has shipped against an order."""
 
+    site: Name
     po: Name
     asn: Name
     shipped_at: Moment
@@ -138,7 +139,12 @@ class Asn(_Frozen):
         return next((p for p in self.packages if p.sscc == sscc), None)
 
 
-Condition = Literal["good", "damaged"]
+class ExpectedDelivery(_Frozen):
+    """What a site is to receive: the order and, once shipped, its notice
+    (the content of a ``purchase.expect`` document)."""
+
+    order: PurchaseOrder
+    asn: Asn | None = None
 
 
 class ReceivedLot(_Frozen):

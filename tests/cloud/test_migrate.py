@@ -49,6 +49,7 @@ BY_MODE = {
         "0095_digital_link",
         "0100_orders",
         "0101_report_datasets",
+        "0120_purchase_orders",
         "0130_batch_signatures",
     ),
     StorageMode.TIMESCALE: (
@@ -67,6 +68,7 @@ BY_MODE = {
         "0095_digital_link",
         "0100_orders",
         "0101_report_datasets",
+        "0120_purchase_orders",
         "0130_batch_signatures",
     ),
 }

@@ -29,7 +29,7 @@ ORDER = PurchaseOrder.model_validate({
 })  # fmt: skip
 SSCC = "006141411234567890"
 ASN = Asn.model_validate({
-    "po": "po-1", "asn": "asn-1", "shipped_at": datetime(2026, 12, 1, 8, tzinfo=UTC),
+    "site": "site-1", "po": "po-1", "asn": "asn-1", "shipped_at": datetime(2026, 12, 1, 8, tzinfo=UTC),
     "packages": [{"sscc": SSCC, "lots": [
         {"item": "chicken", "lot": "C1", "qty": "10", "unit": "kg", "expires_on": "2026-12-09"},
         {"item": "rice", "lot": "R1", "qty": "25", "unit": "kg"},
