@@ -6,19 +6,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+# The cost price in force at each site is found once per site, item and unit (the nearest
+# node above the site that sets one), not once per event: per event it was 2.8 s for 20
+# sites of 10,000 events each, against 0.28 s this way (docs/reports.md).
 _LOSSES = """
+WITH site_costs AS (
+    SELECT DISTINCT ON (n.site, ic.item, ic.per_unit) n.site, ic.item, ic.per_unit,
+           ic.cost_price
+    FROM org_nodes AS n
+    CROSS JOIN LATERAL org_ancestors(n.id) AS a
+    JOIN item_costs AS ic ON ic.node_id = a.id
+    WHERE n.site IS NOT NULL
+    ORDER BY n.site, ic.item, ic.per_unit, a.depth
+)
 SELECT e.site, e.at, e.at::date AS day, date_trunc('week', e.at)::date AS week,
        e.data->>'item' AS item, e.data->>'lot' AS lot, e.data->>'location' AS location,
        coalesce(e.data->>'code', '') AS code, e.data->>'reason' AS reason,
        e.data->>'unit' AS unit, -(e.data->>'qty')::numeric AS qty_lost,
        -(e.data->>'qty')::numeric * cost.cost_price AS value_lost
 FROM events AS e
-LEFT JOIN org_nodes AS n ON n.site = e.site
-LEFT JOIN LATERAL (  -- the cost price in force at the site, in the unit of the loss
-    SELECT ic.cost_price FROM org_ancestors(n.id) AS a
-    JOIN item_costs AS ic ON ic.node_id = a.id AND ic.item = e.data->>'item'
-    WHERE ic.per_unit = e.data->>'unit' ORDER BY a.depth LIMIT 1
-) AS cost ON true
+LEFT JOIN site_costs AS cost  -- in the unit of the loss, else no value
+    ON (cost.site, cost.item, cost.per_unit) = (e.site, e.data->>'item', e.data->>'unit')
 WHERE e.type = 'stock.adjusted' AND (e.data->>'qty')::numeric < 0
 """
 
