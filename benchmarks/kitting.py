@@ -12,6 +12,11 @@ the measured one (so the board's reservations read real rows). Stock rows are wr
 straight into the tables ingest keeps (``ledger``, ``lot_holds``, ``in_transit``): this
 measures the board, not ingest. An org admin asks for the board ``--requests`` times in
 turn; the time is the loopback round trip. The issue's budget is p99 < 100 ms.
+
+Then one item, one code: ``--serials`` finished serials are built through signed ingest,
+each of ``--components`` component lots (received from a supplier, half of them checked by
+quality), and ``GET /v1/serials/{serial}`` is asked ``--requests`` times for serials drawn
+in turn. Same budget.
 """
 
 from __future__ import annotations
@@ -34,7 +39,10 @@ from psycopg.types.json import Jsonb
 from cloud.migrate import migrate
 from cloud.postgres_server import PostgresServer
 from cloud.settings import CloudSettings
+from domain.events import EventDraft
+from domain.payloads import LotInput, LotReceived, QualityChecked, StockProduced
 from tests.cloud.auth import admin_client
+from tests.cloud.builders import AgentChain, post_events
 from tests.cloud.live import running_api
 from tests.pg import create_database
 
@@ -95,6 +103,37 @@ def load_stock(database_url: str, lines: int, lots: int) -> None:
         cur.execute("ANALYZE")
 
 
+def build_serials(client: httpx.Client, serials: int, components: int) -> list[str]:
+    """Post the life of ``serials`` finished units through signed ingest; their serials."""
+    chain = AgentChain(agent="line-1", site=SITE)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+    made = []
+    for n in range(serials):
+        at = start + timedelta(seconds=n * 10)
+        lots = [(f"comp-{k:03d}", f"C{n:05d}-{k:03d}") for k in range(components)]
+        drafts = [
+            EventDraft("lot.received", at, LotReceived(
+                item=item, lot=lot, location="line-store", qty="1", unit="each",
+                supplier=f"supplier-{k % 7}"))
+            for k, (item, lot) in enumerate(lots)
+        ]  # fmt: skip
+        drafts += [
+            EventDraft("quality.checked", at, QualityChecked(item=item, lot=lot, result="pass"))
+            for item, lot in lots[::2]
+        ]
+        serial = f"RA-{n:06d}"
+        inputs = [LotInput(item=i, lot=lot, location="line-store", qty="1", unit="each")
+                  for i, lot in lots]  # fmt: skip
+        drafts.append(EventDraft("stock.produced", at + timedelta(seconds=5), StockProduced(
+            item="robot-arm", lot=serial, location="cell-2", qty="1", unit="each",
+            inputs=inputs, order="wo-000", recipe="robot-arm@A", step="assemble",
+            operator="op-1")))  # fmt: skip
+        answer = post_events(client, "line-1", chain.add(drafts))
+        assert answer.status_code == 200, answer.text
+        made.append(serial)
+    return made
+
+
 def measure(client: httpx.Client, path: str, requests: int) -> list[float]:
     times = []
     for _ in range(requests):
@@ -106,12 +145,18 @@ def measure(client: httpx.Client, path: str, requests: int) -> list[float]:
     return times
 
 
+def measure_each(client: httpx.Client, paths: list[str]) -> list[float]:
+    return [measure(client, path, 1)[0] for path in paths]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=200)
     parser.add_argument("--lots", type=int, default=12)
     parser.add_argument("--earlier", type=int, default=20)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--serials", type=int, default=200)
+    parser.add_argument("--components", type=int, default=30)
     args = parser.parse_args()
     with PostgresServer() as server:
         url = create_database(server, "edgestock_kitting")
@@ -131,6 +176,10 @@ def main() -> int:
             refused = sum(len(line["refused"]) for line in board["lines"])
             measure(client, path, 10)  # warm the pools
             times = measure(client, path, args.requests)
+            serials = build_serials(client, args.serials, args.components)
+            paths = [f"/v1/serials/{serials[n % len(serials)]}" for n in range(args.requests)]
+            measure_each(client, paths[:10])
+            serial_times = measure_each(client, paths)
     p50, p99 = statistics.median(times), statistics.quantiles(times, n=100)[98]
     counts = {status: statuses.count(status) for status in ("ready", "arriving", "short")}
     print(f"work order of {len(statuses)} lines ({args.lots} lots per item, {args.earlier} "
@@ -138,8 +187,12 @@ def main() -> int:
     print(f"kitting board over HTTP, {args.requests} requests: p50 {p50:.1f} ms, "
           f"p99 {p99:.1f} ms, max {max(times):.1f} ms  "
           f"({'ok' if p99 < BUDGET_MS else 'OVER'} the {BUDGET_MS:.0f} ms budget)")  # fmt: skip
+    s50, s99 = statistics.median(serial_times), statistics.quantiles(serial_times, n=100)[98]
+    print(f"serial life over HTTP ({args.serials} serials of {args.components} component "
+          f"lots), {args.requests} requests: p50 {s50:.1f} ms, p99 {s99:.1f} ms, "
+          f"max {max(serial_times):.1f} ms")  # fmt: skip
     print(f"load average while measuring: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    return 0 if p99 < BUDGET_MS else 1
+    return 0 if max(p99, s99) < BUDGET_MS else 1
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from cloud.plants.orders import (
     exploded_lines,
     get_work_order,
     release,
+    site_constraints,
     site_masterdata,
 )
 from cloud.plants.supply import item_supply, lots_at, record_lot_attributes
@@ -178,9 +179,9 @@ async def read_board(
     now = datetime.now(UTC)
     async with site_scope(state.tenant_pool, [site]) as conn:
         record = await get_work_order(conn, site, work_order)
-        supply = await item_supply(conn, record)
-        masterdata = await site_masterdata(conn, site)
-    return record, kitting_board(record.order.required(), supply, masterdata.constraints, now), now
+        rules = await site_constraints(conn, site)
+        supply = await item_supply(conn, record, {rule.item for rule in rules})
+    return record, kitting_board(record.order.required(), supply, rules, now), now
 
 
 async def kitting_of(state: StateDep, site: str, work_order: str) -> dict[str, Any]:

@@ -30,6 +30,9 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True, slots=True)
 class LotOnHand:
+    """A lot's stock at a location; for an item no constraint speaks about, the item's stock
+    summed by hold (``lot`` and ``location`` empty: no lot of it is ever refused)."""
+
     lot: str
     location: str
     qty: Decimal

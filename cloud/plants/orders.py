@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from cloud.downlink import outbox
 from cloud.masterdata.store import read_masterdata
+from domain.constraints import Constraint
 from domain.masterdata import MasterData
 from domain.workorders import Bom, RequiredLine, WorkOrder, boms_of, explode
 
@@ -46,6 +47,16 @@ async def site_masterdata(conn: Conn, site: str) -> MasterData:
     """The site's master data in force (empty when none was written)."""
     stored = await read_masterdata(conn, site)
     return MasterData.model_validate(stored.document) if stored else MasterData()
+
+
+async def site_constraints(conn: Conn, site: str) -> list[Constraint]:
+    """The process constraints of the site's master data. Only that part is parsed: the
+    whole document was checked when it was written, and parsing all of it is most of a
+    kitting board's time for a large site."""
+    stored = await read_masterdata(conn, site)
+    if stored is None:
+        return []
+    return [Constraint.model_validate(rule) for rule in stored.document.get("constraints", [])]
 
 
 def bom_for(masterdata: MasterData, product: str, revision: str | None) -> Bom:
