@@ -114,3 +114,40 @@ def test_a_delegate_approves_until_the_delegation_ends(client: httpx.Client) -> 
     with person(url, "wh@example.com") as warehouse:
         late = warehouse.post("/v1/sites/site-1/orders/o-2/approve", json={})
     assert (late.status_code, late.json()["error"]) == (403, "not_approver")
+
+
+def test_the_guards_are_checked_again_at_the_last_approval(client: httpx.Client) -> None:
+    url = str(client.base_url).rstrip("/")
+    org = asyncio.run(make_people(database_of(url)))
+    put_example_lifecycle(client, org)
+    ship = {"action": "order.transition", "transition": "ship", "role": "finance"}
+    assert client.put(f"/v1/orgs/{org}/settings", json={"approval_steps": [ship]}).is_success
+    assert _to_confirmation(url, client, "o-1").json()["state"] == "confirmed"  # not gated
+    base = "/v1/sites/site-1/orders/o-1"
+    client.post(f"{base}/payments", json={"kind": "balance", "amount": "700"})
+    with person(url, "maker@example.com") as maker:
+        asked = maker.post(f"{base}/transitions/ship").json()
+    assert asked["pending"]["waiting_for"] == "finance"
+    client.post(f"{base}/payments", json={"kind": "refund", "amount": "100"})
+    with person(url, "fin@example.com") as finance:
+        early = finance.post(f"{base}/approve", json={})
+        assert (early.status_code, early.json()["error"]) == (409, "guard")
+        assert "balance due 100 is over 0" in early.json()["message"]
+        still = client.get(base).json()
+        assert (still["state"], still["pending"]["transition"]) == ("confirmed", "ship")
+        assert "order.approval" not in {e["kind"] for e in still["journal"]}  # nothing half done
+        client.post(f"{base}/payments", json={"kind": "balance", "amount": "100"})
+        done = finance.post(f"{base}/approve", json={})
+    assert done.status_code == 200, done.text
+    assert done.json()["state"] == "shipped"
+    actions = [e["data"] for e in done.json()["recorded"] if e["kind"] == "order.action"]
+    assert actions == [{"action": "reserve_stock", "status": "requested"}]  # a stock-mode site
+
+
+def test_a_lifecycle_under_another_name_is_refused(client: httpx.Client) -> None:
+    url = str(client.base_url).rstrip("/")
+    org = asyncio.run(make_people(database_of(url)))
+    cycle = put_example_lifecycle(client, org)
+    body = cycle.model_dump(mode="json", by_alias=True)
+    answer = client.put(f"/v1/orgs/{org}/lifecycles/studio", json=body)
+    assert (answer.status_code, answer.json()["error"]) == (422, "order_type_mismatch")
