@@ -1,6 +1,7 @@
 """The SQL behind each source of ``domain.reports.SOURCES``: one constant relation per
 source whose columns are named as the fields, plus ``at`` (the time the report's date range
-applies to). A report names fields; only these texts reach the database."""
+applies to). A report names fields; only these texts reach the database. Days, weeks
+(from Monday) and months are UTC's, whatever the database session's zone."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ WITH site_costs AS (
     WHERE n.site IS NOT NULL
     ORDER BY n.site, ic.item, ic.per_unit, a.depth
 )
-SELECT e.site, e.at, e.at::date AS day, date_trunc('week', e.at)::date AS week,
+SELECT e.site, e.at, (e.at AT TIME ZONE 'UTC')::date AS day,
+       date_trunc('week', e.at AT TIME ZONE 'UTC')::date AS week,
        e.data->>'item' AS item, e.data->>'lot' AS lot, e.data->>'location' AS location,
        coalesce(e.data->>'code', '') AS code, e.data->>'reason' AS reason,
        e.data->>'unit' AS unit, -(e.data->>'qty')::numeric AS qty_lost,
@@ -34,8 +36,8 @@ WHERE e.type = 'stock.adjusted' AND (e.data->>'qty')::numeric < 0
 # in it. A lot moved out before the excursion began still counts: the events say where a
 # lot arrived, and tracing every move is the trace API's work, not a report's.
 _EXCURSION_LOTS = """
-SELECT x.site, x.opened_at AS at, x.opened_at::date AS day,
-       date_trunc('week', x.opened_at)::date AS week, x.location,
+SELECT x.site, x.opened_at AS at, (x.opened_at AT TIME ZONE 'UTC')::date AS day,
+       date_trunc('week', x.opened_at AT TIME ZONE 'UTC')::date AS week, x.location,
        x.location || ' #' || x.number AS excursion,
        coalesce(l.data->>'supplier', '(unknown)') AS supplier,
        l.data->>'item' AS item, l.data->>'lot' AS lot,
@@ -48,9 +50,9 @@ WHERE x.opened_at IS NOT NULL
 """
 
 _ORDERS = """
-SELECT o.site, o.created_at AS at, o.created_at::date AS day,
-       date_trunc('week', o.created_at)::date AS week,
-       date_trunc('month', o.created_at)::date AS month, o.order_id AS "order",
+SELECT o.site, o.created_at AS at, (o.created_at AT TIME ZONE 'UTC')::date AS day,
+       date_trunc('week', o.created_at AT TIME ZONE 'UTC')::date AS week,
+       date_trunc('month', o.created_at AT TIME ZONE 'UTC')::date AS month, o.order_id AS "order",
        o.order_type, o.customer, o.state, o.currency, o.total,
        coalesce(money.paid, 0) AS paid, coalesce(money.cost, 0) AS cost_of_goods,
        o.total - coalesce(money.cost, 0) AS margin

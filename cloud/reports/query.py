@@ -32,10 +32,10 @@ def statement(dataset: Dataset, window: Window) -> tuple[sql.Composed, dict[str,
     params: dict[str, Any] = {"sites": list(window.sites)}
     where: list[sql.Composable] = [sql.SQL("r.site = ANY(%(sites)s)")]
     if window.start is not None:
-        where.append(sql.SQL("r.at >= %(start)s"))
+        where.append(sql.SQL("r.at >= (%(start)s::date AT TIME ZONE 'UTC')"))
         params["start"] = window.start
     if window.end is not None:
-        where.append(sql.SQL("r.at < %(end)s"))
+        where.append(sql.SQL("r.at < (%(end)s::date AT TIME ZONE 'UTC')"))
         params["end"] = window.end
     for index, rule in enumerate(dataset.filters):
         column = sql.SQL("r.{}").format(sql.Identifier(rule.field))
