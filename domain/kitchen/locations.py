@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -45,3 +46,5 @@ class Location(BaseModel):
     parent: Name | None = None
     gln: GlobalLocationNumber | None = None
     """Its GS1 location number, when it has one: EPCIS names it by it."""
+    storage: Literal["frozen", "chilled", "ambient"] | None = None
+    """The temperature class it keeps (an item's ``storage``): put-away matches the two."""
