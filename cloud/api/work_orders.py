@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -37,11 +37,11 @@ from cloud.plants.orders import (
     site_constraints,
     site_masterdata,
 )
-from cloud.plants.supply import item_supply, lots_at, record_lot_attributes
+from cloud.plants.supply import item_supply, lots_at, on_hand_by_item, record_lot_attributes
 from domain.constraints import check, check_putaway, putaway_class
 from domain.quantity import Unit
 from domain.values import Amount, Moment, Name
-from domain.workorders import WorkOrder
+from domain.workorders import WorkOrder, superseded
 
 router = APIRouter(prefix="/v1/sites", tags=["work orders"])
 
@@ -233,6 +233,41 @@ async def post_lot_attributes(
         refused_by=[r.constraint for r in verdict.refusals],
         storage_class=putaway_class(rules, body.item, body.attributes),
     )
+
+
+@router.get(
+    "/{site}/boms/{product}/superseded",
+    responses={404: {"description": "unknown site"},
+               422: {"description": "no such revision of the product's bill"}},
+    summary="An engineering change: the parts the new revision dropped, with their stock",
+)  # fmt: skip
+async def get_superseded(
+    site: str,
+    product: str,
+    state: StateDep,
+    principal: Annotated[Principal, Depends(require("stock.read"))],
+    from_revision: Annotated[str, Query(max_length=200, alias="from")],
+    to_revision: Annotated[str | None, Query(max_length=200, alias="to")] = None,
+) -> Any:
+    """Parts of revision ``from`` that revision ``to`` (else the one in force) no longer
+    uses, each with its stock on hand at the site and the parts that replace it. Open
+    purchase orders are not counted: the cloud keeps none yet."""
+    try:
+        async with site_scope(state.tenant_pool, [site]) as conn:
+            masterdata = await site_masterdata(conn, site)
+            old = bom_for(masterdata, product, from_revision)
+            new = bom_for(masterdata, product, to_revision)
+            stock = await on_hand_by_item(conn, site, sorted(old.parts - new.parts))
+    except WorkOrderRefused as refused:
+        return _refused(refused)
+    flags = superseded(old, new, stock)
+    return {
+        "product": product, "from": old.revision, "to": new.revision,
+        "superseded": [
+            {"item": f.item, "on_hand": _amount(f.on_hand), "replaced_by": list(f.replaced_by)}
+            for f in flags
+        ],
+    }  # fmt: skip
 
 
 def _order(fields: dict[str, Any]) -> WorkOrder:

@@ -102,3 +102,13 @@ async def lots_at(conn: Conn, site: str, item: str, location: str) -> list[dict[
         {str(k): str(v) for k, v in cast(dict[str, Any], row[0]).items()}
         for row in await cur.fetchall()
     ]
+
+
+async def on_hand_by_item(conn: Conn, site: str, items: list[str]) -> dict[str, Decimal]:
+    """Stock on hand of each of ``items`` at ``site``, every lot and location summed."""
+    cur = await conn.execute(
+        "SELECT item, sum(qty) FROM ledger WHERE site = %s AND item = ANY (%s) AND qty > 0"
+        " GROUP BY item",
+        (site, items),
+    )
+    return {str(item): cast(Decimal, qty) for item, qty in await cur.fetchall()}

@@ -197,3 +197,27 @@ def test_receipt_answers_whether_a_lot_may_go_where_it_is_put_away(
     old = {"serial": "007", "firmware": "V1.0"}
     wrong = client.post(url, json={"item": "servo-motor", "lot": "S-8", "attributes": old})
     assert wrong.json()["refused_by"] == ["servo-fw-v23"]
+
+
+def test_an_engineering_change_flags_the_stock_of_the_superseded_reducer(
+    client: httpx.Client,
+) -> None:
+    stock_the_plant(client)
+    rev_b = {**ROBOT_BOM, "revision": "B", "lines": [
+        {"operation": "kit", "item": "cable-set", "qty": 1, "unit": "each"},
+        {"operation": "assemble", "item": "servo-motor", "qty": 6, "unit": "each"},
+        {"operation": "assemble", "item": "reducer-e", "qty": 6, "unit": "each"},
+    ]}  # fmt: skip
+    changed = {**MASTERDATA, "boms": [ROBOT_BOM, rev_b]}
+    assert client.put("/v1/sites/site-1/masterdata", json=changed).status_code == 200
+    answer = client.get("/v1/sites/site-1/boms/robot-arm/superseded", params={"from": "A"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "product": "robot-arm", "from": "A", "to": "B",
+        "superseded": [{"item": "reducer", "on_hand": "35", "replaced_by": ["reducer-e"]}],
+    }  # fmt: skip
+    unknown = client.get("/v1/sites/site-1/boms/robot-arm/superseded", params={"from": "Q"})
+    assert (unknown.status_code, unknown.json()["error"]) == (422, "no_bom")
+    # a new order is exploded from the revision in force: the new reducer
+    made = client.post("/v1/sites/site-1/work-orders", json={"product": "robot-arm", "qty": 1})
+    assert [x["item"] for x in made.json()["order"]["lines"]][-1] == "reducer-e"
