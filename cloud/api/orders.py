@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -16,7 +17,9 @@ from cloud.auth.fields import hidden_fields
 from cloud.orders.costing import Rule, book_cost
 from cloud.orders.journal import Entry
 from cloud.orders.records import (
+    Conn,
     OrderRefused,
+    Place,
     entry_public,
     order_view,
     place_of,
@@ -148,7 +151,7 @@ async def get_order(
 async def post_transition(
     site: str, order: str, name: str, state: StateDep, principal: Annotated[Principal, _EDIT]
 ) -> Any:
-    async def act(conn: Any, place: Any) -> list[Entry]:
+    async def act(conn: Conn, place: Place) -> list[Entry]:
         return await fire(conn, place, order, name, principal)
 
     return await _acting(state, site, order, principal, act)
@@ -160,7 +163,7 @@ async def approve(
     site: str, order: str, body: DecisionCreate, state: StateDep,
     principal: Annotated[Principal, _READ],
 ) -> Any:  # fmt: skip
-    async def act(conn: Any, place: Any) -> list[Entry]:
+    async def act(conn: Conn, place: Place) -> list[Entry]:
         return await decide(conn, place, order, principal, True, body.note)
 
     return await _acting(state, site, order, principal, act)
@@ -172,7 +175,7 @@ async def refuse(
     site: str, order: str, body: DecisionCreate, state: StateDep,
     principal: Annotated[Principal, _READ],
 ) -> Any:  # fmt: skip
-    async def act(conn: Any, place: Any) -> list[Entry]:
+    async def act(conn: Conn, place: Place) -> list[Entry]:
         return await decide(conn, place, order, principal, False, body.note)
 
     return await _acting(state, site, order, principal, act)
@@ -184,7 +187,7 @@ async def post_payment(
     site: str, order: str, body: PaymentCreate, state: StateDep,
     principal: Annotated[Principal, _EDIT],
 ) -> Any:  # fmt: skip
-    async def act(conn: Any, place: Any) -> list[Entry]:
+    async def act(conn: Conn, place: Place) -> list[Entry]:
         return [await pay(conn, place, order, body.kind, body.amount, principal.name)]
 
     return await _acting(state, site, order, principal, act)
@@ -196,7 +199,7 @@ async def post_order_note(
     site: str, order: str, body: NoteCreate, state: StateDep,
     principal: Annotated[Principal, _EDIT],
 ) -> Any:  # fmt: skip
-    async def act(conn: Any, place: Any) -> list[Entry]:
+    async def act(conn: Conn, place: Place) -> list[Entry]:
         entry = await write_note(
             conn, place, "", body.text, principal.name, order_id=order, kind=body.kind
         )
@@ -223,7 +226,10 @@ async def post_cost(
     return JSONResponse({"category": body.category, "rule": body.rule, "shares": shares})
 
 
-async def _acting(state: StateDep, site: str, order: str, principal: Principal, act: Any) -> Any:
+async def _acting(
+    state: StateDep, site: str, order: str, principal: Principal,
+    act: Callable[[Conn, Place], Awaitable[list[Entry]]],
+) -> Any:  # fmt: skip
     try:
         async with state.pool.connection() as conn, conn.transaction():
             entries = await act(conn, await place_of(conn, site))
