@@ -27,12 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg
 from psycopg import AsyncConnection
 
-from benchmarks.trace import PLANTS, SHOPS, START, Network, load
+from benchmarks.trace import PLANTS, SHOPS, START, generated_network
 from cloud.auth.scope import bind_sites
 from cloud.fsma.query import load_places
 from cloud.fsma.records import Places
 from cloud.fsma.sheet_request import SheetFormat, Spreadsheet, lot_sheet, range_sheet
-from cloud.migrate import migrate
 from cloud.postgres_server import PostgresServer
 
 SITES = PLANTS + SHOPS
@@ -80,25 +79,9 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     args = parser.parse_args()
     with PostgresServer(args.data_dir) as server:
-        with psycopg.connect(server.url, autocommit=True) as conn:
-            loaded = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'fsma_bench'"
-                                  ).fetchone() is not None  # fmt: skip
-            if not loaded:
-                conn.execute("CREATE DATABASE fsma_bench")
-        url = server.url_for("fsma_bench")
-        network = Network(args.seed)
-        if loaded:
-            for number in range(1 << 30):
-                if sum(network.seq.values()) >= args.events:
-                    break
-                for _ in network.day(number):
-                    pass
-        else:
-            migrate(url)
-            network, written, seconds = load(url, args.events, args.seed)
-            print(f"loaded {written:,} events in {seconds:.0f} s")
-            with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute("VACUUM ANALYZE")
+        url, network = generated_network(server, "fsma_bench", args.events, args.seed)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
         rng = random.Random(args.seed)
         raw = network.raw_lots[: len(network.raw_lots) * 9 // 10]  # old enough to have uses
         for name, pool in (("finished lot at shops", network.finished_at_shops), ("raw lot", raw)):

@@ -151,6 +151,31 @@ def load(url: str, events: int, seed: int) -> tuple[Network, int, float]:
     return network, written, time.perf_counter() - started
 
 
+def generated_network(
+    server: PostgresServer, database: str, events: int, seed: int
+) -> tuple[str, Network]:
+    """The URL of ``database`` holding the network of ``seed``, and the network: loaded the
+    first time, replayed without writing after (the same seed makes the same network)."""
+    with psycopg.connect(server.url, autocommit=True) as conn:
+        query = "SELECT 1 FROM pg_database WHERE datname = %s"
+        loaded = conn.execute(query, (database,)).fetchone() is not None
+        if not loaded:
+            conn.execute(f'CREATE DATABASE "{database}"')
+    url = server.url_for(database)
+    network = Network(seed)
+    if loaded:
+        for number in range(1 << 30):
+            if sum(network.seq.values()) >= events:
+                break
+            for _ in network.day(number):
+                pass
+        return url, network
+    migrate(url)
+    network, written, seconds = load(url, events, seed)
+    print(f"loaded {written:,} events in {seconds:.0f} s")
+    return url, network
+
+
 async def measure(url: str, starts: list[tuple[str, str]], direction: str
                   ) -> tuple[list[float], list[int], list[int]]:  # fmt: skip
     """Milliseconds per trace, tree depth and node count, one trace per start lot."""
@@ -189,23 +214,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     with PostgresServer(args.data_dir) as server:
-        with psycopg.connect(server.url, autocommit=True) as conn:
-            loaded = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'trace_bench'"
-                                  ).fetchone() is not None  # fmt: skip
-            if not loaded:
-                conn.execute("CREATE DATABASE trace_bench")
-        url = server.url_for("trace_bench")
-        network = Network(args.seed)
-        if loaded:  # the same seed makes the same network: replay it without writing
-            for number in range(1 << 30):
-                if sum(network.seq.values()) >= args.events:
-                    break
-                for _ in network.day(number):
-                    pass
-        else:
-            migrate(url)
-            network, written, seconds = load(url, args.events, args.seed)
-            print(f"loaded {written:,} events in {seconds:.0f} s")
+        url, network = generated_network(server, "trace_bench", args.events, args.seed)
         with psycopg.connect(url, autocommit=True) as conn:
             # settle what a bulk load leaves to autovacuum, which would compete with the reads
             conn.execute("VACUUM ANALYZE trace_links")

@@ -13,6 +13,7 @@ import typer
 from edgestock.cli.agent import agent_app
 from edgestock.cli.cloud import cloud_app
 from edgestock.cli.demo import demo
+from edgestock.cli.fsma import fsma
 from edgestock.cli.provision import provision_app
 from edgestock.cli.recall import recall
 from edgestock.cli.replenish import replenish_app
@@ -57,5 +58,6 @@ app.command("demo")(demo)
 app.command("verify")(verify)
 app.command("trace")(trace)
 app.command("recall")(recall)
+app.command("fsma")(fsma)
 
 __all__ = ["app"]
