@@ -45,6 +45,7 @@ from edge_agent.pipeline.rules import ClockRules, StoreFacts, load_rules
 from edge_agent.pipeline.scale import ScaleBinding, ScaleTracker
 from edge_agent.pipeline.stages import ColdChain, Readings, Scanners, StockScales
 from edge_agent.pipeline.transfer_commands import route_transfers
+from edge_agent.purchasing.receiving import ReceivingDesk
 from edge_agent.sink import AgentSink
 from edge_agent.status import snapshot, status_path, write_status
 from edge_agent.store import EdgeStore
@@ -147,6 +148,8 @@ def build(config: AgentConfig) -> AgentRuntime:
             displays=displays,
             records=records,
             transfers=transfers,
+            receiving=ReceivingDesk(store, DownlinkInbox(store.path), sink.record, clock,
+                                    lambda: master, Path(store.path).with_name("labels")),
         )
     mode = monitor.diagnosis.classifier.mode if monitor and monitor.diagnosis else None
     runtime = AgentRuntime(config, store, writer, syncer, sink, devices.adapters, mode)

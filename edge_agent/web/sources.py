@@ -13,6 +13,7 @@ from domain.masterdata import MasterData
 from domain.observation import Observation
 from edge_agent.kitchen.pipeline import KitchenPipeline
 from edge_agent.kitchen.records import FoodSafetyRecords
+from edge_agent.purchasing.receiving import ReceivingDesk
 from edge_agent.transfers.desk import TransferDesk
 from edge_agent.web.pda_device import ScreenPda
 from edge_agent.web.screen_hub import ScreenHub
@@ -41,5 +42,7 @@ class ScreenSources:
     """Where a manager's sign-off goes."""
     transfers: TransferDesk | None = None
     """Ships and receives the site's transfers (the PDA's Transfers page)."""
+    receiving: ReceivingDesk | None = None
+    """Receives suppliers' deliveries by SSCC (the PDA's Receiving page)."""
     hub: ScreenHub = field(default_factory=ScreenHub)
     near_days: int = 1

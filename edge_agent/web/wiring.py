@@ -13,6 +13,7 @@ from edge_agent.config.web import WebConfig
 from edge_agent.kitchen.bus_routes import TicketFanOut
 from edge_agent.kitchen.pipeline import KitchenPipeline
 from edge_agent.kitchen.records import FoodSafetyRecords
+from edge_agent.purchasing.receiving import ReceivingDesk
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
 from edge_agent.transfers.desk import TransferDesk
@@ -35,6 +36,7 @@ def agent_screens(
     displays: TicketFanOut | None,
     records: FoodSafetyRecords,
     transfers: TransferDesk | None = None,
+    receiving: ReceivingDesk | None = None,
 ) -> Callable[[], Coroutine[None, None, None]]:
     """What the agent runs to serve its screens; the PDA app's device joins the sink's
     pipelines and the screens join the kitchen's ticket displays."""
@@ -55,6 +57,7 @@ def agent_screens(
         records=records,
         near_days=web.near_days,
         transfers=transfers,
+        receiving=receiving,
     )
     if displays is not None:
         displays.add(sources.hub.publish)
