@@ -111,14 +111,12 @@ def _audit_agent(
                 continue
             if batch.first_seq > covered + 1:
                 break
-            problem = _signature_problem(agent, batch, keys)
-            signed = {} if problem else _signed_hashes(agent, batch)
-            if isinstance(signed, str):
-                problem = signed
-            if problem:
-                yield EvidenceFinding(agent, batch.first_seq, problem)
+            try:
+                _check_signature(agent, batch, keys)
+                signed = _signed_hashes(agent, batch)
+            except NotSigned as refusal:
+                yield EvidenceFinding(agent, batch.first_seq, str(refusal))
                 return
-            assert isinstance(signed, dict)
             altered = _first_altered(conn, agent, batch, signed)
             if altered is not None:
                 yield altered
@@ -129,41 +127,47 @@ def _audit_agent(
         yield EvidenceFinding(agent, covered + 1, problem)
 
 
-def _signature_problem(agent: str, batch: KeptBatch, keys: dict[str, AgentKey]) -> str | None:
-    """Why ``batch`` is not a request ``agent`` signed, or None."""
+class NotSigned(Exception):
+    """A kept batch that is not evidence of what its agent sent, and why."""
+
+
+def _check_signature(agent: str, batch: KeptBatch, keys: dict[str, AgentKey]) -> None:
+    """Raise ``NotSigned`` unless ``batch`` is a request ``agent`` signed with its key."""
     where = f"batch of seqs {batch.first_seq}-{batch.last_seq}"
     keyid = batch.params.keyid
     key = keys.get(keyid)
     if key is None or key.agent != agent:
-        return f"{where}: signed with key {keyid}, which is not one of the agent's keys"
+        raise NotSigned(f"{where}: signed with key {keyid}, which is not one of the agent's keys")
     created = datetime.fromtimestamp(batch.params.created, key.added_at.tzinfo)
     too_early = created < key.added_at - FRESHNESS
     too_late = key.retired_at is not None and created > key.retired_at + FRESHNESS
     if too_early or too_late:
         window = f"{key.added_at:%Y-%m-%d %H:%M:%S} to {key.retired_at or 'now'}"
-        return f"{where}: signed at {created:%Y-%m-%d %H:%M:%S} with key {keyid}, in force {window}"
+        raise NotSigned(
+            f"{where}: signed at {created:%Y-%m-%d %H:%M:%S} with key {keyid}, in force {window}"
+        )
     if batch.path != f"/v1/agents/{agent}/events" or batch.method.upper() != "POST":
-        return f"{where}: the signature is for {batch.method} {batch.path}, not this agent's batch"
+        raise NotSigned(f"{where}: the signature is for {batch.method} {batch.path}, "
+                        "not this agent's batch")  # fmt: skip
     if content_digest(batch.body) != batch.digest:
-        return f"{where}: the kept body is not the body the agent signed"
+        raise NotSigned(f"{where}: the kept body is not the body the agent signed")
     base = signature_base(batch.method, batch.path, batch.digest, batch.params)
     if not signature_valid(key.public_key, batch.signature, base):
-        return f"{where}: the signature does not verify with key {keyid}"
-    return None
+        raise NotSigned(f"{where}: the signature does not verify with key {keyid}")
 
 
-def _signed_hashes(agent: str, batch: KeptBatch) -> dict[int, str] | str:
-    """seq -> hash of each event in the signed body, or why the body cannot be read."""
+def _signed_hashes(agent: str, batch: KeptBatch) -> dict[int, str]:
+    """seq -> hash of each event in the signed body; ``NotSigned`` if it cannot be read."""
     where = f"batch of seqs {batch.first_seq}-{batch.last_seq}"
     try:
         document = orjson.loads(gunzip(batch.body, MAX_BODY_BYTES))
         signed = {int(e["seq"]): str(e["hash"]) for e in document["events"]}
     except (BatchRefused, orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        return f"{where}: the signed body cannot be read: {type(exc).__name__}"
+        raise NotSigned(f"{where}: the signed body cannot be read: {type(exc).__name__}") from exc
     if document.get("agent") != agent:
-        return f"{where}: the signed body is agent {document.get('agent')!r}'s"
+        raise NotSigned(f"{where}: the signed body is agent {document.get('agent')!r}'s")
     if not signed or (min(signed), max(signed)) != (batch.first_seq, batch.last_seq):
-        return f"{where}: the kept seq range is not the signed batch's"
+        raise NotSigned(f"{where}: the kept seq range is not the signed batch's")
     return signed
 
 
