@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from domain.gs1 import Gtin14, checked_key
 from domain.payloads import Currency, Note, Price
 from domain.quantity import Unit
+from domain.replenishment.site_plan import Suggestion as SitePlanSuggestion
 from domain.values import PROSE, Amount, Day, Moment, Name
 
 State = Literal[
@@ -73,6 +74,24 @@ class Suggestion(_Frozen):
     qty: Annotated[Amount, Field(gt=0)]
     unit: Unit
     reasons: Annotated[list[Reason], Field(max_length=20)] = []
+
+
+def suggestion_of(suggested: SitePlanSuggestion, supplier: str, lang: str = "en") -> Suggestion:
+    """The purchase a replenishment plan suggests (``domain.replenishment``): the plan's
+    order quantity in its unit, and as reasons every cause of its changes, largest first, in
+    ``lang`` (``en`` or ``zh``). ``ValueError`` when the plan orders nothing."""
+    plan = suggested.plan
+    if plan.order.qty <= 0:
+        raise ValueError(f"{plan.item}: the plan orders nothing ({plan.order.note})")
+    causes = sorted(
+        (c for found in suggested.changes.values() for c in found),
+        key=lambda c: abs(c.amount), reverse=True,
+    )  # fmt: skip
+    reasons = [(c.zh if lang == "zh" else c.en)[:500] for c in causes][:20]
+    return Suggestion.model_validate({
+        "item": plan.item, "site": plan.site, "supplier": supplier, "qty": plan.order.qty,
+        "unit": plan.unit, "reasons": reasons or ([plan.order.note] if plan.order.note else []),
+    })  # fmt: skip
 
 
 class PurchaseLine(_Frozen):

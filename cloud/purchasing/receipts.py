@@ -29,6 +29,7 @@ from domain.purchasing import (
     fully_received,
     lead_time,
 )
+from domain.replenishment.lead_time import Delivery
 
 OPEN_FOR_RECEIPT = ("shipped", "partly_received")
 
@@ -117,6 +118,21 @@ async def lead_time_stats(conn: Conn, supplier: str) -> LeadTime | None:
 async def lead_days(conn: Conn, supplier: str) -> list[float]:
     """Each delivered order's order-to-receipt days, oldest receipt first."""
     return [days for _, _, _, days in await supplier_history(conn, supplier)]
+
+
+async def deliveries(conn: Conn, supplier: str) -> list[Delivery]:
+    """Each order the supplier delivered as replenishment's lead-time history reads it:
+    the day the order was sent and the day of its first receipt, oldest first."""
+    cur = await conn.execute(
+        "SELECT o.sent_at, min(r.at) FROM purchase_receipts AS r JOIN purchase_orders AS o"
+        " USING (site, po) WHERE r.supplier = %s GROUP BY r.site, r.po, o.sent_at"
+        " ORDER BY min(r.at)",
+        (supplier,),
+    )
+    return [
+        Delivery(supplier, cast(datetime, sent).date(), cast(datetime, came).date())
+        for sent, came in await cur.fetchall()
+    ]
 
 
 async def supplier_history(conn: Conn, supplier: str) -> list[tuple[str, str, datetime, float]]:

@@ -3,12 +3,13 @@ order and its shipping notice, and suppliers' lead-time statistics."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
 
+from domain.masterdata import MasterData
 from domain.purchasing import (
     Asn,
     PurchaseOrder,
@@ -18,7 +19,10 @@ from domain.purchasing import (
     discrepancies,
     fully_received,
     lead_time,
+    suggestion_of,
 )
+from domain.replenishment.series import DemandSeries
+from domain.replenishment.site_plan import plan_site
 
 ORDER = PurchaseOrder.model_validate({
     "po": "po-1", "site": "site-1", "supplier": "dongguan",
@@ -29,7 +33,8 @@ ORDER = PurchaseOrder.model_validate({
 })  # fmt: skip
 SSCC = "006141411234567890"
 ASN = Asn.model_validate({
-    "site": "site-1", "po": "po-1", "asn": "asn-1", "shipped_at": datetime(2026, 12, 1, 8, tzinfo=UTC),
+    "site": "site-1", "po": "po-1", "asn": "asn-1",
+    "shipped_at": datetime(2026, 12, 1, 8, tzinfo=UTC),
     "packages": [{"sscc": SSCC, "lots": [
         {"item": "chicken", "lot": "C1", "qty": "10", "unit": "kg", "expires_on": "2026-12-09"},
         {"item": "rice", "lot": "R1", "qty": "25", "unit": "kg"},
@@ -94,3 +99,24 @@ def test_lead_time_is_the_mean_and_sample_sigma_of_order_to_receipt_days() -> No
     assert stats is not None
     assert (stats.receipts, stats.mean_days) == (4, 3.5)
     assert stats.sigma_days == pytest.approx(1.2909944, rel=1e-6)
+
+
+def test_a_replenishment_plan_becomes_a_suggestion_with_its_causes_as_reasons() -> None:
+    master = MasterData.model_validate({
+        "items": [{"id": "chicken", "name": "Chicken", "base_unit": "g"}],
+        "suppliers": [{"id": "dongguan", "name": "Dongguan",
+                       "approved": [{"item": "chicken", "lead_time_days": 2}]}],
+    })  # fmt: skip
+    today = date(2026, 12, 5)
+    series = DemandSeries("chicken", "site-1", today - timedelta(days=83), (1000.0,) * 84, unit="g")
+    (fell,) = plan_site({"chicken": series}, master, position={"chicken": 500.0},
+                        position_before={"chicken": 5000.0})  # fmt: skip
+    suggestion = suggestion_of(fell, "dongguan", lang="zh")
+    assert (suggestion.item, suggestion.site, suggestion.unit) == ("chicken", "site-1", "g")
+    assert suggestion.qty == fell.plan.order.qty > 0
+    assert suggestion.reasons
+    assert all(not r.isascii() for r in suggestion.reasons)  # the Chinese wording
+    (full,) = plan_site({"chicken": series}, master, position={"chicken": 90000.0},
+                        position_before={"chicken": 90000.0})  # fmt: skip
+    with pytest.raises(ValueError, match="chicken: the plan orders nothing"):
+        suggestion_of(full, "dongguan")
