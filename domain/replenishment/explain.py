@@ -95,50 +95,59 @@ def _cause(factor: str, old: float, new: float, amount: float, ev: Evidence) -> 
     return Cause(factor, old, new, amount, on, f"{en}: {signed}", f"{zh}：{signed}")
 
 
-def _rose(old: float, new: float) -> tuple[str, str]:
-    return ("rose", "增至") if new > old else ("fell", "降至")
+_MOVES: Mapping[str, tuple[str, str, str]] = {
+    "demand": (
+        "forecast daily demand {dir} from {old} to {new} {unit}",
+        "预测日需求从{old}{unit}{zh}{new}{unit}",
+        "{:.1f}",
+    ),
+    "error_ratio": (
+        "the forecast's daily error {dir} from {old} to {new} of demand",
+        "预测日误差占需求的比例从{old}{zh}{new}",
+        "{:.1%}",
+    ),
+    "lead": (
+        "supplier {supplier}'s lead time {dir} from {old} to {new} days",
+        "供应商{supplier}的交货期从{old}天{zh}{new}天",
+        "{:.1f}",
+    ),
+    "sigma_l": (
+        "supplier {supplier}'s lead-time spread {dir} from {old} to {new} days",
+        "供应商{supplier}的交货期波动从{old}天{zh}{new}天",
+        "{:.1f}",
+    ),
+    "position": (
+        "stock on hand and on order {dir} from {old} to {new} {unit}",
+        "在库及在途库存从{old}{unit}{zh}{new}{unit}",
+        "{:.1f}",
+    ),
+}
+"""The sentence of a factor that rose or fell: English, Chinese, and how its values read."""
 
 
-def _demand(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
-    en, zh = _rose(old, new)
-    why_en = f" ({ev.driver_en})" if ev.driver_en else ""
-    why_zh = f"（{ev.driver_zh}）" if ev.driver_zh else ""
-    return (
-        f"forecast daily demand {en} from {old:.1f} to {new:.1f} {ev.unit}{why_en}",
-        f"预测日需求从{old:.1f}{ev.unit}{zh}{new:.1f}{ev.unit}{why_zh}",
-        ev.driver_on,
-    )
+def _moved(factor: str) -> Callable[[float, float, Evidence], tuple[str, str, date | None]]:
+    en_text, zh_text, number = _MOVES[factor]
 
+    def say(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
+        words = {
+            "old": number.format(old),
+            "new": number.format(new),
+            "dir": "rose" if new > old else "fell",
+            "zh": "增至" if new > old else "降至",
+            "unit": ev.unit,
+            "supplier": ev.supplier,
+        }
+        en, zh = en_text.format(**words), zh_text.format(**words)
+        on: date | None = None
+        if factor == "demand" and ev.driver_en:
+            en, zh, on = f"{en} ({ev.driver_en})", f"{zh}（{ev.driver_zh}）", ev.driver_on
+        if factor in ("lead", "sigma_l"):
+            on = ev.late_delivery
+            if factor == "lead" and on is not None and new > old:
+                en, zh = f"{en} after the late delivery of {on}", f"{zh}（{on}延迟交货后）"
+        return en, zh, on
 
-def _error_ratio(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
-    en, zh = _rose(old, new)
-    return (
-        f"the forecast's daily error {en} from {old:.1%} to {new:.1%} of demand",
-        f"预测日误差占需求的比例从{old:.1%}{zh}{new:.1%}",
-        None,
-    )
-
-
-def _lead(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
-    en, zh = _rose(old, new)
-    after_en = after_zh = ""
-    if ev.late_delivery is not None and new > old:
-        after_en = f" after the late delivery of {ev.late_delivery.isoformat()}"
-        after_zh = f"（{ev.late_delivery.isoformat()}延迟交货后）"
-    return (
-        f"supplier {ev.supplier}'s lead time {en} from {old:.1f} to {new:.1f} days{after_en}",
-        f"供应商{ev.supplier}的交货期从{old:.1f}天{zh}{new:.1f}天{after_zh}",
-        ev.late_delivery,
-    )
-
-
-def _sigma_l(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
-    en, zh = _rose(old, new)
-    return (
-        f"supplier {ev.supplier}'s lead-time spread {en} from {old:.1f} to {new:.1f} days",
-        f"供应商{ev.supplier}的交货期波动从{old:.1f}天{zh}{new:.1f}天",
-        ev.late_delivery,
-    )
+    return say
 
 
 def _service(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
@@ -164,22 +173,9 @@ def _bump(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
     )
 
 
-def _position(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
-    en, zh = _rose(old, new)
-    return (
-        f"stock on hand and on order {en} from {old:.1f} to {new:.1f} {ev.unit}",
-        f"在库及在途库存从{old:.1f}{ev.unit}{zh}{new:.1f}{ev.unit}",
-        None,
-    )
-
-
 _SENTENCES: Mapping[str, Callable[[float, float, Evidence], tuple[str, str, date | None]]] = {
-    "demand": _demand,
-    "error_ratio": _error_ratio,
-    "lead": _lead,
-    "sigma_l": _sigma_l,
+    **{factor: _moved(factor) for factor in _MOVES},
     "service": _service,
     "bump": _bump,
-    "position": _position,
 }
 assert set(_SENTENCES) == set(FACTORS) <= {f.name for f in fields(PlanInputs)}
