@@ -14,6 +14,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 from cloud.api.deps import StateDep
 from cloud.auth.deps import Principal, require
 from cloud.downlink.bell import bell_of
+from cloud.orgs.tree import root_of
 from cloud.purchasing.orders import PurchaseRefused, confirm, read_order, ship
 from cloud.purchasing.receipts import lead_time_stats, supplier_history
 from cloud.purchasing.suppliers import check_order_of, register_supplier, supplier_of_key
@@ -137,8 +138,9 @@ async def get_lead_time(
     principal: Annotated[Principal, Depends(require("stock.read"))],
 ) -> Any:
     async with state.pool.connection() as conn, conn.transaction():
-        stats = await lead_time_stats(conn, supplier)
-        deliveries = await supplier_history(conn, supplier)
+        org_id = await root_of(conn, node_id)
+        stats = await lead_time_stats(conn, supplier, org_id=org_id)
+        deliveries = await supplier_history(conn, supplier, org_id=org_id)
     return LeadTimePublic(
         supplier=supplier,
         receipts=stats.receipts if stats else 0,

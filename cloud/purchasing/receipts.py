@@ -33,6 +33,17 @@ from domain.replenishment.lead_time import Delivery
 
 OPEN_FOR_RECEIPT = ("shipped", "partly_received")
 
+_HISTORY = (
+    "SELECT r.site, r.po, min(r.at), min(r.lead_days), o.sent_at FROM purchase_receipts AS r"
+    " JOIN purchase_orders AS o USING (site, po) WHERE r.supplier = %(supplier)s"
+    " AND (%(org)s::bigint IS NULL OR r.site IN (SELECT n.site FROM org_nodes AS n"
+    " WHERE n.site IS NOT NULL"
+    " AND (SELECT a.id FROM org_ancestors(n.id) AS a ORDER BY a.depth DESC LIMIT 1) = %(org)s))"
+    " GROUP BY r.site, r.po, o.sent_at ORDER BY min(r.at), r.site, r.po"
+)
+"""Receipts at the sites of one organisation (``org`` None: of every one): a supplier's name
+is the organisation's own, and another tenant's deliveries are not its history."""
+
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
@@ -101,8 +112,11 @@ async def receipt_of(conn: Conn, record: PurchaseRecord) -> Receipt:
     return Receipt(lots, tuple(discrepancies(record.order, record.asn, lots)))
 
 
-async def lead_time_stats(conn: Conn, supplier: str) -> LeadTime | None:
-    """The supplier's order-to-receipt days over every order it delivered: count, mean, σ.
+async def lead_time_stats(
+    conn: Conn, supplier: str, *, org_id: int | None = None
+) -> LeadTime | None:
+    """The supplier's order-to-receipt days over every order it delivered to the sites of
+    ``org_id``: count, mean, σ.
 
     Reads receipts not yet attributed first (so run it in a transaction on a connection
     that may write); None before the supplier's first delivery."""
@@ -112,38 +126,31 @@ async def lead_time_stats(conn: Conn, supplier: str) -> LeadTime | None:
     )
     for site, po in await cur.fetchall():
         await refresh_receipts(conn, str(site), str(po))
-    return lead_time(await lead_days(conn, supplier))
+    return lead_time(await lead_days(conn, supplier, org_id=org_id))
 
 
-async def lead_days(conn: Conn, supplier: str) -> list[float]:
+async def lead_days(conn: Conn, supplier: str, *, org_id: int | None = None) -> list[float]:
     """Each delivered order's order-to-receipt days, oldest receipt first."""
-    return [days for _, _, _, days in await supplier_history(conn, supplier)]
+    return [days for _, _, _, days in await supplier_history(conn, supplier, org_id=org_id)]
 
 
-async def deliveries(conn: Conn, supplier: str) -> list[Delivery]:
+async def deliveries(conn: Conn, supplier: str, *, org_id: int | None = None) -> list[Delivery]:
     """Each order the supplier delivered as replenishment's lead-time history reads it:
     the day the order was sent and the day of its first receipt, oldest first."""
-    cur = await conn.execute(
-        "SELECT o.sent_at, min(r.at) FROM purchase_receipts AS r JOIN purchase_orders AS o"
-        " USING (site, po) WHERE r.supplier = %s GROUP BY r.site, r.po, o.sent_at"
-        " ORDER BY min(r.at)",
-        (supplier,),
-    )
+    cur = await conn.execute(_HISTORY, {"supplier": supplier, "org": org_id})
     return [
         Delivery(supplier, cast(datetime, sent).date(), cast(datetime, came).date())
-        for sent, came in await cur.fetchall()
+        for _, _, came, _, sent in await cur.fetchall()
     ]
 
 
-async def supplier_history(conn: Conn, supplier: str) -> list[tuple[str, str, datetime, float]]:
+async def supplier_history(
+    conn: Conn, supplier: str, *, org_id: int | None = None
+) -> list[tuple[str, str, datetime, float]]:
     """Each order the supplier delivered: (site, po, first receipt, order-to-receipt days),
     oldest first."""
-    cur = await conn.execute(
-        "SELECT site, po, min(at), min(lead_days) FROM purchase_receipts WHERE supplier = %s"
-        " GROUP BY site, po ORDER BY min(at), site, po",
-        (supplier,),
-    )
+    cur = await conn.execute(_HISTORY, {"supplier": supplier, "org": org_id})
     return [
         (str(site), str(po), cast(datetime, at), float(cast(Decimal, days)))
-        for site, po, at, days in await cur.fetchall()
+        for site, po, at, days, _ in await cur.fetchall()
     ]

@@ -11,9 +11,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+from psycopg import AsyncConnection
 
+from cloud.purchasing.receipts import lead_time_stats
 from domain.events import EventDraft
 from domain.payloads import LotReceived, StockAdjusted
+from domain.purchasing import LeadTime
 from tests.cloud.builders import AgentChain, post_events
 from tests.cloud.live import database_of
 from tests.cloud.test_transfers import _setup, person
@@ -146,9 +149,20 @@ def test_the_supplier_answers_with_its_key_and_the_site_receives_against_the_not
     assert stats["deliveries"][0]["po"] == "po-7"
     assert 0 < stats["mean_days"] < 0.01  # received seconds after it was sent
     assert stats["sigma_days"] == 0
+    assert asyncio.run(_stats_of_other_org(database_of(url))) is None  # its own "dongguan"
     closed = client.post("/v1/sites/site-1/purchase-orders/po-7/close", json={"note": "done"})
     assert closed.json()["state"] == "closed"
     assert closed.json()["history"][-1]["note"] == "done"
+
+
+async def _stats_of_other_org(database_url: str) -> LeadTime | None:
+    async with await AsyncConnection.connect(database_url) as conn:
+        cur = await conn.execute("SELECT id FROM org_nodes WHERE name = 'other-org'")
+        row = await cur.fetchone()
+        assert row is not None
+        mine = await lead_time_stats(conn, "dongguan")
+        assert mine is not None  # every organisation's together: this one's delivery
+        return await lead_time_stats(conn, "dongguan", org_id=int(str(row[0])))
 
 
 def discrepancies(body: dict[str, list[dict[str, str]]]) -> set[tuple[object, ...]]:
