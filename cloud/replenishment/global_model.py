@@ -64,7 +64,7 @@ def _scale(values: Sequence[float]) -> float:
     return max(wanted, 1e-3)
 
 
-def _row(series: DemandSeries, values: Sequence[float], t: int, size: float) -> list[float]:
+def feature_row(series: DemandSeries, values: Sequence[float], t: int, size: float) -> list[float]:
     """Features of day ``t`` from the days up to ``t - 7`` and what is known of ``t``."""
 
     def at(i: int) -> float:
@@ -101,7 +101,7 @@ def training_rows(
         for t in range(WARM_UP, origin):
             if series.is_censored(t):
                 continue
-            rows.append(_row(series, history, t, size))
+            rows.append(feature_row(series, history, t, size))
             targets.append(history[t] / size)
     return rows, targets
 
@@ -144,7 +144,7 @@ def forecast_global(
         tuple(series.promo or (False,) * n) + known.promo[:horizon],
         tuple(series.holiday or (False,) * n) + known.holiday[:horizon],
     )
-    x = np.asarray([_row(ahead, history, n + h, size) for h in range(horizon)])
+    x = np.asarray([feature_row(ahead, history, n + h, size) for h in range(horizon)])
     point = tuple(max(0.0, float(v) * size) for v in model.mean.predict(x))
     levels = sorted(model.quantiles)
     # each quantile is a model of its own: sorted per day, so that they never cross
