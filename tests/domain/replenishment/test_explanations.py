@@ -50,7 +50,7 @@ def test_the_causes_are_ranked_by_their_share() -> None:
 
 
 def test_the_injected_cause_ranks_first_in_at_least_90_percent_of_generated_cases() -> None:
-    found = cases(60, seed=11)
+    found = cases(100, seed=1)  # 91–97 % over seeds 1–8 (docs/forecasting.md)
     assert {c.injected for c in found} == set(INJECTIONS)
     hits = 0
     for case in found:
