@@ -97,19 +97,25 @@ class Downlink:
 
     def receive(self, documents: list[SignedDocument]) -> int:
         """Keep the documents that verify, in number order, duplicates once; returns how many
-        are new. Stops at the first that does not verify (quarantined, raised)."""
+        are new. Stops at the first that does not verify (quarantined, raised); one that
+        verifies but does not parse is kept, to be passed over in order."""
         known = self._kept_through()
         fresh: list[tuple[SignedDocument, str]] = []
         for signed in sorted({d.seq: d for d in documents}.values(), key=lambda d: d.seq):
             if signed.seq <= known:
                 continue
             try:
-                document = self._keys.verified(signed, site=self._site)
+                kind: str = self._keys.verified(signed, site=self._site).kind
             except DocumentRefused as refused:
-                self._inbox.keep(fresh)
-                self._refuse(signed, refused)
-                raise
-            fresh.append((signed, document.kind))
+                if refused.code != "bad_document":
+                    self._inbox.keep(fresh)
+                    self._refuse(signed, refused)
+                    raise
+                # signed by the cloud but not a document this agent can read (a kind a newer
+                # cloud sends): kept, then quarantined and passed over when its turn comes, so
+                # it cannot hold back the holds after it
+                kind = "unreadable"
+            fresh.append((signed, kind))
         self._inbox.keep(fresh)
         return len(fresh)
 

@@ -16,8 +16,10 @@ from typing import ClassVar
 
 import psycopg
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from domain.downlink import DocumentRefused, SignedDocument
+from domain.canonical import canonical_json
+from domain.downlink import DocumentRefused, SignedDocument, signing_message
 from domain.masterdata import MasterData
 from domain.payloads import StockConsumed
 from edge_agent.downlink.client import InboxUnavailable
@@ -302,3 +304,41 @@ async def test_an_older_master_data_version_never_replaces_the_one_running(
             await edge.downlink.turn(wait_s=0)
             assert len(taken) == 1
             assert json.loads(cache_path(edge.store.path).read_text())["version"] == 3
+
+
+async def test_a_kind_this_agent_cannot_read_is_passed_over_not_a_block(
+    tmp_path: Path, database_url: str, token: str
+) -> None:
+    """A newer cloud sends a kind an older agent does not know (work orders reached agents
+    that way): signed, so not a forgery, but unreadable here. It is quarantined with why and
+    passed over; the hold after it still lands (before, the agent stopped there for good)."""
+    with cloud(database_url, token) as (url, admin):
+        issue_hold(admin, "L1", location="wok")
+        _newer_cloud_document(database_url, seq=2, kind="future.kind")
+        assert issue_hold(admin, "L2", location="wok") == 3
+        async with running_edge(tmp_path, url, trusted(admin)) as edge:
+            await edge.downlink.turn(wait_s=0)
+            assert edge.downlink.status.applied == 3
+            [refused] = edge.store.quarantined()
+            assert "bad_document" in refused.reason
+            assert [lot for _, lot, _ in hold_events(edge.store)] == ["L1", "L2"]
+
+
+def _newer_cloud_document(database_url: str, *, seq: int, kind: str) -> None:
+    """Issue, signed with the cloud's own key, a document of ``kind`` as a newer cloud would."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        kid, raw = conn.execute(
+            "SELECT kid, private_key FROM downlink_keys WHERE retired_at IS NULL"
+        ).fetchone()  # type: ignore[misc]
+        body = canonical_json({
+            "site": "site-1", "seq": seq, "kind": kind, "issued_at": "2026-12-05T09:00:00Z",
+            "issued_by": "newer-cloud", "content": {},
+        })  # fmt: skip
+        signature = Ed25519PrivateKey.from_private_bytes(bytes(raw)).sign(signing_message(body))
+        conn.execute("ALTER TABLE downlink_documents DROP CONSTRAINT downlink_documents_kind_check")
+        conn.execute("UPDATE downlink_heads SET seq = %s WHERE site = 'site-1'", (seq,))
+        conn.execute(
+            "INSERT INTO downlink_documents (site, seq, kind, body, kid, signature, created_by)"
+            " VALUES ('site-1', %s, %s, %s, %s, %s, 'newer-cloud')",
+            (seq, kind, body.decode(), kid, signature),
+        )
