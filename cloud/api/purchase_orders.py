@@ -29,7 +29,7 @@ from cloud.purchasing.orders import (
     read_order,
     submit_order,
 )
-from cloud.purchasing.receipts import receipt_of, refresh_receipts
+from cloud.purchasing.receipts import receipt_of, refresh_receipts, refresh_site
 from cloud.purchasing.suppliers import deliver
 from domain.payloads import Currency, Note, Price
 from domain.purchasing import Asn, PurchaseLine, PurchaseOrder, Reason, Suggestion
@@ -188,7 +188,8 @@ async def list_orders(
     state: StateDep,
     principal: Annotated[Principal, Depends(require("stock.read"))],
 ) -> Any:
-    async with state.pool.connection() as conn:
+    async with state.pool.connection() as conn, conn.transaction():
+        await refresh_site(conn, site)
         rows = await orders_of_site(conn, site)
     return [PurchaseOrderRow(po=po, supplier=s, state=st) for po, s, st in rows]
 

@@ -93,6 +93,17 @@ async def refresh_receipts(conn: Conn, site: str, po: str) -> PurchaseRecord:
     return await read_order(conn, site, po)
 
 
+async def refresh_site(conn: Conn, site: str) -> None:
+    """Attribute new receipts to every order of ``site`` waiting for goods (before a list of
+    its orders is read, so no state shown is older than the site's events)."""
+    cur = await conn.execute(
+        "SELECT po FROM purchase_orders WHERE site = %s AND state = ANY (%s)",
+        (site, list(OPEN_FOR_RECEIPT)),
+    )
+    for (po,) in await cur.fetchall():
+        await refresh_receipts(conn, site, str(po))
+
+
 async def receipt_of(conn: Conn, record: PurchaseRecord) -> Receipt:
     """What has come in against ``record`` (attributed receipts), with the discrepancies."""
     site, po = record.order.site, record.order.po

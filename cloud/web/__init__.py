@@ -17,6 +17,7 @@ from cloud.web import (
     routes_kitting,
     routes_orders,
     routes_people,
+    routes_purchasing,
     routes_reports,
     routes_session,
     routes_stock,
@@ -29,7 +30,7 @@ from cloud.web.session import CsrfRefused, SignInNeeded
 ROUTERS = (
     routes_session.router, routes_stock.router, routes_coldchain.router, routes_board.router,
     routes_variance.router, routes_devices.router, routes_people.router, routes_reports.router,
-    routes_orders.router, routes_kitting.router, docs.router,
+    routes_orders.router, routes_kitting.router, routes_purchasing.router, docs.router,
 )  # fmt: skip
 
 
