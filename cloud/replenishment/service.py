@@ -1,6 +1,7 @@
 """A site's replenishment read from the cloud's database: the site's stock events of the
-history window, its master data, its free stock and its cold-chain raises, in one
-site-scoped transaction; the planning itself is ``domain.replenishment.site_plan``."""
+history window, its master data, its free stock, its cold-chain raises and its suppliers'
+order-to-receipt history (``cloud.purchasing``), in one site-scoped transaction; the
+planning itself is ``domain.replenishment.site_plan``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from cloud.auth.scope import site_scope
 from cloud.masterdata.store import read_masterdata
+from cloud.purchasing.receipts import deliveries
 from domain.masterdata import MasterData
 from domain.quantity import Quantity, Unit
 from domain.replenishment.cleaning import CleaningLine, StockRecord, clean_demand, stock_change
@@ -64,7 +66,10 @@ async def site_replenishment(
         rows = await (await conn.execute(_EVENTS, params)).fetchall()
         free = await (await conn.execute(_FREE, params)).fetchall()
         stored = await read_masterdata(conn, site)
-    master = MasterData.model_validate(stored.document) if stored else MasterData()
+        master = MasterData.model_validate(stored.document) if stored else MasterData()
+        # the site's own purchase orders and their receipts (row-level security keeps
+        # every other site's out): each supplier's order-to-receipt history
+        history = [d for s in master.suppliers for d in await deliveries(conn, s.id)]
     records = [
         StockRecord(site, str(kind), cast(datetime, at), cast(dict[str, Any], data))
         for kind, at, data in rows
@@ -83,6 +88,7 @@ async def site_replenishment(
         position=position,
         position_before=before,
         raises=_raises(records),
+        deliveries=history,
         future={item: KnownDays((False,) * 28, ahead) for item in series},
     )
     return SiteReplenishment(

@@ -1,8 +1,9 @@
 """A site's replenishment: every item's plan today and a week ago, the order to place and
 why each level moved since, from the site's cleaned demand, master data and stock.
 
-Until purchase orders exist, a supplier's lead time is the one in master data (σL = 0)
-and stock on order is none; a cold-chain raise (``safety_stock.raised``) is in force for
+A supplier's lead time comes from its order-to-receipt history at the site when it has
+two deliveries or more, else from master data (σL = 0); stock on order is not counted in the
+position yet. A cold-chain raise (``safety_stock.raised``) is in force for
 ``BUMP_DAYS`` after it was recorded.
 """
 

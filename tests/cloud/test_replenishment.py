@@ -4,18 +4,22 @@ not demand), a cold-chain raise three days ago, and the supplier's terms in mast
 
 from __future__ import annotations
 
+import asyncio
 import math
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from statistics import NormalDist
 
 import httpx
 import pytest
+from psycopg import AsyncConnection
 
 from domain.events import EventDraft
 from domain.masterdata import Item, MasterData, PackSize, ShelfLife, Supplier, SupplierItem
 from domain.payloads import LotReceived, SafetyStockRaised, StockIssued, StockReturned
 from tests.cloud.builders import DAY, AgentChain, post_events
+from tests.cloud.live import database_of
 
 WEEKS = 8
 TODAY = DAY.date()
@@ -128,6 +132,41 @@ def test_the_order_is_explained_by_the_stock_that_ran_down(restaurant: httpx.Cli
     assert first["factor"] == "position"
     assert first["en"].startswith("stock on hand and on order fell from")
     assert first["zh"].startswith("在库及在途库存从")
+
+
+def test_the_lead_time_comes_from_the_site_s_own_receipts(restaurant: httpx.Client) -> None:
+    # four orders sent 10 days apart: three came in 3 days, the last one in 6
+    asyncio.run(_deliveries(database_of(str(restaurant.base_url).rstrip("/")), [3, 3, 3, 6]))
+    _, rice = _rice(restaurant)
+    assert (rice["lead_time_source"], rice["lead_time_days"]) == ("receipts", 3.75)
+    assert rice["lead_time_sd_days"] == pytest.approx(math.sqrt(3 * 0.75**2 + 2.25**2) / 2)
+    causes = rice["changes"]["reorder_point"]["causes"]  # type: ignore[index]
+    assert causes[0]["factor"] in ("lead", "sigma_l")
+    late = str(TODAY - timedelta(days=4))
+    lead = next(c for c in causes if c["factor"] == "lead")
+    assert lead["en"].startswith(
+        f"supplier guangzhou-grain's lead time rose from 3.0 to 3.8 days after the late "
+        f"delivery of {late}: +"
+    )
+    assert lead["on"] == late
+
+
+async def _deliveries(database_url: str, days: list[int]) -> None:
+    async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
+        for n, lead in enumerate(days):
+            sent = DAY - timedelta(days=40 - 10 * n)
+            await conn.execute(
+                "INSERT INTO purchase_orders (site, po, supplier, document, steps, state,"
+                " requested_by, sent_at) VALUES ('site-1', %s, 'guangzhou-grain', '{}',"
+                " '{}', 'received', 'test', %s)",
+                (f"po-{n}", sent),
+            )
+            await conn.execute(
+                "INSERT INTO purchase_receipts (event_id, site, po, supplier, item, lot, qty,"
+                " unit, at, lead_days) VALUES (%s, 'site-1', %s, 'guangzhou-grain', 'rice',"
+                " %s, 20, 'kg', %s, %s)",
+                (uuid.uuid4(), f"po-{n}", f"P{n}", sent + timedelta(days=lead), lead),
+            )
 
 
 def test_bad_questions_are_refused_by_name(restaurant: httpx.Client) -> None:
