@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from cloud.api.bounds import Day
 from cloud.api.deps import StateDep
 from cloud.auth.deps import Principal, require
 from cloud.replenishment.service import site_replenishment
@@ -95,7 +96,7 @@ async def get_replenishment(
         int, Query(ge=28, le=730, description="days of demand the forecasts learn from")
     ] = 182,
     today: Annotated[
-        date | None, Query(description="plan as of this day (default: today, UTC)")
+        Day | None, Query(description="plan as of this day (default: today, UTC)")
     ] = None,
 ) -> ReplenishmentPublic:
     found = await site_replenishment(

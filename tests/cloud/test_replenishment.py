@@ -173,4 +173,7 @@ def test_bad_questions_are_refused_by_name(restaurant: httpx.Client) -> None:
     answer = restaurant.get("/v1/sites/site-1/replenishment", params={"history_days": 3})
     assert answer.status_code == 422
     assert "history_days" in answer.text
+    far = restaurant.get("/v1/sites/site-1/replenishment", params={"today": "9999-12-31"})
+    assert far.status_code == 422
+    assert "today" in far.text
     assert restaurant.get("/v1/sites/atlantis/replenishment").status_code == 404
