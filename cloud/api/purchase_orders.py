@@ -5,7 +5,6 @@ history, receipts and discrepancies."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ from cloud.api.deps import StateDep
 from cloud.auth.deps import Principal, require
 from cloud.downlink.bell import bell_of
 from cloud.purchasing.orders import (
+    Change,
     PurchaseRecord,
     PurchaseRefused,
     create_order,
@@ -32,7 +32,7 @@ from cloud.purchasing.orders import (
 from cloud.purchasing.receipts import receipt_of, refresh_receipts, refresh_site
 from cloud.purchasing.suppliers import deliver
 from domain.payloads import Currency, Note, Price
-from domain.purchasing import Asn, PurchaseLine, PurchaseOrder, Reason, Suggestion
+from domain.purchasing import Asn, Discrepancy, PurchaseLine, PurchaseOrder, Reason, Suggestion
 from domain.values import Day, Name
 
 router = APIRouter(prefix="/v1/sites", tags=["purchasing"])
@@ -77,31 +77,12 @@ class StepNote(BaseModel):
     note: Note | None = None
 
 
-class ChangePublic(BaseModel):
-    n: int
-    state: str
-    by: str
-    at: datetime
-    role: str | None
-    approved: bool | None
-    note: str | None
-
-
 class ReceivedPublic(BaseModel):
     item: str
     lot: str
     qty: Decimal
     unit: str
     damaged: Decimal
-
-
-class DiscrepancyPublic(BaseModel):
-    kind: str = Field(description="short, over, wrong_lot, damaged or not_ordered")
-    item: str
-    lot: str | None
-    expected: Decimal
-    received: Decimal
-    unit: str
 
 
 class PurchaseOrderPublic(BaseModel):
@@ -115,9 +96,11 @@ class PurchaseOrderPublic(BaseModel):
     delivery_problem: str | None = Field(description="why the supplier's API did not take it")
     promised_on: date | None
     asn: Asn | None
-    history: list[ChangePublic]
+    history: list[Change] = Field(description="every change: state, who, when, role, note")
     received: list[ReceivedPublic]
-    discrepancies: list[DiscrepancyPublic]
+    discrepancies: list[Discrepancy] = Field(
+        description="short, over, wrong_lot, damaged or not_ordered, with the figures"
+    )
 
 
 class PurchaseOrderRow(BaseModel):
@@ -292,9 +275,9 @@ async def _answer(
         delivery_problem=problem,
         promised_on=record.promised_on,
         asn=record.asn,
-        history=[ChangePublic(**asdict(change)) for change in record.history],
+        history=list(record.history),
         received=[ReceivedPublic.model_validate(lot.model_dump()) for lot in receipt.lots],
-        discrepancies=[DiscrepancyPublic(**asdict(d)) for d in receipt.discrepancies],
+        discrepancies=list(receipt.discrepancies),
     )
     return JSONResponse(body.model_dump(mode="json"), status_code=status)
 

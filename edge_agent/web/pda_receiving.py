@@ -11,8 +11,6 @@ shared word list is not edited for one page.
 from __future__ import annotations
 
 import re
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -21,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from domain.gs1 import Gs1Error
 from edge_agent.purchasing.receiving import CountedLot, ReceiptRefused, ReceivingDesk
 from edge_agent.web.pda_form import read_label
+from edge_agent.web.pda_transfers import FormRefused, arrived_lots
 from edge_agent.web.rendering import Pages
 
 Text = Annotated[str, Form()]
@@ -33,8 +32,8 @@ WORDS = {
         "scan": "Scan the package's SSCC", "code": "Code", "find": "Find package",
         "location": "Received at", "operator": "Operator", "po": "Order", "supplier": "Supplier",
         "package": "Package", "done": "received", "waiting": "to receive", "not_shipped":
-        "not shipped yet", "item": "Item", "lot": "Lot", "qty": "Quantity", "damaged": "Damaged",
-        "expires": "Expires", "receive": "Receive", "received": "Received",
+        "not shipped yet", "item": "Item", "lot": "Lot", "accepted": "Accepted",
+        "damaged": "Damaged", "expires": "Expires", "receive": "Receive", "received": "Received",
         "differences": "Differences", "no_differences": "As announced.", "putaway": "Put away",
         "labels": "Labels", "refused": "Refused", "no_receiving": "This agent does not receive "
         "purchase orders.", "short": "short", "over": "over", "wrong_lot": "wrong lot",
@@ -46,7 +45,7 @@ WORDS = {
         "operator": "操作员",
         "po": "采购单", "supplier": "供应商", "package": "包装", "done": "已收货",
         "waiting": "待收货", "not_shipped": "尚未发货", "item": "物料", "lot": "批次",
-        "qty": "数量", "damaged": "破损", "expires": "到期", "receive": "收货",
+        "accepted": "合格数", "damaged": "破损", "expires": "到期", "receive": "收货",
         "received": "已收货",
         "differences": "差异", "no_differences": "与通知一致。", "putaway": "上架",
         "labels": "标签", "refused": "已拒绝", "no_receiving": "此代理不处理采购收货。",
@@ -54,10 +53,6 @@ WORDS = {
         "expected_qty": "应到", "came": "实到",
     },
 }  # fmt: skip
-
-
-class FormRefused(ValueError):
-    """A receipt form that cannot be read: which row and field, and why."""
 
 
 def router(pages: Pages) -> APIRouter:
@@ -107,7 +102,7 @@ def router(pages: Pages) -> APIRouter:
         operator: Text = "",
         item: Texts = [],  # noqa: B006 - FastAPI reads the form's repeated fields
         lot: Texts = [],  # noqa: B006
-        qty: Texts = [],  # noqa: B006
+        accepted: Texts = [],  # noqa: B006
         damaged: Texts = [],  # noqa: B006
         expires: Texts = [],  # noqa: B006
     ) -> HTMLResponse:
@@ -119,7 +114,7 @@ def router(pages: Pages) -> APIRouter:
             for name, value in (("location", location), ("operator", operator)):
                 if not value.strip():
                     raise FormRefused(f"{name}: missing")
-            counted = counted_lots(item, lot, qty, damaged, expires)
+            counted = counted_lots(item, lot, accepted, damaged, expires)
             receipt = await desk.receive(sscc, counted, location.strip(), operator.strip())
         except (FormRefused, ReceiptRefused) as exc:
             return render(request, "pda_receiving_result.html", 422, refusal=str(exc))
@@ -152,39 +147,12 @@ def sscc_of(code: str) -> str:
 
 
 def counted_lots(
-    items: list[str], lots: list[str], qty: list[str], damaged: list[str], expires: list[str]
-) -> list[CountedLot]:
-    """The form's rows as counted lots; rows without a lot and a quantity are left out."""
-    rows = []
-    for n, item in enumerate(items):
-        lot, took = _at(lots, n).strip(), _at(qty, n).strip()
-        if not lot and not took:
-            continue
-        if not lot:
-            raise FormRefused(f"row {n + 1} ({item}): the lot, from its label")
-        day = _at(expires, n).strip()
-        try:
-            expires_on = date.fromisoformat(day) if day else None
-        except ValueError:
-            raise FormRefused(f"row {n + 1}: expires {day!r} is not a date") from None
-        broke = _amount(_at(damaged, n).strip(), n, "damaged")
-        rows.append(CountedLot(item, lot, _amount(took, n, "quantity"), broke, expires_on))
-    if not rows:
-        raise FormRefused("nothing counted: give the lot and what came")
-    return rows
-
-
-def _at(values: list[str], n: int) -> str:
-    return values[n] if n < len(values) else ""
-
-
-def _amount(text: str, n: int, what: str) -> Decimal:
-    if not text:
-        return Decimal(0)
-    try:
-        value = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        raise FormRefused(f"row {n + 1}: {what} {text!r} is not a number") from None
-    if not value.is_finite() or value < 0:
-        raise FormRefused(f"row {n + 1}: {what} {text!r} must be 0 or more")
-    return value
+    items: list[str], lots: list[str], accepted: list[str], damaged: list[str],
+    expires: list[str],
+) -> list[CountedLot]:  # fmt: skip
+    """The form's rows as counted lots (read as the Transfers page reads its receipts: a row
+    without a lot and an amount is left out; ``FormRefused`` says which row is wrong)."""
+    return [
+        CountedLot(row.item, row.lot, row.accepted + row.damaged, row.damaged, row.expires_on)
+        for row in arrived_lots(items, lots, accepted, damaged, expires)
+    ]

@@ -13,7 +13,6 @@ import asyncio
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -36,25 +35,19 @@ from edge_agent.clock import Clock
 from edge_agent.downlink.inbox import DownlinkInbox
 from edge_agent.purchasing.receiving import ReceivingDesk
 from edge_agent.sink import AgentSink
-from edge_agent.store import EdgeStore
 from edge_agent.syncer import Syncer, SyncPolicy
-from edge_agent.web.app import build_app
-from edge_agent.web.auth import ScreenAuth, SiteSecret, hash_pin
-from edge_agent.web.serve import serve_screens
-from edge_agent.web.sources import ScreenSources
-from edgestock.processes import free_port
 from simulators.supplier_api import SupplierPlan, SupplierSimulator
 from tests.cloud.test_transfers import _setup, person
 from tests.edge.downlink_world import SITE, cloud, prepare, running_edge, trusted
 from tests.edge.test_purchase_receiving import MASTER as EDGE_MASTER
 from tests.pg import database_url, migrated_template, postgres_server
 from tests.web_edge.screens import chromium
+from tests.web_edge.test_purchase_receiving_pda import PIN, receiving_sources, serving
 
 __all__ = ["database_url", "migrated_template", "postgres_server"]
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 
-PIN = "20261205"
 GTIN = "09501101530003"
 PLANNING = MasterData.model_validate({
     "items": [{"id": "chicken", "name": "Chicken thighs", "base_unit": "g", "gtin": GTIN}],
@@ -92,31 +85,6 @@ def camera_read(sscc: str) -> str:
     image = np.asarray(zxingcpp.write_barcode_to_image(barcode, scale=3), dtype=np.uint8)
     (symbol,) = ZxingDecoder().decode(np.pad(image, 40, constant_values=255))
     return symbol.text
-
-
-@asynccontextmanager
-async def screens(store: EdgeStore, desk: ReceivingDesk, sink: AgentSink) -> AsyncIterator[str]:
-    """The agent's screens with its receiving desk, behind the site's PIN, on a free port."""
-    sources = ScreenSources(
-        site=SITE, zone=UTC, now=lambda: datetime.now(UTC), events=store.events,
-        stock_at=store.stock_at, observe=sink.observe, master=EDGE_MASTER, receiving=desk,
-    )  # fmt: skip
-    port = free_port()
-    app = build_app(sources, ScreenAuth(SiteSecret(hash_pin(PIN), b"k" * 32)))
-    server = asyncio.create_task(serve_screens(app, "127.0.0.1", port, sources.hub.close))
-    try:
-        async with asyncio.timeout(10):
-            while True:
-                try:
-                    _, writer = await asyncio.open_connection("127.0.0.1", port)
-                    writer.close()
-                    break
-                except OSError:
-                    await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.cancel()
-        await asyncio.gather(server, return_exceptions=True)
 
 
 async def test_suggestion_to_label_and_lead_time(
@@ -157,7 +125,7 @@ async def test_suggestion_to_label_and_lead_time(
                                  Clock(), lambda: EDGE_MASTER, tmp_path / "labels")  # fmt: skip
             try:
                 assert [d.asn is not None for d in desk.expected()] == [True]
-                async with screens(edge.store, desk, sink) as screen_url:
+                async with serving(receiving_sources(edge.store, sink, desk)) as screen_url:
                     pdf = await receive_on_the_pda(browser, screen_url, package["sscc"], tmp_path)
             finally:
                 desk.close()

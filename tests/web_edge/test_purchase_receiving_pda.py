@@ -18,6 +18,8 @@ from playwright.async_api import Browser, Page, expect
 from edge_agent.clock import Clock
 from edge_agent.downlink.inbox import DownlinkInbox
 from edge_agent.purchasing.receiving import ReceivingDesk
+from edge_agent.sink import AgentSink
+from edge_agent.store import EdgeStore
 from edge_agent.web.app import build_app
 from edge_agent.web.auth import ScreenAuth, SiteSecret, hash_pin
 from edge_agent.web.serve import serve_screens
@@ -25,10 +27,33 @@ from edge_agent.web.sources import ScreenSources
 from edgestock.processes import free_port
 from tests.edge.test_purchase_receiving import DELIVERY, MASTER, SSCC_1, keep
 from tests.edge.test_transfers import Site, site
+from tests.web_edge.screens import _listening
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(60)]
 
 PIN = "20261205"
+
+
+@asynccontextmanager
+async def serving(sources: ScreenSources) -> AsyncIterator[str]:
+    """``sources``' screens behind the site's PIN on a free port: their URL."""
+    port = free_port()
+    app = build_app(sources, ScreenAuth(SiteSecret(hash_pin(PIN), b"k" * 32)))
+    server = asyncio.create_task(serve_screens(app, "127.0.0.1", port, sources.hub.close))
+    try:
+        await _listening(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.cancel()
+        await asyncio.gather(server, return_exceptions=True)
+
+
+def receiving_sources(store: EdgeStore, sink: AgentSink, desk: ReceivingDesk) -> ScreenSources:
+    """What the agent's screens are built from, with its receiving desk."""
+    return ScreenSources(
+        site=store.site, zone=UTC, now=lambda: datetime.now(UTC), events=store.events,
+        stock_at=store.stock_at, observe=sink.observe, master=MASTER, receiving=desk,
+    )  # fmt: skip
 
 
 @asynccontextmanager
@@ -37,26 +62,10 @@ async def receiving_screens(path: Path) -> AsyncIterator[tuple[str, Site]]:
     async with site(path, "kitchen") as (k, _):
         desk = ReceivingDesk(k.store, DownlinkInbox(k.store.path), k.sink.record, Clock(),
                              lambda: MASTER, path.parent / "labels")  # fmt: skip
-        sources = ScreenSources(
-            site="kitchen", zone=UTC, now=lambda: datetime.now(UTC), events=k.store.events,
-            stock_at=k.store.stock_at, observe=k.sink.observe, master=MASTER, receiving=desk,
-        )  # fmt: skip
-        port = free_port()
-        app = build_app(sources, ScreenAuth(SiteSecret(hash_pin(PIN), b"k" * 32)))
-        server = asyncio.create_task(serve_screens(app, "127.0.0.1", port, sources.hub.close))
         try:
-            async with asyncio.timeout(10):
-                while True:
-                    try:
-                        _, writer = await asyncio.open_connection("127.0.0.1", port)
-                        writer.close()
-                        break
-                    except OSError:
-                        await asyncio.sleep(0.02)
-            yield f"http://127.0.0.1:{port}", k
+            async with serving(receiving_sources(k.store, k.sink, desk)) as url:
+                yield url, k
         finally:
-            server.cancel()
-            await asyncio.gather(server, return_exceptions=True)
             desk.close()
 
 
@@ -82,9 +91,9 @@ async def test_a_pallet_is_received_from_its_scanned_label(
         await page.get_by_label("Scan the package's SSCC").fill(f"]C100{SSCC_1}")  # a scanner
         await page.get_by_role("button", name="Find package").click()
         form = page.get_by_role("form", name=f"Package {SSCC_1}")
-        await expect(form.get_by_label("Quantity 1.1 (kg)")).to_have_value("12")
-        await form.get_by_label("Quantity 1.1 (kg)").fill("11")
-        await form.get_by_label("Damaged 1.1").fill("1")
+        await expect(form.get_by_label("Accepted 1.1 (kg)")).to_have_value("12")
+        await form.get_by_label("Accepted 1.1 (kg)").fill("10")
+        await form.get_by_label("Damaged 1.1").fill("1")  # 11 came, 1 of them damaged
         await form.get_by_role("button", name=f"Receive {SSCC_1}").click()
         await expect(page.get_by_role("alert")).to_contain_text("location: missing")
         await form.get_by_label("Received at").fill("dock")
