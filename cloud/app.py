@@ -33,6 +33,7 @@ from cloud.api import (
 )
 from cloud.api.customers import router as customers_router
 from cloud.api.delegations import router as delegations_router
+from cloud.api.fsma import router as fsma_router
 from cloud.api.orders import router as orders_router
 from cloud.api.purchase_orders import router as purchase_orders_router
 from cloud.api.recalls import router as recalls_router
@@ -110,16 +111,17 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(variance.router)
     app.include_router(masterdata.router)
     app.include_router(trace.router)
+    app.include_router(fsma_router)
     app.include_router(epcis.router)
     app.include_router(downlink.router)
     app.include_router(recalls_router)
-    app.include_router(work_orders_router)
-    app.include_router(serials_router)
     app.include_router(orders_router)
     app.include_router(customers_router)
     app.include_router(delegations_router)
     app.include_router(reports_router)
     app.include_router(replenishment_router)
+    app.include_router(work_orders_router)
+    app.include_router(serials_router)
     app.include_router(purchase_orders_router)
     app.include_router(suppliers_router)
     app.include_router(digital_link_router)  # GS1 Digital Link resolver at the root
