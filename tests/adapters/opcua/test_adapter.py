@@ -171,15 +171,19 @@ async def test_a_silent_subscription_is_made_anew_within_the_bound(line: LineSer
     adapter = adapter_for(line, sink, id="line-silent")
     async with running(adapter):
         await sink.wait_for(lambda s: s.presence)
-        await eventually(lambda: line.subscription_count() >= 1)
+        # subscribed whole: the catch-up read follows the subscription and its monitored items
+        # (forgetting it while items are still being added is a refused subscribe, not silence)
+        await sink.wait_for(lambda s: latest(s, "good_count") is not None)
         assert await line.forget_subscriptions() >= 1
         dropped_at = time.monotonic()
-        await line.set_value("good_count", 5150)
-        await sink.wait_for(lambda s: latest(s, "good_count") == Decimal(5150), timeout=5)
+        # the watchdog's resubscribe is the signal (a publish already in flight when the server
+        # forgot may still deliver a change, so a value alone proves nothing)
+        await eventually(lambda: adapter.counters()["line-silent"].extra["resubscribes"] >= 1)
         resumed_s = time.monotonic() - dropped_at
+        await line.set_value("good_count", 5150)  # heard through the new subscription
+        await sink.wait_for(lambda s: latest(s, "good_count") == Decimal(5150), timeout=5)
     # Idle, that is silence_timeout_s 0.6 + one check period 0.1 + a resubscribe on loopback
-    # (~0.8 s). The bound is loose because a loaded CI box may delay any of them; without the
-    # watchdog the value never comes at all (nothing publishes and nothing polls).
+    # (~0.8 s). The bound is loose because a loaded CI box may delay any of them.
     assert resumed_s < 3.0
     counters = adapter.counters()["line-silent"]
     # Once for the drop; a keep-alive delayed past 0.6 s on a loaded box may cost one more.
