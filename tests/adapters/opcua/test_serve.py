@@ -33,6 +33,10 @@ async def test_a_served_line_runs_through_packml_states_until_stopped() -> None:
         async with running(adapter):
             await sink.wait_for(lambda s: "Execute" in values_of(s, "state"), timeout=10)
             await sink.wait_for(lambda s: len(set(values_of(s, "state"))) >= 3, timeout=10)
+            # the line counts good pieces while it executes: wait for one, not for luck
+            await sink.wait_for(
+                lambda s: any(v > 0 for v in values_of(s, "good_count")), timeout=10
+            )
     finally:
         stop.set()
         await asyncio.wait_for(line, 5)
