@@ -33,7 +33,12 @@ Kind = Literal[
     "hold", "masterdata", "transfer.expect", "transfer.ship", "workorder", "purchase.expect"
 ]
 KINDS: tuple[str, ...] = (
-    "hold", "masterdata", "transfer.expect", "transfer.ship", "workorder", "purchase.expect"
+    "hold",
+    "masterdata",
+    "transfer.expect",
+    "transfer.ship",
+    "workorder",
+    "purchase.expect",
 )
 
 

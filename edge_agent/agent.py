@@ -148,8 +148,14 @@ def build(config: AgentConfig) -> AgentRuntime:
             displays=displays,
             records=records,
             transfers=transfers,
-            receiving=ReceivingDesk(store, DownlinkInbox(store.path), sink.record, clock,
-                                    lambda: master, Path(store.path).with_name("labels")),
+            receiving=ReceivingDesk(
+                store,
+                DownlinkInbox(store.path),
+                sink.record,
+                clock,
+                lambda: master,
+                Path(store.path).with_name("labels"),
+            ),
         )
     mode = monitor.diagnosis.classifier.mode if monitor and monitor.diagnosis else None
     runtime = AgentRuntime(config, store, writer, syncer, sink, devices.adapters, mode)

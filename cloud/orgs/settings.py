@@ -30,7 +30,11 @@ class StockPolicy(_Strict):
 
 class ApprovalStep(_Strict):
     action: Literal[
-        "stock.adjust", "quarantine.release", "count.post", "transfer.send", "order.transition",
+        "stock.adjust",
+        "quarantine.release",
+        "count.post",
+        "transfer.send",
+        "order.transition",
         "purchase.order",
     ]
     role: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")

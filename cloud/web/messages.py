@@ -71,7 +71,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kitting.status_arriving": ("Arriving", "在途"),
     "kitting.status_short": ("Short", "缺料"),
     "kitting.missing": ("{qty} missing", "缺 {qty}"),
-    "kitting.refused": ("Lot {lot} ({qty}) refused: {reason}", "批次 {lot}（{qty}）不可用：{reason}"),
+    "kitting.refused": (
+        "Lot {lot} ({qty}) refused: {reason}",
+        "批次 {lot}（{qty}）不可用：{reason}",
+    ),
     # cold chain
     "cold.title": ("Cold chain at {site}", "{site} 的冷链"),
     "cold.day": ("Day ({zone})", "日期（{zone}）"),
