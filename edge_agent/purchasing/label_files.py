@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import zxingcpp
 
 from domain.labels import GrayImage, LotLabel, pdf, zpl
 
@@ -24,6 +23,8 @@ class LabelFiles:
 def gs1_symbol(label: LotLabel, *, matrix: bool) -> GrayImage:
     """The GS1 DataMatrix (``matrix``) or GS1-128 of ``label``, one pixel per module,
     with the quiet zone the symbology needs."""
+    import zxingcpp  # here: an agent that prints no label never loads the camera's library
+
     fmt = zxingcpp.BarcodeFormat.DataMatrix if matrix else zxingcpp.BarcodeFormat.Code128
     barcode = zxingcpp.create_barcode(label.human_readable(), fmt, gs1=True)
     pixels = np.asarray(zxingcpp.write_barcode_to_image(barcode, scale=1), dtype=np.uint8)
