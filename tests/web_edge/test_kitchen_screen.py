@@ -175,7 +175,17 @@ async def test_after_a_restart_nothing_is_lost_and_nothing_deducted_twice(
             f"{s.url}/kds/wok/tap", form={"ticket": "t-o1-wok", "step": "1.wok"}
         )
         await expect(page.locator("body[data-cues='1']")).to_be_attached()  # the order again
-        await ticket.get_by_role("button", name="完成: 2.wok").press("Enter")  # by keyboard
+        done = ticket.get_by_role("button", name="完成: 2.wok")
+        for _ in range(3):  # by keyboard; a key pressed while the list is being replaced under
+            # a loaded machine can be lost (CI, twice): the cook presses again, as here
+            if await done.count() == 0:
+                break
+            await done.press("Enter")
+            try:
+                await expect(ticket).to_have_count(0, timeout=3000)
+                break
+            except AssertionError:
+                continue
         await expect(ticket).to_have_count(0)
         await expect(page.locator("[data-ticket]")).to_have_count(0)
         after = used(s)
