@@ -3,6 +3,9 @@
 // every 10 s as well; the cook's name is remembered on this screen. The list's requests run one
 // at a time (hx-sync on #tickets), so a refresh begun before a tap cannot paint over its answer,
 // and every button has an id, so htmx gives the focus back to it after a swap (keyboard use).
+// Taps and bumps are sent by one listener on the list, as requests of the list itself: a tap
+// queued behind a refresh would be dropped by htmx if it belonged to the button that refresh
+// replaces (a cook's tap lost under load), while the list stays.
 (function () {
   "use strict";
   const list = document.getElementById("tickets");
@@ -37,6 +40,15 @@
     setTimeout(() => list.classList.remove("arrived"), 1500);
     beep();
   }
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button || !list.contains(button)) return;
+    const values = { ticket: button.closest("[data-ticket]").dataset.ticket, operator: cook.value.trim() };
+    const step = button.closest("[data-step]");
+    if (step) values.step = step.dataset.step;
+    const url = "/kds/" + encodeURIComponent(station) + "/" + button.dataset.action;
+    htmx.ajax("POST", url, { source: list, target: list, values: values });
+  });
   const refresh = () => htmx.trigger(list, "refresh");
   const events = new EventSource("/kds/" + encodeURIComponent(station) + "/events");
   events.addEventListener("hello", () => {
