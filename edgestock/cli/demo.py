@@ -34,7 +34,8 @@ def demo(
     duration: Annotated[
         float | None,
         typer.Option(
-            help="Run this many seconds, then summarise (coldchain, kitchen: default 120)."
+            help="Run this many seconds, then summarise (kitchen: default 120); coldchain: at"
+            " most this many (default 180), ending when its story is complete."
         ),
     ] = None,
     workdir: Annotated[
@@ -94,7 +95,7 @@ def _run(
         from edgestock.demos.coldchain import run_coldchain_demo
 
         return run_coldchain_demo(
-            duration=duration or 120.0, workdir=workdir, database_url=database_url
+            duration=duration or 180.0, workdir=workdir, database_url=database_url
         ).missing()
     if scenario == "replenish":
         from edgestock.demos.replenish import run_replenish_demo

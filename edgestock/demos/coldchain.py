@@ -145,8 +145,9 @@ class ColdchainSummary:
 def run_coldchain_demo(
     *, duration: float, workdir: Path | None, database_url: str | None
 ) -> ColdchainSummary:
-    """Run the scenario for ``duration`` seconds; the summary, printed (``missing()`` empty
-    when the edge and the cloud both show every finding)."""
+    """Run the scenario until its story is complete, at most ``duration`` seconds; the
+    summary, printed (``missing()`` empty when the edge and the cloud both show every
+    finding)."""
     with DemoStack(site=SITE, workdir=workdir, prefix="es-cc-", database_url=database_url) as stack:
         edge: dict[str, list[str]] = {}
         stack.play(lambda: _story(stack, duration, edge))
@@ -247,15 +248,27 @@ def _watch(
     stack: DemoStack, agent: EnrolledAgent, duration: float, shown: dict[str, list[str]]
 ) -> None:
     """Print each finding as the agent records it, keeping what the edge showed in ``shown``."""
-    deadline = time.monotonic() + duration
-    say(f"running for {duration:.0f} s ({duration * SPEED / 3600:.1f} simulated hours)")
-    while time.monotonic() < deadline:
+    started = time.monotonic()
+    deadline = started + duration
+    say(
+        f"running until the story is complete, at most {duration:.0f} s"
+        f" ({duration * SPEED / 3600:.1f} simulated hours)"
+    )
+    while time.monotonic() < deadline and not _complete(shown):
         stack.pause(min(2.0, max(0.0, deadline - time.monotonic())))
         events = [(e.type, dict(e.data)) for e in edge_events(agent, SITE) if e.type in TYPES]
         for finding, lines in _found(events).items():
             for line in lines[len(shown.get(finding, [])) :]:
                 say(f"edge: {line}")
             shown[finding] = lines
+    if _complete(shown):
+        say(f"the story is complete at the edge after {time.monotonic() - started:.0f} s")
+
+
+def _complete(shown: dict[str, list[str]]) -> bool:
+    """Every finding is at the edge, the lots held are every lot in the room."""
+    held = len(shown.get("lots quarantined", []))
+    return all(shown.get(finding.name) for finding in FINDINGS) and held >= len(LOTS)
 
 
 def _from_cloud(client: httpx.Client) -> dict[str, list[str]]:

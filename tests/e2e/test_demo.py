@@ -26,7 +26,7 @@ def test_the_scale_demo_ends_with_equal_ledgers(tmp_path: Path) -> None:
 def test_the_coldchain_demo_shows_every_reaction_at_the_edge_and_in_the_cloud(
     tmp_path: Path,
 ) -> None:
-    done = demo(tmp_path, "--scenario", "coldchain", "--duration", "120")
+    done = demo(tmp_path, "--scenario", "coldchain", "--duration", "240")
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     for line in (
