@@ -31,6 +31,7 @@ from cloud.api import (
     users,
     variance,
 )
+from cloud.api.adjustments import router as adjustments_router
 from cloud.api.customers import router as customers_router
 from cloud.api.delegations import router as delegations_router
 from cloud.api.fsma import router as fsma_router
@@ -118,6 +119,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(orders_router)
     app.include_router(customers_router)
     app.include_router(delegations_router)
+    app.include_router(adjustments_router)
     app.include_router(reports_router)
     app.include_router(replenishment_router)
     app.include_router(work_orders_router)

@@ -10,7 +10,9 @@ Kinds: ``hold`` (hold or release a lot, becoming ``lot.blocked``/``lot.released`
 edge), ``masterdata`` (a new version of the site's master data) and ``transfer.expect`` /
 ``transfer.ship`` (a transfer document the site acts on, carried as the cloud wrote it),
 ``workorder`` (a work order for the site's line, ``domain.workorders``), ``purchase.expect``
-(a purchase order and its shipping notice, ``domain.purchasing.ExpectedDelivery``).
+(a purchase order and its shipping notice, ``domain.purchasing.ExpectedDelivery``),
+``stock.adjust`` (a stock adjustment made in the cloud, once approved when over the org's
+threshold: ``{"adjustment": id, "adjusted": <a stock.adjusted payload>}``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ SIGNING_TAG = b"edgestock-downlink-v1\n"
 """Prefix of every signed document: a signature over it means nothing anywhere else."""
 
 Kind = Literal[
-    "hold", "masterdata", "transfer.expect", "transfer.ship", "workorder", "purchase.expect"
+    "hold",
+    "masterdata",
+    "transfer.expect",
+    "transfer.ship",
+    "workorder",
+    "purchase.expect",
+    "stock.adjust",
 ]
 KINDS: tuple[str, ...] = (
     "hold",
@@ -39,6 +47,7 @@ KINDS: tuple[str, ...] = (
     "transfer.ship",
     "workorder",
     "purchase.expect",
+    "stock.adjust",
 )
 
 

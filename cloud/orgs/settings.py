@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.quantity import Unit
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -49,6 +51,25 @@ class ApprovalStep(_Strict):
         return self
 
 
+class AdjustmentThreshold(_Strict):
+    """Above this a stock adjustment waits for the ``stock.adjust`` approval steps; at or
+    below it goes to the site at once. Either limit, or both (over either is over)."""
+
+    qty: Decimal | None = Field(default=None, gt=0)
+    """The size of an adjustment, either sign, in ``unit``."""
+    unit: Unit | None = None
+    value: Decimal | None = Field(default=None, gt=0)
+    """The adjustment's value at the item's cost price in force, in its currency."""
+
+    @model_validator(mode="after")
+    def _a_limit_in_a_unit(self) -> AdjustmentThreshold:
+        if self.qty is None and self.value is None:
+            raise ValueError("name qty (with its unit), value, or both")
+        if (self.qty is None) != (self.unit is None):
+            raise ValueError("qty and unit go together: give both or neither")
+        return self
+
+
 class OrgSettings(_Strict):
     """The overrides a node may set; anything else is refused by name."""
 
@@ -56,6 +77,9 @@ class OrgSettings(_Strict):
     stock_policy: StockPolicy | None = None
     approval_steps: list[ApprovalStep] | None = None
     """Replaces (not extends) the steps of the nodes above."""
+    adjustment_threshold: AdjustmentThreshold | None = None
+    """Stock adjustments above it wait for the ``stock.adjust`` steps; unset: every one does
+    when such steps are in force."""
     time_zone: str | None = Field(default=None, max_length=64, examples=["Asia/Shanghai"])
     """The IANA zone of the sites below: their pages show times and days in it."""
     order_mode: Literal["stock", "order_driven"] | None = None

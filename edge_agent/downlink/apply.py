@@ -7,6 +7,7 @@ never applied twice nor lost. One that produces none (master data, a transfer do
 for the screens) moves the checkpoint alone, after its effect, which is idempotent (master
 data by version; the document itself is already kept in the inbox).
 
+A ``stock.adjust`` document becomes one ``stock.adjusted`` (``edge_agent.downlink.adjustments``).
 A hold becomes a ``lot.blocked`` (cause ``downlink:<seq>``) at the location named, or at every
 location where the site's ledger has the lot; a release becomes a ``lot.released`` of each
 such location under a hold. FEFO then skips held stock, as for any hold.
@@ -27,6 +28,7 @@ from domain.downlink import DocumentRefused, DownlinkDocument, HoldOrder
 from domain.events import EventDraft
 from domain.masterdata import MasterData
 from domain.payloads import LotBlocked, LotReleased
+from edge_agent.downlink.adjustments import adjustment_drafts
 from edge_agent.masterdata_sync import SiteMasterData, Source, cache_path, write_cache
 from edge_agent.store import EdgeStore
 from edge_agent.writer import GroupCommitWriter
@@ -68,6 +70,8 @@ class DocumentApplier:
             drafts = self._hold_drafts(document, document.hold())
         elif document.kind == "masterdata":
             await self._masterdata(document)
+        elif document.kind == "stock.adjust":
+            drafts = adjustment_drafts(document)
         if drafts:
             try:
                 await self._writer.submit(drafts, cursor)
