@@ -49,6 +49,7 @@ LATER = (
     "0101_report_datasets",
     "0120_purchase_orders",
     "0130_batch_signatures",
+    "0160_stock_adjustments",
 )
 """Migrations after the mode-specific ones, the same in both modes: add a new one here."""
 BY_MODE = {
