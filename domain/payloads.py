@@ -230,6 +230,58 @@ MOVEMENT_PAYLOADS: dict[str, type[Payload]] = {
 }
 
 
+# --- reservations (issue 10 build 1): stock promised to a reference before it leaves ----------
+
+ReservedFor = Literal["work_order", "customer_order", "transfer"]
+"""What a reservation is for: its ``reference`` is that document's id."""
+
+UnreserveReason = Literal["consumed", "cancelled", "expired"]
+
+
+class StockReserved(Payload):
+    """``qty`` of ``item`` at this site is promised to ``reference`` (``domain.reservations``).
+
+    ``lot`` and ``location`` narrow it (none: any lot, any location); ``until`` is when the
+    promise lapses by itself. Stock that is issued, shipped or used against ``reference``
+    consumes the reservation; nothing is posted to the ledger.
+    """
+
+    item: Name
+    qty: Amount = Field(gt=0)
+    unit: Unit
+    reference: Name
+    reserved_for: ReservedFor
+    lot: Name | None = None
+    location: Name | None = None
+    until: Moment | None = None
+    operator: Name | None = None
+
+    @property
+    def quantity(self) -> Quantity:
+        return Quantity(self.qty, self.unit)
+
+
+class StockUnreserved(Payload):
+    """The reservation of ``item`` for ``reference`` ends, and why.
+
+    ``unit`` is any unit of the reservation's dimension (reservations are kept per base unit:
+    g, ml, each), so the end names exactly one reservation line.
+    """
+
+    item: Name
+    unit: Unit
+    reference: Name
+    reason: UnreserveReason
+    note: Note | None = None
+    operator: Name | None = None
+
+
+RESERVATION_PAYLOADS: dict[str, type[Payload]] = {
+    "stock.reserved": StockReserved,
+    "stock.unreserved": StockUnreserved,
+}
+
+
 class ReadingRecorded(Payload):
     """A measured value from a device: a stable weight, a temperature.
 
@@ -653,4 +705,5 @@ PAYLOADS: dict[str, type[Payload]] = {
     **RULE_PAYLOADS,
     **FOODSAFETY_PAYLOADS,
     **MOVEMENT_PAYLOADS,
+    **RESERVATION_PAYLOADS,
 }

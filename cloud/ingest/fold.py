@@ -20,6 +20,7 @@ from cloud.ingest import store
 from cloud.ingest.clocks import save_clocks
 from cloud.ingest.lot_order import save_lot_order
 from cloud.ingest.plan import fold_site
+from cloud.ingest.reservations import save_reservations
 from cloud.ingest.transit import save_transit
 from domain.events import Event
 from domain.ledger import StockKey, stock_keys
@@ -47,10 +48,11 @@ async def post_ledger(conn: store.Conn, agent: str, events: list[Event]) -> dict
 
 async def save_lots_and_holds(conn: store.Conn, site: str, events: Sequence[Event]) -> None:
     """Merge a site's readable events into ``lots``, ``lot_holds``, ``lot_clocks`` and
-    ``lot_order`` (the last two: what the pages read, migration 0060)."""
+    ``lot_order`` (the last two: what the pages read, migration 0060), and ``reservations``."""
     await _save_lots(conn, site, events)
     await _save_holds(conn, site, events)
     await save_transit(conn, events)  # transfer lines, keyed by both ends, not this site
+    await save_reservations(conn, site, events)
     await save_clocks(conn, site, events)
     await save_lot_order(conn, site, events)
 

@@ -21,6 +21,7 @@ from domain.fefo import LotOnHand
 from domain.ledger import StockKey
 from domain.projections import HoldRecord, LotKey, LotRecord
 from domain.quantity import Quantity, Unit
+from domain.reservations import Reservation, ReservationKey
 from domain.transit import TransitKey, TransitLine
 from edge_agent.store.decisions import Draft, FefoConsumption, StockDecision, decide
 from edge_agent.store.migrate import migrate
@@ -29,10 +30,12 @@ from edge_agent.store.movement_rules import MOVEMENTS, check_movement
 from edge_agent.store.projections import (
     HOLD_COLUMNS,
     LOT_COLUMNS,
+    RESERVATION_COLUMNS,
     TRANSIT_COLUMNS,
     hold_record,
     lot_record,
     project,
+    reservation_line,
     transit_line,
 )
 from edge_agent.store.rows import Durability, QuarantinedInput, StoreStats
@@ -274,6 +277,11 @@ class EdgeStore:
         """This site's half of every transfer line: shipped from here, or received here."""
         rows = self._file.rows(f"SELECT {TRANSIT_COLUMNS} FROM in_transit")  # noqa: S608
         return {line.key: line for row in rows if (line := transit_line(row))}
+
+    def reservations(self) -> dict[ReservationKey, Reservation]:
+        """Every reservation line of this site, ended ones included (``domain.reservations``)."""
+        rows = self._file.rows(f"SELECT {RESERVATION_COLUMNS} FROM reservations")  # noqa: S608
+        return {line.key: line for row in rows if (line := reservation_line(self.agent, row))}
 
     def checkpoint(self, name: str) -> bytes | None:
         """The state a pipeline last stored with its events, or None."""

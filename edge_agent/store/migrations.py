@@ -147,4 +147,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             PRIMARY KEY ("transfer", "item", "lot", "from_site", "to_site", "unit"));
         """,
     ),
+    Migration(
+        7,
+        "reservations",
+        # Stock promised to a reference (``domain.reservations``): the sums of this site's
+        # reservation lines, keyed by reference, item and base unit; amounts are decimal
+        # text as the ledger keeps them; an end keeps its word (seq, time) and reason.
+        """
+        CREATE TABLE "reservations" (
+            "reference" TEXT NOT NULL, "item" TEXT NOT NULL, "unit" TEXT NOT NULL,
+            "reserved" TEXT NOT NULL, "consumed" TEXT NOT NULL,
+            "lot" TEXT, "location" TEXT, "until" TEXT,
+            "ended_seq" INTEGER, "ended_at" TEXT, "ended_reason" TEXT,
+            PRIMARY KEY ("reference", "item", "unit"),
+            CHECK (("ended_seq" IS NULL) = ("ended_reason" IS NULL)));
+        CREATE INDEX "reservations_item" ON "reservations" ("item") WHERE "ended_seq" IS NULL;
+        """,
+    ),
 )

@@ -1,5 +1,6 @@
 """The local projections an append updates, in the transaction of its events: the ledger,
-lots, the latest reading per device and metric, holds, and transfer lines in transit.
+lots, the latest reading per device and metric, holds, transfer lines in transit and
+reservations (``domain.reservations.fold_reservations``).
 
 Stock, lots, holds and transit are the domain's folds (``domain.ledger.fold``,
 ``domain.projections.fold_lots`` and ``fold_holds``, ``domain.transit.fold_transit``): the
@@ -28,6 +29,13 @@ from domain.projections import (
     lot_receipts,
 )
 from domain.quantity import Quantity, Unit
+from domain.reservations import (
+    Ended,
+    Reservation,
+    ReservationKey,
+    fold_reservations,
+    reservation_parts,
+)
 from domain.transit import TransitKey, TransitLine, fold_transit, transit_parts
 
 NO_TIME = ""
@@ -43,6 +51,7 @@ def project(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
     _record_readings(conn, events)
     _record_holds(conn, events)
     _record_transit(conn, events)
+    _record_reservations(conn, events)
 
 
 def _fold_ledger(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
@@ -220,3 +229,56 @@ def _balance(conn: sqlite3.Connection, key: StockKey) -> Quantity | None:
         (key.item, key.lot, key.location),
     ).fetchone()
     return Quantity(Decimal(row[0]), Unit(row[1])) if row else None
+
+
+RESERVATION_COLUMNS = (
+    "reference, item, unit, reserved, consumed, lot, location, until, ended_seq, ended_at,"
+    " ended_reason"
+)
+
+
+def _record_reservations(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+    keys = sorted({part.key for part in reservation_parts(events)})
+    if not keys:
+        return
+    agent = events[0].agent
+    stored = {key: line for key in keys if (line := _reservation(conn, agent, key)) is not None}
+    folded = fold_reservations(stored, events)
+    conn.executemany(
+        f"INSERT OR REPLACE INTO reservations ({RESERVATION_COLUMNS})"  # noqa: S608 - constants
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [_reservation_columns(folded[key]) for key in keys],
+    )
+
+
+def reservation_line(agent: str, row: tuple[str | int | None, ...]) -> Reservation:
+    """A ``reservations`` row (``RESERVATION_COLUMNS``) as the domain's ``Reservation``."""
+    reference, item, unit, reserved, consumed, lot, location, until = row[:8]
+    ended_seq, ended_at, reason = row[8:]
+    ended = None
+    if ended_seq is not None:
+        ended = Ended(_word(agent, str(ended_at), int(ended_seq)), str(reason))
+    key = ReservationKey(str(reference), str(item), Unit(str(unit)))
+    return Reservation(key, Decimal(str(reserved)), Decimal(str(consumed)),
+                       None if lot is None else str(lot),
+                       None if location is None else str(location),
+                       parse_at(str(until)) if until else None, ended)  # fmt: skip
+
+
+def _reservation_columns(line: Reservation) -> tuple[str | int | None, ...]:
+    k = line.key
+    until = format_at(line.until) if line.until else None
+    end: tuple[int | str | None, ...] = (None, None, None)
+    if line.ended is not None:
+        end = (*_word_columns(line.ended.word), line.ended.reason)
+    return (k.reference, k.item, k.unit.value, str(line.reserved), str(line.consumed),
+            line.lot, line.location, until, *end)  # fmt: skip
+
+
+def _reservation(conn: sqlite3.Connection, agent: str, key: ReservationKey) -> Reservation | None:
+    row = conn.execute(
+        f"SELECT {RESERVATION_COLUMNS} FROM reservations"  # noqa: S608 - constants
+        " WHERE reference = ? AND item = ? AND unit = ?",
+        (key.reference, key.item, key.unit.value),
+    ).fetchone()
+    return None if row is None else reservation_line(agent, row)

@@ -21,6 +21,7 @@ from domain.events import EventDraft
 from domain.ledger import StockKey
 from domain.projections import LotKey
 from domain.quantity import Unit
+from domain.reservations import ReservationKey
 from domain.sync import encode_batch
 from domain.transit import TransitKey
 from edge_agent.store import EdgeStore
@@ -30,6 +31,8 @@ StockRows = dict[StockKey, tuple[Decimal, str]]
 LotRows = dict[LotKey, tuple[date | None, datetime]]
 HoldRows = dict[StockKey, tuple[bool, str | None, str | None, datetime, str, int]]
 TransitRows = dict[TransitKey, tuple[Decimal, Decimal, Decimal, int, datetime | None, str | None]]
+ReservationRows = dict[ReservationKey, tuple[object, ...]]
+"""reserved, consumed, lot, location, until, then the end: time, agent, seq, reason."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,7 @@ class Projections:
     lots: LotRows
     holds: HoldRows
     transit: TransitRows
+    reservations: ReservationRows
 
 
 def edge_projections(store: EdgeStore) -> Projections:
@@ -54,7 +58,12 @@ def edge_projections(store: EdgeStore) -> Projections:
         key: (t.shipped, t.received, t.damaged, t.receipts, t.expected_at, t.to_org)
         for key, t in store.in_transit().items()
     }
-    return Projections(stock, lots, holds, transit)
+    reservations: ReservationRows = {}
+    for key, r in store.reservations().items():
+        end = (None,) * 4 if r.ended is None else (
+            r.ended.word.at, r.ended.word.agent, r.ended.word.seq, r.ended.reason)  # fmt: skip
+        reservations[key] = (r.reserved, r.consumed, r.lot, r.location, r.until, *end)
+    return Projections(stock, lots, holds, transit, reservations)
 
 
 def cloud_projections(database_url: str, site: str) -> Projections:
@@ -89,7 +98,16 @@ def cloud_projections(database_url: str, site: str) -> Projections:
                 (site, site),
             )
         }
-    return Projections(stock, lots, holds, transit)
+        reservations = {
+            ReservationKey(reference, item, Unit(unit)): tuple(rest)
+            for reference, item, unit, *rest in conn.execute(
+                "SELECT reference, item, unit, reserved, consumed, lot, location, until,"
+                " ended_at, ended_agent, ended_seq, ended_reason FROM reservations"
+                " WHERE site = %s",
+                (site,),
+            )
+        }
+    return Projections(stock, lots, holds, transit, reservations)
 
 
 @dataclass
@@ -135,7 +153,7 @@ class Site:
 
 def assert_same(edge: Projections, cloud: Projections) -> None:
     """Row by row: the same keys in each projection, the same values in each row."""
-    for name in ("stock", "lots", "holds", "transit"):
+    for name in ("stock", "lots", "holds", "transit", "reservations"):
         mine, theirs = getattr(edge, name), getattr(cloud, name)
         assert sorted(mine) == sorted(theirs), f"{name}: keys differ"
         for key in sorted(mine):

@@ -15,7 +15,9 @@ from domain.payloads import (
     StockCounted,
     StockIssued,
     StockMoved,
+    StockReserved,
     StockReturned,
+    StockUnreserved,
     TransferReceived,
     TransferShipped,
 )
@@ -93,8 +95,8 @@ def receive_transfer(item: str, lot: str, qty: str, unit: str, *, transfer: str 
 
 
 def issue(item: str, lot: str, qty: str, unit: str, *, kind: str = "sale",
-          loc: str = "walk-in", minute: int = 0) -> EventDraft:  # fmt: skip
-    payload = StockIssued(item=item, lot=lot, location=loc, qty=qty, unit=unit, order="O-1",
+          loc: str = "walk-in", order: str = "O-1", minute: int = 0) -> EventDraft:  # fmt: skip
+    payload = StockIssued(item=item, lot=lot, location=loc, qty=qty, unit=unit, order=order,
                           kind=kind)  # fmt: skip
     return EventDraft("stock.issued", at(minute), payload)
 
@@ -104,3 +106,20 @@ def give_back(item: str, lot: str, qty: str, unit: str, *, reason: str = "qualit
     payload = StockReturned(item=item, lot=lot, location=loc, qty=qty, unit=unit, order="O-1",
                             reason=reason)  # fmt: skip
     return EventDraft("stock.returned", at(minute), payload)
+
+
+def reserve(item: str, qty: str, unit: str, *, order: str = "O-1", lot: str | None = None,
+            loc: str | None = None, until: int | None = None,
+            minute: int = 0) -> EventDraft:  # fmt: skip
+    """``qty`` of ``item`` reserved for customer order ``order`` (``until``: minutes on)."""
+    lapses = None if until is None else at(minute + until)
+    payload = StockReserved(item=item, qty=qty, unit=unit, reference=order, lot=lot,
+                            location=loc, until=lapses,
+                            reserved_for="customer_order")  # fmt: skip
+    return EventDraft("stock.reserved", at(minute), payload)
+
+
+def unreserve(item: str, unit: str, *, order: str = "O-1", reason: str = "cancelled",
+              minute: int = 0) -> EventDraft:  # fmt: skip
+    payload = StockUnreserved(item=item, unit=unit, reference=order, reason=reason)
+    return EventDraft("stock.unreserved", at(minute), payload)

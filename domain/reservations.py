@@ -1,0 +1,172 @@
+"""Reservations: stock promised to a reference (a work order, a customer order, a transfer),
+as a fold that both stores run.
+
+``stock.reserved`` promises an amount of an item at the site to a reference, optionally of
+one lot or at one location and until a moment; ``stock.unreserved`` ends the promise
+(consumed, cancelled or expired). Stock that leaves against the reference consumes it: a
+``stock.issued`` or ``stock.step_consumed`` whose ``order`` is the reference, a
+``transfer.shipped`` whose ``transfer`` is. Reservations post nothing to the ledger; they
+make stock not free (``domain.atp``) and keep other orders' FEFO picks off it (the edge's
+writer).
+
+The rule is a merge that does not depend on arrival order, like in-transit lines: a line is
+keyed by (reference, item, base unit) and keeps **sums** (reserved, consumed), the widest
+``until``, and the **earliest end** by ``Word``. A consumption that arrives before its
+reservation (another agent's batch) is already counted when the reservation comes. Two
+reservations of one reference and item that name different lots or locations settle on the
+smaller code on every store (one reference reserves an item in one place).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from domain.events import Event
+from domain.payloads import (
+    StepConsumed,
+    StockIssued,
+    StockReserved,
+    StockUnreserved,
+    TransferShipped,
+)
+from domain.projections import Word, either, merge_into, word_of
+from domain.quantity import Quantity, Unit
+
+RESERVING_TYPES = frozenset({"stock.reserved", "stock.unreserved"})
+"""Events that make or end a reservation."""
+
+CONSUMING_TYPES = frozenset({"stock.issued", "stock.step_consumed", "transfer.shipped"})
+"""Events that take stock against a reference, and so consume its reservation."""
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ReservationKey:
+    """One reservation line: the reference, the item, and the base unit of its dimension
+    (g, ml, each), so sums never cross mass and volume through a density."""
+
+    reference: str
+    item: str
+    unit: Unit
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """The end of a reservation: its ``Word`` and why."""
+
+    word: Word
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """The sums of one reservation line's events (see ``merge_reservation``)."""
+
+    key: ReservationKey
+    reserved: Decimal = ZERO
+    consumed: Decimal = ZERO
+    lot: str | None = None
+    location: str | None = None
+    until: datetime | None = None
+    ended: Ended | None = None
+
+    def open_qty(self, now: datetime) -> Decimal:
+        """What is still promised at ``now``: reserved less consumed, never negative; nothing
+        once ended or past ``until``."""
+        if self.ended is not None or (self.until is not None and self.until <= now):
+            return ZERO
+        return max(self.reserved - self.consumed, ZERO)
+
+    def holds(self, item: str, lot: str, location: str) -> bool:
+        """Whether this reservation covers stock of ``item`` in ``lot`` at ``location``."""
+        return (
+            item == self.key.item and self.lot in (None, lot) and self.location in (None, location)
+        )
+
+
+def earlier_end(a: Ended | None, b: Ended | None) -> Ended | None:
+    """The end with the smaller ``Word``: the first word that ended it stands."""
+    return either(a, b, lambda x, y: x if x.word <= y.word else y)
+
+
+def merge_reservation(stored: Reservation | None, part: Reservation) -> Reservation:
+    """``stored`` with ``part`` added (see the module's rule); commutative and associative."""
+    if stored is None:
+        return part
+    return Reservation(
+        stored.key,
+        stored.reserved + part.reserved,
+        stored.consumed + part.consumed,
+        either(stored.lot, part.lot, min),
+        either(stored.location, part.location, min),
+        either(stored.until, part.until, max),
+        earlier_end(stored.ended, part.ended),
+    )
+
+
+def reservation_parts(events: Iterable[Event]) -> list[Reservation]:
+    """One part per event that reserves, ends a reservation, or consumes one."""
+    parts = []
+    for event in events:
+        if event.type in RESERVING_TYPES:
+            parts.append(_reserving_part(event))
+        elif event.type in CONSUMING_TYPES:
+            part = _consuming_part(event)
+            if part is not None:
+                parts.append(part)
+    return parts
+
+
+def _reserving_part(event: Event) -> Reservation:
+    payload = event.payload()
+    assert isinstance(payload, StockReserved | StockUnreserved)
+    if isinstance(payload, StockUnreserved):
+        unit = Quantity(Decimal(1), payload.unit).to_base().unit
+        key = ReservationKey(payload.reference, payload.item, unit)
+        return Reservation(key, ended=Ended(word_of(event), payload.reason))
+    base = payload.quantity.to_base()
+    key = ReservationKey(payload.reference, payload.item, base.unit)
+    return Reservation(key, reserved=base.value, lot=payload.lot, location=payload.location,
+                       until=payload.until)  # fmt: skip
+
+
+def _consuming_part(event: Event) -> Reservation | None:
+    line = event.payload()
+    assert isinstance(line, StockIssued | StepConsumed | TransferShipped)
+    reference = line.transfer if isinstance(line, TransferShipped) else line.order
+    if reference is None:  # a kitchen step without an order line reserves nothing
+        return None
+    base = line.quantity.to_base()
+    return Reservation(ReservationKey(reference, line.item, base.unit), consumed=base.value)
+
+
+def fold_reservations(
+    lines: Mapping[ReservationKey, Reservation], events: Iterable[Event]
+) -> dict[ReservationKey, Reservation]:
+    """``lines`` after ``events`` (input untouched)."""
+    return merge_into(lines, reservation_parts(events), lambda line: line.key, merge_reservation)
+
+
+def reserved_against(
+    lines: Iterable[Reservation], item: str, lot: str, location: str, now: datetime,
+    *, but_for: str | None = None,
+) -> Decimal:  # fmt: skip
+    """What open reservations other than ``but_for``'s hold of one lot at one location,
+    counting only those that name that lot (a reservation of any lot binds no lot)."""
+    return sum(
+        (
+            r.open_qty(now)
+            for r in lines
+            if r.key.reference != but_for and r.lot == lot and r.holds(item, lot, location)
+        ),
+        ZERO,
+    )
+
+
+def open_reservations(lines: Iterable[Reservation], now: datetime) -> list[Reservation]:
+    """The lines that still promise something at ``now``."""
+    return [r for r in lines if r.open_qty(now) > 0]
