@@ -50,6 +50,7 @@ LATER = (
     "0120_purchase_orders",
     "0130_batch_signatures",
     "0160_stock_adjustments",
+    "0190_reservations",
 )
 """Migrations after the mode-specific ones, the same in both modes: add a new one here."""
 BY_MODE = {
