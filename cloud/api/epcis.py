@@ -21,6 +21,7 @@ from cloud.api.deps import StateDep
 from cloud.api.trace import readable_sites
 from cloud.auth.deps import Principal, require
 from cloud.auth.scope import site_scope
+from cloud.epcis.aggregation import with_aggregations
 from cloud.epcis.capture import receipts_of
 from cloud.epcis.document import query_document
 from cloud.epcis.errors import CaptureRefused
@@ -29,6 +30,7 @@ from cloud.epcis.places import Places
 from cloud.epcis.query import QueryRefused, read_filter
 from cloud.epcis.store import StoredQuery, load_namespace, record_capture, stored_events
 from cloud.migrate import StorageMode
+from cloud.trace.packs import packages_between
 
 router = APIRouter(prefix="/epcis", tags=["epcis"])
 
@@ -106,6 +108,10 @@ async def events(
             found.append(mapped)
         if len(found) == per_page:
             break
+    if not wanted.event_types or "AggregationEvent" in wanted.event_types:
+        async with site_scope(state.tenant_pool, sites) as conn:
+            units = await packages_between(conn, sites, start, end)
+        found = with_aggregations(found, units, namespace, wanted, per_page)
     document = query_document(found, datetime.now(UTC))
     return JSONResponse(document, media_type=JSON_LD, headers=VERSIONS)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import JSONResponse, Response
 
 from cloud.api.deps import StateDep
@@ -19,6 +19,7 @@ from cloud.auth.grants import sites_with
 from cloud.auth.scope import site_scope
 from cloud.http.disposition import attachment
 from cloud.state import CloudState
+from cloud.trace.logistic_unit import open_unit, unit_json
 from cloud.trace.query import trace
 from cloud.trace.render import trace_csv, trace_json, trace_svg
 from cloud.trace.tree import Direction
@@ -45,6 +46,27 @@ async def readable_sites(state: CloudState, principal: Principal, permission: st
     if not sites and principal.kind != "anonymous":
         raise HTTPException(403, f"{principal.name} lacks {permission} at any site")
     return sites
+
+
+@router.get(
+    "/{sscc}",
+    summary="Open a logistic unit by its SSCC and trace each lot it carried, across your sites",
+    responses={404: {"description": "no package with this SSCC at your sites"},
+               422: {"description": "not an SSCC (18 digits)"}},
+)  # fmt: skip
+async def get_unit_trace(
+    sscc: Annotated[str, Path(pattern=r"^[0-9]{18}$", description="the SSCC, 18 digits")],
+    state: StateDep,
+    principal: Annotated[Principal, Depends(require("stock.read"))],
+    direction: Annotated[Direction, Query(description="backward: its inputs; forward: uses")],
+    depth: Annotated[int, Query(ge=1, le=50, description="levels to follow at most")] = 20,
+) -> JSONResponse:
+    sites = await readable_sites(state, principal, "stock.read")
+    async with site_scope(state.tenant_pool, sites) as conn:
+        units = await open_unit(conn, sscc, direction, depth)
+    if not units:
+        raise HTTPException(404, f"SSCC {sscc} is on no shipping notice of your sites")
+    return JSONResponse(unit_json(sscc, direction, units))
 
 
 @router.get(

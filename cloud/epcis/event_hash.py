@@ -36,7 +36,8 @@ _REPORT = (
     "percRank", "percValue", "uom", "coordinateReferenceSystem",
 )  # fmt: skip
 _IN_ORDER = frozenset(
-    {"type", "eventTime", "eventTimeZoneOffset", "eventID", "recordTime", "errorDeclaration"}
+    {"type", "eventTime", "eventTimeZoneOffset", "eventID", "recordTime", "errorDeclaration",
+     "parentID"}
     | set(_LISTS) | set(_SCALARS) | set(_VOCABULARY) | {"readPoint", "bizLocation"}
     | {"sensorElementList", "@context"}
 )  # fmt: skip
@@ -54,6 +55,8 @@ def pre_hash(event: Mapping[str, Any]) -> str:
     parts = [f"eventType={event['type']}"]
     parts.append(f"eventTime={_time(str(event['eventTime']))}")
     parts.append(f"eventTimeZoneOffset={event['eventTimeZoneOffset']}")
+    if "parentID" in event:  # an aggregation's parent comes before the lists (CBV 2.0 §8.9.2)
+        parts.append(f"parentID={_value(event['parentID'])}")
     for name in _LISTS:
         items = sorted(_list_element(item) for item in event.get(name, ()))
         if items:
