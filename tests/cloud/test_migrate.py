@@ -49,6 +49,7 @@ LATER = (
     "0101_report_datasets",
     "0120_purchase_orders",
     "0130_batch_signatures",
+    "0150_logistic_units",
     "0160_stock_adjustments",
     "0190_reservations",
 )
