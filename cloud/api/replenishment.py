@@ -28,12 +28,17 @@ class CausePublic(BaseModel):
     on: date | None
     en: str
     zh: str
+    fluctuation: bool = Field(
+        description="the factor moved within its own sampling noise (ranked after the causes)"
+    )
 
 
 class ChangePublic(BaseModel):
     before: float
     after: float
-    causes: list[CausePublic] = Field(description="largest share first")
+    causes: list[CausePublic] = Field(
+        description="causes largest share first, then fluctuations largest share first"
+    )
 
 
 class ItemPlanPublic(BaseModel):
@@ -179,6 +184,7 @@ def _changes(
                     on=c.on,
                     en=c.en,
                     zh=c.zh,
+                    fluctuation=c.fluctuation,
                 )
                 for c in causes.get(name, [])
             ],

@@ -5,12 +5,20 @@ A factor's share is its Shapley value: the change it makes, averaged over every 
 which the factors could have moved from their old values to their new ones. The shares add
 up to the whole change exactly, and a factor that did not move gets nothing, whatever the
 formula's interactions.
+
+A factor estimated from samples (demand, the forecast's error, the lead time and its spread)
+moves a little between any two plans by chance alone. A move within twice the standard
+error of the difference of its two estimates is a **fluctuation**: its share is still shown
+(the shares must add up), but it ranks after every factor that really moved, because a
+planner asking why a level changed wants the cause, not the noise (ranking by share alone
+put week-to-week noise of d × L above a cold-chain raise in most cases).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from itertools import combinations
 from math import factorial
@@ -33,6 +41,20 @@ class Evidence:
     driver_on: date | None = None
     excursion: str = ""
     excursion_on: date | None = None
+    standard_errors: Mapping[str, float] = field(default_factory=dict)
+    """Per sampled factor, the standard error of its estimate in this plan."""
+
+
+def noise_bands(before: Evidence, after: Evidence) -> dict[str, float]:
+    """Per factor, the move two plans' estimates make by chance when nothing changed: twice
+    the standard error of their difference, taken from the earlier plan (the later one's
+    spread already holds the change: one late delivery among four would widen its own
+    band enough to hide itself). Factors without a standard error have no band."""
+    return {
+        factor: 2 * math.sqrt(2) * error
+        for factor, error in before.standard_errors.items()
+        if factor in after.standard_errors
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +67,8 @@ class Cause:
     on: date | None
     en: str
     zh: str
+    fluctuation: bool = False
+    """The factor moved within its own sampling noise: listed, ranked after the causes."""
 
 
 def attribute(
@@ -77,22 +101,31 @@ def explain(
     after: PlanInputs,
     evidence: Evidence,
     *,
+    noise: Mapping[str, float] | None = None,
     at_least: float = 1e-6,
 ) -> list[Cause]:
-    """The causes of a change of ``measure``, largest share first."""
+    """The causes of a change of ``measure``: factors that moved beyond their ``noise``
+    band (see ``noise_bands``) largest share first, then the fluctuations."""
     shares = attribute(measure, before, after)
-    causes = [
-        _cause(f, getattr(before, f), getattr(after, f), share, evidence)
-        for f, share in shares.items()
-        if abs(share) >= at_least
-    ]
-    return sorted(causes, key=lambda c: -abs(c.amount))
+    bands = noise or {}
+    causes = []
+    for f, share in shares.items():
+        if abs(share) < at_least:
+            continue
+        old, new = getattr(before, f), getattr(after, f)
+        within = abs(new - old) <= bands.get(f, 0.0)
+        causes.append(_cause(f, old, new, share, evidence, within))
+    return sorted(causes, key=lambda c: (c.fluctuation, -abs(c.amount)))
 
 
-def _cause(factor: str, old: float, new: float, amount: float, ev: Evidence) -> Cause:
+def _cause(
+    factor: str, old: float, new: float, amount: float, ev: Evidence, fluctuation: bool
+) -> Cause:
     signed = f"{'+' if amount >= 0 else '−'}{abs(amount):.1f} {ev.unit}"
     en, zh, on = _SENTENCES[factor](old, new, ev)
-    return Cause(factor, old, new, amount, on, f"{en}: {signed}", f"{zh}：{signed}")
+    if fluctuation:
+        en, zh = f"{en} (within its usual fluctuation)", f"{zh}（属正常波动）"
+    return Cause(factor, old, new, amount, on, f"{en}: {signed}", f"{zh}：{signed}", fluctuation)
 
 
 _MOVES: Mapping[str, tuple[str, str, str]] = {

@@ -40,6 +40,8 @@ class LeadTime:
     latest_late: Delivery | None = None
     """The most recent delivery that took longer than the mean before it: the date a
     lead-time rise is explained by."""
+    deliveries: int = 0
+    """How many deliveries the mean and spread are taken over (0 from master data)."""
 
 
 def lead_time(
@@ -61,4 +63,4 @@ def lead_time(
         if seen[i].days > fmean(before) + 0.5:
             late = seen[i]
             break
-    return LeadTime(supplier, fmean(days), pstdev(days), "receipts", late)
+    return LeadTime(supplier, fmean(days), pstdev(days), "receipts", late, len(days))

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import fmean
 
-from domain.replenishment.baselines import uncensored
 from domain.replenishment.classes import DemandGroup, demand_group
-from domain.replenishment.explain import Cause, Evidence, explain
-from domain.replenishment.forecast import Forecast, forecast_baseline
-from domain.replenishment.known_effects import apply_lifts, lifts, remove_lifts
+from domain.replenishment.explain import Cause, Evidence, explain, noise_bands
+from domain.replenishment.forecast import ERROR_WINDOW, Forecast
 from domain.replenishment.lead_time import LeadTime
+from domain.replenishment.methods import CHOSEN_METHODS, forecast_with
 from domain.replenishment.policy import (
     Order,
     OrderTerms,
@@ -26,14 +25,6 @@ from domain.replenishment.policy import (
     safety_stock,
 )
 from domain.replenishment.series import DemandSeries, KnownDays
-
-DEFAULT_METHODS: Mapping[DemandGroup, str] = {
-    DemandGroup.SMOOTH: "ets",
-    DemandGroup.ERRATIC: "ets",
-    DemandGroup.INTERMITTENT: "tsb",
-    DemandGroup.LUMPY: "croston_sba",
-}
-"""Until an evaluation chose (``edgestock replenish evaluate``), the textbook choice."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,26 +52,6 @@ def horizon_days(lead: LeadTime, review_days: float) -> int:
     return 7 * math.ceil(days / 7)
 
 
-def forecast_item(series: DemandSeries, known: KnownDays, horizon: int, method: str) -> Forecast:
-    """``method``'s forecast of ``series`` with promotions and holidays as known effects:
-    fitted on the history with their lifts divided out, then lifted on the days ahead that
-    have them (each quantile moves with its day's centre: a lift shifts demand, not error)."""
-    history = uncensored(series)
-    found = lifts(series, history)
-    plain = remove_lifts(history, series, found)
-    base = forecast_baseline(series, method, horizon, plain)
-    point = apply_lifts(base.point, known, found)
-    return Forecast(
-        method,
-        point,
-        {
-            q: tuple(max(0.0, v + point[h] - base.point[h]) for h, v in enumerate(values))
-            for q, values in base.quantiles.items()
-        },
-        base.sigma,
-    )
-
-
 def plan_item(
     series: DemandSeries,
     known: KnownDays,
@@ -91,13 +62,13 @@ def plan_item(
     position: float,
     bump: float = 1.0,
     excursion: tuple[str, date | None] = ("", None),
-    methods: Mapping[DemandGroup, str] = DEFAULT_METHODS,
+    methods: Mapping[DemandGroup, str] = CHOSEN_METHODS,
     review_days: float = 1.0,
 ) -> ItemPlan:
     """The plan for ``series``'s item at its site after its last day."""
     group = demand_group(series)
     horizon = horizon_days(lead, review_days)
-    fc = forecast_item(series, _cut(known, horizon), horizon, methods[group])
+    fc = forecast_with(series, _cut(known, horizon), horizon, methods[group])
     inputs = PlanInputs.of(
         fmean(fc.point),
         fc.sigma,
@@ -122,8 +93,27 @@ def plan_item(
         reorder_point(inputs),
         order_up_to(inputs),
         order_quantity(inputs, terms),
-        _evidence(series, known, horizon, lead, excursion, as_of),
+        _evidence(series, known, horizon, lead, excursion, as_of, inputs),
     )
+
+
+LEVEL_DAYS = 28
+"""Days of demand a forecast's level effectively rests on (four weeks: the smoothing weights
+the grid picks forget older weeks within about that): the sample d's standard error is
+taken over."""
+
+
+def standard_errors(inputs: PlanInputs, lead: LeadTime) -> dict[str, float]:
+    """The standard error of each factor estimated from samples: d from the forecast's
+    errors over ``LEVEL_DAYS``, σd/d over the error window, L and σL over the deliveries."""
+    found = {
+        "demand": inputs.sigma_d / math.sqrt(LEVEL_DAYS),
+        "error_ratio": inputs.error_ratio / math.sqrt(2 * ERROR_WINDOW),
+    }
+    if lead.deliveries >= 2:
+        found["lead"] = lead.sd_days / math.sqrt(lead.deliveries)
+        found["sigma_l"] = lead.sd_days / math.sqrt(2 * lead.deliveries)
+    return found
 
 
 def _cut(known: KnownDays, horizon: int) -> KnownDays:
@@ -140,6 +130,7 @@ def _evidence(
     lead: LeadTime,
     excursion: tuple[str, date | None],
     as_of: date,
+    inputs: PlanInputs,
 ) -> Evidence:
     ahead = _cut(known, horizon)
     driver_en = driver_zh = ""
@@ -161,14 +152,15 @@ def _evidence(
         driver_on=driver_on,
         excursion=excursion[0],
         excursion_on=excursion[1],
+        standard_errors=standard_errors(inputs, lead),
     )
 
 
 def explain_change(before: ItemPlan, after: ItemPlan) -> dict[str, list[Cause]]:
     """Why safety stock, reorder point and the quantity to order moved from ``before``."""
-    ev = after.evidence
+    ev, noise = after.evidence, noise_bands(before.evidence, after.evidence)
     return {
-        "safety_stock": explain(safety_stock, before.inputs, after.inputs, ev),
-        "reorder_point": explain(reorder_point, before.inputs, after.inputs, ev),
-        "order_qty": explain(raw_quantity, before.inputs, after.inputs, ev),
+        "safety_stock": explain(safety_stock, before.inputs, after.inputs, ev, noise=noise),
+        "reorder_point": explain(reorder_point, before.inputs, after.inputs, ev, noise=noise),
+        "order_qty": explain(raw_quantity, before.inputs, after.inputs, ev, noise=noise),
     }

@@ -3,13 +3,17 @@ cases with one injected cause."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import pytest
 
-from domain.replenishment.explain import Evidence, attribute, explain
+from domain.replenishment.explain import Evidence, attribute, explain, noise_bands
+from domain.replenishment.plan import explain_change
 from domain.replenishment.policy import PlanInputs, reorder_point, safety_stock
 from simulators.explanation_cases import FACTORS_OF, INJECTIONS, cases
+
+MEASURES = ("safety_stock", "reorder_point", "order_qty")
 
 BEFORE = PlanInputs.of(20.0, 4.0, lead=2.0, sigma_l=0.3, service=0.95)
 LATE = date(2026, 1, 15)
@@ -49,11 +53,54 @@ def test_the_causes_are_ranked_by_their_share() -> None:
     assert "2026-01-15" in bump.zh
 
 
-def test_the_injected_cause_ranks_first_in_at_least_90_percent_of_generated_cases() -> None:
-    found = cases(100, seed=1)  # 91–97 % over seeds 1–8 (docs/forecasting.md)
-    assert {c.injected for c in found} == set(INJECTIONS)
-    hits = 0
-    for case in found:
-        causes = explain(safety_stock, case.before.inputs, case.after.inputs, case.after.evidence)
-        hits += bool(causes) and causes[0].factor in FACTORS_OF[case.injected]
-    assert hits / len(found) >= 0.90, f"{hits} of {len(found)}"
+def test_a_move_within_its_noise_band_ranks_after_a_real_cause_and_says_so() -> None:
+    after = BEFORE.but(demand=21.5, bump=1.2)
+    ev = Evidence(unit="kg", excursion="EXC-7", excursion_on=LATE)
+    by_share = explain(reorder_point, BEFORE, after, ev)
+    assert [c.factor for c in by_share] == ["demand", "bump"]  # d × L outweighs a +20 % SS
+    ranked = explain(reorder_point, BEFORE, after, ev, noise={"demand": 2.0})
+    assert [c.factor for c in ranked] == ["bump", "demand"]
+    assert [c.fluctuation for c in ranked] == [False, True]
+    assert ranked[1].en.startswith("forecast daily demand rose from 20.0 to 21.5 kg (within")
+    assert "属正常波动" in ranked[1].zh
+    assert sum(c.amount for c in ranked) == pytest.approx(
+        reorder_point(after) - reorder_point(BEFORE)
+    )
+    beyond = explain(reorder_point, BEFORE, after, ev, noise={"demand": 1.0})
+    assert [c.factor for c in beyond] == ["demand", "bump"]
+
+
+def test_noise_bands_are_twice_the_standard_error_of_the_difference_before_the_change() -> None:
+    old = Evidence(standard_errors={"demand": 3.0, "lead": 0.1, "sigma_l": 0.0})
+    new = Evidence(standard_errors={"demand": 40.0, "sigma_l": 0.5})
+    # the later plan's spread (40) holds the change itself; no lead band without both plans
+    assert noise_bands(old, new) == pytest.approx({"demand": 6 * 2**0.5, "sigma_l": 0.0})
+
+
+SEEDS = (1, 2, 3, 4)
+"""Pooled over four seeds of 100 cases: one seed alone moves by a few points (seed 3 holds
+89 % for the reorder point, the others 92–97 %; docs/forecasting.md)."""
+
+
+@functools.cache
+def _top_hits() -> dict[str, list[int]]:
+    """Per measure, per seed: cases whose top-ranked cause is the injected one."""
+    hits: dict[str, list[int]] = {m: [] for m in MEASURES}
+    for seed in SEEDS:
+        found = cases(100, seed=seed)
+        assert {c.injected for c in found} == set(INJECTIONS)
+        explained = [(c.injected, explain_change(c.before, c.after)) for c in found]
+        for m in MEASURES:
+            hits[m].append(
+                sum(bool(ex[m]) and ex[m][0].factor in FACTORS_OF[inj] for inj, ex in explained)
+            )
+    return hits
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+def test_the_injected_cause_ranks_first_in_at_least_90_percent_of_generated_cases(
+    measure: str,
+) -> None:
+    per_seed = _top_hits()[measure]
+    assert sum(per_seed) / (100 * len(SEEDS)) >= 0.90, f"{measure}: {per_seed} of 100 each"
+    assert min(per_seed) >= 85, f"{measure}: {per_seed} of 100 each"

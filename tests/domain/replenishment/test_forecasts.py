@@ -11,7 +11,7 @@ from domain.replenishment.accuracy import best_by_group, pinball, rolling_origin
 from domain.replenishment.baselines import croston_sba, ets_weekly, seasonal_naive, tsb, uncensored
 from domain.replenishment.classes import DemandGroup, demand_group
 from domain.replenishment.forecast import forecast_baseline, quantile
-from domain.replenishment.plan import forecast_item
+from domain.replenishment.methods import forecast_known
 from domain.replenishment.series import DemandSeries, KnownDays
 from simulators.demand import catalog, generate
 
@@ -93,7 +93,7 @@ def test_known_effects_beat_the_plain_baseline_on_promoted_smooth_items() -> Non
         return sum(x.mase for x in scores) / len(scores)
 
     plain = mean_mase(lambda h, k, n: forecast_baseline(h, "ets", n))
-    lifted = mean_mase(lambda h, k, n: forecast_item(h, k, n, "ets"))
+    lifted = mean_mase(lambda h, k, n: forecast_known(h, k, n, "ets"))
     assert lifted < 0.9 * plain
 
 
