@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -166,6 +166,10 @@ class WorkOrder(_Plant):
     """The production line that runs it (None: the site's only line)."""
     due_at: Moment | None = None
     lines: Annotated[list[WorkOrderLine], Field(min_length=1, max_length=2000)]
+    state: Literal["released", "closed"] = "released"
+    """``closed``: the cloud closed it (the same order sent again): the line builds no more of
+    it and its reservations end."""
+    closed_reason: Annotated[str, Field(max_length=500)] | None = None
 
     @model_validator(mode="after")
     def _lines_numbered(self) -> Self:

@@ -79,6 +79,8 @@ class AgentRuntime:
     """Pulls and applies the cloud's documents for the site (config ``downlink:``)."""
     transfers: TransferDesk | None = None
     """Ships and receives the site's transfers (site bus commands, the PDA's page)."""
+    plant: Callable[[], Coroutine[None, None, None]] | None = None
+    """Runs the site's work orders on its OPC UA line (config ``plant:``), if configured."""
 
 
 def build(config: AgentConfig) -> AgentRuntime:
@@ -161,6 +163,12 @@ def build(config: AgentConfig) -> AgentRuntime:
     runtime = AgentRuntime(config, store, writer, syncer, sink, devices.adapters, mode)
     runtime.screens = screens
     takers = [kitchen.use_masterdata] if kitchen is not None else []  # may refuse: first
+    if config.plant is not None:
+        from edge_agent.plant.wiring import PlantMasterData, build_plant  # asyncua only here
+
+        plant_master = PlantMasterData(master)
+        takers.append(plant_master.use_masterdata)
+        runtime.plant = build_plant(config, store, sink, plant_master, devices.bus, clock).run
     runtime.downlink = build_downlink(config, store, writer, [*takers, rules.use_masterdata])
     metrics.adapters = runtime.adapters
     runtime.metrics = metrics
@@ -293,6 +301,8 @@ async def run(runtime: AgentRuntime, stop: asyncio.Event, *, final_sync_s: float
         devices[-1].add_done_callback(lambda done: _died(runtime, done, stop))
     if runtime.screens is not None:
         devices.append(asyncio.create_task(runtime.screens(), name="screens"))
+    if runtime.plant is not None:
+        devices.append(asyncio.create_task(runtime.plant(), name="plant"))
     if runtime.config.metrics is not None and runtime.metrics is not None:
         where = runtime.config.metrics
         serving = serve_metrics(runtime.metrics, where.host, where.port)

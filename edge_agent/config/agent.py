@@ -17,10 +17,12 @@ from edge_agent.config.devices import (
     ModbusDeviceConfig,
     MqttBusConfig,
     MqttDeviceConfig,
+    OpcUaLineConfig,
 )
 from edge_agent.config.downlink import DownlinkConfig
 from edge_agent.config.kitchen import KitchenConfig
 from edge_agent.config.metrics import MetricsConfig
+from edge_agent.config.plant import PlantConfig, check_plant
 from edge_agent.config.rules import DEFAULT_RULES, RuleFile
 from edge_agent.config.sections import (
     AgentIdentity,
@@ -69,6 +71,9 @@ class AgentConfig(Section):
     metrics: MetricsConfig | None = Field(
         default=None, description="Prometheus /metrics on a loopback port (off without it)"
     )
+    plant: PlantConfig | None = Field(
+        default=None, description="run the site's work orders on an OPC UA line (off without it)"
+    )
     downlink: DownlinkConfig = Field(
         default=DownlinkConfig(),
         description="the cloud's signed documents for the site: holds, master data, transfers",
@@ -109,6 +114,8 @@ class AgentConfig(Section):
         self._check_coldchain(known)
         if self.kitchen is not None:
             self._check_kitchen(self.kitchen, known)
+        if self.plant is not None:
+            check_plant(self.plant, known, self.devices_of(OpcUaLineConfig), self.scales)
         return self
 
     def _check_coldchain(self, known: list[str]) -> None:

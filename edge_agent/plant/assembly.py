@@ -89,13 +89,17 @@ def assembly_refusals(
 
 
 def unit_drafts(
-    order: WorkOrder, unit: UnitBuilt, constraints: Sequence[Constraint]
+    order: WorkOrder, unit: UnitBuilt, constraints: Sequence[Constraint], *, backflush: bool = True
 ) -> list[EventDraft]:
-    """The events of ``unit`` (``AssemblyRefused`` when the order or a constraint refuses)."""
+    """The events of ``unit`` (``AssemblyRefused`` when the order or a constraint refuses).
+
+    ``backflush`` False: the components were consumed when they were issued to the operation
+    (``edge_agent.plant.issue``), so the unit names them as inputs without consuming them again.
+    """
     reasons = assembly_refusals(order, unit, constraints)
     if reasons:
         raise AssemblyRefused(unit.serial, reasons)
-    drafts = [
+    drafts: list[EventDraft] = [] if not backflush else [
         EventDraft("stock.consumed", unit.at, StockConsumed(
             item=p.item, lot=p.lot, location=p.location, qty=p.qty, unit=p.unit,
             device=unit.station, operator=unit.operator))

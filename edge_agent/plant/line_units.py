@@ -46,12 +46,16 @@ class LineUnits:
     namespace_uri: str
     desk: LineDesk
     place: CellPlace
+    cell_name: str = "Assembly"
+    unit_name: str = "Unit"
+    start_name: str = "StartWorkOrder"
     recorded: list[str] = field(default_factory=list)
     refused: list[AssemblyRefused] = field(default_factory=list)
     _client: Client | None = None
     _cell: Node | None = None
     _queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     _task: asyncio.Task[None] | None = None
+    _unit_node: Node | None = None
     _seen: set[str] = field(default_factory=set)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     """Set each time a unit is recorded or refused (cleared by whoever waits on it)."""
@@ -61,8 +65,9 @@ class LineUnits:
         await client.connect()
         self._client = client
         ns = await client.get_namespace_index(self.namespace_uri)
-        self._cell = await client.nodes.objects.get_child(f"{ns}:Assembly")
-        unit = await self._cell.get_child(f"{ns}:Unit")
+        self._cell = await client.nodes.objects.get_child(f"{ns}:{self.cell_name}")
+        unit = await self._cell.get_child(f"{ns}:{self.unit_name}")
+        self._unit_node = unit
         subscription = await client.create_subscription(50, self)
         await subscription.subscribe_data_change(unit, queuesize=1000)
         self._task = asyncio.create_task(self._record_units())
@@ -85,18 +90,28 @@ class LineUnits:
 
     async def start(
         self, order: WorkOrder, *, serial_prefix: str, firmware: str,
-        kit: list[dict[str, Any]], scrap_every: int = 0,
+        kit: list[dict[str, Any]] | None = None, scrap_every: int = 0,
     ) -> str:  # fmt: skip
-        """Start ``order`` on the cell; the cell's answer (``started: …`` or ``refused: …``)."""
+        """Start ``order`` on the cell; the cell's answer (``started: …`` or ``refused: …``).
+        Without ``kit`` the cell builds with the components loaded at it."""
         if self._cell is None or self._client is None:
             raise RuntimeError("enter LineUnits first")
         ns = await self._client.get_namespace_index(self.namespace_uri)
-        spec = {"work_order": order.work_order, "qty": order.qty, "serial_prefix": serial_prefix,
-                "firmware": firmware, "kit": kit, "scrap_every": scrap_every}  # fmt: skip
+        spec: dict[str, Any] = {"work_order": order.work_order, "qty": order.qty,
+                                "serial_prefix": serial_prefix, "firmware": firmware,
+                                "scrap_every": scrap_every}  # fmt: skip
+        if kit is not None:
+            spec["kit"] = kit
         answer = await self._cell.call_method(
-            f"{ns}:StartWorkOrder", ua.Variant(json.dumps(spec), ua.VariantType.String)
+            f"{ns}:{self.start_name}", ua.Variant(json.dumps(spec), ua.VariantType.String)
         )
         return str(answer)
+
+    async def alive(self) -> None:
+        """Read the cell once: raises when the line can no longer be reached."""
+        if self._unit_node is None:
+            raise RuntimeError("enter LineUnits first")
+        await self._unit_node.read_value()
 
     async def _record_units(self) -> None:
         while True:

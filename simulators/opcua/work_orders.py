@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from asyncua import Node, ua
@@ -41,14 +41,15 @@ class RunSpec:
     qty: int
     serial_prefix: str
     firmware: str
-    kit: tuple[KitPart, ...]
+    kit: tuple[KitPart, ...] = ()
+    """Empty: the kit loaded at the cell (``AssemblyCell(kit=…)``, ``LoadKit``)."""
     scrap_every: int = 0
     """Every n-th unit is scrap (0: none)."""
 
     @classmethod
     def from_json(cls, text: str) -> RunSpec:
         raw = json.loads(text)
-        kit = tuple(KitPart(**part) for part in raw.pop("kit"))
+        kit = tuple(KitPart(**part) for part in raw.pop("kit", ()))
         spec = cls(kit=kit, **raw)
         if spec.qty < 1:
             raise ValueError(f"work order {spec.work_order}: qty {spec.qty} < 1")
@@ -79,9 +80,13 @@ def unit_report(spec: RunSpec, index: int) -> dict[str, Any]:
 class AssemblyCell:
     """The ``Assembly`` object of a started ``LineServer`` and the units it builds."""
 
-    def __init__(self, line: LineServer, unit_s: float = 0.05) -> None:
+    def __init__(
+        self, line: LineServer, unit_s: float = 0.05, kit: tuple[KitPart, ...] = ()
+    ) -> None:
         self._line = line
         self._unit_s = unit_s
+        self.kit = kit
+        """What is loaded at the cell: used by an order that brings no kit of its own."""
         self._nodes: dict[str, Node] = {}
         self._pending: asyncio.Queue[RunSpec] = asyncio.Queue()
         self.units: list[dict[str, Any]] = []
@@ -101,12 +106,27 @@ class AssemblyCell:
         await cell.add_method(
             ns, "StartWorkOrder", self._start, [ua.VariantType.String], [ua.VariantType.String]
         )
+        await cell.add_method(
+            ns, "LoadKit", self._load, [ua.VariantType.String], [ua.VariantType.String]
+        )
+
+    async def _load(self, parent: object, kit_json: ua.Variant) -> list[ua.Variant]:
+        """Load components at the cell (a JSON list of ``KitPart``), as a fitter does."""
+        try:
+            self.kit = tuple(KitPart(**part) for part in json.loads(str(kit_json.Value)))
+        except (ValueError, TypeError) as exc:
+            return [ua.Variant(f"refused: {exc}", ua.VariantType.String)]
+        return [ua.Variant(f"loaded: {len(self.kit)} parts", ua.VariantType.String)]
 
     async def _start(self, parent: object, spec_json: ua.Variant) -> list[ua.Variant]:
         try:
             spec = RunSpec.from_json(str(spec_json.Value))
         except (ValueError, TypeError, KeyError) as exc:  # said to the caller, not raised
             return [ua.Variant(f"refused: {exc}", ua.VariantType.String)]
+        if not spec.kit:
+            if not self.kit:
+                return [ua.Variant("refused: no kit loaded at the cell", ua.VariantType.String)]
+            spec = replace(spec, kit=self.kit)
         await self._pending.put(spec)
         return [ua.Variant(f"started: {spec.work_order}", ua.VariantType.String)]
 

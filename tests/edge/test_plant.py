@@ -58,7 +58,7 @@ def unit(serial: str, *parts: ComponentUsed, scrap: str | None = None) -> UnitBu
 
 
 @asynccontextmanager
-async def plant(path: Path) -> AsyncIterator[tuple[EdgeStore, LineDesk]]:
+async def plant(path: Path, *, backflush: bool = True) -> AsyncIterator[tuple[EdgeStore, LineDesk]]:
     store = EdgeStore(path, agent="line-agent", site="plant-1")
     writer = GroupCommitWriter(store)
     task = asyncio.create_task(writer.run())
@@ -75,7 +75,8 @@ async def plant(path: Path) -> AsyncIterator[tuple[EdgeStore, LineDesk]]:
         received = LotReceived(item=item, lot=lot, location="line-store", qty="10", unit="each")
         store.append([EventDraft("lot.received", NOW - timedelta(hours=1), received)])
     try:
-        yield store, LineDesk(inbox, "plant-1", sink.record, lambda: [SERVO_RULE])
+        yield store, LineDesk(inbox, "plant-1", sink.record, lambda: [SERVO_RULE],
+                              backflush=backflush, lots_at=store.lots_on_hand)  # fmt: skip
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
