@@ -1,14 +1,17 @@
 """Available to promise: can ``wanted`` of an item be at a site, and by when.
 
-What a site can promise is its free stock now (on hand − held), then what is in transit to
-it in order of expected arrival, then stock free at the organisation's other sites, which a
-transfer would bring in one lead time. The answer names the earliest moment the wanted
-quantity is covered and how (the lines it counts on), or the shortfall when nothing covers
-it. Quantities are in the item's base unit (g, ml, each), as the ledger keeps them.
+What a site can promise is its free stock now (on hand − held − reserved), then what is in
+transit to it in order of expected arrival, then stock free at the organisation's other
+sites, which a transfer would bring in one lead time. The answer names the earliest moment
+the wanted quantity is covered and how (the lines it counts on), or the shortfall when
+nothing covers it. Quantities are in the item's base unit (g, ml, each), as the ledger keeps them.
 
-Nothing is reserved yet (no reservation events exist), so free stock is on hand − held; a
-line in transit without an expected arrival is counted as arriving after every dated one,
-at ``undated_after`` past the latest, so it never makes a promise earlier than it can keep.
+Reserved is what open reservations of the item at the site still promise to their references
+(``domain.reservations``: reserved − consumed, until ended or lapsed); stock already promised
+is not free to promise again. A reservation of held stock is subtracted twice (as held and
+as reserved): the promise errs on the side of not promising. A line in transit without an
+expected arrival is counted as arriving after every dated one, at ``undated_after`` past
+the latest, so it never makes a promise earlier than it can keep.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class Promise:
     wanted: Decimal
     on_hand: Decimal
     held: Decimal
+    reserved: Decimal
     arrivals: tuple[Arrival, ...]
     covers: tuple[Cover, ...]
     by: datetime | None
@@ -64,7 +68,7 @@ class Promise:
 
     @property
     def free_now(self) -> Decimal:
-        return max(self.on_hand - self.held, ZERO)
+        return max(self.on_hand - self.held - self.reserved, ZERO)
 
     @property
     def can_promise(self) -> bool:
@@ -81,6 +85,7 @@ def promise(
     sources: Iterable[Source],
     now: datetime,
     lead_time: timedelta,
+    reserved: Decimal = ZERO,
     undated_after: timedelta = timedelta(days=1),
 ) -> Promise:
     """What ``site`` can promise of ``wanted`` (> 0) from ``now`` (see the module)."""
@@ -88,7 +93,7 @@ def promise(
         raise ValueError(f"wanted {wanted} is not positive: ask for some stock")
     arriving = _in_arrival_order(arrivals, now, undated_after)
     offers: list[Cover] = []
-    free = max(on_hand - held, ZERO)
+    free = max(on_hand - held - reserved, ZERO)
     if free:
         offers.append(Cover("on_hand", free, now, site))
     offers.extend(
@@ -111,6 +116,7 @@ def promise(
         wanted=wanted,
         on_hand=on_hand,
         held=held,
+        reserved=reserved,
         arrivals=tuple(a for a, _ in arriving),
         covers=tuple(covers),
         by=by,

@@ -41,6 +41,7 @@ class PromisePublic(BaseModel):
     wanted: str
     on_hand: str
     held: str
+    reserved: str = Field(description="what open reservations still promise to their references")
     free_now: str
     in_transit: list[ArrivalPublic]
     can_promise: bool
@@ -84,6 +85,7 @@ async def get_atp(
         wanted=str(answer.wanted),
         on_hand=str(answer.on_hand),
         held=str(answer.held),
+        reserved=str(answer.reserved),
         free_now=str(answer.free_now),
         in_transit=[
             ArrivalPublic(

@@ -1,8 +1,8 @@
-"""Available to promise, read from the cloud's projections: the ledger and its holds at the
-site, the transfer lines on their way to it, and free stock at the other sites the caller may
-see; the rule itself is ``domain.atp``.
+"""Available to promise, read from the cloud's projections: the ledger, its holds and the
+open reservations at the site, the transfer lines on their way to it, and free stock at the
+other sites the caller may see; the rule itself is ``domain.atp``.
 
-Three indexed reads in one site-scoped transaction (row-level security hides every site
+Four indexed reads in one site-scoped transaction (row-level security hides every site
 the caller may not see, so the other sites' free stock is only ever theirs to know).
 """
 
@@ -31,6 +31,14 @@ WHERE l.item = %(item)s AND l.unit = %(unit)s AND l.qty > 0 AND l.site = ANY (%(
 GROUP BY l.site
 """
 
+_RESERVED = """
+SELECT site, coalesce(sum(greatest(reserved - consumed, 0)), 0)
+FROM reservations
+WHERE item = %(item)s AND unit = %(unit)s AND site = ANY (%(sites)s) AND ended_at IS NULL
+  AND (until IS NULL OR until > %(now)s)
+GROUP BY site
+"""
+
 _ARRIVALS = """
 SELECT transfer, from_site, shipped - received - damaged, expected_at
 FROM in_transit
@@ -53,9 +61,12 @@ async def available_to_promise(
     """What ``site`` can promise of ``wanted`` ``unit`` (a base unit) of ``item`` from ``now``,
     counting free stock at ``other_sites`` one ``lead_time`` away."""
     sites = [site, *(s for s in other_sites if s != site)]
-    params = {"site": site, "item": item, "unit": unit, "sites": sites}
+    params = {"site": site, "item": item, "unit": unit, "sites": sites, "now": now}
     async with site_scope(pool, sites) as conn:
         stock = await (await conn.execute(_STOCK, params)).fetchall()
+        reserved = {
+            str(s): _dec(r) for s, r in await (await conn.execute(_RESERVED, params)).fetchall()
+        }
         arriving = await (await conn.execute(_ARRIVALS, params)).fetchall()
     here = next((row for row in stock if row[0] == site), (site, Decimal(0), Decimal(0)))
     return promise(
@@ -63,11 +74,16 @@ async def available_to_promise(
         wanted,
         on_hand=_dec(here[1]),
         held=_dec(here[2]),
+        reserved=reserved.get(site, Decimal(0)),
         arrivals=[
             Arrival(str(t), str(f), _dec(q), e if isinstance(e, datetime) else None)
             for t, f, q, e in arriving
         ],
-        sources=[Source(str(s), _dec(on) - _dec(held)) for s, on, held in stock if s != site],
+        sources=[
+            Source(str(s), _dec(on) - _dec(held) - reserved.get(str(s), Decimal(0)))
+            for s, on, held in stock
+            if s != site
+        ],
         now=now,
         lead_time=lead_time,
     )

@@ -14,7 +14,7 @@ from psycopg import AsyncConnection
 from cloud.auth.users import GrantTarget, create_user, find_role, grant_role
 from cloud.orgs.tree import node_of_site
 from domain.events import EventDraft
-from domain.payloads import LotBlocked, LotReceived, TransferShipped
+from domain.payloads import LotBlocked, LotReceived, StockReserved, TransferShipped
 from tests.cloud.auth import PASSWORD, login
 from tests.cloud.builders import DAY, AgentChain, post_events
 from tests.cloud.live import database_of
@@ -138,3 +138,27 @@ async def _grant(database_url: str, email: str, site: str) -> None:
         await grant_role(
             conn, GrantTarget(user_id=await create_user(conn, email, PASSWORD)), role, node
         )
+
+
+def _reserved(kg: str, order: str, minutes: int, until: datetime | None = None) -> EventDraft:
+    promised = StockReserved(item="marinated", qty=kg, unit="kg", reference=order,
+                             reserved_for="customer_order", until=until)  # fmt: skip
+    return EventDraft("stock.reserved", DAY + timedelta(minutes=minutes), promised)
+
+
+def test_reserved_stock_is_not_free_here_or_at_the_other_site(shipped: httpx.Client) -> None:
+    lapsed = datetime.now(UTC) - timedelta(minutes=1)
+    for agent, site, drafts in (
+        ("ck-2", "site-1", [_reserved("1", "O-1", 5)]),
+        ("r-2", "site-2", [_reserved("0.3", "O-2", 5), _reserved("0.1", "O-3", 6, lapsed)]),
+    ):
+        answer = post_events(shipped, agent, AgentChain(agent=agent, site=site).add(drafts))
+        assert answer.status_code == 200, answer.text
+    body = atp(shipped, "3")
+    assert (Decimal(str(body["reserved"])), Decimal(str(body["free_now"]))) == (300, 200)
+    # site-1: 3 kg free less its 1 kg reserved for O-1; O-3's reservation has lapsed
+    assert covers(body) == [
+        ("on_hand", "site-2", 200),
+        ("in_transit", "site-1", 2000),
+        ("transfer", "site-1", 800),
+    ]

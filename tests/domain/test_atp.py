@@ -90,3 +90,12 @@ def test_what_cannot_be_covered_is_the_shortfall() -> None:
         promise(
             "r1", D(0), on_hand=D(1), held=D(0), arrivals=[], sources=[], now=NOW, lead_time=DAY
         )
+
+
+def test_reserved_stock_is_not_promised_again() -> None:
+    answer = promise(
+        "r1", D(500), on_hand=D(800), held=D(100), reserved=D(400), arrivals=[], sources=[],
+        now=NOW, lead_time=DAY,
+    )  # fmt: skip
+    assert (answer.free_now, answer.can_promise, answer.shortfall) == (D(300), False, D(200))
+    assert [(c.how, c.qty) for c in answer.covers] == [("on_hand", D(300))]
