@@ -71,9 +71,24 @@ class NotifyAction(_Part):
     notify: Notify
 
 
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")]
+"""A supplier's id: as the purchasing tables name it."""
+
+
 class CreateOrder(_Part):
+    """``production``: a work order per line of the order, from the site's bill of materials
+    for its item; ``purchase``: one draft purchase order of the order's lines from
+    ``supplier`` (prices to be filled in before it is submitted)."""
+
     kind: Literal["production", "purchase"]
     note: Text | None = None
+    supplier: Ident | None = None
+
+    @model_validator(mode="after")
+    def _supplier_for_purchases(self) -> CreateOrder:
+        if (self.kind == "purchase") != (self.supplier is not None):
+            raise ValueError("supplier: named for kind purchase, and only there")
+        return self
 
 
 class CreateOrderAction(_Part):

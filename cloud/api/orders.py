@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,7 @@ from cloud.auth.deps import Principal, require
 from cloud.auth.fields import hidden_fields
 from cloud.orders.costing import Rule, book_cost
 from cloud.orders.journal import Entry
+from cloud.orders.notifications import notifications_for
 from cloud.orders.records import (
     Conn,
     OrderRefused,
@@ -224,6 +226,19 @@ async def post_cost(
         return refused.answer()
     shares = {str(e.order_id): e.data["amount"] for e in entries}
     return JSONResponse({"category": body.category, "rule": body.rule, "shares": shares})
+
+
+@router.get("/v1/sites/{site}/notifications",
+            summary="What order lifecycles notified the roles you hold at this site")  # fmt: skip
+async def get_notifications(
+    site: str, state: StateDep, principal: Annotated[Principal, _READ]
+) -> Any:
+    try:
+        async with state.pool.connection() as conn:
+            found = await notifications_for(conn, await place_of(conn, site), principal)
+    except OrderRefused as refused:
+        return refused.answer()
+    return JSONResponse([{**asdict(n), "created_at": n.created_at.isoformat()} for n in found])
 
 
 async def _acting(

@@ -9,23 +9,15 @@ have been refunded in between.
 
 from __future__ import annotations
 
-from typing import Any
-
 from psycopg import AsyncConnection
 
 from cloud.approvals.steps import ApprovalRefused, approval_roles, check_approver
 from cloud.auth.grants import holds_role
 from cloud.auth.principal import Principal
+from cloud.orders.actions import execute
 from cloud.orders.journal import Draft, Entry, append, of_order
 from cloud.orders.records import OrderRefused, OrderRow, Place, money_of, order_row
-from domain.lifecycles import (
-    CreateOrderAction,
-    Lifecycle,
-    NotifyAction,
-    Refusal,
-    Transition,
-    refusal,
-)
+from domain.lifecycles import Lifecycle, Refusal, refusal
 
 Conn = AsyncConnection[tuple[object, ...]]
 _STATUS = {"unknown_transition": 404, "wrong_state": 409, "not_allowed": 403, "guard": 409}
@@ -126,25 +118,8 @@ async def _move(conn: Conn, place: Place, row: OrderRow, name: str, by: str) -> 
         (step.to, place.site, row.order_id),
     )
     moved = {"transition": name, "from": row.state, "to": step.to}
-    drafts = [Draft("order.transitioned", row.customer, moved, place.site, row.order_id)]
-    drafts += [
-        Draft("order.action", row.customer, action, place.site, row.order_id)
-        for action in actions_of(step, place)
-    ]
-    return await append(conn, place.org_id, drafts, by)
-
-
-def actions_of(step: Transition, place: Place) -> list[dict[str, Any]]:
-    """What the transition's actions come to at ``place``, as journal data."""
-    done: list[dict[str, Any]] = []
-    for action in step.actions:
-        if isinstance(action, NotifyAction):
-            done.append({"action": "notify", **action.notify.model_dump()})
-        elif isinstance(action, CreateOrderAction):
-            done.append({"action": "create_order", **action.create_order.model_dump()})
-        elif place.order_driven:
-            done.append({"action": "reserve_stock", "status": "not_needed",
-                         "why": "order-driven site: every item is available"})  # fmt: skip
-        else:
-            done.append({"action": "reserve_stock", "status": "requested"})
-    return done
+    draft = Draft("order.transitioned", row.customer, moved, place.site, row.order_id)
+    entries = await append(conn, place.org_id, [draft], by)
+    done = await execute(conn, place, row, step.actions, entries[0].seq, by)
+    drafts = [Draft("order.action", row.customer, d, place.site, row.order_id) for d in done]
+    return entries + (await append(conn, place.org_id, drafts, by) if drafts else [])

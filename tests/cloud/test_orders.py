@@ -80,8 +80,9 @@ def test_transitions_refused_with_their_reason_and_money_that_adds_up(
         body = moved.json()
         assert body["state"] == "deposit_paid"
         assert [e["kind"] for e in body["recorded"]] == ["order.transitioned", "order.action"]
-        assert body["recorded"][1]["data"] == {
-            "action": "create_order", "kind": "production", "note": "make the sample"
+        assert body["recorded"][1]["data"] == {  # no lines to make: the person sees why
+            "action": "create_order", "kind": "production", "note": "make the sample",
+            "status": "failed", "why": "order 'o-1' has no lines to make or buy",
         }  # fmt: skip
         wrong = _refusal(sales.post(fire + "ship"))
         assert wrong == (409, "wrong_state", "'ship' fires from confirmed, not from 'deposit_paid'")
