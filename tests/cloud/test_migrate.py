@@ -51,6 +51,7 @@ LATER = (
     "0130_batch_signatures",
     "0150_logistic_units",
     "0160_stock_adjustments",
+    "0161_order_notifications",
     "0190_reservations",
 )
 """Migrations after the mode-specific ones, the same in both modes: add a new one here."""
