@@ -58,7 +58,8 @@ class ItemPlanPublic(BaseModel):
     safety_stock: float
     reorder_point: float
     order_up_to: float
-    free_stock: float
+    free_stock: float = Field(description="on hand less held")
+    on_order: float = Field(description="what open purchase orders still bring")
     suggested_qty: str
     capped_by_expiry: bool
     note: str
@@ -151,7 +152,8 @@ def _public(s: Suggestion) -> ItemPlanPublic:
         safety_stock=round(plan.safety_stock, 3),
         reorder_point=round(plan.reorder_point, 3),
         order_up_to=round(plan.order_up_to, 3),
-        free_stock=round(plan.inputs.position, 3),
+        free_stock=round(plan.inputs.position - s.on_order, 3),
+        on_order=round(s.on_order, 3),
         suggested_qty=str(plan.order.qty),
         capped_by_expiry=plan.order.capped_by_expiry,
         note=plan.order.note,

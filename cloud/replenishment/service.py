@@ -1,7 +1,7 @@
 """A site's replenishment read from the cloud's database: the site's stock events of the
-history window, its master data, its free stock, its cold-chain raises and its suppliers'
-order-to-receipt history (``cloud.purchasing``), in one site-scoped transaction; the
-planning itself is ``domain.replenishment.site_plan``."""
+history window, its master data, its free stock, its cold-chain raises, its suppliers'
+order-to-receipt history and its open orders (``cloud.purchasing``), in one site-scoped
+transaction; the planning itself is ``domain.replenishment.site_plan``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from cloud.auth.scope import site_scope
 from cloud.masterdata.store import read_masterdata
-from cloud.purchasing.receipts import deliveries
+from cloud.purchasing.on_order import on_order
+from cloud.purchasing.receipts import deliveries, refresh_site
 from domain.masterdata import MasterData
 from domain.quantity import Quantity, Unit
 from domain.replenishment.cleaning import CleaningLine, StockRecord, clean_demand, stock_change
@@ -70,6 +71,9 @@ async def site_replenishment(
         # the site's own purchase orders and their receipts (row-level security keeps
         # every other site's out): each supplier's order-to-receipt history
         history = [d for s in master.suppliers for d in await deliveries(conn, s.id)]
+        await refresh_site(conn, site)  # receipts not yet attributed are still on order
+        coming = await on_order(conn, site, until)
+        coming_before = await on_order(conn, site, until - timedelta(days=LOOK_BACK))
     records = [
         StockRecord(site, str(kind), cast(datetime, at), cast(dict[str, Any], data))
         for kind, at, data in rows
@@ -77,10 +81,13 @@ async def site_replenishment(
     off = _china_holidays(start, history_days + 28)
     cleaned = clean_demand(records, start, today, holidays=off)
     series = {item: s for (item, _), s in cleaned.series.items() if _is_used(s.qty)}
-    position = _free_by_item(free)
-    cutoff = until - timedelta(days=LOOK_BACK)
-    moved = stock_change(records, cutoff)
-    before = {item: position.get(item, 0.0) - moved.get((item, site), 0.0) for item in series}
+    free_now = _free_by_item(free)
+    moved = stock_change(records, until - timedelta(days=LOOK_BACK))
+    position = {item: free_now.get(item, 0.0) + coming.get(item, 0.0) for item in series}
+    before = {
+        item: free_now.get(item, 0.0) - moved.get((item, site), 0.0) + coming_before.get(item, 0.0)
+        for item in series
+    }
     ahead = holiday_flags(off, today + timedelta(days=1), 28)
     suggestions = plan_site(
         series,
@@ -90,6 +97,7 @@ async def site_replenishment(
         raises=_raises(records),
         deliveries=history,
         future={item: KnownDays((False,) * 28, ahead) for item in series},
+        on_order=coming,
     )
     return SiteReplenishment(
         site, today, history_days, stored is not None, suggestions, cleaned.report

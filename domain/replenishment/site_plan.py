@@ -2,15 +2,15 @@
 why each level moved since, from the site's cleaned demand, master data and stock.
 
 A supplier's lead time comes from its order-to-receipt history at the site when it has
-two deliveries or more, else from master data (σL = 0); stock on order is not counted in the
-position yet. A cold-chain raise (``safety_stock.raised``) is in force for
-``BUMP_DAYS`` after it was recorded.
+two deliveries or more, else from master data (σL = 0). The position is free stock plus
+stock on order (the caller's ``position``). A cold-chain raise (``safety_stock.raised``) is
+in force for ``BUMP_DAYS`` after it was recorded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -44,6 +44,8 @@ class Suggestion:
     previous: ItemPlan | None
     service_class: str
     changes: Mapping[str, list[Cause]]
+    on_order: float = 0.0
+    """Of the position, what open purchase orders still bring."""
 
 
 def _terms(master: MasterData, item: str) -> tuple[OrderTerms, str, float]:
@@ -82,16 +84,21 @@ def plan_site(
     raises: Sequence[Raise] = (),
     deliveries: Sequence[Delivery] = (),
     future: Mapping[str, KnownDays] | None = None,
+    on_order: Mapping[str, float] | None = None,
 ) -> list[Suggestion]:
-    """Suggestions for every item of ``series`` (by item, each ending today)."""
+    """Suggestions for every item of ``series`` (by item, each ending today); ``position``
+    holds stock on hand and on order, ``on_order`` the part on order (for the record)."""
     return [
-        _suggest(
-            history,
-            master,
-            (position.get(item, 0.0), position_before.get(item, 0.0)),
-            raises,
-            deliveries,
-            (future or {}).get(item, KnownDays.plain(0)),
+        replace(
+            _suggest(
+                history,
+                master,
+                (position.get(item, 0.0), position_before.get(item, 0.0)),
+                raises,
+                deliveries,
+                (future or {}).get(item, KnownDays.plain(0)),
+            ),
+            on_order=(on_order or {}).get(item, 0.0),
         )
         for item, history in sorted(series.items())
     ]

@@ -5,6 +5,7 @@ not demand), a cold-chain raise three days ago, and the supplier's terms in mast
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import uuid
 from datetime import timedelta
@@ -177,3 +178,44 @@ def test_bad_questions_are_refused_by_name(restaurant: httpx.Client) -> None:
     assert far.status_code == 422
     assert "today" in far.text
     assert restaurant.get("/v1/sites/atlantis/replenishment").status_code == 404
+
+
+def test_stock_on_order_is_in_the_position_and_the_suggestion_drops(
+    restaurant: httpx.Client,
+) -> None:
+    # 30 kg ordered two days ago, 10 of them in yesterday; another order was cancelled
+    asyncio.run(_open_orders(database_of(str(restaurant.base_url).rstrip("/"))))
+    _, rice = _rice(restaurant)
+    assert (rice["free_stock"], rice["on_order"]) == (23_000, 20_000)
+    assert rice["reorder_point"] < 23_000 + 20_000
+    assert rice["suggested_qty"] == "0"
+    change = rice["changes"]["order_qty"]  # type: ignore[index]
+    assert (change["before"], change["after"]) == (0.0, 0.0)
+
+
+async def _open_orders(database_url: str) -> None:
+    def order(po: str) -> str:
+        line = {"item": "rice", "qty": "30", "unit": "kg", "unit_price": "6", "currency": "CNY"}
+        return json.dumps({"po": po, "site": "site-1", "supplier": "guangzhou-grain",
+                           "lines": [line]})  # fmt: skip
+
+    asked = DAY - timedelta(days=2)
+    async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
+        for po, state in (("po-open", "sent"), ("po-gone", "cancelled")):
+            await conn.execute(
+                "INSERT INTO purchase_orders (site, po, supplier, document, steps, state,"
+                " requested_by, requested_at, sent_at) VALUES ('site-1', %s, 'guangzhou-grain',"
+                " %s, '{}', %s, 'test', %s, %s)",
+                (po, order(po), state, asked, asked),
+            )
+            await conn.execute(
+                "INSERT INTO purchase_order_history (site, po, n, state, by_whom, at)"
+                " VALUES ('site-1', %s, 1, %s, 'test', %s)",
+                (po, state, asked),
+            )
+        await conn.execute(
+            "INSERT INTO purchase_receipts (event_id, site, po, supplier, item, lot, qty,"
+            " unit, at, lead_days) VALUES (%s, 'site-1', 'po-open', 'guangzhou-grain', 'rice',"
+            " 'P9', 10000, 'g', %s, 1)",
+            (uuid.uuid4(), asked + timedelta(days=1)),
+        )
