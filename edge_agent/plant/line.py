@@ -113,8 +113,20 @@ class LineDesk:
             await self._write(drafts, before)
             return drafts
 
-    async def issue(self, issue: MaterialIssue) -> list[EventDraft]:
-        """Record material issued to an operation; ``IssueRefused`` with the reason."""
+    def running(self, operation: str, item: str) -> WorkOrder | None:
+        """The open order started last on the line whose ``operation`` takes ``item``."""
+        open_orders = {order.work_order: order for order in self.open_orders()}
+        for work_order in reversed(self.progress.started):
+            order = open_orders.get(work_order)
+            if order and any(x.operation == operation and x.item == item for x in order.lines):
+                return order
+        return None
+
+    async def issue(
+        self, issue: MaterialIssue, also: Sequence[EventDraft] = ()
+    ) -> list[EventDraft]:
+        """Record material issued to an operation (with ``also``, a scale's reading, in the
+        same transaction); ``IssueRefused`` with the reason."""
         if self._lots_at is None:
             raise IssueRefused("this line's desk takes no issues (it reads no stock)")
         async with self._lock:
@@ -125,10 +137,10 @@ class LineDesk:
             if closed is not None:
                 raise IssueRefused(f"work order {order.work_order} is {closed}")
             issued = self.progress.issued_to(order.work_order, issue.operation, issue.item)
-            drafts = issue_drafts(
+            drafts = [*also, *issue_drafts(
                 order, issue, issued_before=issued,
                 lots=self._lots_at(issue.item, issue.location), constraints=self._constraints(),
-            )  # fmt: skip
+            )]  # fmt: skip
             before = self.progress.to_bytes()
             key = issue_key(order.work_order, issue.operation, issue.item)
             base = Quantity(issue.qty, issue.unit).to_base().value

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from decimal import Decimal
 
 from domain.constraints import Constraint
 from domain.masterdata import MasterData
@@ -18,6 +19,7 @@ from edge_agent.plant.bus_routes import route_issues
 from edge_agent.plant.line import LineDesk
 from edge_agent.plant.progress import CHECKPOINT
 from edge_agent.plant.runner import LineRunner
+from edge_agent.plant.scales import IssueScales
 from edge_agent.sink import AgentSink
 from edge_agent.site_bus import SiteBus
 from edge_agent.store import EdgeStore
@@ -56,5 +58,12 @@ def build_plant(
     )  # fmt: skip
     if bus is not None:
         route_issues(bus, desk, clock)
+    if plant.scales:
+
+        def last_weight(device: str) -> Decimal | None:
+            last = store.latest_reading(device, "weight")
+            return last[0] if last else None
+
+        sink.add(IssueScales(desk, plant.scales, last_weight, sink.record), first=True)
     namespace = load_profile(line.profile).namespace_uri
     return LineRunner(plant, line.endpoint, namespace, desk)

@@ -58,15 +58,25 @@ def unit(serial: str, *parts: ComponentUsed, scrap: str | None = None) -> UnitBu
 
 
 @asynccontextmanager
-async def plant(path: Path, *, backflush: bool = True) -> AsyncIterator[tuple[EdgeStore, LineDesk]]:
+async def plant(
+    path: Path,
+    *,
+    backflush: bool = True,
+    order: dict[str, Any] = ORDER,
+    sinks: list[AgentSink] | None = None,
+) -> AsyncIterator[tuple[EdgeStore, LineDesk]]:
+    """A line's store and desk with ``order`` kept from the down-channel and components on
+    hand; the sink the desk records through is added to ``sinks`` when given."""
     store = EdgeStore(path, agent="line-agent", site="plant-1")
     writer = GroupCommitWriter(store)
     task = asyncio.create_task(writer.run())
     sink = AgentSink(store, writer)
+    if sinks is not None:
+        sinks.append(sink)
     inbox = DownlinkInbox(store.path)
     document = DownlinkDocument(
         site="plant-1", seq=1, kind="workorder", issued_at=NOW, issued_by="mes",
-        content=WorkOrder.model_validate(ORDER).model_dump(mode="json"),
+        content=WorkOrder.model_validate(order).model_dump(mode="json"),
     )  # fmt: skip
     signature = base64.b64encode(bytes(64)).decode()  # verified before it is kept
     body = document_bytes(document).decode()

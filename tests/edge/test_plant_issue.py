@@ -3,7 +3,8 @@
 against the work order's operation; more than the order requires, a lot that is not first
 to expire, a servo motor the constraints refuse at kitting, an item the operation does not
 take and a closed order are refused with the reason; a unit built from issued material does
-not consume it again."""
+not consume it again; a scale at the line issues what is taken off it to the running order,
+and a drop beyond what the order requires is quarantined with the reason."""
 
 from __future__ import annotations
 
@@ -17,17 +18,21 @@ from pathlib import Path
 import pytest
 
 from domain.events import EventDraft
+from domain.observation import Observation
 from domain.payloads import LotReceived
 from domain.quantity import Unit
 from edge_agent.clock import Clock
+from edge_agent.config.plant import IssueScaleConfig
 from edge_agent.plant.assembly import ComponentUsed
 from edge_agent.plant.bus_routes import route_issues
 from edge_agent.plant.issue import IssueRefused, MaterialIssue
+from edge_agent.plant.scales import IssueScales
+from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
 from simulators.mosquitto import Mosquitto
 from tests.adapters.mqtt.conftest import SITE, bus_config, mosquitto_pub, running_bus
 from tests.adapters.sink import RecordingSink
-from tests.edge.test_plant import NOW, on_hand, plant, servo, unit
+from tests.edge.test_plant import NOW, ORDER, on_hand, plant, servo, unit
 from tests.edge.test_transfers_bus import taken
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
@@ -150,3 +155,36 @@ async def test_an_issue_on_the_site_bus_is_answered(tmp_path: Path) -> None:
             assert "the order requires 2 (already issued 2)" in refused["refused"]
             assert "issue S-NEW to wo-1" in sink.quarantined[0][1]
             assert on_hand(store, "servo-motor", "S-NEW", "line-store") == 8
+
+
+def weighed(grams: str) -> Observation:
+    return Observation("scale-7", NOW, {"weight": Decimal(grams), "stable": True},
+                       {"weight": "g"})  # fmt: skip
+
+
+async def test_a_scale_issues_what_is_taken_off_it_to_the_running_order(tmp_path: Path) -> None:
+    grease = {"line": 3, "operation": "assemble", "item": "grease", "qty": 100, "unit": "g"}
+    order = {**ORDER, "lines": [*ORDER["lines"], grease]}
+    sinks: list[AgentSink] = []
+    async with plant(tmp_path / "p.db", order=order, sinks=sinks) as (store, desk):
+        received = LotReceived(item="grease", lot="GR1", location="line-store", qty="1000",
+                               unit="g")  # fmt: skip
+        store.append([EventDraft("lot.received", NOW, received)])
+        await desk.mark_started("wo-1")
+        (sink,) = sinks
+        scale = IssueScaleConfig(device="scale-7", operation="assemble", item="grease",
+                                 lot="GR1", location="line-store")  # fmt: skip
+        sink.add(IssueScales(desk, [scale], lambda _: None, sink.record), first=True)
+        for grams in ("1000", "960", "900", "890"):
+            await sink.observe(weighed(grams))
+        used = [e.data for e in store.events() if e.type == "stock.step_consumed"]
+        assert [(u["lot"], Decimal(u["qty"]), u["order"], u["device"]) for u in used] == [
+            ("GR1", 40, "wo-1", "scale-7"), ("GR1", 60, "wo-1", "scale-7")
+        ]  # fmt: skip
+        weights = [e.data["value"] for e in store.events() if e.type == "reading.recorded"]
+        assert [Decimal(w) for w in weights] == [1000, 960, 900, 890]
+        (kept,) = store.quarantined()
+        assert "scale-7: 10 g of grease taken off: grease lot GR1: 110 g would be issued" in (
+            kept.reason
+        )
+        assert on_hand(store, "grease", "GR1", "line-store") == 900
