@@ -62,9 +62,15 @@ class ShelfLife(_Master):
     """Once opened (date marking); the item class's clock rule applies when None."""
 
 
+LanguageTag = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)]
+"""A BCP 47 language tag as the pages speak it: ``en``, ``zh-CN``."""
+
+
 class Item(_Master):
     id: Name
     name: Name
+    names: dict[LanguageTag, Name] = {}
+    """The item's name in other languages (``{zh-CN: 宫保鸡丁}``); ``name`` where none is given."""
     base_unit: Unit
     storage: StorageClass = StorageClass.CHILLED
     safety_stock: Annotated[Decimal, Field(ge=0, description="in the base unit")] = Decimal(0)
@@ -85,6 +91,10 @@ class Item(_Master):
         if len(set(names)) != len(names):
             raise ValueError(f"item {self.id}: pack names repeat")
         return self
+
+    def name_in(self, language: str) -> str:
+        """Its name for a page in ``language`` (``zh-CN``, then ``zh``), else ``name``."""
+        return self.names.get(language) or self.names.get(language.split("-")[0]) or self.name
 
     def to_base(self, qty: Quantity) -> Quantity:
         """``qty`` in this item's base unit, through its density across mass and volume."""

@@ -1,4 +1,5 @@
-"""Who may see a site's page: the API's own check (``cloud.auth.deps.authorise``).
+"""Who may see a site's page: the API's own check (``cloud.auth.deps.authorise``); the page
+then speaks in the site's zone and names its items in the viewer's language.
 
 A site where the person holds nothing at all (another organisation's, or one that does
 not exist) is answered 404 alike, so the pages do not tell which sites exist elsewhere; a
@@ -17,6 +18,7 @@ from cloud.auth.grants import permissions_at
 from cloud.orgs.tree import node_of_site
 from cloud.orgs.zone import site_zone
 from cloud.state import CloudState
+from cloud.web.item_names import item_names
 from cloud.web.pages import Viewer, ViewerDep
 
 
@@ -43,8 +45,9 @@ def site_page(permission: str) -> Callable[..., Awaitable[Viewer]]:
                 ) from exc
             raise PageRefused(404, seen.speaker.t("refused.no_site", site=site)) from exc
         zone = await site_zone(state, site)
+        names = await item_names(state, site, seen.speaker.language)
         return replace(seen, principal=principal, site=site,
-                       speaker=replace(seen.speaker, zone=zone))  # fmt: skip
+                       speaker=replace(seen.speaker, zone=zone, names=names))  # fmt: skip
 
     return at_site
 

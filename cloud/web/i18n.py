@@ -8,7 +8,8 @@ estimate); only grouping differs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -51,12 +52,18 @@ class Speaker:
 
     language: str
     zone: ZoneInfo
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Item id → its name in this language (a site page's, from its master data)."""
 
     def t(self, key: str, **values: object) -> str:
         """The message ``key`` in this language, with ``values`` put in."""
         entry = MESSAGES[key]
         text = entry[1] if self.language == "zh-CN" else entry[0]
         return text.format(**values) if values else text
+
+    def item(self, item: str) -> str:
+        """The item's name in this language, its id when the site's master data has none."""
+        return self.names.get(item, item)
 
     def number(self, value: Decimal | int | str | None) -> str:
         """``value`` with its digits grouped by thousands, every decimal kept."""

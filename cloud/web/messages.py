@@ -352,4 +352,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "We know the product but not this lot. Check the lot number on the pack.",
         "我们有此产品的信息，但没有此批次。请核对包装上的批号。",
     ),
+    # the board's folded lots and its "every lot" page (issue 11, pages under 100 ms)
+    "board.expired_by_item": ("Expired, by item", "已过期（按物料汇总）"),
+    "board.lot_count": ("Lots", "批次数"),
+    "board.oldest": ("Oldest", "最早"),
+    "board.near_more": ("{count} more near expiry.", "另有 {count} 个临期批次。"),
+    "board.every_lot": ("Every lot, one by one ({count})", "逐个查看全部批次（{count}）"),
+    "board.lots_title": ("Expired and near-expiry lots, {site}", "{site} 过期及临期批次"),
+    "board.back": ("Back to the board of {day}", "返回 {day} 的看板"),
+    "board.lots_page": (
+        "Page {page} of {pages} · {count} lots",
+        "第 {page}/{pages} 页 · 共 {count} 个批次",
+    ),
+    "board.pages": ("Pages", "分页"),
+    "board.previous": ("Previous page", "上一页"),
+    "board.next": ("Next page", "下一页"),
 }

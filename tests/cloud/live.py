@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import uvicorn
@@ -27,12 +28,15 @@ def database_of(base_url: str) -> str:
 
 
 @contextmanager
-def running_api(settings: CloudSettings) -> Iterator[str]:
-    """Serve ``create_app(settings)`` until the block ends; yields the base URL."""
+def running_api(settings: CloudSettings, wrap: Callable[[Any], Any] | None = None) -> Iterator[str]:
+    """Serve ``create_app(settings)`` (inside ``wrap``, an ASGI wrapper, if given) until the
+    block ends; yields the base URL."""
     port = free_port()
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
+        wrap(app) if wrap else app, host="127.0.0.1", port=port, log_level="warning",
+        lifespan="on",
+    )  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
