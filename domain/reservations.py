@@ -6,8 +6,8 @@ one lot or at one location and until a moment; ``stock.unreserved`` ends the pro
 (consumed, cancelled or expired). Stock that leaves against the reference consumes it: a
 ``stock.issued`` or ``stock.step_consumed`` whose ``order`` is the reference, a
 ``transfer.shipped`` whose ``transfer`` is. Reservations post nothing to the ledger; they
-make stock not free (``domain.atp``) and keep other orders' FEFO picks off it (the edge's
-writer).
+make stock not free (``domain.atp``) and keep other references' FEFO picks off it
+(``free_for``, applied in the edge's writer).
 
 The rule is a merge that does not depend on arrival order, like in-transit lines: a line is
 keyed by (reference, item, base unit) and keeps **sums** (reserved, consumed), the widest
@@ -19,12 +19,13 @@ smaller code on every store (one reference reserves an item in one place).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
 from domain.events import Event
+from domain.fefo import LotOnHand, fefo_order
 from domain.payloads import (
     StepConsumed,
     StockIssued,
@@ -151,20 +152,44 @@ def fold_reservations(
     return merge_into(lines, reservation_parts(events), lambda line: line.key, merge_reservation)
 
 
-def reserved_against(
-    lines: Iterable[Reservation], item: str, lot: str, location: str, now: datetime,
-    *, but_for: str | None = None,
-) -> Decimal:  # fmt: skip
-    """What open reservations other than ``but_for``'s hold of one lot at one location,
-    counting only those that name that lot (a reservation of any lot binds no lot)."""
-    return sum(
-        (
-            r.open_qty(now)
-            for r in lines
-            if r.key.reference != but_for and r.lot == lot and r.holds(item, lot, location)
-        ),
-        ZERO,
-    )
+def free_for(
+    lots: Sequence[LotOnHand],
+    reservations: Iterable[Reservation],
+    location: str,
+    now: datetime,
+    *,
+    but_for: str | None,
+    elsewhere: Decimal = ZERO,
+) -> list[LotOnHand]:
+    """``lots`` of one item at ``location`` less what other references' open reservations
+    keep, for a pick on behalf of ``but_for`` (None: no reference).
+
+    A reservation of a lot keeps that lot (here, unless it names another location). A
+    reservation of the item in any lot keeps its amount of the usable stock here, taken
+    from the lots FEFO would reach last, so the picker still gets the earliest expiry: all
+    of it when it names this location, and what ``elsewhere`` (the item's usable stock at the
+    site's other locations) cannot cover when it names none. Held lots keep nothing for a
+    reservation: they cannot serve it.
+    """
+    others = [
+        r for r in reservations
+        if r.key.reference != but_for and r.location in (None, location) and r.open_qty(now) > 0
+    ]  # fmt: skip
+    on_hand = {lot.lot: lot.on_hand for lot in lots}
+    for r in others:
+        if r.lot is not None and r.lot in on_hand:
+            on_hand[r.lot] = max(on_hand[r.lot] - r.open_qty(now), ZERO)
+    anywhere = sum((r.open_qty(now) for r in others if r.lot is None and r.location is None), ZERO)
+    here = sum((r.open_qty(now) for r in others if r.lot is None and r.location == location), ZERO)
+    keep = here + max(anywhere - elsewhere, ZERO)
+    for lot in reversed(fefo_order(lots)):
+        if keep <= 0:
+            break
+        if lot.blocked is None:
+            taken = min(on_hand[lot.lot], keep)
+            on_hand[lot.lot] -= taken
+            keep -= taken
+    return [replace(lot, on_hand=on_hand[lot.lot]) if lot.on_hand > 0 else lot for lot in lots]
 
 
 def open_reservations(lines: Iterable[Reservation], now: datetime) -> list[Reservation]:

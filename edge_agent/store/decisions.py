@@ -7,7 +7,8 @@ its last kilo. So a pipeline does not pick: it says how much of which item left 
 location (a ``FefoConsumption``), and the store picks the lots (FEFO) inside the very
 transaction that writes the result, after every earlier draft of the same group commit has
 been folded into the ledger. Decisions are therefore taken one at a time on the stock as it
-truly stands, with no reservation to hold or release.
+truly stands, less what other references have reserved (``domain.reservations``): a
+reservation is a promise made ahead of the pick, and the writer keeps it.
 
 A decision richer than a split over lots (the kitchen's step: every input picked, outputs
 dated by the lots they used, the clocks and the carry that follow) is a ``StockDecision``: a
@@ -65,6 +66,9 @@ class StockDecision:
     decide: Callable[[LotsAt], Decided]
     what: str
     """Names the decision in a refusal (``step t-o1-wok 1.wok``)."""
+    reference: str | None = None
+    """The order or transfer it picks for: stock reserved for it may be taken, stock other
+    references reserved may not (``domain.reservations.free_for``)."""
 
     def run(self, lots_at: LotsAt) -> Decided:
         """``decide``; a failure that is not already a refusal becomes ``DecisionFailed``."""
@@ -88,7 +92,7 @@ class StockDecision:
             decided = self.decide(lots_at)
             return Decided(more(list(decided.drafts)), decided.checkpoints)
 
-        return StockDecision(decide, self.what)
+        return StockDecision(decide, self.what, self.reference)
 
 
 Draft = EventDraft | StockDecision
@@ -99,9 +103,11 @@ Draft = EventDraft | StockDecision
 class FefoConsumption(EventDraft):
     """``payload.qty`` of ``payload.item`` left ``payload.location``: the store splits it over
     the lots there (FEFO, judged on the site's ``day``) when it writes it, as one
-    ``stock.consumed`` per lot picked."""
+    ``stock.consumed`` per lot picked. Stock other references reserved is not picked
+    (``reference``: the order it is used for, if any)."""
 
     day: date
+    reference: str | None = None
 
 
 def decide(draft: FefoConsumption, lots_at: LotsAt) -> list[EventDraft]:

@@ -38,6 +38,7 @@ from edge_agent.store.projections import (
     reservation_line,
     transit_line,
 )
+from edge_agent.store.reserved_stock import lots_free_for
 from edge_agent.store.rows import Durability, QuarantinedInput, StoreStats
 from edge_agent.store.sealing import Sealer
 from edge_agent.store.sqlite_file import SqliteFile
@@ -349,8 +350,11 @@ def _decide(
 ) -> Sequence[EventDraft]:
     """The drafts a decision makes on the stock as ``conn`` sees it; adds its checkpoints."""
 
+    now = datetime.now(UTC)
+
     def lots_at(item: str, location: str) -> list[LotOnHand]:
-        return _lots_on_hand(conn, item, location)
+        lots = _lots_on_hand(conn, item, location)
+        return lots_free_for(conn, lots, item, location, reference=draft.reference, now=now)
 
     if isinstance(draft, FefoConsumption):
         return decide(draft, lots_at)
