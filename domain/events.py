@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,7 +69,7 @@ class EventDraft:
         check_event_time(self.at, ahead=None)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Event:
     """One sealed event. ``data`` is the JSON form of the payload, exactly as hashed."""
 
@@ -88,6 +88,39 @@ class Event:
     """Why the payload cannot be used (``read_event``); None for a readable event."""
     parsed_at: datetime | None = field(default=None, compare=False, repr=False)
     """``at`` as an instant, when it was already parsed (so ingest parses each time once)."""
+
+    def __init__(
+        self,
+        id: str,
+        agent: str,
+        seq: int,
+        site: str,
+        type: str,
+        at: str,
+        data: Mapping[str, Any],
+        prev: str,
+        hash: str,
+        typed: Payload | None = None,
+        unreadable: str | None = None,
+        parsed_at: datetime | None = None,
+    ) -> None:
+        # What the frozen dataclass would generate, but through the slots' own setters: its
+        # generated __init__ looks up object.__setattr__ and the slot for every field, half
+        # the cost of building an event (0.8 of 1.6 µs), and every stored event is built
+        # once at the edge and once in the cloud. Still frozen: assignment raises.
+        a, b, c, d, e, f, g, h, i, j, k, m = _SLOT_SETTERS
+        a(self, id)
+        b(self, agent)
+        c(self, seq)
+        d(self, site)
+        e(self, type)
+        f(self, at)
+        g(self, data)
+        h(self, prev)
+        i(self, hash)
+        j(self, typed)
+        k(self, unreadable)
+        m(self, parsed_at)
 
     def body(self) -> dict[str, Any]:
         """The envelope without its hash: what the hash is taken over."""
@@ -120,6 +153,12 @@ class Event:
     @property
     def moment(self) -> datetime:
         return self.parsed_at if self.parsed_at is not None else parse_at(self.at)
+
+
+_SLOT_SETTERS: tuple[Callable[[Event, Any], None], ...] = tuple(
+    vars(Event)[f.name].__set__
+    for f in fields(Event)  # in the order of __init__'s parameters
+)
 
 
 def event_hash(body: Mapping[str, Any]) -> str:

@@ -101,7 +101,8 @@ report and both stores' ledgers all read this)."""
 
 def stock_keys(events: Iterable[Event]) -> set[StockKey]:
     """The balances a run of events touches: what a store must load before folding."""
-    return {p.key for event in events for p in postings(event)}
+    # the type first: most events (readings) move no stock, and a call costs more than a look
+    return {p.key for event in events if event.type in _SIGN for p in postings(event)}
 
 
 def fold(balances: Balances, events: Iterable[Event]) -> dict[StockKey, Quantity]:
@@ -112,6 +113,8 @@ def fold(balances: Balances, events: Iterable[Event]) -> dict[StockKey, Quantity
     """
     result = dict(balances)
     for event in events:
+        if event.type not in _SIGN:
+            continue
         for posting in postings(event):
             current = result.get(posting.key)
             if current is None:

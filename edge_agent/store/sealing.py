@@ -26,7 +26,7 @@ from domain.canonical import canonical_json
 from domain.errors import EventInvalid
 from domain.events import Event, EventDraft, format_at
 from domain.payloads import PAYLOADS
-from domain.values import check_event_time
+from domain.values import DEFAULT_AHEAD, check_event_time
 
 
 class Sealer:
@@ -36,28 +36,33 @@ class Sealer:
         self.agent = agent
         self.site = site
         self.head = b'{"agent":' + canonical_json(agent) + b',"at":"'
-        self.site_json = b',"site":' + canonical_json(site) + b',"type":'
-        self._types: dict[str, bytes] = {}
+        self._site_json = b',"site":' + canonical_json(site) + b',"type":'
+        self._tails: dict[str, bytes] = {}
 
-    def batch(self, now: datetime) -> SealingBatch:
-        """Seal the drafts of one transaction, judging their times by ``now``."""
-        return SealingBatch(self, now)
+    def batch(self, now: datetime, ids: EventIds | None = None) -> SealingBatch:
+        """Seal the drafts of one transaction, judging their times by ``now`` (with ``ids``
+        when given: a test that pins the bytes pins the ids)."""
+        return SealingBatch(self, now, ids)
 
-    def type_json(self, event_type: str) -> bytes:
-        """``canonical_json(event_type)``, encoded once per type."""
-        encoded = self._types.get(event_type)
+    def tail(self, event_type: str) -> bytes:
+        """The envelope after ``seq``: site and type, encoded once per type."""
+        encoded = self._tails.get(event_type)
         if encoded is None:
-            encoded = self._types[event_type] = canonical_json(event_type)
+            encoded = self._site_json + canonical_json(event_type) + b"}"
+            self._tails[event_type] = encoded
         return encoded
 
 
 class SealingBatch:
     """The drafts of one transaction: one clock and one run of ids (``EventIds``)."""
 
-    def __init__(self, sealer: Sealer, now: datetime) -> None:
+    def __init__(self, sealer: Sealer, now: datetime, ids: EventIds | None = None) -> None:
         self._sealer = sealer
         self._now = now
-        self._ids = EventIds()
+        # drafts were checked against the fixed bounds when made (EventDraft), so only the
+        # clock's bound is left: one comparison, the full check only to word the refusal
+        self._latest = now + DEFAULT_AHEAD
+        self._ids = EventIds() if ids is None else ids
 
     def seal(self, draft: EventDraft, seq: int, prev: str) -> tuple[Event, bytes]:
         """The event of ``draft`` at ``seq`` after ``prev``, and its canonical bytes.
@@ -65,28 +70,25 @@ class SealingBatch:
         Refuses (``EventInvalid``) what ``domain.events.seal`` refuses: a payload not of
         the draft's type, a time more than a day past the batch's clock.
         """
-        payload = draft.payload
-        expected = PAYLOADS.get(draft.type)
+        payload, kind, moment = draft.payload, draft.type, draft.at
+        expected = PAYLOADS.get(kind)
         if expected is None or not isinstance(payload, expected):
-            raise EventInvalid(f"type {draft.type!r} does not take {type(payload).__name__}")
-        check_event_time(draft.at, self._now)
+            raise EventInvalid(f"type {kind!r} does not take {type(payload).__name__}")
+        if moment > self._latest:
+            check_event_time(moment, self._now)
         sealer = self._sealer
-        at = _format_at(draft.at)
+        at = _format_at(moment)
         # what model_dump(mode="json", exclude_none=True) calls, without its wrapper
         data = payload.__pydantic_serializer__.to_python(payload, mode="json", exclude_none=True)
         event_id = self._ids.next()
         first = b'%s%s","data":%s' % (sealer.head, at.encode(), canonical_json(data))
-        rest = b'"id":"%s","prev":"%s","seq":%d%s%s}' % (
-            event_id.encode(),
-            prev.encode(),
-            seq,
-            sealer.site_json,
-            sealer.type_json(draft.type),
-        )
-        digest = hashlib.sha256(b"%s,%s" % (first, rest)).hexdigest()
+        rest = b'"id":"%s","prev":"%s","seq":%d%s' % (
+            event_id.encode(), prev.encode(), seq, sealer.tail(kind)
+        )  # fmt: skip
+        digest = hashlib.sha256(first + b"," + rest).hexdigest()
         stored = b'%s,"hash":"%s",%s' % (first, digest.encode(), rest)
         event = Event(
-            event_id, sealer.agent, seq, sealer.site, draft.type, at, data, prev, digest, payload
+            event_id, sealer.agent, seq, sealer.site, kind, at, data, prev, digest, payload
         )
         return event, stored
 
@@ -96,24 +98,27 @@ class EventIds:
     and one random ``rand_a`` for the batch, and ``rand_b`` counting up from a random start,
     so ids are unique, sort in the order they were given, and cost one format each."""
 
-    def __init__(self, unix_ms: int | None = None) -> None:
+    def __init__(
+        self, unix_ms: int | None = None, *, rand_a: int | None = None, start: int | None = None
+    ) -> None:
         ms = time.time_ns() // 1_000_000 if unix_ms is None else unix_ms
         # unique, not secret: the module's generator, as domain.ids.uuid7 uses
-        text = f"{ms & _MS_MASK:012x}7{random.getrandbits(12):03x}"
+        rand_a = random.getrandbits(12) if rand_a is None else rand_a
+        text = f"{ms & _MS_MASK:012x}7{rand_a & 0xFFF:03x}"
         self._prefix = f"{text[:8]}-{text[8:12]}-{text[12:]}-"
         # a start below 2**61 leaves 2**61 ids of room before rand_b's 62 bits run out
-        self._counter = random.getrandbits(61)
+        self._counter = random.getrandbits(61) if start is None else start
 
     def next(self) -> str:
         """The next id of the batch."""
-        value = _VARIANT | self._counter
-        self._counter += 1
-        text = f"{value:016x}"
-        return f"{self._prefix}{text[:4]}-{text[4:]}"
+        value = self._counter
+        self._counter = value + 1
+        # the variant's two bits (10) on top of rand_b's 62: the last two groups at once
+        return "%s%04x-%012x" % (self._prefix, _VARIANT | value >> 48, value & _MS_MASK)  # noqa: UP031
 
 
 _MS_MASK = (1 << 48) - 1
-_VARIANT = 0b10 << 62
+_VARIANT = 0x8000
 
 
 def _format_at(moment: datetime) -> str:

@@ -127,3 +127,37 @@ def test_the_sealer_refuses_what_seal_refuses() -> None:
         sealer.seal(EventDraft("stock.consumed", NOW, reading), 1, GENESIS)
     with pytest.raises(EventInvalid, match="ahead of the clock"):
         sealer.seal(EventDraft("reading.recorded", NOW + timedelta(days=2), reading), 1, GENESIS)
+
+
+GOLDEN_HASH = "e32343b697c287f99a260f30b08692bf3e0578a4ad84b6396c8ff2164b0ac699"
+GOLDEN = (
+    b'{"agent":"ag\xc3\xa9nt \\"1\\"","at":"2026-11-28T11:59:30.000250Z","data":{"expires_on":'
+    b'"2026-12-01","item":"cr\xc3\xa8me","location":"walk-in","lot":"L1","qty":"5.250","unit":'
+    b'"kg"},"hash":"' + GOLDEN_HASH.encode() + b'","id":"019aca55-9e7b-7abc-8123-456789abcdef",'
+    b'"prev":"' + GENESIS.encode() + b'","seq":7,"site":"site\\\\\xc3\xa9","type":"lot.received"}'
+)
+"""One event's bytes and hash as sealed before the store's sealer was made faster (written
+by ``domain.events.seal`` and ``Event.to_json`` of that tree, with this id): any change to
+the canonical form or the chain's hash, on either path, fails here."""
+
+
+def test_the_bytes_and_hash_of_a_sealed_event_are_pinned() -> None:
+    received = LotReceived(item="crème", lot="L1", location="walk-in", qty="5.250", unit="kg",
+                           expires_on=DEC_1)  # fmt: skip
+    draft = EventDraft("lot.received", datetime(2026, 11, 28, 11, 59, 30, 250, tzinfo=UTC),
+                       received)  # fmt: skip
+    ids = EventIds(1_764_331_200_123, rand_a=0xABC, start=0x123456789ABCDEF)
+    event, stored = Sealer('agént "1"', "site\\é").batch(NOW, ids).seal(draft, 7, GENESIS)
+    assert event.id == "019aca55-9e7b-7abc-8123-456789abcdef"
+    assert (event.hash, stored) == (GOLDEN_HASH, GOLDEN)
+    assert event.to_json() == GOLDEN  # the domain's own encoding of the same event
+    assert event_hash(event.body()) == GOLDEN_HASH
+    assert parse_event_json(GOLDEN) == event
+
+
+def test_rand_b_carries_from_the_last_group_into_the_one_before() -> None:
+    ids = EventIds(1_764_331_200_123, rand_a=0, start=(1 << 48) - 1)
+    first, second = ids.next(), ids.next()
+    assert first.endswith("-8000-ffffffffffff")
+    assert second.endswith("-8001-000000000000")
+    assert uuid.UUID(second).int == uuid.UUID(first).int + 1
