@@ -103,7 +103,8 @@ class TransferDesk:
                                           operator=operator))  # fmt: skip
                 return Decided(made[-1].drafts)
 
-            await self._record([StockDecision(decide, f"shipment of transfer {transfer}")], {})
+            shipment = StockDecision(decide, f"shipment of transfer {transfer}", transfer)
+            await self._record([shipment], {})  # may take what is reserved for this transfer
             return ShipAnswer(transfer, made[-1])
 
     async def receive(
