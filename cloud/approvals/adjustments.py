@@ -71,7 +71,7 @@ class AdjustmentRecord:
         """Where its approval stands, for ``decide_step``."""
         return Waiting(
             what=f"adjustment {self.adjustment!r}", steps=self.steps,
-            approved=len(self.decisions), requested_by=self.requested_by,
+            approved=len(self.decisions), requested_by=self.requested_by, state=self.state,
             open=self.state == "awaiting_approval",
         )  # fmt: skip
 

@@ -29,6 +29,8 @@ class Waiting:
     steps: tuple[str, ...]
     approved: int
     requested_by: str
+    state: str
+    """Its state as people read it (``awaiting_approval``, ``sent``, ``sample`` …)."""
     open: bool = True
     """False once the request is sent, refused or otherwise past approval."""
 
@@ -60,7 +62,8 @@ async def decide_step(
     nothing waits (409 ``not_awaiting``), or this person may not decide it (403)."""
     role = waiting.role
     if role is None:
-        raise ApprovalRefused(409, "not_awaiting", f"{waiting.what} waits for no approval")
+        message = f"{waiting.what} is {waiting.state}: nothing waits for a decision"
+        raise ApprovalRefused(409, "not_awaiting", message)
     await check_approver(conn, site, principal, role, waiting.requested_by)
     step = waiting.approved
     rest = waiting.steps[step + 1 :] if approve else ()

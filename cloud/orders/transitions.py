@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from psycopg import AsyncConnection
 
-from cloud.approvals.steps import ApprovalRefused, approval_roles, check_approver
+from cloud.approvals.steps import ApprovalRefused, approval_roles
+from cloud.approvals.waiting import Waiting, decide_step
 from cloud.auth.grants import holds_role
 from cloud.auth.principal import Principal
 from cloud.orders.actions import execute
@@ -51,18 +52,22 @@ async def decide(
 ) -> list[Entry]:
     """Approve or refuse the step the order's pending transition waits for."""
     row = await order_row(conn, place.site, order_id, lock=True)
-    if row.pending is None or row.pending_by is None:
-        raise OrderRefused(409, "not_awaiting", f"order {order_id!r} waits for no approval")
-    role, *rest = row.pending_steps
+    waiting = Waiting(
+        what=f"order {order_id!r}", steps=row.pending_steps, approved=0,
+        requested_by=row.pending_by or "", state=row.state,
+        open=row.pending is not None and row.pending_by is not None,
+    )  # fmt: skip
     try:
-        await check_approver(conn, place.site, principal, role, row.pending_by)
+        decided = await decide_step(conn, place.site, waiting, principal, approve)
     except ApprovalRefused as refused:
         raise OrderRefused(refused.status, refused.code, refused.message) from refused
-    data = {"transition": row.pending, "role": role, "approved": approve, "note": note}
+    assert row.pending is not None  # decide_step checked it waits
+    assert row.pending_by is not None
+    data = {"transition": row.pending, "role": decided.role, "approved": approve, "note": note}
     draft = Draft("order.approval", row.customer, data, place.site, order_id)
     done = await append(conn, place.org_id, [draft], principal.name)
-    if approve and rest:
-        await _set_pending(conn, place, order_id, row.pending, rest, row.pending_by)
+    if decided.rest:
+        await _set_pending(conn, place, order_id, row.pending, list(decided.rest), row.pending_by)
         return done
     await _set_pending(conn, place, order_id, None, None, None)
     if not approve:

@@ -21,7 +21,8 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
 from cloud.approvals.refusal import Refused
-from cloud.approvals.steps import ApprovalRefused, approval_roles, check_approver
+from cloud.approvals.steps import approval_roles
+from cloud.approvals.waiting import Waiting, decide_step
 from cloud.auth.principal import Principal
 from cloud.downlink import outbox
 from cloud.orgs.tree import node_of_site
@@ -68,12 +69,19 @@ class PurchaseRecord:
     history: tuple[Change, ...]
 
     @property
+    def waiting(self) -> Waiting:
+        """Where its approval stands, for ``decide_step``."""
+        return Waiting(
+            what=f"purchase order {self.order.po!r}", steps=self.steps,
+            approved=sum(1 for c in self.history if c.role is not None and c.approved),
+            requested_by=self.requested_by, state=self.state,
+            open=self.state == "awaiting_approval",
+        )  # fmt: skip
+
+    @property
     def waiting_for(self) -> str | None:
         """The role whose approval the order waits for now, if it waits."""
-        if self.state != "awaiting_approval":
-            return None
-        decided = sum(1 for c in self.history if c.role is not None and c.approved)
-        return self.steps[decided]
+        return self.waiting.role
 
 
 async def create_order(conn: Conn, order: PurchaseOrder, by: str, *, submit: bool) -> None:
@@ -111,20 +119,13 @@ async def decide(
 ) -> None:
     """Approve or refuse the step ``po`` waits for; the last approval sends it."""
     record = await read_order(conn, site, po, lock=True)
-    role = record.waiting_for
-    if role is None:
-        message = f"purchase order {po!r} is {record.state}: nothing waits for a decision"
-        raise PurchaseRefused(409, "not_awaiting", message)
-    try:
-        await check_approver(conn, site, principal, role, record.requested_by)
-    except ApprovalRefused as refused:
-        raise PurchaseRefused(refused.status, refused.code, refused.message) from refused
-    last = approve and role == record.steps[-1]
+    decided = await decide_step(conn, site, record.waiting, principal, approve)
     state = "refused" if not approve else record.state
-    await _record(conn, site, po, state, principal.name, role=role, approved=approve, note=note)
+    await _record(conn, site, po, state, principal.name, role=decided.role, approved=approve,
+                  note=note)  # fmt: skip
     if not approve:
         await _set_state(conn, site, po, "refused")
-    elif last:
+    elif decided.last:
         await _send(conn, record, principal.name)
 
 

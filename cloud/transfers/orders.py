@@ -20,8 +20,9 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
 from cloud.approvals.refusal import Refused
-from cloud.approvals.steps import ApprovalRefused, check_approver
+from cloud.approvals.steps import ApprovalRefused
 from cloud.approvals.steps import approval_roles as roles_for
+from cloud.approvals.waiting import Waiting, decide_step
 from cloud.auth.principal import Principal
 from cloud.downlink import outbox
 from cloud.orgs.tree import node_of_site, root_of
@@ -56,11 +57,18 @@ class OrderRecord:
     decisions: tuple[Decision, ...]
 
     @property
+    def waiting(self) -> Waiting:
+        """Where its approval stands, for ``decide_step``."""
+        return Waiting(
+            what=f"transfer {self.order.transfer!r}", steps=self.steps,
+            approved=len(self.decisions), requested_by=self.requested_by, state=self.state,
+            open=self.state == "awaiting_approval",
+        )  # fmt: skip
+
+    @property
     def waiting_for(self) -> str | None:
         """The role whose approval the order waits for now, if it waits."""
-        if self.state != "awaiting_approval":
-            return None
-        return self.steps[len(self.decisions)]
+        return self.waiting.role
 
 
 async def approval_roles(conn: Conn, site: str) -> tuple[str, ...]:
@@ -98,26 +106,21 @@ async def decide(
 ) -> OrderRecord:
     """Approve or refuse the step ``transfer`` waits for; run in a transaction."""
     record = await _read(conn, site, transfer, lock=True)
-    role = record.waiting_for
-    if role is None:
-        message = f"transfer {transfer!r} is {record.state}: nothing waits for a decision"
-        raise TransferRefused(409, "not_awaiting", message)
     try:
-        await check_approver(conn, site, principal, role, record.requested_by)
+        decided = await decide_step(conn, site, record.waiting, principal, approve)
     except ApprovalRefused as refused:
         raise TransferRefused(refused.status, refused.code, refused.message) from refused
-    step = len(record.decisions)
     await conn.execute(
         "INSERT INTO transfer_approvals (from_site, transfer, step, role, approved, decided_by,"
         " note) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (site, transfer, step, role, approve, principal.name, note),
+        (site, transfer, decided.step, decided.role, approve, principal.name, note),
     )
     if not approve:
         await conn.execute(
             "UPDATE transfer_orders SET state = 'refused' WHERE (from_site, transfer) = (%s, %s)",
             (site, transfer),
         )
-    elif step + 1 == len(record.steps):
+    elif decided.last:
         await _send(conn, record.order, principal.name)
     return await _read(conn, site, transfer, lock=False)
 
