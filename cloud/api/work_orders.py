@@ -31,6 +31,7 @@ from cloud.plants.orders import (
     WorkOrderRecord,
     WorkOrderRefused,
     bom_for,
+    close,
     exploded_lines,
     get_work_order,
     release,
@@ -47,7 +48,7 @@ router = APIRouter(prefix="/v1/sites", tags=["work orders"])
 
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     404: {"description": "unknown site or work order"},
-    409: {"description": "the work order's id exists at the site"},
+    409: {"description": "the work order's id exists at the site, or it is closed already"},
     422: {"description": "bad body, or no bill of materials to explode"},
 }
 
@@ -79,10 +80,20 @@ class WorkOrderCreate(BaseModel):
 
 class WorkOrderPublic(BaseModel):
     order: WorkOrder
-    state: str
+    state: str = Field(description="released, or closed (by the cloud, or at its last unit)")
     downlink_seq: int = Field(description="its document's number in the site's down-channel")
     created_by: str
     created_at: datetime
+    built: int = Field(description="units the line has built of it (good and scrap)")
+    closed_at: datetime | None = None
+    closed_by: str | None = Field(default=None, description="who closed it; 'line': last unit")
+    closed_reason: str | None = None
+
+
+class WorkOrderClose(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class LotAttributesCreate(BaseModel):
@@ -150,6 +161,30 @@ async def get_one(
             record = await get_work_order(conn, site, work_order)
     except WorkOrderRefused as refused:
         return _refused(refused)
+    return _public(record, 200)
+
+
+@router.post(
+    "/{site}/work-orders/{work_order}/close",
+    response_model=WorkOrderPublic,
+    responses=_REFUSALS,
+    summary="Close a work order: sent down closed, the line builds no more of it and its "
+    "reservations end (409 when it is closed already)",
+)
+async def post_close(
+    site: str,
+    work_order: str,
+    body: WorkOrderClose,
+    request: Request,
+    state: StateDep,
+    principal: Annotated[Principal, Depends(require("stock.adjust"))],
+) -> Any:
+    try:
+        async with state.pool.connection() as conn, conn.transaction():
+            record = await close(conn, site, work_order, principal.name, body.reason)
+    except WorkOrderRefused as refused:
+        return _refused(refused)
+    bell_of(request.app).ring(site)
     return _public(record, 200)
 
 
@@ -280,7 +315,9 @@ def _order(fields: dict[str, Any]) -> WorkOrder:
 def _public(record: WorkOrderRecord, status: int) -> JSONResponse:
     body = WorkOrderPublic(
         order=record.order, state=record.state, downlink_seq=record.downlink_seq,
-        created_by=record.created_by, created_at=record.created_at,
+        created_by=record.created_by, created_at=record.created_at, built=record.built,
+        closed_at=record.closed_at, closed_by=record.closed_by,
+        closed_reason=record.closed_reason,
     )  # fmt: skip
     return JSONResponse(body.model_dump(mode="json"), status_code=status)
 

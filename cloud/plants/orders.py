@@ -8,7 +8,7 @@ the bill of materials in the site's master data (the named revision, else the la
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -38,9 +38,14 @@ class WorkOrderRefused(Exception):
 class WorkOrderRecord:
     order: WorkOrder
     state: str
+    """``released``, or ``closed``: by the cloud, or at the line when its last unit was built."""
     downlink_seq: int
     created_by: str
     created_at: datetime
+    built: int = 0
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    closed_reason: str | None = None
 
 
 async def site_masterdata(conn: Conn, site: str) -> MasterData:
@@ -112,22 +117,63 @@ async def release(conn: Conn, order: WorkOrder, created_by: str) -> WorkOrderRec
     return WorkOrderRecord(order, "released", signed.seq, created_by, cast(datetime, row[0]))
 
 
-async def get_work_order(conn: Conn, site: str, work_order: str) -> WorkOrderRecord:
-    """A site's work order (``WorkOrderRefused`` 404 when it has none of that id)."""
+_SELECT = (
+    "SELECT document, state, downlink_seq, created_by, created_at, closed_at, closed_by,"
+    " closed_reason, work_order_built(site, work_order) FROM work_orders"
+    " WHERE site = %s AND work_order = %s"
+)
+_FOR_UPDATE = _SELECT + " FOR UPDATE"
+
+
+async def get_work_order(
+    conn: Conn, site: str, work_order: str, *, lock: bool = False
+) -> WorkOrderRecord:
+    """A site's work order (``WorkOrderRefused`` 404 when it has none of that id), closed
+    when the cloud closed it or the line has built all its units."""
     cur = await conn.execute(
-        "SELECT document, state, downlink_seq, created_by, created_at FROM work_orders"
-        " WHERE site = %s AND work_order = %s",
+        _FOR_UPDATE if lock else _SELECT,
         (site, work_order),
     )
     row = await cur.fetchone()
     if row is None:
         raise WorkOrderRefused(404, "unknown_work_order", f"no work order {work_order!r} at {site}")
-    document, state, seq, by, at = row
+    document, state, seq, by, at, closed_at, closed_by, reason, built = row
     try:
         order = WorkOrder.model_validate(document)
     except ValidationError as exc:  # written by release() from a valid model: never expected
         raise RuntimeError(f"work order {site}/{work_order} stored unreadable: {exc}") from exc
-    return WorkOrderRecord(order, str(state), cast(int, seq), str(by), cast(datetime, at))
+    record = WorkOrderRecord(order, str(state), cast(int, seq), str(by), cast(datetime, at),
+                             cast(int, built), cast(datetime | None, closed_at),
+                             cast(str | None, closed_by), cast(str | None, reason))  # fmt: skip
+    if record.state == "released" and record.built >= order.qty:
+        reason = f"last unit built ({record.built} of {order.qty})"
+        return replace(record, state="closed", closed_by="line", closed_reason=reason)
+    return record
+
+
+async def close(conn: Conn, site: str, work_order: str, by: str, reason: str) -> WorkOrderRecord:
+    """Close an open work order and send it down closed, so the line builds no more of it
+    and its reservations end; run in the caller's transaction. 409 ``work_order_closed``
+    when it is closed already (by the cloud, or at the line by its last unit)."""
+    record = await get_work_order(conn, site, work_order, lock=True)
+    if record.state == "closed":
+        raise WorkOrderRefused(
+            409, "work_order_closed",
+            f"work order {work_order!r} at {site} is closed already ({record.closed_reason})",
+        )  # fmt: skip
+    closed = record.order.model_copy(update={"state": "closed", "closed_reason": reason})
+    document = closed.model_dump(mode="json")
+    await outbox.issue(conn, site, "workorder", document, by)
+    cur = await conn.execute(
+        "UPDATE work_orders SET state = 'closed', document = %s, closed_at = now(),"
+        " closed_by = %s, closed_reason = %s WHERE site = %s AND work_order = %s"
+        " RETURNING closed_at",
+        (Jsonb(document), by, reason, site, work_order),
+    )
+    row = await cur.fetchone()
+    assert row is not None  # locked above
+    return replace(record, order=closed, state="closed", closed_at=cast(datetime, row[0]),
+                   closed_by=by, closed_reason=reason)  # fmt: skip
 
 
 def lines_of(record: WorkOrderRecord) -> list[RequiredLine]:
@@ -138,12 +184,14 @@ def lines_of(record: WorkOrderRecord) -> list[RequiredLine]:
 async def reserved_before(
     conn: Conn, record: WorkOrderRecord, items: list[str]
 ) -> dict[str, Decimal]:
-    """Per item, what the site's open work orders released before ``record`` require."""
+    """Per item, what the site's open work orders released before ``record`` require (an
+    order closed by the cloud, or whose last unit is built, reserves nothing)."""
     cur = await conn.execute(
         "SELECT l.item, sum(l.qty) FROM work_order_lines AS l"
         " JOIN work_orders AS o USING (site, work_order)"
         " WHERE l.site = %s AND l.item = ANY (%s) AND o.state = 'released'"
         "   AND (o.created_at, o.work_order) < (%s, %s)"
+        "   AND work_order_built(o.site, o.work_order) < o.qty"
         " GROUP BY l.item",
         (record.order.site, items, record.created_at, record.order.work_order),
     )
