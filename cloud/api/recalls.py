@@ -11,10 +11,14 @@ holds on its open long poll, and an offline one when it reconnects.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -26,6 +30,7 @@ from cloud.auth.scope import site_scope
 from cloud.downlink.bell import bell_of
 from cloud.http.disposition import attachment
 from cloud.migrate import StorageMode
+from cloud.recall.follower import run_follower
 from cloud.recall.issue import RecallTooLarge, affected, record
 from cloud.recall.quality import record_check
 from cloud.recall.render import recall_csv, recall_json
@@ -36,7 +41,24 @@ from cloud.trace.tree import LotAt
 from domain.payloads import QualityChecked
 from domain.values import PROSE, Name
 
-router = APIRouter(tags=["recalls"])
+
+@asynccontextmanager
+async def _follow_recalls(app: FastAPI) -> AsyncIterator[None]:
+    """Run the recall follower (``cloud.recall.follower``) while the app serves."""
+    state: CloudState = app.state.cloud
+    task = asyncio.create_task(
+        run_follower(state.pool, state.settings.database_url, bell_of(app).ring),
+        name="recall-follower",
+    )
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+router = APIRouter(tags=["recalls"], lifespan=_follow_recalls)
 
 
 class RecallCreate(BaseModel):

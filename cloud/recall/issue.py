@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Literal, cast
 
 from psycopg import AsyncConnection
 
@@ -22,6 +22,9 @@ from cloud.trace.tree import LotAt, TraceNode
 from domain.downlink import HoldOrder
 
 Conn = AsyncConnection[tuple[object, ...]]
+
+HoldCause = Literal["recall", "arrival"]
+"""Why a recall's hold was sent: with the recall, or because stock arrived after it."""
 
 MAX_AFFECTED = 2000
 """Lots one recall holds at most (each is a document): a larger one is refused, not cut."""
@@ -86,6 +89,16 @@ async def record(
     row = await cur.fetchone()
     assert row is not None  # an INSERT … RETURNING returns its row
     recall_id, created_at = cast(int, row[0]), cast(datetime, row[1])
+    holds = await hold(conn, recall_id, reason, lots, issued_by, "recall")
+    return Recorded(recall_id, created_at, tuple(holds))
+
+
+async def hold(
+    conn: Conn, recall_id: int, reason: str, lots: Sequence[LotAt], issued_by: str,
+    cause: HoldCause,
+) -> list[IssuedHold]:  # fmt: skip
+    """Issue a hold of recall ``recall_id`` for each of ``lots`` to its site, and list it in
+    ``recall_holds`` with its ``cause``; run in the caller's transaction."""
     text = hold_reason(recall_id, reason)
     holds: list[IssuedHold] = []
     for at in lots:
@@ -93,8 +106,9 @@ async def record(
         signed = await outbox.issue(conn, at.site, "hold", order.model_dump(mode="json"),
                                     issued_by)  # fmt: skip
         await conn.execute(
-            "INSERT INTO recall_holds (recall, site, item, lot, seq) VALUES (%s, %s, %s, %s, %s)",
-            (recall_id, at.site, at.item, at.lot, signed.seq),
+            "INSERT INTO recall_holds (recall, site, item, lot, seq, cause)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            (recall_id, at.site, at.item, at.lot, signed.seq, cause),
         )
         holds.append(IssuedHold(at, signed.seq))
-    return Recorded(recall_id, created_at, tuple(holds))
+    return holds

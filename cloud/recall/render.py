@@ -32,7 +32,8 @@ def recall_json(report: RecallReport) -> dict[str, Any]:
 def _lot(report: LotReport) -> dict[str, Any]:
     return {
         "site": report.lot.site, "item": report.lot.item, "lot": report.lot.lot,
-        "hold_seq": report.hold_seq,
+        "hold_seq": report.hold_seq, "arrival_holds": report.arrival_holds,
+        "reached_after_recall": report.reached_later,
         "stock": [{"location": s.location, "qty": _num(s.qty), "unit": s.unit}
                   for s in report.stock],
         "shipped": [{"transfer": s.transfer, "to_site": s.to_site, "to_org": s.to_org,
@@ -109,6 +110,10 @@ def recall_text(report: RecallReport) -> str:
              f"  by {report.created_by} at {report.created_at.isoformat()}"]  # fmt: skip
     for lot in report.lots:
         lines.append(f"{lot.lot.item} / {lot.lot.lot} @ {lot.lot.site} (hold #{lot.hold_seq})")
+        if lot.arrival_holds:
+            came = "reached the site after the recall" if lot.reached_later else "more arrived"
+            seqs = ", ".join(f"#{seq}" for seq in lot.arrival_holds)
+            lines.append(f"  {came}: held on arrival by {seqs}")
         lines += [f"  on hand {_num(s.qty)} {s.unit} at {s.location}" for s in lot.stock]
         lines += [f"  shipped {_num(s.shipped)} {s.unit} to {s.to_site} ({s.transfer}),"
                   f" {_num(s.received)} received" for s in lot.shipments]  # fmt: skip

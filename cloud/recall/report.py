@@ -58,8 +58,14 @@ class Use:
 
 @dataclass(slots=True)
 class LotReport:
+    """One affected lot at a site. ``hold_seq`` is its last hold; ``arrival_holds`` the
+    holds the follower sent after the recall because more of it arrived (``reached_later``:
+    the lot was not at the site at all when the recall was issued)."""
+
     lot: LotAt
     hold_seq: int
+    arrival_holds: list[int] = field(default_factory=list)
+    reached_later: bool = False
     stock: list[Stock] = field(default_factory=list)
     shipments: list[Shipment] = field(default_factory=list)
     uses: list[Use] = field(default_factory=list)
@@ -137,15 +143,19 @@ async def read_report(conn: Conn, recall_id: int) -> RecallReport | None:
     if head is None:
         return None
     cur = await conn.execute(
-        "SELECT site, item, lot, seq FROM recall_holds WHERE recall = %s ORDER BY 1, 2, 3",
+        "SELECT site, item, lot, seq, cause FROM recall_holds WHERE recall = %s"
+        " ORDER BY 1, 2, 3, 4",
         (recall_id,),
     )
-    lots = {
-        LotAt(str(site), str(item), str(lot)): LotReport(
-            LotAt(str(site), str(item), str(lot)), cast(int, seq)
-        )
-        for site, item, lot, seq in await cur.fetchall()
-    }
+    lots: dict[LotAt, LotReport] = {}
+    for site, item, lot, seq, cause in await cur.fetchall():
+        at = _at(site, item, lot)
+        report = lots.setdefault(at, LotReport(at, cast(int, seq), reached_later=True))
+        report.hold_seq = cast(int, seq)
+        if cause == "arrival":
+            report.arrival_holds.append(cast(int, seq))
+        else:
+            report.reached_later = False
     await _fill(conn, lots)
     sites = await _site_holds(conn, recall_id, list(lots.values()))
     item, lot, reason, created_by, created_at = head
@@ -183,8 +193,11 @@ async def _site_holds(
     cur = await conn.execute(_AGENTS, {"recall": recall_id, "site_list": sorted(last)})
     agents: dict[str, list[AgentHold]] = {site: [] for site in last}
     for site, agent, seq, applied_at in await cur.fetchall():
+        # the first time it had every hold; a hold sent later on arrival is not applied yet
+        # until its ack reaches it
+        done = applied_at is not None and cast(int, seq) >= last[str(site)]
         agents[str(site)].append(AgentHold(
-            str(agent), cast(int, seq), None if applied_at is None else cast(datetime, applied_at)
+            str(agent), cast(int, seq), cast(datetime, applied_at) if done else None
         ))  # fmt: skip
     return tuple(SiteHolds(site, last[site], tuple(agents[site])) for site in sorted(last))
 
