@@ -166,6 +166,11 @@ def _problems(cycle: Lifecycle) -> list[tuple[Where, str]]:
     return problems
 
 
+def next_states(cycle: Lifecycle, current: str) -> frozenset[str]:
+    """The states a transition of ``cycle`` takes an order in ``current`` to."""
+    return frozenset(step.to for step in cycle.transitions if current in step.from_)
+
+
 def _reachable(cycle: Lifecycle) -> set[str]:
     reached, frontier = {cycle.initial}, [cycle.initial]
     while frontier:

@@ -20,6 +20,7 @@ from typing import Any, cast
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from cloud.approvals.builtin import builtin, check_move
 from cloud.approvals.refusal import Refused
 from cloud.approvals.steps import approval_roles
 from cloud.approvals.waiting import Waiting, decide_step
@@ -30,8 +31,6 @@ from domain.purchasing import (
     Asn,
     ExpectedDelivery,
     PurchaseOrder,
-    StateRefused,
-    check_transition,
 )
 
 Conn = AsyncConnection[tuple[object, ...]]
@@ -183,10 +182,8 @@ async def _expect(conn: Conn, order: PurchaseOrder, asn: Asn | None, by: str) ->
 
 
 def _allowed(current: str, wanted: str) -> None:
-    try:
-        check_transition(current, wanted)
-    except StateRefused as refused:
-        raise PurchaseRefused(409, "wrong_state", str(refused)) from refused
+    """Refuse a move the built-in purchase-order lifecycle does not have (409)."""
+    check_move(builtin("purchase-order"), current, wanted)
 
 
 async def _set_state(conn: Conn, site: str, po: str, state: str) -> None:

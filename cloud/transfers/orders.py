@@ -19,6 +19,7 @@ from typing import Any, Literal, cast
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from cloud.approvals.builtin import builtin, check_move
 from cloud.approvals.refusal import Refused
 from cloud.approvals.steps import ApprovalRefused
 from cloud.approvals.steps import approval_roles as roles_for
@@ -30,6 +31,8 @@ from domain.transfers import TransferOrder
 
 Conn = AsyncConnection[tuple[object, ...]]
 State = Literal["awaiting_approval", "sent", "refused"]
+LIFECYCLE = builtin("transfer")
+"""The states a transfer goes through (``cloud/approvals/lifecycles/transfer.yaml``)."""
 
 
 class TransferRefused(Refused):
@@ -97,8 +100,17 @@ async def request_transfer(conn: Conn, order: TransferOrder, by: str) -> OrderRe
         message = f"transfer {order.transfer!r} of {order.from_site!r} exists: give a new id"
         raise TransferRefused(409, "transfer_exists", message)
     if not steps:
+        _allowed(LIFECYCLE.initial, "sent")
         await _send(conn, order, by)
     return await _read(conn, order.from_site, order.transfer, lock=False)
+
+
+def _allowed(current: str, wanted: str) -> None:
+    """Refuse a move the built-in transfer lifecycle does not have (409 ``wrong_state``)."""
+    try:
+        check_move(LIFECYCLE, current, wanted)
+    except Refused as refused:
+        raise TransferRefused(refused.status, refused.code, refused.message) from refused
 
 
 async def decide(
@@ -116,11 +128,13 @@ async def decide(
         (site, transfer, decided.step, decided.role, approve, principal.name, note),
     )
     if not approve:
+        _allowed(record.state, "refused")
         await conn.execute(
             "UPDATE transfer_orders SET state = 'refused' WHERE (from_site, transfer) = (%s, %s)",
             (site, transfer),
         )
     elif decided.last:
+        _allowed(record.state, "sent")
         await _send(conn, record.order, principal.name)
     return await _read(conn, site, transfer, lock=False)
 
