@@ -12,7 +12,8 @@ edge), ``masterdata`` (a new version of the site's master data) and ``transfer.e
 ``workorder`` (a work order for the site's line, ``domain.workorders``), ``purchase.expect``
 (a purchase order and its shipping notice, ``domain.purchasing.ExpectedDelivery``),
 ``stock.adjust`` (a stock adjustment made in the cloud, once approved when over the org's
-threshold: ``{"adjustment": id, "adjusted": <a stock.adjusted payload>}``).
+threshold: ``{"adjustment": id, "adjusted": <a stock.adjusted payload>}``), ``reservation``
+(a reservation made or ended in the cloud, ``domain.reservations.ReservationOrder``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ Kind = Literal[
     "workorder",
     "purchase.expect",
     "stock.adjust",
+    "reservation",
 ]
 KINDS: tuple[str, ...] = (
     "hold",
@@ -48,6 +50,7 @@ KINDS: tuple[str, ...] = (
     "workorder",
     "purchase.expect",
     "stock.adjust",
+    "reservation",
 )
 
 

@@ -24,14 +24,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
+from pydantic import BaseModel, ConfigDict, model_validator
+
 from domain.events import Event
 from domain.fefo import LotOnHand, fefo_order
 from domain.payloads import (
+    Name,
     StepConsumed,
     StockIssued,
     StockReserved,
     StockUnreserved,
     TransferShipped,
+    UnreserveReason,
 )
 from domain.projections import Word, either, merge_into, word_of
 from domain.quantity import Quantity, Unit
@@ -195,3 +199,23 @@ def free_for(
 def open_reservations(lines: Iterable[Reservation], now: datetime) -> list[Reservation]:
     """The lines that still promise something at ``now``."""
     return [r for r in lines if r.open_qty(now) > 0]
+
+
+class ReservationOrder(BaseModel):
+    """A reservation made or ended in the cloud, as its ``reservation`` down-channel document
+    carries it: ``reserve`` (a ``stock.reserved`` payload, which the agent records as it is),
+    or ``release`` of ``reference`` with its reason (the agent ends every open line of it)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reserve: StockReserved | None = None
+    release: Name | None = None
+    reason: UnreserveReason | None = None
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> ReservationOrder:
+        if (self.reserve is None) == (self.release is None):
+            raise ValueError("a reservation order reserves or releases: give one of them")
+        if (self.release is None) != (self.reason is None):
+            raise ValueError("a release names its reason, and only a release does")
+        return self

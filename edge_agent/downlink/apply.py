@@ -7,7 +7,9 @@ never applied twice nor lost. One that produces none (master data, a transfer do
 for the screens) moves the checkpoint alone, after its effect, which is idempotent (master
 data by version; the document itself is already kept in the inbox).
 
-A ``stock.adjust`` document becomes one ``stock.adjusted`` (``edge_agent.downlink.adjustments``).
+A ``stock.adjust`` document becomes one ``stock.adjusted`` (``edge_agent.downlink.adjustments``),
+a ``reservation`` one a ``stock.reserved`` or the ``stock.unreserved`` of each open line of
+the reference (``edge_agent.downlink.reservations``).
 A hold becomes a ``lot.blocked`` (cause ``downlink:<seq>``) at the location named, or at every
 location where the site's ledger has the lot; a release becomes a ``lot.released`` of each
 such location under a hold. FEFO then skips held stock, as for any hold.
@@ -29,6 +31,7 @@ from domain.events import EventDraft
 from domain.masterdata import MasterData
 from domain.payloads import LotBlocked, LotReleased
 from edge_agent.downlink.adjustments import adjustment_drafts
+from edge_agent.downlink.reservations import reservation_drafts
 from edge_agent.masterdata_sync import SiteMasterData, Source, cache_path, write_cache
 from edge_agent.store import EdgeStore
 from edge_agent.writer import GroupCommitWriter
@@ -72,6 +75,8 @@ class DocumentApplier:
             await self._masterdata(document)
         elif document.kind == "stock.adjust":
             drafts = adjustment_drafts(document)
+        elif document.kind == "reservation":
+            drafts = reservation_drafts(document, self._store.reservations())
         if drafts:
             try:
                 await self._writer.submit(drafts, cursor)
