@@ -13,6 +13,7 @@ put away.
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -39,6 +40,7 @@ from cloud.plants.orders import (
     site_masterdata,
 )
 from cloud.plants.supply import item_supply, lots_at, on_hand_by_item, record_lot_attributes
+from cloud.purchasing.on_order import open_lines
 from domain.constraints import check, check_putaway, putaway_class
 from domain.quantity import Unit
 from domain.values import Amount, Moment, Name
@@ -274,7 +276,8 @@ async def post_lot_attributes(
     "/{site}/boms/{product}/superseded",
     responses={404: {"description": "unknown site"},
                422: {"description": "no such revision of the product's bill"}},
-    summary="An engineering change: the parts the new revision dropped, with their stock",
+    summary="An engineering change: the parts the new revision dropped, with their stock "
+    "and open purchase orders",
 )  # fmt: skip
 async def get_superseded(
     site: str,
@@ -285,21 +288,30 @@ async def get_superseded(
     to_revision: Annotated[str | None, Query(max_length=200, alias="to")] = None,
 ) -> Any:
     """Parts of revision ``from`` that revision ``to`` (else the one in force) no longer
-    uses, each with its stock on hand at the site and the parts that replace it. Open
-    purchase orders are not counted: the cloud keeps none yet."""
+    uses, each with its stock on hand at the site, what the site's open purchase orders
+    still bring of it (each order named, so planning can cancel it) and the parts that
+    replace it."""
     try:
         async with site_scope(state.tenant_pool, [site]) as conn:
             masterdata = await site_masterdata(conn, site)
             old = bom_for(masterdata, product, from_revision)
             new = bom_for(masterdata, product, to_revision)
-            stock = await on_hand_by_item(conn, site, sorted(old.parts - new.parts))
+            gone = sorted(old.parts - new.parts)
+            stock = await on_hand_by_item(conn, site, gone)
+            ordered = [x for x in await open_lines(conn, site, datetime.now(UTC)) if x.item in gone]
     except WorkOrderRefused as refused:
         return _refused(refused)
-    flags = superseded(old, new, stock)
+    on_order: dict[str, Decimal] = defaultdict(Decimal)
+    for line in ordered:
+        on_order[line.item] += line.left
+    flags = superseded(old, new, stock, on_order)
     return {
         "product": product, "from": old.revision, "to": new.revision,
         "superseded": [
-            {"item": f.item, "on_hand": _amount(f.on_hand), "replaced_by": list(f.replaced_by)}
+            {"item": f.item, "on_hand": _amount(f.on_hand), "on_order": _amount(f.on_order),
+             "purchase_orders": [{"po": x.po, "state": x.state, "qty": _amount(x.left)}
+                                 for x in ordered if x.item == f.item],
+             "replaced_by": list(f.replaced_by)}
             for f in flags
         ],
     }  # fmt: skip

@@ -10,6 +10,7 @@ attributed receipts, ``cloud.purchasing.receipts``) is taken off its lines.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -35,21 +36,39 @@ _RECEIVED = (
 )
 
 
-async def on_order(conn: Conn, site: str, at: datetime) -> dict[str, float]:
-    """Per item, what the site's open orders still bring as of ``at`` (base unit)."""
+@dataclass(frozen=True, slots=True)
+class OpenLine:
+    """A line of an open order: what it still brings of ``item`` (base unit)."""
+
+    po: str
+    state: str
+    item: str
+    left: Decimal
+
+
+async def open_lines(conn: Conn, site: str, at: datetime) -> list[OpenLine]:
+    """The lines of the site's orders open as of ``at``, each with what it still brings."""
     params = {"site": site, "at": at}
     orders = cast(list[tuple[Any, ...]], await (await conn.execute(_ORDERS, params)).fetchall())
     received: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for po, item, unit, qty in await (await conn.execute(_RECEIVED, params)).fetchall():
         received[(str(po), str(item))] += _base(cast(Decimal, qty), str(unit))
-    coming: dict[str, float] = defaultdict(float)
+    lines = []
     for po, document, state in orders:
         if state not in OPEN:
             continue
         order = PurchaseOrder.model_validate(document)
         for line in order.lines:
             left = _base(line.qty, line.unit) - received[(str(po), line.item)]
-            coming[line.item] += float(max(left, Decimal(0)))
+            lines.append(OpenLine(str(po), str(state), line.item, max(left, Decimal(0))))
+    return lines
+
+
+async def on_order(conn: Conn, site: str, at: datetime) -> dict[str, float]:
+    """Per item, what the site's open orders still bring as of ``at`` (base unit)."""
+    coming: dict[str, float] = defaultdict(float)
+    for line in await open_lines(conn, site, at):
+        coming[line.item] += float(line.left)
     return dict(coming)
 
 

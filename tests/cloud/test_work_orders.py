@@ -199,10 +199,19 @@ def test_receipt_answers_whether_a_lot_may_go_where_it_is_put_away(
     assert wrong.json()["refused_by"] == ["servo-fw-v23"]
 
 
-def test_an_engineering_change_flags_the_stock_of_the_superseded_reducer(
+def test_an_engineering_change_flags_the_stock_and_open_orders_of_the_superseded_reducer(
     client: httpx.Client,
 ) -> None:
     stock_the_plant(client)
+    for po, item, submit in (
+        ("po-1", "reducer", True),
+        ("po-2", "reducer", False),
+        ("po-3", "servo-motor", True),
+    ):  # po-2 a draft: not open
+        line = {"item": item, "qty": "40", "unit": "each", "unit_price": "9", "currency": "CNY"}
+        body = {"po": po, "supplier": "harmonic", "lines": [line], "submit": submit}
+        made = client.post("/v1/sites/site-1/purchase-orders", json=body)
+        assert made.status_code == 201, made.text
     rev_b = {**ROBOT_BOM, "revision": "B", "lines": [
         {"operation": "kit", "item": "cable-set", "qty": 1, "unit": "each"},
         {"operation": "assemble", "item": "servo-motor", "qty": 6, "unit": "each"},
@@ -214,7 +223,11 @@ def test_an_engineering_change_flags_the_stock_of_the_superseded_reducer(
     assert answer.status_code == 200, answer.text
     assert answer.json() == {
         "product": "robot-arm", "from": "A", "to": "B",
-        "superseded": [{"item": "reducer", "on_hand": "35", "replaced_by": ["reducer-e"]}],
+        "superseded": [{
+            "item": "reducer", "on_hand": "35", "on_order": "40",
+            "purchase_orders": [{"po": "po-1", "state": "sent", "qty": "40"}],
+            "replaced_by": ["reducer-e"],
+        }],
     }  # fmt: skip
     unknown = client.get("/v1/sites/site-1/boms/robot-arm/superseded", params={"from": "Q"})
     assert (unknown.status_code, unknown.json()["error"]) == (422, "no_bom")
