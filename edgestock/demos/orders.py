@@ -36,6 +36,15 @@ EXAMPLES = Path(__file__).parents[2] / "examples"
 PEOPLE = {"sales": "sales@demo.example", "production": "maker@demo.example",
           "finance": "finance@demo.example"}  # fmt: skip
 NOTE = "likes muted colours; needs a 3-day rush on samples"
+MASTERDATA = {
+    "items": [{"id": i, "name": i, "base_unit": u, "storage": "ambient"}
+              for i, u in (("dress-silk", "each"), ("silk-fabric", "g"), ("thread", "each"))],
+    "boms": [{"product": "dress-silk", "revision": "A",
+              "operations": [{"id": "cut"}, {"id": "sew"}],
+              "lines": [{"operation": "cut", "item": "silk-fabric", "qty": 450, "unit": "g"},
+                        {"operation": "sew", "item": "thread", "qty": 2, "unit": "each"}]}],
+}  # fmt: skip
+"""The studio's one bill of materials: what the deposit's work order is made from."""
 
 
 @dataclass
@@ -49,6 +58,10 @@ class OrdersSummary:
     shares: dict[str, str] = field(default_factory=dict)
     notes_on_new_order: list[str] = field(default_factory=list)
     report: str = ""
+    work_orders: list[str] = field(default_factory=list)
+    """The work orders the deposit's ``create_order`` action released."""
+    notified: list[str] = field(default_factory=list)
+    """What the ``notify`` action of ``sample_sent`` told sales."""
     interrupted: str | None = None
     failure: str | None = None
 
@@ -61,6 +74,8 @@ class OrdersSummary:
             "shipping refused while a balance is due": "ship" in self.refusals,
             "A-1001 approved by finance": self.approved_by == PEOPLE["finance"],
             "A-1001 shipped": self.states.get("A-1001") == "shipped",
+            "the sample's work order released": len(self.work_orders) == 1,
+            "sales notified of the sample": len(self.notified) == 1,
             "photography shared over two orders": len(self.shares) == 2,
             "the earlier note shown on the new order": NOTE in self.notes_on_new_order,
             "the report printed": "made-to-order" in self.report,
@@ -105,7 +120,12 @@ def _story(stack: DemoStack, summary: OrdersSummary) -> None:
     _pay(sales, order, "deposit", "720")
     moved = _ok(sales.post(f"{order}/transitions/deposit_received"))
     say(f"deposit_received: {moved['state']}; then {_actions(moved)}")
+    summary.work_orders = [w for e in _action_data(moved) for w in e.get("work_orders", [])]
     say(f"sample_sent: {_ok(maker.post(f'{order}/transitions/sample_sent'))['state']}")
+    told = _ok(sales.get("/v1/sites/studio/notifications"))
+    summary.notified = [n["message"] for n in told]
+    for note in told:
+        say(f"{PEOPLE['sales']} is notified ({note['role']}): {note['message']!r}")
     asked = _ok(sales.post(f"{order}/transitions/customer_confirmed"))
     say(f"customer_confirmed: waits for {asked['pending']['waiting_for']} (org settings)")
     summary.refusals["four_eyes"] = _refused(sales.post(f"{order}/approve", json={}))
@@ -138,6 +158,7 @@ def _set_up(stack: DemoStack, admin: httpx.Client, org: int) -> dict[str, httpx.
               "role": "finance"}]  # fmt: skip
     settings = {"order_mode": "order_driven", "approval_steps": steps}
     _ok(admin.put(f"/v1/orgs/{org}/settings", json=settings))
+    _ok(admin.put(f"/v1/sites/{SITE}/masterdata", json=MASTERDATA))
     cycle = load_model(EXAMPLES / "lifecycles" / "made_to_order.yaml", Lifecycle)
     body = cycle.model_dump(mode="json", by_alias=True)
     _ok(admin.put(f"/v1/orgs/{org}/lifecycles/{cycle.order_type}", json=body), empty=True)
@@ -177,8 +198,12 @@ def _pay(client: httpx.Client, order: str, kind: str, amount: str) -> None:
     say(f"{kind} {amount} CNY: paid {paid['paid']}, balance due {paid['balance_due']}")
 
 
+def _action_data(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e["data"] for e in answer["recorded"] if e["kind"] == "order.action"]
+
+
 def _actions(answer: dict[str, Any]) -> str:
-    done = [e["data"] for e in answer["recorded"] if e["kind"] == "order.action"]
+    done = _action_data(answer)
     return "; ".join(", ".join(f"{k} {v}" for k, v in d.items()) for d in done) or "no action"
 
 

@@ -26,7 +26,9 @@ def test_the_orders_story_plays(tmp_path: Path, database_url: str) -> None:
         "deposit_received with nothing paid: refused: 409 guard: needs 30 % paid, 0.0 %"
         " received (0 of 2400)",
         "deposit 720 CNY: paid 720, balance due 1680",
-        "deposit_received: deposit_paid; then action create_order, kind production",
+        "deposit_received: deposit_paid; then action create_order, kind production, note make"
+        " the sample, status done, work_orders ['A-1001-wo",
+        "sales@demo.example is notified (sales): 'sample on its way: ask the customer'",
         "customer_confirmed: waits for finance (org settings)",
         "refused: 403 four_eyes",
         "approved by finance@demo.example at ",
@@ -48,4 +50,5 @@ def test_a_story_that_did_not_happen_is_named_step_by_step() -> None:
     assert "A-1001 approved by finance: did not happen" in nothing
     assert "the earlier note shown on the new order: did not happen" in nothing
     assert "the report printed: did not happen" in nothing
-    assert len(nothing) == 9
+    assert "the sample's work order released: did not happen" in nothing
+    assert len(nothing) == 11
