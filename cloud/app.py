@@ -39,6 +39,7 @@ from cloud.api.orders import router as orders_router
 from cloud.api.purchase_orders import router as purchase_orders_router
 from cloud.api.recalls import router as recalls_router
 from cloud.api.replenishment import router as replenishment_router
+from cloud.api.roles import router as roles_router
 from cloud.api.reports import router as reports_router
 from cloud.api.serials import router as serials_router
 from cloud.api.suppliers import router as suppliers_router
@@ -120,6 +121,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(customers_router)
     app.include_router(delegations_router)
     app.include_router(adjustments_router)
+    app.include_router(roles_router)
     app.include_router(reports_router)
     app.include_router(replenishment_router)
     app.include_router(work_orders_router)
