@@ -1,8 +1,9 @@
 """A site's food-safety board for one day, folded from its events by ``domain.foodsafety``.
 
 Days are the site's own (its organisation's zone). The queries read only what the fold
-needs, none of them from the site's first day: the stock events of the lots expiring by the
-day's near-expiry bound that are live at its end, the events of the clocks open then or
+needs, none of them from the site's first day: the lots expiring by the day's near-expiry
+bound settled before its end straight from the ledger (``cloud.kitchen.lot_alerts``), the
+stock events of the others live at its end, the events of the clocks open then or
 moved during it (``cloud.kitchen.lot_history``), the day's records, every correction (a
 record may be corrected after its day) and the day's sign-offs; the day's temperatures are
 summed up in SQL by the domain's rule rather than folded reading by reading.
@@ -20,6 +21,7 @@ from cloud.api.bounds import Day
 from cloud.api.deps import StateDep
 from cloud.auth.deps import require
 from cloud.auth.scope import site_scope
+from cloud.kitchen.lot_alerts import settled_lot_alerts
 from cloud.kitchen.lot_history import clock_events, event_of_row, live_lot_events
 from cloud.orgs.zone import site_zone
 from cloud.state import CloudState
@@ -98,8 +100,12 @@ async def board_of_day(
         events = await clock_events(conn, site, since=start, until=end)
         if not clocks_only:
             expiring_by = day + timedelta(days=near_days)
-            events += await live_lot_events(conn, site, since=end, until=end,
-                                            expiring_by=expiring_by)  # fmt: skip
+            events += await live_lot_events(
+                conn, site, since=end, until=end, expiring_by=expiring_by, settled_before=end
+            )
+            settled = await settled_lot_alerts(
+                conn, site, day, expiring_by=expiring_by, settled_before=end
+            )
             params = {"site": site, "start": start, "end": end, "day": day.isoformat()}
             cur = await conn.execute(_DAY_EVENTS, params)
             events += [event_of_row(row) for row in await cur.fetchall()]
@@ -107,7 +113,10 @@ async def board_of_day(
             temperatures = tuple(_temperature(row) for row in await cur.fetchall())
     events.sort(key=lambda event: (event.moment, event.agent, event.seq))
     folded = board(events, day, near_days=near_days, day_of=site_day(zone))  # no readings
-    return folded if clocks_only else replace(folded, temperatures=temperatures)
+    if clocks_only:
+        return folded
+    lots = sorted((*folded.lots, *settled), key=lambda a: (a.item, a.lot, a.location))
+    return replace(folded, lots=tuple(lots), temperatures=temperatures)
 
 
 def _temperature(row: tuple[Any, ...]) -> TemperatureLog:

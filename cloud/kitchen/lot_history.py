@@ -42,6 +42,9 @@ WITH live AS (
       AND (%(expiring_by)s::date IS NULL OR EXISTS (
           SELECT 1 FROM lots l WHERE l.site = %(site)s AND l.item = live.item
              AND l.lot = live.lot AND l.expires_on <= %(expiring_by)s))
+    AND (%(settled_before)s::timestamptz IS NULL OR NOT EXISTS (
+          SELECT 1 FROM lot_order o WHERE o.site = %(site)s AND o.item = live.item
+             AND o.lot = live.lot AND NOT o.reordered AND o.last_at < %(settled_before)s))
 )
 SELECT e.id::text, e.agent, e.seq, e.site, e.type, e.at, e.data, e.prev, e.hash
 FROM wanted w JOIN events e
@@ -87,13 +90,17 @@ async def live_lot_events(
     until: datetime,
     expiring_by: date | None = None,
     item: str | None = None,
+    settled_before: datetime | None = None,
 ) -> list[Event]:
     """Stock events up to ``until`` (included) of the lots live since ``since``.
 
-    ``expiring_by``: only lots that expire on or before it; ``item``: only that item.
+    ``expiring_by``: only lots that expire on or before it; ``item``: only that item;
+    ``settled_before``: not the lots settled then (``settled_lot_alerts`` reads those from
+    the ledger instead).
     """
     params = {"site": site, "stock": sorted(STOCK_TYPES), "since": since, "until": until,
-              "expiring_by": expiring_by, "item": item}  # fmt: skip
+              "expiring_by": expiring_by, "item": item,
+              "settled_before": settled_before}  # fmt: skip
     cur = await conn.execute(_LIVE_LOT_EVENTS, params)
     return [event_of_row(row) for row in await cur.fetchall()]
 
