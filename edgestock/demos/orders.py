@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import typer
 
 from domain.lifecycles import Lifecycle
@@ -167,13 +166,9 @@ def _set_up(stack: DemoStack, admin: httpx.Client, org: int) -> dict[str, httpx.
     _ok(admin.put(url, json=report.model_dump(mode="json")), empty=True)
     say(f"{ORG}: order-driven (no stock), lifecycle {cycle.order_type!r} and report"
         f" {report.name!r} from their YAML; customer_confirmed waits for finance")  # fmt: skip
-    with psycopg.connect(stack.database_url, autocommit=True) as conn:  # no role API yet
-        for role in ("sales", "production"):
-            conn.execute(
-                "INSERT INTO roles (org_id, name, permissions) VALUES (%s, %s, %s)"
-                " ON CONFLICT DO NOTHING",
-                (org, role, ["stock.read", "stock.adjust"]),
-            )
+    for role in ("sales", "production"):  # the studio's own roles, beside the built-in ones
+        made = {"name": role, "operations": ["stock.read", "stock.adjust"], "fields": []}
+        _ok(admin.post(f"/v1/orgs/{org}/roles", json=made))
     return {role: _person(stack, admin, org, role, email) for role, email in PEOPLE.items()}
 
 
