@@ -43,6 +43,7 @@ from cloud.api.roles import router as roles_router
 from cloud.api.reports import router as reports_router
 from cloud.api.serials import router as serials_router
 from cloud.api.suppliers import router as suppliers_router
+from cloud.api.transfer_close import router as transfer_close_router
 from cloud.api.work_orders import router as work_orders_router
 from cloud.auth.passwords import PasswordChecks
 from cloud.auth.tokens import TokenKeyring, load_access_tokens
@@ -102,6 +103,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
     app.include_router(sites.router)
     app.include_router(atp.router)
     app.include_router(transfers.router)
+    app.include_router(transfer_close_router)
     app.include_router(owners.router)
     app.include_router(events.router)
     app.include_router(coldchain.router)

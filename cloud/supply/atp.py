@@ -44,6 +44,9 @@ SELECT transfer, from_site, shipped - received - damaged, expected_at
 FROM in_transit
 WHERE to_site = %(site)s AND item = %(item)s AND unit = %(unit)s AND receipts = 0
   AND shipped > received + damaged
+  AND NOT EXISTS (  -- a closed transfer's lines are lost, not arriving (domain.transit_close)
+      SELECT 1 FROM transfer_closures AS c
+      WHERE (c.from_site, c.transfer) = (in_transit.from_site, in_transit.transfer))
 """
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from domain.quantity import Unit
 from domain.transit import TransitKey, TransitLine
+from domain.transit_close import lost
 
 Conn = AsyncConnection[tuple[object, ...]]
 
@@ -29,6 +30,8 @@ class LineState(BaseModel):
     short: Decimal
     over: Decimal
     expected_at: datetime | None
+    lost: Decimal = Decimal(0)
+    """Written off by the transfer's close (``domain.transit_close``): no longer in transit."""
 
 
 async def transit_lines(conn: Conn, from_site: str, transfer: str) -> list[TransitLine]:
@@ -54,11 +57,13 @@ async def transit_lines(conn: Conn, from_site: str, transfer: str) -> list[Trans
     ]
 
 
-def line_state(line: TransitLine) -> LineState:
-    """What the API shows of one line: its sums and the figures ``domain.transit`` reads."""
+def line_state(line: TransitLine, *, closed: bool = False) -> LineState:
+    """What the API shows of one line: its sums and the figures ``domain.transit`` reads;
+    once its transfer is ``closed``, what was in transit is lost instead."""
+    gone = lost(line, closed)
     return LineState(
         item=line.key.item, lot=line.key.lot, to_site=line.key.to_site, unit=line.key.unit.value,
         shipped=line.shipped, received=line.received, damaged=line.damaged,
-        in_transit=line.in_transit, short=line.short, over=line.over,
-        expected_at=line.expected_at,
+        in_transit=line.in_transit - gone, short=line.short, over=line.over,
+        expected_at=line.expected_at, lost=gone,
     )  # fmt: skip

@@ -3,7 +3,8 @@
 The sender's receivable is what it shipped times the order's price, with the cost of the
 goods in its own books (``domain.valuation`` by the costing method in force at the sending
 site, its cost prices as the fallback) and the margin between them; the receiver's payable
-is what it accepted times the price. What did not arrive or arrived damaged is a claim on
+is what it accepted times the price. What did not arrive, arrived damaged or was lost in
+transit (written off by closing the transfer, ``cloud.transfers.closing``) is a claim on
 both documents, not part of the payable: the two sides settle it between them.
 
 Amounts are rounded to the currency's minor unit on the document only (``money``); each
@@ -25,12 +26,14 @@ from cloud.kitchen.lot_history import event_of_row
 from cloud.orgs.costs import costs_in_force
 from cloud.orgs.settings import in_force
 from cloud.orgs.tree import ancestry, node_of_site
+from cloud.transfers.closing import closure_of
 from cloud.transfers.orders import OrderRecord
 from domain.costing import Method, money
 from domain.ledger import STOCK_TYPES
 from domain.quantity import Unit
 from domain.transfers import TransferLine
 from domain.transit import TransitLine
+from domain.transit_close import lost
 from domain.valuation import site_books
 
 Conn = AsyncConnection[tuple[object, ...]]
@@ -76,7 +79,9 @@ async def transfer_vouchers(
     priced = [(line, _order_line(record, line)) for line in lines]
     currency = str(priced[0][1].currency)
     shipped = tuple(_line(t, o, t.shipped) for t, o in priced if t.shipped)
-    claims = sum((_amount(o, t.short + t.damaged, t.key.unit) for t, o in priced), ZERO)
+    closed = await closure_of(conn, order.from_site, order.transfer) is not None
+    missing = [(t, o, t.short + t.damaged + lost(t, closed)) for t, o in priced]
+    claims = sum((_amount(o, qty, t.key.unit) for t, o, qty in missing), ZERO)
     vouchers = []
     if shipped:
         cost, method = await _cost_of_goods(conn, order.from_site, order.transfer)
