@@ -55,6 +55,7 @@ LATER = (
     "0160_stock_adjustments",
     "0161_order_notifications",
     "0190_reservations",
+    "0191_transfer_closures",
 )
 """Migrations after the mode-specific ones, the same in both modes: add a new one here."""
 BY_MODE = {
