@@ -30,6 +30,13 @@ from cloud.auth.scope import site_scope
 from cloud.downlink.bell import bell_of
 from cloud.http.disposition import attachment
 from cloud.migrate import StorageMode
+from cloud.recall.close import (
+    OpenStock,
+    RecallAlreadyClosed,
+    RecallNotFound,
+    StockUnresolved,
+    close,
+)
 from cloud.recall.follower import run_follower
 from cloud.recall.issue import RecallTooLarge, affected, record
 from cloud.recall.quality import record_check
@@ -159,6 +166,96 @@ async def get_recall(
         headers = {"Content-Disposition": attachment(f"recall-{recall_id}.csv")}
         return Response(recall_csv(report), media_type="text/csv", headers=headers)
     return JSONResponse(recall_json(report))
+
+
+class RecallClose(BaseModel):
+    reason: Annotated[str, Field(min_length=1, max_length=400), PROSE]
+    override: Annotated[
+        str | None,
+        Field(min_length=1, max_length=400,
+              description="why to close although stock is not resolved (kept with the recall)"),
+        PROSE,
+    ] = None  # fmt: skip
+
+
+class OpenStockPublic(BaseModel):
+    site: str
+    item: str
+    lot: str
+    location: str
+    qty: str
+    unit: str
+    held: bool
+
+
+class RecallClosed(BaseModel):
+    id: int
+    closed_at: datetime
+    closed_by: str
+    reason: str
+    overridden: bool
+    open_stock: list[OpenStockPublic]
+
+
+@router.post(
+    "/v1/recalls/{recall_id}/close",
+    response_model=RecallClosed,
+    responses={403: {"description": "quarantine.release missing at a site of the recall"},
+               404: {"description": "no such recall at your sites"},
+               409: {"description": "closed already, or stock not resolved (listed)"}},
+    summary="Close a recall once its stock is discarded, returned or released (or override)",
+)  # fmt: skip
+async def close_recall(
+    recall_id: int,
+    body: RecallClose,
+    state: StateDep,
+    principal: Annotated[Principal, Depends(require("quarantine.release"))],
+) -> RecallClosed | JSONResponse:
+    await _may_close(state, principal, recall_id)
+    try:
+        async with state.pool.connection() as conn, conn.transaction():
+            done = await close(conn, recall_id, principal.name, body.reason, body.override)
+    except StockUnresolved as exc:
+        return JSONResponse(
+            {"detail": str(exc), "open_stock": [_open(s).model_dump() for s in exc.open_stock]},
+            status_code=409,
+        )
+    except (RecallAlreadyClosed, RecallNotFound) as exc:
+        raise HTTPException(409 if isinstance(exc, RecallAlreadyClosed) else 404, str(exc)) from exc
+    return RecallClosed(
+        id=done.id, closed_at=done.closed_at, closed_by=done.closed_by, reason=done.reason,
+        overridden=done.overridden, open_stock=[_open(s) for s in done.open_stock],
+    )  # fmt: skip
+
+
+async def _may_close(state: CloudState, principal: Principal, recall_id: int) -> None:
+    """404 unless the caller sees a site of the recall; 403 naming each site of it (held
+    then or since) where the caller lacks ``quarantine.release``."""
+    async with state.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT DISTINCT site FROM recall_holds WHERE recall = %s ORDER BY 1", (recall_id,)
+        )
+        sites = [str(row[0]) for row in await cur.fetchall()]
+        releasable = (
+            set(sites) if principal.kind == "anonymous"
+            else set(await sites_with(conn, principal, "quarantine.release"))
+        )  # fmt: skip
+    visible = set(await readable_sites(state, principal, "stock.read"))
+    if not sites or not visible & set(sites):
+        raise HTTPException(404, f"recall {recall_id} is unknown at your sites")
+    lacking = sorted(set(sites) - releasable)
+    if lacking:
+        where = ", ".join(lacking)
+        raise HTTPException(
+            403, f"{principal.name} lacks quarantine.release at {where}: a recall closes everywhere"
+        )
+
+
+def _open(stock: OpenStock) -> OpenStockPublic:
+    return OpenStockPublic(
+        site=stock.site, item=stock.item, lot=stock.lot, location=stock.location,
+        qty=format(stock.qty.normalize(), "f"), unit=stock.unit, held=stock.held,
+    )  # fmt: skip
 
 
 class CheckRecordedPublic(BaseModel):

@@ -156,6 +156,8 @@ class LotFacts:
     on_hand: set[tuple[str, str]]
     hold_reasons: list[str]
     documents: list[DocumentRow]
+    recalls: list[tuple[int, datetime | None]]
+    """The recalls that held the lot at a site of the organisation: id, closed when (or None)."""
 
 
 _LOT_ROWS = (
@@ -171,6 +173,10 @@ _HOLDS = (
     "SELECT reason FROM lot_holds WHERE site = ANY(%(sites)s) AND item = ANY(%(items)s) "
     "AND lot = %(lot)s AND held ORDER BY changed_at"
 )
+_RECALLS = (
+    "SELECT DISTINCT r.id, r.closed_at FROM recall_holds AS h JOIN recalls AS r ON r.id = h.recall"
+    " WHERE h.site = ANY(%(sites)s) AND h.item = ANY(%(items)s) AND h.lot = %(lot)s ORDER BY 1"
+)
 _DOCUMENTS = (
     "SELECT id, kind, title, uploaded_at FROM lot_documents WHERE site = ANY(%(sites)s) "
     "AND item = ANY(%(items)s) AND lot = %(lot)s AND public ORDER BY uploaded_at, id"
@@ -179,19 +185,20 @@ _DOCUMENTS = (
 
 async def lot_facts(conn: Conn, sites: Sequence[str], claim: Claim, lot: str) -> LotFacts:
     """The lot at each site that knows it (first arrival first), the events that put it
-    somewhere, where it is on hand now, its holds' reasons and its public documents (never
-    their uploader). Sent as one pipeline: one round trip to the database, not five."""
+    somewhere, where it is on hand now, its holds' reasons, its public documents (never
+    their uploader) and its recalls. Sent as one pipeline: one round trip, not six."""
     params = {"sites": list(sites), "items": sorted(claim.items), "lot": lot}
     async with conn.pipeline():
         cursors = [
             await conn.execute(sql, params)
-            for sql in (_LOT_ROWS, _EVENTS, _ON_HAND, _HOLDS, _DOCUMENTS)
+            for sql in (_LOT_ROWS, _EVENTS, _ON_HAND, _HOLDS, _DOCUMENTS, _RECALLS)
         ]  # fmt: skip
-    rows, events, on_hand, holds, documents = [await cur.fetchall() for cur in cursors]
+    rows, events, on_hand, holds, documents, recalls = [await cur.fetchall() for cur in cursors]
     return LotFacts(
         [LotRow(*row) for row in rows],  # type: ignore[arg-type]
         [LotEvent(*row) for row in events],  # type: ignore[arg-type]
         {(str(site), str(location)) for site, location in on_hand},
         [str(row[0]) for row in holds],
         [DocumentRow(*row) for row in documents],  # type: ignore[arg-type]
+        [(cast(int, r), cast(datetime | None, closed)) for r, closed in recalls],
     )

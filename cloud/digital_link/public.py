@@ -7,6 +7,7 @@ can reach a consumer by a template's mistake.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
@@ -16,7 +17,7 @@ from cloud.digital_link import lookup
 from cloud.digital_link.journey import Stay, StayColdChain, stay_cold_chain, stays
 from cloud.digital_link.lookup import Claim, Conn, DocumentRow, Places
 
-RecallStatus = Literal["recalled", "held", "none"]
+RecallStatus = Literal["recalled", "closed", "held", "none"]
 ORIGIN_TYPES = {"stock.produced": "produced", "lot.received": "received"}
 
 
@@ -45,13 +46,32 @@ class PublicLot:
     documents: tuple[DocumentRow, ...]
     cold_chain: tuple[RoomRecord, ...]
     recall: RecallStatus
+    recall_closed_on: date | None = None
 
 
-def recall_status(reasons: list[str]) -> RecallStatus:
-    """``recalled`` when a hold's reason says recall, ``held`` for any other hold."""
-    if any("recall" in reason.lower() or "召回" in reason for reason in reasons):
+def recall_status(
+    reasons: list[str], recalls: Sequence[tuple[int, datetime | None]] = ()
+) -> RecallStatus:
+    """``recalled`` while a recall of the lot is open or a hold's reason says recall;
+    ``closed`` when its recalls are all closed and no other hold is left; ``held`` for
+    any other hold. A hold of a closed recall (``recall <id>: …``) no longer counts."""
+    if any(closed is None for _, closed in recalls):
         return "recalled"
-    return "held" if reasons else "none"
+    ended = tuple(f"recall {number}:" for number, _ in recalls)
+    live = [reason for reason in reasons if not reason.startswith(ended)]
+    if any("recall" in reason.lower() or "召回" in reason for reason in live):
+        return "recalled"
+    if live:
+        return "held"
+    return "closed" if recalls else "none"
+
+
+def closed_on(recalls: Sequence[tuple[int, datetime | None]]) -> date | None:
+    """The day the last of the lot's recalls closed (None while any is open, or none)."""
+    days = [closed for _, closed in recalls]
+    if not days or any(day is None for day in days):
+        return None
+    return max(day for day in days if day is not None).astimezone(UTC).date()
 
 
 async def public_lot(
@@ -73,6 +93,7 @@ async def public_lot(
             name = places.location(stay.site, stay.location) or stay.location
             records.append(RoomRecord(places.site(stay.site), name, figures))
     expiry = min((row.expires_on for row in rows if row.expires_on), default=None)
+    status = recall_status(facts.hold_reasons, facts.recalls)
     return PublicLot(
         gtin=gtin, lot=lot, serial=serial, product_name=claim.product_name,
         origin_site=places.site(origin.site) if origin else places.site(rows[0].site),
@@ -82,7 +103,8 @@ async def public_lot(
         expires_on=expiry,
         documents=tuple(facts.documents),
         cold_chain=tuple(records),
-        recall=recall_status(facts.hold_reasons),
+        recall=status,
+        recall_closed_on=closed_on(facts.recalls) if status == "closed" else None,
     )  # fmt: skip
 
 

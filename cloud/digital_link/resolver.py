@@ -107,8 +107,10 @@ async def _answer(
                             headers={"Vary": "Accept"})  # fmt: skip
     if link_type == "gs1:recallStatus":
         status = found.recall if found else "none"
+        closed = found.recall_closed_on if found else None
         return JSONResponse({"anchor": anchor, "gtin": gtin, "lot": lot, "serial": serial,
-                             "recallStatus": status, "recalled": status == "recalled"})  # fmt: skip
+                             "recallStatus": status, "recalled": status == "recalled",
+                             "recallClosedOn": closed.isoformat() if closed else None})  # fmt: skip
     if link_type == "gs1:traceability":
         return _traceability(request, anchor if lot else None)
     response = render(request, "consumer.html", product=claim.product_name, gtin=gtin,

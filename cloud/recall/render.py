@@ -26,6 +26,10 @@ def recall_json(report: RecallReport) -> dict[str, Any]:
         "created_by": report.created_by, "created_at": report.created_at.isoformat(),
         "lots": [_lot(lot) for lot in report.lots],
         "sites": [_site(site, report.created_at) for site in report.sites],
+        "status": "open" if report.closure is None else "closed",
+        "closed": None if report.closure is None else {
+            "at": report.closure.closed_at.isoformat(), "by": report.closure.closed_by,
+            "reason": report.closure.reason, "overridden": report.closure.overridden},
     }  # fmt: skip
 
 
@@ -108,6 +112,10 @@ def recall_text(report: RecallReport) -> str:
     """The report for people: each lot with its stock, shipments and uses, then the holds."""
     lines = [f"recall {report.id} of {report.item} / {report.lot}: {report.reason}",
              f"  by {report.created_by} at {report.created_at.isoformat()}"]  # fmt: skip
+    if report.closure is not None:
+        c = report.closure
+        lines.append(f"  closed by {c.closed_by} at {c.closed_at.isoformat()}: {c.reason}"
+                     + (" (over unresolved stock)" if c.overridden else ""))  # fmt: skip
     for lot in report.lots:
         lines.append(f"{lot.lot.item} / {lot.lot.lot} @ {lot.lot.site} (hold #{lot.hold_seq})")
         if lot.arrival_holds:

@@ -98,6 +98,17 @@ class RecallReport:
     created_at: datetime
     lots: tuple[LotReport, ...]
     sites: tuple[SiteHolds, ...]
+    closure: Closure | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """When and by whom a recall was closed, why, and whether over unresolved stock."""
+
+    closed_at: datetime
+    closed_by: str
+    reason: str
+    overridden: bool
 
 
 _TRIPLES = "unnest(%(sites)s::text[], %(items)s::text[], %(lots)s::text[]) AS k (site, item, lot)"
@@ -136,7 +147,8 @@ async def read_report(conn: Conn, recall_id: int) -> RecallReport | None:
     of its sites is the caller's (or it does not exist). Agents are those of the sites
     bound to the transaction (``cloud.auth.scope.bind_sites``)."""
     cur = await conn.execute(
-        "SELECT item, lot, reason, created_by, created_at FROM recalls WHERE id = %s",
+        "SELECT item, lot, reason, created_by, created_at, closed_at, closed_by, close_reason,"
+        " overridden FROM recalls WHERE id = %s",
         (recall_id,),
     )
     head = await cur.fetchone()
@@ -158,10 +170,12 @@ async def read_report(conn: Conn, recall_id: int) -> RecallReport | None:
             report.reached_later = False
     await _fill(conn, lots)
     sites = await _site_holds(conn, recall_id, list(lots.values()))
-    item, lot, reason, created_by, created_at = head
+    item, lot, reason, created_by, created_at, closed_at, closed_by, why, overridden = head
+    closure = None if closed_at is None else Closure(
+        cast(datetime, closed_at), str(closed_by), str(why), bool(overridden))  # fmt: skip
     return RecallReport(
         recall_id, str(item), str(lot), str(reason), str(created_by),
-        cast(datetime, created_at), tuple(lots.values()), sites,
+        cast(datetime, created_at), tuple(lots.values()), sites, closure,
     )  # fmt: skip
 
 
