@@ -25,6 +25,9 @@ from types import FrameType
 
 import uvicorn
 
+STOP_S = 10.0
+"""How long a stopping API process lets requests in flight finish before it cuts them (an
+agent retries a cut upload; a long poll is cut and polled again)."""
 STOP_GRACE_S = 20.0
 
 
@@ -80,5 +83,10 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def _worker(host: str, port: int, log_level: str) -> None:
-    config = uvicorn.Config("cloud.app:create_app", factory=True, log_level=log_level)
+    config = uvicorn.Config(
+        "cloud.app:create_app",
+        factory=True,
+        log_level=log_level,
+        timeout_graceful_shutdown=STOP_S,
+    )
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])

@@ -144,7 +144,9 @@ async def get_inbox(
             documents = await outbox.inbox(conn, signer.site, after)
             last = await outbox.head(conn, signer.site)
         remaining = deadline - asyncio.get_running_loop().time()
-        if documents or remaining <= 0:
+        if documents or remaining <= 0 or await request.is_disconnected():
+            # an agent gone mid-poll (stopped, killed) ends its poll here, not at wait_s:
+            # a held poll would keep a stopping cloud waiting for it
             return InboxPublic(site=signer.site, head=last, documents=documents)
         await _bell(request).wait(signer.site, min(RECHECK_S, remaining))
 

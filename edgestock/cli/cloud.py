@@ -117,6 +117,7 @@ def _serve(url: str, host: str, port: int, log_format: str, workers: int = 1) ->
     from cloud.app import create_app
     from cloud.migrate import MigrationError, migrate
     from cloud.settings import CloudSettings
+    from cloud.workers import STOP_S
     from edgestock.cli.logs import uvicorn_log_config
 
     try:
@@ -133,9 +134,16 @@ def _serve(url: str, host: str, port: int, log_format: str, workers: int = 1) ->
     config = uvicorn_log_config("json" if log_format == "json" else "text")
     app = create_app(settings)
     if config is None:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=STOP_S)
     else:
-        uvicorn.run(app, host=host, port=port, log_level="info", log_config=config)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            log_config=config,
+            timeout_graceful_shutdown=STOP_S,
+        )
 
 
 @admin_app.command("create")
