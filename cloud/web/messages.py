@@ -318,6 +318,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "品牌方正在核查此批次，暂停销售。",
     ),
     "consumer.recall.none": ("No recall for this lot.", "此批次无召回。"),
+    # consumer page: a closed recall (issue 12, recall closing)
+    "consumer.recall.closed": (
+        "This lot was recalled; the recall was closed on",
+        "此批次曾被召回，召回已结束于",
+    ),
     "consumer.facts": ("This lot", "本批次"),
     "consumer.lot": ("Lot", "批号"),
     "consumer.serial": ("Serial number", "序列号"),
