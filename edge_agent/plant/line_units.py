@@ -88,6 +88,10 @@ class LineUnits:
         if isinstance(value, str) and value:
             self._queue.put_nowait(value)
 
+    def status_change_notification(self, status: Any) -> None:
+        """asyncua's callback: the subscription's status changed (the line shut down)."""
+        log.info("line %s: subscription status %s", self.endpoint, status)
+
     async def start(
         self, order: WorkOrder, *, serial_prefix: str, firmware: str,
         kit: list[dict[str, Any]] | None = None, scrap_every: int = 0,

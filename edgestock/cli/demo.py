@@ -28,7 +28,9 @@ def demo(
             " to two restaurants of another legal entity; recall: a supplier lot recalled at a"
             " plant and two shops, one offline; replenish: static par vs min/max vs EdgeStock's"
             " policy over a restaurant group, and three explained suggestions; orders: a"
-            " made-to-order studio with no stock runs orders through its own lifecycle."
+            " made-to-order studio with no stock runs orders through its own lifecycle; plant: a"
+            " robot-arm line runs a work order over OPC UA, wrong servos caught at kitting,"
+            " a finished serial traced."
         ),
     ] = "scale",
     duration: Annotated[
@@ -55,11 +57,13 @@ def demo(
     from edgestock.demos.readiness import NeverReady
     from edgestock.demos.stack import PartFailed
 
-    scenarios = ("scale", "coldchain", "kitchen", "transfer", "recall", "replenish", "orders")
+    scenarios = (
+        "scale", "coldchain", "kitchen", "transfer", "recall", "replenish", "orders", "plant",
+    )  # fmt: skip
     if scenario not in scenarios:
         raise fail(
             f"unknown scenario {scenario!r}: choose scale, coldchain, kitchen, transfer, recall,"
-            " replenish or orders"
+            " replenish, orders or plant"
         )
     if duration is not None and not (math.isfinite(duration) and duration > 0):
         raise fail(f"--duration {duration:g}: give a positive number of seconds")
@@ -109,6 +113,10 @@ def _run(
         from edgestock.demos.orders import run_orders_demo
 
         return run_orders_demo(workdir=workdir, database_url=database_url).missing()
+    if scenario == "plant":
+        from edgestock.demos.plant import run_plant_demo
+
+        return run_plant_demo(workdir=workdir, database_url=database_url).missing()
     if scenario == "recall":
         from edgestock.demos.recall import run_recall_demo
 

@@ -7,10 +7,12 @@ fails with ``NeverReady`` naming what never became ready.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import paho.mqtt.client as mqtt
@@ -104,3 +106,20 @@ class RetainedWatch:
     def close(self) -> None:
         self._client.disconnect()
         self._client.loop_stop()
+
+
+def store_rows(store: Path, sql: str, *args: object) -> list[tuple[Any, ...]]:
+    """Rows of an agent's SQLite store, read only (none before its tables are made)."""
+    if not store.exists():
+        return []
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=10) as conn:
+        try:
+            return conn.execute(sql, args).fetchall()
+        except sqlite3.OperationalError:  # tables not made yet
+            return []
+
+
+def store_synced(store: Path) -> Callable[[], bool]:
+    """True once the cloud has acked every event of the agent's store."""
+    sql = "SELECT 1 FROM chain_head, sync_cursor WHERE chain_head.seq = sync_cursor.acked_seq"
+    return lambda: bool(store_rows(store, sql))

@@ -12,7 +12,6 @@ happen is named in ``missing`` and the demo exits 1.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from domain.payloads import (
 )
 from edgestock.demos.console import say
 from edgestock.demos.enrolment import SiteAdmin, create_admin, enrol_agent, run_command
+from edgestock.demos.readiness import store_rows, store_synced
 from edgestock.demos.stack import DemoStack, EnrolledAgent
 
 PLANT, SHOP_A, SHOP_B = "plant", "shop-a", "shop-b"
@@ -146,7 +146,7 @@ def _story(stack: DemoStack, summary: RecallSummary) -> None:
     agents = {site: _enrol_and_seed(stack, site) for site in (PLANT, SHOP_A, SHOP_B)}
     for site in (PLANT, SHOP_A):
         stack.start_agent(agents[site], site=site, name=f"agent {site}")
-        stack.wait(f"{site}'s events in the cloud", _synced(agents[site].store), 60)
+        stack.wait(f"{site}'s events in the cloud", store_synced(agents[site].store), 60)
     say(f"{OFFLINE}'s agent is offline: its events and the recall wait for it")
     say("forward trace of the flour lot (edgestock trace flour F-1 --forward):")
     print(run_command(stack.root, stack.database_url, "trace", *RECALLED, "--forward"), end="")
@@ -264,23 +264,7 @@ def _consumer(stack: DemoStack, admin: SiteAdmin, summary: RecallSummary) -> Non
     say(f"consumer page recall status: {summary.consumer_status}")
 
 
-def _synced(store: Path) -> Callable[[], bool]:
-    """True once the cloud has acked every event of the agent's store."""
-    return lambda: bool(_rows(store, "SELECT 1 FROM chain_head, sync_cursor "
-                                     "WHERE chain_head.seq = sync_cursor.acked_seq"))  # fmt: skip
-
-
 def _held(store: Path, recall_id: int) -> Callable[[], bool]:
     """True once the agent's store holds a lot for recall ``recall_id``."""
     sql = "SELECT 1 FROM lot_holds WHERE held AND reason LIKE ?"
-    return lambda: bool(_rows(store, sql, f"recall {recall_id}:%"))
-
-
-def _rows(store: Path, sql: str, *args: object) -> list[tuple[Any, ...]]:
-    if not store.exists():
-        return []
-    with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=10) as conn:
-        try:
-            return conn.execute(sql, args).fetchall()
-        except sqlite3.OperationalError:  # tables not made yet
-            return []
+    return lambda: bool(store_rows(store, sql, f"recall {recall_id}:%"))
