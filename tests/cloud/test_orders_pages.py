@@ -5,6 +5,7 @@ with the cost field."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import httpx
 
@@ -50,3 +51,56 @@ def test_order_and_customer_pages(client: httpx.Client) -> None:
     assert 'id="margin"' not in hidden.text
     assert "cost.booked" not in hidden.text
     assert "cost.booked" not in timeline.text
+
+
+def _csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+def test_the_order_page_fires_records_payments_and_notes(client: httpx.Client) -> None:
+    url = str(client.base_url).rstrip("/")
+    org = asyncio.run(make_people(database_of(url)))
+    put_example_lifecycle(client, org)
+    assert client.post("/v1/sites/site-1/orders", json=ORDER).status_code == 201
+    page = "/ui/sites/site-1/orders/o-1"
+    htmx = {"HX-Request": "true"}
+    with signed_in(url, "sales@example.com") as sales:
+        csrf = _csrf(sales.get(page))
+        assert f'hx-post="{page}/transitions/deposit_received"' in sales.get(page).text
+        early = sales.post(f"{page}/transitions/deposit_received", data={"csrf": csrf})
+        early_htmx = sales.post(f"{page}/transitions/deposit_received", data={"csrf": csrf},
+                                headers=htmx)  # fmt: skip
+        paid = sales.post(f"{page}/payments", data={"csrf": csrf, "kind": "deposit",
+                                                    "amount": "300"}, headers=htmx)  # fmt: skip
+        too_much = sales.post(f"{page}/payments", data={"csrf": csrf, "kind": "balance",
+                                                        "amount": "5000"})  # fmt: skip
+        moved = sales.post(f"{page}/transitions/deposit_received", data={"csrf": csrf},
+                           headers=htmx)  # fmt: skip
+        noted = sales.post(f"{page}/notes", data={"csrf": csrf, "text": "wants linen next"})
+        forged = sales.post(f"{page}/notes", data={"csrf": "x" * 30, "text": "forged"})
+    assert early.status_code == 409
+    assert "Refused (guard): needs 30 % paid, 0.0 % received (0 of 1000)" in early.text
+    assert early_htmx.status_code == 200  # htmx swaps no 4xx: the reason is on the page
+    assert 'id="refused"' in early_htmx.text
+    assert paid.status_code == 200, paid.text
+    assert '<dd id="paid">300</dd>' in paid.text
+    assert "deposit of 300 recorded." in paid.text
+    assert too_much.status_code == 422
+    assert "balance 5000 is more than the balance due 700" in too_much.text
+    assert '<dd id="state">deposit_paid</dd>' in moved.text
+    assert noted.status_code == 200, noted.text
+    assert "wants linen next" in noted.text
+    assert forged.status_code == 403
+    journal = client.get("/v1/sites/site-1/orders/o-1").json()["journal"]
+    assert [e["kind"] for e in journal][-3:] == [
+        "order.transitioned", "order.action", "note.added"]  # fmt: skip
+    assert journal[-1]["by"] == "sales@example.com"
+
+    with signed_in(url, "fin@example.com") as finance:  # stock.read only: no forms to act
+        shown = finance.get(page)
+        csrf = _csrf(shown) if 'name="csrf"' in shown.text else "x" * 30
+        refused = finance.post(f"{page}/notes", data={"csrf": csrf, "text": "hi"})
+    assert 'id="act"' not in shown.text
+    assert refused.status_code == 403
