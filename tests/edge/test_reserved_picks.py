@@ -93,3 +93,19 @@ def _consumed(grams: str, minutes: int = 0) -> FefoConsumption:
     """A scale's use at the walk-in (grams: the unit the ledger keeps mass in), no order."""
     used = StockConsumed(item="chicken", lot="to-pick", location="walk-in", qty=grams, unit="g")
     return FefoConsumption("stock.consumed", AT + timedelta(minutes=minutes), used, AT.date())
+
+
+def test_the_worked_example_of_docs_stock(tmp_path: Path) -> None:
+    """docs/stock.md, "A worked example: reservations and ATP"."""
+    store = EdgeStore(tmp_path / "a.db", agent="a", site="resto-1")
+    m1 = StockKey("chicken", "M1", "walk-in")  # the dock of the doc: one location
+    store.append([_received("M1", "9.5", EARLY), _reserved("O-21", "4", lot="M1"),
+                  _reserved("O-22", "3")])  # fmt: skip
+    store.append([_order_pick("O-21", "1500")])
+    lines = store.reservations()
+    now = AT + timedelta(hours=1)
+    assert [lines[ReservationKey(o, "chicken", Unit.G)].open_qty(now) for o in ("O-21", "O-22")] \
+        == [Decimal(2500), Decimal(3000)]  # fmt: skip
+    events = store.append([_consumed("6000", minutes=10)])
+    assert [(e.data["lot"], Decimal(e.data["qty"])) for e in events] == [("M1", Decimal(6000))]
+    assert store.ledger()[m1].value == Decimal(2000)
