@@ -2,7 +2,7 @@
 
 Days are the site's own (its organisation's zone). The queries read only what the fold
 needs, none of them from the site's first day: the lots expiring by the day's near-expiry
-bound settled before its end straight from the ledger (``cloud.kitchen.lot_alerts``), the
+bound settled before its end straight from the ledger (``cloud.kitchen.settled_lots``), the
 stock events of the others live at its end, the events of the clocks open then or
 moved during it (``cloud.kitchen.lot_history``), the day's records, every correction (a
 record may be corrected after its day) and the day's sign-offs; the day's temperatures are
@@ -21,8 +21,8 @@ from cloud.api.bounds import Day
 from cloud.api.deps import StateDep
 from cloud.auth.deps import require
 from cloud.auth.scope import site_scope
-from cloud.kitchen.lot_alerts import settled_lot_alerts
 from cloud.kitchen.lot_history import clock_events, event_of_row, live_lot_events
+from cloud.kitchen.settled_lots import settled_lot_alerts
 from cloud.orgs.zone import site_zone
 from cloud.state import CloudState
 from domain.foodsafety import Board, RecordRefused, TemperatureLog, board, site_day

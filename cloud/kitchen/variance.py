@@ -6,18 +6,20 @@ so a site with several agents (a PDA's counts on one, the line's deductions on a
 gives the same answer as one. Only the events that move or count stock are read, and only
 those of the lots live during or after the period (``cloud.kitchen.lot_history``): a lot
 that was zero everywhere before the period began and never moved since adds nothing but its
-zero line, which the ledger gives.
+zero line, which the ledger gives, and a lot that did not move since the period began adds
+its ledger balance to the opening and the closing of its line (``settled_lots``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from psycopg import AsyncConnection
 
 from cloud.kitchen.lot_history import dead_lines, live_lot_events
+from cloud.kitchen.settled_lots import settled_balances
 from domain.kitchen.variance import VarianceLine, item_totals, variance
 from domain.quantity import Unit
 
@@ -68,9 +70,16 @@ async def variance_report(
 ) -> VarianceReport:
     """The site's variance over ``period``, of ``item`` only if given."""
     start, end = period.start, period.end
-    events = await live_lot_events(conn, site, since=start, until=end, item=item)
+    events = await live_lot_events(conn, site, since=start, until=end, item=item,
+                                   settled_before=start)  # fmt: skip
     lines = variance(events, start=start, end=end, day_of=period.day_of)
-    shown = {(line.item, line.location) for line in lines}
+    by_key = {(line.item, line.location): line for line in lines}
+    for held, location, unit, qty in await settled_balances(conn, site, settled_before=start,
+                                                            item=item):  # fmt: skip
+        row = by_key.get((held, location)) or VarianceLine(held, location, Unit(unit))
+        by_key[held, location] = replace(row, opening=row.opening + qty, closing=row.closing + qty)
+    lines = list(by_key.values())
+    shown = set(by_key)
     for dead_item, location, unit in await dead_lines(conn, site, since=start, item=item):
         if (dead_item, location) not in shown:
             shown.add((dead_item, location))

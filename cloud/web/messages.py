@@ -394,4 +394,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "board.pages": ("Pages", "分页"),
     "board.previous": ("Previous page", "上一页"),
     "board.next": ("Next page", "下一页"),
+    "stock.shown": ("lines {first}–{last} shown", "显示第 {first}–{last} 行"),
 }
