@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import platform
 import sqlite3
 import statistics
@@ -31,15 +32,22 @@ from domain.events import GENESIS, EventDraft, seal
 from edge_agent.store import EdgeStore
 from edge_agent.writer import GroupCommit, GroupCommitWriter
 
+Rate = tuple[float, float]
+"""(events per second of wall time, µs of the process's CPU per event)."""
 
-def through_store(path: Path, work: list[EventDraft], batch: int) -> float:
+
+def rate(events: int, wall: float, cpu: float) -> Rate:
+    return events / wall, cpu / events * 1e6
+
+
+def through_store(path: Path, work: list[EventDraft], batch: int) -> Rate:
     store = EdgeStore(path, agent="bench", site="bench")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(work), batch):
         store.append(work[i : i + batch])
-    elapsed = time.perf_counter() - start
+    elapsed, used = time.perf_counter() - start, time.process_time() - cpu
     store.close()
-    return len(work) / elapsed
+    return rate(len(work), elapsed, used)
 
 
 def through_writer(path: Path, work: list[EventDraft], producers: int) -> float:
@@ -76,26 +84,26 @@ def _raw_events_table(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def raw_sqlite(path: Path, sealed_db: Path, batch: int) -> float:
+def raw_sqlite(path: Path, sealed_db: Path, batch: int) -> Rate:
     """The same rows, already sealed, into the same table shape with plain executemany."""
     with sqlite3.connect(sealed_db) as source:
         rows = source.execute("SELECT seq, id, type, at, body FROM events ORDER BY seq").fetchall()
     conn = _raw_events_table(path)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(rows), batch):
         conn.execute("BEGIN")
         conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)", rows[i : i + batch])
         conn.execute("COMMIT")
-    elapsed = time.perf_counter() - start
+    elapsed, used = time.perf_counter() - start, time.process_time() - cpu
     conn.close()
-    return len(rows) / elapsed
+    return rate(len(rows), elapsed, used)
 
 
-def raw_sqlite_sealing(path: Path, work: list[EventDraft], batch: int) -> float:
+def raw_sqlite_sealing(path: Path, work: list[EventDraft], batch: int) -> Rate:
     """The least a durable hash chain costs: seal each event, then plain executemany."""
     conn = _raw_events_table(path)
     seq, prev = 0, GENESIS
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(work), batch):
         rows = []
         for draft in work[i : i + batch]:
@@ -106,9 +114,9 @@ def raw_sqlite_sealing(path: Path, work: list[EventDraft], batch: int) -> float:
         conn.execute("BEGIN")
         conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)", rows)
         conn.execute("COMMIT")
-    elapsed = time.perf_counter() - start
+    elapsed, used = time.perf_counter() - start, time.process_time() - cpu
     conn.close()
-    return len(work) / elapsed
+    return rate(len(work), elapsed, used)
 
 
 def main() -> None:
@@ -121,7 +129,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     work = kitchen_drafts(0, args.events)
-    rates: dict[str, list[float]] = {"store": [], "raw": [], "sealing": []}
+    rates: dict[str, list[Rate]] = {"store": [], "raw": [], "sealing": []}
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="es-bench-") as tmp:
         for n in range(args.rounds):
             # alternated, so that a machine shared with other work loads each side alike
@@ -132,9 +141,12 @@ def main() -> None:
             rates["sealing"].append(raw_sqlite_sealing(root / "sealing.db", work, args.batch))
         writer_rate = through_writer(Path(tmp) / "writer.db", work[: args.events // 4],
                                      args.producers)  # fmt: skip
-    store_rate, raw_rate, sealing_rate = (statistics.median(rates[k]) for k in rates)
-    ratios = [s / r for s, r in zip(rates["store"], rates["raw"], strict=True)]
-    print(f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}")
+    store_rate, raw_rate, sealing_rate = (statistics.median(r for r, _ in rates[k]) for k in rates)
+    store_cpu, raw_cpu, sealing_cpu = (statistics.median(c for _, c in rates[k]) for k in rates)
+    ratios = [s / r for (s, _), (r, _) in zip(rates["store"], rates["raw"], strict=True)]
+    machine = f"{platform.node()} {platform.machine()} python {platform.python_version()}"
+    print(f"machine: {machine}, load average {load:.1f} at the start,"
+          f" {os.getloadavg()[0]:.1f} at the end")  # fmt: skip
     print(f"events: {args.events}, transaction size: {args.batch}, synchronous=FULL, WAL,"
           f" medians of {args.rounds} alternated rounds")  # fmt: skip
     print(f"raw sqlite3 executemany (sealed rows): {raw_rate:>10,.0f} events/s")
@@ -150,6 +162,10 @@ def main() -> None:
         f"GroupCommitWriter, {args.producers} producers x 1 event: {writer_rate:>10,.0f} events/s"
     )
     print(f"EdgeStore.append vs raw + sealing: {store_rate / sealing_rate:.2f}x")
+    print(
+        f"CPU per event (medians): raw {raw_cpu:.2f} µs, raw + seal {sealing_cpu:.2f} µs,"
+        f" EdgeStore.append {store_cpu:.2f} µs = {raw_cpu / store_cpu:.2f}x raw in CPU"
+    )
     verdict = "met" if store_rate >= 20_000 and store_rate >= 0.5 * raw_rate else "NOT met"
     print(f"target (>= 20,000/s and >= 0.5x raw sealed-row inserts): {verdict}")
 
