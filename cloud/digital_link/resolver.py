@@ -25,12 +25,15 @@ from cloud.digital_link.linkset import (
     link_type_of,
     linkset,
 )
-from cloud.digital_link.public import public_lot
+from cloud.digital_link.lot_cache import LotKey
+from cloud.digital_link.page_tag import lot_cache_of, not_modified, page_tag
+from cloud.digital_link.public import PublicLot, public_lot
 from cloud.digital_link.rate_limit import ScanLimiter
 from cloud.digital_link.uri import DigitalLink, DigitalLinkError, parse_path_and_query
 from cloud.epcis.identifiers import DIGITAL_LINK
 from cloud.web.i18n import LANGUAGES
-from cloud.web.pages import render
+from cloud.web.pages import language_of, render
+from cloud.web.session import csrf_token
 
 router = APIRouter(tags=["digital link"])
 STYLE = Path(__file__).parent / "static" / "consumer.css"
@@ -95,9 +98,8 @@ async def _answer(
                         kind="unknown_gtin")  # fmt: skip
     claim, places = claimed
     found = None
-    if lot is not None:  # behind the row-level wall of the claiming organisation's sites
-        async with site_scope(state.tenant_pool, sorted(places.site_names)) as conn:
-            found = await public_lot(conn, claim, places, gtin, lot, serial)
+    if lot is not None:
+        found = await _lot(request, state, claim, places, (gtin, lot, serial))
     if lot is not None and found is None:
         message = f"lot {lot} of {claim.product_name} (GTIN {gtin}) is not known"
         return _refusal(request, 404, message, wants_json, kind="unknown_lot")
@@ -113,10 +115,37 @@ async def _answer(
                              "recallClosedOn": closed.isoformat() if closed else None})  # fmt: skip
     if link_type == "gs1:traceability":
         return _traceability(request, anchor if lot else None)
+    tag = None if found is None else page_tag(found, language_of(request), csrf_token(request))
+    if tag is not None and not_modified(request.headers.get("if-none-match"), tag):
+        return Response(status_code=304, headers=_revalidate(tag))
     response = render(request, "consumer.html", product=claim.product_name, gtin=gtin,
                       lot=found, serial=serial)  # fmt: skip
     response.headers["Link"] = f'<{anchor}?linkType=all>; rel="linkset"; type="{LINKSET}"'
+    if tag is not None:
+        response.headers.update(_revalidate(tag))
     return response
+
+
+async def _lot(
+    request: Request, state: StateDep, claim: lookup.Claim, places: lookup.Places, key: LotKey
+) -> PublicLot | None:
+    """The lot's public fields, from this process's cache (``lot_cache``) or read behind the
+    row-level wall of the claiming organisation's sites."""
+    cache = lot_cache_of(request.app)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    generation = cache.generation
+    async with site_scope(state.tenant_pool, sorted(places.site_names)) as conn:
+        found = await public_lot(conn, claim, places, *key)
+    if found is not None:
+        cache.put(key, found, generation)
+    return found
+
+
+def _revalidate(tag: str) -> dict[str, str]:
+    """A page the phone may keep, but must check (If-None-Match) before showing again."""
+    return {"ETag": tag, "Cache-Control": "private, no-cache", "Vary": "Accept-Language, Cookie"}
 
 
 def _traceability(request: Request, lot_class: str | None) -> Response:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -112,8 +113,10 @@ def test_the_consumer_page_shows_the_recall_and_then_when_it_closed(client: http
         assert 'data-recall="recalled"' in page.text  # open: recalled before any edge applied it
         closed = _close(client, recall.json()["id"], override="test recall")
         day = closed.json()["closed_at"][:10]
-        page = anyone.get(f"/01/{GTIN}/10/{LOT}")
-        assert 'data-recall="closed"' in page.text
+        deadline = time.monotonic() + 30  # the page's cache hears of the close by NOTIFY
+        while 'data-recall="closed"' not in (page := anyone.get(f"/01/{GTIN}/10/{LOT}")).text:
+            assert time.monotonic() < deadline, "the page did not show the close within 30 s"
+            time.sleep(0.1)
         assert f'<time datetime="{day}">{day}</time>' in page.text
         status = anyone.get(f"/01/{GTIN}/10/{LOT}", params={"linkType": "gs1:recallStatus"})
         assert (status.json()["recallStatus"], status.json()["recallClosedOn"]) == ("closed", day)
