@@ -52,6 +52,7 @@ LATER = (
     "0140_work_order_close",
     "0150_logistic_units",
     "0151_recall_followups",
+    "0152_lot_status_notify",
     "0160_stock_adjustments",
     "0161_order_notifications",
     "0190_reservations",
