@@ -1,4 +1,4 @@
-"""A restaurant group's stock under three replenishment policies, day by day.
+"""A restaurant group's stock under static par, min/max and EdgeStock's policy, day by day.
 
 Every item at every site gets the same customers (``simulators.demand``, without stock-out
 spells: stock-outs here come from the policy), the same supplier (a lead time per item,
@@ -10,7 +10,9 @@ orders. Stock is used first-expiring-first; what passes its date is waste. The p
   that plus a week's demand;
 - EdgeStock: ``domain.replenishment.plan_item`` from the demand it observed (stock-out days
   censored), promotions and holidays ahead, and the lead times it measured on its own
-  deliveries; re-planned weekly, and daily while a promotion or holiday is near.
+  deliveries; re-planned weekly, and daily while a promotion or holiday is near; each
+  day's order follows the weekday mix of the days it covers; a perishable's service level
+  is the newsvendor ratio of the cost of a unit short against a unit thrown away.
 
 The first four weeks are a warm-up under static par for every policy and are not counted.
 """
@@ -24,15 +26,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from domain.replenishment.lead_time import Delivery, lead_time
-from domain.replenishment.plan import ItemPlan, plan_item
-from domain.replenishment.policy import OrderTerms, order_quantity
+from domain.replenishment.plan import ItemPlan, inputs_on, plan_item
+from domain.replenishment.policy import STOCKOUT_TO_WASTE, OrderTerms, order_quantity, service_for
 from domain.replenishment.series import DemandSeries, KnownDays
 from simulators.demand import CatalogItem, catalog, generate
 
-POLICIES = ("static par", "min/max", "EdgeStock")
+EDGESTOCK = {"EdgeStock": STOCKOUT_TO_WASTE, "EdgeStock, short = 2 × waste": 2.0}
+"""EdgeStock as the API plans (a unit short costs ``STOCKOUT_TO_WASTE`` times a unit
+thrown away), and with a unit short costing only twice as much: how the perishables'
+service level moves the balance of stock-outs and waste."""
+POLICIES = ("static par", "min/max", *EDGESTOCK)
 WARM_UP = 28
 LATE, SHORT = 0.12, 0.08
-SERVICE = 0.95
 
 
 @dataclass(slots=True)
@@ -105,7 +110,7 @@ def _run(
     static = _static_par(item, warm_mean)
     decide = {"static par": static, "min/max": _min_max(item, warm_mean)}.get(policy)
     if decide is None:
-        decide = _EdgeStock(item, truth).decide
+        decide = _EdgeStock(item, truth, EDGESTOCK[policy]).decide
     for t, demand in enumerate(truth.qty):
         _receive(shelf, item, t)
         expired = sum(q for q, until in shelf.lots if until <= t)
@@ -177,11 +182,13 @@ class _EdgeStock:
     """Plans from what it saw, as the cloud does: sales (censored on stock-out days),
     known promotions and holidays, lead times measured on its own deliveries."""
 
-    def __init__(self, item: CatalogItem, truth: DemandSeries) -> None:
+    def __init__(self, item: CatalogItem, truth: DemandSeries, stockout_to_waste: float) -> None:
         self.item, self.truth = item, truth
         self.plan: ItemPlan | None = None
         self.planned = -99
         self.terms = OrderTerms(item.pack, item.min_order, item.shelf_life_days)
+        # class B for keeping items; a perishable's from its waste against its margin
+        self.service = service_for("B", item.shelf_life_days, stockout_to_waste)
 
     def decide(self, t: int, shelf: _Shelf) -> float:
         near = any(
@@ -190,7 +197,7 @@ class _EdgeStock:
         )
         if self.plan is None or t - self.planned >= 7 or near:
             self.plan, self.planned = self._plan(t, shelf), t
-        inputs = self.plan.inputs.but(position=shelf.position)
+        inputs = inputs_on(self.plan, t - self.planned, shelf.position, self.item.shelf_life_days)
         return float(order_quantity(inputs, self.terms).qty)
 
     def _plan(self, t: int, shelf: _Shelf) -> ItemPlan:
@@ -208,7 +215,7 @@ class _EdgeStock:
             seen,
             KnownDays.future_of(self.truth, t + 1, 21),
             lead_time("S", shelf.deliveries, self.item.lead_days, until=day0 + timedelta(t)),
-            service=SERVICE,
+            service=self.service,
             terms=self.terms,
             position=shelf.position,
         )

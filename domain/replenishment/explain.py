@@ -25,7 +25,9 @@ from math import factorial
 
 from domain.replenishment.policy import PlanInputs
 
-FACTORS = ("demand", "error_ratio", "lead", "sigma_l", "service", "bump", "position")
+FACTORS = (
+    "demand", "error_ratio", "lead", "sigma_l", "service", "bump", "position", "cover_mix",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +208,20 @@ def _bump(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
     )
 
 
+def _mix(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
+    busier = new > old
+    return (
+        f"the days the order must cover are {'busier' if busier else 'quieter'} weekdays "
+        f"(×{old:.2f} → ×{new:.2f} of an average day)",
+        f"订货需覆盖的日子{'较忙' if busier else '较闲'}（平均日的×{old:.2f} → ×{new:.2f}）",
+        None,
+    )
+
+
 _SENTENCES: Mapping[str, Callable[[float, float, Evidence], tuple[str, str, date | None]]] = {
     **{factor: _moved(factor) for factor in _MOVES},
     "service": _service,
     "bump": _bump,
+    "cover_mix": _mix,
 }
 assert set(_SENTENCES) == set(FACTORS) <= {f.name for f in fields(PlanInputs)}

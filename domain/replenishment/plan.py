@@ -4,7 +4,7 @@ supplier's lead time, and from them safety stock, reorder point and the order to
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import fmean
@@ -15,6 +15,7 @@ from domain.replenishment.forecast import ERROR_WINDOW, Forecast
 from domain.replenishment.lead_time import LeadTime
 from domain.replenishment.methods import CHOSEN_METHODS, forecast_with
 from domain.replenishment.policy import (
+    MIN_DEMAND,
     Order,
     OrderTerms,
     PlanInputs,
@@ -69,15 +70,19 @@ def plan_item(
     group = demand_group(series)
     horizon = horizon_days(lead, review_days)
     fc = forecast_with(series, _cut(known, horizon), horizon, methods[group])
-    inputs = PlanInputs.of(
-        fmean(fc.point),
-        fc.sigma,
-        lead=lead.mean_days,
-        sigma_l=lead.sd_days,
-        service=service,
-        bump=bump,
-        position=position,
-        review_days=review_days,
+    inputs = with_mixes(
+        PlanInputs.of(
+            fmean(fc.point),
+            fc.sigma,
+            lead=lead.mean_days,
+            sigma_l=lead.sd_days,
+            service=service,
+            bump=bump,
+            position=position,
+            review_days=review_days,
+        ),
+        fc.point,
+        terms.shelf_life_days,
     )
     as_of = series.day(len(series) - 1) if len(series) else series.start
     return ItemPlan(
@@ -97,6 +102,31 @@ def plan_item(
     )
 
 
+def with_mixes(
+    inputs: PlanInputs, point: Sequence[float], shelf_days: float | None, later: int = 0
+) -> PlanInputs:
+    """``inputs`` with the weekday mixes of the days to cover and of the shelf life after
+    arrival, read from the forecast ``point`` (days from tomorrow; a whole number of weeks,
+    so it repeats) for an order placed ``later`` days after the plan."""
+    if not point or inputs.demand <= MIN_DEMAND:
+        return inputs
+
+    def mix(first: float, days: float) -> float:
+        start, count = math.floor(first), max(1, math.ceil(first + days) - math.floor(first))
+        window = [point[(later + start + i) % len(point)] for i in range(count)]
+        return fmean(window) / inputs.demand
+
+    cover = mix(0, inputs.lead + inputs.review_days)
+    shelf = mix(inputs.lead, shelf_days) if shelf_days else 1.0
+    return inputs.but(cover_mix=cover, shelf_mix=shelf)
+
+
+def inputs_on(plan: ItemPlan, later: int, position: float, shelf_days: float | None) -> PlanInputs:
+    """The plan's inputs for an order placed ``later`` days after it, from ``position``:
+    the weekday mixes move on with the days, the rest stands until the next plan."""
+    return with_mixes(plan.inputs.but(position=position), plan.forecast.point, shelf_days, later)
+
+
 LEVEL_DAYS = 28
 """Days of demand a forecast's level effectively rests on (four weeks: the smoothing weights
 the grid picks forget older weeks within about that): the sample d's standard error is
@@ -109,6 +139,8 @@ def standard_errors(inputs: PlanInputs, lead: LeadTime) -> dict[str, float]:
     found = {
         "demand": inputs.sigma_d / math.sqrt(LEVEL_DAYS),
         "error_ratio": inputs.error_ratio / math.sqrt(2 * ERROR_WINDOW),
+        # the weekday profile is estimated from the same weeks as the level
+        "cover_mix": inputs.cover_mix * inputs.error_ratio / math.sqrt(LEVEL_DAYS),
     }
     if lead.deliveries >= 2:
         found["lead"] = lead.sd_days / math.sqrt(lead.deliveries)

@@ -20,7 +20,7 @@ from domain.replenishment.classes import service_class
 from domain.replenishment.explain import Cause
 from domain.replenishment.lead_time import Delivery, lead_time
 from domain.replenishment.plan import ItemPlan, explain_change, plan_item
-from domain.replenishment.policy import SERVICE_BY_CLASS, OrderTerms
+from domain.replenishment.policy import OrderTerms, service_for
 from domain.replenishment.series import DemandSeries, KnownDays
 
 BUMP_DAYS = 14
@@ -125,7 +125,7 @@ def _suggest(
             cut,
             ahead,
             lead_time(supplier, deliveries, master_days, until=today),
-            service=SERVICE_BY_CLASS[cls],
+            service=service_for(cls, terms.shelf_life_days),
             terms=terms,
             position=position,
             bump=bump,

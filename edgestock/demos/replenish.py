@@ -62,8 +62,8 @@ def comparison_svg(outcomes: dict[str, Outcome]) -> str:
         ("expired (value)", lambda o: o.expired_value),
         ("average stock value", lambda o: o.average_stock_value),
     ]
-    colours = ("#9e9e9e", "#f0a030", "#2a7ab0")
-    width, height, panel = 720, 260, 240
+    colours = ("#9e9e9e", "#f0a030", "#2a7ab0", "#7fb8de")
+    width, height, panel = 720, 270, 240
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'font-family="sans-serif" font-size="11">'
@@ -74,13 +74,18 @@ def comparison_svg(outcomes: dict[str, Outcome]) -> str:
         parts.append(f'<text x="{x0}" y="16" font-weight="bold">{title}</text>')
         for i, o in enumerate(outcomes.values()):
             bar = 170 * value(o) / top
-            x = x0 + i * 65
+            x = x0 + i * 52
             parts.append(
-                f'<rect x="{x}" y="{210 - bar:.1f}" width="50" height="{bar:.1f}" '
-                f'fill="{colours[i % 3]}"/>'
-                f'<text x="{x}" y="{205 - bar:.1f}">{value(o):,.0f}</text>'
-                f'<text x="{x}" y="226">{o.policy}</text>'
+                f'<rect x="{x}" y="{210 - bar:.1f}" width="44" height="{bar:.1f}" '
+                f'fill="{colours[i % len(colours)]}"/>'
+                f'<text x="{x}" y="{205 - bar:.1f}" font-size="9">{value(o):,.0f}</text>'
             )
+    for i, o in enumerate(outcomes.values()):  # one legend: the names are too long per bar
+        x = 20 + i * 175
+        parts.append(
+            f'<rect x="{x}" y="236" width="12" height="12" fill="{colours[i % len(colours)]}"/>'
+            f'<text x="{x + 16}" y="246">{o.policy}</text>'
+        )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
