@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -33,22 +31,10 @@ class CloseCreate(BaseModel):
     reason: Note = Field(description="why what did not arrive is written off")
 
 
-class LostPublic(BaseModel):
-    item: str
-    lot: str
-    to_site: str
-    unit: str = Field(description="the base unit (g, ml, each)")
-    qty: str
-
-
 class ClosurePublic(BaseModel):
-    from_site: str
-    transfer: str
-    to_site: str
-    reason: str
-    closed_by: str
-    closed_at: datetime
-    lost: list[LostPublic] = Field(description="what the close wrote off, line by line")
+    closure: Closure = Field(
+        description="why, by whom, when, and the lines written off (base units)"
+    )
     lines: list[LineState] = Field(description="each lot shipped, as it stands now")
 
 
@@ -96,6 +82,4 @@ async def get_closure(
 async def _answer(state: StateDep, closure: Closure) -> ClosurePublic:
     async with site_scope(state.tenant_pool, [closure.from_site]) as conn:
         lines = await transit_lines(conn, closure.from_site, closure.transfer)
-    fields = asdict(closure)
-    fields["lost"] = [{**x, "qty": str(x["qty"])} for x in fields["lost"]]
-    return ClosurePublic(**fields, lines=[line_state(line, closed=True) for line in lines])
+    return ClosurePublic(closure=closure, lines=[line_state(line, closed=True) for line in lines])

@@ -62,9 +62,10 @@ def test_a_lot_never_received_is_written_off_as_lost_and_claimed(client: httpx.C
     answer = client.post(CLOSE, json={"reason": "the crate never reached the restaurant"})
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert (body["reason"], body["to_site"]) == ("the crate never reached the restaurant",
+    closure = body["closure"]
+    assert (closure["reason"], closure["to_site"]) == ("the crate never reached the restaurant",
                                                  "site-2")  # fmt: skip
-    assert [(x["lot"], Decimal(x["qty"]), x["unit"]) for x in body["lost"]] == [
+    assert [(x["lot"], Decimal(x["qty"]), x["unit"]) for x in closure["lost"]] == [
         ("M1", Decimal(2000), "g")]  # fmt: skip
     figures = {ln["lot"]: (Decimal(ln["in_transit"]), Decimal(ln["lost"])) for ln in body["lines"]}
     assert figures == {"M1": (0, Decimal(2000)), "M2": (0, 0)}
@@ -73,7 +74,7 @@ def test_a_lot_never_received_is_written_off_as_lost_and_claimed(client: httpx.C
     receivable, payable = client.get("/v1/sites/site-1/transfers/t-200").json()["vouchers"]
     assert (receivable["total"], receivable["claim"]) == ("120.00", "80.00")  # 2 kg lost at 40
     assert (payable["total"], payable["claim"]) == ("40.00", "80.00")
-    assert client.get("/v1/sites/site-1/transfers/t-200/closure").json()["lost"] == body["lost"]
+    assert client.get("/v1/sites/site-1/transfers/t-200/closure").json()["closure"] == closure
 
     again = client.post(CLOSE, json={"reason": "twice"})
     assert (again.status_code, again.json()["error"]) == (409, "closed")
