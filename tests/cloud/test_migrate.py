@@ -50,6 +50,7 @@ LATER = (
     "0120_purchase_orders",
     "0130_batch_signatures",
     "0140_work_order_close",
+    "0141_work_order_units",
     "0150_logistic_units",
     "0151_recall_followups",
     "0152_lot_status_notify",
