@@ -12,8 +12,10 @@ two: the transition, its actions and their journal entries commit together or no
 - ``create_order`` ``purchase``: one draft purchase order of the order's lines from the
   action's supplier, through ``cloud.purchasing.orders.create_order``; its prices are 0
   until someone fills them in and submits it (its own approvals then apply).
-- ``reserve_stock``: journaled only (``requested`` in stock mode, ``not_needed`` when
-  order-driven): the cloud has no reservations to call yet.
+- ``reserve_stock``: in stock mode, each line of the order reserved at the site for the
+  order (``cloud.reservations.desk.reserve``: a signed ``reservation`` document the site's
+  agent records through its writer, and its FEFO picks then keep); ``not_needed`` when the
+  site is order-driven (every item is available).
 
 An action that cannot be done (no bill of materials, a unit purchasing does not know) is
 undone alone, back to a savepoint, and journaled ``failed`` with why; the transition stands,
@@ -40,7 +42,9 @@ from cloud.plants.orders import (
     site_masterdata,
 )
 from cloud.purchasing.orders import create_order
+from cloud.reservations.desk import reserve
 from domain.lifecycles import Action, CreateOrder, CreateOrderAction, Notify, NotifyAction
+from domain.payloads import StockReserved
 from domain.purchasing import PurchaseOrder
 from domain.workorders import WorkOrder
 
@@ -78,7 +82,8 @@ async def _one(
     if place.order_driven:
         return {"action": "reserve_stock", "status": "not_needed",
                 "why": "order-driven site: every item is available"}  # fmt: skip
-    return {"action": "reserve_stock", "status": "requested"}
+    return {"action": "reserve_stock", "status": "done",
+            "documents": await _reserve(conn, place, row, by)}  # fmt: skip
 
 
 def _described(action: Action) -> dict[str, Any]:
@@ -151,6 +156,22 @@ async def _produce(
         )  # fmt: skip
         made.append((await release(conn, order, by)).order.work_order)
     return made
+
+
+async def _reserve(conn: Conn, place: Place, row: OrderRow, by: str) -> list[int]:
+    """Reserve each line of the order at its site; the down-channel documents' numbers."""
+    lines = await _order_lines(conn, row)
+    if not lines:
+        raise ActionFailed(f"order {row.order_id!r} has no lines to reserve")
+    try:
+        reservations = [
+            StockReserved(item=x["item"], qty=x["qty"], unit=x["unit"], reference=row.order_id,
+                          reserved_for="customer_order", operator=by)
+            for x in lines
+        ]  # fmt: skip
+    except ValidationError as exc:
+        raise ActionFailed(str(exc).splitlines()[0][:300]) from exc
+    return [(await reserve(conn, place.site, r, by)).seq for r in reservations]
 
 
 async def _order_lines(conn: Conn, row: OrderRow) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ transition stands. Real HTTP and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
@@ -25,7 +26,8 @@ CYCLE = {
             {"create_order": {"kind": "production", "note": "build it"}},
             {"create_order": {"kind": "purchase", "supplier": "acme", "note": "spares"}},
         ]},
-        {"name": "finish", "from": ["making"], "to": "done"},
+        {"name": "finish", "from": ["making"], "to": "done",
+         "actions": [{"reserve_stock": {}}]},
     ],
 }  # fmt: skip
 ARMS = [{"item": "robot-arm", "qty": "2", "unit": "each"}]
@@ -81,6 +83,18 @@ def test_each_action_is_done_once_in_the_transition(client: httpx.Client) -> Non
             " (SELECT count(*) FROM order_notifications)"
         ).fetchone()
     assert counts == (1, 1, 1)
+
+    finished = client.post("/v1/sites/site-1/orders/o-1/transitions/finish")
+    [reserved] = _actions(finished)  # site-1 keeps stock: the lines are reserved there
+    assert reserved["status"] == "done"
+    [seq] = reserved["documents"]
+    documents = client.get("/v1/sites/site-1/downlink").json()["documents"]
+    [body] = [json.loads(d["body"]) for d in documents if d["seq"] == seq]
+    assert body["kind"] == "reservation"
+    assert body["content"]["reserve"] | {"operator": None} == {
+        "item": "robot-arm", "qty": "2", "unit": "each", "reference": "o-1",
+        "reserved_for": "customer_order", "lot": None, "location": None, "until": None,
+        "operator": None}  # fmt: skip
 
 
 def test_an_action_that_cannot_be_done_is_journaled_failed_and_the_move_stands(
