@@ -19,6 +19,7 @@ from cloud.auth.deps import Principal, require
 from cloud.auth.fields import hidden_fields, without
 from cloud.auth.scope import site_scope
 from cloud.downlink.bell import bell_of
+from cloud.transfers.closing import closure_of
 from cloud.transfers.lines import LineState, line_state, transit_lines
 from cloud.transfers.orders import (
     OrderRecord,
@@ -220,6 +221,7 @@ async def _answer(
     order = record.order
     async with site_scope(state.tenant_pool, [order.from_site]) as conn:
         lines = await transit_lines(conn, order.from_site, order.transfer)
+        closed = await closure_of(conn, order.from_site, order.transfer) is not None
     async with state.pool.connection() as conn:
         vouchers = await transfer_vouchers(conn, record, lines)
     body = TransferPublic(
@@ -230,7 +232,7 @@ async def _answer(
         requested_at=record.requested_at,
         sent_at=record.sent_at,
         decisions=[DecisionPublic(**asdict(d)) for d in record.decisions],
-        lines=[line_state(line) for line in lines],
+        lines=[line_state(line, closed=closed) for line in lines],
         vouchers=[VoucherPublic.model_validate(asdict(v)) for v in vouchers],
     ).model_dump(mode="json")
     hidden = hidden_fields(principal)

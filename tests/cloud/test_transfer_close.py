@@ -71,7 +71,9 @@ def test_a_lot_never_received_is_written_off_as_lost_and_claimed(client: httpx.C
     assert figures == {"M1": (0, Decimal(2000)), "M2": (0, 0)}
     assert _arriving(client) == []  # lost, no longer arriving
 
-    receivable, payable = client.get("/v1/sites/site-1/transfers/t-200").json()["vouchers"]
+    seen = client.get("/v1/sites/site-1/transfers/t-200").json()
+    assert [(ln["lot"], Decimal(ln["lost"])) for ln in seen["lines"]] == [("M1", 2000), ("M2", 0)]
+    receivable, payable = seen["vouchers"]
     assert (receivable["total"], receivable["claim"]) == ("120.00", "80.00")  # 2 kg lost at 40
     assert (payable["total"], payable["claim"]) == ("40.00", "80.00")
     assert client.get("/v1/sites/site-1/transfers/t-200/closure").json()["closure"] == closure
