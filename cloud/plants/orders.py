@@ -187,12 +187,13 @@ async def reserved_before(
     """Per item, what the site's open work orders released before ``record`` require (an
     order closed by the cloud, or whose last unit is built, reserves nothing)."""
     cur = await conn.execute(
-        "SELECT l.item, sum(l.qty) FROM work_order_lines AS l"
-        " JOIN work_orders AS o USING (site, work_order)"
-        " WHERE l.site = %s AND l.item = ANY (%s) AND o.state = 'released'"
-        "   AND (o.created_at, o.work_order) < (%s, %s)"
-        "   AND work_order_built(o.site, o.work_order) < o.qty"
-        " GROUP BY l.item",
-        (record.order.site, items, record.created_at, record.order.work_order),
-    )
+        "WITH earlier AS MATERIALIZED (SELECT o.work_order FROM work_orders AS o"
+        "  WHERE o.site = %(site)s AND o.state = 'released'"
+        "    AND (o.created_at, o.work_order) < (%(at)s, %(wo)s)"
+        "    AND work_order_built(o.site, o.work_order) < o.qty)"  # once per order, not per line
+        " SELECT l.item, sum(l.qty) FROM work_order_lines AS l JOIN earlier USING (work_order)"
+        " WHERE l.site = %(site)s AND l.item = ANY (%(items)s) GROUP BY l.item",
+        {"site": record.order.site, "items": items, "at": record.created_at,
+         "wo": record.order.work_order},
+    )  # fmt: skip
     return {str(item): cast(Decimal, qty) for item, qty in await cur.fetchall()}
