@@ -5,8 +5,9 @@ pool in the same run.
     python benchmarks/atp.py [--sites 20] [--items 500] [--lots 6] [--questions 1000]
 
 Each site holds ``lots`` lots of every item at two locations, some held; a transfer line is
-on its way to every site for a tenth of the items. Prints p50/p99 of the answer and of the
-baseline read.
+on its way to every site for a tenth of the items, and a fifth of the items have open
+reservations (one to three orders each, one in ten of them ended). Prints p50/p99 of the
+answer and of the baseline read.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ NOW = datetime(2026, 12, 5, 9, tzinfo=UTC)
 
 
 def load(url: str, sites: int, items: int, lots: int, seed: int) -> int:
-    """Ledger, holds and transit rows of the demo organisation; the number of ledger rows."""
+    """Ledger, holds, transit and reservation rows of the demo organisation; the number of
+    ledger rows."""
     rng = random.Random(seed)
-    ledger, holds, transit = [], [], []
+    ledger, holds, transit, reservations = [], [], [], []
     for s in range(sites):
         site = f"site-{s}"
         for i in range(items):
@@ -51,6 +53,11 @@ def load(url: str, sites: int, items: int, lots: int, seed: int) -> int:
                 eta = NOW + timedelta(hours=rng.randrange(1, 48))
                 transit.append((f"t-{s}-{i}", item, "L0", f"site-{(s + 1) % sites}", site, "g",
                                 Decimal(5000), 0, 0, 0, eta))  # fmt: skip
+            if rng.random() < 0.2:
+                for order in range(rng.randrange(1, 4)):
+                    ended = (NOW, "a", 1, "cancelled") if rng.random() < 0.1 else (None,) * 4
+                    reservations.append((site, f"O-{s}-{i}-{order}", item, "g",
+                                         Decimal(rng.randrange(100, 5000)), 0, *ended))  # fmt: skip
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         with cur.copy("COPY ledger (site, item, lot, location, qty, unit, updated_agent, "
                       "updated_seq) FROM STDIN") as copy:  # fmt: skip
@@ -63,6 +70,11 @@ def load(url: str, sites: int, items: int, lots: int, seed: int) -> int:
         with cur.copy("COPY in_transit (transfer, item, lot, from_site, to_site, unit, shipped, "
                       "received, damaged, receipts, expected_at) FROM STDIN") as copy:  # fmt: skip
             for row in transit:
+                copy.write_row(row)
+        reserving = ("COPY reservations (site, reference, item, unit, reserved, consumed, "
+                     "ended_at, ended_agent, ended_seq, ended_reason) FROM STDIN")  # fmt: skip
+        with cur.copy(reserving) as copy:
+            for row in reservations:
                 copy.write_row(row)
         cur.execute("ANALYZE")
     return len(ledger)
