@@ -29,6 +29,7 @@ from domain.kitchen.recipes import MenuItem, Modifier, Recipe
 from domain.owners import LogicalWarehouse, OwnerBook, OwnershipInvalid
 from domain.payloads import Name
 from domain.quantity import Quantity, Unit
+from domain.replenishment.promotions import Promotion
 from domain.workorders import Bom
 
 T = TypeVar("T")
@@ -153,6 +154,9 @@ class MasterData(_Master):
     boms: list[Bom] = []
     """Bills of materials per product revision (``domain.workorders``); the last listed
     revision of a product is the one in force."""
+    promotions: list[Promotion] = []
+    """The site's promotion calendar (``domain.replenishment.promotions``): forecasts take
+    it as a known effect."""
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:

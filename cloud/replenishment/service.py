@@ -5,7 +5,7 @@ transaction; the planning itself is ``domain.replenishment.site_plan``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -20,6 +20,7 @@ from domain.masterdata import MasterData
 from domain.quantity import Quantity, Unit
 from domain.replenishment.cleaning import CleaningLine, StockRecord, clean_demand, stock_change
 from domain.replenishment.known_effects import holiday_flags
+from domain.replenishment.promotions import promotion_flags
 from domain.replenishment.series import KnownDays
 from domain.replenishment.site_plan import LOOK_BACK, Raise, Suggestion, plan_site
 
@@ -80,7 +81,11 @@ async def site_replenishment(
     ]
     off = _china_holidays(start, history_days + 28)
     cleaned = clean_demand(records, start, today, holidays=off)
-    series = {item: s for (item, _), s in cleaned.series.items() if _is_used(s.qty)}
+    series = {
+        item: replace(s, promo=promotion_flags(master.promotions, item, s.start, len(s)))
+        for (item, _), s in cleaned.series.items()
+        if _is_used(s.qty)
+    }
     free_now = _free_by_item(free)
     moved = stock_change(records, until - timedelta(days=LOOK_BACK))
     position = {item: free_now.get(item, 0.0) + coming.get(item, 0.0) for item in series}
@@ -96,7 +101,12 @@ async def site_replenishment(
         position_before=before,
         raises=_raises(records),
         deliveries=history,
-        future={item: KnownDays((False,) * 28, ahead) for item in series},
+        future={
+            item: KnownDays(
+                promotion_flags(master.promotions, item, today + timedelta(days=1), 28), ahead
+            )
+            for item in series
+        },
         on_order=coming,
     )
     return SiteReplenishment(

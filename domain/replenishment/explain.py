@@ -26,7 +26,8 @@ from math import factorial
 from domain.replenishment.policy import PlanInputs
 
 FACTORS = (
-    "demand", "error_ratio", "lead", "sigma_l", "service", "bump", "position", "cover_mix",
+    "demand", "known_lift", "error_ratio", "lead", "sigma_l", "service", "bump", "position",
+    "cover_mix",
 )  # fmt: skip
 
 
@@ -174,8 +175,6 @@ def _moved(factor: str) -> Callable[[float, float, Evidence], tuple[str, str, da
         }
         en, zh = en_text.format(**words), zh_text.format(**words)
         on: date | None = None
-        if factor == "demand" and ev.driver_en:
-            en, zh, on = f"{en} ({ev.driver_en})", f"{zh}（{ev.driver_zh}）", ev.driver_on
         if factor in ("lead", "sigma_l"):
             on = ev.late_delivery
             if factor == "lead" and on is not None and new > old:
@@ -208,6 +207,20 @@ def _bump(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
     )
 
 
+def _known(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
+    if new > old and ev.driver_en:
+        return (
+            f"{ev.driver_en} (demand ×{new:.2f} over the days ahead)",
+            f"{ev.driver_zh}（未来几日需求×{new:.2f}）",
+            ev.driver_on,
+        )
+    return (
+        f"the promotions and holidays ahead lift demand ×{new:.2f}, was ×{old:.2f}",
+        f"未来促销及节假日使需求×{new:.2f}（此前×{old:.2f}）",
+        ev.driver_on,
+    )
+
+
 def _mix(old: float, new: float, ev: Evidence) -> tuple[str, str, date | None]:
     busier = new > old
     return (
@@ -223,5 +236,6 @@ _SENTENCES: Mapping[str, Callable[[float, float, Evidence], tuple[str, str, date
     "service": _service,
     "bump": _bump,
     "cover_mix": _mix,
+    "known_lift": _known,
 }
 assert set(_SENTENCES) == set(FACTORS) <= {f.name for f in fields(PlanInputs)}

@@ -26,6 +26,9 @@ class Forecast:
     point: tuple[float, ...]
     quantiles: Mapping[float, tuple[float, ...]]
     sigma: float
+    unlifted: tuple[float, ...] | None = None
+    """The point forecast without the promotions' and holidays' lifts (None: the method
+    does not lift)."""
 
 
 def quantile(values: Sequence[float], q: float) -> float:

@@ -35,7 +35,7 @@ def forecast_with(series: DemandSeries, known: KnownDays, horizon: int, method: 
     name ends in ``+known``."""
     if method.endswith(KNOWN):
         found = forecast_known(series, known, horizon, method.removesuffix(KNOWN))
-        return Forecast(method, found.point, found.quantiles, found.sigma)
+        return Forecast(method, found.point, found.quantiles, found.sigma, found.unlifted)
     return forecast_baseline(series, method, horizon)
 
 
@@ -56,4 +56,5 @@ def forecast_known(series: DemandSeries, known: KnownDays, horizon: int, method:
             for q, values in base.quantiles.items()
         },
         base.sigma,
+        base.point,
     )

@@ -25,6 +25,7 @@ from domain.replenishment.policy import (
     reorder_point,
     safety_stock,
 )
+from domain.replenishment.promotions import Promotion, promotion_on
 from domain.replenishment.series import DemandSeries, KnownDays
 
 
@@ -65,15 +66,18 @@ def plan_item(
     excursion: tuple[str, date | None] = ("", None),
     methods: Mapping[DemandGroup, str] = CHOSEN_METHODS,
     review_days: float = 1.0,
+    promotions: Sequence[Promotion] = (),
 ) -> ItemPlan:
     """The plan for ``series``'s item at its site after its last day."""
     group = demand_group(series)
     horizon = horizon_days(lead, review_days)
     fc = forecast_with(series, _cut(known, horizon), horizon, methods[group])
+    plain = fmean(fc.unlifted) if fc.unlifted else fmean(fc.point)
     inputs = with_mixes(
         PlanInputs.of(
-            fmean(fc.point),
+            plain,
             fc.sigma,
+            known_lift=fmean(fc.point) / plain if plain > 0 else 1.0,
             lead=lead.mean_days,
             sigma_l=lead.sd_days,
             service=service,
@@ -98,7 +102,7 @@ def plan_item(
         reorder_point(inputs),
         order_up_to(inputs),
         order_quantity(inputs, terms),
-        _evidence(series, known, horizon, lead, excursion, as_of, inputs),
+        _evidence(series, (known, promotions), horizon, lead, excursion, as_of, inputs),
     )
 
 
@@ -108,13 +112,13 @@ def with_mixes(
     """``inputs`` with the weekday mixes of the days to cover and of the shelf life after
     arrival, read from the forecast ``point`` (days from tomorrow; a whole number of weeks,
     so it repeats) for an order placed ``later`` days after the plan."""
-    if not point or inputs.demand <= MIN_DEMAND:
+    if not point or inputs.expected <= MIN_DEMAND:
         return inputs
 
     def mix(first: float, days: float) -> float:
         start, count = math.floor(first), max(1, math.ceil(first + days) - math.floor(first))
         window = [point[(later + start + i) % len(point)] for i in range(count)]
-        return fmean(window) / inputs.demand
+        return fmean(window) / inputs.expected
 
     cover = mix(0, inputs.lead + inputs.review_days)
     shelf = mix(inputs.lead, shelf_days) if shelf_days else 1.0
@@ -157,14 +161,14 @@ def _cut(known: KnownDays, horizon: int) -> KnownDays:
 
 def _evidence(
     series: DemandSeries,
-    known: KnownDays,
+    calendar: tuple[KnownDays, Sequence[Promotion]],
     horizon: int,
     lead: LeadTime,
     excursion: tuple[str, date | None],
     as_of: date,
     inputs: PlanInputs,
 ) -> Evidence:
-    ahead = _cut(known, horizon)
+    ahead = _cut(calendar[0], horizon)
     driver_en = driver_zh = ""
     driver_on = None
     for h in range(horizon):
@@ -173,7 +177,10 @@ def _evidence(
             driver_en, driver_zh, driver_on = f"holiday from {day}", f"{day}起节假日", day
             break
         if ahead.promo[h]:
-            driver_en, driver_zh, driver_on = f"promotion from {day}", f"{day}起促销", day
+            named = promotion_on(calendar[1], series.item, day)
+            name = f" “{named.name}”" if named else ""
+            driver_en, driver_zh = f"promotion{name} from {day}", f"{day}起促销{name}"
+            driver_on = day
             break
     return Evidence(
         unit=series.unit,

@@ -57,7 +57,8 @@ class PlanInputs:
     """Every factor a plan depends on: what an explanation attributes a change to."""
 
     demand: float
-    """d: forecast mean daily demand over the lead time, in the base unit."""
+    """d: forecast mean daily demand over the plan's horizon without promotions and
+    holidays, in the base unit."""
     error_ratio: float
     """σd / d: the forecast's daily error relative to demand. Kept as a ratio so that an
     explanation gives a rise in demand, which scales the errors with it, to demand, and
@@ -76,6 +77,15 @@ class PlanInputs:
     whole weeks (so it does not swing with the weekday), and this puts the weekday back."""
     shelf_mix: float = 1.0
     """The same over the shelf life after the order arrives: what the expiry cap uses."""
+    known_lift: float = 1.0
+    """The promotions and holidays ahead: the horizon's forecast with their lifts over the
+    forecast without (1 when none, or when the method takes no known effects). A lift moves
+    demand, not the forecast's error, so σd stays on d."""
+
+    @property
+    def expected(self) -> float:
+        """Mean daily demand expected over the horizon: d with the known lifts."""
+        return self.demand * self.known_lift
 
     @property
     def sigma_d(self) -> float:
@@ -107,15 +117,17 @@ def z_of(service: float) -> float:
 
 
 def safety_stock(p: PlanInputs) -> float:
-    return p.bump * z_of(p.service) * math.sqrt(p.lead * p.sigma_d**2 + p.demand**2 * p.sigma_l**2)
+    return (
+        p.bump * z_of(p.service) * math.sqrt(p.lead * p.sigma_d**2 + p.expected**2 * p.sigma_l**2)
+    )
 
 
 def reorder_point(p: PlanInputs) -> float:
-    return p.demand * p.cover_mix * p.lead + safety_stock(p)
+    return p.expected * p.cover_mix * p.lead + safety_stock(p)
 
 
 def order_up_to(p: PlanInputs) -> float:
-    return reorder_point(p) + p.demand * p.cover_mix * p.review_days
+    return reorder_point(p) + p.expected * p.cover_mix * p.review_days
 
 
 def usable_cap(p: PlanInputs, terms: OrderTerms) -> float | None:
@@ -124,8 +136,8 @@ def usable_cap(p: PlanInputs, terms: OrderTerms) -> float | None:
     order must not exceed the demand of one shelf life."""
     if terms.shelf_life_days is None:
         return None
-    left_on_arrival = max(0.0, p.position - p.demand * p.cover_mix * p.lead)
-    return max(0.0, p.demand * p.shelf_mix * terms.shelf_life_days - left_on_arrival)
+    left_on_arrival = max(0.0, p.position - p.expected * p.cover_mix * p.lead)
+    return max(0.0, p.expected * p.shelf_mix * terms.shelf_life_days - left_on_arrival)
 
 
 def raw_quantity(p: PlanInputs) -> float:

@@ -130,6 +130,7 @@ def _suggest(
             position=position,
             bump=bump,
             excursion=(cause, on),
+            promotions=master.promotions,
         )
 
     now = plan(len(history), stock[0], known)

@@ -219,3 +219,56 @@ async def _open_orders(database_url: str) -> None:
             " 'P9', 10000, 'g', %s, 1)",
             (uuid.uuid4(), asked + timedelta(days=1)),
         )
+
+
+PROMO_DAYS = (range(20, 23), range(41, 44))
+"""Two past three-day promotions on which rice sold twice as much."""
+
+
+def test_a_promotion_in_the_calendar_lifts_the_plan_and_is_named_as_its_cause(
+    client: httpx.Client,
+) -> None:
+    drafts = [
+        EventDraft("lot.received", FIRST + timedelta(hours=1), LotReceived(
+            item="rice", lot="R0", location="dry", qty="900", unit="kg"))
+    ]  # fmt: skip
+    for day in range(7 * WEEKS):
+        promoted = any(day in days for days in PROMO_DAYS)
+        qty = str(int(_sold(day)) * (2 if promoted else 1))
+        sale = StockIssued(item="rice", lot="R0", location="dry", qty=qty, unit="kg",
+                           order=f"o{day}", kind="sale")  # fmt: skip
+        drafts.append(EventDraft("stock.issued", FIRST + timedelta(days=day, hours=6), sale))
+    answer = post_events(client, "r-1", AgentChain(agent="r-1", site="site-1").add(drafts))
+    assert answer.status_code == 200, answer.text
+    ahead = TODAY + timedelta(days=2)
+    calendar = [
+        {
+            "name": f"Weekend deal {n}",
+            "first": str((FIRST + timedelta(days=d[0])).date()),
+            "last": str((FIRST + timedelta(days=d[-1])).date()),
+            "items": ["rice"],
+        }
+        for n, d in enumerate(PROMO_DAYS)
+    ] + [{"name": "Double 12", "first": str(ahead), "last": str(ahead + timedelta(days=2))}]
+    master = MASTER.model_dump(mode="json") | {"promotions": calendar}
+    put = client.put("/v1/sites/site-1/masterdata", json=master)
+    assert put.status_code == 200, put.text
+    _, rice = _rice(client)
+    assert rice["method"] == "ets+known"
+    p50 = rice["forecast_p50"]
+    assert p50[1] > 1.6 * p50[0]  # the promotion's first day against the day before it
+    causes = rice["changes"]["reorder_point"]["causes"]  # type: ignore[index]
+    first = causes[0]
+    assert first["factor"] == "known_lift"
+    assert first["en"].startswith(f"promotion “Double 12” from {ahead} (demand ×1.")
+    assert first["zh"].startswith(f"{ahead}起促销 “Double 12”")
+    assert first["on"] == str(ahead)
+    assert first["amount"] > 0
+
+
+def test_a_promotion_that_ends_before_it_starts_is_refused_by_name(client: httpx.Client) -> None:
+    bad = {"name": "Backwards", "first": "2026-12-12", "last": "2026-12-10"}
+    master = MASTER.model_dump(mode="json") | {"promotions": [bad]}
+    put = client.put("/v1/sites/site-1/masterdata", json=master)
+    assert put.status_code == 422
+    assert "last day 2026-12-10 is before first day 2026-12-12" in put.text
