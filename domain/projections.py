@@ -1,8 +1,10 @@
 """The projections every store keeps of a site's events, as pure fold rules: lots and holds.
 
-Stock (on hand by item, lot and location) is ``domain.ledger.fold``. Lots and holds are
-defined here. The edge store (SQLite) runs these functions; the cloud (PostgreSQL) runs the
-same merge in its upserts, and ``tests/contract`` checks row by row that both agree.
+Stock (on hand by item, lot and location) is ``domain.ledger.fold``; transfer lines in
+transit are ``domain.transit``, reservations ``domain.reservations`` (both merges of sums,
+built on ``merge_into`` and ``Word`` below). Lots and holds are defined here. The edge
+store (SQLite) runs these functions; the cloud (PostgreSQL) runs the same merge in its
+upserts, and ``tests/contract`` checks row by row that both agree.
 
 Both rules are a merge that does not care in which order events arrive: the cloud receives
 a site's agents' batches in any order, so a rule that needed arrival order could not give
