@@ -39,8 +39,8 @@ from cloud.api.orders import router as orders_router
 from cloud.api.purchase_orders import router as purchase_orders_router
 from cloud.api.recalls import router as recalls_router
 from cloud.api.replenishment import router as replenishment_router
-from cloud.api.roles import router as roles_router
 from cloud.api.reports import router as reports_router
+from cloud.api.roles import router as roles_router
 from cloud.api.serials import router as serials_router
 from cloud.api.suppliers import router as suppliers_router
 from cloud.api.transfer_close import router as transfer_close_router
