@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cloud.api.decisions import DecisionCreate, Verdict
 from cloud.api.deps import StateDep
 from cloud.approvals.adjustments import (
     AdjustmentRecord,
@@ -23,7 +24,7 @@ from cloud.approvals.adjustments import (
 from cloud.approvals.refusal import Refused
 from cloud.auth.deps import Principal, require
 from cloud.downlink.bell import bell_of
-from domain.payloads import AdjustmentCode, Note, StockAdjusted
+from domain.payloads import AdjustmentCode, StockAdjusted
 from domain.quantity import Unit
 from domain.values import Amount, Name
 
@@ -49,12 +50,6 @@ class AdjustmentCreate(BaseModel):
     unit: Unit
     code: AdjustmentCode = Field(description="the reason, from the closed list")
     reason: Name = Field(description="what happened, in the person's words")
-
-
-class DecisionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    note: Note | None = None
 
 
 class AdjustmentPublic(BaseModel):
@@ -120,46 +115,24 @@ async def get_adjustment(
 
 
 @router.post(
-    "/{adjustment}/approve",
+    "/{adjustment}/{verdict}",
     response_model=AdjustmentPublic,
     responses=_REFUSALS,
-    summary="Approve the step an adjustment waits for (the last one sends it)",
+    summary="Approve (the last approval sends it) or refuse (it ends) the step it waits for",
 )
-async def approve(
+async def decide_adjustment(
     site: str,
     adjustment: str,
+    verdict: Verdict,
     body: DecisionCreate,
     request: Request,
     state: StateDep,
     principal: Annotated[Principal, Depends(require("stock.read"))],
 ) -> Any:
-    return await _decide(request, state, site, adjustment, principal, True, body.note)
-
-
-@router.post(
-    "/{adjustment}/refuse",
-    response_model=AdjustmentPublic,
-    responses=_REFUSALS,
-    summary="Refuse the step an adjustment waits for (it ends the adjustment)",
-)
-async def refuse(
-    site: str,
-    adjustment: str,
-    body: DecisionCreate,
-    request: Request,
-    state: StateDep,
-    principal: Annotated[Principal, Depends(require("stock.read"))],
-) -> Any:
-    return await _decide(request, state, site, adjustment, principal, False, body.note)
-
-
-async def _decide(
-    request: Request, state: StateDep, site: str, adjustment: str, principal: Principal,
-    approve: bool, note: str | None,
-) -> Any:  # fmt: skip
+    approve = verdict == "approve"
     try:
         async with state.pool.connection() as conn, conn.transaction():
-            record = await decide(conn, site, adjustment, principal, approve, note)
+            record = await decide(conn, site, adjustment, principal, approve, body.note)
     except Refused as refused:
         return refused.answer()
     return _answer(request, record)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from cloud.api.decisions import DecisionCreate
 from cloud.api.deps import StateDep
 from cloud.auth.deps import Principal, require
 from cloud.auth.fields import hidden_fields
@@ -79,12 +80,6 @@ class NoteCreate(BaseModel):
 
     text: Note
     kind: Literal["note", "message"] = "note"
-
-
-class DecisionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    note: Note | None = None
 
 
 class CostCreate(BaseModel):

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cloud.api.decisions import DecisionCreate
 from cloud.api.deps import StateDep
 from cloud.auth.deps import Principal, require
 from cloud.auth.fields import hidden_fields, without
@@ -54,12 +55,6 @@ class TransferCreate(BaseModel):
     to_org: Name | None = Field(default=None, description="the receiving legal entity if other")
     lines: Annotated[list[TransferLine], Field(min_length=1, max_length=200)]
     expected_at: Moment | None = None
-    note: Note | None = None
-
-
-class DecisionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
     note: Note | None = None
 
 

@@ -22,7 +22,7 @@ from psycopg.types.json import Jsonb
 from cloud.approvals.refusal import Refused
 from cloud.approvals.steps import approval_roles
 from cloud.approvals.threshold import over_threshold
-from cloud.approvals.waiting import Waiting, decide_step
+from cloud.approvals.waiting import Decision, Waiting, decide_step
 from cloud.auth.principal import Principal
 from cloud.downlink import outbox
 from cloud.orgs.costs import costs_in_force
@@ -42,16 +42,6 @@ class AdjustmentRefused(Refused):
 
 
 @dataclass(frozen=True, slots=True)
-class AdjustmentDecision:
-    step: int
-    role: str
-    approved: bool
-    decided_by: str
-    decided_at: datetime
-    note: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class AdjustmentRecord:
     site: str
     adjustment: str
@@ -64,16 +54,15 @@ class AdjustmentRecord:
     requested_at: datetime
     sent_at: datetime | None
     downlink_seq: int | None
-    decisions: tuple[AdjustmentDecision, ...]
+    decisions: tuple[Decision, ...]
 
     @property
     def waiting(self) -> Waiting:
         """Where its approval stands, for ``decide_step``."""
-        return Waiting(
-            what=f"adjustment {self.adjustment!r}", steps=self.steps,
-            approved=len(self.decisions), requested_by=self.requested_by, state=self.state,
-            open=self.state == "awaiting_approval",
-        )  # fmt: skip
+        what = f"adjustment {self.adjustment!r}"
+        return Waiting.in_state(
+            what, self.steps, len(self.decisions), self.requested_by, self.state
+        )
 
 
 async def request_adjustment(
@@ -160,7 +149,7 @@ async def read_adjustment(
         " FROM stock_adjustment_approvals WHERE (site, adjustment) = (%s, %s) ORDER BY step",
         (site, adjustment),
     )
-    decisions = tuple(AdjustmentDecision(*cast(tuple[Any, ...], d)) for d in await cur.fetchall())
+    decisions = tuple(Decision(*cast(tuple[Any, ...], d)) for d in await cur.fetchall())
     return AdjustmentRecord(
         site=site,
         adjustment=adjustment,

@@ -11,6 +11,7 @@ moves it to the next step. Each caller records the decision in its own table and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from psycopg import AsyncConnection
 
@@ -34,12 +35,31 @@ class Waiting:
     open: bool = True
     """False once the request is sent, refused or otherwise past approval."""
 
+    @classmethod
+    def in_state(
+        cls, what: str, steps: tuple[str, ...], approved: int, requested_by: str, state: str
+    ) -> Waiting:
+        """A request that waits exactly while its state is ``awaiting_approval``."""
+        return cls(what, steps, approved, requested_by, state, state == "awaiting_approval")
+
     @property
     def role(self) -> str | None:
         """The role whose approval it waits for now (None when it waits for nothing)."""
         if not self.open or self.approved >= len(self.steps):
             return None
         return self.steps[self.approved]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A decision on a step as a request keeps it: who decided, when, as what role."""
+
+    step: int
+    role: str
+    approved: bool
+    decided_by: str
+    decided_at: datetime
+    note: str | None
 
 
 @dataclass(frozen=True, slots=True)

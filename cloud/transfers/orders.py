@@ -23,7 +23,7 @@ from cloud.approvals.builtin import builtin, check_move
 from cloud.approvals.refusal import Refused
 from cloud.approvals.steps import ApprovalRefused
 from cloud.approvals.steps import approval_roles as roles_for
-from cloud.approvals.waiting import Waiting, decide_step
+from cloud.approvals.waiting import Decision, Waiting, decide_step
 from cloud.auth.principal import Principal
 from cloud.downlink import outbox
 from cloud.orgs.tree import node_of_site, root_of
@@ -40,16 +40,6 @@ class TransferRefused(Refused):
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
-    step: int
-    role: str
-    approved: bool
-    decided_by: str
-    decided_at: datetime
-    note: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class OrderRecord:
     order: TransferOrder
     steps: tuple[str, ...]
@@ -62,11 +52,10 @@ class OrderRecord:
     @property
     def waiting(self) -> Waiting:
         """Where its approval stands, for ``decide_step``."""
-        return Waiting(
-            what=f"transfer {self.order.transfer!r}", steps=self.steps,
-            approved=len(self.decisions), requested_by=self.requested_by, state=self.state,
-            open=self.state == "awaiting_approval",
-        )  # fmt: skip
+        what = f"transfer {self.order.transfer!r}"
+        return Waiting.in_state(
+            what, self.steps, len(self.decisions), self.requested_by, self.state
+        )
 
     @property
     def waiting_for(self) -> str | None:
