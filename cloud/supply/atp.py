@@ -32,10 +32,10 @@ GROUP BY l.site
 """
 
 _RESERVED = """
-SELECT site, coalesce(sum(greatest(reserved - consumed, 0)), 0)
+SELECT site, coalesce(sum(reserved - consumed), 0)
 FROM reservations
 WHERE item = %(item)s AND unit = %(unit)s AND site = ANY (%(sites)s) AND ended_at IS NULL
-  AND (until IS NULL OR until > %(now)s)
+  AND reserved > consumed AND (until IS NULL OR until > %(now)s)
 GROUP BY site
 """
 

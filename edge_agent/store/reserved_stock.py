@@ -31,12 +31,13 @@ def lots_free_for(
     """``lots`` of ``item`` at ``location`` as a pick for ``reference`` may take them."""
     rows = conn.execute(
         f"SELECT {RESERVATION_COLUMNS} FROM reservations"  # noqa: S608 - a constant
-        " WHERE item = ? AND ended_seq IS NULL",
+        " WHERE item = ? AND ended_seq IS NULL"
+        ' AND CAST("reserved" AS REAL) > CAST("consumed" AS REAL)',  # the partial index's
         (item,),
     ).fetchall()
-    if not rows:
-        return list(lots)
     unit = conn.execute("SELECT unit FROM ledger WHERE item = ? LIMIT 1", (item,)).fetchone()
+    if not rows or unit is None:  # nothing reserved, or no stock of the item to keep
+        return list(lots)
     # a reservation kept in another dimension than the stock's balances cannot keep any of it
     reservations = [r for row in rows if (r := reservation_line("", row)).key.unit == unit[0]]
     elsewhere = conn.execute(
