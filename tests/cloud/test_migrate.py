@@ -58,6 +58,7 @@ LATER = (
     "0161_order_notifications",
     "0190_reservations",
     "0191_transfer_closures",
+    "0192_open_reservations",
 )
 """Migrations after the mode-specific ones, the same in both modes: add a new one here."""
 BY_MODE = {
