@@ -169,7 +169,10 @@ def build(config: AgentConfig) -> AgentRuntime:
         plant_master = PlantMasterData(master)
         takers.append(plant_master.use_masterdata)
         runtime.plant = build_plant(config, store, sink, plant_master, devices.bus, clock).run
-    runtime.downlink = build_downlink(config, store, writer, [*takers, rules.use_masterdata])
+    takers.append(rules.use_masterdata)
+    if screens is not None:  # last: the screens show only what the agent has taken
+        takers.append(screens.use_masterdata)
+    runtime.downlink = build_downlink(config, store, writer, takers)
     metrics.adapters = runtime.adapters
     runtime.metrics = metrics
     return runtime

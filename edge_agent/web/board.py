@@ -1,11 +1,13 @@
 """The day's food-safety board at the edge, from the store's own events (so it works with
-the cloud away): expired and near-expiry lots, open clocks, temperatures per room, cooling
-logs, the day's records and the manager's sign-off, every day and time the site's.
+the cloud away): expired and near-expiry lots, the lots on hold now (a recall, an
+excursion: the store's holds), open clocks, temperatures per room, cooling logs, the day's
+records and the manager's sign-off, every day and time the site's.
 ``domain.foodsafety.board`` decides what is on it, as it does for the cloud's board."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
@@ -14,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from domain.foodsafety import Board
+from domain.ledger import StockKey
 from domain.masterdata import MasterData
 from edge_agent.kitchen.messages import SignOffDay
 from edge_agent.web.history import BoardHistory
@@ -39,6 +42,7 @@ def router(pages: Pages) -> APIRouter:
         request: Request, day: date, status: int = 200, refusal: str | None = None
     ) -> HTMLResponse:
         shown = await asyncio.to_thread(the_board, day)
+        language = pages.words(request).lang
         return pages.render(
             request,
             "board.html",
@@ -49,7 +53,8 @@ def router(pages: Pages) -> APIRouter:
             can_sign=sources.records is not None,
             refusal=refusal,
             one_day=timedelta(days=1),
-            names=_names(sources.master),
+            names=_names(sources.master, language),
+            holds=_holds(await asyncio.to_thread(sources.holds)),
             path="/board",
         )
 
@@ -86,9 +91,16 @@ def router(pages: Pages) -> APIRouter:
     return routes
 
 
-def _names(master: MasterData | None) -> dict[str, str]:
-    """Item and location names by id (the board shows ids when there is no master data)."""
+def _names(master: MasterData | None, language: str) -> dict[str, str]:
+    """Item names in ``language`` and location names, by id (the board shows ids when there
+    is no master data)."""
     if master is None:
         return {}
-    items = {item.id: item.name for item in master.items}
+    items = {item.id: item.name_in(language) for item in master.items}
     return items | {location.id: location.name for location in master.locations}
+
+
+def _holds(held: Mapping[StockKey, tuple[str, str | None]]) -> list[tuple[StockKey, str, str]]:
+    """The store's holds now, by item, lot and location: a recall the down-channel brought
+    shows here as soon as the agent has applied it, and after a restart."""
+    return [(key, reason, cause or "") for key, (reason, cause) in sorted(held.items())]

@@ -31,7 +31,7 @@ def router(pages: Pages) -> APIRouter:
     def tickets(request: Request, station: str, refusal: str | None = None) -> HTMLResponse:
         """The station's tickets (409 with the reason above them after a refusal)."""
         try:
-            shown = display.tickets(station)
+            shown = display.tickets(station, pages.words(request).lang)
         except Unknown as why:
             return pages.render(request, "missing.html", 404, why=str(why))
         context = {"station": station, "tickets": shown, "refusal": refusal}
@@ -41,7 +41,7 @@ def router(pages: Pages) -> APIRouter:
     async def screen(request: Request, station: str) -> HTMLResponse:
         """The station's screen."""
         try:
-            shown = display.tickets(station)
+            shown = display.tickets(station, pages.words(request).lang)
         except Unknown as why:
             return pages.render(request, "missing.html", 404, why=str(why))
         name = display.name(station)

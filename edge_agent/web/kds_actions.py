@@ -41,12 +41,14 @@ class StationDisplay:
         assert self.sources.master is not None
         return dict(stations(self.sources.master))[station]
 
-    def tickets(self, station: str) -> list[TicketShown]:
-        """The recalled tickets, then the open ones, oldest first."""
+    def tickets(self, station: str, language: str = "en") -> list[TicketShown]:
+        """The recalled tickets, then the open ones, oldest first (items named in
+        ``language``)."""
         master, kitchen = self.sources.master, self.kitchen(station)
         assert master is not None
         here = [t for t in kitchen.state.tickets.values() if t.station == station]
-        shown = [show(master, t) for t in sorted(here, key=lambda t: t.created_at)]
+        ordered = sorted(here, key=lambda t: t.created_at)
+        shown = [show(master, t, language=language) for t in ordered]
         return [*self.hub.recalled(station), *shown]
 
     async def done(self, station: str, ticket: str, steps: list[str], operator: str) -> None:

@@ -81,9 +81,11 @@ def station_steps(master: MasterData, ticket: OpenTicket) -> list[PlannedStep]:
     return steps
 
 
-def show(master: MasterData, ticket: OpenTicket, *, recalled: bool = False) -> TicketShown:
-    """``ticket`` as its station's screen shows it."""
-    names = {item.id: item.name for item in master.items}
+def show(
+    master: MasterData, ticket: OpenTicket, *, recalled: bool = False, language: str = "en"
+) -> TicketShown:
+    """``ticket`` as its station's screen shows it, its items named in ``language``."""
+    names = {item.id: item.name_in(language) for item in master.items}
     steps = tuple(
         StepShown(
             f"{step.line}.{step.step}",

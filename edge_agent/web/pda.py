@@ -51,11 +51,12 @@ def router(pages: Pages) -> APIRouter:
     sources = pages.sources
     routes = APIRouter(prefix="/pda")
 
-    def choices() -> dict[str, Any]:
-        master = sources.master
+    def choices(request: Request) -> dict[str, Any]:
+        """The form's choices, items named in the page's language."""
+        master, language = sources.master, pages.words(request).lang
         return {
             "actions": actions(),
-            "items": [(i.id, i.name) for i in master.items] if master else [],
+            "items": [(i.id, i.name_in(language)) for i in master.items] if master else [],
             "locations": [(loc.id, loc.name) for loc in master.locations] if master else [],
         }
 
@@ -64,7 +65,7 @@ def router(pages: Pages) -> APIRouter:
         """The app's one page: the form, and what the last scan did."""
         if sources.pda is None:
             return pages.render(request, "missing.html", 404, why="no_kitchen")
-        return pages.render(request, "pda.html", **choices())
+        return pages.render(request, "pda.html", **choices(request))
 
     @routes.post("/scan", response_class=HTMLResponse)
     async def scan(

@@ -3,12 +3,13 @@ explicitly (``app.build_app``), so a test builds them from a real store and pipe
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from domain.coldchain.reactions import LotStock
 from domain.events import Event
+from domain.ledger import StockKey
 from domain.masterdata import MasterData
 from domain.observation import Observation
 from edge_agent.kitchen.pipeline import KitchenPipeline
@@ -34,7 +35,11 @@ class ScreenSources:
     """The store's stock at a location, by lot."""
     observe: Callable[[Observation], Awaitable[None]]
     """The agent's sink: a PDA scan goes where a PDA node's scan goes."""
+    holds: Callable[[], Mapping[StockKey, tuple[str, str | None]]] = dict
+    """The store's holds now (lot → reason, cause: ``recall:R-1``, an excursion…)."""
     master: MasterData | None = None
+    """The master data the agent has applied: replaced in place when the down-channel brings
+    a newer version (``AgentScreens.use_masterdata``), so every page reads the current one."""
     kitchen: KitchenPipeline | None = None
     pda: ScreenPda | None = None
     """The pipeline that takes the PDA app's scans to the kitchen (and says why it refused)."""

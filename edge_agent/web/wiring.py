@@ -4,6 +4,7 @@ agent imports (lazily: FastAPI and uvicorn only when its config has ``web:``).""
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,22 @@ from edge_agent.web.serve import serve_screens
 from edge_agent.web.sources import ScreenSources
 
 
+@dataclass
+class AgentScreens:
+    """The agent's screens: called, they serve until the agent stops; told of a newer
+    version of the master data, every page uses it from the next request."""
+
+    sources: ScreenSources
+    serve: Callable[[], Coroutine[None, None, None]]
+
+    def __call__(self) -> Coroutine[None, None, None]:
+        return self.serve()
+
+    def use_masterdata(self, master: MasterData) -> None:
+        """A master-data taker of the down-channel (after the kitchen's, which may refuse)."""
+        self.sources.master = master
+
+
 def agent_screens(
     web: WebConfig,
     zone: str,
@@ -37,7 +54,7 @@ def agent_screens(
     records: FoodSafetyRecords,
     transfers: TransferDesk | None = None,
     receiving: ReceivingDesk | None = None,
-) -> Callable[[], Coroutine[None, None, None]]:
+) -> AgentScreens:
     """What the agent runs to serve its screens; the PDA app's device joins the sink's
     pipelines and the screens join the kitchen's ticket displays."""
     pda = None
@@ -50,6 +67,7 @@ def agent_screens(
         now=clock.now,
         events=store.events,
         stock_at=store.stock_at,
+        holds=store.holds,
         observe=sink.observe,
         master=master,
         kitchen=kitchen,
@@ -62,7 +80,7 @@ def agent_screens(
     if displays is not None:
         displays.add(sources.hub.publish)
     app = build_app(sources, screen_auth(web, store.path))
-    return lambda: serve_screens(app, web.host, web.port, sources.hub.close)
+    return AgentScreens(sources, lambda: serve_screens(app, web.host, web.port, sources.hub.close))
 
 
 def screen_auth(web: WebConfig, store_path: Path) -> ScreenAuth | None:

@@ -90,6 +90,7 @@ async def screens(
             now=now or (lambda: datetime.now(UTC)),
             events=store.events,
             stock_at=store.stock_at,
+            holds=store.holds,
             observe=sink.observe,
             master=MASTER,
             kitchen=kitchen,
