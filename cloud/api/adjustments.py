@@ -4,7 +4,6 @@ threshold they go down to the site at once, over it they wait for the approval s
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -22,6 +21,7 @@ from cloud.approvals.adjustments import (
     request_adjustment,
 )
 from cloud.approvals.refusal import Refused
+from cloud.approvals.waiting import Decision
 from cloud.auth.deps import Principal, require
 from cloud.downlink.bell import bell_of
 from domain.payloads import AdjustmentCode, StockAdjusted
@@ -63,7 +63,7 @@ class AdjustmentPublic(BaseModel):
     requested_at: datetime
     sent_at: datetime | None
     downlink_seq: int | None = Field(description="the site's document that carries it")
-    decisions: list[dict[str, Any]]
+    decisions: list[Decision]
 
 
 @router.post(
@@ -152,6 +152,6 @@ def _answer(request: Request | None, record: AdjustmentRecord, status: int = 200
         requested_at=record.requested_at,
         sent_at=record.sent_at,
         downlink_seq=record.downlink_seq,
-        decisions=[asdict(d) for d in record.decisions],
+        decisions=list(record.decisions),
     )
     return JSONResponse(body.model_dump(mode="json"), status_code=status)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cloud.api.decisions import DecisionCreate
 from cloud.api.deps import StateDep
+from cloud.approvals.waiting import Decision
 from cloud.auth.deps import Principal, require
 from cloud.auth.fields import hidden_fields, without
 from cloud.auth.scope import site_scope
@@ -58,15 +59,6 @@ class TransferCreate(BaseModel):
     note: Note | None = None
 
 
-class DecisionPublic(BaseModel):
-    step: int
-    role: str
-    approved: bool
-    decided_by: str
-    decided_at: datetime
-    note: str | None
-
-
 class VoucherLinePublic(BaseModel):
     item: str
     lot: str
@@ -97,7 +89,7 @@ class TransferPublic(BaseModel):
     requested_by: str
     requested_at: datetime
     sent_at: datetime | None
-    decisions: list[DecisionPublic]
+    decisions: list[Decision]
     lines: list[LineState] = Field(description="each lot shipped: in transit, received, short")
     vouchers: list[VoucherPublic] = Field(
         description="between legal entities: the sender's receivable and the receiver's payable"
@@ -226,7 +218,7 @@ async def _answer(
         requested_by=record.requested_by,
         requested_at=record.requested_at,
         sent_at=record.sent_at,
-        decisions=[DecisionPublic(**asdict(d)) for d in record.decisions],
+        decisions=list(record.decisions),
         lines=[line_state(line, closed=closed) for line in lines],
         vouchers=[VoucherPublic.model_validate(asdict(v)) for v in vouchers],
     ).model_dump(mode="json")
