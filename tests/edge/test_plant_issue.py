@@ -8,7 +8,6 @@ and a drop beyond what the order requires is quarantined with the reason."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -33,7 +32,7 @@ from simulators.mosquitto import Mosquitto
 from tests.adapters.mqtt.conftest import SITE, bus_config, mosquitto_pub, running_bus
 from tests.adapters.sink import RecordingSink
 from tests.edge.test_plant import NOW, ORDER, on_hand, plant, servo, unit
-from tests.edge.test_transfers_bus import taken
+from tests.edge.test_transfers_bus import answers, taken
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
 
@@ -48,21 +47,6 @@ def receive(store: EdgeStore, item: str, lot: str, expires_in_days: int, qty: st
     received = LotReceived(item=item, lot=lot, location="line-store", qty=qty, unit="each",
                            expires_on=(NOW + timedelta(days=expires_in_days)).date())  # fmt: skip
     store.append([EventDraft("lot.received", NOW, received)])
-
-
-async def answers(port: int, count: int) -> asyncio.subprocess.Process:
-    """``mosquitto_sub`` taking ``count`` answers (at most 30 s), subscribed before it returns."""
-    topic = f"edgestock/{SITE}/workorders/answers"
-    args = ["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-V", "5",
-            "-q", "1", "-t", topic, "-C", str(count), "-W", "30", "-d"]  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
-    )
-    assert process.stdout is not None
-    async with asyncio.timeout(10):  # -d prints the SUBACK: subscribed from then on
-        while b"SUBACK" not in (line := await process.stdout.readline()):
-            assert line, "mosquitto_sub ended before it subscribed"
-    return process
 
 
 async def test_an_issue_is_consumption_against_the_operation(tmp_path: Path) -> None:
@@ -140,7 +124,7 @@ async def test_an_issue_on_the_site_bus_is_answered(tmp_path: Path) -> None:
             sink = RecordingSink()
             routes = partial(route_issues, desk=desk, clock=Clock())
             async with running_bus(bus_config(broker.port, "plant"), sink, routes=routes):
-                listening = await answers(broker.port, 2)
+                listening = await answers(broker.port, 2, of="workorders/answers")
                 topic = f"edgestock/{SITE}/workorders/issue"
                 good = {"work_order": "wo-1", "operation": "assemble", "item": "servo-motor",
                         "lot": "S-NEW", "qty": "2", "location": "line-store",

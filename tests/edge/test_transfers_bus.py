@@ -28,9 +28,12 @@ def broker(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
         yield running
 
 
-async def answers(port: int, count: int) -> asyncio.subprocess.Process:
-    """``mosquitto_sub`` taking ``count`` answers (at most 30 s), subscribed before it returns."""
-    topic = f"edgestock/{SITE}/transfers/answers"
+async def answers(
+    port: int, count: int, of: str = "transfers/answers"
+) -> asyncio.subprocess.Process:
+    """``mosquitto_sub`` taking ``count`` answers on ``edgestock/<site>/<of>`` (at most 30 s),
+    subscribed before it returns."""
+    topic = f"edgestock/{SITE}/{of}"
     args = ["stdbuf", "-oL",  # line by line, so the SUBACK is read as it comes
             "mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-V", "5", "-q", "1",
             "-t", topic, "-C", str(count), "-W", "30", "-d"]  # fmt: skip
