@@ -55,13 +55,15 @@ async def site_masterdata(conn: Conn, site: str) -> MasterData:
 
 
 async def site_constraints(conn: Conn, site: str) -> list[Constraint]:
-    """The process constraints of the site's master data. Only that part is parsed: the
-    whole document was checked when it was written, and parsing all of it is most of a
-    kitting board's time for a large site."""
-    stored = await read_masterdata(conn, site)
-    if stored is None:
-        return []
-    return [Constraint.model_validate(rule) for rule in stored.document.get("constraints", [])]
+    """The process constraints of the site's master data. Only that part is read and parsed:
+    the whole document was checked when it was written, and reading all of it (every item,
+    every bill) is most of a kitting board's time for a large site."""
+    cur = await conn.execute(
+        "SELECT document -> 'constraints' FROM site_masterdata WHERE site = %s", (site,)
+    )
+    row = await cur.fetchone()
+    rules = cast(list[dict[str, Any]], row[0]) if row is not None and row[0] else []
+    return [Constraint.model_validate(rule) for rule in rules]
 
 
 def bom_for(masterdata: MasterData, product: str, revision: str | None) -> Bom:
