@@ -96,13 +96,23 @@ _BATCHES = (
 )
 
 
+GROUP = 50
+"""Kept batches whose stored events are read back in one query (and fetched per round trip)."""
+
+
 def _audit_agent(
     conn: Conn, agent: str, head: int, start: int, keys: dict[str, AgentKey]
 ) -> Iterator[EvidenceFinding]:
-    """The first finding for ``agent``'s chain (stored up to seq ``head``), if any."""
+    """The first finding for ``agent``'s chain (stored up to seq ``head``), if any.
+
+    Signatures are checked batch by batch; the stored hashes are compared ``GROUP`` batches
+    at a time, one query each, and always before a later batch's refusal is reported, so the
+    finding is the first in seq order, as one query per batch would find it.
+    """
     covered = start - 1
+    pending: list[tuple[KeptBatch, dict[int, str]]] = []
     with conn.cursor(name=f"evidence-{agent}") as cursor:
-        cursor.itersize = 50
+        cursor.itersize = GROUP
         cursor.execute(_BATCHES, (agent,))
         for first, last, keyid, created, nonce, method, path, digest, sig, body in cursor:
             batch = KeptBatch(int(first), int(last), SignatureParams(int(created), nonce, keyid),
@@ -115,13 +125,21 @@ def _audit_agent(
                 _check_signature(agent, batch, keys)
                 signed = _signed_hashes(agent, batch)
             except NotSigned as refusal:
-                yield EvidenceFinding(agent, batch.first_seq, str(refusal))
+                altered = _first_altered(conn, agent, pending)
+                yield altered or EvidenceFinding(agent, batch.first_seq, str(refusal))
                 return
-            altered = _first_altered(conn, agent, batch, signed)
-            if altered is not None:
-                yield altered
-                return
+            pending.append((batch, signed))
             covered = max(covered, batch.last_seq)
+            if len(pending) == GROUP:
+                altered = _first_altered(conn, agent, pending)
+                if altered is not None:
+                    yield altered
+                    return
+                pending = []
+    altered = _first_altered(conn, agent, pending)
+    if altered is not None:
+        yield altered
+        return
     if covered < head:
         problem = f"seqs {covered + 1}-{head} are covered by no signature the agent made"
         yield EvidenceFinding(agent, covered + 1, problem)
@@ -172,16 +190,22 @@ def _signed_hashes(agent: str, batch: KeptBatch) -> dict[int, str]:
 
 
 def _first_altered(
-    conn: Conn, agent: str, batch: KeptBatch, signed: dict[int, str]
+    conn: Conn, agent: str, batches: list[tuple[KeptBatch, dict[int, str]]]
 ) -> EvidenceFinding | None:
-    """The first event stored with another hash than the one the agent signed."""
+    """The first event of ``batches`` (in order) stored with another hash than the one the
+    agent signed; one query for all of them."""
+    if not batches:
+        return None
+    low = min(batch.first_seq for batch, _ in batches)
+    high = max(batch.last_seq for batch, _ in batches)
     stored = dict(conn.execute(
         "SELECT seq, hash FROM events WHERE agent = %s AND seq BETWEEN %s AND %s",
-        (agent, batch.first_seq, batch.last_seq),
+        (agent, low, high),
     ).fetchall())  # fmt: skip
-    for seq in sorted(signed):
-        if seq in stored and stored[seq] != signed[seq]:
-            problem = (f"not the event the agent signed: stored hash {str(stored[seq])[:12]}…, "
-                       f"signed {signed[seq][:12]}… (key {batch.params.keyid})")  # fmt: skip
-            return EvidenceFinding(agent, seq, problem)
+    for batch, signed in batches:
+        for seq in sorted(signed):
+            if seq in stored and stored[seq] != signed[seq]:
+                problem = (f"not the event the agent signed: stored hash {str(stored[seq])[:12]}…,"
+                           f" signed {signed[seq][:12]}… (key {batch.params.keyid})")  # fmt: skip
+                return EvidenceFinding(agent, seq, problem)
     return None
