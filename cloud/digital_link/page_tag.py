@@ -1,10 +1,11 @@
-"""The consumer page's validator (a weak ETag) and the app's lot cache.
+"""The consumer page's validator (an ETag) and the app's lot cache.
 
-A phone reloading the page sends ``If-None-Match``; when the lot's public fields, the
-language and the page's CSRF token (the only per-visitor part of the page) are what they
-were, the answer is a bodiless 304. Weak (``W/``), since the tag is made from what the page
-shows rather than from its bytes. No ``Last-Modified``: a page whose cold-chain figures run
-to "now" has no single honest modification time, and browsers revalidate by ETag first.
+A phone reloading the page sends ``If-None-Match``; when the page it would get is byte for
+byte the one it has, the answer is a bodiless 304. The tag is the hash of the page as
+rendered (language included; the page carries no per-visitor token), so it changes exactly
+when what the page shows changes: a recall, a new report, or the cold-chain figures of a
+lot still in its room, which grow as it stays. No ``Last-Modified``: a page whose figures
+run to "now" has no single honest modification time, and browsers revalidate by ETag first.
 """
 
 from __future__ import annotations
@@ -14,16 +15,11 @@ import hashlib
 from starlette.applications import Starlette
 
 from cloud.digital_link.lot_cache import LotCache
-from cloud.digital_link.public import PublicLot
-
-PAGE_VERSION = "consumer-1"
-"""Changed with the template, so a page drawn differently is not taken for the old one."""
 
 
-def page_tag(lot: PublicLot, language: str, csrf: str) -> str:
-    """The weak ETag of the page showing ``lot`` in ``language`` with ``csrf``."""
-    digest = hashlib.sha256(repr((PAGE_VERSION, lot, language, csrf)).encode()).hexdigest()
-    return f'W/"{digest[:32]}"'
+def page_tag(body: bytes) -> str:
+    """The (strong) ETag of a rendered page."""
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
 def not_modified(if_none_match: str | None, tag: str) -> bool:

@@ -32,8 +32,7 @@ from cloud.digital_link.rate_limit import ScanLimiter
 from cloud.digital_link.uri import DigitalLink, DigitalLinkError, parse_path_and_query
 from cloud.epcis.identifiers import DIGITAL_LINK
 from cloud.web.i18n import LANGUAGES
-from cloud.web.pages import language_of, render
-from cloud.web.session import csrf_token
+from cloud.web.pages import render
 
 router = APIRouter(tags=["digital link"])
 STYLE = Path(__file__).parent / "static" / "consumer.css"
@@ -115,14 +114,15 @@ async def _answer(
                              "recallClosedOn": closed.isoformat() if closed else None})  # fmt: skip
     if link_type == "gs1:traceability":
         return _traceability(request, anchor if lot else None)
-    tag = None if found is None else page_tag(found, language_of(request), csrf_token(request))
-    if tag is not None and not_modified(request.headers.get("if-none-match"), tag):
-        return Response(status_code=304, headers=_revalidate(tag))
     response = render(request, "consumer.html", product=claim.product_name, gtin=gtin,
                       lot=found, serial=serial)  # fmt: skip
     response.headers["Link"] = f'<{anchor}?linkType=all>; rel="linkset"; type="{LINKSET}"'
-    if tag is not None:
-        response.headers.update(_revalidate(tag))
+    if found is None:
+        return response
+    tag = page_tag(bytes(response.body))
+    if not_modified(request.headers.get("if-none-match"), tag):
+        return Response(status_code=304, headers=_revalidate(tag))
+    response.headers.update(_revalidate(tag))
     return response
 
 
