@@ -40,41 +40,30 @@ def aggregation_events(package: Package, ns: Namespace) -> list[Json]:
         {"type": "desadv", "bizTransaction": ns.transaction("asn", package.supplier,
                                                             package.asn)},
     ]  # fmt: skip
-    step, disposition = PACKED
-    added: Json = {
-        "type": "AggregationEvent",
-        "eventTime": epcis_time(package.shipped_at),
-        "eventTimeZoneOffset": "+00:00",
-        "parentID": sscc_uri(package.sscc),
-        "childEPCs": [],
-        "childQuantityList": children,
-        "action": "ADD",
-        "bizStep": step,
-        "disposition": disposition,
+    site = ns.site(package.site)
+    added = _aggregation(epcis_time(package.shipped_at), package.sscc, children, "ADD", PACKED, {
         "bizTransactionList": transactions,
         "sourceList": [{"type": "owning_party", "source": ns.party(package.supplier)}],
-        "destinationList": [{"type": "location", "destination": ns.site(package.site)}],
-    }
-    added["eventID"] = event_hash_id(added)
+        "destinationList": [{"type": "location", "destination": site}],
+    })  # fmt: skip
     if package.unpacked_at is None:
         return [added]
-    step, disposition = UNPACKED
-    removed: Json = {
-        "type": "AggregationEvent",
-        "eventTime": epcis_time(package.unpacked_at),
-        "eventTimeZoneOffset": "+00:00",
-        "parentID": sscc_uri(package.sscc),
-        "childEPCs": [],
-        "childQuantityList": children,
-        "action": "DELETE",
-        "bizStep": step,
-        "disposition": disposition,
-        "readPoint": {"id": ns.site(package.site)},
-        "bizLocation": {"id": ns.site(package.site)},
-        "bizTransactionList": transactions,
-    }
-    removed["eventID"] = event_hash_id(removed)
+    removed = _aggregation(epcis_time(package.unpacked_at), package.sscc, children, "DELETE",
+                           UNPACKED, {"readPoint": {"id": site}, "bizLocation": {"id": site},
+                                      "bizTransactionList": transactions})  # fmt: skip
     return [added, removed]
+
+
+def _aggregation(
+    at: str, sscc: str, children: list[Json], action: str, step: tuple[str, str], rest: Json
+) -> Json:
+    event: Json = {
+        "type": "AggregationEvent", "eventTime": at, "eventTimeZoneOffset": "+00:00",
+        "parentID": sscc_uri(sscc), "childEPCs": [], "childQuantityList": children,
+        "action": action, "bizStep": step[0], "disposition": step[1], **rest,
+    }  # fmt: skip
+    event["eventID"] = event_hash_id(event)
+    return event
 
 
 def with_aggregations(
