@@ -33,6 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
+import psycopg
 
 from cloud.migrate import migrate
 from cloud.postgres_server import PostgresServer
@@ -149,12 +150,23 @@ class ServerClock:
         self.app = app
         self.times: dict[str, list[float]] = {}
         self.cpu: dict[str, list[float]] = {}
+        self.trips: dict[str, list[float]] = {}
+        self.waits = 0
+        """PostgreSQL round trips so far (each a wait on a connection: queries, BEGIN,
+        COMMIT, the pool's check of a connection it hands out)."""
+        app_wait = psycopg.AsyncConnection.wait
+
+        async def counted(conn: Any, *args: Any, **kwargs: Any) -> Any:
+            self.waits += 1
+            return await app_wait(conn, *args, **kwargs)
+
+        psycopg.AsyncConnection.wait = counted  # type: ignore[method-assign]
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started, cpu = time_.perf_counter(), time_.thread_time()
+        started, cpu, waits = time_.perf_counter(), time_.thread_time(), self.waits
         query = scope.get("query_string", b"").decode()
         key = scope["path"] + (f"?{query}" if query else "")
 
@@ -163,6 +175,7 @@ class ServerClock:
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 self.times.setdefault(key, []).append((time_.perf_counter() - started) * 1000)
                 self.cpu.setdefault(key, []).append((time_.thread_time() - cpu) * 1000)
+                self.trips.setdefault(key, []).append(self.waits - waits)
 
         await self.app(scope, receive, timed)
 
@@ -185,6 +198,8 @@ class Figures:
     server: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
     trip: list[float] = field(default_factory=list)
+    trips: list[float] = field(default_factory=list)
+    """PostgreSQL round trips of each answer."""
 
 
 def measure(
@@ -200,7 +215,9 @@ def measure(
             into.trip.append((time_.perf_counter() - started) * 1000)
             assert response.status_code == 200, (asked, response.status_code, response.text[:300])
     page.server, page.cpu = clock.times.pop(path), clock.cpu.pop(path)
+    page.trips = clock.trips.pop(path)
     baseline.server, baseline.cpu = clock.times.pop(BASELINE), clock.cpu.pop(BASELINE)
+    baseline.trips = clock.trips.pop(BASELINE)
     return page, baseline
 
 
@@ -244,7 +261,7 @@ def main() -> int:
             headers = {"Authorization": f"Bearer {token['access_token']}"}
             bearer = httpx.Client(base_url=api_url, timeout=30, headers=headers)
             print(f"{'page':<24}{'server p50':>11}{'p99':>7}{'max':>7}  budget"
-                  f"{'CPU p50':>8}{'p99':>7}{'trip p50':>9}{'p99':>7}"
+                  f"{'CPU p50':>8}{'p99':>7}{'SQL':>5}{'trip p50':>9}{'p99':>7}"
                   f"{'/healthz p50':>13}{'p99':>7}{'API server p50':>15}{'p99':>7}")  # fmt: skip
             for name, (path, twin) in pages(world, shown).items():
                 if args.only and args.only not in name:
@@ -254,7 +271,8 @@ def main() -> int:
                 worst = max(worst, p99(page.server))
                 verdict = "ok  " if p99(page.server) < BUDGET_MS else "OVER"
                 line = f"{name:<24}" + cells(page.server, 11) + f"{max(page.server):>7.1f}  "
-                line += verdict + "  " + cells(page.cpu, 8) + cells(page.trip, 9)
+                line += verdict + "  " + cells(page.cpu, 8)
+                line += f"{statistics.median(page.trips):>5.0f}" + cells(page.trip, 9)
                 line += cells(base.server, 13)
                 if twin is not None:
                     measure(bearer, clock, twin, 5)

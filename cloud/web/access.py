@@ -31,8 +31,10 @@ class PageRefused(Exception):
         self.message = message
 
 
-def site_page(permission: str) -> Callable[..., Awaitable[Viewer]]:
-    """A dependency: the viewer, holding ``permission`` at the path's ``site``, in its zone."""
+def site_page(permission: str, *, names: bool = True) -> Callable[..., Awaitable[Viewer]]:
+    """A dependency: the viewer, holding ``permission`` at the path's ``site``, in its zone,
+    with the site's item names in the viewer's language (``names=False``: a page that shows
+    no item spares the query)."""
 
     async def at_site(site: str, seen: ViewerDep) -> Viewer:
         state = seen.state
@@ -45,9 +47,9 @@ def site_page(permission: str) -> Callable[..., Awaitable[Viewer]]:
                 ) from exc
             raise PageRefused(404, seen.speaker.t("refused.no_site", site=site)) from exc
         zone = await site_zone(state, site)
-        names = await item_names(state, site, seen.speaker.language)
+        named = await item_names(state, site, seen.speaker.language) if names else {}
         return replace(seen, principal=principal, site=site,
-                       speaker=replace(seen.speaker, zone=zone, names=names))  # fmt: skip
+                       speaker=replace(seen.speaker, zone=zone, names=named))  # fmt: skip
 
     return at_site
 

@@ -32,6 +32,8 @@ from cloud.web.pages import Viewer, render
 router = APIRouter(prefix="/ui/sites/{site}")
 
 ColdViewer = Annotated[Viewer, Depends(site_page("coldchain.read"))]
+RoomViewer = Annotated[Viewer, Depends(site_page("coldchain.read", names=False))]
+"""A room's figures and chart name no item."""
 EXCURSION_WINDOW = timedelta(days=30)
 """The excursions page shows those out of range within this window (the API has them all)."""
 DayQuery = Annotated[
@@ -53,7 +55,7 @@ async def coldchain_page(seen: ColdViewer, day: DayQuery = None) -> HTMLResponse
 
 
 @router.get("/rooms/{location}/summary", response_class=HTMLResponse, summary="A room's day")
-async def room_summary(seen: ColdViewer, location: str, day: DayQuery = None) -> HTMLResponse:
+async def room_summary(seen: RoomViewer, location: str, day: DayQuery = None) -> HTMLResponse:
     """A room's figures of the day, its chart and its report link (an htmx part)."""
     assert seen.site is not None
     shown = day or _today(seen)
@@ -69,14 +71,14 @@ async def excursions_part(seen: ColdViewer) -> HTMLResponse:
 
 
 @router.get("/rooms/{location}/chart.svg", summary="A room's day as an SVG chart")
-async def room_chart(seen: ColdViewer, location: str, day: DayQuery = None) -> Response:
+async def room_chart(seen: RoomViewer, location: str, day: DayQuery = None) -> Response:
     report = await _report_or_refuse(seen, location, day)
     return Response(day_chart(report), media_type="image/svg+xml",
                     headers={"Cache-Control": "no-store"})  # fmt: skip
 
 
 @router.get("/rooms/{location}/compliance.csv", summary="A room's daily compliance report")
-async def room_report(seen: ColdViewer, location: str, day: DayQuery = None) -> Response:
+async def room_report(seen: RoomViewer, location: str, day: DayQuery = None) -> Response:
     report = await _report_or_refuse(seen, location, day)
     disposition = attachment(report_filename(report, "csv"))
     return Response(report_csv(report), media_type="text/csv; charset=utf-8",

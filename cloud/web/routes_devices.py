@@ -23,7 +23,7 @@ from cloud.web.session import check_csrf
 
 router = APIRouter(prefix="/ui/sites/{site}/devices")
 
-Manager = Annotated[Viewer, Depends(site_page("devices.manage"))]
+Manager = Annotated[Viewer, Depends(site_page("devices.manage", names=False))]
 Csrf = Annotated[str, Form(max_length=100)]
 CODE_VALID = timedelta(hours=1)
 AGENT_NAME = r"^[A-Za-z0-9._-]{1,200}$"

@@ -19,6 +19,8 @@ from cloud.web.pages import Viewer, render
 
 router = APIRouter(prefix="/ui/sites/{site}")
 Reader = Annotated[Viewer, Depends(site_page("stock.read"))]
+Lister = Annotated[Viewer, Depends(site_page("stock.read", names=False))]
+"""A page that names no item (the list of orders, a supplier's deliveries)."""
 
 
 def state_words(t: Callable[..., str]) -> dict[str, str]:
@@ -40,7 +42,7 @@ def kind_words(t: Callable[..., str]) -> dict[str, str]:
 
 
 @router.get("/purchase-orders", response_class=HTMLResponse, summary="Purchase orders page")
-async def orders_page(seen: Reader) -> HTMLResponse:
+async def orders_page(seen: Lister) -> HTMLResponse:
     assert seen.site is not None
     async with seen.state.pool.connection() as conn, conn.transaction():
         await refresh_site(conn, seen.site)
@@ -63,7 +65,7 @@ async def order_page(po: str, seen: Reader) -> HTMLResponse:
 
 
 @router.get("/suppliers/{supplier}", response_class=HTMLResponse, summary="Supplier lead time")
-async def supplier_page(supplier: str, seen: Reader) -> HTMLResponse:
+async def supplier_page(supplier: str, seen: Lister) -> HTMLResponse:
     assert seen.site is not None
     async with seen.state.pool.connection() as conn, conn.transaction():
         node_id = await node_of_site(conn, seen.site)

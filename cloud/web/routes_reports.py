@@ -19,7 +19,7 @@ from cloud.web.access import site_page
 from cloud.web.pages import Viewer, render
 
 router = APIRouter(prefix="/ui/sites/{site}")
-Reader = Annotated[Viewer, Depends(site_page("stock.read"))]
+Reader = Annotated[Viewer, Depends(site_page("stock.read", names=False))]
 
 
 @router.get("/reports", response_class=HTMLResponse, summary="Reports page")

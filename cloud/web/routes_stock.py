@@ -81,7 +81,7 @@ async def _open_clocks(conn: Conn, seen: Viewer) -> dict[tuple[str, str, str], l
 
 @router.get("/stock.csv", summary="Stock export, as the API's CSV")
 async def stock_csv(
-    seen: Annotated[Viewer, Depends(site_page("stock.read"))],
+    seen: Annotated[Viewer, Depends(site_page("stock.read", names=False))],
     item: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """The very export of ``GET /v1/sites/{site}/stock?format=csv``, hidden fields absent."""
