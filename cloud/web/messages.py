@@ -190,6 +190,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ord.add_note": ("Add", "添加"),
     "ord.noted": ("Added to the order and the customer's timeline.", "已加入订单和客户时间线。"),
     "ord.notified": ("Notifications for you", "给你的通知"),
+    "ord.decision_note": ("Note on your decision", "审批备注"),
+    "ord.approve": ("Approve", "批准"),
+    "ord.refuse": ("Refuse", "拒绝"),
+    "ord.decided_approve": ("Approved.", "已批准。"),
+    "ord.decided_refuse": ("Refused: the transition is dropped.", "已拒绝：该步骤已撤销。"),
     # purchasing
     "po.list_title": ("Purchase orders of {site}", "{site} 的采购单"),
     "po.none": ("No purchase order yet.", "尚无采购单。"),

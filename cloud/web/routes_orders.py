@@ -2,7 +2,8 @@
 customer's notes (what to read before taking their next order) and timeline. Costs show
 only to people with the cost field, as in the API.
 
-The order page acts too: fire a transition, record a payment, add a note or message, each a
+The order page acts too: fire a transition, record a payment, add a note or message, approve
+or refuse the step a transition waits for (whoever holds its role), each a
 form posted with the page's CSRF token (by htmx, which swaps the page's main part; a plain
 post without script gets the whole page). They call the API's own functions, so the same
 roles, guards and approvals apply, and a refusal shows its reason on the page.
@@ -17,6 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
+from cloud.api.decisions import Verdict
 from cloud.orders.customers import customer_profile
 from cloud.orders.notifications import notifications_for
 from cloud.orders.records import (
@@ -28,7 +30,7 @@ from cloud.orders.records import (
     without_costs,
 )
 from cloud.orders.taking import PaymentKind, pay, write_note
-from cloud.orders.transitions import fire
+from cloud.orders.transitions import decide, fire
 from cloud.web.access import site_page
 from cloud.web.pages import Viewer, render
 from cloud.web.session import check_csrf
@@ -88,6 +90,22 @@ async def add_note(
                                 kind=kind)  # fmt: skip
 
     return await _acting(seen, order, act, seen.speaker.t("ord.noted"))
+
+
+@router.post("/orders/{order}/decision", response_class=HTMLResponse,
+             summary="Approve or refuse the step the order waits for, from its page")  # fmt: skip
+async def decide_from_page(
+    request: Request, order: str, seen: Reader, csrf: Csrf,
+    verdict: Annotated[Verdict, Form()],
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> HTMLResponse:  # fmt: skip
+    check_csrf(request, csrf)
+    approve = verdict == "approve"
+
+    async def act(conn: Conn, place: Place) -> Any:
+        return await decide(conn, place, order, seen.principal, approve, note.strip() or None)
+
+    return await _acting(seen, order, act, seen.speaker.t(f"ord.decided_{verdict}"))
 
 
 @router.get("/customers/{customer}", response_class=HTMLResponse, summary="Customer page")

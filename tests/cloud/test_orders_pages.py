@@ -104,3 +104,42 @@ def test_the_order_page_fires_records_payments_and_notes(client: httpx.Client) -
         refused = finance.post(f"{page}/notes", data={"csrf": csrf, "text": "hi"})
     assert 'id="act"' not in shown.text
     assert refused.status_code == 403
+
+
+def test_the_step_a_transition_waits_for_is_decided_from_the_page(client: httpx.Client) -> None:
+    url = str(client.base_url).rstrip("/")
+    org = asyncio.run(make_people(database_of(url)))
+    put_example_lifecycle(client, org)
+    step = {"action": "order.transition", "transition": "deposit_received", "role": "finance"}
+    assert client.put(f"/v1/orgs/{org}/settings", json={"approval_steps": [step]}).is_success
+    for order in ("o-1", "o-2"):
+        assert client.post("/v1/sites/site-1/orders", json={**ORDER, "order": order}).is_success
+    page = "/ui/sites/site-1/orders/{}"
+    with signed_in(url, "sales@example.com") as sales:
+        csrf = _csrf(sales.get(page.format("o-1")))
+        for order in ("o-1", "o-2"):
+            sales.post(f"{page.format(order)}/payments",
+                       data={"csrf": csrf, "kind": "deposit", "amount": "300"})  # fmt: skip
+            asked = sales.post(f"{page.format(order)}/transitions/deposit_received",
+                               data={"csrf": csrf})  # fmt: skip
+            assert 'id="pending"' in asked.text
+        own = sales.post(f"{page.format('o-1')}/decision",
+                         data={"csrf": csrf, "verdict": "approve"})  # fmt: skip
+    assert own.status_code == 403
+    assert "Refused (four_eyes): whoever asked for it cannot approve it" in own.text
+    with signed_in(url, "fin@example.com") as finance:  # stock.read and the finance role
+        shown = finance.get(page.format("o-1"))
+        assert 'id="decision"' in shown.text
+        csrf = _csrf(shown)
+        approval = {"csrf": csrf, "verdict": "approve", "note": "deposit seen"}
+        yes = finance.post(f"{page.format('o-1')}/decision", data=approval)
+        no = finance.post(f"{page.format('o-2')}/decision",
+                          data={"csrf": csrf, "verdict": "refuse"})  # fmt: skip
+    assert yes.status_code == 200, yes.text
+    assert '<dd id="state">deposit_paid</dd>' in yes.text
+    assert 'id="pending"' not in yes.text
+    assert '<dd id="state">design</dd>' in no.text
+    assert "Refused: the transition is dropped." in no.text
+    approval = [e for e in client.get("/v1/sites/site-1/orders/o-1").json()["journal"]
+                if e["kind"] == "order.approval"]  # fmt: skip
+    assert [(a["by"], a["data"]["note"]) for a in approval] == [("fin@example.com", "deposit seen")]
