@@ -1,7 +1,8 @@
 """Screenshots of every cloud page in English and Chinese, into ``docs/screens/cloud-*.png``.
 
 Runs what the browser tests run: an embedded PostgreSQL, the cloud on 127.0.0.1, the
-kitchen's day posted through signed ingest (``tests.web_cloud.world``), Debian's Chromium
+kitchen's day posted through signed ingest (``tests.web_cloud.world``) and its master data
+(items named in both languages: ``tests.web_cloud.business``), Debian's Chromium
 (headless). Desktop shots of every page, and phone shots of the pages people open on one.
 Run it with ``scripts/cloud-screenshots``.
 """
@@ -20,6 +21,7 @@ from cloud.postgres_server import PostgresServer
 from cloud.settings import CloudSettings
 from tests.cloud.live import running_api
 from tests.pg import create_database
+from tests.web_cloud.business import kitchen_master
 from tests.web_cloud.conftest import CHROMIUM_ARGS, sign_in
 from tests.web_cloud.world import DAY, SITE, World, build_world
 
@@ -37,6 +39,7 @@ def pages(world: World) -> dict[str, str]:
         "stock": f"{site}/stock",
         "coldchain": f"{site}/coldchain?day={DAY}",
         "board": f"{site}/board?day={DAY}",
+        "board-lots": f"{site}/board/lots?day={DAY}",
         "variance": f"{site}/variance?from={DAY}&to={DAY}",
         "devices": f"{site}/devices",
         "people": f"/ui/orgs/{world.org_id}/people",
@@ -87,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = CloudSettings(database_url=url, pool_min_size=1, pool_max_size=4)
         with running_api(settings) as api_url:
             world = build_world(api_url, url)
+            kitchen_master(world)  # the items' names, in English and Chinese
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=executable,
                                                      args=CHROMIUM_ARGS)  # fmt: skip

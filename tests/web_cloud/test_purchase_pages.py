@@ -4,50 +4,19 @@ differed from the notice, and the supplier's lead-time history."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from domain.events import EventDraft
-from domain.payloads import LotReceived
-from tests.cloud.auth import login
+from tests.web_cloud.business import purchase_order
 from tests.web_cloud.conftest import open_context, sign_in
 from tests.web_cloud.world import SITE, World
-
-SSCC = "006141410000000012"
 
 
 @pytest.fixture(scope="module")
 def ordered(world: World) -> str:
     """A purchase order of 10 kg of chicken, confirmed and shipped by the supplier with its
     key, of which the kitchen received 9 kg (its own lot.received events)."""
-    token = login(world.api_url, world.emails["admin"])["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=world.api_url, headers=headers, timeout=30) as admin:
-        key = admin.put(f"/v1/orgs/{world.org_id}/suppliers/dongguan", json={}).json()["api_key"]
-        line = {"item": "chicken", "qty": "10", "unit": "kg", "unit_price": "20",
-                "currency": "CNY"}  # fmt: skip
-        made = admin.post(f"/v1/sites/{SITE}/purchase-orders",
-                          json={"po": "po-web-1", "supplier": "dongguan", "lines": [line],
-                                "reasons": ["stock fell below the reorder point"]})  # fmt: skip
-        assert made.json()["state"] == "sent", made.text
-        supplier = {"X-Supplier-Key": key}
-        confirmation = {"site": SITE, "po": "po-web-1", "promised_on": "2026-12-09"}
-        assert admin.post("/v1/suppliers/dongguan/confirmations", json=confirmation,
-                          headers=supplier).status_code == 200  # fmt: skip
-        notice = {"site": SITE, "po": "po-web-1", "asn": "asn-web-1",
-                  "shipped_at": datetime.now(UTC).isoformat(),
-                  "packages": [{"sscc": SSCC, "lots": [
-                      {"item": "chicken", "lot": "PW-1", "qty": "10", "unit": "kg"}]}]}  # fmt: skip
-        assert admin.post("/v1/suppliers/dongguan/asn", json=notice,
-                          headers=supplier).status_code == 200  # fmt: skip
-    came = LotReceived(item="chicken", lot="PW-1", location="cold-1", qty=Decimal(9), unit="kg",
-                       supplier="dongguan", unit_cost=Decimal(20), currency="CNY")  # fmt: skip
-    world.post([EventDraft("lot.received", datetime.now(UTC) + timedelta(seconds=1), came)])
-    return "po-web-1"
+    return purchase_order(world)
 
 
 def test_the_orders_page_and_an_order_with_its_history_and_differences(
