@@ -1,14 +1,16 @@
 """What a site has and expects of a work order's items: the reads behind the kitting board.
 
-Three statements, sent as one pipeline (one round trip): stock by lot and location from the
+Four statements, sent as one pipeline (one round trip): stock by lot and location from the
 ledger with each key's hold and the lot's attributes, arrivals still in transit to the site
-with their ETA, and what earlier open work orders reserve.
+with their ETA, the purchase orders a supplier has shipped to it, and what earlier open work
+orders reserve; then, only when some order is shipped, what its lines still bring (the same
+reading as stock on order), each an arrival at its notice's ETA.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -17,6 +19,7 @@ from psycopg.types.json import Jsonb
 
 from cloud.plants.kitting import Arrival, ItemSupply, LotOnHand
 from cloud.plants.orders import WorkOrderRecord, reserved_before
+from cloud.purchasing.on_order import open_lines
 
 Conn = AsyncConnection[tuple[object, ...]]
 
@@ -42,6 +45,13 @@ GROUP BY 1, 2
 ORDER BY 1, 3, 4
 """
 
+_SHIPPED = """
+SELECT po, (asn ->> 'expected_at')::timestamptz FROM purchase_orders
+WHERE site = %s AND state IN ('shipped', 'partly_received') AND asn IS NOT NULL
+"""
+"""Purchase orders a supplier has shipped to the site (its notice's ETA): their lines still
+to come are arrivals, as transfers in transit are."""
+
 _ARRIVALS = """
 SELECT item, shipped - received - damaged, expected_at, transfer
 FROM in_transit
@@ -60,9 +70,11 @@ async def item_supply(
     async with conn.pipeline():
         lots_cur = await conn.execute(_LOTS, params)
         arrivals_cur = await conn.execute(_ARRIVALS, (site, items))
+        shipped_cur = await conn.execute(_SHIPPED, (site,))
         reserved = await reserved_before(conn, record, items)
         lot_rows = await lots_cur.fetchall()
         arrival_rows = await arrivals_cur.fetchall()
+        shipped = {str(po): cast(datetime | None, eta) for po, eta in await shipped_cur.fetchall()}
     lots: dict[str, list[LotOnHand]] = defaultdict(list)
     for item, held, lot, location, attributes, qty in lot_rows:
         attrs = cast(dict[str, Any], attributes) if attributes else {}
@@ -75,6 +87,10 @@ async def item_supply(
         arrivals[str(item)].append(
             Arrival(cast(Decimal, qty), cast(datetime | None, eta), str(transfer))
         )
+    if shipped:  # the lines still to come of orders on their way, receipts taken off
+        for line in await open_lines(conn, site, datetime.now(UTC)):
+            if line.po in shipped and line.item in items and line.left > 0:
+                arrivals[line.item].append(Arrival(line.left, shipped[line.po], f"po {line.po}"))
     return {
         item: ItemSupply(lots[item], arrivals[item], reserved.get(item, Decimal(0)))
         for item in items
