@@ -55,7 +55,7 @@ async def post_close(
         async with state.pool.connection() as conn, conn.transaction():
             closure = await close_transfer(conn, site, transfer, body.reason, principal.name)
     except TransferRefused as refused:
-        return JSONResponse({"error": refused.code, "message": refused.message}, refused.status)
+        return refused.answer()
     return await _answer(state, closure)
 
 
