@@ -43,9 +43,11 @@ class LineRunner:
                     self.backoff.attempts = 0
                     await self._start_orders(units)
             except (OSError, TimeoutError, ConnectionError, RuntimeError) as exc:
+                _unless_cancelled()
                 log.warning("line %s at %s: %s; connecting again", self.config.line,
                             self.endpoint, exc or type(exc).__name__)  # fmt: skip
             except Exception as exc:  # asyncua's own errors (BadSessionClosed…) have no base
+                _unless_cancelled()
                 log.exception("line %s: %r; connecting again", self.config.line, exc)
             await asyncio.sleep(self.backoff.next_delay())
 
@@ -75,3 +77,11 @@ class LineRunner:
                     self.refused[wo] = answer
             await asyncio.sleep(self.config.poll_s)
             await units.alive()
+
+
+def _unless_cancelled() -> None:
+    """asyncua turns a cancellation inside a connect into an error of its own: the agent's
+    stop must still win, or the runner would go on connecting and the agent never exit."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from None

@@ -1,7 +1,8 @@
 """The agent runs work orders from its config (``plant:``): a running agent, built from a config
 file, starts the work orders its down-channel kept on the real OPC UA line simulator
 (asyncua on 127.0.0.1), records each unit the cell builds, closes the order at its last unit
-(kept in the store's checkpoint), and leaves an order the cloud closed unstarted. A config
+(kept in the store's checkpoint), and leaves an order the cloud closed unstarted; with the
+line gone, the runner tries again and the agent still stops when asked. A config
 naming a line that is not an OPC UA device is refused with the file, line and field."""
 
 from __future__ import annotations
@@ -110,6 +111,15 @@ async def test_a_running_agent_starts_its_work_orders_on_the_line_and_closes_the
         assert {m["order"] for m in made} == {"wo-1"}
         assert [m["inputs"][0]["lot"] for m in made] == ["S-NEW"] * 3
         assert {u["work_order"] for u in cell.units} == {"wo-1"}  # wo-0 was closed unstarted
+        runner = runtime.plant.__self__  # type: ignore[union-attr]
+        cell_stop.set()
+        await line.stop()  # the line goes away: the runner tries again and again
+        while runner.backoff.attempts < 2:
+            assert time.monotonic() < deadline, "the runner did not try the line again"
+            await asyncio.sleep(0.05)
+        agent_stop.set()
+        await asyncio.wait_for(asyncio.shield(agent), 30)  # and the agent still stops
+        assert runtime.failure is None
     finally:
         agent_stop.set()
         await asyncio.gather(agent, return_exceptions=True)
