@@ -27,11 +27,13 @@ from cloud.coldchain.views import (
 )
 from cloud.http.disposition import attachment
 from cloud.web.access import PageRefused, site_page
+from cloud.web.item_names import named
 from cloud.web.pages import Viewer, render
 
 router = APIRouter(prefix="/ui/sites/{site}")
 
-ColdViewer = Annotated[Viewer, Depends(site_page("coldchain.read"))]
+ColdViewer = Annotated[Viewer, Depends(site_page("coldchain.read", names=False))]
+"""The excursions name their lots' items: read with them (``named``)."""
 RoomViewer = Annotated[Viewer, Depends(site_page("coldchain.read", names=False))]
 """A room's figures and chart name no item."""
 EXCURSION_WINDOW = timedelta(days=30)
@@ -50,7 +52,8 @@ async def coldchain_page(seen: ColdViewer, day: DayQuery = None) -> HTMLResponse
     shown = day or _today(seen)
     async with site_scope(seen.state.tenant_pool, [seen.site]) as conn:
         rooms = await rooms_of_site(conn, seen.site)
-    excursions = await _excursions(seen)
+        excursions = await _excursions(conn, seen)
+        seen = await named(seen, conn)
     return render(seen, "coldchain.html", day=shown, rooms=rooms, excursions=excursions)
 
 
@@ -67,7 +70,11 @@ async def room_summary(seen: RoomViewer, location: str, day: DayQuery = None) ->
 @router.get("/coldchain/excursions", response_class=HTMLResponse, summary="Excursions part")
 async def excursions_part(seen: ColdViewer) -> HTMLResponse:
     """The excursions table alone: what htmx swaps in every 30 s."""
-    return render(seen, "_excursions.html", excursions=await _excursions(seen))
+    assert seen.site is not None
+    async with site_scope(seen.state.tenant_pool, [seen.site]) as conn:
+        excursions = await _excursions(conn, seen)
+        seen = await named(seen, conn)
+    return render(seen, "_excursions.html", excursions=excursions)
 
 
 @router.get("/rooms/{location}/chart.svg", summary="A room's day as an SVG chart")
@@ -116,13 +123,12 @@ async def _report_or_refuse(seen: Viewer, location: str, day: date | None) -> Da
             raise PageRefused(422, str(exc)) from exc
 
 
-async def _excursions(seen: Viewer) -> list[ExcursionView]:
+async def _excursions(conn: Conn, seen: Viewer) -> list[ExcursionView]:
     assert seen.site is not None
-    async with site_scope(seen.state.tenant_pool, [seen.site]) as conn:
-        try:
-            return list(await excursion_list(
-                conn, seen.site, location=None, status=None,
-                start=datetime.now(UTC) - EXCURSION_WINDOW, end=None,
-            ))  # fmt: skip
-        except NotFound:
-            return []
+    try:
+        return list(await excursion_list(
+            conn, seen.site, location=None, status=None,
+            start=datetime.now(UTC) - EXCURSION_WINDOW, end=None,
+        ))  # fmt: skip
+    except NotFound:
+        return []

@@ -16,6 +16,7 @@ from cloud.auth.fields import hidden_fields
 from cloud.auth.scope import site_scope
 from cloud.kitchen.lot_history import Conn, clock_events
 from cloud.web.access import site_page
+from cloud.web.item_names import named
 from cloud.web.pages import Viewer, render
 from domain.foodsafety import OpenClock, RecordRefused, board, site_day
 
@@ -30,7 +31,7 @@ _EXPIRY = "SELECT item, lot, expires_on FROM lots WHERE site = %s AND lot = ANY(
 
 @router.get("/stock", response_class=HTMLResponse, summary="Stock page")
 async def stock_page(
-    seen: Annotated[Viewer, Depends(site_page("stock.read"))],
+    seen: Annotated[Viewer, Depends(site_page("stock.read", names=False))],
     item: Annotated[str | None, Query(max_length=200)] = None,
     page: Annotated[int, Query(ge=1, le=100_000, description="from 1")] = 1,
 ) -> HTMLResponse:
@@ -43,6 +44,7 @@ async def stock_page(
         cur = await conn.execute(_EXPIRY, (seen.site, sorted({line.lot for line in shown})))
         expiry = {(str(i), str(lot)): cast(date | None, e) for i, lot, e in await cur.fetchall()}
         clocks = await _open_clocks(conn, seen)
+        seen = await named(seen, conn)
     rows: list[dict[str, Any]] = [
         {
             "line": line,

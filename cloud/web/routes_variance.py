@@ -13,6 +13,7 @@ from cloud.api.bounds import Day
 from cloud.auth.scope import site_scope
 from cloud.kitchen.variance import Period, PeriodInvalid, variance_report
 from cloud.web.access import site_page
+from cloud.web.item_names import named
 from cloud.web.pages import Viewer, render
 
 router = APIRouter(prefix="/ui/sites/{site}")
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/ui/sites/{site}")
 
 @router.get("/variance", response_class=HTMLResponse, summary="Variance page")
 async def variance_page(
-    seen: Annotated[Viewer, Depends(site_page("stock.read"))],
+    seen: Annotated[Viewer, Depends(site_page("stock.read", names=False))],
     start: Annotated[Day | None, Query(alias="from")] = None,
     end: Annotated[Day | None, Query(alias="to")] = None,
 ) -> HTMLResponse:
@@ -35,4 +36,5 @@ async def variance_page(
                       refused=str(exc))  # fmt: skip
     async with site_scope(seen.state.tenant_pool, [seen.site]) as conn:
         report = await variance_report(conn, seen.site, period, None)
+        seen = await named(seen, conn)
     return render(seen, "variance.html", start=first, end=last, items=report.items, refused=None)
