@@ -1,16 +1,17 @@
 """``edgestock demo --scenario plant``: a robot-arm line runs a work order.
 
 A plant assembles robot arms from servo motors and reducers at cell 2, and wires in a cable
-set at a later operation; a distribution centre ships the cable sets. Each site has its own
-agent (a real process); the plant's agent runs the plant's work orders on the line's OPC UA
-assembly cell (an asyncua server of this process, the simulator). The demo:
+set at a later operation; the cable sets come from a supplier, ordered and shipped (an
+advance shipping notice with its ETA). The plant's agent (a real process) runs the plant's
+work orders on the line's OPC UA assembly cell (an asyncua server of this process, the
+simulator). The demo:
 
 1. records what receiving read of two servo-motor lots (``POST …/lot-attributes``): lot
    S-OLD, serials 0101-0110 with firmware V2.2, breaks the rule "servo motors 001-500 only
    with firmware V2.3";
 2. releases a work order exploded from the bill of materials;
-3. reads its kitting board: S-OLD is refused with the rule's reason, the cable sets are in
-   transit from the DC with their ETA;
+3. reads its kitting board: S-OLD is refused with the rule's reason, the cable sets are on
+   their way from the supplier with their ETA;
 4. waits for the line: the agent starts the order on the cell, records each unit it builds
    and closes the order at the last one, and the cloud reads it closed;
 5. inspects a finished serial and its servo lot (``quality.checked`` on the site bus), then
@@ -26,7 +27,6 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,14 +35,17 @@ from typing import Any
 import httpx
 
 from domain.events import EventDraft
-from domain.payloads import LotReceived, TransferShipped
+from domain.payloads import LotReceived
 from edgestock.demos.console import say
-from edgestock.demos.enrolment import create_admin, enrol_agent
+from edgestock.demos.enrolment import enrol_agent
 from edgestock.demos.readiness import store_rows, store_synced
 from edgestock.demos.stack import DemoStack, EnrolledAgent, SiteBus
 from edgestock.processes import free_port, port_accepts
 
-PLANT, DC = "plant", "dc"
+PLANT = "plant"
+CABLES_PO, CABLE_SUPPLIER = "PO-88", "harness-co"
+SSCC = "006141411234567890"
+"""The label of the cable sets' pallet (GS1 SSCC, check digit right)."""
 WORK_ORDER, UNITS = "WO-1001", 4
 SERIAL_PREFIX = "RA-"
 FIRST_SERIAL = f"{SERIAL_PREFIX}{WORK_ORDER}-0001"
@@ -92,7 +95,7 @@ class PlantSummary:
         if self.refused_at_kitting is None:
             gaps.append("kitting: the servo lot of the wrong serial range was not refused")
         if self.in_transit_eta is None:
-            gaps.append("kitting: the cable sets were not shown in transit with an ETA")
+            gaps.append("kitting: the cable sets were not shown on their way with an ETA")
         if len(self.serials) != UNITS:
             gaps.append(f"line: {len(self.serials)} serials came off the line, not {UNITS}")
         if self.closed is None:
@@ -122,25 +125,19 @@ def _story(stack: DemoStack, summary: PlantSummary) -> None:
     stack.start_database()
     stack.start_cloud()
     admin = stack.create_admin()
-    create_admin(stack.root, stack.database_url, stack.cloud_url, org=stack.org, site=DC,
-                 email=stack.admin_email)  # fmt: skip
     bus = stack.start_site_bus()
-    line = _start_line(stack)
+    endpoint, line_ready = _start_line(stack)
     with admin.client() as client:
         answer = client.put(f"/v1/sites/{PLANT}/masterdata", json=MASTER)
         if answer.status_code != 200:
             summary.problems.append(f"master data refused: {answer.text[:300]}")
             return
-        with ThreadPoolExecutor(2) as enrolling:  # two sites' commands, side by side
-            plant_agent = enrolling.submit(
-                _enrol, stack, PLANT, _plant_template(bus, line()), _plant_stock
-            )
-            dc_agent = enrolling.submit(_enrol, stack, DC, _template(DC), _dc_shipment)
-            plant, dc = plant_agent.result(), dc_agent.result()
+        plant = _enrol(stack, PLANT, _plant_template(bus, endpoint), _plant_stock)
+        line_ready()  # it builds its address space meanwhile
         stack.start_agent(plant, bus, name="agent plant")
-        stack.start_agent(dc, site=DC, name="agent dc")
-        for site, agent in ((PLANT, plant), (DC, dc)):
-            stack.wait(f"{site}'s events in the cloud", store_synced(agent.store), DEADLINE_S)
+        stack.wait(f"{PLANT}'s events in the cloud", store_synced(plant.store), DEADLINE_S)
+        if not _cables_shipped(stack, client, summary):
+            return
         _receive_servos(client)
         if not _release(client, summary):
             return
@@ -150,9 +147,9 @@ def _story(stack: DemoStack, summary: PlantSummary) -> None:
             _inspect_and_trace(stack, client, bus, summary)
 
 
-def _start_line(stack: DemoStack) -> Callable[[], str]:
+def _start_line(stack: DemoStack) -> tuple[str, Callable[[], None]]:
     """Start the line's OPC UA server with its assembly cell, the kit loaded, in the
-    background; a call that waits for it to accept and gives its endpoint."""
+    background; its endpoint, and a call that waits until it accepts."""
     from simulators.opcua.server import LineServer
     from simulators.opcua.work_orders import AssemblyCell, KitPart
 
@@ -177,14 +174,14 @@ def _start_line(stack: DemoStack) -> Callable[[], str]:
     feeder.on_stop(stop)
     feeder.spawn(run())
 
-    def ready() -> str:
+    endpoint = f"opc.tcp://127.0.0.1:{port}/edgestock/line"  # as LineServer.start makes it
+
+    def ready() -> None:
         stack.wait("the assembly line (OPC UA)", lambda: port_accepts("127.0.0.1", port), 30)
-        endpoint = servers[0].endpoint
         say(f"assembly line: OPC UA at {endpoint}, cell 2 loaded with servo lot S-NEW and"
             " reducer lot R-7")  # fmt: skip
-        return endpoint
 
-    return ready
+    return endpoint, ready
 
 
 def _template(site: str) -> dict[str, Any]:
@@ -219,16 +216,6 @@ def _plant_stock(now: datetime) -> list[EventDraft]:
     ]  # fmt: skip
 
 
-def _dc_shipment(now: datetime) -> list[EventDraft]:
-    received = LotReceived(item="cable-set", lot="C-7", location="dc-store", qty="12",
-                           unit="each", supplier="harness-co")  # fmt: skip
-    shipped = TransferShipped(
-        transfer="T-cables", item="cable-set", lot="C-7", location="dc-store", qty="12",
-        unit="each", to_site=PLANT, expected_at=now + timedelta(days=2),
-    )  # fmt: skip
-    return [EventDraft("lot.received", now, received), EventDraft("transfer.shipped", now, shipped)]
-
-
 def _enrol(
     stack: DemoStack, site: str, template: dict[str, Any],
     story: Callable[[datetime], list[EventDraft]],
@@ -248,6 +235,36 @@ def _enrol(
     finally:
         store.close()
     return agent
+
+
+def _cables_shipped(stack: DemoStack, client: httpx.Client, summary: PlantSummary) -> bool:
+    """The plant orders cable sets; the supplier ships them with a notice and an ETA."""
+    from edgestock.demos.transfer_org import root_of
+
+    org = root_of(stack.database_url, stack.org)
+    key = client.put(f"/v1/orgs/{org}/suppliers/{CABLE_SUPPLIER}", json={}).json()["api_key"]
+    line = {"item": "cable-set", "qty": "12", "unit": "each", "unit_price": "3.5",
+            "currency": "CNY"}  # fmt: skip
+    body = {"po": CABLES_PO, "supplier": CABLE_SUPPLIER, "lines": [line]}
+    ordered = client.post(f"/v1/sites/{PLANT}/purchase-orders", json=body)
+    now = datetime.now(UTC).replace(microsecond=0)
+    notice = {
+        "site": PLANT, "po": CABLES_PO, "asn": "ASN-88", "shipped_at": now.isoformat(),
+        "expected_at": (now + timedelta(days=2)).isoformat(),
+        "packages": [{"sscc": SSCC, "lots": [
+            {"item": "cable-set", "lot": "C-7", "qty": "12", "unit": "each"}]}],
+    }  # fmt: skip
+    shipped = client.post(f"/v1/suppliers/{CABLE_SUPPLIER}/asn", json=notice,
+                          headers={"X-Supplier-Key": key})  # fmt: skip
+    if ordered.status_code != 201 or shipped.status_code != 200:
+        summary.problems.append(f"the cable sets were not ordered and shipped: {ordered.text[:200]}"
+                                f" {shipped.text[:200]}")  # fmt: skip
+        return False
+    say(
+        f"purchase order {CABLES_PO}: 12 cable sets from {CABLE_SUPPLIER}"
+        f" ({ordered.json()['state']}), shipped with notice ASN-88, ETA {notice['expected_at']}"
+    )
+    return True
 
 
 def _receive_servos(client: httpx.Client) -> None:

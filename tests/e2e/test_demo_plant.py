@@ -1,9 +1,9 @@
-"""``edgestock demo --scenario plant`` end to end, as a user runs it: two real agents (the plant's,
-running its work orders on the OPC UA assembly cell, and a distribution centre's shipping cable
-sets), the cloud and PostgreSQL. The work order runs on the line and closes at its last unit,
-the servo lot of the wrong serial range is caught at kitting with the rule's reason, the
-kitting board shows the cable sets in transit with their ETA, and a finished serial is traced
-to its component lots and inspection results. A story that did not happen names each step."""
+"""``edgestock demo --scenario plant`` end to end, as a user runs it: the plant's real agent running
+its work orders on the OPC UA assembly cell, the cloud, PostgreSQL and the site bus. The work
+order runs on the line and closes at its last unit, the servo lot of the wrong serial range is
+caught at kitting with the rule's reason, the kitting board shows the cable sets a supplier
+shipped on their way with their ETA, and a finished serial is traced to its component lots and
+inspection results. A story that did not happen names each step."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def test_a_line_runs_a_work_order_and_a_serial_is_traced(tmp_path: Path, databas
     assert "receiving: servo lot S-OLD (serial 0101, firmware V2.2): refused: servo-fw-v23" in out
     board = out[out.index("kitting board of WO-1001") : out.index("kit complete at")]
     assert "refused lot S-OLD (10): servo-fw-v23: servo motors 001-500 need firmware V2.3" in board
+    assert "purchase order PO-88: 12 cable sets from harness-co (sent), shipped with notice" in out
     assert "wire      cable-set    required   4  on hand   0  in transit   4, ETA 20" in board
     assert "-> arriving" in board
     serials = ", ".join(f"RA-WO-1001-000{n}" for n in range(1, 5))
@@ -56,7 +57,7 @@ def test_a_story_that_did_not_happen_names_each_missing_step() -> None:
     )  # fmt: skip
     assert summary.missing() == [
         "the cloud to read WO-1001 closed: never ready within 60 s",
-        "kitting: the cable sets were not shown in transit with an ETA",
+        "kitting: the cable sets were not shown on their way with an ETA",
         "line: 1 serials came off the line, not 4",
         "line: work order WO-1001 was not closed at its last unit",
         "trace: RA-WO-1001-0001 was not traced to its servo and reducer lots",
