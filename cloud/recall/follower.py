@@ -6,13 +6,15 @@ not covered. So each pass, for every open recall, traces the lot forward again a
 hold (cause ``arrival``) for each lot at a site that
 
 - no hold of this recall has reached yet (the lot got there after the recall), or
-- got more of the lot by an event the cloud stored at or after the last hold for it was
-  issued (``events.received_at`` ≥ the hold's ``created_at``, both the database's clock).
+- got more of the lot by an event whose ingest began at or after the last hold for it was
+  issued (``events.received_at`` ≥ ``recall_holds.issued_at``, both the database's clock;
+  ``issued_at`` is read at the hold's INSERT, after the pass read what had arrived).
 
-Why that rule holds: an edge records an event before it syncs it, so an event the cloud
-stored before a hold was issued was in the edge's ledger before the edge could apply the
-hold, and the hold blocked it. Only events stored later may have come after; a new hold
-covers them, and its own time is later than theirs, so the passes converge.
+Why that rule holds: an edge records an event before it syncs it, and applies a hold only
+after the hold commits, so an event whose ingest began before the hold was issued was in the
+edge's ledger before the edge could apply the hold: the hold blocked it. Only events whose
+ingest began later may have come after; a new hold covers them. An event visible to a pass
+was ingested before that pass's holds were issued, so a pass leaves nothing due behind it.
 
 Why a follower and not a decision at ingest: issuing a hold signs a document and runs a
 trace, which ingest should not wait on nor fail by; and a follower sees the links of
@@ -74,8 +76,7 @@ _DUE = """
 SELECT k.site, k.item, k.lot
   FROM unnest(%(sites)s::text[], %(items)s::text[], %(lots)s::text[]) AS k (site, item, lot)
  CROSS JOIN LATERAL (
-     SELECT max(d.created_at) AS held_at
-       FROM recall_holds AS h JOIN downlink_documents AS d ON (d.site, d.seq) = (h.site, h.seq)
+     SELECT max(h.issued_at) AS held_at FROM recall_holds AS h
       WHERE h.recall = %(recall)s AND (h.site, h.item, h.lot) = (k.site, k.item, k.lot)
  ) AS h
  CROSS JOIN LATERAL (

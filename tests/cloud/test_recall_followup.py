@@ -123,8 +123,8 @@ async def _issued_after_receipt(database_url: str, seq: int) -> bool:
     """Whether hold ``seq`` at s was issued once s's receipt of SK-1 was stored."""
     async with await AsyncConnection.connect(database_url) as conn:
         cur = await conn.execute(
-            "SELECT d.created_at >= e.received_at FROM downlink_documents AS d, events AS e"
-            " WHERE (d.site, d.seq) = ('s', %s) AND e.agent = 's-agent'"
+            "SELECT h.issued_at >= e.received_at FROM recall_holds AS h, events AS e"
+            " WHERE (h.site, h.seq) = ('s', %s) AND e.agent = 's-agent'"
             " AND e.type = 'transfer.received'",
             (seq,),
         )
