@@ -54,6 +54,7 @@ LATER = (
     "0150_logistic_units",
     "0151_recall_followups",
     "0152_lot_status_notify",
+    "0153_recall_hold_issued_at",
     "0160_stock_adjustments",
     "0161_order_notifications",
     "0190_reservations",
