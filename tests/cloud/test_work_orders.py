@@ -50,27 +50,36 @@ def workorder_documents(client: httpx.Client, site: str) -> list[dict[str, Any]]
     return [d["content"] for d in signed if d["kind"] == "workorder"]
 
 
-def stock_the_plant(client: httpx.Client) -> None:
-    assert client.put("/v1/sites/site-1/masterdata", json=MASTERDATA).status_code == 200
+def plant_lots(at: datetime) -> list[EventDraft]:
+    """The plant's servo motors and reducers received at ``at``, reducer lot R2 held."""
 
     def received(item: str, lot: str, qty: str, loc: str) -> EventDraft:
         payload = LotReceived(item=item, lot=lot, location=loc, qty=qty, unit="each")
-        return EventDraft("lot.received", DAY, payload)
+        return EventDraft("lot.received", at, payload)
 
     held = LotBlocked(item="reducer", lot="R2", location="rack-3", reason="awaiting inspection")
-    plant = [
+    return [
         received("servo-motor", "S-OLD", "10", "rack-1"),
         received("servo-motor", "S-NEW", "20", "rack-2"),
         received("reducer", "R1", "30", "rack-3"),
         received("reducer", "R2", "5", "rack-3"),
-        EventDraft("lot.blocked", DAY + timedelta(minutes=1), held),
+        EventDraft("lot.blocked", at + timedelta(minutes=1), held),
     ]
+
+
+def stock_the_plant(client: httpx.Client) -> None:
+    assert client.put("/v1/sites/site-1/masterdata", json=MASTERDATA).status_code == 200
+    plant = plant_lots(DAY)
     shipped = TransferShipped(
         transfer="t-cables", item="cable-set", lot="C7", location="store", qty="12", unit="each",
         to_site="site-1", expected_at=ETA,
     )  # fmt: skip
     supplier = [
-        received("cable-set", "C7", "12", "store"),
+        EventDraft(
+            "lot.received",
+            DAY,
+            LotReceived(item="cable-set", lot="C7", location="store", qty="12", unit="each"),
+        ),
         EventDraft("transfer.shipped", DAY + timedelta(minutes=2), shipped),
     ]
     for agent, site, drafts in (("line-1", "site-1", plant), ("dc-1", "site-2", supplier)):

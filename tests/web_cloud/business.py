@@ -15,7 +15,7 @@ import httpx
 from cloud.auth.bootstrap import create_org_admin
 from domain.events import EventDraft
 from domain.lifecycles import Lifecycle
-from domain.payloads import LotBlocked, LotReceived
+from domain.payloads import LotReceived
 from domain.reports import Dataset
 from edge_agent.yaml_config import load_model
 from tests.cloud.auth import PASSWORD, login
@@ -23,6 +23,7 @@ from tests.cloud.builders import AgentChain, post_events
 from tests.cloud.orders_world import EXAMPLES
 from tests.cloud.test_reports import REPORTS
 from tests.cloud.test_work_orders import MASTERDATA as PLANT_MASTERDATA
+from tests.cloud.test_work_orders import plant_lots
 from tests.web_cloud.world import ORG, RECEIVED_LOT, SITE, World, outside_the_loop
 
 PO = "po-web-1"
@@ -117,20 +118,10 @@ def plant_work_order(world: World) -> str:
     parts (one held) and a work order of three arms to kit; the work order's id."""
     outside_the_loop(_plant_site, world)
     day = datetime.now(UTC) - timedelta(hours=2)
-
-    def received(item: str, lot: str, qty: str, loc: str) -> EventDraft:
-        payload = LotReceived(item=item, lot=lot, location=loc, qty=Decimal(qty), unit="each")
-        return EventDraft("lot.received", day, payload)
-
-    held = LotBlocked(item="reducer", lot="R2", location="rack-3", reason="awaiting inspection")
-    drafts = [
-        received("servo-motor", "S-OLD", "10", "rack-1"),
-        received("servo-motor", "S-NEW", "20", "rack-2"),
-        received("reducer", "R1", "30", "rack-3"),
-        received("reducer", "R2", "5", "rack-3"),
-        received("cable-set", "C7", "12", "store"),
-        EventDraft("lot.blocked", day + timedelta(minutes=1), held),
-    ]
+    cables = LotReceived(item="cable-set", lot="C7", location="store", qty=Decimal(12),
+                         unit="each")  # fmt: skip
+    drafts = [*plant_lots(day), EventDraft("lot.received", day, cables)]
+    drafts.sort(key=lambda draft: draft.at)
     with admin(world) as client:
         put = client.put(f"/v1/sites/{PLANT}/masterdata", json=PLANT_MASTERDATA)
         assert put.status_code == 200, put.text
