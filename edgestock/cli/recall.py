@@ -50,12 +50,11 @@ def recall(
     Exit 1: the lot (or recall) is unknown. Exit 3: --wait ran out before every agent had the
     holds. Exit 4: --close refused, the recall's stock is not resolved (listed) or it is closed.
     """
-    import json
 
     import psycopg
 
     from cloud.recall.issue import RecallTooLarge
-    from cloud.recall.render import applied_everywhere, recall_csv, recall_json, recall_text
+    from cloud.recall.render import applied_everywhere
 
     if not reason.strip():
         raise fail("--reason must say why the lot is recalled (or the recall closed)")
@@ -79,12 +78,7 @@ def recall(
         raise fail(str(exc)) from exc
     if report is None:
         raise fail(f"lot {lot!r} of item {item!r} is not in this database", 1)
-    if output == "json":
-        typer.echo(json.dumps(recall_json(report), indent=2))
-    elif output == "csv":
-        typer.echo(recall_csv(report), nl=False)
-    else:
-        typer.echo(recall_text(report), nl=False)
+    _print(report, output)
     if wait and not applied_everywhere(report):
         raise fail(f"not every agent had applied the holds within {wait:g} s", 3)
 
@@ -120,12 +114,10 @@ async def _recall(
 def _close(url: str, recall_id: int, by: str, reason: str, override: str | None,
            output: Format) -> None:  # fmt: skip
     """Close the recall and print its report; exit 1 unknown, 4 refused (saying why)."""
-    import json
 
     import psycopg
 
     from cloud.recall.close import RecallAlreadyClosed, RecallNotFound, StockUnresolved
-    from cloud.recall.render import recall_csv, recall_json, recall_text
 
     check_reachable(url)
     try:
@@ -136,12 +128,7 @@ def _close(url: str, recall_id: int, by: str, reason: str, override: str | None,
         raise fail(str(exc), 1) from exc
     except (StockUnresolved, RecallAlreadyClosed) as exc:
         raise fail(str(exc), 4) from exc
-    if output == "json":
-        typer.echo(json.dumps(recall_json(report), indent=2))
-    elif output == "csv":
-        typer.echo(recall_csv(report), nl=False)
-    else:
-        typer.echo(recall_text(report), nl=False)
+    _print(report, output)
 
 
 async def _closed_report(
@@ -164,3 +151,16 @@ async def _closed_report(
             report = await read_report(conn, recall_id)
     assert report is not None  # closed just now, read with the owner's rights
     return report
+
+
+def _print(report: RecallReport, output: Format) -> None:
+    import json
+
+    from cloud.recall.render import recall_csv, recall_json, recall_text
+
+    if output == "json":
+        typer.echo(json.dumps(recall_json(report), indent=2))
+    elif output == "csv":
+        typer.echo(recall_csv(report), nl=False)
+    else:
+        typer.echo(recall_text(report), nl=False)
