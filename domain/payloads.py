@@ -488,6 +488,9 @@ class StockProduced(StockLine):
     recipe: Name
     step: Name
     operator: Name | None = None
+    attributes: Annotated[dict[Name, Name], Field(max_length=20)] | None = None
+    """What the step did to the lot that a constraint or a serial's life may ask about
+    (``{"firmware": "V2.3"}`` flashed at assembly); kept with the lot in the cloud."""
 
 
 class LotClockChanged(Payload):

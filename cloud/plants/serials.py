@@ -82,7 +82,7 @@ async def serial_life(conn: Conn, found: SerialFound, serial: str) -> dict[str, 
         "serial": serial,
         "item": found.item,
         "site": found.site,
-        "attributes": attributes.get(f"{found.item}/{serial}", {}),
+        "attributes": _unit_attributes(attributes.get(f"{found.item}/{serial}", {}), productions),
         "productions": productions,
         "repairs": [p for p in productions if p["kind"] == "repair"],
         "components": tree["roots"],
@@ -92,6 +92,15 @@ async def serial_life(conn: Conn, found: SerialFound, serial: str) -> dict[str, 
         "inspections": checks,
         "failed_inspections": sum(1 for check in checks if check.get("result") == "fail"),
     }
+
+
+def _unit_attributes(recorded: dict[str, Any], productions: list[dict[str, Any]]) -> dict[str, Any]:
+    """What is known of the unit: recorded for its lot, then what each of its productions
+    did to it (a repair that flashes again overrides the build's firmware)."""
+    known = dict(recorded)
+    for production in productions:
+        known.update(production["attributes"])
+    return known
 
 
 def _production(n: int, row: tuple[object, ...]) -> dict[str, Any]:
@@ -106,6 +115,7 @@ def _production(n: int, row: tuple[object, ...]) -> dict[str, Any]:
         "operator": payload.get("operator"),
         "work_order": payload.get("order"),
         "inputs": payload.get("inputs", []),
+        "attributes": payload.get("attributes", {}),
         "event": f"{agent}#{seq}",
     }
 

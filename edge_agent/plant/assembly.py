@@ -113,7 +113,7 @@ def unit_drafts(
     made = StockProduced(
         item=order.product, lot=unit.serial, location=unit.station, qty=Decimal(1),
         unit=Unit.EACH, inputs=inputs, order=order.work_order, recipe=recipe,
-        step=unit.operation, operator=unit.operator,
+        step=unit.operation, operator=unit.operator, attributes=dict(unit.attributes) or None,
     )  # fmt: skip
     drafts.append(EventDraft("stock.produced", unit.at, made))
     if unit.scrap_reason is not None:

@@ -88,3 +88,34 @@ def test_an_unknown_serial_is_a_404_that_names_it(client: httpx.Client) -> None:
     answer = client.get("/v1/serials/RA-9999")
     assert answer.status_code == 404
     assert "serial 'RA-9999' is unknown at your sites" in answer.text
+
+
+def test_what_the_line_flashed_into_a_serial_is_part_of_its_life(client: httpx.Client) -> None:
+    """The firmware a cell flashes travels in the build's event; a repair that flashes
+    again overrides it, and what was recorded for the lot otherwise stays."""
+
+    def made(step: str, at_hours: int, attributes: dict[str, str]) -> EventDraft:
+        produced = StockProduced(
+            item="robot-arm", lot="RA-0002", location="cell-2", qty="1", unit="each",
+            inputs=[each("reducer", "R9")], recipe="robot-arm@A", step=step,
+            attributes=attributes,
+        )  # fmt: skip
+        return EventDraft("stock.produced", DAY + timedelta(hours=at_hours), produced)
+
+    chain = AgentChain(agent="line-2", site="site-1")
+    reducers = LotReceived(item="reducer", lot="R9", location="line-store", qty="9", unit="each")
+    drafts = [
+        EventDraft("lot.received", DAY, reducers),
+        made("assemble", 1, {"firmware": "V2.2", "batch": "B7"}),
+        made("repair", 5, {"firmware": "V2.3"}),
+    ]
+    assert post_events(client, "line-2", chain.add(drafts)).status_code == 200
+    noted = {"item": "robot-arm", "lot": "RA-0002", "attributes": {"colour": "grey"}}
+    assert client.post("/v1/sites/site-1/lot-attributes", json=noted).status_code == 200
+
+    life = client.get("/v1/serials/RA-0002").json()
+
+    assert life["attributes"] == {"colour": "grey", "firmware": "V2.3", "batch": "B7"}
+    assert [p["attributes"] for p in life["productions"]] == [
+        {"firmware": "V2.2", "batch": "B7"}, {"firmware": "V2.3"}
+    ]  # fmt: skip

@@ -111,6 +111,7 @@ async def test_a_unit_consumes_its_components_and_produces_its_serial(tmp_path: 
         assert [(i["item"], i["lot"]) for i in made["inputs"]] == [
             ("servo-motor", "S-NEW"), ("reducer", "R1")
         ]  # fmt: skip
+        assert made["attributes"] == {"firmware": "R-1.4"}  # flashed at the cell
         assert on_hand(store, "robot-arm", "RA-0001", "cell-2") == 1
         assert on_hand(store, "servo-motor", "S-NEW", "line-store") == 9
         assert on_hand(store, "reducer", "R1", "line-store") == 9
