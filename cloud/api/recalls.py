@@ -171,11 +171,11 @@ async def get_recall(
 class RecallClose(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=400), PROSE]
     override: Annotated[
-        str | None,
+        str,
         Field(min_length=1, max_length=400,
               description="why to close although stock is not resolved (kept with the recall)"),
         PROSE,
-    ] = None  # fmt: skip
+    ] | None = None  # fmt: skip
 
 
 class OpenStockPublic(BaseModel):

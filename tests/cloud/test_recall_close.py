@@ -55,6 +55,8 @@ def test_a_recall_closes_only_once_its_stock_is_resolved(
                           ("site-1", "SK-1", "prep", "4000"),
                           ("site-2", "SK-1", "cold-1", "3500")}  # fmt: skip
     assert "discard, return or release" in refused.json()["detail"]
+    no_override = world.post(f"/v1/recalls/{recall}/close", json={"reason": "r", "override": None})
+    assert no_override.status_code == 409, no_override.text  # null is no override (was a 500)
 
     plant = [_discard("marinated", "MA-1", "prep", "9"), _discard("skewer", "SK-1", "prep", "4"),
              *_release("chicken", "CH-1", "cold-1")]  # fmt: skip
