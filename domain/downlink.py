@@ -13,7 +13,8 @@ edge), ``masterdata`` (a new version of the site's master data) and ``transfer.e
 (a purchase order and its shipping notice, ``domain.purchasing.ExpectedDelivery``),
 ``stock.adjust`` (a stock adjustment made in the cloud, once approved when over the org's
 threshold: ``{"adjustment": id, "adjusted": <a stock.adjusted payload>}``), ``reservation``
-(a reservation made or ended in the cloud, ``domain.reservations.ReservationOrder``).
+(a reservation made or ended in the cloud, ``domain.reservations.ReservationOrder``),
+``plan`` (the site's forecast for the days ahead, ``domain.replenishment.plan_document``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ Kind = Literal[
     "purchase.expect",
     "stock.adjust",
     "reservation",
+    "plan",
 ]
 KINDS: tuple[str, ...] = (
     "hold",
@@ -51,6 +53,7 @@ KINDS: tuple[str, ...] = (
     "purchase.expect",
     "stock.adjust",
     "reservation",
+    "plan",
 )
 
 

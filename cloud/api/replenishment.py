@@ -1,20 +1,24 @@
 """``GET /v1/sites/{site}/replenishment``: each item's safety stock, reorder point and the
-order to place, with the causes of every change since a week ago, in English and Chinese."""
+order to place, with the causes of every change since a week ago, in English and Chinese.
+``POST /v1/sites/{site}/plans``: the next days' forecasts sent down to the site as a ``plan``."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from cloud.api.bounds import Day
 from cloud.api.deps import StateDep
 from cloud.auth.deps import Principal, require
+from cloud.downlink.bell import bell_of
+from cloud.replenishment.publish import publish_plan
 from cloud.replenishment.service import site_replenishment
 from domain.replenishment.explain import Cause
 from domain.replenishment.plan import ItemPlan
+from domain.replenishment.plan_document import SitePlan
 from domain.replenishment.site_plan import LOOK_BACK, Suggestion
 
 router = APIRouter(prefix="/v1/sites", tags=["replenishment"])
@@ -193,3 +197,36 @@ def _changes(
         )
         for name, (old, new) in levels.items()
     }
+
+
+class PlanSent(BaseModel):
+    seq: int = Field(description="the plan document's number in the site's down-channel")
+    plan: SitePlan
+
+
+@router.post(
+    "/{site}/plans",
+    response_model=PlanSent,
+    status_code=201,
+    summary="Forecast the site's next 7 days per item and send them down as a signed plan",
+)
+async def post_plan(
+    site: str,
+    request: Request,
+    state: StateDep,
+    principal: Annotated[Principal, Depends(require("stock.adjust"))],
+    as_of: Annotated[
+        Day | None,
+        Query(description="the last full day of demand (default: yesterday, UTC)"),
+    ] = None,
+    history_days: Annotated[
+        int, Query(ge=28, le=730, description="days of demand the forecasts learn from")
+    ] = 182,
+) -> PlanSent:
+    day = as_of or datetime.now(UTC).date() - timedelta(days=1)
+    sent = await publish_plan(
+        state.pool, state.tenant_pool, site, as_of=day, by=principal.name,
+        history_days=history_days,
+    )  # fmt: skip
+    bell_of(request.app).ring(site)  # agents waiting on the inbox look now
+    return PlanSent(seq=sent.seq, plan=sent.plan)
