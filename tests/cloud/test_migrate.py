@@ -60,6 +60,7 @@ LATER = (
     "0190_reservations",
     "0191_transfer_closures",
     "0192_open_reservations",
+    "0199_downlink_plans",
 )
 """Migrations after the mode-specific ones, the same in both modes: add a new one here."""
 BY_MODE = {
