@@ -101,8 +101,14 @@ report and both stores' ledgers all read this)."""
 
 def stock_keys(events: Iterable[Event]) -> set[StockKey]:
     """The balances a run of events touches: what a store must load before folding."""
+    return {p.key for p in stock_postings(events)}
+
+
+def stock_postings(events: Iterable[Event]) -> list[Posting]:
+    """Every posting of a run of events, in order: computed once, so that a store can take
+    the keys to load from them and then fold them (``fold_postings``)."""
     # the type first: most events (readings) move no stock, and a call costs more than a look
-    return {p.key for event in events if event.type in _SIGN for p in postings(event)}
+    return [p for event in events if event.type in _SIGN for p in postings(event)]
 
 
 def fold(balances: Balances, events: Iterable[Event]) -> dict[StockKey, Quantity]:
@@ -111,17 +117,19 @@ def fold(balances: Balances, events: Iterable[Event]) -> dict[StockKey, Quantity
     A balance opens in the base unit of its first posting's dimension; later postings are
     converted into it, crossing mass and volume only through the density they carry.
     """
+    return fold_postings(balances, stock_postings(events))
+
+
+def fold_postings(balances: Balances, posted: Iterable[Posting]) -> dict[StockKey, Quantity]:
+    """``fold`` of postings already taken from their events (``stock_postings``), in order."""
     result = dict(balances)
-    for event in events:
-        if event.type not in _SIGN:
+    for posting in posted:
+        current = result.get(posting.key)
+        if current is None:
+            result[posting.key] = posting.qty.to_base()
             continue
-        for posting in postings(event):
-            current = result.get(posting.key)
-            if current is None:
-                result[posting.key] = posting.qty.to_base()
-                continue
-            amount = posting.qty.to(current.unit, posting.density_g_per_ml)
-            result[posting.key] = amount if posting.kind is PostingKind.SET else current + amount
+        amount = posting.qty.to(current.unit, posting.density_g_per_ml)
+        result[posting.key] = amount if posting.kind is PostingKind.SET else current + amount
     return result
 
 

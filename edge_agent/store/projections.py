@@ -2,7 +2,7 @@
 lots, the latest reading per device and metric, holds, transfer lines in transit and
 reservations (``domain.reservations.fold_reservations``).
 
-Stock, lots, holds and transit are the domain's folds (``domain.ledger.fold``,
+Stock, lots, holds and transit are the domain's folds (``domain.ledger.fold_postings``,
 ``domain.projections.fold_lots`` and ``fold_holds``, ``domain.transit.fold_transit``): the
 rows a batch touches are loaded,
 folded in Python and written back, so the rules exist once. The store has one writer, so
@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from domain.events import Event, format_at, parse_at
-from domain.ledger import StockKey, fold, stock_keys
+from domain.ledger import StockKey, fold_postings, stock_postings
 from domain.projections import (
     HoldRecord,
     LotKey,
@@ -55,11 +55,12 @@ def project(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
 
 
 def _fold_ledger(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    keys = stock_keys(events)
-    if not keys:
+    posted = stock_postings(events)  # once: the keys to load and the fold both need them
+    if not posted:
         return
+    keys = {posting.key for posting in posted}
     current = {key: bal for key in keys if (bal := _balance(conn, key)) is not None}
-    updated = fold(current, events)
+    updated = fold_postings(current, posted)
     last_seq = events[-1].seq
     conn.executemany(
         "INSERT INTO ledger (item, lot, location, qty, unit, updated_seq)"
