@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
@@ -87,13 +88,20 @@ async def get_board(
 
 
 async def board_of_day(
-    state: CloudState, site: str, day: date, near_days: int = 1, *, clocks_only: bool = False
+    state: CloudState,
+    site: str,
+    day: date,
+    near_days: int = 1,
+    *,
+    clocks_only: bool = False,
+    zone: ZoneInfo | None = None,
 ) -> Board:
     """The site's board of ``day`` (the site's day); ``RecordRefused`` if a stored correction
     cannot apply: what the API and the board page show. ``clocks_only`` folds the clock
     events alone, so only ``open_clocks`` is filled: for the stock page, which shows each
-    lot's clocks and not the rest of the board."""
-    zone = await site_zone(state, site)
+    lot's clocks and not the rest of the board. ``zone``: the site's, when the caller has
+    it already (else it is looked up)."""
+    zone = zone or await site_zone(state, site)  # a page knows it already
     start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     async with site_scope(state.tenant_pool, [site]) as conn:

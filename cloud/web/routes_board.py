@@ -57,6 +57,6 @@ async def _board(seen: Viewer, day: date) -> tuple[Board | None, str | None]:
     """The board, or why it cannot be built."""
     assert seen.site is not None
     try:
-        return await board_of_day(seen.state, seen.site, day), None
+        return await board_of_day(seen.state, seen.site, day, zone=seen.speaker.zone), None
     except RecordRefused as exc:
         return None, str(exc)
