@@ -1,9 +1,10 @@
-"""The built-in lifecycles of purchase orders and transfers, and the check of their moves.
+"""The built-in lifecycles of purchase orders, transfers and work orders, and the check of
+their moves.
 
 They are the same YAML language as an organisation's order lifecycles (``domain.lifecycles``,
-validated when loaded), kept beside this module in ``lifecycles/``. Purchasing and transfers
-check every state change against them, so a move their lifecycle does not have is refused
-with the states it may take instead.
+validated when loaded), kept beside this module in ``lifecycles/``. Purchasing, transfers
+and work orders check every state change against them, so a move their lifecycle does not
+have is refused with the states it may take instead.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ FOLDER = Path(__file__).parent / "lifecycles"
 
 @cache
 def builtin(order_type: str) -> Lifecycle:
-    """The built-in lifecycle of ``order_type`` (``purchase-order``, ``transfer``)."""
+    """The built-in lifecycle of ``order_type`` (``purchase-order``, ``transfer``,
+    ``work-order``)."""
     text = (FOLDER / f"{order_type}.yaml").read_text(encoding="utf-8")
     return Lifecycle.model_validate(yaml.safe_load(text))
 

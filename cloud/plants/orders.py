@@ -17,6 +17,8 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
+from cloud.approvals.builtin import builtin, check_move
+from cloud.approvals.refusal import Refused
 from cloud.downlink import outbox
 from cloud.masterdata.store import read_masterdata
 from domain.constraints import Constraint
@@ -24,6 +26,8 @@ from domain.masterdata import MasterData
 from domain.workorders import Bom, RequiredLine, WorkOrder, boms_of, explode
 
 Conn = AsyncConnection[tuple[object, ...]]
+LIFECYCLE = builtin("work-order")
+"""Released, then closed (by the cloud or at the line's last unit): what a close checks."""
 
 
 class WorkOrderRefused(Exception):
@@ -158,11 +162,14 @@ async def close(conn: Conn, site: str, work_order: str, by: str, reason: str) ->
     and its reservations end; run in the caller's transaction. 409 ``work_order_closed``
     when it is closed already (by the cloud, or at the line by its last unit)."""
     record = await get_work_order(conn, site, work_order, lock=True)
-    if record.state == "closed":
+    try:
+        check_move(LIFECYCLE, record.state, "closed")
+    except Refused as refused:
         raise WorkOrderRefused(
             409, "work_order_closed",
-            f"work order {work_order!r} at {site} is closed already ({record.closed_reason})",
-        )  # fmt: skip
+            f"work order {work_order!r} at {site} is closed already ({record.closed_reason}):"
+            f" {refused.message}",
+        ) from refused  # fmt: skip
     closed = record.order.model_copy(update={"state": "closed", "closed_reason": reason})
     document = closed.model_dump(mode="json")
     await outbox.issue(conn, site, "workorder", document, by)

@@ -1,6 +1,6 @@
-"""The built-in lifecycles of purchase orders and transfers: valid in the lifecycle language
-(file, line and field for a mistake), the same moves purchasing has always allowed, and the
-refusal of any other move with the states it may take."""
+"""The built-in lifecycles of purchase orders, transfers and work orders: valid in the
+lifecycle language (file, line and field for a mistake), the same moves purchasing has always
+allowed, and the refusal of any other move with the states it may take."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from domain.purchasing import NEXT_STATES
 from edge_agent.yaml_config import ConfigError, load_model
 
 
-@pytest.mark.parametrize("name", ["purchase-order", "transfer"])
+@pytest.mark.parametrize("name", ["purchase-order", "transfer", "work-order"])
 def test_each_builtin_file_loads_in_the_lifecycle_language(name: str) -> None:
     cycle = load_model(FOLDER / f"{name}.yaml", Lifecycle)
     assert cycle == builtin(name)
@@ -35,6 +35,13 @@ def test_the_transfer_lifecycle_has_the_transfer_states() -> None:
     assert set(cycle.states) == set(get_args(TransferState))
     assert next_states(cycle, "awaiting_approval") == {"sent", "refused"}
     assert next_states(cycle, "sent") == frozenset()
+
+
+def test_a_work_order_is_released_then_closed_once() -> None:
+    cycle = builtin("work-order")
+    assert cycle.initial == "released"
+    assert next_states(cycle, "released") == {"closed"}
+    assert next_states(cycle, "closed") == frozenset()
 
 
 def test_a_move_the_lifecycle_lacks_is_refused_with_what_it_may_become() -> None:
