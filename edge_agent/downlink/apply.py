@@ -31,6 +31,7 @@ from domain.events import EventDraft
 from domain.masterdata import MasterData
 from domain.payloads import LotBlocked, LotReleased
 from edge_agent.downlink.adjustments import adjustment_drafts
+from edge_agent.downlink.plans import keep_plan
 from edge_agent.downlink.reservations import reservation_drafts
 from edge_agent.masterdata_sync import SiteMasterData, Source, cache_path, write_cache
 from edge_agent.store import EdgeStore
@@ -77,6 +78,8 @@ class DocumentApplier:
             drafts = adjustment_drafts(document)
         elif document.kind == "reservation":
             drafts = reservation_drafts(document, self._store.reservations())
+        elif document.kind == "plan":
+            await keep_plan(self._store, document)
         if drafts:
             try:
                 await self._writer.submit(drafts, cursor)
