@@ -161,3 +161,34 @@ def test_rand_b_carries_from_the_last_group_into_the_one_before() -> None:
     assert first.endswith("-8000-ffffffffffff")
     assert second.endswith("-8001-000000000000")
     assert uuid.UUID(second).int == uuid.UUID(first).int + 1
+
+
+def test_a_run_across_minutes_days_and_zones_is_sealed_as_seal_does() -> None:
+    """A batch writes each minute's start once: times in the same minute, the
+    next minute, a new day and year, and a time in another zone must each keep their own."""
+    reading = ReadingRecorded(device="p", metric="air_temp", value="3.25", unit="°C")
+    times = [
+        datetime(2026, 11, 28, 11, 59, 0, 1, tzinfo=UTC),
+        datetime(2026, 11, 28, 11, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2026, 11, 28, 12, 0, tzinfo=UTC),
+        datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(2026, 1, 1, 0, 0, 0, 5, tzinfo=UTC),
+        datetime(2026, 11, 28, 13, 59, 30, tzinfo=timezone(timedelta(hours=2))),  # 11:59 UTC
+        datetime(2026, 11, 28, 11, 59, 30, tzinfo=UTC),
+    ]
+    drafts = [EventDraft("reading.recorded", at, reading) for at in times]
+    sealer = Sealer("agent-1", "site-1")
+    batch = sealer.batch(NOW, EventIds(1_764_331_200_123, rand_a=1, start=0))
+    run, prev = [], GENESIS
+    for seq, draft in enumerate(drafts, start=5):
+        event, stored = batch.seal(draft, seq, prev)  # one batch: its minutes are kept
+        assert event == expected(event, draft)
+        assert event.prev == prev
+        assert stored == event.to_json() == canonical_json(event.to_dict())
+        run.append((event, stored))
+        prev = event.hash
+    assert [e.at[:19] for e, _ in run] == [
+        "2026-11-28T11:59:00", "2026-11-28T11:59:59", "2026-11-28T12:00:00",
+        "2025-12-31T23:59:59", "2026-01-01T00:00:00", "2026-11-28T11:59:30",
+        "2026-11-28T11:59:30",
+    ]  # fmt: skip
