@@ -104,7 +104,14 @@ class ReserveStock(_Part):
     reserve_stock: dict[str, str] = Field(default_factory=dict, max_length=0)
 
 
-Action = NotifyAction | CreateOrderAction | ReserveStock
+class ReleaseStock(_Part):
+    """End the order's open reservations at the site (a cancelled order gives its stock
+    back to other orders); nothing to do on an order-driven site."""
+
+    release_stock: dict[str, str] = Field(default_factory=dict, max_length=0)
+
+
+Action = NotifyAction | CreateOrderAction | ReserveStock | ReleaseStock
 
 
 class Transition(_Part):

@@ -16,6 +16,9 @@ two: the transition, its actions and their journal entries commit together or no
   order (``cloud.reservations.desk.reserve``: a signed ``reservation`` document the site's
   agent records through its writer, and its FEFO picks then keep); ``not_needed`` when the
   site is order-driven (every item is available).
+- ``release_stock``: the order's open reservations at the site ended as ``cancelled``
+  (``cloud.reservations.desk.release``: one signed document; the agent ends every open line
+  of the order); ``not_needed`` on an order-driven site.
 
 An action that cannot be done (no bill of materials, a unit purchasing does not know) is
 undone alone, back to a savepoint, and journaled ``failed`` with why; the transition stands,
@@ -42,8 +45,16 @@ from cloud.plants.orders import (
     site_masterdata,
 )
 from cloud.purchasing.orders import create_order
+from cloud.reservations.desk import release as release_reservations
 from cloud.reservations.desk import reserve
-from domain.lifecycles import Action, CreateOrder, CreateOrderAction, Notify, NotifyAction
+from domain.lifecycles import (
+    Action,
+    CreateOrder,
+    CreateOrderAction,
+    Notify,
+    NotifyAction,
+    ReleaseStock,
+)
 from domain.payloads import StockReserved
 from domain.purchasing import PurchaseOrder
 from domain.workorders import WorkOrder
@@ -80,9 +91,12 @@ async def _one(
         made = await _create(conn, place, row, action.create_order, source[0], by)
         return {**_described(action), "status": "done", **made}
     if place.order_driven:
-        return {"action": "reserve_stock", "status": "not_needed",
+        return {**_described(action), "status": "not_needed",
                 "why": "order-driven site: every item is available"}  # fmt: skip
-    return {"action": "reserve_stock", "status": "done",
+    if isinstance(action, ReleaseStock):
+        ended = await release_reservations(conn, place.site, row.order_id, "cancelled", by)
+        return {**_described(action), "status": "done", "documents": [ended.seq]}
+    return {**_described(action), "status": "done",
             "documents": await _reserve(conn, place, row, by)}  # fmt: skip
 
 
@@ -91,6 +105,8 @@ def _described(action: Action) -> dict[str, Any]:
         return {"action": "notify", **action.notify.model_dump()}
     if isinstance(action, CreateOrderAction):
         return {"action": "create_order", **action.create_order.model_dump(exclude_none=True)}
+    if isinstance(action, ReleaseStock):
+        return {"action": "release_stock"}
     return {"action": "reserve_stock"}
 
 

@@ -19,7 +19,7 @@ from tests.cloud.test_work_orders import MASTERDATA, workorder_documents
 CYCLE = {
     "order_type": "custom-arm",
     "initial": "quoted",
-    "states": ["quoted", "making", "done"],
+    "states": ["quoted", "making", "done", "cancelled"],
     "transitions": [
         {"name": "go", "from": ["quoted"], "to": "making", "actions": [
             {"notify": {"role": "sales", "message": "arm order started: tell the customer"}},
@@ -28,6 +28,8 @@ CYCLE = {
         ]},
         {"name": "finish", "from": ["making"], "to": "done",
          "actions": [{"reserve_stock": {}}]},
+        {"name": "cancel", "from": ["done"], "to": "cancelled",
+         "actions": [{"release_stock": {}}]},
     ],
 }  # fmt: skip
 ARMS = [{"item": "robot-arm", "qty": "2", "unit": "each"}]
@@ -95,6 +97,15 @@ def test_each_action_is_done_once_in_the_transition(client: httpx.Client) -> Non
         "item": "robot-arm", "qty": "2", "unit": "each", "reference": "o-1",
         "reserved_for": "customer_order", "lot": None, "location": None, "until": None,
         "operator": None}  # fmt: skip
+
+    cancelled = client.post("/v1/sites/site-1/orders/o-1/transitions/cancel")
+    [released] = _actions(cancelled)  # the reservation ends: the stock is free for others
+    assert (released["action"], released["status"]) == ("release_stock", "done")
+    [seq] = released["documents"]
+    documents = client.get("/v1/sites/site-1/downlink").json()["documents"]
+    [body] = [json.loads(d["body"]) for d in documents if d["seq"] == seq]
+    assert (body["kind"], body["content"]["release"], body["content"]["reason"]) == (
+        "reservation", "o-1", "cancelled")  # fmt: skip
 
 
 def test_an_action_that_cannot_be_done_is_journaled_failed_and_the_move_stands(
