@@ -42,9 +42,10 @@ from domain.quantity import Unit
 from edge_agent.config import KITCHEN_CLOCKS
 from edge_agent.kitchen import messages
 from edge_agent.kitchen.pipeline import KitchenPipeline
-from edge_agent.kitchen.state import CHECKPOINT
+from edge_agent.kitchen.stored_rows import read_kitchen
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
+from edge_agent.store.state_writes import Checkpoint
 from edge_agent.writer import GroupCommit, GroupCommitWriter
 from edge_agent.yaml_config import load_model
 
@@ -131,7 +132,7 @@ async def through_agent(path: Path, orders: int, linger_ms: float) -> Timings:
     writing = asyncio.create_task(writer.run())
     sink = AgentSink(store, writer)
 
-    async def save_state(name: str, state: bytes) -> None:
+    async def save_state(name: str, state: Checkpoint) -> None:
         await asyncio.to_thread(store.save_checkpoint, name, state)
 
     kitchen = KitchenPipeline(
@@ -140,7 +141,7 @@ async def through_agent(path: Path, orders: int, linger_ms: float) -> Timings:
         lots_at=store.lots_on_hand,
         record=sink.record,
         save_state=save_state,
-        stored=store.checkpoint(CHECKPOINT),
+        stored=store.read(read_kitchen),
     )
     timings = Timings()
     raw = raw_store(path.with_name("raw.db"))

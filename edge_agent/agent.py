@@ -30,7 +30,7 @@ from edge_agent.kitchen.bus_routes import TicketFanOut, route_kitchen, route_rec
 from edge_agent.kitchen.pipeline import KitchenPipeline, StationScale, TemperatureProbe
 from edge_agent.kitchen.records import MANAGER_ROLE, FoodSafetyRecords
 from edge_agent.kitchen.stage import KitchenDevices
-from edge_agent.kitchen.state import CHECKPOINT as KITCHEN_CHECKPOINT
+from edge_agent.kitchen.stored_rows import read_kitchen
 from edge_agent.masterdata_sync import masterdata_at_start
 from edge_agent.metrics import AgentMetrics, serve_metrics
 from edge_agent.pipeline.base import Pipeline
@@ -49,6 +49,7 @@ from edge_agent.purchasing.receiving import ReceivingDesk
 from edge_agent.sink import AgentSink
 from edge_agent.status import snapshot, status_path, write_status
 from edge_agent.store import EdgeStore
+from edge_agent.store.state_writes import Checkpoint
 from edge_agent.syncer import Syncer, SyncPolicy
 from edge_agent.systemd_notify import ServiceNotifier
 from edge_agent.transfers.desk import TransferDesk
@@ -264,7 +265,7 @@ def _kitchen(
     """The kitchen flow: its PDAs and station scales come to it through the sink."""
     assert config.kitchen is not None
 
-    async def save_state(name: str, state: bytes) -> None:
+    async def save_state(name: str, state: Checkpoint) -> None:
         await asyncio.to_thread(store.save_checkpoint, name, state)
 
     return KitchenPipeline(
@@ -273,7 +274,7 @@ def _kitchen(
         lots_at=store.lots_on_hand,
         record=sink.record,
         save_state=save_state,
-        stored=store.checkpoint(KITCHEN_CHECKPOINT),
+        stored=store.read(read_kitchen),
         pdas=config.kitchen.pdas,
         scales=[StationScale(s.device, s.station, s.item) for s in config.kitchen.scales],
         probes=[TemperatureProbe(p.device, p.metric, p.location) for p in config.kitchen.probes],

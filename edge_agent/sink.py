@@ -38,6 +38,7 @@ from edge_agent.pipeline.scale import WeightSkipped
 from edge_agent.pipeline.stages import Readings
 from edge_agent.store import EdgeStore
 from edge_agent.store.decisions import Decided, Draft, LotsAt, StockDecision
+from edge_agent.store.state_writes import Checkpoint
 from edge_agent.writer import GroupCommitWriter
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ class AgentSink:
         await asyncio.to_thread(self._store.quarantine, source, reason, raw)
 
     async def record(
-        self, drafts: Sequence[Draft], checkpoints: dict[str, bytes], *, react: bool = True
+        self, drafts: Sequence[Draft], checkpoints: dict[str, Checkpoint], *, react: bool = True
     ) -> None:
         """Store a pipeline's drafts, with what the rules make of them (unless they already
         did: ``react=False``), and its state. A ``StockDecision``'s drafts are reacted to
@@ -218,13 +219,13 @@ class AgentSink:
         return reacted + self._react(plain)
 
     async def _submit(
-        self, drafts: Sequence[Draft], checkpoints: dict[str, bytes] | None = None
+        self, drafts: Sequence[Draft], checkpoints: dict[str, Checkpoint] | None = None
     ) -> None:
         """Store ``drafts`` with the pipelines' state as it is now (``checkpoints`` given
         replace it: a state that is only true once these drafts are stored)."""
         if not drafts:
             return
-        current: dict[str, bytes] = {}
+        current: dict[str, Checkpoint] = {}
         for pipeline in self._pipelines:
             current.update(pipeline.checkpoints())
         if self._rules is not None:

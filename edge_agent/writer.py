@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from domain.events import Event
 from edge_agent.store import EdgeStore
 from edge_agent.store.decisions import Draft
+from edge_agent.store.state_writes import Checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class WriterStopped(RuntimeError):
 @dataclass(slots=True)
 class _Request:
     drafts: Sequence[Draft]
-    checkpoints: Mapping[str, bytes] | None
+    checkpoints: Mapping[str, Checkpoint] | None
     done: asyncio.Future[list[Event]]
 
 
@@ -81,7 +82,7 @@ class GroupCommitWriter:
         return self._queue.empty() and not self._writing
 
     async def submit(
-        self, drafts: Sequence[Draft], checkpoints: Mapping[str, bytes] | None = None
+        self, drafts: Sequence[Draft], checkpoints: Mapping[str, Checkpoint] | None = None
     ) -> list[Event]:
         """Queue drafts (waiting while the queue is full); return them sealed, once durable.
 

@@ -46,23 +46,18 @@ from edge_agent.kitchen.pda import (
     read_scan,
     stock_drafts,
 )
-from edge_agent.kitchen.state import (
-    CHECKPOINT,
-    KitchenState,
-    OpenTicket,
-    TicketLine,
-    dump_state,
-    load_state,
-)
+from edge_agent.kitchen.state import CHECKPOINT, KitchenState, OpenTicket, TicketLine
+from edge_agent.kitchen.stored_rows import KitchenWrite
 from edge_agent.kitchen.tickets import shown
 from edge_agent.kitchen.voids import void_order
 from edge_agent.store.decisions import Decided, Draft, LotsAt, StockDecision
+from edge_agent.store.state_writes import Checkpoint
 
 log = logging.getLogger(__name__)
 
-Record = Callable[[Sequence[Draft], dict[str, bytes]], Awaitable[None]]
+Record = Callable[[Sequence[Draft], dict[str, Checkpoint]], Awaitable[None]]
 """Store drafts with checkpoints in one transaction; returns once durable."""
-SaveState = Callable[[str, bytes], Awaitable[None]]
+SaveState = Callable[[str, Checkpoint], Awaitable[None]]
 """Store a checkpoint alone (an accepted order makes no event until a step is done)."""
 Publish = Callable[[str, KitchenTicket], Awaitable[None]]
 Decide = Callable[[LotsAt, KitchenState], tuple[KitchenState, list[EventDraft]]]
@@ -117,20 +112,21 @@ class KitchenPipeline:
         lots_at: LotsAt,
         record: Record,
         save_state: SaveState,
-        stored: bytes | None = None,
+        stored: KitchenState | None = None,
         pdas: Iterable[str] = (),
         scales: Sequence[StationScale] = (),
         probes: Sequence[TemperatureProbe] = (),
         zone: tzinfo = UTC,
     ) -> None:
-        """``zone`` is the site's: a date mark's days end at its midnight."""
+        """``stored`` is the state as stored (``stored_rows.read_kitchen``); ``zone`` is the
+        site's: a date mark's days end at its midnight."""
         self._master = master
         self._clock_rules = LotClockRules(master, clock_rules, zone)
         self._lots_at = lots_at
         self._record = record
         self._save_state = save_state
         self._publish: Publish | None = None
-        self._state = load_state(stored)
+        self._state = stored or KitchenState()
         self._pdas = frozenset(pdas)
         self._scales = {scale.device: scale for scale in scales}
         self._probes = {(probe.device, probe.metric): probe.location for probe in probes}
@@ -173,7 +169,7 @@ class KitchenPipeline:
                 return
             tickets = self._tickets(order, now)
             state = self._state.accepting(order.order_id, tickets)
-            await self._save_state(CHECKPOINT, dump_state(state))
+            await self._save_state(CHECKPOINT, KitchenWrite(self._state, state))
             self._state = state
         await self._send(tickets)
 
@@ -226,8 +222,7 @@ class KitchenPipeline:
                 raise KitchenRefused(str(exc)) from exc
             if voided.state == self._state:
                 return
-            await self._record(voided.drafts, {CHECKPOINT: dump_state(voided.state)})
-            self._state = voided.state
+            await self._store(voided.drafts, voided.state)
         log.info("order %s voided at %s: %s", void.order_id, now.isoformat(), void.reason)
         await self._send(voided.shown, note=f"void: {void.reason}")
 
@@ -291,7 +286,7 @@ class KitchenPipeline:
         def run(lots_at: LotsAt) -> Decided:
             state, drafts = decide(lots_at, before)
             made.append(state)
-            return Decided(drafts, {CHECKPOINT: dump_state(state)})
+            return Decided(drafts, {CHECKPOINT: KitchenWrite(before, state)})
 
         await self._record([StockDecision(run, what)], {})
         self._state = made[-1]
@@ -394,9 +389,7 @@ class KitchenPipeline:
         recount = scan.action == "recount"
         if not second_count(self._state.counts.get(key), taken, held, what=what, recount=recount):
             return  # the same count again
-        state = self._state.with_count(key, taken)
-        await self._record(drafts, {CHECKPOINT: dump_state(state)})
-        self._state = state
+        await self._store(drafts, self._state.with_count(key, taken))
 
     def _known_here(self, scan: PdaScan) -> None:
         """A count or a thaw names a lot this place has on record: counting a lot never
@@ -461,8 +454,19 @@ class KitchenPipeline:
         """Store the clocks' events with their new state; adopt it once durable."""
         if clocks == self._state.clocks and not drafts:
             return
-        state = self._state.with_clocks(clocks)
-        await self._record(drafts, {CHECKPOINT: dump_state(state)})
+        await self._store(drafts, self._state.with_clocks(clocks))
+
+    async def _store(self, drafts: list[EventDraft], state: KitchenState) -> None:
+        """Store ``drafts`` with what changed of the state; adopt ``state`` once durable.
+
+        Without drafts the change is stored alone: each write stores only what changed
+        since the last, so none may be skipped.
+        """
+        change = KitchenWrite(self._state, state)
+        if drafts:
+            await self._record(drafts, {CHECKPOINT: change})
+        else:
+            await self._save_state(CHECKPOINT, change)
         self._state = state
 
 

@@ -26,6 +26,7 @@ from datetime import date
 from domain.events import EventDraft
 from domain.fefo import LotOnHand, Pick, fefo_pick
 from domain.payloads import StockConsumed
+from edge_agent.store.state_writes import Checkpoint
 
 UNKNOWN_LOT = "unknown"
 """The lot charged when stock is used where no lot is on record; a count sets it right."""
@@ -45,7 +46,7 @@ class Decided:
     that is true once they are stored, written in the same transaction."""
 
     drafts: Sequence[EventDraft]
-    checkpoints: Mapping[str, bytes] = field(default_factory=dict)
+    checkpoints: Mapping[str, Checkpoint] = field(default_factory=dict)
 
 
 class DecisionFailed(ValueError):

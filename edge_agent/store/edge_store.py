@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 from domain.coldchain.reactions import LotStock
 from domain.events import GENESIS, Event, EventDraft, format_at, parse_at, parse_event_json
@@ -42,10 +43,13 @@ from edge_agent.store.reserved_stock import lots_free_for
 from edge_agent.store.rows import Durability, QuarantinedInput, StoreStats
 from edge_agent.store.sealing import Sealer
 from edge_agent.store.sqlite_file import SqliteFile
+from edge_agent.store.state_writes import Checkpoint, store_checkpoints
 
 _DECISIONS = (FefoConsumption, StockDecision)
 """Drafts the store decides on (a tuple: ``isinstance`` takes it at half a union's cost, and
 it is asked of every draft)."""
+
+T = TypeVar("T")
 
 PRUNE_BATCH = 10_000
 """Events retention may delete per ack: five sync batches, so pruning keeps up with sync."""
@@ -87,7 +91,7 @@ class EdgeStore:
     # -- the write path -------------------------------------------------------------------
 
     def append(
-        self, drafts: Sequence[Draft], checkpoints: Mapping[str, bytes] | None = None
+        self, drafts: Sequence[Draft], checkpoints: Mapping[str, Checkpoint] | None = None
     ) -> list[Event]:
         """Seal drafts into the chain and make them, their ledger effect and the pipeline
         ``checkpoints`` that go with them durable at once.
@@ -102,7 +106,9 @@ class EdgeStore:
         return self.append_parts([drafts], checkpoints)[0]
 
     def append_parts(
-        self, parts: Sequence[Sequence[Draft]], checkpoints: Mapping[str, bytes] | None = None
+        self,
+        parts: Sequence[Sequence[Draft]],
+        checkpoints: Mapping[str, Checkpoint] | None = None,
     ) -> list[list[Event]]:
         """``append`` of several producers' drafts in one transaction; their events, by part.
 
@@ -118,7 +124,7 @@ class EdgeStore:
             by_part: list[list[Event]] = []
             sealing = self._sealer.batch(now)
             pending: list[tuple[Event, bytes]] = []  # sealed, not yet written
-            decided_state: dict[str, bytes] = {}
+            decided_state: dict[str, Checkpoint] = {}
             for part in parts:
                 events: list[Event] = []
                 for draft in part:
@@ -140,24 +146,16 @@ class EdgeStore:
                         pending.append((event, stored))
                 by_part.append(events)
             _write_events(conn, pending)
-            states = {**(checkpoints or {}), **decided_state}
-            if states:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO checkpoints (name, state, seq) VALUES (?, ?, ?)",
-                    [(name, state, seq) for name, state in states.items()],
-                )
+            store_checkpoints(conn, {**(checkpoints or {}), **decided_state}, seq)
             conn.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (seq, head))
         self._head = (seq, head)
         return by_part
 
-    def save_checkpoint(self, name: str, state: bytes) -> None:
+    def save_checkpoint(self, name: str, state: Checkpoint) -> None:
         """Store a pipeline's state that no event goes with (the kitchen's accepted order,
         whose events come when its steps are done), durably, at the current head."""
         with self._append_lock, self._file.transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO checkpoints (name, state, seq) VALUES (?, ?, ?)",
-                (name, state, self._head[0]),
-            )
+            store_checkpoints(conn, {name: state}, self._head[0])
 
     def quarantine(self, source: str, reason: str, payload: str) -> None:
         """Keep input that could not become an event, with why, instead of dropping it."""
@@ -288,6 +286,11 @@ class EdgeStore:
         rows = self._file.rows(f"SELECT {RESERVATION_COLUMNS} FROM reservations")  # noqa: S608
         return {line.key: line for row in rows if (line := reservation_line(self.agent, row))}
 
+    def read(self, reader: Callable[[sqlite3.Connection], T]) -> T:
+        """``reader`` run on this thread's connection: a pipeline reading the rows it
+        stores itself (``state_writes.StateWrite``)."""
+        return reader(self._file.connection())
+
     def checkpoint(self, name: str) -> bytes | None:
         """The state a pipeline last stored with its events, or None."""
         found = self._file.one("SELECT state FROM checkpoints WHERE name = ?", (name,))
@@ -350,7 +353,7 @@ def _write_events(conn: sqlite3.Connection, sealed: Sequence[tuple[Event, bytes]
 def _decide(
     conn: sqlite3.Connection,
     draft: FefoConsumption | StockDecision,
-    checkpoints: dict[str, bytes],
+    checkpoints: dict[str, Checkpoint],
 ) -> Sequence[EventDraft]:
     """The drafts a decision makes on the stock as ``conn`` sees it; adds its checkpoints."""
 

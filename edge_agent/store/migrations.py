@@ -177,4 +177,57 @@ MIGRATIONS: tuple[Migration, ...] = (
             WHERE "ended_seq" IS NULL AND CAST("reserved" AS REAL) > CAST("consumed" AS REAL);
         """,
     ),
+    Migration(
+        9,
+        "kitchen_rows",
+        # The kitchen's open tickets and recent ids (orders, closed tickets, voids, made
+        # steps, counts) become rows (``edge_agent.kitchen.stored_rows``), so a write stores
+        # what changed instead of the whole state. The ``kitchen`` checkpoint is carried
+        # over: from its two stored forms (``{"live", "recent"}`` and the whole state
+        # before it) its ids and tickets go to the rows, oldest first, and the blob keeps
+        # the rest. A blob of neither form is left as it is.
+        """
+        CREATE TABLE "kitchen_tickets" (
+            "ticket_id" TEXT NOT NULL PRIMARY KEY, "body" TEXT NOT NULL);
+        CREATE TABLE "kitchen_recent" (
+            "ord" INTEGER NOT NULL PRIMARY KEY, "kind" TEXT NOT NULL, "key" TEXT NOT NULL,
+            "value" TEXT, UNIQUE ("kind", "key"));
+        CREATE TEMP TABLE "kitchen_old" AS
+            SELECT CAST(state AS TEXT) AS doc,
+                   CASE WHEN json_type(CAST(state AS TEXT), '$.live') = 'object'
+                        THEN '$.live' ELSE '$' END AS live,
+                   CASE WHEN json_type(CAST(state AS TEXT), '$.recent') = 'object'
+                        THEN '$.recent' ELSE '$' END AS recent
+            FROM "checkpoints"
+            WHERE name = 'kitchen' AND json_valid(CAST(state AS TEXT))
+              AND (json_type(CAST(state AS TEXT), '$.live') = 'object'
+                   OR json_type(CAST(state AS TEXT), '$.tickets') = 'object');
+        INSERT INTO "kitchen_tickets" (ticket_id, body)
+            SELECT j.key, j.value FROM "kitchen_old" o, json_each(o.doc, o.live || '.tickets') j
+            ORDER BY j.id;
+        INSERT INTO "kitchen_recent" (kind, key, value)
+            SELECT kind, key, value FROM (
+                SELECT 1 AS part, j.id AS id, 'order' AS kind, j.value AS key, NULL AS value
+                FROM "kitchen_old" o, json_each(o.doc, o.recent || '.orders') j
+                UNION ALL
+                SELECT 2, j.id, 'closed', j.value, NULL
+                FROM "kitchen_old" o, json_each(o.doc, o.recent || '.closed') j
+                UNION ALL
+                SELECT 3, j.id, 'void', j.value, NULL
+                FROM "kitchen_old" o, json_each(o.doc, o.recent || '.voids') j
+                UNION ALL
+                SELECT 4, j.id, 'made', j.key, j.value
+                FROM "kitchen_old" o, json_each(o.doc, o.recent || '.made') j
+                UNION ALL
+                SELECT 5, j.id, 'count', j.key, j.value
+                FROM "kitchen_old" o, json_each(o.doc, o.live || '.counts') j)
+            ORDER BY part, id;
+        UPDATE "checkpoints" SET state = (
+            SELECT CAST(json_remove(json_extract(o.doc, o.live), '$.tickets', '$.counts',
+                                    '$.orders', '$.closed', '$.made', '$.voids') AS BLOB)
+            FROM "kitchen_old" o)
+            WHERE name = 'kitchen' AND EXISTS (SELECT 1 FROM "kitchen_old");
+        DROP TABLE "kitchen_old";
+        """,
+    ),
 )

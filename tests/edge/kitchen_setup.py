@@ -14,9 +14,10 @@ from domain.masterdata import MasterData
 from edge_agent.config import KITCHEN_CLOCKS
 from edge_agent.kitchen.pipeline import KitchenPipeline
 from edge_agent.kitchen.stage import KitchenDevices
-from edge_agent.kitchen.state import CHECKPOINT
+from edge_agent.kitchen.stored_rows import read_kitchen
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
+from edge_agent.store.state_writes import Checkpoint
 from edge_agent.writer import GroupCommitWriter
 from edge_agent.yaml_config import load_model
 
@@ -36,7 +37,7 @@ async def kitchen_parts(
     task = asyncio.create_task(writer.run())
     sink = AgentSink(store, writer)
 
-    async def save_state(name: str, state: bytes) -> None:
+    async def save_state(name: str, state: Checkpoint) -> None:
         await asyncio.to_thread(store.save_checkpoint, name, state)
 
     kitchen = KitchenPipeline(
@@ -45,7 +46,7 @@ async def kitchen_parts(
         lots_at=store.lots_on_hand,
         record=sink.record,
         save_state=save_state,
-        stored=store.checkpoint(CHECKPOINT),
+        stored=store.read(read_kitchen),
         pdas=["pda-1"],
         **pipeline,
     )
