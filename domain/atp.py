@@ -8,8 +8,8 @@ nothing covers it. Quantities are in the item's base unit (g, ml, each), as the 
 
 Reserved is what open reservations of the item at the site still promise to their references
 (``domain.reservations``: reserved − consumed, until ended or lapsed); stock already promised
-is not free to promise again. A reservation of held stock is subtracted twice (as held and
-as reserved): the promise errs on the side of not promising. A line in transit without an
+is not free to promise again. A reservation of a held lot is not counted as reserved (the
+lot is not free either way: it is subtracted once, as held). A line in transit without an
 expected arrival is counted as arriving after every dated one, at ``undated_after`` past
 the latest, so it never makes a promise earlier than it can keep.
 """

@@ -36,6 +36,10 @@ SELECT site, coalesce(sum(reserved - consumed), 0)
 FROM reservations
 WHERE item = %(item)s AND unit = %(unit)s AND site = ANY (%(sites)s) AND ended_at IS NULL
   AND reserved > consumed AND (until IS NULL OR until > %(now)s)
+  AND NOT EXISTS (  -- a held lot reserved is not free either way: counted once, as held
+      SELECT 1 FROM lot_holds AS h
+      WHERE (h.site, h.item, h.lot) = (reservations.site, reservations.item, reservations.lot)
+        AND h.held AND (reservations.location IS NULL OR h.location = reservations.location))
 GROUP BY site
 """
 

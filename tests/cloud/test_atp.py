@@ -162,3 +162,15 @@ def test_reserved_stock_is_not_free_here_or_at_the_other_site(shipped: httpx.Cli
         ("in_transit", "site-1", 2000),
         ("transfer", "site-1", 800),
     ]
+
+
+def test_a_reserved_held_lot_is_not_taken_off_twice(shipped: httpx.Client) -> None:
+    held_lot = StockReserved(item="marinated", qty="1", unit="kg", reference="O-7", lot="M2",
+                             location="cold-1", reserved_for="customer_order")  # fmt: skip
+    drafts = [EventDraft("stock.reserved", DAY + timedelta(minutes=5), held_lot)]
+    answer = post_events(shipped, "ck-3", AgentChain(agent="ck-3", site="site-1").add(drafts))
+    assert answer.status_code == 200, answer.text
+    body = atp(shipped, "6")
+    # site-1 still has 3 kg free: M2's 1 kg is out as held, not again as reserved
+    assert covers(body)[-1] == ("transfer", "site-1", 3000)
+    assert Decimal(str(body["shortfall"])) == 500
