@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from edge_agent.web import board, kds, pda, pda_receiving, pda_transfers, sign_in
+from edge_agent.web import board, kds, pda, pda_receiving, pda_transfers, prep, sign_in
 from edge_agent.web.auth import ScreenAuth
 from edge_agent.web.kds_view import stations
 from edge_agent.web.rendering import Pages
@@ -35,6 +35,7 @@ def build_app(sources: ScreenSources, auth: ScreenAuth | None = None) -> FastAPI
     app.include_router(pda_transfers.router(pages))
     app.include_router(pda_receiving.router(pages))
     app.include_router(board.router(pages))
+    app.include_router(prep.router(pages))
 
     @app.get("/", response_class=HTMLResponse)
     async def index(request: Request) -> HTMLResponse:

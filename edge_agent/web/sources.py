@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from domain.coldchain.reactions import LotStock
 from domain.events import Event
 from domain.ledger import StockKey
 from domain.masterdata import MasterData
 from domain.observation import Observation
+from domain.replenishment.prep import PrepList
 from edge_agent.kitchen.pipeline import KitchenPipeline
 from edge_agent.kitchen.records import FoodSafetyRecords
 from edge_agent.purchasing.receiving import ReceivingDesk
@@ -49,5 +50,7 @@ class ScreenSources:
     """Ships and receives the site's transfers (the PDA's Transfers page)."""
     receiving: ReceivingDesk | None = None
     """Receives suppliers' deliveries by SSCC (the PDA's Receiving page)."""
+    prep: Callable[[date], PrepList] | None = None
+    """Today's prep list on a day of the site: the kept plan and the store's stock."""
     hub: ScreenHub = field(default_factory=ScreenHub)
     near_days: int = 1

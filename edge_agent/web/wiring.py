@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from domain.masterdata import MasterData
 from edge_agent.clock import Clock
 from edge_agent.config.web import WebConfig
+from edge_agent.downlink.plans import today_prep
 from edge_agent.kitchen.bus_routes import TicketFanOut
 from edge_agent.kitchen.pipeline import KitchenPipeline
 from edge_agent.kitchen.records import FoodSafetyRecords
@@ -76,6 +77,7 @@ def agent_screens(
         near_days=web.near_days,
         transfers=transfers,
         receiving=receiving,
+        prep=lambda day: today_prep(store, store.site, day, web.near_days),
     )
     if displays is not None:
         displays.add(sources.hub.publish)
