@@ -229,7 +229,10 @@ def main() -> None:
         + f", the rest (the draft loop, the chain head, checkpoints) {rest:.2f} µs"
     )
     verdict = "met" if store_rate >= 20_000 and store_rate >= 0.5 * raw_rate else "NOT met"
-    print(f"target (>= 20,000/s and >= 0.5x raw sealed-row inserts): {verdict}")
+    in_cpu = "met" if store_cpu <= 2 * raw_cpu else "NOT met"
+    # on a shared machine raw's wall time waits on the disk and the load: CPU is the figure
+    print(f"target (>= 20,000/s and >= 0.5x raw sealed-row inserts): {verdict} in wall time,"
+          f" {in_cpu} in CPU per event")  # fmt: skip
 
 
 if __name__ == "__main__":
