@@ -16,7 +16,9 @@ from cloud.auth.deps import Principal, require
 from cloud.downlink.bell import bell_of
 from cloud.replenishment.publish import publish_plan
 from cloud.replenishment.service import site_replenishment
+from cloud.replenishment.serving import Serving
 from domain.replenishment.explain import Cause
+from domain.replenishment.methods import CLOUD_METHODS
 from domain.replenishment.plan import ItemPlan
 from domain.replenishment.plan_document import SitePlan
 from domain.replenishment.site_plan import LOOK_BACK, Suggestion
@@ -51,7 +53,12 @@ class ItemPlanPublic(BaseModel):
     demand_group: str
     service_class: str
     service_level: float
-    method: str
+    method: str = Field(description="the method the forecast was made with")
+    method_chosen: str = Field(
+        description="the method the evaluation chose for the item's group (lightgbm: the "
+        "site's global model)"
+    )
+    method_note: str = Field(description="why `method` is not `method_chosen` (empty if it is)")
     demand_per_day: float
     forecast_error_per_day: float
     lead_time_days: float
@@ -83,11 +90,17 @@ class CleaningPublic(BaseModel):
     censored_days: int
 
 
+class GlobalModelPublic(BaseModel):
+    fitted_at: datetime | None = Field(description="when the site's global model used was fitted")
+    as_of: date | None = Field(description="the last day of demand it learned from")
+
+
 class ReplenishmentPublic(BaseModel):
     site: str
     as_of: date
     history_days: int
     has_masterdata: bool
+    global_model: GlobalModelPublic
     items: list[ItemPlanPublic]
     suggestions: list[str] = Field(description="the items to order now")
     cleaning: list[CleaningPublic] = Field(description="what cleaning changed, per item")
@@ -115,12 +128,15 @@ async def get_replenishment(
         today=today or datetime.now(UTC).date(),
         history_days=history_days,
     )
-    items = [_public(s) for s in found.suggestions]
+    items = [_public(s, found.serving) for s in found.suggestions]
     return ReplenishmentPublic(
         site=site,
         as_of=found.as_of,
         history_days=found.history_days,
         has_masterdata=found.has_masterdata,
+        global_model=GlobalModelPublic(
+            fitted_at=found.serving.fitted_at, as_of=found.serving.as_of
+        ),
         items=items,
         suggestions=[i.item for i in items if float(i.suggested_qty) > 0],
         cleaning=[
@@ -137,7 +153,7 @@ async def get_replenishment(
     )
 
 
-def _public(s: Suggestion) -> ItemPlanPublic:
+def _public(s: Suggestion, serving: Serving) -> ItemPlanPublic:
     plan = s.plan
     return ItemPlanPublic(
         item=plan.item,
@@ -146,6 +162,8 @@ def _public(s: Suggestion) -> ItemPlanPublic:
         service_class=s.service_class,
         service_level=plan.inputs.service,
         method=plan.forecast.method,
+        method_chosen=CLOUD_METHODS[plan.group],
+        method_note=serving.note(plan.group),
         demand_per_day=round(plan.inputs.demand, 3),
         forecast_error_per_day=round(plan.inputs.sigma_d, 3),
         lead_time_days=plan.lead.mean_days,

@@ -19,10 +19,9 @@ from domain.replenishment.accuracy import (
 from domain.replenishment.baselines import BASELINES
 from domain.replenishment.classes import demand_group
 from domain.replenishment.forecast import forecast_baseline
-from domain.replenishment.methods import forecast_with
+from domain.replenishment.methods import GLOBAL, forecast_with
 from domain.replenishment.series import DemandSeries
 
-GLOBAL = "lightgbm"
 PLAIN = tuple(BASELINES)
 KNOWN = tuple(f"{m}+known" for m in BASELINES)
 
@@ -38,7 +37,11 @@ class Evaluation:
     chosen: dict[str, str]
     """Per group, the method with the lowest validation MASE."""
     served: dict[str, str]
-    """Per group, the method plans use (``choose_served``)."""
+    """Per group, the method the cloud plans with (``choose_served``, the global model a
+    candidate when evaluated): ``CLOUD_METHODS``."""
+    statistical: dict[str, str]
+    """Per group, the method plans without the cloud use (the statistical methods only):
+    ``CHOSEN_METHODS``."""
 
     def verdicts(self) -> dict[str, tuple[str, float, str, float]]:
         """Per group: served method and its test MASE, best plain baseline and its MASE."""
@@ -56,14 +59,16 @@ on later ones (the last evaluation chose by the lowest MASE alone, and lost to t
 baseline on intermittent and lumpy items)."""
 
 
-def choose_served(validation: Table, margin: float = MARGIN) -> dict[str, str]:
-    """Per group, the method plans use: the best plain baseline on validation, unless a
-    servable method (a baseline with known effects) beats it by more than ``margin``. The
-    global model is not served: the edge and the simulator plan without the cloud."""
+def choose_served(
+    validation: Table, margin: float = MARGIN, rivals: Sequence[str] = KNOWN
+) -> dict[str, str]:
+    """Per group, the method plans use: the best plain baseline on validation, unless the
+    best of ``rivals`` (the baselines with known effects; in the cloud the global model too)
+    beats it by more than ``margin``."""
     served = {}
     for group, methods in validation.items():
         base = best_by_group({group: methods}, PLAIN)[group]
-        rival = best_by_group({group: methods}, KNOWN).get(group)
+        rival = best_by_group({group: methods}, rivals).get(group)
         better = rival is not None and methods[rival][0] < methods[base][0] * (1 - margin)
         served[group] = rival if better and rival is not None else base
     return served
@@ -115,4 +120,12 @@ def evaluate(
     counts: dict[str, int] = {}
     for g in groups.values():
         counts[g] = counts.get(g, 0) + 1
-    return Evaluation(counts, val, tst, best_by_group(val, candidates), choose_served(val))
+    rivals = (*KNOWN, GLOBAL) if use_global else KNOWN
+    return Evaluation(
+        counts,
+        val,
+        tst,
+        best_by_group(val, candidates),
+        choose_served(val, rivals=rivals),
+        choose_served(val),
+    )

@@ -17,6 +17,7 @@ from typing import Any
 
 from domain.replenishment.baselines import uncensored
 from domain.replenishment.forecast import QUANTILES, Forecast
+from domain.replenishment.methods import GLOBAL
 from domain.replenishment.series import DemandSeries, KnownDays
 
 HORIZON = 7
@@ -36,7 +37,6 @@ FEATURES = (
     "holiday",
     "scale_log",
 )
-ROUNDS = 100
 ROUNDS = 100
 PARAMS: dict[str, Any] = {
     "learning_rate": 0.08,
@@ -127,29 +127,63 @@ def fit_global(all_series: Sequence[DemandSeries], origin: int) -> GlobalModel:
 def forecast_global(
     model: GlobalModel, series: DemandSeries, known: KnownDays, horizon: int
 ) -> Forecast:
-    """The model's forecast of ``series`` (its history up to the origin) for ``horizon`` days."""
+    """The model's forecast of ``series`` (its history up to the origin) for ``horizon`` days.
+
+    Each row's features end 7 days before it, so a week is forecast at once; past the first
+    week the forecasts of the week before stand in for the demand not yet seen (plans look
+    ahead whole weeks: lead time, its spread and a review day)."""
     import numpy as np
 
-    if horizon > HORIZON:
-        raise ValueError(f"the global model forecasts {HORIZON} days ahead, not {horizon}")
     history = uncensored(series)
     size = _scale(history)
     n = len(history)
+    total = HORIZON * math.ceil(horizon / HORIZON)
     ahead = DemandSeries(
         series.item,
         series.site,
         series.start,
-        tuple(history) + (0.0,) * horizon,
-        tuple(series.censored or (False,) * n) + (False,) * horizon,
-        tuple(series.promo or (False,) * n) + known.promo[:horizon],
-        tuple(series.holiday or (False,) * n) + known.holiday[:horizon],
+        tuple(history) + (0.0,) * total,
+        tuple(series.censored or (False,) * n) + (False,) * total,
+        tuple(series.promo or (False,) * n) + _padded(known.promo, total),
+        tuple(series.holiday or (False,) * n) + _padded(known.holiday, total),
     )
-    x = np.asarray([feature_row(ahead, history, n + h, size) for h in range(horizon)])
-    point = tuple(max(0.0, float(v) * size) for v in model.mean.predict(x))
+    values = list(history)
     levels = sorted(model.quantiles)
-    # each quantile is a model of its own: sorted per day, so that they never cross
-    by_day = np.sort(np.asarray([model.quantiles[q].predict(x) for q in levels]), axis=0)
-    quantiles = {
-        q: tuple(max(0.0, float(v) * size) for v in by_day[i]) for i, q in enumerate(levels)
+    point: list[float] = []
+    by_level: dict[float, list[float]] = {q: [] for q in levels}
+    for week in range(0, total, HORIZON):
+        x = np.asarray([feature_row(ahead, values, n + week + h, size) for h in range(HORIZON)])
+        mean = [max(0.0, float(v) * size) for v in model.mean.predict(x)]
+        # each quantile is a model of its own: sorted per day, so that they never cross
+        by_day = np.sort(np.asarray([model.quantiles[q].predict(x) for q in levels]), axis=0)
+        for i, q in enumerate(levels):
+            by_level[q] += [max(0.0, float(v) * size) for v in by_day[i]]
+        point += mean
+        values += mean
+    quantiles = {q: tuple(v[:horizon]) for q, v in by_level.items()}
+    return Forecast(GLOBAL, tuple(point[:horizon]), quantiles, model.sigma_scaled * size)
+
+
+def _padded(flags: tuple[bool, ...], days: int) -> tuple[bool, ...]:
+    return flags[:days] + (False,) * max(0, days - len(flags))
+
+
+def model_document(model: GlobalModel) -> dict[str, Any]:
+    """``model`` as JSON: each booster in LightGBM's own text format, so any replica (and
+    any LightGBM version that reads the format) loads the same fit."""
+    return {
+        "mean": model.mean.model_to_string(),
+        "quantiles": {str(q): b.model_to_string() for q, b in model.quantiles.items()},
+        "sigma_scaled": model.sigma_scaled,
     }
-    return Forecast("lightgbm", point, quantiles, model.sigma_scaled * size)
+
+
+def model_of(document: dict[str, Any]) -> GlobalModel:
+    """The model ``model_document`` wrote."""
+    import lightgbm as lgb
+
+    return GlobalModel(
+        lgb.Booster(model_str=document["mean"]),
+        {float(q): lgb.Booster(model_str=t) for q, t in document["quantiles"].items()},
+        float(document["sigma_scaled"]),
+    )

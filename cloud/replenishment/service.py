@@ -1,10 +1,12 @@
 """A site's replenishment read from the cloud's database: the site's stock events of the
 history window, its master data, its free stock, its cold-chain raises, its suppliers'
 order-to-receipt history and its open orders (``cloud.purchasing``), in one site-scoped
-transaction; the planning itself is ``domain.replenishment.site_plan``."""
+transaction; the planning itself is ``domain.replenishment.site_plan``, with the site's
+global model where it was chosen and is fitted (``cloud.replenishment.serving``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -16,12 +18,13 @@ from cloud.auth.scope import site_scope
 from cloud.masterdata.store import read_masterdata
 from cloud.purchasing.on_order import on_order
 from cloud.purchasing.receipts import deliveries, refresh_site
+from cloud.replenishment.serving import Serving, served_methods
 from domain.masterdata import MasterData
 from domain.quantity import Quantity, Unit
 from domain.replenishment.cleaning import CleaningLine, StockRecord, clean_demand, stock_change
 from domain.replenishment.known_effects import holiday_flags
 from domain.replenishment.promotions import promotion_flags
-from domain.replenishment.series import KnownDays
+from domain.replenishment.series import DemandSeries, KnownDays
 from domain.replenishment.site_plan import LOOK_BACK, Raise, Suggestion, plan_site
 
 TYPES = [
@@ -54,6 +57,8 @@ class SiteReplenishment:
     has_masterdata: bool
     suggestions: list[Suggestion]
     cleaning: tuple[CleaningLine, ...]
+    serving: Serving
+    """The methods forecasts were made with, and why the global model was not, if not."""
 
 
 async def site_replenishment(
@@ -75,17 +80,11 @@ async def site_replenishment(
         await refresh_site(conn, site)  # receipts not yet attributed are still on order
         coming = await on_order(conn, site, until)
         coming_before = await on_order(conn, site, until - timedelta(days=LOOK_BACK))
-    records = [
-        StockRecord(site, str(kind), cast(datetime, at), cast(dict[str, Any], data))
-        for kind, at, data in rows
-    ]
+        serving = await served_methods(conn, site, today)
+    records = _records(site, rows)
     off = _china_holidays(start, history_days + 28)
     cleaned = clean_demand(records, start, today, holidays=off)
-    series = {
-        item: replace(s, promo=promotion_flags(master.promotions, item, s.start, len(s)))
-        for (item, _), s in cleaned.series.items()
-        if _is_used(s.qty)
-    }
+    series = _used_series(cleaned.series, master)
     free_now = _free_by_item(free)
     moved = stock_change(records, until - timedelta(days=LOOK_BACK))
     position = {item: free_now.get(item, 0.0) + coming.get(item, 0.0) for item in series}
@@ -108,10 +107,46 @@ async def site_replenishment(
             for item in series
         },
         on_order=coming,
+        methods=(serving.methods, serving.forecast),
     )
     return SiteReplenishment(
-        site, today, history_days, stored is not None, suggestions, cleaned.report
+        site, today, history_days, stored is not None, suggestions, cleaned.report, serving
     )
+
+
+async def site_series(
+    pool: AsyncConnectionPool, site: str, *, today: date, history_days: int
+) -> dict[str, DemandSeries]:
+    """The cleaned daily demand of every item ``site`` used in the ``history_days`` up to
+    ``today``, promotions flagged: what the site's global model learns from."""
+    start = today - timedelta(days=history_days - 1)
+    since = datetime.combine(start, time(), tzinfo=UTC)
+    until = datetime.combine(today + timedelta(days=1), time(), tzinfo=UTC)
+    params = {"site": site, "since": since, "until": until, "types": TYPES}
+    async with site_scope(pool, [site]) as conn:
+        rows = await (await conn.execute(_EVENTS, params)).fetchall()
+        stored = await read_masterdata(conn, site)
+    master = MasterData.model_validate(stored.document) if stored else MasterData()
+    off = _china_holidays(start, history_days + 28)
+    cleaned = clean_demand(_records(site, rows), start, today, holidays=off)
+    return _used_series(cleaned.series, master)
+
+
+def _records(site: str, rows: list[tuple[object, ...]]) -> list[StockRecord]:
+    return [
+        StockRecord(site, str(kind), cast(datetime, at), cast(dict[str, Any], data))
+        for kind, at, data in rows
+    ]
+
+
+def _used_series(
+    cleaned: Mapping[tuple[str, str], DemandSeries], master: MasterData
+) -> dict[str, DemandSeries]:
+    return {
+        item: replace(s, promo=promotion_flags(master.promotions, item, s.start, len(s)))
+        for (item, _), s in cleaned.items()
+        if _is_used(s.qty)
+    }
 
 
 def _is_used(qty: tuple[float, ...]) -> bool:

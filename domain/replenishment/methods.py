@@ -1,15 +1,18 @@
 """The forecast method each demand group is planned with: the evaluation's choice.
 
-``edgestock replenish evaluate`` scores every baseline, with and without known effects, on a
-rolling origin and chooses per group (``cloud.replenishment.evaluation.choose_served``); the
-choice is recorded here so that the API, the edge and the policy simulator plan with the
-method that measured best, not a textbook one. The evaluation prints whether its choice
-still equals this table.
+``edgestock replenish evaluate`` scores every baseline, with and without known effects, and
+the global model on a rolling origin and chooses per group
+(``cloud.replenishment.evaluation.choose_served``); the choice is recorded here so that
+plans use the method that measured best, not a textbook one. Two tables, because the global
+model is fitted in the cloud: ``CLOUD_METHODS`` (every method) is what the cloud's API
+serves; ``CHOSEN_METHODS`` (the statistical methods only) is what the edge and the policy
+simulator plan with, and what the cloud falls back to while a site has no fitted global
+model. The evaluation prints whether its choices still equal these tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from domain.replenishment.baselines import uncensored
 from domain.replenishment.classes import DemandGroup
@@ -19,6 +22,11 @@ from domain.replenishment.series import DemandSeries, KnownDays
 
 KNOWN = "+known"
 """Suffix of a method run with promotions and holidays as known effects."""
+GLOBAL = "lightgbm"
+"""The global model learned across a site's items (``cloud.replenishment.global_model``)."""
+
+MethodForecast = Callable[[DemandSeries, KnownDays, int, str], Forecast]
+"""A forecast of a series (history, known days ahead, horizon) by the method named."""
 
 CHOSEN_METHODS: Mapping[DemandGroup, str] = {
     DemandGroup.SMOOTH: "ets+known",
@@ -27,7 +35,17 @@ CHOSEN_METHODS: Mapping[DemandGroup, str] = {
     DemandGroup.LUMPY: "croston_sba",
 }
 """Chosen by ``edgestock replenish evaluate`` (seed 1, seven validation origins, 5 Dec 2026;
-the figures are in docs/forecasting.md)."""
+the figures are in docs/forecasting.md): chosen among the statistical methods only, which
+plan without the cloud."""
+
+CLOUD_METHODS: Mapping[DemandGroup, str] = {
+    DemandGroup.SMOOTH: GLOBAL,
+    DemandGroup.ERRATIC: GLOBAL,
+    DemandGroup.INTERMITTENT: "tsb",
+    DemandGroup.LUMPY: "croston_sba",
+}
+"""Chosen by the same evaluation among every method, the global model included: what the
+cloud's replenishment API forecasts with (``cloud.replenishment.serving``)."""
 
 
 def forecast_with(series: DemandSeries, known: KnownDays, horizon: int, method: str) -> Forecast:

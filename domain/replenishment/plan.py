@@ -13,7 +13,7 @@ from domain.replenishment.classes import DemandGroup, demand_group
 from domain.replenishment.explain import Cause, Evidence, explain, noise_bands
 from domain.replenishment.forecast import ERROR_WINDOW, Forecast
 from domain.replenishment.lead_time import LeadTime
-from domain.replenishment.methods import CHOSEN_METHODS, forecast_with
+from domain.replenishment.methods import CHOSEN_METHODS, MethodForecast, forecast_with
 from domain.replenishment.policy import (
     MIN_DEMAND,
     Order,
@@ -67,11 +67,13 @@ def plan_item(
     methods: Mapping[DemandGroup, str] = CHOSEN_METHODS,
     review_days: float = 1.0,
     promotions: Sequence[Promotion] = (),
+    forecast: MethodForecast = forecast_with,
 ) -> ItemPlan:
-    """The plan for ``series``'s item at its site after its last day."""
+    """The plan for ``series``'s item at its site after its last day (``forecast`` runs the
+    group's method: the cloud passes one that knows the global model)."""
     group = demand_group(series)
     horizon = horizon_days(lead, review_days)
-    fc = forecast_with(series, _cut(known, horizon), horizon, methods[group])
+    fc = forecast(series, _cut(known, horizon), horizon, methods[group])
     plain = fmean(fc.unlifted) if fc.unlifted else fmean(fc.point)
     inputs = with_mixes(
         PlanInputs.of(

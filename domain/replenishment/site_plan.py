@@ -16,9 +16,10 @@ from decimal import Decimal
 
 from domain.masterdata import MasterData
 from domain.quantity import Quantity
-from domain.replenishment.classes import service_class
+from domain.replenishment.classes import DemandGroup, service_class
 from domain.replenishment.explain import Cause
 from domain.replenishment.lead_time import Delivery, lead_time
+from domain.replenishment.methods import CHOSEN_METHODS, MethodForecast, forecast_with
 from domain.replenishment.plan import ItemPlan, explain_change, plan_item
 from domain.replenishment.policy import OrderTerms, service_for
 from domain.replenishment.series import DemandSeries, KnownDays
@@ -85,9 +86,11 @@ def plan_site(
     deliveries: Sequence[Delivery] = (),
     future: Mapping[str, KnownDays] | None = None,
     on_order: Mapping[str, float] | None = None,
+    methods: tuple[Mapping[DemandGroup, str], MethodForecast] = (CHOSEN_METHODS, forecast_with),
 ) -> list[Suggestion]:
     """Suggestions for every item of ``series`` (by item, each ending today); ``position``
-    holds stock on hand and on order, ``on_order`` the part on order (for the record)."""
+    holds stock on hand and on order, ``on_order`` the part on order (for the record);
+    ``methods`` the method per group and what runs it (the cloud's may be the global model)."""
     return [
         replace(
             _suggest(
@@ -97,6 +100,7 @@ def plan_site(
                 raises,
                 deliveries,
                 (future or {}).get(item, KnownDays.plain(0)),
+                methods,
             ),
             on_order=(on_order or {}).get(item, 0.0),
         )
@@ -111,6 +115,7 @@ def _suggest(
     raises: Sequence[Raise],
     deliveries: Sequence[Delivery],
     known: KnownDays,
+    methods: tuple[Mapping[DemandGroup, str], MethodForecast],
 ) -> Suggestion:
     """One item's plan now and ``LOOK_BACK`` days ago, and why it moved."""
     item = history.item
@@ -131,6 +136,8 @@ def _suggest(
             bump=bump,
             excursion=(cause, on),
             promotions=master.promotions,
+            methods=methods[0],
+            forecast=methods[1],
         )
 
     now = plan(len(history), stock[0], known)

@@ -1,15 +1,22 @@
 """``edgestock replenish evaluate``: the accuracy table, the explanation gate and the policy
-comparison of docs/forecasting.md, reproduced from generated data (no download)."""
+comparison of docs/forecasting.md, reproduced from generated data (no download).
+``edgestock replenish fit``: each site's global forecasting model, fitted and kept."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from edgestock.cli.common import DatabaseUrl, require_database
+
+if TYPE_CHECKING:
+    from cloud.replenishment.fitting import FitOutcome
 
 replenish_app = typer.Typer(
     help="Replenishment: forecasts, safety stock and their explanations.", no_args_is_help=True
@@ -61,7 +68,7 @@ def evaluate(
 
 def _accuracy(items: int, sites: int, days: int, seed: int) -> str:
     from cloud.replenishment.evaluation import evaluate as score
-    from domain.replenishment.methods import CHOSEN_METHODS
+    from domain.replenishment.methods import CHOSEN_METHODS, CLOUD_METHODS
     from simulators.demand import catalog, generate
 
     series = generate(catalog(items, seed), sites, days, date(2025, 11, 3), seed + 1)
@@ -99,14 +106,65 @@ def _accuracy(items: int, sites: int, days: int, seed: int) -> str:
             f"| {group} | {chosen} | {mase:.3f} | {best} | {base:.3f} | {verdict} "
             f"| {found.chosen[group]} |"
         )
-    recorded = {g.value: m for g, m in CHOSEN_METHODS.items()}
-    same = recorded == found.served
-    lines.append(
-        "\nServed methods "
-        + ("equal" if same else "DIFFER from")
-        + f" domain/replenishment/methods.py CHOSEN_METHODS {recorded}"
-    )
+    for name, table, choice in (
+        ("CLOUD_METHODS", CLOUD_METHODS, found.served),
+        ("CHOSEN_METHODS", CHOSEN_METHODS, found.statistical),
+    ):
+        recorded = {g.value: m for g, m in table.items()}
+        lines.append(
+            f"\nChosen {'' if name == 'CLOUD_METHODS' else 'statistical '}methods {choice} "
+            + ("equal" if recorded == choice else "DIFFER from")
+            + f" domain/replenishment/methods.py {name}"
+        )
     return "\n".join(lines) + "\n"
+
+
+@replenish_app.command("fit")
+def fit(
+    database_url: DatabaseUrl = None,
+    site: Annotated[
+        list[str] | None, typer.Option(help="Fit this site (repeat for more; default: every site).")
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option(help="Learn from demand up to this day (default: yesterday, UTC).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Fit even when the kept model is fresh.")] = False,
+) -> None:
+    """Fit each site's global forecasting model and keep it for the replenishment API.
+
+    A kept model is refitted when it is a day old or the site's demand history grew by 10 %;
+    run it daily (a timer or cron job). Until a site has one, the API plans its items with
+    the statistical methods and says so."""
+    url = require_database(database_url)
+    try:
+        day = date.fromisoformat(today) if today else None
+    except ValueError:
+        raise typer.BadParameter(
+            f"{today!r} is not a day (YYYY-MM-DD)", param_hint="--today"
+        ) from None
+    for outcome in asyncio.run(_fit(url, site or [], day, force)):
+        done = f"fitted in {outcome.seconds:.1f} s" if outcome.fitted else "kept"
+        typer.echo(
+            f"{outcome.site}: {done} ({outcome.reason}; {outcome.series} items, "
+            f"{outcome.item_days} item-days)"
+        )
+
+
+async def _fit(url: str, sites: list[str], today: date | None, force: bool) -> list[FitOutcome]:
+    from psycopg_pool import AsyncConnectionPool
+
+    from cloud.replenishment.fitting import fit_site
+
+    now = datetime.now(UTC)
+    day = today or now.date() - timedelta(days=1)
+    async with AsyncConnectionPool(url, min_size=1, max_size=2, open=False) as pool:
+        if not sites:
+            async with pool.connection() as conn:
+                cur = await conn.execute(
+                    "SELECT site FROM org_nodes WHERE site IS NOT NULL ORDER BY site"
+                )
+                sites = [str(row[0]) for row in await cur.fetchall()]
+        return [await fit_site(pool, s, today=day, now=now, force=force) for s in sites]
 
 
 def _gate(count: int, seed: int) -> str:

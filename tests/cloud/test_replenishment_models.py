@@ -3,13 +3,21 @@ generated series (no database: pure computation over the cloud's modules)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from cloud.replenishment.evaluation import PLAIN, evaluate
-from cloud.replenishment.global_model import feature_row, fit_global, forecast_global, training_rows
+from cloud.replenishment.global_model import (
+    feature_row,
+    fit_global,
+    forecast_global,
+    model_document,
+    model_of,
+    training_rows,
+)
 from domain.replenishment.accuracy import rolling_origin
 from domain.replenishment.baselines import uncensored
 from domain.replenishment.series import DemandSeries, KnownDays
@@ -55,8 +63,23 @@ def test_the_global_model_beats_the_weekly_naive_with_ordered_quantiles(
     for day in range(7):
         values = [fc.quantiles[q][day] for q in levels]
         assert values == sorted(values)
-    with pytest.raises(ValueError, match="7 days ahead, not 8"):
-        forecast_global(model, smooth_series[0].head(126), KnownDays.plain(8), 8)
+    # past a week, the first week's forecasts stand in for the demand not yet seen
+    fortnight = forecast_global(model, smooth_series[0].head(126), KnownDays.plain(14), 14)
+    assert fortnight.point[:7] == fc.point
+    assert len(fortnight.point) == 14
+    assert all(v > 0 for v in fortnight.point[7:])
+    for day in range(14):
+        values = [fortnight.quantiles[q][day] for q in levels]
+        assert values == sorted(values)
+    assert len(forecast_global(model, smooth_series[0].head(126), KnownDays.plain(8), 8).point) == 8
+
+
+def test_a_stored_model_forecasts_as_the_fitted_one(smooth_series: list[DemandSeries]) -> None:
+    model = fit_global(smooth_series, 126)
+    stored = json.loads(json.dumps(model_document(model)))  # as the database keeps it
+    again = model_of(stored)
+    series, known = smooth_series[1].head(126), KnownDays.plain(7)
+    assert forecast_global(again, series, known, 7) == forecast_global(model, series, known, 7)
 
     def mase(run: object) -> float:
         scores = [x for s in smooth_series for x in rolling_origin(s, [126, 133], 7, run)]  # type: ignore[arg-type]
