@@ -57,6 +57,7 @@ LATER = (
     "0153_recall_hold_issued_at",
     "0160_stock_adjustments",
     "0161_order_notifications",
+    "0186_global_models",
     "0190_reservations",
     "0191_transfer_closures",
     "0192_open_reservations",
