@@ -156,6 +156,8 @@ def main() -> None:
             drafts = stock_events(args.items, args.consumptions, rng)
             for start in range(0, len(drafts), 1000):
                 store.append(drafts[start : start + 1000])
+            appended = len(drafts)
+            del drafts  # the agent does not hold its history in memory: neither do we, for GC
             plan = plan_of(args.items, rng)
             content = plan.model_dump(mode="json")
             document = DownlinkDocument(site=SITE, seq=1, kind="plan", issued_at=plan.made_at,
@@ -166,7 +168,7 @@ def main() -> None:
             held = sum(1 for _ in store.holds())
             size = len(store.checkpoint("plan") or b"")
             print(f"# {args.items} items, {len(store.ledger())} lot balances ({held} held), "
-                  f"{len(drafts)} events, plan {size} bytes")  # fmt: skip
+                  f"{appended} events, plan {size} bytes")  # fmt: skip
             raw = sqlite3.connect(path)
             prep = timed(args.runs, lambda: today_prep(store, SITE, TODAY))
             base = timed(args.runs, lambda: raw.execute(
