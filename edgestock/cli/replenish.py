@@ -128,6 +128,9 @@ def fit(
     today: Annotated[
         str | None, typer.Option(help="Learn from demand up to this day (default: yesterday, UTC).")
     ] = None,
+    history_days: Annotated[
+        int, typer.Option(min=42, max=730, help="Days of demand each fit learns from.")
+    ] = 182,
     force: Annotated[bool, typer.Option(help="Fit even when the kept model is fresh.")] = False,
 ) -> None:
     """Fit each site's global forecasting model and keep it for the replenishment API.
@@ -142,7 +145,7 @@ def fit(
         raise typer.BadParameter(
             f"{today!r} is not a day (YYYY-MM-DD)", param_hint="--today"
         ) from None
-    for outcome in asyncio.run(_fit(url, site or [], day, force)):
+    for outcome in asyncio.run(_fit(url, site or [], day, history_days, force)):
         done = f"fitted in {outcome.seconds:.1f} s" if outcome.fitted else "kept"
         typer.echo(
             f"{outcome.site}: {done} ({outcome.reason}; {outcome.series} items, "
@@ -150,7 +153,9 @@ def fit(
         )
 
 
-async def _fit(url: str, sites: list[str], today: date | None, force: bool) -> list[FitOutcome]:
+async def _fit(
+    url: str, sites: list[str], today: date | None, history_days: int, force: bool
+) -> list[FitOutcome]:
     from psycopg_pool import AsyncConnectionPool
 
     from cloud.replenishment.fitting import fit_site
@@ -164,7 +169,10 @@ async def _fit(url: str, sites: list[str], today: date | None, force: bool) -> l
                     "SELECT site FROM org_nodes WHERE site IS NOT NULL ORDER BY site"
                 )
                 sites = [str(row[0]) for row in await cur.fetchall()]
-        return [await fit_site(pool, s, today=day, now=now, force=force) for s in sites]
+        return [
+            await fit_site(pool, s, today=day, now=now, history_days=history_days, force=force)
+            for s in sites
+        ]
 
 
 def _gate(count: int, seed: int) -> str:
