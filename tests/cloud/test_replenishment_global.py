@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from typing import Any
 
 import httpx
 
@@ -27,7 +28,7 @@ def fit(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def plan(client: httpx.Client, today: str = str(TODAY)) -> tuple[dict[str, object], dict]:  # type: ignore[type-arg]
+def plan(client: httpx.Client, today: str = str(TODAY)) -> tuple[dict[str, Any], dict[str, Any]]:
     answer = client.get(
         "/v1/sites/site-1/replenishment", params={"today": today, "history_days": HISTORY}
     )
@@ -56,7 +57,7 @@ def test_the_api_serves_the_global_model_once_fitted_and_says_why_not_before(
     assert (rice["method"], rice["method_note"]) == ("lightgbm", "")
     assert body["global_model"]["as_of"] == str(TODAY)
     # eight weeks of 8 kg on weekdays and 12 kg at weekends (in grams): 9.14 kg a day
-    assert abs(float(rice["demand_per_day"]) - 64_000 / 7) < 0.1 * 64_000 / 7  # type: ignore[arg-type]
+    assert abs(float(rice["demand_per_day"]) - 64_000 / 7) < 0.1 * 64_000 / 7
     p50, p90 = rice["forecast_p50"], rice["forecast_p90"]
     assert isinstance(p50, list)
     assert isinstance(p90, list)
