@@ -39,7 +39,7 @@ from domain.payloads import LotReceived
 from edgestock.demos.console import say
 from edgestock.demos.enrolment import enrol_agent
 from edgestock.demos.readiness import store_rows, store_synced
-from edgestock.demos.stack import DemoStack, EnrolledAgent, SiteBus
+from edgestock.demos.stack import DemoStack, EnrolledAgent, SiteBus, play_story
 from edgestock.processes import free_port, port_accepts
 
 PLANT = "plant"
@@ -111,14 +111,11 @@ class PlantSummary:
 
 def run_plant_demo(*, workdir: Path | None, database_url: str | None) -> PlantSummary:
     """Run the plant story on a fresh stack; its summary."""
-    summary = PlantSummary()
-    with DemoStack(site=PLANT, workdir=workdir, prefix="edgestock-plant-",
-                   database_url=database_url) as stack:  # fmt: skip
-        stack.play(lambda: _story(stack, summary))
-        summary.interrupted = stack.interrupted
-    verdict = "yes" if not summary.missing() else "no"
-    say(f"work order run, wrong servos caught at kitting, serial traced: {verdict}")
-    return summary
+    return play_story(
+        PlantSummary(), _story, site=PLANT, prefix="edgestock-plant-", workdir=workdir,
+        database_url=database_url,
+        told="work order run, wrong servos caught at kitting, serial traced",
+    )  # fmt: skip
 
 
 def _story(stack: DemoStack, summary: PlantSummary) -> None:

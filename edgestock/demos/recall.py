@@ -33,7 +33,7 @@ from domain.payloads import (
 from edgestock.demos.console import say
 from edgestock.demos.enrolment import SiteAdmin, create_admin, enrol_agent, run_command
 from edgestock.demos.readiness import store_rows, store_synced
-from edgestock.demos.stack import DemoStack, EnrolledAgent
+from edgestock.demos.stack import DemoStack, EnrolledAgent, play_story
 
 PLANT, SHOP_A, SHOP_B = "plant", "shop-a", "shop-b"
 OFFLINE = SHOP_B
@@ -122,14 +122,11 @@ class RecallSummary:
 
 def run_recall_demo(*, workdir: Path | None, database_url: str | None) -> RecallSummary:
     """Run the recall story on a fresh stack; its summary."""
-    summary = RecallSummary()
-    with DemoStack(site=PLANT, workdir=workdir, prefix="edgestock-recall-",
-                   database_url=database_url) as stack:  # fmt: skip
-        stack.play(lambda: _story(stack, summary))
-        summary.interrupted = stack.interrupted
-    verdict = "yes" if not summary.missing() else "no"
-    say(f"recall held at every edge, reported and shown to consumers: {verdict}")
-    return summary
+    return play_story(
+        RecallSummary(), _story, site=PLANT, prefix="edgestock-recall-", workdir=workdir,
+        database_url=database_url,
+        told="recall held at every edge, reported and shown to consumers",
+    )  # fmt: skip
 
 
 def _story(stack: DemoStack, summary: RecallSummary) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import typer
 
@@ -320,3 +320,33 @@ def work_folder(stack: contextlib.ExitStack, workdir: Path | None, prefix: str) 
         )
     workdir.mkdir(parents=True, exist_ok=True)
     return workdir
+
+
+class Story(Protocol):
+    """What a scenario's summary offers: the interruption noted, the gaps of its story."""
+
+    interrupted: str | None
+
+    def missing(self) -> list[str]: ...
+
+
+S = TypeVar("S", bound=Story)
+
+
+def play_story(
+    summary: S,
+    story: Callable[[DemoStack, S], None],
+    *,
+    site: str,
+    prefix: str,
+    workdir: Path | None,
+    database_url: str | None,
+    told: str,
+) -> S:
+    """Play ``story`` on a fresh stack for ``site``, keep an interruption in ``summary``,
+    then say ``told: yes`` when nothing of the story is missing (``no`` otherwise)."""
+    with DemoStack(site=site, workdir=workdir, prefix=prefix, database_url=database_url) as stack:
+        stack.play(lambda: story(stack, summary))
+        summary.interrupted = stack.interrupted
+    say(f"{told}: {'yes' if not summary.missing() else 'no'}")
+    return summary
