@@ -9,7 +9,8 @@ data by version; the document itself is already kept in the inbox).
 
 A ``stock.adjust`` document becomes one ``stock.adjusted`` (``edge_agent.downlink.adjustments``),
 a ``reservation`` one a ``stock.reserved`` or the ``stock.unreserved`` of each open line of
-the reference (``edge_agent.downlink.reservations``).
+the reference (``edge_agent.downlink.reservations``). A ``plan`` makes no event: the site's
+plan is kept whole in the ``plan`` checkpoint (``edge_agent.downlink.plans``).
 A hold becomes a ``lot.blocked`` (cause ``downlink:<seq>``) at the location named, or at every
 location where the site's ledger has the lot; a release becomes a ``lot.released`` of each
 such location under a hold. FEFO then skips held stock, as for any hold.

@@ -5,17 +5,18 @@ store, and today's prep list is made from it and the store's own lots with the c
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
 
+from domain.downlink import DocumentRefused, DownlinkDocument
 from domain.events import EventDraft
 from domain.payloads import LotBlocked, LotReceived
 from domain.replenishment.prep import PlanState
-from edge_agent.downlink.plans import CHECKPOINT, latest_plan, today_prep
+from edge_agent.downlink.plans import CHECKPOINT, keep_plan, latest_plan, today_prep
 from edge_agent.store import EdgeStore
 from tests.cloud.builders import AgentChain, post_events
 from tests.cloud.test_replenishment import MASTER, TODAY, _history
@@ -102,3 +103,27 @@ async def test_the_plan_lands_once_and_today_s_prep_needs_no_cloud(
     assert rice.to_get == max(Decimal(0), Decimal(str(round(rice.p90, 3))) - 7000)
     assert [(u.lot, u.near_expiry) for u in rice.use_first] == [("R2", True), ("R1", False)]
     assert (stale.state, stale.lines[0].p50, stale.age_days) == (PlanState.STALE, None, 8)
+
+
+async def test_a_plan_that_does_not_parse_or_names_another_site_is_refused_and_nothing_kept(
+    tmp_path: Path,
+) -> None:
+    store = EdgeStore(tmp_path / "agent.db", agent=AGENT, site=SITE)
+    good = {"site": SITE, "as_of": "2026-11-25", "made_at": "2026-11-26T01:00:00Z",
+            "first_day": "2026-11-26", "horizon_days": 1,
+            "lines": [{"item": "rice", "unit": "g", "method": "m", "group": "smooth",
+                       "days": [{"on": "2026-11-26", "p50": 5, "p90": 4}]}]}  # fmt: skip
+
+    def document(content: dict[str, object]) -> DownlinkDocument:
+        return DownlinkDocument(site=SITE, seq=1, kind="plan", issued_at=datetime.now(UTC),
+                                issued_by="planner", content=content)  # fmt: skip
+
+    try:
+        with pytest.raises(DocumentRefused, match=r"p90 4\.0 is below p50 5\.0"):
+            await keep_plan(store, document(good))
+        with pytest.raises(DocumentRefused, match="a plan of site-2 sent to site-1"):
+            await keep_plan(store, document(good | {"site": "site-2", "lines": []}))
+        assert latest_plan(store) is None
+        assert today_prep(store, SITE, FIRST).state is PlanState.NONE
+    finally:
+        store.close()
