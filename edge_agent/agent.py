@@ -31,7 +31,7 @@ from edge_agent.kitchen.pipeline import KitchenPipeline, StationScale, Temperatu
 from edge_agent.kitchen.records import MANAGER_ROLE, FoodSafetyRecords
 from edge_agent.kitchen.stage import KitchenDevices
 from edge_agent.kitchen.stored_rows import read_kitchen
-from edge_agent.masterdata_sync import masterdata_at_start
+from edge_agent.masterdata_sync import LatestMasterData, masterdata_at_start
 from edge_agent.metrics import AgentMetrics, serve_metrics
 from edge_agent.pipeline.base import Pipeline
 from edge_agent.pipeline.coldchain import CHECKPOINT as COLDCHAIN_CHECKPOINT
@@ -136,6 +136,7 @@ def build(config: AgentConfig) -> AgentRuntime:
         route_checks(devices.bus, store, sink.record, clock)
         if kitchen is not None:
             route_kitchen(devices.bus, kitchen, clock, displays)
+    latest = LatestMasterData(master)  # for the receiving desk, which reads it per receipt
     screens = None
     if config.web is not None:
         from edge_agent.web.wiring import agent_screens  # FastAPI only for an agent with pages
@@ -156,7 +157,7 @@ def build(config: AgentConfig) -> AgentRuntime:
                 DownlinkInbox(store.path),
                 sink.record,
                 clock,
-                lambda: master,
+                latest.get,
                 Path(store.path).with_name("labels"),
             ),
         )
@@ -171,6 +172,7 @@ def build(config: AgentConfig) -> AgentRuntime:
         takers.append(plant_master.use_masterdata)
         runtime.plant = build_plant(config, store, sink, plant_master, devices.bus, clock).run
     takers.append(rules.use_masterdata)
+    takers.append(latest.use_masterdata)
     if screens is not None:  # last: the screens show only what the agent has taken
         takers.append(screens.use_masterdata)
     runtime.downlink = build_downlink(config, store, writer, takers)

@@ -50,6 +50,20 @@ class SiteMasterData:
     """The cloud's version of the document (None when it came from a file, or nowhere)."""
 
 
+class LatestMasterData:
+    """The master data the agent has taken most recently, for parts that read it when they
+    act (a receipt's put-away) rather than keep their own copy: a down-channel taker."""
+
+    def __init__(self, master: MasterData) -> None:
+        self.master = master
+
+    def get(self) -> MasterData:
+        return self.master
+
+    def use_masterdata(self, master: MasterData) -> None:
+        self.master = master
+
+
 def cache_path(store: Path) -> Path:
     return store.with_name(store.name + SUFFIX)
 
