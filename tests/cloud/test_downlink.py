@@ -15,7 +15,7 @@ from psycopg import AsyncConnection
 
 from cloud.auth.bootstrap import create_org_admin
 from cloud.downlink import keys
-from domain.downlink import SignedDocument, key_id, parse_document, signing_message
+from domain.downlink import KINDS, SignedDocument, key_id, parse_document, signing_message
 from tests.cloud.auth import PASSWORD, login
 from tests.cloud.builders import enrol_agent, signed, signer
 from tests.cloud.test_identity_enrolment import enrol
@@ -229,3 +229,21 @@ def test_me_is_the_agent_whose_key_signed(client: httpx.Client, database_url: st
     assert acked.json() == {"agent": "site-1-agent-me", "seq": 1}
     assert unsigned.status_code == 401
     assert unsigned.json()["error"] == "unsigned"
+
+
+def test_the_database_takes_every_kind_the_domain_knows(database_url: str) -> None:
+    """Each migration that adds a kind rewrites the table's check whole: one numbered
+    before another's rewrite is undone by it (0185 would have been, by 0190)."""
+
+    async def allowed() -> str:
+        async with await AsyncConnection.connect(database_url) as conn:
+            cur = await conn.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conname = 'downlink_documents_kind_check'"
+            )
+            row = await cur.fetchone()
+        assert row is not None
+        return str(row[0])
+
+    check = asyncio.run(allowed())
+    assert [kind for kind in KINDS if f"'{kind}'" not in check] == []
