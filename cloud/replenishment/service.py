@@ -65,10 +65,7 @@ async def site_replenishment(
     pool: AsyncConnectionPool, site: str, *, today: date, history_days: int
 ) -> SiteReplenishment:
     """Plans for every item the site used in the ``history_days`` up to ``today``."""
-    start = today - timedelta(days=history_days - 1)
-    since = datetime.combine(start, time(), tzinfo=UTC)
-    until = datetime.combine(today + timedelta(days=1), time(), tzinfo=UTC)
-    params = {"site": site, "since": since, "until": until, "types": TYPES}
+    start, until, params = _window(site, today, history_days)
     async with site_scope(pool, [site]) as conn:
         rows = await (await conn.execute(_EVENTS, params)).fetchall()
         free = await (await conn.execute(_FREE, params)).fetchall()
@@ -119,10 +116,7 @@ async def site_series(
 ) -> dict[str, DemandSeries]:
     """The cleaned daily demand of every item ``site`` used in the ``history_days`` up to
     ``today``, promotions flagged: what the site's global model learns from."""
-    start = today - timedelta(days=history_days - 1)
-    since = datetime.combine(start, time(), tzinfo=UTC)
-    until = datetime.combine(today + timedelta(days=1), time(), tzinfo=UTC)
-    params = {"site": site, "since": since, "until": until, "types": TYPES}
+    start, _, params = _window(site, today, history_days)
     async with site_scope(pool, [site]) as conn:
         rows = await (await conn.execute(_EVENTS, params)).fetchall()
         stored = await read_masterdata(conn, site)
@@ -130,6 +124,14 @@ async def site_series(
     off = _china_holidays(start, history_days + 28)
     cleaned = clean_demand(_records(site, rows), start, today, holidays=off)
     return _used_series(cleaned.series, master)
+
+
+def _window(site: str, today: date, history_days: int) -> tuple[date, datetime, dict[str, Any]]:
+    """The history's first day, the instant after ``today`` and the query parameters."""
+    start = today - timedelta(days=history_days - 1)
+    since = datetime.combine(start, time(), tzinfo=UTC)
+    until = datetime.combine(today + timedelta(days=1), time(), tzinfo=UTC)
+    return start, until, {"site": site, "since": since, "until": until, "types": TYPES}
 
 
 def _records(site: str, rows: list[tuple[object, ...]]) -> list[StockRecord]:
