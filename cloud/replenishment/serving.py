@@ -81,4 +81,13 @@ async def served_methods(
             f"the site's global model learned from demand up to {as_of}, after {today}: "
             "planned with the group's statistical method"
         )
-    return with_model(model_of(cast(dict[str, Any], document)), fitted_at, as_of)
+    try:
+        model = model_of(cast(dict[str, Any], document))
+    except Exception as error:  # LightGBM raises its own error, KeyError, TypeError…
+        # a kept model that cannot be read must not take the site's plans down with it
+        return statistical(
+            f"the site's global model fitted {fitted_at:%Y-%m-%d %H:%M} UTC could not be read "
+            f"({type(error).__name__}: {str(error)[:200]}); `edgestock replenish fit --force` "
+            "fits it again: planned with the group's statistical method"
+        )
+    return with_model(model, fitted_at, as_of)

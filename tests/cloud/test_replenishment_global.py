@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import psycopg
 
 from tests.cloud.live import database_of
 from tests.cloud.test_replenishment import TODAY, WEEKS, restaurant  # noqa: F401 (the fixture)
@@ -71,6 +72,23 @@ def test_the_api_serves_the_global_model_once_fitted_and_says_why_not_before(
     _, earlier = plan(restaurant, str(TODAY - timedelta(days=7)))
     assert earlier["method"] == "ets+known"
     assert f"learned from demand up to {TODAY}" in str(earlier["method_note"])
+
+
+def test_an_unreadable_kept_model_falls_back_with_the_reason(
+    restaurant: httpx.Client,  # noqa: F811
+) -> None:
+    url = database_of(str(restaurant.base_url).rstrip("/"))
+    assert fit(url).returncode == 0
+    with psycopg.connect(url) as conn:
+        conn.execute('UPDATE global_models SET model = \'{"mean": "not a booster"}\'')
+
+    _, rice = plan(restaurant)
+
+    assert rice["method"] == "ets+known"
+    assert "global model fitted" in rice["method_note"]
+    assert "could not be read" in rice["method_note"]
+    assert "edgestock replenish fit --force" in rice["method_note"]
+    assert float(rice["demand_per_day"]) > 0
 
 
 def test_a_bad_day_is_refused_by_name(restaurant: httpx.Client) -> None:  # noqa: F811
