@@ -11,6 +11,9 @@ floor of a line's three durable writes on the machine as loaded at that moment.
 
     python benchmarks/kitchen_deduction.py [--orders 2000] [--linger-ms 2]
 
+The last 1,000 lines are also shown apart: with ``--orders 6000`` they come after the
+kitchen's windows of recent ids (``RECENT``, 5,000) are full, the largest its state gets.
+
 The group-commit writer lingers (``store.group_commit.max_delay_ms``, 2 ms by default) only
 when other producers are already queued behind a request; this benchmark has one producer,
 so ``--linger-ms`` should change nothing.
@@ -60,6 +63,8 @@ STOCK = [  # item, station: enough for every order, in lots of 10 kg (a case)
     ("rice-cooked", "pass"),
 ]
 LOT_G = Decimal(10_000)
+LATE = 1000
+"""The last lines, shown apart: past 5,000 orders the kitchen's recent ids are at their most."""
 
 
 def lots(orders: int) -> list[tuple[str, str, str, int]]:
@@ -209,6 +214,9 @@ def main() -> None:
     show("  of it: order accepted, stored", agent.orders, "orders")
     show("  of it: one step tapped → durable", agent.steps, "steps")
     show("  CPU of the process per line", agent.cpu, "lines")
+    late = slice(-LATE, None)  # the recent-id windows full: the state at its largest
+    show(f"  the last {LATE} lines", agent.lines[late], "orders")
+    show(f"  CPU per line, the last {LATE}", agent.cpu[late], "lines")
     show("baseline: 3 raw SQLite commits/line", agent.raw, "lines")
     show("baseline: explode + deduct only", pure_only(args.orders), "orders")
 
