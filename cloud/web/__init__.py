@@ -18,6 +18,7 @@ from cloud.web import (
     routes_orders,
     routes_people,
     routes_purchasing,
+    routes_replenishment,
     routes_reports,
     routes_session,
     routes_stock,
@@ -30,7 +31,8 @@ from cloud.web.session import CsrfRefused, SignInNeeded
 ROUTERS = (
     routes_session.router, routes_stock.router, routes_coldchain.router, routes_board.router,
     routes_variance.router, routes_devices.router, routes_people.router, routes_reports.router,
-    routes_orders.router, routes_kitting.router, routes_purchasing.router, docs.router,
+    routes_orders.router, routes_kitting.router, routes_purchasing.router,
+    routes_replenishment.router, docs.router,
 )  # fmt: skip
 
 

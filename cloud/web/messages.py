@@ -400,4 +400,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "board.previous": ("Previous page", "上一页"),
     "board.next": ("Next page", "下一页"),
     "stock.shown": ("lines {first}–{last} shown", "显示第 {first}–{last} 行"),
+    # replenishment (issue 13, build 8)
+    "nav.replenishment": ("Replenishment", "补货"),
+    "repl.title": ("Replenishment of {site}", "{site} 的补货建议"),
+    "repl.as_of": (
+        "Planned as of {day} from {history} days of demand; changes since the plan of {days} "
+        "days before.",
+        "按 {day} 计划，基于 {history} 天的需求；变化与 {days} 天前的计划相比。",
+    ),
+    "repl.no_masterdata": (
+        "The site has no master data: no supplier terms or pack sizes.",
+        "该门店没有主数据：没有供应商条款和包装规格。",
+    ),
+    "repl.none": (
+        "Nothing was used in the days the plan learns from: nothing to plan.",
+        "计划所依据的天数内没有用量：无需计划。",
+    ),
+    "repl.item": ("Item", "物料"),
+    "repl.suggested": ("Order now", "建议订购"),
+    "repl.supplier": ("Supplier", "供应商"),
+    "repl.safety_stock": ("Safety stock", "安全库存"),
+    "repl.reorder_point": ("Reorder point", "再订货点"),
+    "repl.order_up_to": ("Order up to", "最高库存"),
+    "repl.free_stock": ("Free stock", "可用库存"),
+    "repl.on_order": ("On order", "在途"),
+    "repl.why": ("Why it changed", "变化原因"),
+    "repl.level_safety_stock": ("Safety stock", "安全库存"),
+    "repl.level_reorder_point": ("Reorder point", "再订货点"),
+    "repl.level_order_qty": ("Order", "订购量"),
+    "repl.fluctuation": ("fluctuation", "正常波动"),
+    "repl.unchanged": ("No change explained.", "无可解释的变化。"),
 }
