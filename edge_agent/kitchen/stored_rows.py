@@ -123,8 +123,12 @@ def window_change(before: Sequence[str], after: Sequence[str]) -> tuple[list[str
     return added, list(before[: len(before) + len(added) - len(after)])
 
 
+_MISSING: Hashable = object()
+"""No value: an entry new to a window."""
+
+
 def dict_change(
-    before: Mapping[str, Any], after: Mapping[str, Any]
+    before: Mapping[str, Any], after: dict[str, Any]
 ) -> tuple[list[tuple[str, Any]], list[str]]:
     """(changed entries, dropped keys) from ``before`` to ``after``: a window where a new or
     changed entry (a new value object) moves to the end and the oldest are dropped."""
@@ -147,9 +151,6 @@ def dict_change(
         if key not in after:
             dropped.append(key)
     return changed, dropped
-
-
-_MISSING: Hashable = object()
 
 
 def read_kitchen(conn: sqlite3.Connection) -> KitchenState:
