@@ -430,4 +430,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "repl.level_order_qty": ("Order", "订购量"),
     "repl.fluctuation": ("fluctuation", "正常波动"),
     "repl.unchanged": ("No change explained.", "无可解释的变化。"),
+    "repl.no_item": (
+        "{item} was not used at {site} in the days the plan learns from.",
+        "{site} 在计划所依据的天数内没有用过 {item}。",
+    ),
+    "repl.chart_title": ("Forecast vs actual: {item}", "预测与实际：{item}"),
+    "repl.actual": ("Actual demand", "实际需求"),
+    "repl.forecast_then": ("Forecast of {day} (p50)", "{day} 的预测（p50）"),
+    "repl.ahead": ("Forecast now: p50, band to p90", "当前预测：p50，带状至 p90"),
+    "repl.per_day": ("Demand per day ({unit})", "每日需求（{unit}）"),
+    "repl.then_note": (
+        "The forecast of {day} is the plan as of that day, {look_back} days ago, asked again "
+        "of the same data: it forecast {horizon} days ahead (the lead time and review), so "
+        "the days after it are empty.",
+        "{day} 的预测是按该日（{look_back} 天前）对同一数据重新计算的计划：它预测了之后 {horizon} "
+        "天（提前期加检查周期），其后的日子为空。",
+    ),
+    "repl.method": ("Forecast with {method}.", "预测方法：{method}。"),
+    "repl.stock_out": ("stock-out: demand is at least this", "缺货：需求至少为此数"),
+    "repl.day": ("Day", "日期"),
+    "repl.back": ("All suggestions", "全部补货建议"),
 }

@@ -6,22 +6,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from cloud.api.bounds import Day
-from cloud.replenishment.service import site_replenishment
-from cloud.web.access import site_page
+from cloud.replenishment.history import actual_demand
+from cloud.replenishment.service import SiteReplenishment, site_replenishment
+from cloud.web.access import PageRefused, site_page
+from cloud.web.forecast_chart import ChartWords, chart_days, forecast_chart
 from cloud.web.pages import Viewer, render
 from domain.replenishment.explain import Cause
+from domain.replenishment.plan import ItemPlan
 from domain.replenishment.site_plan import LOOK_BACK, Suggestion
 
 router = APIRouter(prefix="/ui/sites/{site}")
 Reader = Annotated[Viewer, Depends(site_page("stock.read"))]
 PlanDay = Annotated[Day | None, Query(description="plan as of this day (default: today, UTC)")]
+ACTUAL_DAYS = 28
+"""Days of actual demand the forecast page shows."""
 HistoryDays = Annotated[
     int, Query(ge=28, le=730, description="days of demand the forecasts learn from")
 ]
@@ -135,3 +140,40 @@ async def suggestions_page(
     return render(seen, "replenishment.html", lines=lines, today=today, look_back=LOOK_BACK,
                   history_days=history_days, has_masterdata=found.has_masterdata,
                   levels=level_words(seen.speaker.t))  # fmt: skip
+
+
+@router.get("/replenishment/{item}", response_class=HTMLResponse, summary="Forecast vs actual")
+async def forecast_page(
+    item: str, seen: Reader, day: PlanDay = None, history_days: HistoryDays = 182
+) -> HTMLResponse:
+    assert seen.site is not None
+    today = plan_day(day)
+    then = today - timedelta(days=LOOK_BACK)
+    pool, site = seen.state.tenant_pool, seen.site
+    now = _plan_of(await site_replenishment(pool, site, today=today, history_days=history_days),
+                   item)  # fmt: skip
+    if now is None:
+        raise PageRefused(404, seen.speaker.t("repl.no_item", item=item, site=site))
+    before = _plan_of(await site_replenishment(pool, site, today=then, history_days=history_days),
+                      item)  # fmt: skip
+    actual = await actual_demand(pool, site, item, today=today, days=ACTUAL_DAYS,
+                                 history_days=history_days)  # fmt: skip
+    days = chart_days(
+        [(d.day, d.qty, d.censored) for d in actual],
+        (then, before.forecast.quantiles[0.5] if before else ()),
+        (today, now.forecast.quantiles[0.5], now.forecast.quantiles[0.9]),
+    )
+    t, name = seen.speaker.t, seen.speaker.item(item)
+    unit = now.unit
+    words = ChartWords(t("repl.chart_title", item=name), t("repl.actual"),
+                       t("repl.forecast_then", day=seen.speaker.day(then)), t("repl.ahead"),
+                       t("repl.per_day", unit=seen.speaker.unit(unit)))  # fmt: skip
+    return render(seen, "replenishment_item.html", item=item, unit=unit, days=days, today=today,
+                  then=then, then_horizon=len(before.forecast.point) if before else 0,
+                  chart=forecast_chart(days, words), words=words,
+                  history_days=history_days, method=now.forecast.method,
+                  look_back=LOOK_BACK)  # fmt: skip
+
+
+def _plan_of(found: SiteReplenishment, item: str) -> ItemPlan | None:
+    return next((s.plan for s in found.suggestions if s.plan.item == item), None)

@@ -6,7 +6,7 @@ cause of its safety stock's change, in English and in Chinese."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -74,3 +74,39 @@ def test_the_page_speaks_chinese_by_cookie_and_by_accept_language(client: httpx.
         assert "在库及在途库存从" in rice
         assert "cold-chain excursion" not in rice
         assert "20,000 克" in rice
+
+
+def test_the_forecast_page_charts_actual_demand_against_the_forecasts(
+    client: httpx.Client,
+) -> None:
+    with signed_in(_planner(client), EMAIL, "en") as browser:
+        page = browser.get(f"/ui/sites/site-1/replenishment/rice?day={TODAY}&history_days=56")
+        missing = browser.get(f"/ui/sites/site-1/replenishment/caviar?day={TODAY}")
+    assert page.status_code == 200, page.text
+    svg = page.text.split('<svg xmlns="http://www.w3.org/2000/svg" id="forecast-chart"', 1)[1]
+    svg = svg.split("</svg>", 1)[0]
+    for series in ("actual", "forecast-then", "p50", "p50-p90"):
+        assert f'data-series="{series}"' in svg
+    actual = re.search(r'data-series="actual" points="([^"]+)"', svg)
+    assert actual is not None
+    assert len(actual.group(1).split()) == 28  # one point a day over the last four weeks
+    rows = re.findall(r'<tr data-day="([^"]+)">(.*?)</tr>', page.text, re.S)
+    by_day = dict(rows)
+    # the restaurant sells 8 kg on weekdays and 12 at weekends (and gives 1 kg on some
+    # days, which is not demand)
+    weekend = next(d for d in by_day if TODAY - timedelta(days=27) <= _day(d) <= TODAY
+                   and _day(d).weekday() == 5)  # fmt: skip
+    assert ">12,000 g<" in by_day[weekend]
+    # the plan of a week ago forecast the first days after it; today's plan the days ahead
+    then = by_day[str(TODAY - timedelta(days=6))].split("</td>")
+    assert then[1].endswith(" g")  # the forecast of a week ago
+    assert then[2].endswith("—")  # no p50 of today's plan for a past day
+    ahead = by_day[str(TODAY + timedelta(days=1))].split("</td>")
+    assert [cell.rsplit(">", 1)[1][-2:] for cell in ahead[:4]] == ["—", "—", " g", " g"]
+    assert "the plan as of that day, 7 days ago" in page.text
+    assert missing.status_code == 404
+    assert "caviar was not used at site-1" in missing.text
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
