@@ -102,8 +102,12 @@ def test_a_warehouse_clerk_sees_no_cost_price_on_any_page(browser: Browser, worl
         page = context.new_page()
         sign_in(page, world.emails["warehouse"], to=f"/ui/sites/{SITE}/stock")
         expect(page.locator("#stock tbody tr", has_text=RECEIVED_LOT)).to_contain_text("12,500 g")
-        for name in ("stock", f"board?day={DAY}", "variance", ""):
-            page.goto(f"/ui/sites/{SITE}/{name}" if name else "/ui/")
+        pages = ("stock", f"board?day={DAY}", "variance", f"replenishment?day={DAY}",
+                 f"replenishment/chicken?day={DAY}", "")  # fmt: skip
+        for name in pages:
+            shown = page.goto(f"/ui/sites/{SITE}/{name}" if name else "/ui/")
+            assert shown is not None
+            assert shown.ok, name
             html = page.content()
             assert "7.90" not in html, name
             assert "Cost price" not in html, name
