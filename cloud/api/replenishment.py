@@ -127,6 +127,7 @@ async def get_replenishment(
         site,
         today=today or datetime.now(UTC).date(),
         history_days=history_days,
+        receipts=state.pool,
     )
     items = [_public(s, found.serving) for s in found.suggestions]
     return ReplenishmentPublic(

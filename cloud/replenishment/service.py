@@ -62,9 +62,21 @@ class SiteReplenishment:
 
 
 async def site_replenishment(
-    pool: AsyncConnectionPool, site: str, *, today: date, history_days: int
+    pool: AsyncConnectionPool,
+    site: str,
+    *,
+    today: date,
+    history_days: int,
+    receipts: AsyncConnectionPool | None = None,
 ) -> SiteReplenishment:
-    """Plans for every item the site used in the ``history_days`` up to ``today``."""
+    """Plans for every item the site used in the ``history_days`` up to ``today``, read
+    through ``pool`` (the tenant pool: the site's rows only). With ``receipts`` (a pool that
+    may write purchasing's tables), receipts not yet attributed to the site's open purchase
+    orders are attributed first, so what is still on order is current; the tenant role
+    only reads those tables."""
+    if receipts is not None:
+        async with receipts.connection() as conn, conn.transaction():
+            await refresh_site(conn, site)
     start, until, params = _window(site, today, history_days)
     async with site_scope(pool, [site]) as conn:
         rows = await (await conn.execute(_EVENTS, params)).fetchall()
@@ -74,7 +86,6 @@ async def site_replenishment(
         # the site's own purchase orders and their receipts (row-level security keeps
         # every other site's out): each supplier's order-to-receipt history
         history = [d for s in master.suppliers for d in await deliveries(conn, s.id)]
-        await refresh_site(conn, site)  # receipts not yet attributed are still on order
         coming = await on_order(conn, site, until)
         coming_before = await on_order(conn, site, until - timedelta(days=LOOK_BACK))
         serving = await served_methods(conn, site, today)
