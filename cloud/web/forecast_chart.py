@@ -91,7 +91,7 @@ def _round_up(value: float) -> float:
     """A round top for the y axis (1, 2 or 5 × 10ⁿ above ``value``; 1 when all is zero)."""
     if value <= 0:
         return 1.0
-    magnitude = 10 ** math.floor(math.log10(value))
+    magnitude = 10.0 ** math.floor(math.log10(value))
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= value)
 
 

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from tests.cloud.auth import PASSWORD, TEST_ORG, create_org_admin
+from cloud.auth.bootstrap import create_org_admin
+from tests.cloud.auth import PASSWORD, TEST_ORG
 from tests.cloud.live import database_of
 from tests.cloud.test_replenishment import TODAY, restaurant
 from tests.cloud.test_work_orders_page import signed_in
