@@ -133,8 +133,14 @@ async def suggestions_page(
 ) -> HTMLResponse:
     assert seen.site is not None
     today = plan_day(day)
+    # receipts are attributed to open orders through the writing pool (the tenant role
+    # only reads purchasing's tables), so what is shown as on order is current
     found = await site_replenishment(
-        seen.state.tenant_pool, seen.site, today=today, history_days=history_days
+        seen.state.tenant_pool,
+        seen.site,
+        today=today,
+        history_days=history_days,
+        receipts=seen.state.pool,
     )
     lines = suggestion_lines(found.suggestions, seen.speaker.language)
     return render(seen, "replenishment.html", lines=lines, today=today, look_back=LOOK_BACK,
@@ -150,8 +156,9 @@ async def forecast_page(
     today = plan_day(day)
     then = today - timedelta(days=LOOK_BACK)
     pool, site = seen.state.tenant_pool, seen.site
-    now = _plan_of(await site_replenishment(pool, site, today=today, history_days=history_days),
-                   item)  # fmt: skip
+    found = await site_replenishment(pool, site, today=today, history_days=history_days,
+                                     receipts=seen.state.pool)  # fmt: skip
+    now = _plan_of(found, item)
     if now is None:
         raise PageRefused(404, seen.speaker.t("repl.no_item", item=item, site=site))
     before = _plan_of(await site_replenishment(pool, site, today=then, history_days=history_days),

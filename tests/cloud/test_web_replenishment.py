@@ -5,6 +5,7 @@ cause of its safety stock's change, in English and in Chinese."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date, timedelta
 
@@ -15,6 +16,7 @@ from cloud.auth.bootstrap import create_org_admin
 from tests.cloud.auth import PASSWORD, TEST_ORG
 from tests.cloud.live import database_of
 from tests.cloud.test_replenishment import TODAY, restaurant
+from tests.cloud.test_replenishment import _open_orders as open_orders
 from tests.cloud.test_work_orders_page import signed_in
 
 __all__ = ["restaurant"]
@@ -58,6 +60,24 @@ def test_the_page_shows_rice_to_order_now_and_why_in_english(client: httpx.Clien
     assert order is not None
     assert "stock on hand and on order fell from" in order.group(1)
     assert 'href="/ui/sites/site-1/replenishment" aria-current="page"' in page.text
+
+
+def test_a_shipped_order_is_on_order_and_rice_drops_out_of_the_order_now(
+    client: httpx.Client,
+) -> None:
+    # 30 kg shipped two days ago, 10 of them received yesterday: 20 kg still to come (a
+    # shipped order once made the service lock it on the read-only tenant connection: 500)
+    url = _planner(client)
+    asyncio.run(open_orders(database_of(url)))
+    with signed_in(url, EMAIL, "en") as browser:
+        page = browser.get(PAGE)
+        chart = browser.get(f"/ui/sites/site-1/replenishment/rice?day={TODAY}&history_days=56")
+    assert page.status_code == chart.status_code == 200, page.text
+    rice = _row(page.text, "rice")
+    assert 'data-order="now"' not in rice
+    cells = re.findall(r'<td class="num">(.*?)</td>', rice)
+    assert cells[0] == "—"  # nothing to order now
+    assert cells[-2:] == ["23,000 g", "20,000 g"]  # free stock, on order
 
 
 def test_the_page_speaks_chinese_by_cookie_and_by_accept_language(client: httpx.Client) -> None:
