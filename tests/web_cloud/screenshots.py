@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
@@ -21,7 +22,7 @@ from cloud.postgres_server import PostgresServer
 from cloud.settings import CloudSettings
 from tests.cloud.live import running_api
 from tests.pg import create_database
-from tests.web_cloud.business import kitchen_master
+from tests.web_cloud import business
 from tests.web_cloud.conftest import CHROMIUM_ARGS, sign_in
 from tests.web_cloud.world import DAY, SITE, World, build_world
 
@@ -31,7 +32,30 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-def pages(world: World) -> dict[str, str]:
+@dataclass(frozen=True)
+class Business:
+    """What the pages beyond the kitchen's day show (``tests.web_cloud.business``)."""
+
+    po: str
+    order: str
+    report: str
+    work_order: str
+    consumer: str
+
+
+def business_of(world: World) -> Business:
+    """The purchase order, customer order, report, work order and consumer lot behind the
+    business pages (the same data ``benchmarks/cloud_pages.py`` measures them on)."""
+    return Business(
+        po=business.purchase_order(world),
+        order=business.customer_order(world),
+        report=business.reports(world)[0],
+        work_order=business.plant_work_order(world),
+        consumer=business.kitchen_master(world),  # the items' names, in English and Chinese
+    )
+
+
+def pages(world: World, shown: Business) -> dict[str, str]:
     """Name → path of every page a signed-in admin sees."""
     site = f"/ui/sites/{SITE}"
     return {
@@ -41,15 +65,26 @@ def pages(world: World) -> dict[str, str]:
         "board": f"{site}/board?day={DAY}",
         "board-lots": f"{site}/board/lots?day={DAY}",
         "variance": f"{site}/variance?from={DAY}&to={DAY}",
+        "replenishment": f"{site}/replenishment?day={DAY}",
+        "forecast": f"{site}/replenishment/chicken?day={DAY}",
+        "purchase-orders": f"{site}/purchase-orders",
+        "purchase-order": f"{site}/purchase-orders/{shown.po}",
+        "supplier": f"{site}/suppliers/dongguan",
+        "order": f"{site}/orders/{shown.order}",
+        "customer": f"{site}/customers/{business.CUSTOMER}",
+        "reports": f"{site}/reports",
+        "report": f"{site}/reports/{shown.report}",
+        "kitting": f"/ui/sites/{business.PLANT}/work-orders/{shown.work_order}/kitting",
         "devices": f"{site}/devices",
         "people": f"/ui/orgs/{world.org_id}/people",
+        "consumer": shown.consumer,
     }
 
 
 PHONE_PAGES = ("stock", "board")
 
 
-def shoot(browser: Browser, world: World, out: Path) -> list[Path]:
+def shoot(browser: Browser, world: World, shown: Business, out: Path) -> list[Path]:
     """Every page in every language; the files written."""
     written: list[Path] = []
     for short, locale in LANGUAGES.items():
@@ -61,7 +96,7 @@ def shoot(browser: Browser, world: World, out: Path) -> list[Path]:
             if device == "desktop":
                 written.append(_save(page, out / f"cloud-sign-in-{short}.png"))
             sign_in(page, world.emails["admin"])
-            for name, path in pages(world).items():
+            for name, path in pages(world, shown).items():
                 if device == "phone" and name not in PHONE_PAGES:
                     continue
                 page.goto(path, wait_until="networkidle")  # htmx parts and charts loaded
@@ -90,12 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         settings = CloudSettings(database_url=url, pool_min_size=1, pool_max_size=4)
         with running_api(settings) as api_url:
             world = build_world(api_url, url)
-            kitchen_master(world)  # the items' names, in English and Chinese
+            shown = business_of(world)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=executable,
                                                      args=CHROMIUM_ARGS)  # fmt: skip
                 try:
-                    written = shoot(browser, world, args.out)
+                    written = shoot(browser, world, shown, args.out)
                 finally:
                     browser.close()
     for path in written:

@@ -15,6 +15,7 @@ from typing import Any
 
 from playwright.async_api import Browser, Playwright, async_playwright
 
+from edge_agent.downlink.plans import today_prep
 from edge_agent.kitchen.bus_routes import TicketFanOut
 from edge_agent.kitchen.pipeline import KitchenPipeline
 from edge_agent.kitchen.records import FoodSafetyRecords
@@ -96,6 +97,7 @@ async def screens(
             kitchen=kitchen,
             pda=pda,
             records=FoodSafetyRecords(sink.record, store.events, managers),
+            prep=lambda day: today_prep(store, store.site, day),  # as the agent wires it
         )
         displays.add(sources.hub.publish)
         port = free_port()

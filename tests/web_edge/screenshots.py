@@ -10,8 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from domain.downlink import DownlinkDocument
+from domain.replenishment.plan_document import PLAN_DAYS, PlanDay, PlanLine, SitePlan
+from edge_agent.downlink.plans import keep_plan
+from edge_agent.store import EdgeStore
 from tests.web_edge.scene import lunch_service
 from tests.web_edge.screens import chromium, screens
 
@@ -26,6 +31,14 @@ PAGES = [  # name, path, viewport, what to do before the picture
     ("pda", "/pda", PHONE, "receive"),
     ("pda-refused", "/pda", PHONE, "refuse"),
     ("board", "/board", DESKTOP, None),
+    ("prep", "/prep", KITCHEN_SCREEN, None),
+]
+PLANNED = [  # item, group, p50 and p90 per day (g): what the cloud's plan says of today
+    ("chicken-marinated", "smooth", 4200.0, 5600.0),
+    ("chicken-thigh-frozen", "smooth", 3800.0, 5200.0),
+    ("onion", "erratic", 1500.0, 2600.0),
+    ("peanuts", "intermittent", 120.0, 400.0),
+    ("rice-cooked", "smooth", 6500.0, 8200.0),
 ]
 LOCALES = {"en": "en-GB", "zh": "zh-CN"}
 
@@ -37,6 +50,7 @@ async def photograph(out: Path) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="es-screens-") as work:
         async with screens(Path(work) / "agent.db", managers=["chef-li"]) as s, chromium() as b:
             await lunch_service(s)
+            await _keep_a_plan(s.store)
             tap = {"ticket": "t-o-001-wok", "step": "1.wok", "operator": "cook-ana"}
             page = await b.new_page()
             await page.request.post(f"{s.url}/kds/wok/tap", form=tap)
@@ -54,6 +68,25 @@ async def photograph(out: Path) -> list[Path]:
                     await page.close()
                     written.append(target)
     return written
+
+
+async def _keep_a_plan(store: EdgeStore) -> None:
+    """The plan the cloud would have sent down last night (``POST /v1/sites/{s}/plans``),
+    kept as the down-channel keeps it, for the prep page."""
+    now = datetime.now(UTC)
+    today = now.date()
+    lines = tuple(
+        PlanLine(item=item, unit="g", method="ets+known", group=group,
+                 days=tuple(PlanDay(on=today + timedelta(days=n), p50=p50, p90=p90)
+                            for n in range(PLAN_DAYS)))
+        for item, group, p50, p90 in PLANNED
+    )  # fmt: skip
+    plan = SitePlan(site=store.site, as_of=today - timedelta(days=1), made_at=now,
+                    first_day=today, horizon_days=PLAN_DAYS, lines=lines)  # fmt: skip
+    content = plan.model_dump(mode="json")
+    document = DownlinkDocument(site=store.site, seq=1, kind="plan", issued_at=now,
+                                issued_by="cloud", content=content)  # fmt: skip
+    assert await keep_plan(store, document)
 
 
 async def _fill(page: object, act: str, lang: str) -> None:
