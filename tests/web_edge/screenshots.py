@@ -12,11 +12,17 @@ import asyncio
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from domain.downlink import DownlinkDocument
 from domain.replenishment.plan_document import PLAN_DAYS, PlanDay, PlanLine, SitePlan
+from edge_agent.clock import Clock
+from edge_agent.downlink.inbox import DownlinkInbox
 from edge_agent.downlink.plans import keep_plan
+from edge_agent.purchasing.receiving import ReceivingDesk
 from edge_agent.store import EdgeStore
+from edge_agent.transfers.desk import TransferDesk
+from tests.edge.kitchen_setup import MASTER
 from tests.web_edge.scene import lunch_service
 from tests.web_edge.screens import chromium, screens
 
@@ -32,6 +38,8 @@ PAGES = [  # name, path, viewport, what to do before the picture
     ("pda-refused", "/pda", PHONE, "refuse"),
     ("board", "/board", DESKTOP, None),
     ("prep", "/prep", KITCHEN_SCREEN, None),
+    ("pda-transfers", "/pda/transfers", PHONE, None),
+    ("pda-receiving", "/pda/receiving", PHONE, None),
 ]
 PLANNED = [  # item, group, p50 and p90 per day (g): what the cloud's plan says of today
     ("chicken-marinated", "smooth", 4200.0, 5600.0),
@@ -51,6 +59,12 @@ async def photograph(out: Path) -> list[Path]:
         async with screens(Path(work) / "agent.db", managers=["chef-li"]) as s, chromium() as b:
             await lunch_service(s)
             await _keep_a_plan(s.store)
+            inbox = DownlinkInbox(s.store.path)  # nothing expected yet: the pages say so
+            s.sources.transfers = TransferDesk(
+                s.store, inbox, s.sink.record, Clock(), ZoneInfo("UTC")
+            )
+            s.sources.receiving = ReceivingDesk(s.store, inbox, s.sink.record, Clock(),
+                                                lambda: MASTER, Path(work) / "labels")  # fmt: skip
             tap = {"ticket": "t-o-001-wok", "step": "1.wok", "operator": "cook-ana"}
             page = await b.new_page()
             await page.request.post(f"{s.url}/kds/wok/tap", form=tap)
