@@ -22,6 +22,7 @@ from edge_agent.downlink.plans import keep_plan
 from edge_agent.purchasing.receiving import ReceivingDesk
 from edge_agent.store import EdgeStore
 from edge_agent.transfers.desk import TransferDesk
+from edge_agent.web.auth import ScreenAuth, SiteSecret, hash_pin
 from tests.edge.kitchen_setup import MASTER
 from tests.web_edge.scene import lunch_service
 from tests.web_edge.screens import chromium, screens
@@ -81,6 +82,22 @@ async def photograph(out: Path) -> list[Path]:
                     await page.screenshot(path=str(target), full_page=True)
                     await page.close()
                     written.append(target)
+        written += await _sign_in_page(Path(work) / "signed.db", out)
+    return written
+
+
+async def _sign_in_page(path: Path, out: Path) -> list[Path]:
+    """The PIN sign-in every page sends a browser to (``web.auth: pin``, the default)."""
+    secret = SiteSecret(hash_pin("4711"), b"k" * 32)
+    written = []
+    async with screens(path, auth=ScreenAuth(secret)) as s, chromium() as b:
+        for lang, locale in LOCALES.items():
+            page = await b.new_page(locale=locale, viewport=PHONE)  # type: ignore[arg-type]
+            await page.goto(s.url + "/board")  # sent to sign in first
+            target = out / f"edge-sign-in-{lang}.png"
+            await page.screenshot(path=str(target), full_page=True)
+            await page.close()
+            written.append(target)
     return written
 
 
