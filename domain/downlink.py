@@ -14,7 +14,9 @@ edge), ``masterdata`` (a new version of the site's master data) and ``transfer.e
 ``stock.adjust`` (a stock adjustment made in the cloud, once approved when over the org's
 threshold: ``{"adjustment": id, "adjusted": <a stock.adjusted payload>}``), ``reservation``
 (a reservation made or ended in the cloud, ``domain.reservations.ReservationOrder``),
-``plan`` (the site's forecast for the days ahead, ``domain.replenishment.plan_document``).
+``plan`` (the site's forecast for the days ahead, ``domain.replenishment.plan_document``),
+``transfer.close`` (a transfer closed in the cloud, what was in transit written off as lost:
+``TransferClose``, sent to the sender and each receiver).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.canonical import canonical_json
-from domain.values import PROSE, Name
+from domain.quantity import Unit
+from domain.values import PROSE, Amount, Name
 
 SIGNING_TAG = b"edgestock-downlink-v1\n"
 """Prefix of every signed document: a signature over it means nothing anywhere else."""
@@ -43,6 +46,7 @@ Kind = Literal[
     "stock.adjust",
     "reservation",
     "plan",
+    "transfer.close",
 ]
 KINDS: tuple[str, ...] = get_args(Kind)
 """Every kind, in order: the one list (a new kind is added to ``Kind`` only)."""
@@ -68,6 +72,31 @@ class HoldOrder(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=500), PROSE]
 
 
+class LostInTransit(BaseModel):
+    """One lot a transfer's close wrote off, in its base unit (g, ml, each)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    item: Name
+    lot: Name
+    to_site: Name
+    unit: Unit
+    qty: Annotated[Amount, Field(gt=0)]
+
+
+class TransferClose(BaseModel):
+    """A transfer closed in the cloud: why, by whom, when, and what it wrote off as lost."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    from_site: Name
+    transfer: Name
+    reason: Annotated[str, Field(min_length=1, max_length=1000), PROSE]
+    closed_by: Name
+    closed_at: datetime
+    lost: Annotated[tuple[LostInTransit, ...], Field(min_length=1)]
+
+
 class DownlinkDocument(BaseModel):
     """One document of the site's sequence, as signed."""
 
@@ -86,6 +115,13 @@ class DownlinkDocument(BaseModel):
         """The hold order of a ``hold`` document (``DocumentRefused`` if it is not one)."""
         try:
             return HoldOrder.model_validate(self.content)
+        except ValidationError as exc:
+            raise DocumentRefused("bad_content", _fields(exc)) from exc
+
+    def transfer_close(self) -> TransferClose:
+        """The close of a ``transfer.close`` document (``DocumentRefused`` if it is not one)."""
+        try:
+            return TransferClose.model_validate(self.content)
         except ValidationError as exc:
             raise DocumentRefused("bad_content", _fields(exc)) from exc
 

@@ -5,6 +5,11 @@ The close is recorded in ``transfer_closures`` (migration 0191) with the lines i
 Readers take a line as lost while it has no receipt: the transfer's lines (``line_states``),
 its vouchers (the loss is a claim on both, between legal entities) and available-to-promise
 (a lost line is no longer arriving).
+
+In the same transaction the close goes down the down-channel as a signed ``transfer.close``
+document to the sending site and to each receiving site, so the receiving desk stops
+offering the transfer and the sending desk stops shipping it: the close and its documents
+commit together or not at all.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from typing import cast
 
 from psycopg.types.json import Jsonb
 
+from cloud.downlink import outbox
 from cloud.transfers.lines import Conn, transit_lines
 from cloud.transfers.orders import TransferRefused
+from domain.downlink import LostInTransit, TransferClose
 from domain.transit_close import close_refusal, lost
 
 
@@ -77,8 +84,28 @@ async def close_transfer(
     if row is None:  # closed by someone else between the read and the insert
         raise TransferRefused(409, "closed", f"transfer {transfer!r} is closed already")
     closed_at = cast(datetime, row[0])
-    return Closure(from_site, transfer, to_site, reason, closed_by, closed_at,
-                   tuple(written_off))  # fmt: skip
+    closure = Closure(from_site, transfer, to_site, reason, closed_by, closed_at,
+                      tuple(written_off))  # fmt: skip
+    await send_down(conn, closure)
+    return closure
+
+
+async def send_down(conn: Conn, closure: Closure) -> None:
+    """Issue the close as a ``transfer.close`` document to the sender and each receiver, in
+    the caller's transaction."""
+    content = notice(closure).model_dump(mode="json")
+    for site in sorted({closure.from_site, *(line.to_site for line in closure.lost)}):
+        await outbox.issue(conn, site, "transfer.close", content, closure.closed_by)
+
+
+def notice(closure: Closure) -> TransferClose:
+    """What the ``transfer.close`` document of ``closure`` carries."""
+    return TransferClose(
+        from_site=closure.from_site, transfer=closure.transfer, reason=closure.reason,
+        closed_by=closure.closed_by, closed_at=closure.closed_at,
+        lost=tuple(LostInTransit(item=x.item, lot=x.lot, to_site=x.to_site, unit=x.unit,
+                                 qty=x.qty) for x in closure.lost),
+    )  # fmt: skip
 
 
 async def closure_of(conn: Conn, from_site: str, transfer: str) -> Closure | None:

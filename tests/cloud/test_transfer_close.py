@@ -1,17 +1,18 @@
 """Closing a transfer over real HTTP and PostgreSQL: a lot the receiver never lists is written
 off as lost in transit with the reason, claimed on both vouchers between legal entities, and
-no longer counted on as arriving."""
+no longer counted on as arriving; the close goes down to both sites as a signed document."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import httpx
 
+from domain.downlink import DownlinkDocument, SignedDocument, parse_document
 from domain.events import EventDraft
 from domain.payloads import LotReceived, TransferReceived, TransferShipped
-from tests.cloud.builders import DAY, AgentChain, post_events
+from tests.cloud.builders import DAY, AgentChain, post_events, signed
 
 ORDER = {
     "transfer": "t-200", "to_site": "site-2", "to_location": "walk-in", "to_org": "franchise-co",
@@ -94,3 +95,40 @@ def test_a_transfer_with_nothing_in_transit_or_never_shipped_is_not_closed(
     assert "every line has a receipt" in received.json()["message"]
     open_ = client.get("/v1/sites/site-1/transfers/t-200/closure")
     assert (open_.status_code, open_.json()["error"]) == (404, "not_closed")
+
+
+def _closes(client: httpx.Client, agent: str) -> list[DownlinkDocument]:
+    answer = signed(client, "GET", f"/v1/agents/{agent}/inbox?after=0&wait_s=0", agent)
+    assert answer.status_code == 200, answer.text
+    site = "site-1" if agent == "ck-1" else "site-2"
+    kept = [parse_document(SignedDocument.model_validate(d), site=site)
+            for d in answer.json()["documents"]]  # fmt: skip
+    return [d for d in kept if d.kind == "transfer.close"]
+
+
+def test_the_close_goes_down_signed_to_the_receiver_and_the_sender_once(
+    client: httpx.Client,
+) -> None:
+    assert client.post("/v1/sites/site-1/transfers", json=ORDER).status_code == 201
+    _record(client)
+    assert _closes(client, "r-1") == [] == _closes(client, "ck-1")
+    answer = client.post(CLOSE, json={"reason": "the crate never reached the restaurant"})
+    assert answer.status_code == 200, answer.text
+    closure = answer.json()["closure"]
+
+    (to_receiver,) = _closes(client, "r-1")
+    (to_sender,) = _closes(client, "ck-1")
+    assert to_receiver.content == to_sender.content
+    close = to_receiver.transfer_close()
+    assert (close.from_site, close.transfer, close.reason, close.closed_by) == (
+        "site-1",
+        "t-200",
+        "the crate never reached the restaurant",
+        closure["closed_by"],
+    )
+    assert close.closed_at == datetime.fromisoformat(closure["closed_at"])
+    assert [(x.item, x.lot, x.to_site, x.unit.value, x.qty) for x in close.lost] == [
+        ("marinated", "M1", "site-2", "g", Decimal(2000))]  # fmt: skip
+
+    assert client.post(CLOSE, json={"reason": "twice"}).status_code == 409
+    assert len(_closes(client, "r-1")) == 1  # a refused close sends nothing
