@@ -62,6 +62,7 @@ LATER = (
     "0191_transfer_closures",
     "0192_open_reservations",
     "0199_downlink_plans",
+    "0205_downlink_transfer_close",
 )
 """Migrations after the mode-specific ones, the same in both modes: add a new one here."""
 BY_MODE = {
