@@ -6,7 +6,8 @@ Run: ``python benchmarks/fleet_ingest.py [--agents 1,10,50,200] [--workers 1,2]
 template with all agents enrolled, and its own API process (``cloud.app.serve``). The
 clients are the agents' real rules, run in one event loop of this process: signed chained
 batches built from each agent's sealed events (the project's builders), one batch in flight,
-sized by ``edge_agent.backoff.BatchSizer`` from ack latency, ``Retry-After`` honoured with
+sized by ``edge_agent.backoff.BatchSizer`` from ack latency less the time the cloud says
+the batch queued, ``Retry-After`` honoured with
 jitter, a batch sent again after a failure marked ``Edgestock-Resend``, a client timeout
 (default 5 s). Each run is bounded by ``--seconds`` of production plus ``--drain`` seconds.
 
@@ -44,6 +45,7 @@ from cloud_ingest import cpu_s, drafts, raw_copy, site_of
 
 from cloud.migrate import migrate
 from cloud.postgres_server import PostgresServer
+from domain.ingest_timing import SERVER_TIMING, queued_s
 from domain.sync import CONTENT_ENCODING, CONTENT_TYPE, RESEND_HEADER, encode_batch
 from edge_agent.backoff import Backoff, BatchSizer
 from edge_agent.identity import AgentKey
@@ -117,7 +119,7 @@ async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate
             return
         now = time.monotonic()
         ack = answer.json()
-        sizer.acked(last - acked, now - sent)
+        sizer.acked(last - acked, now - sent, queued_s(answer.headers.get(SERVER_TIMING)))
         backoff.reset()
         resend = False
         stats.acks_s.append(now - sent)

@@ -80,7 +80,8 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
                 TokenKeyring(pool, tokens, settings.token_keys_refresh_s),
                 PasswordChecks(settings.password_hash_concurrency, settings.password_hash_queue),
             )  # fmt: skip
-            app.state.ingest_gate = IngestGate(settings.ingest_running, settings.ingest_waiting)
+            app.state.ingest_gate = IngestGate(settings.ingest_running, settings.ingest_waiting,
+                                                 settings.ingest_queue_s)  # fmt: skip
             tune_for_batches()
             yield
 

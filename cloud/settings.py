@@ -54,6 +54,10 @@ class CloudSettings(BaseSettings):
     """Batches queued beyond those (not yet read: cheap); the next is answered 503 with
     Retry-After, unread. Too few and the worker idles while refused agents wait out their
     Retry-After (docs/benchmarks.md, fleet ingest)."""
+    ingest_queue_s: float = Field(default=2.0, gt=0, le=60)
+    """The longest a queued batch is expected to wait for a running place (at the time batches
+    have been taking); past it the next batch is refused too, so an admitted batch's ack
+    stays well inside an agent's timeout whatever the batches' sizes."""
     sign_in_account_allowance: int = Field(default=5, ge=1)
     """Failed sign-ins to one account before each further failure doubles a delay."""
     sign_in_address_allowance: int = Field(default=20, ge=1)

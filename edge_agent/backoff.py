@@ -2,7 +2,8 @@
 
 Both exist so that a fleet behaves as a set of polite clients, not a synchronised storm:
 each agent waits a random part of a growing ceiling ("full jitter"), never less than the
-cloud's own ``Retry-After``, and sends smaller batches when acks come slowly.
+cloud's own ``Retry-After``, and sends smaller batches when the cloud's work on them
+(not their wait in its queue) is slow.
 """
 
 from __future__ import annotations
@@ -54,10 +55,16 @@ class BatchSizer:
         self.min_events = min(self.min_events, self.max_events)
         self.size = self.size or self.max_events
 
-    def acked(self, events: int, took_s: float) -> None:
-        """Record an ack of ``events`` that took ``took_s``; resize for the next batch."""
+    def acked(self, events: int, took_s: float, queued_s: float = 0.0) -> None:
+        """Record an ack of ``events`` that took ``took_s``; resize for the next batch.
+
+        ``queued_s``: of that, the time the cloud says the batch waited behind other agents'
+        batches (``domain.ingest_timing``). It counts in the latency (the request timeout
+        follows it) but not in the judgement of the batch's size: a congested cloud's queue
+        is not shortened by smaller batches, only lengthened by more requests.
+        """
         self.latency_s = took_s if not self.latency_s else 0.7 * self.latency_s + 0.3 * took_s
-        if took_s > self.target_s:
+        if took_s - min(queued_s, took_s) > self.target_s:
             self.shrink()
         elif events >= self.size:  # only a full batch says the cloud could take more
             self.size = min(self.max_events, self.size + max(self.min_events, self.size // 4))

@@ -15,7 +15,8 @@ tried again only every ``park_recheck_s`` or as soon as the key file changes (re
 The agent never drops a batch and never spins.
 
 A fleet shares the cloud: the batch size follows how fast acks come (``BatchSizer``: grow
-while acks are quick, halve when one is slow or times out), and the timeout
+while acks are quick, halve when the cloud's work on one is slow or it times out; the time
+a batch waited in the cloud's queue, which the cloud reports, does not count), and the timeout
 of a request follows the observed ack time too (``timeout_s`` up to ``max_timeout_s``), so a
 slow cloud is waited for instead of being sent the same work again and again. A batch sent
 again after a timeout is answered cheaply: the cloud recognises one it already holds.
@@ -38,6 +39,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from domain.ingest_timing import SERVER_TIMING, queued_s
 from domain.sync import CONTENT_ENCODING, CONTENT_TYPE, RESEND_HEADER, encode_batch
 from edge_agent.backoff import Backoff, BatchSizer
 from edge_agent.identity import KeyFile, KeyUnavailable
@@ -186,11 +188,11 @@ class Syncer:
                 self.status.batch_size = self._sizer.size
             await self._failed(exc)
             return True
-        self._sizer.acked(batch.count, time.monotonic() - sent)
+        acked, unreadable, queued = answer
+        self._sizer.acked(batch.count, time.monotonic() - sent, queued)
         self.status.batch_size = self._sizer.size
         self._backoff.reset()
         self._unpark()
-        acked, unreadable = answer
         pruned = await asyncio.to_thread(self._store.ack, acked, retention=self._policy.retention)
         self.status.batches_sent += 1
         self.status.events_acked += max(0, acked - self.status.acked_seq)
@@ -247,8 +249,9 @@ class Syncer:
         body = await asyncio.to_thread(encode_batch, agent, [body for _, body in rows])
         return _Batch(after, rows[-1][0], len(rows), body, limit)
 
-    async def _send(self, body: bytes) -> tuple[int, list[int]]:
-        """POST a batch; the cloud's ack and the seqs it stored unreadable, or raise."""
+    async def _send(self, body: bytes) -> tuple[int, list[int], float]:
+        """POST a batch; the cloud's ack, the seqs it stored unreadable and the seconds the
+        batch waited in its queue (``domain.ingest_timing``), or raise."""
         url = f"{self._policy.url.rstrip('/')}/v1/agents/{self._store.agent}/events"
         headers = {"Content-Type": CONTENT_TYPE, "Content-Encoding": CONTENT_ENCODING}
         if self.status.last_error is not None:  # the last try failed: this may be a replay
@@ -259,7 +262,8 @@ class Syncer:
         if response.status_code == 200:
             answer = response.json()
             unreadable = answer.get("unreadable") or []
-            return int(answer["acked_seq"]), [int(seq) for seq in unreadable]
+            queued = queued_s(response.headers.get(SERVER_TIMING))
+            return int(answer["acked_seq"]), [int(seq) for seq in unreadable], queued
         raise _refusal(response)
 
     def _timeout_s(self) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from psycopg import OperationalError
 from pydantic import BaseModel, Field
@@ -29,6 +29,7 @@ from cloud.ingest import service
 from cloud.ingest.admission import IngestBusy, IngestGate
 from cloud.migrate import StorageMode
 from cloud.state import CloudState
+from domain.ingest_timing import SERVER_TIMING, server_timing
 from domain.sync import CONTENT_ENCODING, RESEND_HEADER, BatchRefused
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
@@ -69,11 +70,18 @@ _BATCH_BODY: dict[str, Any] = {
     openapi_extra=_BATCH_BODY,
     summary="Store a batch of the agent's events (gzip, whole or nothing; signed by the agent)",
 )
-async def post_events(agent: str, request: Request, state: StateDep) -> Any:
+async def post_events(agent: str, request: Request, response: Response, state: StateDep) -> Any:
     gate: IngestGate = request.app.state.ingest_gate
     try:
-        async with gate.admitted():
-            return await _ingest(agent, request, state)
+        async with gate.admitted() as held:
+            answer = await _ingest(agent, request, state)
+            # The agent sizes its next batch by the work, not the wait (domain.ingest_timing).
+            timing = server_timing(held.queued_s, held.worked_s())
+            if isinstance(answer, Response):
+                answer.headers[SERVER_TIMING] = timing
+            else:
+                response.headers[SERVER_TIMING] = timing
+            return answer
     except IngestBusy as busy:
         # Before the signature is checked or a byte decoded: a refusal costs next to nothing.
         # The body is received and dropped, or the client, still sending it, would see the

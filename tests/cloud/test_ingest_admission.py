@@ -11,18 +11,27 @@ import asyncio
 import gzip
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from cloud.ingest.admission import IngestBusy, IngestGate
 from cloud.ingest.replay import BatchEnd, batch_end
 from cloud.settings import CloudSettings
+from domain.ingest_timing import SERVER_TIMING, queued_s
 from domain.sync import RESEND_HEADER
+from edge_agent.backoff import Backoff
+from edge_agent.store import EdgeStore
+from edge_agent.syncer import Syncer, SyncPolicy
+from provisioning.keys import DeviceKey
 from tests.cloud.builders import (
+    DEFAULT_SITE,
     AgentChain,
     batch_body,
     enrol_agent,
+    key_of,
     post_batch,
     post_events,
     reading,
@@ -163,3 +172,83 @@ def test_batch_end_reads_the_last_envelope_of_canonical_bytes() -> None:
     assert batch_end(raw[:-1], chain.agent) is None
     assert batch_end(raw.replace(b'"seq":5', b'"seq":05'), chain.agent) is None
     assert batch_end(b'{"agent":"a","events":[]}', "a") is None
+
+
+async def _hold_the_only_place(client: httpx.AsyncClient, chain: AgentChain,
+                               release: asyncio.Event) -> asyncio.Task[httpx.Response]:  # fmt: skip
+    """Post ``chain``'s batch with a body that stops until ``release``: the worker's running
+    place stays taken meanwhile (the body is read inside it)."""
+    body = batch_body(chain.agent, chain.events)
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        yield body[:10]
+        await release.wait()
+        yield body[10:]
+
+    path = f"/v1/agents/{chain.agent}/events"
+    headers = HEADERS | signer(chain.agent).sign_request("POST", path, body)
+    return asyncio.create_task(client.post(path, content=slow_body(), headers=headers))
+
+
+@pytest.fixture
+def queueing_api(database_url: str) -> Iterator[str]:
+    """An API that ingests one batch at a time and queues up to four."""
+    for agent in ("agent-slow", "agent-next"):
+        enrol_agent(database_url, agent)
+    settings = CloudSettings(database_url=database_url, pool_max_size=4, ingest_running=1,
+                             ingest_waiting=4)  # fmt: skip
+    with running_api(settings) as url:
+        yield url
+
+
+async def test_an_ack_tells_how_long_the_batch_queued_and_a_syncer_keeps_its_size(
+    queueing_api: str, database_url: str, tmp_path: Path
+) -> None:
+    store = EdgeStore(tmp_path / "next.db", agent="agent-next", site=DEFAULT_SITE)
+    store.append([reading(str(n)) for n in range(40)])
+    DeviceKey(key_of("agent-next")).write_private(tmp_path / "next.key")
+    policy = SyncPolicy(url=queueing_api, key=tmp_path / "next.key", max_events=20,
+                        min_events=5, max_delay_ms=0, retention=None,
+                        target_ack_s=0.5)  # fmt: skip
+    sync = Syncer(store, policy, backoff=Backoff(initial_s=0.05, max_s=0.1))
+    release = asyncio.Event()
+    async with httpx.AsyncClient(base_url=queueing_api, timeout=30) as client:
+        holding = await _hold_the_only_place(client, chain_of("agent-slow", 3), release)
+        await asyncio.sleep(0.5)
+        syncing = asyncio.create_task(sync.sync_once())  # queues behind the held place
+        await asyncio.sleep(1.0)
+        release.set()
+        held = await holding
+        assert await syncing
+        replayed = await _post(client, chain_of("agent-slow", 3))  # nothing queued now
+    await sync.aclose()
+
+    assert held.status_code == 200, held.text
+    assert queued_s(held.headers[SERVER_TIMING]) < 0.5  # it held the place, it did not wait
+    assert store.acked_seq() == 20
+    # ~1 s in the queue made the ack slower than target_ack_s, but the work was quick:
+    # a smaller batch would not have shortened the queue
+    assert sync.status.batch_size == 20
+    assert queued_s(replayed.headers[SERVER_TIMING]) < 0.5
+
+
+async def test_the_queue_is_bounded_by_its_expected_wait() -> None:
+    gate = IngestGate(running=1, waiting=8, max_queue_s=1.0, seconds_per_batch=0.4)
+    release = asyncio.Event()
+
+    async def batch() -> None:
+        async with gate.admitted():
+            await release.wait()
+
+    tasks = [asyncio.create_task(batch()) for _ in range(3)]  # one runs, two queue
+    await asyncio.sleep(0.05)
+    assert gate.inside == 3  # a third would wait 3 rounds x 0.4 s = 1.2 s > 1.0
+    with pytest.raises(IngestBusy) as busy:
+        async with gate.admitted():
+            pass
+    assert busy.value.retry_after_s == 2  # 1.2 s, in whole seconds up
+    assert gate.refused == 1  # refused though only 2 of the 8 queue places are taken
+    release.set()
+    await asyncio.gather(*tasks)
+    async with gate.admitted() as held:  # an empty gate takes the next at once
+        assert held.queued_s < 0.05

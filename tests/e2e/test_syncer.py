@@ -337,6 +337,17 @@ def test_batch_size_grows_while_acks_are_quick_and_halves_when_slow() -> None:
     assert sizer.size == 1000  # capped at max_events
 
 
+def test_time_queued_in_the_cloud_does_not_shrink_the_batch() -> None:
+    sizer = BatchSizer(max_events=1000, min_events=50, target_s=1.0)
+    sizer.acked(1000, 3.0, queued_s=2.5)  # 0.5 s of work: the batch's size is fine
+    assert sizer.size == 1000
+    assert sizer.latency_s == 3.0  # the timeout still follows the whole wait
+    sizer.acked(1000, 3.0, queued_s=1.5)  # 1.5 s of work: too big
+    assert sizer.size == 500
+    sizer.acked(500, 0.5, queued_s=9.0)  # a claim beyond the whole time is capped by it
+    assert sizer.size == 625
+
+
 def test_backoff_never_comes_back_before_retry_after() -> None:
     backoff = Backoff(initial_s=0.01, max_s=0.02, rng=random.Random(3))
     delays = [backoff.next_delay(at_least_s=2.0) for _ in range(50)]
