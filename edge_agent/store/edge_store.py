@@ -39,7 +39,7 @@ from edge_agent.store.projections import (
     reservation_line,
     transit_line,
 )
-from edge_agent.store.reserved_stock import lots_free_for
+from edge_agent.store.reserved_stock import lots_free_for, lots_on_hand
 from edge_agent.store.rows import Durability, QuarantinedInput, StoreStats
 from edge_agent.store.sealing import Sealer
 from edge_agent.store.sqlite_file import SqliteFile
@@ -241,7 +241,7 @@ class EdgeStore:
         To decide what to take, do not pick from this: what it says may already be taken by
         drafts waiting in the writer. Submit a ``FefoConsumption``, picked where it is written.
         """
-        return _lots_on_hand(self._file.connection(), item, location)
+        return lots_on_hand(self._file.connection(), item, location, used_up=True)
 
     def stock_at(self, location: str) -> list[LotStock]:
         """What is on hand at ``location`` (positive balances only), lot by lot."""
@@ -360,26 +360,10 @@ def _decide(
     now = datetime.now(UTC)
 
     def lots_at(item: str, location: str) -> list[LotOnHand]:
-        lots = _lots_on_hand(conn, item, location)
-        return lots_free_for(conn, lots, item, location, reference=draft.reference, now=now)
+        return lots_free_for(conn, item, location, reference=draft.reference, now=now)
 
     if isinstance(draft, FefoConsumption):
         return decide(draft, lots_at)
     decided = draft.run(lots_at)
     checkpoints.update(decided.checkpoints)
     return decided.drafts
-
-
-def _lots_on_hand(conn: sqlite3.Connection, item: str, location: str) -> list[LotOnHand]:
-    rows = conn.execute(
-        "SELECT l.lot, l.qty, lots.expires_on, COALESCE(lots.received_seq, l.updated_seq),"
-        " h.reason FROM ledger l LEFT JOIN lots USING (item, lot)"
-        " LEFT JOIN lot_holds h ON h.held AND (h.item, h.lot, h.location)"
-        " = (l.item, l.lot, l.location)"
-        " WHERE l.item = ? AND l.location = ?",
-        (item, location),
-    ).fetchall()
-    return [
-        LotOnHand(lot, Decimal(qty), date.fromisoformat(exp) if exp else None, seq, hold)
-        for lot, qty, exp, seq, hold in rows
-    ]

@@ -230,4 +230,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         DROP TABLE "kitchen_old";
         """,
     ),
+    Migration(
+        10,
+        "live_balances",
+        # A decision picks only from lots with stock left, but the ledger keeps a row for
+        # every lot a place ever had: used-up ones pile up through the day, and each
+        # decision read them all. This index holds the live rows alone; the decision's read
+        # names its exact term (``reserved_stock.LIVE``). Balances are decimal text; as REAL
+        # they tell "some left" apart closely enough, and what FEFO judges empty (a residue
+        # below the ledger's quantum) it still skips itself.
+        """
+        CREATE INDEX "ledger_live" ON "ledger" ("item", "location")
+            WHERE CAST("qty" AS REAL) > 0;
+        """,
+    ),
 )
