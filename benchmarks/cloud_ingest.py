@@ -32,8 +32,8 @@ import psycopg
 from cloud.db import open_pool
 from cloud.ingest.fast_read import read_batch_fast
 from cloud.ingest.partitions import ReadingPartitions
-from cloud.ingest.plan import decode, decode_raw, rows_of
-from cloud.ingest.service import ingest_batch
+from cloud.ingest.plan import DecodedBatch, decode, decode_raw, rows_of
+from cloud.ingest.service import ingest_batch, store_batch
 from cloud.ingest.store import EVENT_COLUMNS, EVENT_TYPES, READING_COLUMNS, READING_TYPES
 from cloud.migrate import StorageMode, migrate
 from cloud.postgres_server import PostgresServer
@@ -196,6 +196,38 @@ async def ingest_all(url: str, batches: dict[str, list[bytes]], *, fast: bool) -
                                        maintain_rollup=True)  # fmt: skip
 
 
+async def store_all(url: str, decoded: list[tuple[str, DecodedBatch]]) -> float:
+    """Store batches already decoded (in turn, as ``ingest_all``); process CPU seconds."""
+    async with open_pool(CloudSettings(database_url=url)) as pool:
+        partitions = ReadingPartitions(StorageMode.PARTITIONED)
+        started = time.process_time()
+        for _agent, batch in decoded:
+            await store_batch(pool, partitions, batch, maintain_rollup=True)
+        return time.process_time() - started
+
+
+def after_decode_steps(
+    server: PostgresServer, batches: dict[str, list[bytes]], events: int, rounds: int = 3
+) -> None:
+    """CPU per event of storing batches already decoded: ingest's work after decoding."""
+    order = [(position, agent) for position in range(max(map(len, batches.values())))
+             for agent in batches if position < len(batches[agent])]  # fmt: skip
+    decoded = [(agent, decode(batches[agent][position], agent=agent, site=site_of(agent),
+                              max_bytes=1 << 30)) for position, agent in order]  # fmt: skip
+    for _ in range(rounds):
+        url = create_database(server, "steps")
+        migrate(url)
+        started_pg = cpu_s(server.pid)
+        took = asyncio.run(store_all(url, decoded))
+        drop_database(server, "steps")
+        pg = cpu_s(server.pid) - started_pg
+        print(
+            f"| store_batch of decoded batches (after decoding) | {took / events * 1e6:.1f} | "
+            f"PostgreSQL {pg / events * 1e6:.1f} | load {os.getloadavg()[0]:.1f} |",
+            flush=True,
+        )
+
+
 def service_steps(server: PostgresServer, batches: dict[str, list[bytes]], events: int) -> None:
     """CPU per event of the whole service (this process) and of PostgreSQL, each reader."""
     for fast in (False, True, False, True):  # interleaved: the machine's load strikes both
@@ -211,13 +243,16 @@ def service_steps(server: PostgresServer, batches: dict[str, list[bytes]], event
               f"PostgreSQL {pg / events * 1e6:.1f} |", flush=True)  # fmt: skip
 
 
-def steps(events: int, size: int, agents: int) -> None:
+def steps(events: int, size: int, agents: int, after_decode_only: bool = False) -> None:
     per_agent = events // agents
     batches = {f"a{n}": build_batches(f"a{n}", per_agent, size) for n in range(agents)}
     print(f"| step ({events:,} events, batches of {size}) | CPU µs per event |\n|---|---:|")
-    pure_steps(*next(iter(batches.items())))
+    if not after_decode_only:
+        pure_steps(*next(iter(batches.items())))
     with PostgresServer() as server:
-        service_steps(server, batches, per_agent * agents)
+        after_decode_steps(server, batches, per_agent * agents)
+        if not after_decode_only:
+            service_steps(server, batches, per_agent * agents)
 
 
 def main() -> None:
@@ -227,9 +262,14 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--steps", action="store_true", help="CPU per event of each step")
+    parser.add_argument(
+        "--after-decode",
+        action="store_true",
+        help="with --steps: only the CPU of storing decoded batches",
+    )
     args = parser.parse_args()
     if args.steps:
-        steps(args.events, args.batch, args.agents)
+        steps(args.events, args.batch, args.agents, args.after_decode)
         return
     per_agent = args.events // args.agents
     started = time.perf_counter()

@@ -20,7 +20,7 @@ from domain.payloads import (
     StockProduced,
     TransferReceived,
 )
-from domain.quantity import Quantity
+from domain.quantity import BASE_UNIT, Quantity, Unit
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -101,7 +101,16 @@ report and both stores' ledgers all read this)."""
 
 def stock_keys(events: Iterable[Event]) -> set[StockKey]:
     """The balances a run of events touches: what a store must load before folding."""
-    return {p.key for p in stock_postings(events)}
+    keys: set[StockKey] = set()
+    cache: dict[tuple[str, str, str], StockKey] = {}
+    for event in events:
+        if event.type in _SIGN:  # most events (readings) move no stock
+            line = event.payload()
+            assert isinstance(line, StockLine)
+            keys.add(_key(cache, line.item, line.lot, line.location))
+            if isinstance(line, StockMoved):
+                keys.add(_key(cache, line.item, line.lot, line.to_location))
+    return keys
 
 
 def stock_postings(events: Iterable[Event]) -> list[Posting]:
@@ -116,8 +125,62 @@ def fold(balances: Balances, events: Iterable[Event]) -> dict[StockKey, Quantity
 
     A balance opens in the base unit of its first posting's dimension; later postings are
     converted into it, crossing mass and volume only through the density they carry.
+    This is ``fold_postings(balances, stock_postings(events))`` without a ``Posting`` or a
+    ``Quantity`` per event (the cloud folds thousands per batch): the same Decimal
+    operations in the same order, so the same values, exponents and errors.
     """
-    return fold_postings(balances, stock_postings(events))
+    values: dict[StockKey, tuple[Decimal, Unit]] = {}
+    cache: dict[tuple[str, str, str], StockKey] = {}
+    for event in events:
+        sign = _SIGN.get(event.type)
+        if sign is None:
+            continue
+        line = event.payload()
+        assert isinstance(line, StockLine)
+        key = _key(cache, line.item, line.lot, line.location)
+        if sign == 0:
+            _post(values, balances, key, True, line.qty, line.unit, line.density_g_per_ml)
+            continue
+        qty = line.qty if sign > 0 else -line.qty
+        _post(values, balances, key, False, qty, line.unit, line.density_g_per_ml)
+        if isinstance(line, StockMoved):
+            to = _key(cache, line.item, line.lot, line.to_location)
+            _post(values, balances, to, False, line.qty, line.unit, line.density_g_per_ml)
+    result = dict(balances)
+    for key, (value, unit) in values.items():
+        result[key] = Quantity(value, unit)
+    return result
+
+
+def _key(cache: dict[tuple[str, str, str], StockKey], item: str, lot: str, where: str) -> StockKey:
+    """One ``StockKey`` per balance of a run (a frozen dataclass costs more than a lookup)."""
+    found = cache.get((item, lot, where))
+    if found is None:
+        found = cache[item, lot, where] = StockKey(item, lot, where)
+    return found
+
+
+def _post(
+    values: dict[StockKey, tuple[Decimal, Unit]],
+    balances: Balances,
+    key: StockKey,
+    is_set: bool,
+    value: Decimal,
+    unit: Unit,
+    density: Decimal | None,
+) -> None:
+    """One posting of ``fold_postings``, on a (value, unit) pair instead of a ``Quantity``."""
+    current = values.get(key)
+    if current is None:
+        stored = balances.get(key)
+        if stored is None:  # opens in its dimension's base unit: ``Quantity.to_base``
+            base = BASE_UNIT[unit.dimension]
+            values[key] = (value if base == unit else value * unit.factor / base.factor, base)
+            return
+        current = (stored.value, stored.unit)
+    held, held_unit = current
+    amount = value if unit == held_unit else Quantity(value, unit).to(held_unit, density).value
+    values[key] = (amount if is_set else held + amount, held_unit)
 
 
 def fold_postings(balances: Balances, posted: Iterable[Posting]) -> dict[StockKey, Quantity]:
