@@ -11,6 +11,9 @@ A ``stock.adjust`` document becomes one ``stock.adjusted`` (``edge_agent.downlin
 a ``reservation`` one a ``stock.reserved`` or the ``stock.unreserved`` of each open line of
 the reference (``edge_agent.downlink.reservations``). A ``plan`` makes no event: the site's
 plan is kept whole in the ``plan`` checkpoint (``edge_agent.downlink.plans``).
+A ``transfer.close`` makes no event either (the cloud's close writes none: the sender's stock
+left with the shipment, the receiver's never came in): its content is checked, and the
+document kept in the inbox is what the transfer desk reads to stop offering the transfer.
 A hold becomes a ``lot.blocked`` (cause ``downlink:<seq>``) at the location named, or at every
 location where the site's ledger has the lot; a release becomes a ``lot.released`` of each
 such location under a hold. FEFO then skips held stock, as for any hold.
@@ -81,6 +84,8 @@ class DocumentApplier:
             drafts = reservation_drafts(document, self._store.reservations())
         elif document.kind == "plan":
             await keep_plan(self._store, document)
+        elif document.kind == "transfer.close":
+            document.transfer_close()  # refused (quarantined) unless the desk can read it
         if drafts:
             try:
                 await self._writer.submit(drafts, cursor)

@@ -6,6 +6,11 @@ as it stands after every draft before it, so a scale's use queued at that moment
 shipped too. Ship and receive calls are taken one at a time (a lock), each reading what
 the store holds once the one before is durable: shipping an order twice ships nothing more,
 and a second receipt of a transfer is refused with why.
+
+A transfer closed in the cloud (a ``transfer.close`` document) leaves both lists: shipping
+more of it is refused with who closed it, when and what was written off; a receipt of it
+is still taken, as a late receipt, because the cloud takes one too (a receipt after the
+close wins: the line is then received or short, no longer lost).
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from edge_agent.clock import Clock
 from edge_agent.downlink.inbox import DownlinkInbox
 from edge_agent.store import EdgeStore
 from edge_agent.store.decisions import Decided, Draft, LotsAt, StockDecision
+from edge_agent.transfers.closed import ClosedTransfer, closed_transfer
 from edge_agent.transfers.orders import (
     OrderToReceive,
     OrderToShip,
+    read_closures,
     read_orders,
     to_receive,
     to_ship,
@@ -38,6 +45,10 @@ Record = Callable[[Sequence[Draft], dict[str, bytes]], Awaitable[None]]
 
 class TransferUnknown(ValueError):
     """No transfer document of that id was kept for this site."""
+
+
+class TransferClosed(ValueError):
+    """The transfer was closed in the cloud: nothing more of it is shipped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +80,33 @@ class TransferDesk:
         return self._store.site
 
     def to_ship(self) -> list[OrderToShip]:
-        """Every order sent to this site to ship, with how much of each line has left."""
+        """Every order sent to this site to ship, with how much of each line has left and
+        its close, if closed."""
         orders = read_orders(self._inbox, "transfer.ship", self.site)
-        return to_ship(orders, self._store.in_transit().values(), self.site)
+        closures = read_closures(self._inbox, self.site)
+        return to_ship(orders, self._store.in_transit().values(), self.site, closures)
 
     def to_receive(self) -> list[OrderToReceive]:
-        """Every order this site expects, and whether its receipt is recorded."""
+        """Every order this site expects, whether its receipt is recorded, and its close."""
         orders = read_orders(self._inbox, "transfer.expect", self.site)
-        return to_receive(orders, self._store.in_transit().values(), self.site)
+        closures = read_closures(self._inbox, self.site)
+        return to_receive(orders, self._store.in_transit().values(), self.site, closures)
+
+    def closed(self) -> list[ClosedTransfer]:
+        """The site's closed transfers still to tell its people of, newest close first:
+        those it was to receive and has no receipt of, and those it was to ship."""
+        closes = [(o.order, o.closed) for o in self.to_receive() if not o.received]
+        closes += [(o.order, o.closed) for o in self.to_ship()]
+        shown = [closed_transfer(order, close, self.site, self._zone)
+                 for order, close in closes if close is not None]  # fmt: skip
+        return sorted(shown, key=lambda c: c.close.closed_at, reverse=True)
+
+    def late_receipt_of(self, transfer: str) -> ClosedTransfer | None:
+        """The close of ``transfer`` when a receipt of it now would be late (it is closed and
+        not received here), else None."""
+        return next(
+            (c for c in self.closed() if c.receiving and c.order.transfer == transfer), None
+        )
 
     async def ship(self, transfer: str, operator: str) -> ShipAnswer:
         """Ship what is left of ``transfer``, first to expire first, never more than there is."""
@@ -86,6 +116,9 @@ class TransferDesk:
             if not found:
                 raise TransferUnknown(f"no transfer {transfer!r} to ship from {self.site}")
             todo = found[0]
+            if todo.closed is not None:
+                closed = closed_transfer(todo.order, todo.closed, self.site, self._zone)
+                raise TransferClosed(f"{closed.describe()}: nothing more of it is shipped")
             if todo.done:
                 return ShipAnswer(transfer, Shipment((), ()), already_shipped=True)
             places = await asyncio.to_thread(self._places, todo.order)
@@ -111,7 +144,8 @@ class TransferDesk:
         self, transfer: str, arrived: Sequence[ArrivedLot], operator: str, note: str | None = None
     ) -> list[TransferReceived]:
         """Record what arrived of ``transfer``; the receipts recorded. Refused (``ValueError``,
-        saying why) when the transfer is not expected here or was received already."""
+        saying why) when the transfer is not expected here or was received already. A closed
+        transfer's receipt is taken (a late receipt: the cloud takes it too)."""
         async with self._lock:
             expected = [o for o in await asyncio.to_thread(self.to_receive)
                         if o.order.transfer == transfer]  # fmt: skip

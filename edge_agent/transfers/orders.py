@@ -5,20 +5,22 @@ The cloud sends each transfer order down twice: ``transfer.ship`` to the sender 
 the store's ``in_transit`` table holds this site's half of every line (what it shipped, what
 it received). An order is to ship while some line is not fully shipped, and to receive until
 a receipt is recorded here: both are read from those two places, never kept apart, so what
-the screens show is what the store holds.
+the screens show is what the store holds. A transfer closed in the cloud comes down as a
+``transfer.close`` document to both sites (kept in the same inbox): each order carries its
+close, if any, so the desk neither ships more of it nor offers it as to receive.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import ValidationError
 
-from domain.downlink import DocumentRefused, parse_document
+from domain.downlink import DocumentRefused, TransferClose, parse_document
 from domain.quantity import Quantity
 from domain.transfers import TransferLine, TransferOrder
 from domain.transit import TransitLine
@@ -42,10 +44,16 @@ class LineToShip:
         return max(self.line.qty - self.shipped, ZERO)
 
 
+Closures = Mapping[tuple[str, str], TransferClose]
+"""The closes kept for the site, by (sending site, transfer)."""
+
+
 @dataclass(frozen=True, slots=True)
 class OrderToShip:
     order: TransferOrder
     lines: tuple[LineToShip, ...]
+    closed: TransferClose | None = None
+    """Closed in the cloud: nothing more of it is shipped."""
 
     @property
     def done(self) -> bool:
@@ -57,6 +65,8 @@ class OrderToReceive:
     order: TransferOrder
     received: bool
     """A receipt of this transfer is recorded here (it may not be received again)."""
+    closed: TransferClose | None = None
+    """Closed in the cloud: no longer offered as to receive (a late receipt is still taken)."""
 
 
 def read_orders(inbox: DownlinkInbox, kind: str, site: str) -> list[TransferOrder]:
@@ -72,25 +82,55 @@ def read_orders(inbox: DownlinkInbox, kind: str, site: str) -> list[TransferOrde
     return list(orders.values())
 
 
-def to_ship(orders: Iterable[TransferOrder], transit: Iterable[TransitLine], site: str
-            ) -> list[OrderToShip]:  # fmt: skip
-    """Each order with how much of each line ``site`` has shipped (``transit``: its half)."""
+def read_closures(inbox: DownlinkInbox, site: str) -> dict[tuple[str, str], TransferClose]:
+    """The ``transfer.close`` documents kept for ``site``, by (sending site, transfer); one
+    whose content is not a close is logged and left out (the down-channel quarantined it)."""
+    closes: dict[tuple[str, str], TransferClose] = {}
+    for kept in inbox.of_kind("transfer.close"):
+        try:
+            close = parse_document(kept.signed, site=site).transfer_close()
+        except DocumentRefused as exc:
+            log.warning("transfer.close document %d is not a close: %s", kept.signed.seq, exc)
+            continue
+        closes.setdefault((close.from_site, close.transfer), close)
+    return closes
+
+
+def to_ship(orders: Iterable[TransferOrder], transit: Iterable[TransitLine], site: str,
+            closures: Closures | None = None) -> list[OrderToShip]:  # fmt: skip
+    """Each order with how much of each line ``site`` has shipped (``transit``: its half),
+    and its close if it was closed."""
     shipped: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)  # transfer, item, lot
     for t in transit:
         if t.key.from_site == site:
             shipped[(t.key.transfer, t.key.item, t.key.lot)] += t.shipped
-    return [OrderToShip(order, tuple(_shipped_lines(order, shipped))) for order in orders]
+    closes = closures or {}
+    return [
+        OrderToShip(
+            order,
+            tuple(_shipped_lines(order, shipped)),
+            closes.get((order.from_site, order.transfer)),
+        )
+        for order in orders
+    ]
 
 
-def to_receive(orders: Iterable[TransferOrder], transit: Iterable[TransitLine], site: str
-               ) -> list[OrderToReceive]:  # fmt: skip
-    """Each order expected at ``site``, and whether a receipt of it is recorded here."""
+def to_receive(orders: Iterable[TransferOrder], transit: Iterable[TransitLine], site: str,
+               closures: Closures | None = None) -> list[OrderToReceive]:  # fmt: skip
+    """Each order expected at ``site``, whether a receipt of it is recorded here, and its
+    close if it was closed."""
     received = {
         (t.key.from_site, t.key.transfer)
         for t in transit
         if t.key.to_site == site and t.receipts > 0
     }
-    return [OrderToReceive(o, (o.from_site, o.transfer) in received) for o in orders]
+    closes = closures or {}
+    return [
+        OrderToReceive(
+            o, (o.from_site, o.transfer) in received, closes.get((o.from_site, o.transfer))
+        )
+        for o in orders
+    ]
 
 
 def _shipped_lines(

@@ -7,6 +7,12 @@ to what arrived (the lot from its label, accepted and damaged, its expiry). Rows
 lot and without a quantity are left out. Shipping and receiving go through the agent's
 ``TransferDesk`` (``edge_agent.transfers``), as the site bus's commands do; a refusal is
 shown with why.
+
+A transfer closed in the cloud leaves both lists and is shown under Closed instead: who
+closed it, on which day, what was written off as lost and why. The receiver may still record
+a late receipt of it (the cloud takes one after the close, and the line is then received).
+The words of that part are the page's own (English and Simplified Chinese), so that the
+shared word list is not edited for one part of one page.
 """
 
 from __future__ import annotations
@@ -27,6 +33,26 @@ Text = Annotated[str, Form()]
 Texts = Annotated[list[str], Form()]
 
 
+WORDS = {
+    "en": {
+        "closed": "Closed", "none_closed": "No closed transfers.",
+        "closed_line": "closed by {who} on {day}: {lost} written off as lost",
+        "lost_lot": "{amount} of {item} lot {lot}", "reason": "Why",
+        "late_receipt": "Late receipt",
+        "late_note": "Late receipt: {transfer} was closed by {who} on {day}; what arrived is "
+        "received, no longer lost.",
+    },
+    "zh-CN": {
+        "closed": "已关闭", "none_closed": "没有已关闭的调拨。",
+        "closed_line": "已由 {who} 于 {day} 关闭：{lost} 记为在途丢失",
+        "lost_lot": "{item} 批次 {lot} {amount}", "reason": "原因",
+        "late_receipt": "迟到收货",
+        "late_note": "迟到收货：{transfer} 已由 {who} 于 {day} 关闭；"
+        "实到部分记为已收货，不再记为丢失。",
+    },
+}  # fmt: skip
+
+
 class FormRefused(ValueError):
     """A receive form that cannot be read: which row and field, and why."""
 
@@ -35,6 +61,9 @@ def router(pages: Pages) -> APIRouter:
     """The Transfers page's routes (404 when the agent has no transfer desk)."""
     sources = pages.sources
     routes = APIRouter(prefix="/pda/transfers")
+
+    def words(request: Request) -> dict[str, str]:
+        return WORDS[pages.words(request).lang]
 
     def checked(request: Request, operator: str, doing: str) -> TransferDesk | HTMLResponse:
         """The desk, or the page that says why nothing can be done (no desk, no operator)."""
@@ -50,10 +79,11 @@ def router(pages: Pages) -> APIRouter:
         desk = sources.transfers
         if desk is None:
             return pages.render(request, "missing.html", 404, why="no_transfers")
-        to_ship = [o for o in desk.to_ship() if not o.done]
-        to_receive = [o for o in desk.to_receive() if not o.received]
+        to_ship = [o for o in desk.to_ship() if not o.done and o.closed is None]
+        to_receive = [o for o in desk.to_receive() if not o.received and o.closed is None]
         return pages.render(request, "pda_transfers.html", to_ship=to_ship,
-                            to_receive=to_receive)  # fmt: skip
+                            to_receive=to_receive, closed=desk.closed(),
+                            w=words(request))  # fmt: skip
 
     @routes.post("/ship", response_class=HTMLResponse)
     async def ship(request: Request, transfer: Text = "", operator: Text = "") -> HTMLResponse:
@@ -87,13 +117,14 @@ def router(pages: Pages) -> APIRouter:
         desk = checked(request, operator, "received")
         if isinstance(desk, HTMLResponse):
             return desk
+        late = desk.late_receipt_of(transfer)
         try:
             arrived = arrived_lots(item, lot, accepted, damaged, expires)
             received = await desk.receive(transfer, arrived, operator.strip())
         except ValueError as exc:
             return _refused(pages, request, str(exc))
         return pages.render(request, "pda_transfer_result.html", transfer=transfer,
-                            received=received)  # fmt: skip
+                            received=received, late=late, w=words(request))  # fmt: skip
 
     return routes
 
