@@ -25,6 +25,7 @@ from edge_agent.config.coldchain import SignalConfig, WatchedLocationConfig
 from edge_agent.config.devices import CameraConfig
 from edge_agent.downlink.inbox import DownlinkInbox
 from edge_agent.downlink.wiring import Downlink, build_downlink
+from edge_agent.gc_tuning import tune_for_writing
 from edge_agent.inference import AnomalyClassifier
 from edge_agent.kitchen.bus_routes import TicketFanOut, route_kitchen, route_records
 from edge_agent.kitchen.pipeline import KitchenPipeline, StationScale, TemperatureProbe
@@ -461,6 +462,7 @@ def serve(config: AgentConfig) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         runtime = build(config)
+        tune_for_writing()  # start-up is over: what it made lives as long as the process
         await run(runtime, stop)
         if runtime.failure is not None:  # a service manager restarts us, with its own backoff
             raise SystemExit(f"agent stopped: {runtime.failure}")

@@ -41,7 +41,7 @@ from edge_agent.store.projections import (
 )
 from edge_agent.store.reserved_stock import lots_free_for, lots_on_hand
 from edge_agent.store.rows import Durability, QuarantinedInput, StoreStats
-from edge_agent.store.sealing import Sealer
+from edge_agent.store.sealing import EventRow, Sealer
 from edge_agent.store.sqlite_file import SqliteFile
 from edge_agent.store.state_writes import Checkpoint, store_checkpoints
 
@@ -123,29 +123,34 @@ class EdgeStore:
             seq, head = self._head
             by_part: list[list[Event]] = []
             sealing = self._sealer.batch(now)
-            pending: list[tuple[Event, bytes]] = []  # sealed, not yet written
+            pending = _Pending()  # sealed, not yet written
             decided_state: dict[str, Checkpoint] = {}
             for part in parts:
-                events: list[Event] = []
+                plain = [d for d in part if type(d) is EventDraft and d.type not in MOVEMENTS]
+                if len(plain) == len(part):
+                    # nothing to decide or check on the way: the part is sealed in one run
+                    events, rows = sealing.seal_run(plain, seq, head)
+                    seq, head = (events[-1].seq, events[-1].hash) if events else (seq, head)
+                    pending.add(events, rows)
+                    by_part.append(events)
+                    continue
+                events = []
                 for draft in part:
                     if isinstance(draft, _DECISIONS):
-                        _write_events(conn, pending)  # so that the decision sees them
-                        pending = []
+                        pending.write(conn)  # so that the decision sees them
                         decided = _decide(conn, draft, decided_state)
                     else:
                         decided = (draft,)
                     for one in decided:
                         if one.type in MOVEMENTS:  # on the holds after every draft before it
-                            _write_events(conn, pending)
-                            pending = []
+                            pending.write(conn)
                             check_movement(conn, one)
-                        seq += 1
-                        event, stored = sealing.seal(one, seq, head)
-                        head = event.hash
-                        events.append(event)
-                        pending.append((event, stored))
+                        sealed, rows = sealing.seal_run((one,), seq, head)
+                        seq, head = seq + 1, sealed[0].hash
+                        events += sealed
+                        pending.add(sealed, rows)
                 by_part.append(events)
-            _write_events(conn, pending)
+            pending.write(conn)
             store_checkpoints(conn, {**(checkpoints or {}), **decided_state}, seq)
             conn.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (seq, head))
         self._head = (seq, head)
@@ -338,16 +343,25 @@ class EdgeStore:
         return StoreStats(last_seq, acked, stored, quarantined, error)
 
 
-def _write_events(conn: sqlite3.Connection, sealed: Sequence[tuple[Event, bytes]]) -> None:
-    """Insert sealed events (with their stored bytes) and fold them into the projections,
-    on ``conn``'s transaction."""
-    if not sealed:
-        return
-    conn.executemany(
-        "INSERT INTO events (seq, id, type, at, body) VALUES (?, ?, ?, ?, ?)",
-        [(e.seq, e.id, e.type, e.at, body) for e, body in sealed],
-    )
-    project(conn, [event for event, _ in sealed])
+class _Pending:
+    """Events sealed in the append's transaction and not yet written, with their rows."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.rows: list[EventRow] = []
+
+    def add(self, events: list[Event], rows: list[EventRow]) -> None:
+        self.events += events
+        self.rows += rows
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        """Insert them and fold them into the projections, on ``conn``'s transaction."""
+        if not self.rows:
+            return
+        conn.executemany("INSERT INTO events (seq, id, type, at, body) VALUES (?, ?, ?, ?, ?)",
+                         self.rows)  # fmt: skip
+        project(conn, self.events)
+        self.events, self.rows = [], []
 
 
 def _decide(

@@ -9,6 +9,11 @@ point. The parts that never change within a store (agent, site) or within a type
 encoded once; per event only the payload's JSON is encoded. Profiled (cProfile, 40,000
 kitchen events): the second encoding and its dict were about a fifth of sealing.
 
+A run of drafts is sealed in one loop (``SealingBatch.seal_run``), which also makes the
+rows the store inserts, with every name looked up once per run; the time is written from
+its distance to the epoch (a ``timedelta``'s three integers) with the text up to its second
+written once per second of a batch.
+
 Every part spliced in is either encoded by ``canonical_json`` or is text of a known plain
 alphabet (``format_at``'s time, a UUID, a hex hash, a decimal seq), so the bytes are
 exactly ``canonical_json`` of the event: ``tests/edge/test_sealing.py`` checks this against
@@ -17,15 +22,16 @@ exactly ``canonical_json`` of the event: ``tests/edge/test_sealing.py`` checks t
 
 from __future__ import annotations
 
-import hashlib
 import random
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from hashlib import sha256
 
 from domain.canonical import canonical_json
 from domain.errors import EventInvalid
 from domain.events import Event, EventDraft, format_at
-from domain.payloads import PAYLOADS
+from domain.payloads import PAYLOADS, Payload
 from domain.values import DEFAULT_AHEAD, check_event_time
 
 
@@ -37,20 +43,25 @@ class Sealer:
         self.site = site
         self.head = b'{"agent":' + canonical_json(agent) + b',"at":"'
         self._site_json = b',"site":' + canonical_json(site) + b',"type":'
-        self._tails: dict[str, bytes] = {}
+        self.kinds: dict[str, tuple[type[Payload], bytes]] = {}
+        """Per event type: the payload class it takes and the envelope's tail (``kind``)."""
 
     def batch(self, now: datetime, ids: EventIds | None = None) -> SealingBatch:
         """Seal the drafts of one transaction, judging their times by ``now`` (with ``ids``
         when given: a test that pins the bytes pins the ids)."""
         return SealingBatch(self, now, ids)
 
-    def tail(self, event_type: str) -> bytes:
-        """The envelope after ``seq``: site and type, encoded once per type."""
-        encoded = self._tails.get(event_type)
-        if encoded is None:
-            encoded = self._site_json + canonical_json(event_type) + b"}"
-            self._tails[event_type] = encoded
-        return encoded
+    def kind(self, event_type: str) -> tuple[type[Payload], bytes]:
+        """The payload class ``event_type`` takes and the envelope after ``seq`` (site and
+        type), found and encoded once per type; an unknown type is refused (``EventInvalid``)."""
+        expected = PAYLOADS.get(event_type)
+        if expected is None:
+            raise EventInvalid(f"type {event_type!r} is not an event type")
+        found = self.kinds[event_type] = (
+            expected,
+            self._site_json + canonical_json(event_type) + b"}",
+        )
+        return found
 
 
 class SealingBatch:
@@ -58,57 +69,84 @@ class SealingBatch:
 
     def __init__(self, sealer: Sealer, now: datetime, ids: EventIds | None = None) -> None:
         self._sealer = sealer
+        self._head = sealer.head
+        self._kinds = sealer.kinds
         self._now = now
         # drafts were checked against the fixed bounds when made (EventDraft), so only the
         # clock's bound is left: one comparison, the full check only to word the refusal
         self._latest = now + DEFAULT_AHEAD
         self._ids = EventIds() if ids is None else ids
-        self._minutes: dict[tuple[int, int, int, int, int], str] = {}
+        self._seconds: dict[int, str] = {}
 
     def seal(self, draft: EventDraft, seq: int, prev: str) -> tuple[Event, bytes]:
-        """The event of ``draft`` at ``seq`` after ``prev``, and its canonical bytes.
+        """The event of ``draft`` at ``seq`` after ``prev``, and its canonical bytes
+        (``seal_run`` of one draft)."""
+        events, rows = self.seal_run((draft,), seq - 1, prev)
+        return events[0], rows[0][4]
+
+    def seal_run(
+        self, drafts: Iterable[EventDraft], after_seq: int, prev: str
+    ) -> tuple[list[Event], list[EventRow]]:
+        """Seal ``drafts`` in order into the chain after (``after_seq``, ``prev``): their
+        events, and the rows that store them.
 
         Refuses (``EventInvalid``) what ``domain.events.seal`` refuses: a payload not of
         the draft's type, a time more than a day past the batch's clock.
         """
-        payload, kind, moment = draft.payload, draft.type, draft.at
-        expected = PAYLOADS.get(kind)
-        if expected is None or not isinstance(payload, expected):
-            raise EventInvalid(f"type {kind!r} does not take {type(payload).__name__}")
-        if moment > self._latest:
-            check_event_time(moment, self._now)
-        sealer = self._sealer
-        at = self._format_at(moment)
-        # what model_dump(mode="json", exclude_none=True) calls, without its wrapper
-        data = payload.__pydantic_serializer__.to_python(payload, mode="json", exclude_none=True)
-        event_id = self._ids.next()
-        first = b'%s%s","data":%s' % (sealer.head, at.encode(), canonical_json(data))
-        rest = b'"id":"%s","prev":"%s","seq":%d%s' % (
-            event_id.encode(), prev.encode(), seq, sealer.tail(kind)
-        )  # fmt: skip
-        digest = hashlib.sha256(first + b"," + rest).hexdigest()
-        stored = b'%s,"hash":"%s",%s' % (first, digest.encode(), rest)
-        event = Event(
-            event_id, sealer.agent, seq, sealer.site, kind, at, data, prev, digest, payload
-        )
-        return event, stored
+        # one loop, every name local: per event, calls and attribute look-ups cost the
+        # interpreter about as much as the hash and the encoder together
+        sealer, kinds, seconds, head = self._sealer, self._kinds, self._seconds, self._head
+        agent, site, next_id, latest = sealer.agent, sealer.site, self._ids.next, self._latest
+        seq = after_seq
+        events: list[Event] = []
+        rows: list[EventRow] = []
+        for draft in drafts:
+            payload, kind, moment = draft.payload, draft.type, draft.at
+            try:
+                expected, tail = kinds[kind]
+            except KeyError:
+                expected, tail = sealer.kind(kind)
+            if not isinstance(payload, expected):
+                raise EventInvalid(f"type {kind!r} does not take {type(payload).__name__}")
+            if moment > latest:
+                check_event_time(moment, self._now)
+            if moment.tzinfo is UTC:
+                # format_at, with the text up to the second written once per second of the
+                # batch: a timedelta's three integers cost less than a datetime's seven fields
+                since = moment - _EPOCH
+                second = since.days * 86_400 + since.seconds
+                start = seconds.get(second)
+                if start is None:
+                    start = seconds[second] = format_at(moment)[:20]
+                at = "%s%06dZ" % (start, since.microseconds)  # noqa: UP031
+            else:
+                at = format_at(moment)
+            # what model_dump(mode="json", exclude_none=True) calls, without its wrapper
+            data = payload.__pydantic_serializer__.to_python(
+                payload, mode="json", exclude_none=True
+            )
+            event_id = next_id()
+            seq += 1
+            # hashed: these two parts; stored: the hash put in between them
+            hashed = b'%s%s","data":%s,' % (head, at.encode(), canonical_json(data))
+            rest = b'"id":"%s","prev":"%s","seq":%d%s' % (
+                event_id.encode(), prev.encode(), seq, tail
+            )  # fmt: skip
+            digest = sha256(hashed + rest).hexdigest()
+            events.append(Event(event_id, agent, seq, site, kind, at, data, prev, digest, payload))
+            rows.append(
+                (seq, event_id, kind, at, b'%s"hash":"%s",%s' % (hashed, digest.encode(), rest))
+            )
+            prev = digest
+        return events, rows
 
-    def _format_at(self, moment: datetime) -> str:
-        """``format_at``, with the part up to the seconds written once per minute of the
-        batch (formatting all seven fields was the dearest step of sealing, ahead of the hash)."""
-        if moment.tzinfo is not UTC:
-            return format_at(moment)
-        minute = (moment.year, moment.month, moment.day, moment.hour, moment.minute)
-        start = self._minutes.get(minute)
-        if start is None:
-            start = self._minutes[minute] = _MINUTE % minute
-        return "%s%02d.%06dZ" % (start, moment.second, moment.microsecond)  # noqa: UP031
 
+EventRow = tuple[int, str, str, str, bytes]
+"""An event as the store's ``events`` table takes it: seq, id, type, at, canonical bytes."""
 
-_MINUTE = "%04d-%02d-%02dT%02d:%02d:"
-"""``format_at`` up to the seconds: written once per minute of a batch, as events come many
-to a minute (a kitchen's readings, twenty a second in a backlog). A batch is one
-transaction, so the minutes it keeps are few."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""Times are written from their distance to this instant: the same ``UTC`` object as theirs,
+so the subtraction needs no offset."""
 
 
 class EventIds:

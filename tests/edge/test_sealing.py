@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from domain.canonical import canonical_json
 from domain.errors import EventInvalid
-from domain.events import GENESIS, Event, EventDraft, event_hash, parse_event_json
+from domain.events import GENESIS, Event, EventDraft, event_hash, format_at, parse_event_json
 from domain.payloads import LotInput, LotReceived, ReadingRecorded, StockConsumed, StockProduced
 from edge_agent.store import EdgeStore
 from edge_agent.store.sealing import EventIds, Sealer
@@ -192,3 +192,29 @@ def test_a_run_across_minutes_days_and_zones_is_sealed_as_seal_does() -> None:
         "2025-12-31T23:59:59", "2026-01-01T00:00:00", "2026-11-28T11:59:30",
         "2026-11-28T11:59:30",
     ]  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(offsets=st.lists(st.integers(min_value=0, max_value=3 * 86_400 * 10**6), max_size=40))
+def test_a_run_sealed_at_once_is_each_draft_sealed_in_turn(offsets: list[int]) -> None:
+    """``seal_run`` is the store's path for a run of drafts: the same events, hashes and
+    bytes as one ``seal`` after another, and rows that are those events' columns."""
+    reading = ReadingRecorded(device="p", metric="air_temp", value="3.25", unit="°C")
+    drafts = [
+        EventDraft("reading.recorded", NOW - timedelta(microseconds=offset), reading)
+        for offset in offsets  # same seconds, other seconds, other days, in any order
+    ]
+    sealer = Sealer("agent-1", "site-1")
+    ids = {"rand_a": 7, "start": 2**40}
+    events, rows = sealer.batch(NOW, EventIds(1_764_331_200_123, **ids)).seal_run(
+        drafts, 4, "a" * 64
+    )
+    one_at_a_time, prev = sealer.batch(NOW, EventIds(1_764_331_200_123, **ids)), "a" * 64
+    for seq, (draft, event, row) in enumerate(zip(drafts, events, rows, strict=True), start=5):
+        single, stored = one_at_a_time.seal(draft, seq, prev)
+        assert (event, row[4]) == (single, stored)
+        assert event == expected(event, draft)
+        assert event.at == format_at(draft.at)
+        assert row == (seq, event.id, event.type, event.at, event.to_json())
+        prev = event.hash
+    assert len(events) == len(drafts)
