@@ -102,13 +102,23 @@ def below_absolute_zero(unit: str, value: Decimal) -> bool:
     return unit in CELSIUS_UNITS and value <= -ZERO_CELSIUS_IN_KELVIN
 
 
-def hourly_sums(readings: Iterable[RolledReading]) -> dict[HourKey, HourSums]:
+RollupRow = tuple[str, str, str, str, datetime, Decimal]
+"""A ``RolledReading``'s fields as a plain tuple (what ingest passes, by the thousand)."""
+
+_ABSOLUTE_ZERO_C = -ZERO_CELSIUS_IN_KELVIN
+
+
+def hourly_sums(readings: Iterable[RollupRow]) -> dict[HourKey, HourSums]:
     """The rollup rows a set of readings adds, by (site, location, metric, unit, hour)."""
-    grouped: dict[HourKey, list[Decimal]] = defaultdict(list)
-    for r in readings:
-        if not below_absolute_zero(r.unit, r.value):
-            grouped[HourKey(r.site, r.location, r.metric, r.unit, hour_of(r.at))].append(r.value)
-    return {key: _sums(key.unit, values) for key, values in grouped.items()}
+    # Keys are plain tuples until the end: one ``HourKey`` per row of the rollup, not per
+    # reading; the test is ``below_absolute_zero``'s, inlined.
+    grouped: dict[tuple[str, str, str, str, datetime], list[Decimal]] = defaultdict(list)
+    for site, location, metric, unit, at, value in readings:
+        if unit in CELSIUS_UNITS and value <= _ABSOLUTE_ZERO_C:
+            continue
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        grouped[site, location, metric, unit, hour].append(value)
+    return {HourKey(*key): _sums(key[3], values) for key, values in grouped.items()}
 
 
 def sums_of(unit: str, values: Iterable[Decimal]) -> HourSums | None:

@@ -17,7 +17,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from cloud.coldchain.excursions import ExcursionChange
-from cloud.coldchain.rollup import HourKey, HourSums, RolledReading
+from cloud.coldchain.rollup import HourKey, HourSums, RolledReading, hourly_sums
 from cloud.ingest.plan import ReadingRow
 from cloud.ingest.store import Conn
 
@@ -35,6 +35,15 @@ def rolled(rows: Iterable[ReadingRow]) -> list[RolledReading]:
         for _agent, _seq, site, _device, metric, value, unit, location, at in rows
         if location is not None
     ]
+
+
+def rollup_of(rows: Iterable[ReadingRow]) -> dict[HourKey, HourSums]:
+    """``hourly_sums`` of ``rolled(rows)``, fed plain tuples (no object per reading)."""
+    return hourly_sums(
+        (site, location, metric, unit, at, value)
+        for _agent, _seq, site, _device, metric, value, unit, location, at in rows
+        if location is not None
+    )
 
 
 async def add_to_rollup(conn: Conn, rollup: Mapping[HourKey, HourSums]) -> None:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cloud.ingest import store
 from domain.events import Event
 from domain.ledger import STOCK_TYPES
 from domain.payloads import StockLine
-from domain.projections import Word, word_of
+from domain.projections import Word
 
 LotKey = tuple[str, str]
 """item, lot."""
@@ -54,25 +55,31 @@ class LotOrder:
 
 def lot_orders(events: Sequence[Event]) -> dict[LotKey, LotOrder]:
     """Each lot's order within ``events`` (a batch, in arrival order)."""
-    orders: dict[LotKey, LotOrder] = {}
+    # (at, agent, seq) tuples order as ``Word``s do; the Words are made once per lot at the
+    # end, not per event: a batch has thousands of stock events and a few dozen lots.
+    seen: dict[LotKey, list[Any]] = {}  # earliest, latest, counted, reordered
     for event in events:
         if event.type not in STOCK_TYPES:
             continue
         line = event.payload()
         assert isinstance(line, StockLine)
-        key, word = (line.item, line.lot), word_of(event)
+        key, word = (line.item, line.lot), (event.moment, event.agent, event.seq)
         counted = event.type == "stock.counted"
-        seen = orders.get(key)
-        if seen is None:
-            orders[key] = LotOrder(word, word, counted, reordered=False)
+        order = seen.get(key)
+        if order is None:
+            seen[key] = [word, word, counted, False]
             continue
-        orders[key] = LotOrder(
-            min(seen.earliest, word),
-            max(seen.latest, word),
-            seen.counted or counted,
-            seen.reordered or word < seen.latest,
-        )
-    return orders
+        if word < order[0]:
+            order[0] = word
+        if word < order[1]:
+            order[3] = True
+        else:
+            order[1] = word
+        order[2] = order[2] or counted
+    return {
+        key: LotOrder(Word(*earliest), Word(*latest), counted, reordered)
+        for key, (earliest, latest, counted, reordered) in seen.items()
+    }
 
 
 async def save_lot_order(conn: store.Conn, site: str, events: Sequence[Event]) -> None:

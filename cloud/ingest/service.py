@@ -17,7 +17,6 @@ from psycopg import errors
 from psycopg_pool import AsyncConnectionPool
 
 from cloud.coldchain.excursions import excursion_changes
-from cloud.coldchain.rollup import hourly_sums
 from cloud.identity.evidence import SignedBatch, keep_batch_signature
 from cloud.ingest import coldchain, fold, store
 from cloud.ingest.partitions import ReadingPartitions
@@ -198,7 +197,7 @@ async def _write(conn: store.Conn, batch: DecodedBatch, maintain_rollup: bool) -
     if batch.reading_rows:
         await store.copy_readings(conn, batch.reading_rows)
         if maintain_rollup:
-            await coldchain.add_to_rollup(conn, hourly_sums(coldchain.rolled(batch.reading_rows)))
+            await coldchain.add_to_rollup(conn, coldchain.rollup_of(batch.reading_rows))
     readable = [event for event in batch.events if event.unreadable is None]
     by_site: dict[str, list[Event]] = defaultdict(list)
     for event in readable:
