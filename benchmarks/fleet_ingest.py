@@ -18,7 +18,9 @@ jitter, a batch sent again after a failure marked ``Edgestock-Resend``, a client
 
 Each row also gives the CPU spent per stored event by the API's processes, by PostgreSQL
 (its server and backends) and by this client, so a loaded machine's wall figures can be
-told apart from the cost of ingest. ``--readers fast,slow`` runs every row
+told apart from the cost of ingest. ``--sizing work,ack`` runs every row with the clients
+sizing batches by the cloud's reported work (the syncer's rule), then by the whole ack time
+(the rule before), interleaved. ``--readers fast,slow`` runs every row
 with the fast reader, then again with ``EDGESTOCK_INGEST_FAST_READ=0`` (``read_batch``
 alone, the reader before ``cloud.ingest.fast_read``): the baseline in the same run.
 """
@@ -80,19 +82,22 @@ class RunStats:
 
 async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate: float | None,
                     started: float, deadline: float, timeout_s: float, stats: RunStats,
-                    max_events: int) -> None:  # fmt: skip
+                    max_events: int, queue_aware: bool = True) -> None:  # fmt: skip
     """Send the agent's first ``total`` events as its syncer would; ``rate`` None: all at once."""
     sizer = BatchSizer(max_events, min_events=min(50, max_events), target_s=2.0)
     backoff = Backoff(initial_s=0.2, max_s=10.0)
     path = f"/v1/agents/{agent.name}/events"
     acked, resend = 0, False
+    encoded: tuple[int, int, bytes] = (0, 0, b"")  # a refused batch is sent again as it was
     while acked < total and time.monotonic() < deadline:
         made = total if rate is None else min(total, int((time.monotonic() - started) * rate))
         if made <= acked:
             await asyncio.sleep((acked + 1) / rate - (time.monotonic() - started))  # type: ignore[operator]
             continue
         last = min(made, acked + sizer.size)
-        body = encode_batch(agent.name, agent.events[acked:last])
+        if encoded[:2] != (acked, last):
+            encoded = (acked, last, encode_batch(agent.name, agent.events[acked:last]))
+        body = encoded[2]
         headers = {"Content-Type": CONTENT_TYPE, "Content-Encoding": CONTENT_ENCODING}
         if resend:
             headers[RESEND_HEADER] = "1"
@@ -119,7 +124,8 @@ async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate
             return
         now = time.monotonic()
         ack = answer.json()
-        sizer.acked(last - acked, now - sent, queued_s(answer.headers.get(SERVER_TIMING)))
+        queued = queued_s(answer.headers.get(SERVER_TIMING)) if queue_aware else 0.0
+        sizer.acked(last - acked, now - sent, queued)
         backoff.reset()
         resend = False
         stats.acks_s.append(now - sent)
@@ -134,8 +140,8 @@ async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate
 
 
 async def run_fleet(url: str, agents: list[Agent], *, total: int, rate: float | None,
-                    seconds: float, drain_s: float, timeout_s: float,
-                    max_events: int) -> tuple[RunStats, float]:  # fmt: skip
+                    seconds: float, drain_s: float, timeout_s: float, max_events: int,
+                    queue_aware: bool = True) -> tuple[RunStats, float]:  # fmt: skip
     stats = RunStats()
     limits = httpx.Limits(max_connections=len(agents) + 10, max_keepalive_connections=len(agents))
     async with httpx.AsyncClient(base_url=url, limits=limits) as client:
@@ -143,7 +149,8 @@ async def run_fleet(url: str, agents: list[Agent], *, total: int, rate: float | 
         deadline = started + seconds + drain_s
         await asyncio.gather(*(
             run_agent(client, agent, total=total, rate=rate, started=started, deadline=deadline,
-                      timeout_s=timeout_s, stats=stats, max_events=max_events)
+                      timeout_s=timeout_s, stats=stats, max_events=max_events,
+                      queue_aware=queue_aware)
             for agent in agents
         ))  # fmt: skip
     return stats, (stats.finished_at or time.monotonic()) - started
@@ -262,6 +269,9 @@ def main() -> None:
     parser.add_argument("--modes", default="catch-up,online,congestion")
     parser.add_argument("--readers", default="fast", help="fast,slow: slow is the API "
                         "without cloud.ingest.fast_read (the baseline)")  # fmt: skip
+    parser.add_argument("--sizing", default="work", help="work,ack: how the clients size "
+                        "batches; ack is the rule before the cloud reported its queue time "
+                        "(the whole ack time judged), the baseline")  # fmt: skip
     args = parser.parse_args()
     counts = [int(n) for n in args.agents.split(",")]
     workers = [int(n) for n in args.workers.split(",")]
@@ -291,51 +301,74 @@ def main() -> None:
     print(f"# whole run {time.perf_counter() - began:.0f} s")
 
 
+@dataclass(frozen=True)
+class Variant:
+    """What is compared within a run: the API's reader and the clients' batch sizing."""
+
+    slow_read: bool
+    queue_aware: bool
+
+    @property
+    def label(self) -> str:
+        reader = "slow read" if self.slow_read else "fast read"
+        return f"{reader}, sized by {'work' if self.queue_aware else 'ack'}"
+
+
+def variants(args: argparse.Namespace) -> list[Variant]:
+    return [
+        Variant(reader == "slow", sizing == "work")
+        for reader in args.readers.split(",")
+        for sizing in args.sizing.split(",")
+    ]
+
+
 def fleet_rows(server: PostgresServer, fleet: list[Agent], counts: list[int],
                workers: list[int], args: argparse.Namespace) -> None:  # fmt: skip
-    """Catch-up and online per agent count, worker count and reader (interleaved, so a
-    change of the machine's load strikes both readers alike), then congestion at twice the
+    """Catch-up and online per agent count, worker count and variant (interleaved, so a
+    change of the machine's load strikes every variant alike), then congestion at twice the
     best catch-up rate of each (``--modes`` picks among them)."""
     modes = set(args.modes.split(","))
-    readers = [reader == "slow" for reader in args.readers.split(",")]
     online_events = int(args.rate * args.seconds)
-    best_catch_up: dict[tuple[int, bool], int] = {}
+    best_catch_up: dict[tuple[int, Variant], int] = {}
     for count in counts:
         for n in workers:
-            for slow in readers:
-                reader = "slow read" if slow else "fast read"
+            for variant in variants(args):
                 if "catch-up" in modes or "congestion" in modes:
-                    row = one_run(server, "fleet_run", fleet[:count], n, slow,
+                    row = one_run(server, "fleet_run", fleet[:count], n, variant.slow_read,
                                   total=args.backlog, rate=None, seconds=0.0,
                                   drain_s=args.drain + 60, timeout_s=args.timeout,
-                                  max_events=args.batch)  # fmt: skip
+                                  max_events=args.batch,
+                                  queue_aware=variant.queue_aware)  # fmt: skip
                     rate = int(row["events_per_s"])  # type: ignore[call-overload]
-                    best_catch_up[n, slow] = max(best_catch_up.get((n, slow), 0), rate)
-                    print_row(f"catch-up, {reader}", row)
+                    best = max(best_catch_up.get((n, variant), 0), rate)
+                    best_catch_up[n, variant] = best
+                    print_row(f"catch-up, {variant.label}", row)
                 if "online" in modes:
-                    row = one_run(server, "fleet_run", fleet[:count], n, slow,
+                    row = one_run(server, "fleet_run", fleet[:count], n, variant.slow_read,
                                   total=online_events, rate=args.rate, seconds=args.seconds,
                                   drain_s=args.drain, timeout_s=args.timeout,
-                                  max_events=args.batch)  # fmt: skip
-                    print_row(f"online, {reader}", row)
+                                  max_events=args.batch,
+                                  queue_aware=variant.queue_aware)  # fmt: skip
+                    print_row(f"online, {variant.label}", row)
     if "congestion" in modes:
-        for (n, slow), peak in best_catch_up.items():
-            congestion(server, fleet, n, slow, peak, args)
+        for (n, variant), peak in best_catch_up.items():
+            congestion(server, fleet, n, variant, peak, args)
 
 
-def congestion(server: PostgresServer, fleet: list[Agent], workers: int, slow: bool,
+def congestion(server: PostgresServer, fleet: list[Agent], workers: int, variant: Variant,
                peak: int, args: argparse.Namespace) -> None:  # fmt: skip
     """The whole fleet offering twice ``peak`` events/s, for as long as the chains last."""
     per_agent = max(int(args.rate * args.seconds), args.backlog)
     offered = 2 * peak
     rate = offered / len(fleet)
     making = min(args.seconds, per_agent / rate)
-    row = one_run(server, "fleet_run", fleet, workers, slow, total=int(rate * making),
-                  rate=rate, seconds=making, drain_s=args.drain + 60, timeout_s=args.timeout,
-                  max_events=args.batch)  # fmt: skip
+    row = one_run(server, "fleet_run", fleet, workers, variant.slow_read,
+                  total=int(rate * making), rate=rate, seconds=making,
+                  drain_s=args.drain + 60, timeout_s=args.timeout, max_events=args.batch,
+                  queue_aware=variant.queue_aware)  # fmt: skip
     goodput = int(row["events_per_s"]) / peak if peak else 0  # type: ignore[call-overload]
-    reader = "slow read" if slow else "fast read"
-    print_row(f"congestion {offered:,}/s offered (goodput {goodput:.2f} of peak), {reader}", row)
+    print_row(f"congestion {offered:,}/s offered (goodput {goodput:.2f} of peak), "
+              f"{variant.label}", row)  # fmt: skip
 
 
 def one_header() -> list[str]:
