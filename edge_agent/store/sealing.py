@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from hashlib import sha256
 
@@ -85,7 +85,7 @@ class SealingBatch:
         return events[0], rows[0][4]
 
     def seal_run(
-        self, drafts: Iterable[EventDraft], after_seq: int, prev: str
+        self, drafts: Sequence[EventDraft], after_seq: int, prev: str
     ) -> tuple[list[Event], list[EventRow]]:
         """Seal ``drafts`` in order into the chain after (``after_seq``, ``prev``): their
         events, and the rows that store them.
@@ -96,11 +96,12 @@ class SealingBatch:
         # one loop, every name local: per event, calls and attribute look-ups cost the
         # interpreter about as much as the hash and the encoder together
         sealer, kinds, seconds, head = self._sealer, self._kinds, self._seconds, self._head
-        agent, site, next_id, latest = sealer.agent, sealer.site, self._ids.next, self._latest
-        seq = after_seq
+        agent, site, latest = sealer.agent, sealer.site, self._latest
+        seq, prev_text = after_seq, prev.encode()
         events: list[Event] = []
         rows: list[EventRow] = []
-        for draft in drafts:
+        keep_event, keep_row = events.append, rows.append
+        for draft, event_id in zip(drafts, self._ids.take(len(drafts)), strict=True):
             payload, kind, moment = draft.payload, draft.type, draft.at
             try:
                 expected, tail = kinds[kind]
@@ -125,19 +126,17 @@ class SealingBatch:
             data = payload.__pydantic_serializer__.to_python(
                 payload, mode="json", exclude_none=True
             )
-            event_id = next_id()
             seq += 1
             # hashed: these two parts; stored: the hash put in between them
             hashed = b'%s%s","data":%s,' % (head, at.encode(), canonical_json(data))
             rest = b'"id":"%s","prev":"%s","seq":%d%s' % (
-                event_id.encode(), prev.encode(), seq, tail
+                event_id.encode(), prev_text, seq, tail
             )  # fmt: skip
             digest = sha256(hashed + rest).hexdigest()
-            events.append(Event(event_id, agent, seq, site, kind, at, data, prev, digest, payload))
-            rows.append(
-                (seq, event_id, kind, at, b'%s"hash":"%s",%s' % (hashed, digest.encode(), rest))
-            )
-            prev = digest
+            digest_text = digest.encode()
+            keep_event(Event(event_id, agent, seq, site, kind, at, data, prev, digest, payload))
+            keep_row((seq, event_id, kind, at, b'%s"hash":"%s",%s' % (hashed, digest_text, rest)))
+            prev, prev_text = digest, digest_text
         return events, rows
 
 
@@ -167,10 +166,17 @@ class EventIds:
 
     def next(self) -> str:
         """The next id of the batch."""
-        value = self._counter
-        self._counter = value + 1
+        return self.take(1)[0]
+
+    def take(self, count: int) -> list[str]:
+        """The next ``count`` ids of the batch, in order (a run's at once: one call)."""
+        start, prefix = self._counter, self._prefix
+        self._counter = start + count
         # the variant's two bits (10) on top of rand_b's 62: the last two groups at once
-        return "%s%04x-%012x" % (self._prefix, _VARIANT | value >> 48, value & _MS_MASK)  # noqa: UP031
+        return [
+            "%s%04x-%012x" % (prefix, _VARIANT | value >> 48, value & _MS_MASK)  # noqa: UP031
+            for value in range(start, start + count)
+        ]
 
 
 _MS_MASK = (1 << 48) - 1
