@@ -25,10 +25,10 @@ class StockView:
     @classmethod
     def of(cls, lots: Iterable[tuple[str, str, LotOnHand]]) -> StockView:
         """A view of (item, location, lot) triples."""
-        grouped: dict[Place, tuple[LotOnHand, ...]] = {}
+        grouped: dict[Place, list[LotOnHand]] = {}
         for item, location, lot in lots:
-            grouped[item, location] = (*grouped.get((item, location), ()), lot)
-        return cls(grouped)
+            grouped.setdefault((item, location), []).append(lot)
+        return cls({place: tuple(held) for place, held in grouped.items()})
 
     def at(self, item: str, location: str) -> tuple[LotOnHand, ...]:
         return self.lots.get((item, location), ())
@@ -41,8 +41,8 @@ class StockView:
         taken: dict[str, Decimal] = {}
         for pick in picks:
             taken[pick.lot] = taken.get(pick.lot, Decimal(0)) + pick.qty
-        lots = tuple(
-            replace(held, on_hand=held.on_hand - taken.get(held.lot, Decimal(0)))
+        lots = tuple(  # only the lots picked change: a place may have many
+            replace(held, on_hand=held.on_hand - taken[held.lot]) if held.lot in taken else held
             for held in self.at(item, location)
         )
         return StockView({**self.lots, (item, location): lots})

@@ -46,6 +46,7 @@ from edge_agent.kitchen.pda import (
     read_scan,
     stock_drafts,
 )
+from edge_agent.kitchen.recent_ids import SeenIds
 from edge_agent.kitchen.state import CHECKPOINT, KitchenState, OpenTicket, TicketLine
 from edge_agent.kitchen.stored_rows import KitchenWrite
 from edge_agent.kitchen.tickets import shown
@@ -134,6 +135,8 @@ class KitchenPipeline:
         """The last portion each station's scale weighed, until a step takes it."""
         self._scale_empty: dict[str, bool] = {}
         self._exploded: dict[tuple[str, TicketLine], tuple[PlannedStep, ...]] = {}
+        self._accepted = SeenIds()
+        """The orders accepted (``state.orders``), as a set."""
         self._lock = asyncio.Lock()
 
     def use_masterdata(self, master: MasterData) -> None:
@@ -161,7 +164,7 @@ class KitchenPipeline:
     async def order(self, order: PosOrder, now: datetime) -> None:
         """Accept an order once: its steps become one ticket per station."""
         async with self._lock:
-            if order.order_id in self._state.orders:  # delivered again: show what is open
+            if self._accepted.contains(self._state.orders, order.order_id):  # delivered again
                 log.debug("order %s again: already accepted", order.order_id)
                 await self._send(
                     t for t in self._state.tickets.values() if t.order_id == order.order_id

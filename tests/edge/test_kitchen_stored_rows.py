@@ -39,9 +39,9 @@ AT = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 @contextmanager
-def migrated(path: str = ":memory:") -> Iterator[sqlite3.Connection]:
+def migrated(path: str = ":memory:", upto: int | None = None) -> Iterator[sqlite3.Connection]:
     conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, MIGRATIONS)
+    migrate(conn, MIGRATIONS[:upto])
     try:
         yield conn
     finally:
@@ -168,7 +168,7 @@ def test_a_store_from_before_migration_9_keeps_its_kitchen_in_rows(tmp_path: Pat
     assert stored_then.voids == ("o3:2",)
     assert stored_then.made["o2"] == ("1.wok@wok",)
     store = EdgeStore(path, agent="a1", site="s1")
-    assert store.migrated == ["0009_kitchen_rows"]
+    assert store.migrated[0] == "0009_kitchen_rows"  # and those after it
     assert store.read(read_kitchen) == stored_then
     blob = orjson.loads(checkpoint(path))
     assert set(blob) == {"clocks", "carry"}  # the rest is rows now
@@ -194,7 +194,7 @@ async def test_an_upgraded_store_recognises_repeats_and_goes_on(tmp_path: Path) 
 def test_a_whole_state_checkpoint_from_before_is_carried_over_too(tmp_path: Path) -> None:
     """The form stored before ``{"live", "recent"}``: the whole state, counts in it."""
     path = tmp_path / "whole.db"
-    with migrated(str(path)) as conn:
+    with migrated(str(path), upto=9) as conn:  # 9 is undone below; the later ones redone
         day = Day(conn)
         for n in range(5):
             day.accept(2), day.tap(n), day.void(n), day.count(n)
