@@ -9,7 +9,13 @@ baselines, in the same run: the pure ``explode`` + ``deduct`` calls alone, on th
 and three raw SQLite commits (WAL, ``synchronous=FULL``) timed right after each line, the
 floor of a line's three durable writes on the machine as loaded at that moment.
 
-    python benchmarks/kitchen_deduction.py [--orders 2000] [--linger-ms 2]
+    python benchmarks/kitchen_deduction.py [--orders 2000] [--linger-ms 2] [--deliveries]
+
+By default every lot the run will need is received up front (182 cases of each item at
+6,000 orders), so a place has ever more lots with stock in it. ``--deliveries`` is a
+kitchen's day instead: a case of each item arrives (untimed, through the writer) when the
+one before it is nearly used, so a place keeps one or two live cases while the used-up
+ones pile up in its ledger.
 
 The last 1,000 lines are also shown apart: with ``--orders 6000`` they come after the
 kitchen's windows of recent ids (``RECENT``, 5,000) are full, the largest its state gets.
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import platform
 import sqlite3
 import statistics
@@ -73,7 +80,7 @@ def lots(orders: int) -> list[tuple[str, str, str, int]]:
     return [(item, station, f"{item}-{n:05d}", n) for item, station in STOCK for n in range(count)]
 
 
-def received(orders: int) -> list[EventDraft]:
+def received(cases: list[tuple[str, str, str, int]]) -> list[EventDraft]:
     expires = START.date() + timedelta(days=2)
     return [
         EventDraft(
@@ -81,8 +88,28 @@ def received(orders: int) -> list[EventDraft]:
             START - timedelta(hours=1),
             LotReceived(item=i, lot=lot, location=s, qty=LOT_G, unit=Unit.G, expires_on=expires),
         )
-        for i, s, lot, _ in lots(orders)
+        for i, s, lot, _ in cases
     ]
+
+
+def grams_per_order() -> dict[str, Decimal]:
+    """What one order takes of each item, in grams (the recipe's gross amounts)."""
+    used: dict[str, Decimal] = {}
+    for step in explode(MASTER, OrderLine("o0", 1, "kung-pao")):
+        for planned in step.inputs:
+            used[planned.item] = used.get(planned.item, Decimal(0)) + planned.gross.value
+    return used
+
+
+def due(n: int, used: dict[str, Decimal], have: dict[str, int]) -> list[tuple[str, str, str, int]]:
+    """The cases to receive before order ``n`` so that each item has the next one ready
+    (``have``: cases received so far, updated)."""
+    cases = []
+    for item, station in STOCK:
+        needed = int((n + 1) * used[item] // LOT_G) + 2
+        cases += [(item, station, f"{item}-{k:05d}", k) for k in range(have.get(item, 0), needed)]
+        have[item] = max(have.get(item, 0), needed)
+    return cases
 
 
 def order(n: int) -> messages.PosOrder:
@@ -129,10 +156,11 @@ def raw_store(path: Path) -> sqlite3.Connection:
     return conn
 
 
-async def through_agent(path: Path, orders: int, linger_ms: float) -> Timings:
+async def through_agent(path: Path, orders: int, linger_ms: float, deliveries: bool) -> Timings:
     """Seconds per order line, order and step through the pipeline to durable events."""
     store = EdgeStore(path, agent="bench", site="bench")
-    store.append(received(orders))
+    used, have = grams_per_order(), dict[str, int]()
+    store.append(received(due(0, used, have) if deliveries else lots(orders)))
     writer = GroupCommitWriter(store, GroupCommit(max_delay_ms=linger_ms))
     writing = asyncio.create_task(writer.run())
     sink = AgentSink(store, writer)
@@ -152,6 +180,8 @@ async def through_agent(path: Path, orders: int, linger_ms: float) -> Timings:
     raw = raw_store(path.with_name("raw.db"))
     for n in range(orders):
         now = START + timedelta(seconds=n)
+        if deliveries and (cases := due(n, used, have)):
+            await writer.submit(received(cases))  # untimed: a delivery, not the line's work
         began, cpu = time.perf_counter(), time.process_time()
         await kitchen.order(order(n), now)
         accepted = time.perf_counter()
@@ -171,19 +201,37 @@ async def through_agent(path: Path, orders: int, linger_ms: float) -> Timings:
     return timings
 
 
-def pure_only(orders: int) -> list[float]:
-    """Seconds per order line for ``explode`` + ``deduct`` alone, stock kept in memory."""
+def pure_only(orders: int, deliveries: bool) -> list[float]:
+    """Seconds per order line for ``explode`` + ``deduct`` alone, stock kept in memory (with
+    ``deliveries``, cases added as they come due and used-up lots dropped, as the agent's
+    decision sees them)."""
+    used, have = grams_per_order(), dict[str, int]()
     stock = StockView.of(
         (item, station, LotOnHand(lot, LOT_G, START.date() + timedelta(days=2), seq))
-        for item, station, lot, seq in lots(orders)
+        for item, station, lot, seq in (due(0, used, have) if deliveries else lots(orders))
     )
     times = []
     for n in range(orders):
+        if deliveries:
+            stock = delivered(stock, due(n, used, have))
         began = time.perf_counter()
         for step in explode(MASTER, OrderLine(f"o{n}", 1, "kung-pao")):
             stock = deduct(MASTER, step, StepDone(START, "ana"), stock).stock
         times.append(time.perf_counter() - began)
     return times
+
+
+def delivered(stock: StockView, cases: list[tuple[str, str, str, int]]) -> StockView:
+    """``stock`` with ``cases`` received and its used-up lots left out."""
+    expires = START.date() + timedelta(days=2)
+    for item, station, lot, _ in cases:
+        stock = stock.adding(item, station, lot, LOT_G, expires)
+    return StockView.of(
+        (item, station, lot)
+        for (item, station), held in stock.lots.items()
+        for lot in held
+        if lot.on_hand > 0
+    )
 
 
 def show(name: str, times: list[float], per: str) -> None:
@@ -198,6 +246,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument(
+        "--deliveries",
+        action="store_true",
+        help="receive a case of each item when the last is nearly used (default: all up front)",
+    )
+    parser.add_argument(
         "--linger-ms",
         type=float,
         default=GroupCommit().max_delay_ms,  # an instance: on the class it is a slot descriptor
@@ -206,10 +259,13 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"{platform.node()}: {args.orders} orders of one line, two steps, five inputs;"
-        f" group commit lingers {args.linger_ms} ms"
+        f" group commit lingers {args.linger_ms} ms;"
+        f" stock {'delivered as used' if args.deliveries else 'all received up front'};"
+        f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     with tempfile.TemporaryDirectory() as tmp:
-        agent = asyncio.run(through_agent(Path(tmp) / "k.db", args.orders, args.linger_ms))
+        run = through_agent(Path(tmp) / "k.db", args.orders, args.linger_ms, args.deliveries)
+        agent = asyncio.run(run)
     show("agent: order line → events durable", agent.lines, "orders")
     show("  of it: order accepted, stored", agent.orders, "orders")
     show("  of it: one step tapped → durable", agent.steps, "steps")
@@ -218,7 +274,8 @@ def main() -> None:
     show(f"  the last {LATE} lines", agent.lines[late], "orders")
     show(f"  CPU per line, the last {LATE}", agent.cpu[late], "lines")
     show("baseline: 3 raw SQLite commits/line", agent.raw, "lines")
-    show("baseline: explode + deduct only", pure_only(args.orders), "orders")
+    show("baseline: explode + deduct only", pure_only(args.orders, args.deliveries), "orders")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
