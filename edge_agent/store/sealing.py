@@ -119,7 +119,8 @@ class SealingBatch:
                 start = seconds.get(second)
                 if start is None:
                     start = seconds[second] = format_at(moment)[:20]
-                at = "%s%06dZ" % (start, since.microseconds)  # noqa: UP031
+                micros = since.microseconds
+                at = start + _DIGITS[micros // 1000] + _DIGITS_Z[micros % 1000]
             else:
                 at = format_at(moment)
             # what model_dump(mode="json", exclude_none=True) calls, without its wrapper
@@ -142,6 +143,11 @@ class SealingBatch:
 
 EventRow = tuple[int, str, str, str, bytes]
 """An event as the store's ``events`` table takes it: seq, id, type, at, canonical bytes."""
+
+_DIGITS = tuple(f"{n:03d}" for n in range(1000))
+_DIGITS_Z = tuple(f"{n:03d}Z" for n in range(1000))
+"""A time's microseconds are written as two looked-up halves: a zero-padded ``%06d`` was the
+dearest part of writing the time (0.6 µs against 0.35, measured alone under load)."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 """Times are written from their distance to this instant: the same ``UTC`` object as theirs,
