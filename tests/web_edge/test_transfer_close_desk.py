@@ -154,6 +154,8 @@ async def test_a_closed_transfer_leaves_the_desk_once_and_a_late_receipt_is_take
             assert (f"closed by {closed_by} on {day}: 2 kg of chicken lot M1 written off as"
                     " lost") in page  # fmt: skip
             assert f"Why: {REASON}" in page
+            chinese = (await pda.get("/pda/transfers", params={"lang": "zh-CN"})).text
+            assert f"已由 {closed_by} 于 {day} 关闭：chicken 批次 M1 2 kg 记为在途丢失" in chinese
 
         async with receiving_agent(tmp_path, url, keys) as (edge, pda):  # a restart
             assert edge.applier.applied() == applied
