@@ -2,17 +2,17 @@
 
 ``domain.sync.read_batch`` judges each event on its own: every envelope string is scanned
 for control characters, ``at`` is matched against its one form, the payload is validated by
-its pydantic model, dumped again and compared with what was sent, and an ``Event`` is made.
-Profiled on a kitchen's batches that is about 15 µs of CPU per event, most of ingest's
-Python work (docs/benchmarks.md). A batch sent by a healthy agent repeats itself, so here
-the proof is cheaper without being weaker:
+its pydantic model, dumped again and compared with what was sent, an ``Event`` is made,
+and ``cloud.ingest.plan.rows_of`` then walks the events again to build their rows. A batch
+sent by a healthy agent repeats itself, so here the proof is cheaper without being weaker,
+and each event's rows are built in the same pass that proves it:
 
 - the envelope: ``agent`` and ``site`` are compared with the enrolled ones (checked once per
   batch, not once per event), ``prev`` with the previous event's hash (already proven hex),
   ``id`` against the lowercase UUID form (which holds no control character);
-- a reading's payload (half or more of what a fleet sends) is proven valid and canonical by
-  the domain's value rules directly (``READING_PROOF``), with no model built: nothing in
-  ingest reads a reading's typed payload, and ``Event.payload`` would validate it on demand;
+- a reading's payload and a consumption's (nearly all of what a kitchen or a cold room
+  sends) are proven valid and canonical by the domain's value rules directly
+  (``cloud.ingest.payload_proof``); the reading's row takes the ``Decimal`` its proof made;
 - other payloads go through their model's validator and serializer without the wrapper
   calls of ``model_validate`` and ``model_dump``.
 
@@ -20,125 +20,55 @@ Anything the fast path cannot prove (a refusal, an unreadable event, a value it 
 for, a decimal or string it is not sure of) returns None, and the caller reads the batch
 again with ``read_batch``, so a refusal or an unreadable mark is always the slow path's own
 word. ``tests/cloud/test_fast_read.py`` checks that every batch read here is read the same
-by ``read_batch``, over generated payload variations.
+by ``read_batch`` (events, payloads and rows), over generated payload variations.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING
+from uuid import UUID, SafeUUID
 
 import orjson
 from pydantic import ValidationError
 
+from cloud.ingest.payload_proof import consumed_payload, reading_value
 from domain.errors import DomainError
 from domain.events import CLOUD_AHEAD, ENVELOPE_FIELDS, Event, event_hash
-from domain.payloads import PAYLOADS
+from domain.payloads import PAYLOADS, Payload
 from domain.sync import Batch
-from domain.values import (
-    EARLIEST_DAY,
-    LATEST_DAY,
-    refuse_control,
-    storable_decimal,
-)
+from domain.values import EARLIEST_DAY, LATEST_DAY, refuse_control
+
+if TYPE_CHECKING:  # plan imports this module; the row types are only named here
+    from cloud.ingest.plan import EventRow, ReadingRow
 
 _ENVELOPE_KEYS = frozenset(ENVELOPE_FIELDS)
 _UUID_FORM = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-# The patterns of ``domain.events.parse_at`` and ``domain.values.refuse_control``, searched
-# here rather than called: their callers raise, and an exception per field is the cost
-# this module avoids. ``tests/cloud/test_fast_read.py`` holds the two sides together.
+# The pattern of ``domain.events.parse_at``, matched here rather than called: it raises,
+# and an exception per field is the cost this module avoids.
 _AT_FORM = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
-"""Decimals written the way ``str(Decimal)`` writes them back, without an exponent."""
 
-FieldProof = Callable[[object], bool]
+READING = "reading.recorded"
+CONSUMED = "stock.consumed"
 
 
-def _text(max_length: int) -> FieldProof:
-    """A one-line string of 1..``max_length`` characters (``Name``, a reading's unit)."""
+@dataclass(frozen=True, slots=True)
+class FastRead:
+    """A batch proven sound, with its rows already built: every event readable."""
 
-    def proven(value: object) -> bool:
-        return (
-            type(value) is str and 0 < len(value) <= max_length and _CONTROL.search(value) is None
-        )
-
-    return proven
+    events: list[Event]
+    event_rows: list[EventRow]
+    reading_rows: list[ReadingRow]
 
 
-def _amount(value: object) -> bool:
-    """An ``Amount`` written in the one form its model dumps it in."""
-    if type(value) is not str or _PLAIN_DECIMAL.fullmatch(value) is None:
-        return False
-    try:
-        number = Decimal(value)
-        storable_decimal(number)
-    except (InvalidOperation, ValueError):
-        return False
-    return str(number) == value
-
-
-def _one_of(*choices: str) -> FieldProof:
-    def proven(value: object) -> bool:
-        return type(value) is str and value in choices
-
-    return proven
-
-
-READING_PROOF: Mapping[str, FieldProof] = {
-    "device": _text(200),
-    "metric": _text(200),
-    "value": _amount,
-    "unit": _text(20),
-    "location": _text(200),
-    "raw": _amount,
-    "calibration_offset": _amount,
-    "status": _one_of("ok", "probe_fault"),
-}
-"""``domain.payloads.ReadingRecorded`` field by field; a test holds the two together."""
-
-READING_REQUIRED = frozenset({"device", "metric", "value", "unit"})
-
-
-def reading_proven(data: object) -> bool:
-    """Whether ``data`` is a valid ``reading.recorded`` payload in its canonical form.
-
-    Canonical: no null (the model's dump leaves absent what is None), every value the
-    string its model writes back. False means "not proven", not "invalid".
-    """
-    if type(data) is not dict or not data.keys() >= READING_REQUIRED:
-        return False
-    for name, value in data.items():
-        proof = READING_PROOF.get(name)
-        if proof is None or not proof(value):
-            return False
-    return True
-
-
-def _typed(kind: str, data: object) -> tuple[bool, Any]:
-    """(proven, typed payload or None) for an event's payload; see the module's docstring."""
-    if kind == "reading.recorded":
-        return reading_proven(data), None
-    model = PAYLOADS.get(kind)
-    if model is None:
-        return False, None
-    try:
-        payload = model.__pydantic_validator__.validate_python(data)
-    except ValidationError:
-        return False, None
-    dumped = model.__pydantic_serializer__.to_python(payload, mode="json", exclude_none=True)
-    return dumped == data, payload
-
-
-def read_batch_fast(
-    raw: bytes, *, agent: str, site: str, now: datetime | None = None
-) -> Batch | None:
-    """The batch ``read_batch`` would read from ``raw``, if every event is proven sound here,
-    every event names ``site`` and the seqs follow each other; None otherwise."""
+def read_fast(raw: bytes, *, agent: str, site: str, now: datetime | None = None) -> FastRead | None:
+    """The events ``read_batch`` would read from ``raw`` and their rows, if every event is
+    proven sound here, every event names ``site`` and the seqs follow each other; None
+    otherwise."""
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -148,18 +78,23 @@ def read_batch_fast(
     items = document.get("events")
     if type(items) is not list or not _plain(agent) or not _plain(site):
         return None
-    clock = now or datetime.now(UTC)
-    latest = clock + CLOUD_AHEAD
-    events: list[Event] = []
+    latest = (now or datetime.now(UTC)) + CLOUD_AHEAD
+    read = FastRead([], [], [])
     prev_hash: str | None = None
     prev_seq: int | None = None
     for item in items:
-        event = _event(item, agent, site, latest, prev_seq, prev_hash)
-        if event is None:
+        if not _read_event(item, agent, site, latest, prev_seq, prev_hash, read):
             return None
-        events.append(event)
-        prev_seq, prev_hash = event.seq, event.hash
-    return Batch(agent, events)
+        prev_seq, prev_hash = item["seq"], item["hash"]
+    return read
+
+
+def read_batch_fast(
+    raw: bytes, *, agent: str, site: str, now: datetime | None = None
+) -> Batch | None:
+    """``read_fast`` without the rows: the ``Batch`` ``read_batch`` would read, or None."""
+    read = read_fast(raw, agent=agent, site=site, now=now)
+    return None if read is None else Batch(agent, read.events)
 
 
 def _plain(text: str) -> bool:
@@ -170,27 +105,62 @@ def _plain(text: str) -> bool:
     return bool(text)
 
 
-def _event(
+def _read_event(
     item: object,
     agent: str,
     site: str,
     latest: datetime,
     prev_seq: int | None,
     prev_hash: str | None,
-) -> Event | None:
-    """One event proven as ``read_event`` would read it, or None."""
+    read: FastRead,
+) -> bool:
+    """Prove one event as ``read_event`` would read it and add it, with its rows, to
+    ``read``; False when it is not proven (``read`` is then to be dropped)."""
     if type(item) is not dict or item.keys() != _ENVELOPE_KEYS:
-        return None
+        return False
     seq, at, kind, claimed, prev = item["seq"], item["at"], item["type"], item["hash"], item["prev"]
     if type(seq) is not int or seq < 1 or (prev_seq is not None and seq != prev_seq + 1):
-        return None
+        return False
     if item["agent"] != agent or item["site"] != site or type(kind) is not str:
-        return None
+        return False
     event_id = item["id"]
     if type(event_id) is not str or _UUID_FORM.fullmatch(event_id) is None:
-        return None
+        return False
     if type(prev) is not str or (prev != prev_hash and _HEX64.fullmatch(prev) is None):
-        return None
+        return False
+    moment = _moment(at, latest)
+    data = item["data"]
+    if moment is None or type(claimed) is not str:
+        return False
+    value: Decimal | None = None
+    if kind == READING:
+        typed: Payload | None = None
+        value = reading_value(data)
+        if value is None:
+            return False
+    else:
+        typed = consumed_payload(data) if kind == CONSUMED else _validated(kind, data)
+        if typed is None:
+            return False
+    body = dict(item)
+    del body["hash"]
+    try:
+        if event_hash(body) != claimed:
+            return False
+    except (DomainError, TypeError):  # no canonical form: the slow path says why
+        return False
+    read.events.append(Event(event_id, agent, seq, site, kind, at, data, prev, claimed,
+                             typed, None, moment))  # fmt: skip
+    read.event_rows.append((agent, seq, _uuid(event_id), site, kind, moment, data, prev,
+                            claimed))  # fmt: skip
+    if value is not None:
+        read.reading_rows.append((agent, seq, site, data["device"], data["metric"], value,
+                                  data["unit"], data.get("location"), moment))  # fmt: skip
+    return True
+
+
+def _moment(at: object, latest: datetime) -> datetime | None:
+    """``at`` as an instant when written in its one form and inside the window."""
     if type(at) is not str or _AT_FORM.fullmatch(at) is None:
         return None
     try:
@@ -199,14 +169,29 @@ def _event(
         return None
     if not EARLIEST_DAY <= moment.date() <= LATEST_DAY or moment > latest:
         return None
-    proven, typed = _typed(kind, item["data"])
-    if not proven or type(claimed) is not str:
+    return moment
+
+
+def _validated(kind: str, data: object) -> Payload | None:
+    """The payload by its model, when it is valid and ``data`` is its canonical form."""
+    model = PAYLOADS.get(kind)
+    if model is None:
         return None
-    body = dict(item)
-    del body["hash"]
     try:
-        if event_hash(body) != claimed:
-            return None
-    except (DomainError, TypeError):  # no canonical form: the slow path says why
+        payload = model.__pydantic_validator__.validate_python(data)
+    except ValidationError:
         return None
-    return Event(**item, typed=typed, parsed_at=moment)
+    dumped = model.__pydantic_serializer__.to_python(payload, mode="json", exclude_none=True)
+    return payload if dumped == data else None
+
+
+def _uuid(text: str) -> UUID:
+    """``UUID(text)`` for a text already matched against the lowercase form: its integer
+    set directly, without ``UUID.__init__``'s parsing of every spelling it accepts."""
+    identifier = object.__new__(UUID)
+    _set(identifier, "int", int(text.replace("-", ""), 16))
+    _set(identifier, "is_safe", SafeUUID.unknown)
+    return identifier
+
+
+_set = object.__setattr__  # UUID is immutable: its own __init__ sets its slots this way

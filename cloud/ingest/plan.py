@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from cloud.ingest.fast_read import read_batch_fast
+from cloud.ingest.fast_read import read_fast
 from domain.errors import ChainBroken, DomainError
 from domain.events import GENESIS, Event, printable, verify_chain
 from domain.ledger import fold
@@ -104,12 +104,14 @@ def decode_raw(
     """``decode`` of a body already decompressed (``domain.sync.gunzip``).
 
     ``fast`` (``FAST_READ`` when None): try ``cloud.ingest.fast_read`` first (the same
-    batch, proven more cheaply), then ``read_batch`` when it cannot prove the batch sound.
+    batch and rows, proven more cheaply), then ``read_batch`` when it cannot prove the
+    batch sound.
     """
     fast = FAST_READ if fast is None else fast
-    batch = read_batch_fast(raw, agent=agent, site=site, now=now) if fast else None
-    if batch is None:
-        batch = read_batch(raw, agent=agent, now=now)
+    proven = read_fast(raw, agent=agent, site=site, now=now) if fast else None
+    if proven is not None:  # every event readable and at ``site``, its rows built
+        return DecodedBatch(agent, proven.events, proven.event_rows, proven.reading_rows)
+    batch = read_batch(raw, agent=agent, now=now)
     for event in batch.events:
         if event.site != site:
             message = f"event names site {event.site!r}; agent {agent!r} is enrolled at {site!r}"
