@@ -18,7 +18,7 @@ from edgestock.processes import Child, edgestock_argv
 from simulators.site import TAGS, simulated_site
 from tests.e2e.harness import AgentFiles
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 EXPECTED = {
     ("reading.recorded", "wok-scale"),  # Modbus scale: a weight...

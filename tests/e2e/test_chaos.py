@@ -13,7 +13,8 @@ import pytest
 
 from tests.soak.chaos_soak import FAULT_KINDS, soak
 
-pytestmark = pytest.mark.timeout(480)  # a pass takes 2 min; slow cloud starts may add 2
+# a pass takes 2 min; slow cloud starts may add 2
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(480)]
 
 
 @pytest.mark.skipif(

@@ -13,7 +13,7 @@ import pytest
 from edgestock.demos.kitchen import run_kitchen_demo
 from simulators.restaurant_day import UNRECORDED
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 
 def test_a_restaurant_day_is_deducted_explained_and_synced(
