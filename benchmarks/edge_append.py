@@ -17,13 +17,15 @@ own transactions and schema), so that what is left above raw can be told where i
 
 The process runs with the garbage collector as the agent sets it once built
 (``edge_agent.gc_tuning.tune_for_writing``: start-up frozen, young collections every 10,000
-allocations), applied before the work is made, so every side is measured as the agent runs.
+allocations), applied before the work is made, so every side is measured as the agent runs;
+``--collector default`` keeps CPython's settings instead, to see what the tuning is worth.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import platform
 import sqlite3
@@ -178,10 +180,17 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=3, help="store and baselines alternate this many times"
     )
+    parser.add_argument(
+        "--collector",
+        choices=("agent", "default"),
+        default="agent",
+        help="the agent's collector settings (the default) or CPython's, to compare",
+    )
     args = parser.parse_args()
-    # the collector as the agent runs it once built (edge_agent/gc_tuning.py), before the work
-    # is made: the drafts are then young objects, as a running agent's are
-    tune_for_writing()
+    if args.collector == "agent":
+        # as the agent runs once built (edge_agent/gc_tuning.py), before the work is made:
+        # the drafts are then young objects, as a running agent's are
+        tune_for_writing()
     work = kitchen_drafts(0, args.events)
     rates: dict[str, list[Rate]] = {"store": [], "raw": [], "sealing": []}
     parts: dict[str, list[float]] = {part: [] for part in PARTS}
@@ -205,8 +214,10 @@ def main() -> None:
     print(f"machine: {machine}, load average {load:.1f} at the start,"
           f" {os.getloadavg()[0]:.1f} at the end")  # fmt: skip
     print(f"events: {args.events}, transaction size: {args.batch}, synchronous=FULL, WAL,"
-          f" medians of {args.rounds} alternated rounds, the agent's collector settings"
-          f" (start-up frozen, thresholds {WRITER_THRESHOLDS})")  # fmt: skip
+          f" medians of {args.rounds} alternated rounds")  # fmt: skip
+    print("collector: " + ("the agent's (start-up frozen, thresholds"
+                           f" {WRITER_THRESHOLDS})" if args.collector == "agent"
+                           else f"CPython's defaults {gc.get_threshold()}"))  # fmt: skip
     print(f"raw sqlite3 executemany (sealed rows): {raw_rate:>10,.0f} events/s")
     print(
         f"raw sqlite3 + domain.events.seal (UUIDv7, JCS, SHA-256): {sealing_rate:>10,.0f} events/s"
