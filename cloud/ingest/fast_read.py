@@ -35,7 +35,7 @@ from uuid import UUID, SafeUUID
 import orjson
 from pydantic import ValidationError
 
-from cloud.ingest.payload_proof import consumed_payload, reading_value
+from cloud.ingest.payload_proof import consumed_payload, reading_value, without_control
 from domain.errors import DomainError
 from domain.events import CLOUD_AHEAD, ENVELOPE_FIELDS, Event, event_hash
 from domain.payloads import PAYLOADS, Payload
@@ -80,10 +80,11 @@ def read_fast(raw: bytes, *, agent: str, site: str, now: datetime | None = None)
         return None
     latest = (now or datetime.now(UTC)) + CLOUD_AHEAD
     read = FastRead([], [], [])
+    clean = without_control(raw)
     prev_hash: str | None = None
     prev_seq: int | None = None
     for item in items:
-        if not _read_event(item, agent, site, latest, prev_seq, prev_hash, read):
+        if not _read_event(item, agent, site, latest, prev_seq, prev_hash, clean, read):
             return None
         prev_seq, prev_hash = item["seq"], item["hash"]
     return read
@@ -112,6 +113,7 @@ def _read_event(
     latest: datetime,
     prev_seq: int | None,
     prev_hash: str | None,
+    clean: bool,
     read: FastRead,
 ) -> bool:
     """Prove one event as ``read_event`` would read it and add it, with its rows, to
@@ -135,11 +137,11 @@ def _read_event(
     value: Decimal | None = None
     if kind == READING:
         typed: Payload | None = None
-        value = reading_value(data)
+        value = reading_value(data, clean)
         if value is None:
             return False
     else:
-        typed = consumed_payload(data) if kind == CONSUMED else _validated(kind, data)
+        typed = consumed_payload(data, clean) if kind == CONSUMED else _validated(kind, data)
         if typed is None:
             return False
     body = dict(item)

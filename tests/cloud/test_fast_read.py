@@ -41,6 +41,8 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 DECIMAL_TEXTS = ["1", "1.50", "-0", "0", "-0.0", "12.5", "0.0000001", "1E+2", "1e2", "01",
+                 "0.000001", "-0.0000012", "0.000000", "0.0000000", "0." + "0" * 20,
+                 "9" * 15 + "." + "9" * 12, "9" * 15 + "." + "9" * 13, "1" + "0" * 14 + ".5",
                  " 1", "+1", ".5", "1.", "NaN", "Infinity", "-Infinity", "1_000", "١٢",
                  "9" * 15, "9" * 16, "0." + "1" * 20, "0." + "1" * 21, "1" * 15 + "." + "1" * 14,
                  "", "abc"]  # fmt: skip
@@ -282,3 +284,48 @@ def test_bent_consumptions_leave_the_fast_path(change: dict[str, Any], why: str)
     raw = sent(sealed([("stock.consumed", data)]), ascii_only=False, shuffled=False)
     assert read_batch_fast(raw, agent=AGENT, site=SITE, now=NOW) is None, why
     assert slow_read(raw) is None, why
+
+
+def canonical_body(items: list[tuple[str, dict[str, Any]]]) -> bytes:
+    """A batch as agents write it (``encode_batch``): canonical bytes, no escape but
+    what JSON requires, so the body-wide control-character scan is what decides."""
+    events = b",".join(orjson.dumps(d, option=orjson.OPT_SORT_KEYS) for d in sealed(items))
+    return b'{"agent":"agent-7","events":[' + events + b"]}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "change"),
+    [
+        ("reading.recorded", {"device": "del\x7f"}),
+        ("reading.recorded", {"metric": "c1\x85"}),
+        ("reading.recorded", {"location": "c1\x9f"}),
+        ("reading.recorded", {"unit": "nul\x00"}),
+        ("stock.consumed", {"lot": "L\x7f1"}),
+        ("stock.consumed", {"operator": "\x80ana"}),
+        ("reading.recorded", {"value": "1" * 15 + "." + "1" * 14}),
+        ("reading.recorded", {"value": "1" + "0" * 15}),
+        ("reading.recorded", {"raw": "-0." + "0" * 6 + "1"}),
+        ("reading.recorded", {"value": "0." + "1" * 21}),
+        ("stock.consumed", {"qty": "1" * 16}),
+        ("stock.consumed", {"qty": "0.0000005"}),
+    ],
+)
+def test_bent_values_in_canonical_bodies_leave_the_fast_path(
+    kind: str, change: dict[str, Any]
+) -> None:
+    raw = canonical_body([(kind, {**FIELDS[kind], **change})])
+    escaped = any("\x00" in str(value) for value in change.values())
+    assert (b"\\" in raw) is escaped  # JSON's own escape of NUL, no other
+    assert read_batch_fast(raw, agent=AGENT, site=SITE, now=NOW) is None
+    assert slow_read(raw) is None
+
+
+def test_the_widest_values_in_canonical_bodies_take_the_fast_path() -> None:
+    """At each bound of the shortcut (28 digits, 15 before the point, 20 after, 1E-6, a
+    character just outside the control ranges), still the slow path's word."""
+    widest = ["9" * 15 + "." + "9" * 13, "-" + "9" * 15 + "." + "9" * 12, "0." + "9" * 20,
+              "1" + "0" * 14, "0.000001", "-0.000001", "0.000000"]  # fmt: skip
+    items = [("reading.recorded", {**FIELDS["reading.recorded"], "value": v}) for v in widest]
+    items.append(("stock.consumed", {**FIELDS["stock.consumed"], "item": "\xa0°é\u2028"}))
+    raw = canonical_body(items)
+    assert assert_same_as_slow(raw)
