@@ -13,7 +13,7 @@ lock in the same order and cannot deadlock each other.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from cloud.ingest import store
@@ -25,25 +25,56 @@ from cloud.ingest.transit import save_transit
 from domain.events import Event
 from domain.ledger import StockKey, stock_keys
 from domain.projections import HoldRecord, fold_holds, fold_lots
+from domain.quantity import Quantity
+
+
+def ledger_keys(events: Sequence[Event]) -> dict[str, list[StockKey]]:
+    """By site, the balances the readable events touch, sorted (the order locks are taken)."""
+    keys = {site: sorted(stock_keys(site_events)) for site, site_events in by_site(events).items()}
+    return {site: site_keys for site, site_keys in keys.items() if site_keys}
+
+
+def fold_ledger(
+    balances: Mapping[str, Mapping[StockKey, Quantity]], events: Sequence[Event]
+) -> tuple[dict[str, dict[StockKey, Quantity]], dict[int, str]]:
+    """Fold the readable events into each site's locked ``balances``: the balances they
+    change, by site, and the events the ledger refused (seq -> why)."""
+    folded: dict[str, dict[StockKey, Quantity]] = {}
+    refused: dict[int, str] = {}
+    for site, site_events in by_site(events).items():
+        keys = stock_keys(site_events)
+        if keys:
+            after, site_refused = fold_site(balances.get(site, {}), site_events)
+            refused |= site_refused
+            folded[site] = {k: after[k] for k in sorted(keys) if k in after}
+    return folded, refused
+
+
+async def save_ledger(
+    conn: store.Conn, agent: str, last_seq: int, folded: Mapping[str, Mapping[StockKey, Quantity]]
+) -> None:
+    """Write ``fold_ledger``'s balances back (``updated_seq``: the agent's head after)."""
+    for site, balances in folded.items():
+        await store.save_balances(conn, site, balances, agent, last_seq)
 
 
 async def post_ledger(conn: store.Conn, agent: str, events: list[Event]) -> dict[int, str]:
     """Fold the batch into each site's balances; return the events the ledger refused."""
+    keys = ledger_keys(events)
+    balances = {site: await store.lock_balances(conn, site, site_keys)
+                for site, site_keys in keys.items()}  # fmt: skip
+    folded, refused = fold_ledger(balances, events)
+    await save_ledger(conn, agent, events[-1].seq, folded)
+    return refused
+
+
+def by_site(events: Iterable[Event]) -> dict[str, list[Event]]:
+    """The readable events, by site, in order."""
     by_site: dict[str, list[Event]] = defaultdict(list)
     for event in events:
         if event.unreadable is None:
             by_site[event.site].append(event)
-    last_seq = events[-1].seq
-    refused: dict[int, str] = {}
-    for site, site_events in by_site.items():
-        keys = stock_keys(site_events)
-        if keys:
-            balances = await store.lock_balances(conn, site, sorted(keys))
-            folded, site_refused = fold_site(balances, site_events)
-            refused |= site_refused
-            await store.save_balances(conn, site, {k: folded[k] for k in keys if k in folded},
-                                      agent, last_seq)  # fmt: skip
-    return refused
+    return by_site
 
 
 async def save_lots_and_holds(conn: store.Conn, site: str, events: Sequence[Event]) -> None:

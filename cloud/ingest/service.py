@@ -3,15 +3,15 @@
 Any replica can take any batch: the agent's head row, locked ``FOR UPDATE``, orders the
 batches of one agent, and everything a batch changes (events, readings, hourly rollup,
 ledger, lots, holds, excursions, head) commits together or not at all. Replayed events are
-skipped before any of it, so a batch sent twice is folded once.
+skipped before any of it, so a batch sent twice is folded once. The transaction takes four
+round trips to the database whatever the batch holds (``cloud.ingest.flights``); a batch
+that fails there on its content is written again event by event (``_store_one_by_one``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from dataclasses import dataclass, field
 
 from psycopg import errors
 from psycopg_pool import AsyncConnectionPool
@@ -19,6 +19,8 @@ from psycopg_pool import AsyncConnectionPool
 from cloud.coldchain.excursions import excursion_changes
 from cloud.identity.evidence import SignedBatch, keep_batch_signature
 from cloud.ingest import coldchain, fold, store
+from cloud.ingest.ack import IngestAck
+from cloud.ingest.flights import store_in_flights
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.ingest.plan import (
     AgentHead,
@@ -30,7 +32,6 @@ from cloud.ingest.plan import (
     rows_of,
 )
 from cloud.ingest.replay import batch_end, is_replay
-from domain.events import Event
 from domain.sync import gunzip
 
 _ATTEMPTS = 3
@@ -40,15 +41,6 @@ _UNSTORABLE = (errors.DataError, ValueError, ArithmeticError)
 the domain refusing a computation), as opposed to a fault of the database or the network."""
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class IngestAck:
-    acked_seq: int
-    stored: int
-    duplicates: int
-    unreadable: dict[int, str] = field(default_factory=dict)
-    """Events of this batch stored but marked unreadable: seq -> reason."""
 
 
 async def ingest_batch(
@@ -123,9 +115,13 @@ async def store_batch(
         for attempt in range(_ATTEMPTS):
             last_attempt = attempt == _ATTEMPTS - 1
             try:
-                async with conn.transaction():
-                    ack = await _store(conn, batch, one_by_one, signed,
-                                      maintain_rollup=maintain_rollup)  # fmt: skip
+                if one_by_one:
+                    async with conn.transaction():
+                        ack = await _store_one_by_one(conn, batch, signed,
+                                                      maintain_rollup=maintain_rollup)  # fmt: skip
+                else:
+                    ack = await store_in_flights(conn, batch, signed,
+                                                 maintain_rollup=maintain_rollup)  # fmt: skip
             except _UNSTORABLE as exc:
                 if one_by_one:
                     raise
@@ -157,14 +153,11 @@ async def read_head(pool: AsyncConnectionPool, agent: str) -> AgentHead:
         return await store.read_head(conn, agent)
 
 
-async def _store(
-    conn: store.Conn,
-    batch: DecodedBatch,
-    one_by_one: bool,
-    signed: SignedBatch | None,
-    *,
-    maintain_rollup: bool,
+async def _store_one_by_one(
+    conn: store.Conn, batch: DecodedBatch, signed: SignedBatch | None, *, maintain_rollup: bool
 ) -> IngestAck:
+    """The batch's transaction statement by statement, its events each in a savepoint (the
+    path of a batch that failed on its content in ``flights``)."""
     events = batch.events
     last = events[-1]
     head = await store.lock_head(conn, batch.agent, last.site)
@@ -176,11 +169,7 @@ async def _store(
     check_continues(fresh, head)
     if not fresh:
         return IngestAck(head.seq, 0, replayed)
-    todo = batch.after(head.seq)
-    if one_by_one:
-        unreadable = await _write_one_by_one(conn, todo, maintain_rollup)
-    else:
-        unreadable = await _write(conn, todo, maintain_rollup)
+    unreadable = await _write_one_by_one(conn, batch.after(head.seq), maintain_rollup)
     await store.advance_head(conn, batch.agent, last.site, AgentHead(last.seq, last.hash))
     if signed is not None:
         await keep_batch_signature(conn, signed, agent=batch.agent, site=last.site,
@@ -199,10 +188,7 @@ async def _write(conn: store.Conn, batch: DecodedBatch, maintain_rollup: bool) -
         if maintain_rollup:
             await coldchain.add_to_rollup(conn, coldchain.rollup_of(batch.reading_rows))
     readable = [event for event in batch.events if event.unreadable is None]
-    by_site: dict[str, list[Event]] = defaultdict(list)
-    for event in readable:
-        by_site[event.site].append(event)
-    for site, site_events in by_site.items():
+    for site, site_events in fold.by_site(readable).items():
         await fold.save_lots_and_holds(conn, site, site_events)
     await coldchain.upsert_excursions(conn, excursion_changes(readable))
     return {row[1]: row[4] for row in batch.unreadable_rows}

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import cast
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 
-from cloud.ingest.plan import AgentHead, EventRow, ReadingRow, UnreadableRow
+from cloud.ingest.plan import READING_TYPE, AgentHead, EventRow, ReadingRow, UnreadableRow
 from domain.events import GENESIS
 from domain.ledger import StockKey
 from domain.quantity import Quantity, Unit
@@ -20,6 +20,7 @@ READING_COLUMNS = "agent, seq, site, device, metric, value, unit, location, at"
 READING_TYPES = ["text", "int8", "text", "text", "text", "numeric", "text", "text", "timestamptz"]
 
 Conn = AsyncConnection[tuple[object, ...]]
+Cursor = AsyncCursor[tuple[object, ...]]
 
 
 async def read_head(conn: Conn, agent: str) -> AgentHead:
@@ -31,16 +32,22 @@ async def read_head(conn: Conn, agent: str) -> AgentHead:
     return AgentHead() if row is None else AgentHead(int(str(row[0])), str(row[1]))
 
 
-async def lock_head(conn: Conn, agent: str, site: str) -> AgentHead:
-    """Lock the agent's head row (made at seq 0 if new): one batch per agent at a time."""
+_LOCK_HEAD = (
     # One statement: the no-op update locks an existing row as FOR UPDATE would, and
     # RETURNING gives the head as committed (re-read after waiting for another batch's lock).
-    cur = await conn.execute(
-        "INSERT INTO agent_heads (agent, site, last_seq, last_hash) VALUES (%s, %s, 0, %s) "
-        "ON CONFLICT (agent) DO UPDATE SET agent = agent_heads.agent "
-        "RETURNING last_seq, last_hash",
-        (agent, site, GENESIS),
-    )
+    "INSERT INTO agent_heads (agent, site, last_seq, last_hash) VALUES (%s, %s, 0, %s) "
+    "ON CONFLICT (agent) DO UPDATE SET agent = agent_heads.agent "
+    "RETURNING last_seq, last_hash"
+)
+
+
+async def lock_head(conn: Conn, agent: str, site: str) -> AgentHead:
+    """Lock the agent's head row (made at seq 0 if new): one batch per agent at a time."""
+    return await head_of(await conn.execute(_LOCK_HEAD, (agent, site, GENESIS)))
+
+
+async def head_of(cur: Cursor) -> AgentHead:
+    """The head a ``lock_head`` statement returned (read after its pipeline ended)."""
     row = await cur.fetchone()
     assert row is not None
     return AgentHead(int(str(row[0])), str(row[1]))
@@ -51,7 +58,32 @@ async def stored_hashes(conn: Conn, agent: str, first: int, last: int) -> dict[i
         "SELECT seq, hash FROM events WHERE agent = %s AND seq BETWEEN %s AND %s",
         (agent, first, last),
     )
+    return await hashes_of(cur)
+
+
+async def hashes_of(cur: Cursor) -> dict[int, str]:
     return {int(str(seq)): str(digest) for seq, digest in await cur.fetchall()}
+
+
+async def queue_batch_opening(
+    conn: Conn, agent: str, site: str, seqs: tuple[int, int], keys: Mapping[str, list[StockKey]]
+) -> tuple[Cursor, Cursor, dict[str, Cursor]]:
+    """Queue, in a pipeline, what a batch's transaction reads first, in lock order: the
+    agent's head (locked), the hashes stored at the batch's seqs up to that head, and for
+    each site the balances of ``keys`` (locked); read the cursors once the pipeline ends.
+
+    The hashes are read after the head's lock is held (a statement of its own sees what
+    committed before it), so they are the head's, as ``stored_hashes`` after ``lock_head``.
+    """
+    head = await conn.execute(_LOCK_HEAD, (agent, site, GENESIS))
+    hashes = await conn.execute(
+        "SELECT seq, hash FROM events WHERE agent = %s AND seq BETWEEN %s AND %s "
+        "AND seq <= (SELECT last_seq FROM agent_heads WHERE agent = %s)",
+        (agent, *seqs, agent),
+    )
+    balances = {name: await queue_lock_balances(conn, name, site_keys)
+                for name, site_keys in keys.items()}  # fmt: skip
+    return head, hashes, balances
 
 
 async def copy_events(conn: Conn, rows: Sequence[EventRow]) -> None:
@@ -61,6 +93,20 @@ async def copy_events(conn: Conn, rows: Sequence[EventRow]) -> None:
         copy.set_types(EVENT_TYPES)
         for row in rows:
             await copy.write_row(row)
+
+
+async def insert_readings_of_events(conn: Conn, agent: str, first: int, last: int) -> None:
+    """Write the readings of ``agent``'s events ``first``..``last``, just written, from their
+    stored data: the rows ``plan.rows_of`` builds (the same text fields; a value read by
+    ``numeric`` from its text, as ``Decimal`` reads it), without sending them again, so a
+    pipeline can carry this statement where a COPY could not."""
+    await conn.execute(
+        "INSERT INTO readings (agent, seq, site, device, metric, value, unit, location, at) "
+        "SELECT agent, seq, site, data->>'device', data->>'metric', (data->>'value')::numeric, "
+        "data->>'unit', data->>'location', at FROM events "
+        "WHERE agent = %s AND seq BETWEEN %s AND %s AND type = %s",
+        (agent, first, last, READING_TYPE),
+    )
 
 
 async def copy_readings(conn: Conn, rows: Sequence[ReadingRow]) -> None:
@@ -88,17 +134,26 @@ async def lock_balances(
     (which ``FOR UPDATE`` cannot), so two agents of a site posting to a new balance
     serialise instead of overwriting each other.
     """
+    return await balances_of(await queue_lock_balances(conn, site, keys))
+
+
+async def queue_lock_balances(conn: Conn, site: str, keys: Iterable[StockKey]) -> Cursor:
+    """``lock_balances`` as two statements that a pipeline may carry in one round trip;
+    ``balances_of`` reads the returned cursor."""
     keys = list(keys)
     lock_keys = sorted({_balance_lock_key(site, key) for key in keys})
     await conn.execute(
         "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", (lock_keys,)
     )
-    cur = await conn.execute(
+    return await conn.execute(
         "SELECT l.item, l.lot, l.location, l.qty, l.unit FROM ledger AS l "
         "JOIN unnest(%s::text[], %s::text[], %s::text[]) AS k (item, lot, location) "
         "USING (item, lot, location) WHERE l.site = %s FOR UPDATE OF l",
         ([k.item for k in keys], [k.lot for k in keys], [k.location for k in keys], site),
     )
+
+
+async def balances_of(cur: Cursor) -> dict[StockKey, Quantity]:
     return {
         StockKey(str(item), str(lot), str(location)): Quantity(cast(Decimal, qty), Unit(str(unit)))
         for item, lot, location, qty, unit in await cur.fetchall()

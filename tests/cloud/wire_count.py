@@ -10,6 +10,7 @@ and the proxy only forwards bytes (no TLS: the URL asks for ``sslmode=disable``)
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -95,41 +96,56 @@ def counting_proxy(database_url: str) -> Iterator[tuple[str, WireCount]]:
     target_host, target_port = parts.hostname or "127.0.0.1", parts.port or 5432
     count = WireCount()
     loop = asyncio.new_event_loop()
-    ready = threading.Event()
     address: list[int] = []
+    handlers: set[asyncio.Task[object]] = set()
 
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         server_r, server_w = await asyncio.open_connection(target_host, target_port)
         server_spoke = [True]  # the first burst (start-up) is a round trip of its own
-        await asyncio.gather(
+        both = asyncio.gather(
             _pipe_client(client_r, server_w, count, server_spoke),
             _pipe_server(server_r, client_w, server_spoke),
             return_exceptions=True,
         )
+        handlers.add(both)
+        try:
+            await both
+        except asyncio.CancelledError:
+            pass  # the proxy is stopping: the connection ends with it
+        finally:
+            handlers.discard(both)
+            server_w.close()
+            client_w.close()
 
     async def serve() -> asyncio.Server:
         server = await asyncio.start_server(handle, "127.0.0.1", 0)
         address.append(server.sockets[0].getsockname()[1])
-        ready.set()
         return server
 
-    server_box: list[asyncio.Server] = []
+    async def stop(server: asyncio.Server) -> None:
+        server.close()
+        for pipes in list(handlers):
+            pipes.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
+        await server.wait_closed()
+
+    # the proxy's loop runs in a thread of its own: the caller may be inside a loop already
+    started: concurrent.futures.Future[asyncio.Server] = concurrent.futures.Future()
 
     def run() -> None:
-        server_box.append(loop.run_until_complete(serve()))
+        started.set_result(loop.run_until_complete(serve()))
         loop.run_forever()
 
     thread = threading.Thread(target=run, name="pg-wire-count", daemon=True)
     thread.start()
-    if not ready.wait(timeout=20):
-        raise RuntimeError("the counting proxy did not start")
+    server = started.result(timeout=20)
     netloc = f"{parts.username or ''}{':' + parts.password if parts.password else ''}"
     netloc = f"{netloc}@127.0.0.1:{address[0]}" if netloc else f"127.0.0.1:{address[0]}"
     query = "&".join(filter(None, [parts.query, "sslmode=disable", "gssencmode=disable"]))
     try:
         yield urlunsplit(parts._replace(netloc=netloc, query=query)), count
     finally:
-        server_box[0].close()
+        asyncio.run_coroutine_threadsafe(stop(server), loop).result(timeout=20)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=20)
         loop.close()
