@@ -329,3 +329,24 @@ def test_the_widest_values_in_canonical_bodies_take_the_fast_path() -> None:
     items.append(("stock.consumed", {**FIELDS["stock.consumed"], "item": "\xa0°é\u2028"}))
     raw = canonical_body(items)
     assert assert_same_as_slow(raw)
+
+
+@pytest.mark.parametrize("field", ["data", "at", "prev", "hash"])
+def test_a_tampered_event_leaves_the_fast_path_and_is_refused(field: str) -> None:
+    """Each proof above stands on the hash: an event changed after sealing is refused."""
+    documents = sealed([("reading.recorded", dict(FIELDS["reading.recorded"]))] * 2)
+    tampered = dict(documents[1])
+    tampered[field] = {
+        "data": {**FIELDS["reading.recorded"], "value": "3.6"},
+        "at": format_at(AT + timedelta(seconds=1)),
+        "prev": "1" * 64,
+        "hash": "2" * 64,
+    }[field]
+    raw = canonical_body([]).replace(b"]}", b"") + b",".join(
+        orjson.dumps(d, option=orjson.OPT_SORT_KEYS) for d in [documents[0], tampered]
+    ) + b"]}"  # fmt: skip
+    assert read_batch_fast(raw, agent=AGENT, site=SITE, now=NOW) is None
+    with pytest.raises(BatchRefused) as refused:
+        decode_raw(raw, agent=AGENT, site=SITE, now=NOW)
+    assert refused.value.code == "hash_mismatch"
+    assert refused.value.seq == 2
