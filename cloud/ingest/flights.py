@@ -48,10 +48,11 @@ async def _in_flights(
 ) -> IngestAck:
     events, agent = batch.events, batch.agent
     first, last = events[0], events[-1]
+    keys = fold.ledger_keys(events)
     async with conn.pipeline():  # round trip 1
         await conn.execute("BEGIN")
         head_cur, hashes_cur, balance_curs = await store.queue_batch_opening(
-            conn, agent, last.site, (first.seq, last.seq), fold.ledger_keys(events)
+            conn, agent, last.site, (first.seq, last.seq), keys
         )
     head = await store.head_of(head_cur)
     replayed = count_replayed(events, head, await store.hashes_of(hashes_cur))
@@ -61,8 +62,11 @@ async def _in_flights(
         await conn.execute("COMMIT")
         return IngestAck(head.seq, 0, replayed)
     balances = {site: await store.balances_of(cur) for site, cur in balance_curs.items()}
-    todo = batch if first.seq > head.seq else batch.after(head.seq)
-    folded, refused = fold.fold_ledger(balances, todo.events)
+    if first.seq > head.seq:  # nothing replayed: the keys locked are the batch's own
+        todo, folded_keys = batch, keys
+    else:
+        todo, folded_keys = batch.after(head.seq), None
+    folded, refused = fold.fold_ledger(balances, todo.events, folded_keys)
     todo = todo.marking(refused)
     await store.copy_events(conn, todo.event_rows)  # round trips 2 and 3
     async with conn.pipeline():  # round trip 4

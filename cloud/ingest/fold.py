@@ -35,18 +35,24 @@ def ledger_keys(events: Sequence[Event]) -> dict[str, list[StockKey]]:
 
 
 def fold_ledger(
-    balances: Mapping[str, Mapping[StockKey, Quantity]], events: Sequence[Event]
+    balances: Mapping[str, Mapping[StockKey, Quantity]],
+    events: Sequence[Event],
+    keys: Mapping[str, list[StockKey]] | None = None,
 ) -> tuple[dict[str, dict[StockKey, Quantity]], dict[int, str]]:
     """Fold the readable events into each site's locked ``balances``: the balances they
-    change, by site, and the events the ledger refused (seq -> why)."""
+    change, by site, and the events the ledger refused (seq -> why).
+
+    ``keys``: ``ledger_keys(events)`` when the caller has it already (it costs a pass over
+    the events' payloads)."""
+    keys = ledger_keys(events) if keys is None else keys
     folded: dict[str, dict[StockKey, Quantity]] = {}
     refused: dict[int, str] = {}
     for site, site_events in by_site(events).items():
-        keys = stock_keys(site_events)
-        if keys:
+        site_keys = keys.get(site)
+        if site_keys:
             after, site_refused = fold_site(balances.get(site, {}), site_events)
             refused |= site_refused
-            folded[site] = {k: after[k] for k in sorted(keys) if k in after}
+            folded[site] = {k: after[k] for k in site_keys if k in after}
     return folded, refused
 
 
@@ -63,7 +69,7 @@ async def post_ledger(conn: store.Conn, agent: str, events: list[Event]) -> dict
     keys = ledger_keys(events)
     balances = {site: await store.lock_balances(conn, site, site_keys)
                 for site, site_keys in keys.items()}  # fmt: skip
-    folded, refused = fold_ledger(balances, events)
+    folded, refused = fold_ledger(balances, events, keys)
     await save_ledger(conn, agent, events[-1].seq, folded)
     return refused
 

@@ -26,6 +26,8 @@ class WireCount:
 
     round_trips: int = 0
     statements: int = 0
+    thread_id: int = 0
+    """The proxy thread's native id (to tell its CPU from the rest of the process)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def snapshot(self) -> tuple[int, int]:
@@ -133,6 +135,7 @@ def counting_proxy(database_url: str) -> Iterator[tuple[str, WireCount]]:
     started: concurrent.futures.Future[asyncio.Server] = concurrent.futures.Future()
 
     def run() -> None:
+        count.thread_id = threading.get_native_id()
         started.set_result(loop.run_until_complete(serve()))
         loop.run_forever()
 
