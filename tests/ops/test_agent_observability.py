@@ -8,6 +8,7 @@ import json
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,32 +24,70 @@ from tests.e2e.test_anomaly_runtime import agent_config
 pytestmark = pytest.mark.timeout(120)
 
 
+class Notifications:
+    """Every sd_notify datagram, read as it arrives, as systemd reads them.
+
+    The kernel queues only ``net.unix.max_dgram_qlen`` (10) datagrams on an unread socket;
+    the agent pings every 0.5 s, so a test that stops reading for five seconds (a loaded box
+    running ``agent status``) would make the agent block or drop its STOPPING=1.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.address = str(sock.getsockname())
+        self._sock = sock
+        self._messages: list[str] = []
+        self._arrived = threading.Condition()
+        self._closing = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while not self._closing.is_set():
+            try:
+                message = self._sock.recv(4096).decode()
+            except TimeoutError:
+                continue
+            with self._arrived:
+                self._messages.append(message)
+                self._arrived.notify_all()
+
+    def count(self) -> int:
+        with self._arrived:
+            return len(self._messages)
+
+    def since(self, start: int) -> list[str]:
+        """The datagrams received after the first ``start``."""
+        with self._arrived:
+            return self._messages[start:]
+
+    def wait_for(self, wanted: str, timeout: float, start: int = 0) -> list[str]:
+        """The datagrams after ``start``, once one holds ``wanted`` (or ``timeout`` s passed)."""
+        with self._arrived:
+            self._arrived.wait_for(
+                lambda: any(wanted in m for m in self._messages[start:]), timeout
+            )
+            return self._messages[start:]
+
+    def close(self) -> None:
+        self._closing.set()
+        self._reader.join(5)
+
+
 @pytest.fixture
-def notify_socket() -> Iterator[socket.socket]:
+def notifications() -> Iterator[Notifications]:
     """A datagram socket where systemd would listen (a short path: sun_path is 108 bytes)."""
     folder = Path(tempfile.mkdtemp(prefix="sdn", dir="/tmp"))
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(folder / "notify"))
     sock.settimeout(0.2)
+    listener = Notifications(sock)
     try:
-        yield sock
+        yield listener
     finally:
+        listener.close()
         sock.close()
         (folder / "notify").unlink()
         folder.rmdir()
-
-
-def received(sock: socket.socket, until: float, wanted: str = "") -> list[str]:
-    """Datagrams until ``until`` (or until one holds ``wanted``)."""
-    messages: list[str] = []
-    while time.monotonic() < until:
-        try:
-            messages.append(sock.recv(4096).decode())
-        except TimeoutError:
-            continue
-        if wanted and wanted in messages[-1]:
-            break
-    return messages
 
 
 def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -62,7 +101,7 @@ def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 def test_an_agent_with_a_device_offline_and_no_cloud_says_so_everywhere(
-    tmp_path: Path, notify_socket: socket.socket
+    tmp_path: Path, notifications: Notifications
 ) -> None:
     room_port, metrics_port = free_port(), free_port()
     room = Child(
@@ -76,12 +115,12 @@ def test_an_agent_with_a_device_offline_and_no_cloud_says_so_everywhere(
     })  # fmt: skip
     config["metrics"] = {"port": metrics_port}
     config_path.write_text(yaml.safe_dump(config))
-    env = {"NOTIFY_SOCKET": notify_socket.getsockname(), "WATCHDOG_USEC": "1000000"}
+    env = {"NOTIFY_SOCKET": notifications.address, "WATCHDOG_USEC": "1000000"}
     argv = edgestock_argv("agent", "run", "--config", str(config_path), "--log-format", "json")
     agent = Child("agent", argv, tmp_path / "agent.log", env=env).start()
     url = f"http://127.0.0.1:{metrics_port}/metrics"
     try:
-        ready = received(notify_socket, time.monotonic() + 30, wanted="READY=1")
+        ready = notifications.wait_for("READY=1", 30)
         assert any("READY=1" in m for m in ready), agent.tail()
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline:
@@ -99,7 +138,9 @@ def test_an_agent_with_a_device_offline_and_no_cloud_says_so_everywhere(
             time.sleep(0.5)
         assert httpx.get(url.replace("/metrics", "/other"), timeout=10).status_code == 404
         # at a 1 s watchdog the agent pings every 0.5 s
-        pings = [m for m in received(notify_socket, time.monotonic() + 2) if m == "WATCHDOG=1"]
+        window = notifications.count()
+        time.sleep(2)  # the window the pings are counted in
+        pings = [m for m in notifications.since(window) if m == "WATCHDOG=1"]
         deadline = time.monotonic() + 15  # the agent rewrites its report every 5 s
         while time.monotonic() < deadline:
             status = subprocess.run(
@@ -109,10 +150,11 @@ def test_an_agent_with_a_device_offline_and_no_cloud_says_so_everywhere(
             if len(json.loads(status.stdout)["problems"]) >= 2:
                 break
             time.sleep(1)
+        before_stop = notifications.count()
     finally:
         agent.stop()
         room.stop()
-    stopping = received(notify_socket, time.monotonic() + 2, wanted="STOPPING=1")
+    stopping = notifications.wait_for("STOPPING=1", 10, start=before_stop)
 
     assert samples[("edgestock_agent_devices", (("state", "offline"),))] == 1
     assert samples[("edgestock_agent_devices", (("state", "online"),))] == 1
