@@ -5,14 +5,19 @@ The API runs in its own process (uvicorn), the client here, the database in a th
 
 ``--steps``: instead, the CPU each step of ingest costs per event, in this process (process
 time, best of several rounds, so other work on the machine inflates it little): decompress,
-the two readers (``read_batch``; ``cloud.ingest.fast_read``), the rows, and the whole
-service (``ingest_batch``) into a fresh database with each reader, with PostgreSQL's CPU.
+the two readers (``read_batch``; ``cloud.ingest.fast_read``, which builds the rows as it
+reads), the rows of the first, and the whole service (``ingest_batch``) into a fresh
+database with each reader, with PostgreSQL's CPU; ``--decode-only``: the steps before the
+database alone. ``--worker-gc``: with the garbage collector set as the API's workers set it
+(``cloud.ingest.worker_gc``) rather than Python's defaults: decoded batches live until they
+are stored, so the collector's settings weigh on the decode figures as much as the code.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import subprocess
 import sys
@@ -30,11 +35,12 @@ import psutil
 import psycopg
 
 from cloud.db import open_pool
-from cloud.ingest.fast_read import read_batch_fast
+from cloud.ingest.fast_read import read_fast
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.ingest.plan import DecodedBatch, decode, decode_raw, rows_of
 from cloud.ingest.service import ingest_batch, store_batch
 from cloud.ingest.store import EVENT_COLUMNS, EVENT_TYPES, READING_COLUMNS, READING_TYPES
+from cloud.ingest.worker_gc import tune_for_batches
 from cloud.migrate import StorageMode, migrate
 from cloud.postgres_server import PostgresServer
 from cloud.settings import CloudSettings
@@ -171,7 +177,9 @@ def pure_steps(agent: str, bodies: list[bytes]) -> None:
         "gunzip": lambda: [gunzip(body, 1 << 30) for body in bodies],
         "JSON parse (orjson)": lambda: [orjson.loads(raw) for raw in raws],
         "read_batch (before)": lambda: [read_batch(raw, agent=agent) for raw in raws],
-        "fast_read": lambda: [read_batch_fast(raw, agent=agent, site=site) for raw in raws],
+        "read_fast (events and rows)": lambda: [
+            read_fast(raw, agent=agent, site=site) for raw in raws
+        ],
         "rows_of (of events already read)": lambda: [rows_of(agent, events) for events in read],
         "decode_raw, read_batch alone": lambda: [
             decode_raw(raw, agent=agent, site=site, fast=False) for raw in raws
@@ -243,12 +251,19 @@ def service_steps(server: PostgresServer, batches: dict[str, list[bytes]], event
               f"PostgreSQL {pg / events * 1e6:.1f} |", flush=True)  # fmt: skip
 
 
-def steps(events: int, size: int, agents: int, after_decode_only: bool = False) -> None:
+def steps(
+    events: int, size: int, agents: int, after_decode_only: bool = False, decode_only: bool = False
+) -> None:
     per_agent = events // agents
     batches = {f"a{n}": build_batches(f"a{n}", per_agent, size) for n in range(agents)}
+    collector = "the workers' GC" if gc.get_threshold()[0] > 700 else "Python's default GC"
+    load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
+    print(f"load average {load}; {collector}")
     print(f"| step ({events:,} events, batches of {size}) | CPU µs per event |\n|---|---:|")
     if not after_decode_only:
         pure_steps(*next(iter(batches.items())))
+    if decode_only:
+        return
     with PostgresServer() as server:
         after_decode_steps(server, batches, per_agent * agents)
         if not after_decode_only:
@@ -267,9 +282,15 @@ def main() -> None:
         action="store_true",
         help="with --steps: only the CPU of storing decoded batches",
     )
+    parser.add_argument(
+        "--decode-only", action="store_true", help="with --steps: only the steps before storing"
+    )
+    parser.add_argument("--worker-gc", action="store_true", help="the API workers' GC settings")
     args = parser.parse_args()
+    if args.worker_gc:
+        tune_for_batches()
     if args.steps:
-        steps(args.events, args.batch, args.agents, args.after_decode)
+        steps(args.events, args.batch, args.agents, args.after_decode, args.decode_only)
         return
     per_agent = args.events // args.agents
     started = time.perf_counter()
