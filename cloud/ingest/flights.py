@@ -16,6 +16,9 @@ What is stored, and every refusal, is what ``service._store`` does statement by 
 
 from __future__ import annotations
 
+import contextlib
+
+import psycopg
 from psycopg.pq import TransactionStatus
 
 from cloud.coldchain.excursions import excursion_changes
@@ -38,8 +41,11 @@ async def store_in_flights(
     try:
         return await _in_flights(conn, batch, signed, maintain_rollup)
     except BaseException:
-        if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
-            await conn.execute("ROLLBACK")
+        # A connection left mid-COPY or broken cannot take the ROLLBACK: the pool then
+        # discards it (or rolls back what it can), and the first error is the one to raise.
+        with contextlib.suppress(psycopg.Error):
+            if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
+                await conn.execute("ROLLBACK")
         raise
 
 

@@ -128,3 +128,45 @@ def test_readings_taken_from_the_stored_events_are_the_decoded_rows(database_url
     assert len(stored) == len(values) + 2
     assert stored == copied
     assert [value for *_, value, _unit, _location, _at in stored[:3]] == ["3.40", "-0.5", "12"]
+
+
+def test_a_batch_the_database_refuses_is_rolled_back_and_written_event_by_event(
+    database_url: str,
+) -> None:
+    # A ledger narrower than ingest expects: PostgreSQL refuses the third event's balance
+    # (numeric overflow, a DataError) in the last round trip, after the events' COPY.
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION narrow_ledger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.qty > 1000000 THEN RAISE EXCEPTION 'balance % too large', NEW.qty "
+            "USING ERRCODE = 'numeric_value_out_of_range'; END IF; RETURN NEW; END $$"
+        )
+        conn.execute("CREATE TRIGGER narrow BEFORE INSERT OR UPDATE ON ledger "
+                     "FOR EACH ROW EXECUTE FUNCTION narrow_ledger()")  # fmt: skip
+    chain = AgentChain()
+    chain.add([received("L1", "2"), consumed("L1", "10"), received("L2", "999999"),
+               probe("3.5", 0), consumed("L1", "5")])  # fmt: skip
+    batch = decode(batch_body(chain.agent, chain.events), agent=chain.agent, site=chain.site,
+                   max_bytes=1 << 24)  # fmt: skip
+
+    async def run() -> IngestAck:
+        async with plain_pool(database_url) as pool:
+            mode = read_storage_mode(database_url)
+            return await store_batch(pool, ReadingPartitions(mode), batch,
+                                     maintain_rollup=mode is StorageMode.PARTITIONED)  # fmt: skip
+
+    ack = asyncio.run(run())
+
+    assert (ack.acked_seq, ack.stored, ack.duplicates) == (5, 5, 0)
+    assert list(ack.unreadable) == [3]
+    assert ack.unreadable[3].startswith("not storable: NumericValueOutOfRange")
+    with psycopg.connect(database_url) as conn:
+        types = conn.execute("SELECT seq, type FROM events ORDER BY seq").fetchall()
+        ledger = conn.execute("SELECT lot, qty::text FROM ledger ORDER BY lot").fetchall()
+        readings = conn.execute("SELECT count(*) FROM readings").fetchone()
+        head = conn.execute("SELECT last_seq FROM agent_heads").fetchone()
+    assert [kind for _, kind in types] == ["lot.received", "stock.consumed", "event.unreadable",
+                                           "reading.recorded", "stock.consumed"]  # fmt: skip
+    assert ledger == [("L1", "1985")]
+    assert readings == (1,)
+    assert head == (5,)
