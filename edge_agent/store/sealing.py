@@ -147,7 +147,7 @@ EventRow = tuple[int, str, str, str, bytes]
 _DIGITS = tuple(f"{n:03d}" for n in range(1000))
 _DIGITS_Z = tuple(f"{n:03d}Z" for n in range(1000))
 """A time's microseconds are written as two looked-up halves: a zero-padded ``%06d`` was the
-dearest part of writing the time (0.6 µs against 0.35, measured alone under load)."""
+dearest part of writing the time (0.15 µs of CPU against the halves' 0.08, timed alone)."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 """Times are written from their distance to this instant: the same ``UTC`` object as theirs,
