@@ -62,6 +62,10 @@ def _wait_listening(port: int, broker: subprocess.Popen[bytes]) -> None:
     raise TimeoutError("mosquitto did not listen")
 
 
+CLOSED_BEFORE_CONNACK = -1
+"""What ``Device.connected`` holds when the broker closed the connection instead."""
+
+
 class Device:
     """One device's connection to the bus, with what it receives."""
 
@@ -78,6 +82,9 @@ class Device:
         if tls:
             client.tls_set(ca_certs=str(folder / "ca.crt"), tls_version=ssl.PROTOCOL_TLS_CLIENT)
         client.on_connect = lambda _c, _u, _f, reason, _p: self.connected.put(reason.value)
+        # a broker that drops the connection before any CONNACK (a plain client on the TLS
+        # listener) answers as clearly as a refusal: no need to wait out accepted()'s 5 s
+        client.on_disconnect = lambda *_: self.connected.put(CLOSED_BEFORE_CONNACK)
         client.on_message = lambda _c, _u, m: self.received.put((m.topic, m.payload))
         self.client = client
         client.connect("127.0.0.1", port)
