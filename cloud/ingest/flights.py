@@ -100,8 +100,15 @@ async def _queue_writes(
         await store.insert_readings_of_events(
             conn, batch.agent, batch.events[0].seq, batch.events[-1].seq
         )
-        if maintain_rollup:
-            await coldchain.add_to_rollup(conn, coldchain.rollup_of(batch.reading_rows))
+    await save_projections(conn, batch, maintain_rollup)
+
+
+async def save_projections(conn: store.Conn, batch: DecodedBatch, maintain_rollup: bool) -> None:
+    """Merge what the batch's events change beyond events, readings and ledger: the hourly
+    rollup (plain PostgreSQL), each site's lots, holds, transit, reservations, clocks and
+    lot order, and the cold chain's excursions."""
+    if maintain_rollup and batch.reading_rows:
+        await coldchain.add_to_rollup(conn, coldchain.rollup_of(batch.reading_rows))
     readable = [event for event in batch.events if event.unreadable is None]
     for site, site_events in fold.by_site(readable).items():
         await fold.save_lots_and_holds(conn, site, site_events)

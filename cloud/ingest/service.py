@@ -16,11 +16,10 @@ import logging
 from psycopg import errors
 from psycopg_pool import AsyncConnectionPool
 
-from cloud.coldchain.excursions import excursion_changes
 from cloud.identity.evidence import SignedBatch, keep_batch_signature
 from cloud.ingest import coldchain, fold, store
 from cloud.ingest.ack import IngestAck
-from cloud.ingest.flights import store_in_flights
+from cloud.ingest.flights import save_projections, store_in_flights
 from cloud.ingest.partitions import ReadingPartitions
 from cloud.ingest.plan import (
     AgentHead,
@@ -185,12 +184,7 @@ async def _write(conn: store.Conn, batch: DecodedBatch, maintain_rollup: bool) -
         await store.insert_unreadable(conn, batch.unreadable_rows)
     if batch.reading_rows:
         await store.copy_readings(conn, batch.reading_rows)
-        if maintain_rollup:
-            await coldchain.add_to_rollup(conn, coldchain.rollup_of(batch.reading_rows))
-    readable = [event for event in batch.events if event.unreadable is None]
-    for site, site_events in fold.by_site(readable).items():
-        await fold.save_lots_and_holds(conn, site, site_events)
-    await coldchain.upsert_excursions(conn, excursion_changes(readable))
+    await save_projections(conn, batch, maintain_rollup)
     return {row[1]: row[4] for row in batch.unreadable_rows}
 
 
