@@ -22,7 +22,13 @@ lint: $(INSTALLED)
 PYTEST_WORKERS ?= auto
 XDIST := -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
+# The shell here sets PYTHONDONTWRITEBYTECODE=1, so no import writes bytecode: without this
+# step every process the tests start (clouds, agents, simulators, CLI commands) compiles the
+# project's modules again (up to ~0.35 s of CPU each). Stale files are ignored by their mtime.
+PACKAGES := domain edge_agent cloud simulators provisioning edgestock training
+
 test: lint
+	$(BIN)/python -m compileall -q -j 0 $(PACKAGES)
 	$(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS)
 
 bench: $(INSTALLED)
