@@ -350,3 +350,13 @@ def test_a_tampered_event_leaves_the_fast_path_and_is_refused(field: str) -> Non
         decode_raw(raw, agent=AGENT, site=SITE, now=NOW)
     assert refused.value.code == "hash_mismatch"
     assert refused.value.seq == 2
+
+
+def test_the_body_scan_relies_on_json_escaping_c0_and_surrogates() -> None:
+    """``without_control`` looks for escapes, DEL and C1 only: a raw C0 character or a
+    surrogate in a string must not parse at all (orjson refuses both), or the scan would
+    let it through."""
+    for code in [*range(0x20), 0xD800, 0xDFFF]:
+        raw = b'{"a":"x' + chr(code).encode("utf-8", "surrogatepass") + b'"}'
+        with pytest.raises(orjson.JSONDecodeError):
+            orjson.loads(raw)
