@@ -7,7 +7,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import cast
 
-from psycopg import AsyncConnection, AsyncCursor
+import orjson
+from psycopg import AsyncConnection, AsyncCursor, postgres
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 from cloud.ingest.plan import READING_TYPE, AgentHead, EventRow, ReadingRow, UnreadableRow
 from domain.events import GENESIS
@@ -86,10 +89,21 @@ async def queue_batch_opening(
     return head, hashes, balances
 
 
+class _JsonbDumper(Dumper):
+    """``jsonb`` for the binary COPY of events: orjson (as the pool's connections dump JSON,
+    ``cloud.db``) in one call per row, where psycopg's own dumper makes three."""
+
+    oid = postgres.types["jsonb"].oid
+    format = Format.BINARY
+
+    def dump(self, obj: object) -> bytes:
+        return b"\x01" + orjson.dumps(obj)  # the jsonb binary format's version, then text
+
+
 async def copy_events(conn: Conn, rows: Sequence[EventRow]) -> None:
-    async with conn.cursor().copy(
-        f"COPY events ({EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
-    ) as copy:
+    cur = conn.cursor()
+    cur.adapters.register_dumper(dict, _JsonbDumper)  # this cursor only
+    async with cur.copy(f"COPY events ({EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(EVENT_TYPES)
         for row in rows:
             await copy.write_row(row)

@@ -125,6 +125,8 @@ def test_readings_taken_from_the_stored_events_are_the_decoded_rows(database_url
             for row in batch.reading_rows:
                 cp.write_row(row)
         copied = conn.execute(_READINGS_OF.format(table=sql.Identifier("copied"))).fetchall()
+        data = conn.execute("SELECT data FROM events ORDER BY seq").fetchall()
+    assert [value for (value,) in data] == [event.data for event in chain.events]
     assert len(stored) == len(values) + 2
     assert stored == copied
     assert [value for *_, value, _unit, _location, _at in stored[:3]] == ["3.40", "-0.5", "12"]
