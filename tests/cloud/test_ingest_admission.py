@@ -62,19 +62,9 @@ def chain_of(agent: str, count: int) -> AgentChain:
 
 async def test_a_full_worker_refuses_at_once_with_retry_after(tight_api: str) -> None:
     first, second = chain_of("agent-slow", 3), chain_of("agent-next", 3)
-    body = batch_body(first.agent, first.events)
     release = asyncio.Event()
-
-    async def slow_body() -> AsyncIterator[bytes]:
-        yield body[:10]
-        await release.wait()  # the first batch holds the worker's only place meanwhile
-        yield body[10:]
-
-    path = f"/v1/agents/{first.agent}/events"
     async with httpx.AsyncClient(base_url=tight_api, timeout=30) as client:
-        holding = asyncio.create_task(client.post(
-            path, content=slow_body(), headers=HEADERS | signer(first.agent).sign_request(
-                "POST", path, body)))  # fmt: skip
+        holding = await _hold_the_only_place(client, first, release)
         await asyncio.sleep(0.5)
         started = time.monotonic()
         refused = await _post(client, second)
