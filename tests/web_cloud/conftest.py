@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from cloud.postgres_server import PostgresServer
 from cloud.settings import CloudSettings
@@ -22,6 +22,13 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync",
 ]  # fmt: skip
+
+
+EXPECT_TIMEOUT_MS = 20_000
+"""How long an ``expect`` waits for a page to show something (Playwright's default, 5 s, was
+too short for Swagger UI's first render on a loaded 2-core box running two test workers).
+It only bounds a wait: a passing assertion returns as soon as the page shows it."""
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
