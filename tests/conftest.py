@@ -46,6 +46,7 @@ class StoryScheduling(LoadScopeScheduling):
         return work_unit(nodeid)
 
 
+@pytest.hookimpl(optionalhook=True)  # a run without xdist (-p no:xdist) still works
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> StoryScheduling | None:
     """Our scheduler for ``--dist loadgroup``; xdist's own for any other mode."""
     if config.getvalue("dist") != "loadgroup":

@@ -43,15 +43,20 @@ from tests.cloud.live import running_api
 HEADERS = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
 
 
-@pytest.fixture
-def tight_api(database_url: str) -> Iterator[str]:
-    """An API that ingests one batch at a time and queues none; two agents enrolled."""
+def one_place_api(database_url: str, waiting: int) -> Iterator[str]:
+    """An API that ingests one batch at a time and queues ``waiting``; two agents enrolled."""
     for agent in ("agent-slow", "agent-next"):
         enrol_agent(database_url, agent)
     settings = CloudSettings(database_url=database_url, pool_max_size=4, ingest_running=1,
-                             ingest_waiting=0)  # fmt: skip
+                             ingest_waiting=waiting)  # fmt: skip
     with running_api(settings) as url:
         yield url
+
+
+@pytest.fixture
+def tight_api(database_url: str) -> Iterator[str]:
+    """One batch at a time, none queued."""
+    yield from one_place_api(database_url, waiting=0)
 
 
 def chain_of(agent: str, count: int) -> AgentChain:
@@ -182,13 +187,8 @@ async def _hold_the_only_place(client: httpx.AsyncClient, chain: AgentChain,
 
 @pytest.fixture
 def queueing_api(database_url: str) -> Iterator[str]:
-    """An API that ingests one batch at a time and queues up to four."""
-    for agent in ("agent-slow", "agent-next"):
-        enrol_agent(database_url, agent)
-    settings = CloudSettings(database_url=database_url, pool_max_size=4, ingest_running=1,
-                             ingest_waiting=4)  # fmt: skip
-    with running_api(settings) as url:
-        yield url
+    """One batch at a time, up to four queued."""
+    yield from one_place_api(database_url, waiting=4)
 
 
 async def test_an_ack_tells_how_long_the_batch_queued_and_a_syncer_keeps_its_size(
