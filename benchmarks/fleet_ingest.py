@@ -6,6 +6,7 @@ Run: ``python benchmarks/fleet_ingest.py [--agents 1,10,50,200] [--workers 1,2]
 template with all agents enrolled, and its own API process (``cloud.app.serve``). The
 clients are the agents' real rules, run in one event loop of this process: signed chained
 batches built from each agent's sealed events (the project's builders), one batch in flight,
+a batch that is not full waited for up to the syncer's ``max_delay_ms`` (``--linger-ms``),
 sized by ``edge_agent.backoff.BatchSizer`` from ack latency less the time the cloud says
 the batch queued, ``Retry-After`` honoured with
 jitter, a batch sent again after a failure marked ``Edgestock-Resend``, a client timeout
@@ -36,7 +37,7 @@ import ssl
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 
@@ -53,11 +54,14 @@ from domain.ingest_timing import SERVER_TIMING, queued_s
 from domain.sync import CONTENT_ENCODING, CONTENT_TYPE, RESEND_HEADER, encode_batch
 from edge_agent.backoff import Backoff, BatchSizer
 from edge_agent.identity import AgentKey
+from edge_agent.syncer import SyncPolicy
 from edgestock.processes import free_port
 from tests.cloud.builders import AgentChain, enrol_agent, signer
 from tests.pg import create_database, drop_database
 
 TEMPLATE = "fleet_template"
+SYNC_LINGER_MS = next(f.default for f in fields(SyncPolicy) if f.name == "max_delay_ms")
+"""The syncer's own linger, the clients' default."""
 
 
 @dataclass
@@ -84,7 +88,8 @@ class RunStats:
 
 async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate: float | None,
                     started: float, deadline: float, timeout_s: float, stats: RunStats,
-                    max_events: int, queue_aware: bool = True) -> None:  # fmt: skip
+                    max_events: int, queue_aware: bool = True,
+                    linger_s: float = 0.0) -> None:  # fmt: skip
     """Send the agent's first ``total`` events as its syncer would; ``rate`` None: all at once."""
     sizer = BatchSizer(max_events, min_events=min(50, max_events), target_s=2.0)
     backoff = Backoff(initial_s=0.2, max_s=10.0)
@@ -96,6 +101,9 @@ async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate
         if made <= acked:
             await asyncio.sleep((acked + 1) / rate - (time.monotonic() - started))  # type: ignore[operator]
             continue
+        if rate is not None and linger_s and made - acked < sizer.size and not resend:
+            await asyncio.sleep(linger_s)  # the syncer's max_delay_ms: a trickle in one request
+            made = min(total, int((time.monotonic() - started) * rate))
         last = min(made, acked + sizer.size)
         if encoded[:2] != (acked, last):
             encoded = (acked, last, encode_batch(agent.name, agent.events[acked:last]))
@@ -143,7 +151,8 @@ async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate
 
 async def run_fleet(url: str, agents: list[Agent], *, total: int, rate: float | None,
                     seconds: float, drain_s: float, timeout_s: float, max_events: int,
-                    queue_aware: bool = True) -> tuple[RunStats, float]:  # fmt: skip
+                    queue_aware: bool = True,
+                    linger_s: float = 0.0) -> tuple[RunStats, float]:  # fmt: skip
     stats = RunStats()
     # A client per agent, as each agent is a device with its own: one httpx client shared by
     # 200 agents scans its whole pool on every request (httpcore's is_idle, O(connections)),
@@ -161,7 +170,7 @@ async def run_fleet(url: str, agents: list[Agent], *, total: int, rate: float | 
         await asyncio.gather(*(
             run_agent(client, agent, total=total, rate=rate, started=started,
                       deadline=deadline, timeout_s=timeout_s, stats=stats,
-                      max_events=max_events, queue_aware=queue_aware)
+                      max_events=max_events, queue_aware=queue_aware, linger_s=linger_s)
             for client, agent in zip(clients, agents, strict=True)
         ))  # fmt: skip
     return stats, (stats.finished_at or time.monotonic()) - started
@@ -280,6 +289,9 @@ def main() -> None:
     parser.add_argument("--modes", default="catch-up,online,congestion")
     parser.add_argument("--readers", default="fast", help="fast,slow: slow is the API "
                         "without cloud.ingest.fast_read (the baseline)")  # fmt: skip
+    parser.add_argument("--linger-ms", type=float, default=SYNC_LINGER_MS,
+                        help="online: wait this long for more events when a batch is not full, "
+                        "as the syncer does (its max_delay_ms)")  # fmt: skip
     parser.add_argument("--sizing", default="work", help="work,ack: how the clients size "
                         "batches; ack is the rule before the cloud reported its queue time "
                         "(the whole ack time judged), the baseline")  # fmt: skip
@@ -349,7 +361,8 @@ def fleet_rows(server: PostgresServer, fleet: list[Agent], counts: list[int],
                                   total=args.backlog, rate=None, seconds=0.0,
                                   drain_s=args.drain + 60, timeout_s=args.timeout,
                                   max_events=args.batch,
-                                  queue_aware=variant.queue_aware)  # fmt: skip
+                                  queue_aware=variant.queue_aware,
+                                  linger_s=args.linger_ms / 1000)  # fmt: skip
                     rate = int(row["events_per_s"])  # type: ignore[call-overload]
                     best = max(best_catch_up.get((n, variant), 0), rate)
                     best_catch_up[n, variant] = best
@@ -359,7 +372,8 @@ def fleet_rows(server: PostgresServer, fleet: list[Agent], counts: list[int],
                                   total=online_events, rate=args.rate, seconds=args.seconds,
                                   drain_s=args.drain, timeout_s=args.timeout,
                                   max_events=args.batch,
-                                  queue_aware=variant.queue_aware)  # fmt: skip
+                                  queue_aware=variant.queue_aware,
+                                  linger_s=args.linger_ms / 1000)  # fmt: skip
                     print_row(f"online, {variant.label}", row)
     if "congestion" in modes:
         for (n, variant), peak in best_catch_up.items():
@@ -376,7 +390,7 @@ def congestion(server: PostgresServer, fleet: list[Agent], workers: int, variant
     row = one_run(server, "fleet_run", fleet, workers, variant.slow_read,
                   total=int(rate * making), rate=rate, seconds=making,
                   drain_s=args.drain + 60, timeout_s=args.timeout, max_events=args.batch,
-                  queue_aware=variant.queue_aware)  # fmt: skip
+                  queue_aware=variant.queue_aware, linger_s=args.linger_ms / 1000)  # fmt: skip
     goodput = int(row["events_per_s"]) / peak if peak else 0  # type: ignore[call-overload]
     print_row(f"congestion {offered:,}/s offered (goodput {goodput:.2f} of peak), "
               f"{variant.label}", row)  # fmt: skip
