@@ -64,6 +64,12 @@ class ExternalServer:
         return urlunsplit(self._parts._replace(scheme="postgresql", path=path))
 
 
+def own_name(base: str) -> str:
+    """``base`` made this session's own: a server named by ``EDGESTOCK_TEST_DATABASE_URL`` is
+    shared by every session and xdist worker, so a fixed name would meet another's."""
+    return f"{base}_{os.getpid()}"
+
+
 def create_database(server: DatabaseServer, name: str, *, template: str | None = None) -> str:
     """Create database ``name`` (optionally from ``template``) and return its URL."""
     statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))

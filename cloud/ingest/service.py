@@ -141,7 +141,8 @@ async def store_batch(
                 continue
             for seq, reason in ack.unreadable.items():  # a line each: a log search finds all
                 log.warning("agent %s seq %d stored unreadable: %s", agent, seq, reason)
-            if not maintain_rollup and batch.reading_rows:  # after commit: no transaction
+            if not maintain_rollup and ack.stored and batch.reading_rows:
+                # after commit (a refresh is no transaction); a replay added to no hour
                 await coldchain.refresh_late_hours(conn, batch.reading_rows)
             return ack
     raise AssertionError("unreachable")

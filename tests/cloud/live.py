@@ -16,7 +16,7 @@ from cloud.postgres_server import PostgresServer
 from cloud.settings import CloudSettings
 from edgestock.processes import free_port
 from tests.cloud.auth import TEST_SITES, admin_client
-from tests.pg import create_database, drop_database
+from tests.pg import create_database, drop_database, own_name
 
 _DATABASES: dict[str, str] = {}
 
@@ -60,6 +60,7 @@ def shared_client(server: PostgresServer, template: str, name: str) -> Iterator[
     """A client (an org admin of the test organisation) of an API on a database of its own
     (``name``), for a module's read-only tests that share one loaded database instead of
     paying for a fresh one each."""
+    name = own_name(name)
     url = create_database(server, name, template=template)
     try:
         settings = CloudSettings(database_url=url, pool_min_size=1, pool_max_size=4)

@@ -90,7 +90,8 @@ def test_a_batch_is_stored_in_four_round_trips_whatever_it_holds(database_url: s
     assert overlapping[0] == IngestAck(7, 2, 2)
     assert 4 <= overlapping[1] <= 4 + late
     assert replayed == (IngestAck(7, 0, 2), 2)  # read, then COMMIT: nothing to write
-    assert rest == (IngestAck(9, 2, 0), 4)  # no reading
+    assert rest[0] == IngestAck(9, 2, 0)
+    assert 4 <= rest[1] <= 4 + late
     with psycopg.connect(database_url) as conn:
         seqs = conn.execute("SELECT seq FROM events ORDER BY seq").fetchall()
         ledger = conn.execute("SELECT lot, qty::text FROM ledger ORDER BY lot").fetchall()

@@ -20,7 +20,7 @@ from cloud.postgres_server import PostgresServer
 from cloud.settings import CloudSettings
 from tests.cloud.auth_world import TREE, World, agent_of, build_world
 from tests.cloud.live import running_api
-from tests.pg import create_database, drop_database
+from tests.pg import create_database, drop_database, own_name
 
 ROLES = ("org_admin", "warehouse", "quality", "finance", "device_manager", "auditor")
 GRANTED_AT = ("acme", "north", "a1")
@@ -88,7 +88,7 @@ def request_of(
 
 @pytest.fixture(scope="module")
 def world(postgres_server: PostgresServer, migrated_template: str) -> Iterator[World]:
-    name = "edgestock_permission_matrix"
+    name = own_name("edgestock_permission_matrix")
     url = create_database(postgres_server, name, template=migrated_template)
     try:
         settings = CloudSettings(database_url=url, pool_min_size=1, pool_max_size=4)

@@ -13,7 +13,7 @@ from cloud.postgres_server import PostgresServer
 from cloud.settings import CloudSettings
 from tests.cloud.auth import PASSWORD
 from tests.cloud.live import running_api
-from tests.pg import create_database, drop_database, migrated_template, postgres_server
+from tests.pg import create_database, drop_database, migrated_template, own_name, postgres_server
 from tests.web_cloud.world import World, build_world
 
 __all__ = ["migrated_template", "postgres_server"]
@@ -35,7 +35,7 @@ expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 def world(
     request: pytest.FixtureRequest, postgres_server: PostgresServer, migrated_template: str
 ) -> Iterator[World]:
-    name = f"edgestock_web_{request.module.__name__.rsplit('.', 1)[-1]}"
+    name = own_name(f"edgestock_web_{request.module.__name__.rsplit('.', 1)[-1]}")
     url = create_database(postgres_server, name, template=migrated_template)
     try:
         settings = CloudSettings(database_url=url, pool_min_size=1, pool_max_size=4)
