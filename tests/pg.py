@@ -148,25 +148,26 @@ def migrated_template(postgres_server: DatabaseServer) -> Iterator[str]:
     It is closed to connections once migrated: TimescaleDB's scheduler would otherwise
     connect to it (it holds jobs) and make ``CREATE DATABASE ... TEMPLATE`` fail.
     """
-    url = create_database(postgres_server, TEMPLATE_DB)
+    # Each conftest that imports this fixture makes its own instance: on a shared server
+    # (EDGESTOCK_TEST_DATABASE_URL) two of them in one session need two names.
+    template = f"{TEMPLATE_DB}_{next(_database_numbers)}"
+    url = create_database(postgres_server, template)
     migrate(url)
     with psycopg.connect(postgres_server.url, autocommit=True) as conn:
         conn.execute(
             sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false").format(
-                sql.Identifier(TEMPLATE_DB)
+                sql.Identifier(template)
             )
         )
-        _close_template_sessions(conn, TEMPLATE_DB)
+        _close_template_sessions(conn, template)
     try:
-        yield TEMPLATE_DB
+        yield template
     finally:
         with psycopg.connect(postgres_server.url, autocommit=True) as conn:
             conn.execute(
-                sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE false").format(
-                    sql.Identifier(TEMPLATE_DB)
-                )
+                sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE false").format(sql.Identifier(template))
             )
-        drop_database(postgres_server, TEMPLATE_DB)
+        drop_database(postgres_server, template)
 
 
 @pytest.fixture
