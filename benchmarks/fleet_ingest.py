@@ -201,7 +201,7 @@ def start_api(database_url: str, port: int, workers: int, *,
         f"host='127.0.0.1', port={port}, log_level='warning')\n"
         f"else: serve_workers('127.0.0.1', {port}, {workers}, log_level='warning')"
     )
-    env = {"EDGESTOCK_POOL_MAX_SIZE": "8", **os.environ, "DATABASE_URL": database_url,
+    env = {**os.environ, "DATABASE_URL": database_url,
            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
            "EDGESTOCK_INGEST_FAST_READ": "0" if slow_read else "1"}  # fmt: skip
     api = subprocess.Popen([sys.executable, "-c", code], env=env)
