@@ -1,17 +1,20 @@
-"""A batch's transaction in four round trips to PostgreSQL, whatever the batch holds.
+"""A batch's transaction in two round trips to PostgreSQL, whatever the batch holds (four
+for a batch of more than ``PIPELINED_EVENTS`` events, whose events are copied).
 
 Each round trip costs the event loop a wake-up and the request a network wait, so what a
 statement does not need to wait for travels with others in a pipeline:
 
 1. ``BEGIN``, the agent's head locked, the hashes stored at the batch's seqs, each site's
    balances locked and read (all the reads the decisions need, in lock order);
-2. and 3. the events, by binary COPY (its own two round trips: no pipeline carries a COPY);
-4. everything else the batch changes (readings taken from the events just written, the
-   ledger, rollup, lots, holds, transit, reservations, clocks, lot order, excursions, the
-   unreadable events, the head, the signature) and ``COMMIT``.
+2. the events (a column array each, ``store.insert_events``) and everything else the batch
+   changes (readings taken from the events just written, the ledger, rollup, lots, holds,
+   transit, reservations, clocks, lot order, excursions, the unreadable events, the head,
+   the signature) and ``COMMIT``.
 
-What is stored, and every refusal, is what ``service._store`` does statement by statement
-(that path stays for a batch written again one event at a time).
+A large batch's events go by binary COPY between the two instead (two round trips of its
+own: no pipeline carries a COPY), which costs PostgreSQL and Python less per event than the
+arrays do. What is stored, and every refusal, is what ``service._store`` does statement by
+statement (that path stays for a batch written again one event at a time).
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ from cloud.ingest.ack import IngestAck
 from cloud.ingest.plan import AgentHead, DecodedBatch, check_continues, count_replayed
 from domain.ledger import StockKey
 from domain.quantity import Quantity
+
+PIPELINED_EVENTS = 500
+"""Up to this many events are written in the last round trip's pipeline; a larger batch is
+copied (``COPY`` costs two round trips, a column array per event column costs CPU)."""
 
 
 async def store_in_flights(
@@ -74,8 +81,12 @@ async def _in_flights(
         todo, folded_keys = batch.after(head.seq), None
     folded, refused = fold.fold_ledger(balances, todo.events, folded_keys)
     todo = todo.marking(refused)
-    await store.copy_events(conn, todo.event_rows)  # round trips 2 and 3
-    async with conn.pipeline():  # round trip 4
+    pipelined = len(todo.event_rows) <= PIPELINED_EVENTS
+    if not pipelined:
+        await store.copy_events(conn, todo.event_rows)  # two round trips of their own
+    async with conn.pipeline():  # the last round trip
+        if pipelined:
+            await store.insert_events(conn, todo.event_rows)
         await _queue_writes(conn, todo, folded, maintain_rollup)
         await store.advance_head(conn, agent, last.site, AgentHead(last.seq, last.hash))
         if signed is not None:

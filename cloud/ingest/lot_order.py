@@ -24,15 +24,29 @@ from domain.projections import Word
 LotKey = tuple[str, str]
 """item, lot."""
 
-# Params per row: site, item, lot, the latest word, counted, reordered (for a new row), then
-# reordered within the batch and the batch's earliest word (to compare with the stored row).
+# One statement for the batch's lots, a column array each (a statement per lot cost each
+# batch a dozen executions). A lot already in the table compares the stored latest word with
+# the batch's earliest for that lot, looked up in the same arrays; only a counted lot needs
+# the comparison, so only a counted lot pays for the look-up (a CASE is evaluated lazily).
 _UPSERT = """
 INSERT INTO lot_order AS o (site, item, lot, last_at, last_agent, last_seq, counted, reordered)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+SELECT %(site)s, k.item, k.lot, k.last_at, k.last_agent, k.last_seq, k.counted,
+       k.counted AND k.reordered
+FROM unnest(%(item)s::text[], %(lot)s::text[], %(last_at)s::timestamptz[],
+            %(last_agent)s::text[], %(last_seq)s::int8[], %(counted)s::boolean[],
+            %(reordered)s::boolean[])
+     AS k (item, lot, last_at, last_agent, last_seq, counted, reordered)
+ORDER BY k.item, k.lot
 ON CONFLICT (site, item, lot) DO UPDATE SET
-    reordered = o.reordered OR ((o.counted OR EXCLUDED.counted) AND (%s::boolean
-        OR (%s::timestamptz, %s::text COLLATE "C", %s::bigint)
-           < (o.last_at, o.last_agent, o.last_seq))),
+    reordered = o.reordered OR CASE WHEN o.counted OR EXCLUDED.counted THEN (
+        SELECT f.reordered
+            OR (f.first_at, f.first_agent COLLATE "C", f.first_seq)
+               < (o.last_at, o.last_agent, o.last_seq)
+        FROM unnest(%(item)s::text[], %(lot)s::text[], %(reordered)s::boolean[],
+                    %(first_at)s::timestamptz[], %(first_agent)s::text[],
+                    %(first_seq)s::int8[])
+             AS f (item, lot, reordered, first_at, first_agent, first_seq)
+        WHERE f.item = EXCLUDED.item AND f.lot = EXCLUDED.lot) ELSE false END,
     counted = o.counted OR EXCLUDED.counted,
     (last_at, last_agent, last_seq) = (
         SELECT w.at, w.agent, w.seq FROM (VALUES
@@ -40,6 +54,8 @@ ON CONFLICT (site, item, lot) DO UPDATE SET
             (EXCLUDED.last_at, EXCLUDED.last_agent, EXCLUDED.last_seq)) AS w (at, agent, seq)
         ORDER BY w.at DESC, w.agent COLLATE "C" DESC, w.seq DESC LIMIT 1)
 """
+_COLUMNS = ("item", "lot", "last_at", "last_agent", "last_seq", "counted", "reordered",
+            "first_at", "first_agent", "first_seq")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +106,10 @@ async def save_lot_order(conn: store.Conn, site: str, events: Sequence[Event]) -
     rows = []
     for (item, lot), order in sorted(orders.items()):
         first, last = order.earliest, order.latest
-        rows.append((site, item, lot, last.at, last.agent, last.seq, order.counted,
-                     order.counted and order.reordered, order.reordered,
+        rows.append((item, lot, last.at, last.agent, last.seq, order.counted, order.reordered,
                      first.at, first.agent, first.seq))  # fmt: skip
-    await conn.cursor().executemany(_UPSERT, rows)
+    params: dict[str, object] = {"site": site}
+    params |= {
+        name: list(column) for name, column in zip(_COLUMNS, zip(*rows, strict=True), strict=True)
+    }
+    await conn.execute(_UPSERT, params)
