@@ -1,16 +1,17 @@
 """A fleet of agents against the cloud: online and catch-up, 1 and 2 workers, COPY baseline,
 and a congestion run at twice the capacity (issue 19).
 
-Run: ``python benchmarks/fleet_ingest.py [--agents 1,10,50,200] [--workers 1,2]
-[--seconds 8] [--backlog 1000]``. Every run gets a fresh database cloned from one migrated
-template with all agents enrolled, and its own API process (``cloud.app.serve``). The
-clients are the agents' real rules, run in one event loop of this process: signed chained
-batches built from each agent's sealed events (the project's builders), one batch in flight,
-a batch that is not full waited for up to the syncer's ``max_delay_ms`` (``--linger-ms``),
-sized by ``edge_agent.backoff.BatchSizer`` from ack latency less the time the cloud says
-the batch queued, ``Retry-After`` honoured with
-jitter, a batch sent again after a failure marked ``Edgestock-Resend``, a client timeout
-(default 5 s). Each run is bounded by ``--seconds`` of production plus ``--drain`` seconds.
+Run: ``python benchmarks/fleet_ingest.py [--agents 1,10,50,200] [--workers 1,2] [--seconds
+8] [--backlog 1000]``. Every run gets a fresh database cloned from one migrated template
+with all agents enrolled, and its own API process (``cloud.app.serve``). The clients are the
+agents' real rules, run in one event loop of this process: signed chained batches built from
+each agent's sealed events (the project's builders), one batch in flight, a batch that is
+not full waited for as the syncer's ``edge_agent.backoff.Linger`` says (``--linger-ms``,
+growing up to ``--busy-linger-ms`` while acks are slow), sized by
+``edge_agent.backoff.BatchSizer`` from ack latency less the time the cloud says the batch
+queued, ``Retry-After`` honoured with jitter, a batch sent again after a failure marked
+``Edgestock-Resend``, a client timeout (default 5 s). Each run is bounded by ``--seconds``
+of production plus ``--drain`` seconds.
 
 - online: each agent makes ``--rate`` events/s for ``--seconds``; device→cloud latency is
   from an event being made to its ack.
@@ -52,7 +53,7 @@ from cloud.migrate import migrate
 from cloud.postgres_server import PostgresServer
 from domain.ingest_timing import SERVER_TIMING, queued_s
 from domain.sync import CONTENT_ENCODING, CONTENT_TYPE, RESEND_HEADER, encode_batch
-from edge_agent.backoff import Backoff, BatchSizer
+from edge_agent.backoff import Backoff, BatchSizer, Linger
 from edge_agent.identity import AgentKey
 from edge_agent.syncer import SyncPolicy
 from edgestock.processes import free_port
@@ -60,8 +61,11 @@ from tests.cloud.builders import AgentChain, enrol_agent, signer
 from tests.pg import create_database, drop_database
 
 TEMPLATE = "fleet_template"
-SYNC_LINGER_MS = next(f.default for f in fields(SyncPolicy) if f.name == "max_delay_ms")
-"""The syncer's own linger, the clients' default."""
+SYNC_LINGER_MS, SYNC_BUSY_LINGER_MS = (
+    next(f.default for f in fields(SyncPolicy) if f.name == name)
+    for name in ("max_delay_ms", "busy_delay_ms")
+)
+"""The syncer's own linger and how far it grows while acks are slow, the clients' default."""
 
 
 @dataclass
@@ -89,9 +93,10 @@ class RunStats:
 async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate: float | None,
                     started: float, deadline: float, timeout_s: float, stats: RunStats,
                     max_events: int, queue_aware: bool = True,
-                    linger_s: float = 0.0) -> None:  # fmt: skip
+                    linger_s: float = 0.0, busy_linger_s: float = 0.0) -> None:  # fmt: skip
     """Send the agent's first ``total`` events as its syncer would; ``rate`` None: all at once."""
     sizer = BatchSizer(max_events, min_events=min(50, max_events), target_s=2.0)
+    linger = Linger(linger_s, busy_linger_s)
     backoff = Backoff(initial_s=0.2, max_s=10.0)
     path = f"/v1/agents/{agent.name}/events"
     acked, resend = 0, False
@@ -101,8 +106,9 @@ async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate
         if made <= acked:
             await asyncio.sleep((acked + 1) / rate - (time.monotonic() - started))  # type: ignore[operator]
             continue
-        if rate is not None and linger_s and made - acked < sizer.size and not resend:
-            await asyncio.sleep(linger_s)  # the syncer's max_delay_ms: a trickle in one request
+        partial = rate is not None and made - acked < sizer.size
+        if partial and linger.wait_s and not resend:
+            await asyncio.sleep(linger.wait_s)  # as the syncer: a trickle in one request
             made = min(total, int((time.monotonic() - started) * rate))
         last = min(made, acked + sizer.size)
         if encoded[:2] != (acked, last):
@@ -136,6 +142,8 @@ async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate
         ack = answer.json()
         queued = queued_s(answer.headers.get(SERVER_TIMING)) if queue_aware else 0.0
         sizer.acked(last - acked, now - sent, queued)
+        if partial:
+            linger.acked(now - sent)
         backoff.reset()
         resend = False
         stats.acks_s.append(now - sent)
@@ -152,7 +160,8 @@ async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate
 async def run_fleet(url: str, agents: list[Agent], *, total: int, rate: float | None,
                     seconds: float, drain_s: float, timeout_s: float, max_events: int,
                     queue_aware: bool = True,
-                    linger_s: float = 0.0) -> tuple[RunStats, float]:  # fmt: skip
+                    linger_s: float = 0.0,
+                    busy_linger_s: float = 0.0) -> tuple[RunStats, float]:  # fmt: skip
     stats = RunStats()
     # A client per agent, as each agent is a device with its own: one httpx client shared by
     # 200 agents scans its whole pool on every request (httpcore's is_idle, O(connections)),
@@ -170,7 +179,8 @@ async def run_fleet(url: str, agents: list[Agent], *, total: int, rate: float | 
         await asyncio.gather(*(
             run_agent(client, agent, total=total, rate=rate, started=started,
                       deadline=deadline, timeout_s=timeout_s, stats=stats,
-                      max_events=max_events, queue_aware=queue_aware, linger_s=linger_s)
+                      max_events=max_events, queue_aware=queue_aware, linger_s=linger_s,
+                      busy_linger_s=busy_linger_s)
             for client, agent in zip(clients, agents, strict=True)
         ))  # fmt: skip
     return stats, (stats.finished_at or time.monotonic()) - started
@@ -292,6 +302,10 @@ def main() -> None:
     parser.add_argument("--linger-ms", type=float, default=SYNC_LINGER_MS,
                         help="online: wait this long for more events when a batch is not full, "
                         "as the syncer does (its max_delay_ms)")  # fmt: skip
+    parser.add_argument("--busy-linger-ms", type=float, default=SYNC_BUSY_LINGER_MS,
+                        help="online: how far that wait grows while acks are slow, as the "
+                        "syncer's busy_delay_ms (edge_agent.backoff.Linger); 0 keeps the "
+                        "linger fixed")  # fmt: skip
     parser.add_argument("--sizing", default="work", help="work,ack: how the clients size "
                         "batches; ack is the rule before the cloud reported its queue time "
                         "(the whole ack time judged), the baseline")  # fmt: skip
@@ -362,7 +376,8 @@ def fleet_rows(server: PostgresServer, fleet: list[Agent], counts: list[int],
                                   drain_s=args.drain + 60, timeout_s=args.timeout,
                                   max_events=args.batch,
                                   queue_aware=variant.queue_aware,
-                                  linger_s=args.linger_ms / 1000)  # fmt: skip
+                                  linger_s=args.linger_ms / 1000,
+                                  busy_linger_s=args.busy_linger_ms / 1000)  # fmt: skip
                     rate = int(row["events_per_s"])  # type: ignore[call-overload]
                     best = max(best_catch_up.get((n, variant), 0), rate)
                     best_catch_up[n, variant] = best
@@ -373,7 +388,8 @@ def fleet_rows(server: PostgresServer, fleet: list[Agent], counts: list[int],
                                   drain_s=args.drain, timeout_s=args.timeout,
                                   max_events=args.batch,
                                   queue_aware=variant.queue_aware,
-                                  linger_s=args.linger_ms / 1000)  # fmt: skip
+                                  linger_s=args.linger_ms / 1000,
+                                  busy_linger_s=args.busy_linger_ms / 1000)  # fmt: skip
                     print_row(f"online, {variant.label}", row)
     if "congestion" in modes:
         for (n, variant), peak in best_catch_up.items():
@@ -390,7 +406,8 @@ def congestion(server: PostgresServer, fleet: list[Agent], workers: int, variant
     row = one_run(server, "fleet_run", fleet, workers, variant.slow_read,
                   total=int(rate * making), rate=rate, seconds=making,
                   drain_s=args.drain + 60, timeout_s=args.timeout, max_events=args.batch,
-                  queue_aware=variant.queue_aware, linger_s=args.linger_ms / 1000)  # fmt: skip
+                  queue_aware=variant.queue_aware, linger_s=args.linger_ms / 1000,
+                                  busy_linger_s=args.busy_linger_ms / 1000)  # fmt: skip
     goodput = int(row["events_per_s"]) / peak if peak else 0  # type: ignore[call-overload]
     print_row(f"congestion {offered:,}/s offered (goodput {goodput:.2f} of peak), "
               f"{variant.label}", row)  # fmt: skip

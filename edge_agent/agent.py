@@ -257,6 +257,7 @@ def sync_policy(config: AgentConfig) -> SyncPolicy:
         key=config.cloud.key,
         max_events=config.cloud.batch_max_events,
         max_delay_ms=config.cloud.batch_max_delay_ms,
+        busy_delay_ms=config.cloud.batch_busy_delay_ms,
         timeout_s=config.cloud.timeout_s,
         retention=config.store.retention_after_ack,
     )

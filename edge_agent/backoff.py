@@ -1,9 +1,11 @@
-"""How the syncer yields to a busy cloud: jittered backoff and batches sized by ack latency.
+"""How the syncer yields to a busy cloud: jittered backoff, batches sized by ack latency,
+and a linger that grows while the cloud is busy.
 
-Both exist so that a fleet behaves as a set of polite clients, not a synchronised storm:
-each agent waits a random part of a growing ceiling ("full jitter"), never less than the
-cloud's own ``Retry-After``, and sends smaller batches when the cloud's work on them
-(not their wait in its queue) is slow.
+All three exist so that a fleet behaves as a set of polite clients, not a synchronised
+storm: each agent waits a random part of a growing ceiling ("full jitter"), never less than
+the cloud's own ``Retry-After``; it sends smaller batches when the cloud's work on them (not
+their wait in its queue) is slow; and while acks come slowly it lets a batch that is not
+full wait longer for more events, so the fleet sends fewer, fuller requests.
 """
 
 from __future__ import annotations
@@ -72,3 +74,35 @@ class BatchSizer:
     def shrink(self) -> None:
         """Halve the batch (not below ``min_events``): the cloud is overloaded."""
         self.size = max(self.min_events, self.size // 2)
+
+
+@dataclass(slots=True)
+class Linger:
+    """How long a batch that is not full waits for more events before it is sent.
+
+    ``base_s`` while the cloud answers quickly: a trickle of events still travels within a
+    fraction of a second. Each ack slower than ``busy_s`` (its wait in the cloud's queue
+    included: a queue is what fewer requests shorten) makes the wait half as long again, up
+    to ``max_s``; each quick ack takes a fifth off, down to ``base_s``. A cloud serving a
+    fleet of agents that each send a few events at a time runs out of requests per second
+    long before it runs out of events per second (a request's fixed cost is that of a
+    hundred or so events), so a fleet that waits longer between requests when acks slow
+    down is answered sooner, and its events reach the cloud sooner too. Growth is quicker
+    than decline, as in ``BatchSizer``: overload is the state to leave fast.
+    """
+
+    base_s: float = 0.2
+    max_s: float = 1.0
+    busy_s: float = 0.1
+    wait_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.max_s = max(self.max_s, self.base_s)
+        self.wait_s = min(self.max_s, max(self.base_s, self.wait_s))
+
+    def acked(self, took_s: float) -> None:
+        """Record how long the ack of a batch that was not full took."""
+        if took_s > self.busy_s:
+            self.wait_s = min(self.max_s, max(self.wait_s, 0.01) * 1.5)
+        else:
+            self.wait_s = max(self.base_s, self.wait_s * 0.8)

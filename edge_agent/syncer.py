@@ -1,10 +1,11 @@
 """Sends the outbox to the cloud in seq order until the cloud has acknowledged everything.
 
 Batches hold up to ``max_events`` events, or what arrived within ``max_delay_ms`` of the
-first unsent one. The cloud answers with the highest contiguous seq it holds; only then is
-the local cursor moved, and only acknowledged events older than the retention are pruned.
-Events the cloud stored but cannot use (``unreadable`` in its answer) are counted in the
-status and logged; they are acknowledged like any other, so they never block the chain.
+first unsent one (up to ``busy_delay_ms`` while the cloud's acks are slow: ``Linger``). The
+cloud answers with the highest contiguous seq it holds; only then is the local cursor moved,
+and only acknowledged events older than the retention are pruned. Events the cloud stored
+but cannot use (``unreadable`` in its answer) are counted in the status and logged; they are
+acknowledged like any other, so they never block the chain.
 
 Failures are of two kinds. A transient one (the network, a 5xx, 408, 429) is retried with
 jittered exponential backoff, never sooner than the cloud's ``Retry-After``. A permanent
@@ -41,7 +42,7 @@ import httpx
 
 from domain.ingest_timing import SERVER_TIMING, queued_s
 from domain.sync import CONTENT_ENCODING, CONTENT_TYPE, RESEND_HEADER, encode_batch
-from edge_agent.backoff import Backoff, BatchSizer
+from edge_agent.backoff import Backoff, BatchSizer, Linger
 from edge_agent.identity import KeyFile, KeyUnavailable
 from edge_agent.store import EdgeStore
 
@@ -55,6 +56,9 @@ class SyncPolicy:
     """The agent's private key file (written by ``edgestock provision enroll``)."""
     max_events: int = 2000
     max_delay_ms: float = 200.0
+    busy_delay_ms: float = 1000.0
+    """How long a batch that is not full may wait for more while the cloud's acks are slow
+    (``Linger``); events then reach the cloud within about this much, plus the ack."""
     timeout_s: float = 10.0
     """The shortest request timeout; it grows to 4 x the observed ack time when that is more."""
     max_timeout_s: float = 120.0
@@ -93,6 +97,8 @@ class SyncStatus:
     """The latest of them (at most ``UNREADABLE_KEPT``), for the operator to look up."""
     batch_size: int = 0
     """Events the next batch may hold, as the cloud's ack times allow (``BatchSizer``)."""
+    linger_ms: float = 0.0
+    """How long the next batch that is not full waits for more events (``Linger``)."""
 
 
 UNREADABLE_KEPT = 20
@@ -145,9 +151,11 @@ class Syncer:
         self._client = client or httpx.AsyncClient(timeout=policy.timeout_s)
         self._backoff = backoff or Backoff()
         self._sizer = BatchSizer(policy.max_events, policy.min_events, policy.target_ack_s)
+        self._linger = Linger(policy.max_delay_ms / 1000, policy.busy_delay_ms / 1000)
         self._key = KeyFile(policy.key)
         self._wake = asyncio.Event()
-        self.status = SyncStatus(acked_seq=store.acked_seq(), batch_size=self._sizer.size)
+        self.status = SyncStatus(acked_seq=store.acked_seq(), batch_size=self._sizer.size,
+                                 linger_ms=self._linger.wait_s * 1000)  # fmt: skip
         self._ahead: asyncio.Task[_Batch | None] | None = None
         self._parked_at = 0.0
         self._parked_key: tuple[int, int, int] | None = None
@@ -189,8 +197,12 @@ class Syncer:
             await self._failed(exc)
             return True
         acked, unreadable, queued = answer
-        self._sizer.acked(batch.count, time.monotonic() - sent, queued)
+        took = time.monotonic() - sent
+        self._sizer.acked(batch.count, took, queued)
         self.status.batch_size = self._sizer.size
+        if not batch.full:  # a full batch did not linger; its ack time says its size
+            self._linger.acked(took)
+            self.status.linger_ms = self._linger.wait_s * 1000
         self._backoff.reset()
         self._unpark()
         pruned = await asyncio.to_thread(self._store.ack, acked, retention=self._policy.retention)
@@ -218,7 +230,7 @@ class Syncer:
         batch = await self._prepare(self.status.acked_seq)
         if batch is not None and not batch.full:
             # linger briefly so a trickle of events travels in one request, not many
-            await asyncio.sleep(self._policy.max_delay_ms / 1000)
+            await asyncio.sleep(self._linger.wait_s)
             batch = await self._prepare(self.status.acked_seq)
         return batch
 

@@ -71,7 +71,17 @@ class CloudConfig(Section):
         "`edgestock provision enroll`; relative to this file",
     )
     batch_max_events: Annotated[int, Field(ge=1, le=50_000)] = 2000
-    batch_max_delay_ms: Annotated[float, Field(ge=0, le=60_000)] = 200.0
+    batch_max_delay_ms: Annotated[float, Field(ge=0, le=60_000)] = Field(
+        default=200.0,
+        description="how long a batch that is not full waits for more events while the "
+        "cloud answers quickly",
+    )
+    batch_busy_delay_ms: Annotated[float, Field(ge=0, le=60_000)] = Field(
+        default=1000.0,
+        description="how long a batch that is not full may wait for more events while the "
+        "cloud's acks are slow (fewer, fuller requests from a fleet); at least "
+        "batch_max_delay_ms",
+    )
     timeout_s: Annotated[float, Field(gt=0)] = 10.0
     backoff_initial_s: Annotated[float, Field(gt=0)] = 0.5
     backoff_max_s: Annotated[float, Field(gt=0)] = 30.0

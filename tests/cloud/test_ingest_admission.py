@@ -222,6 +222,39 @@ async def test_an_ack_tells_how_long_the_batch_queued_and_a_syncer_keeps_its_siz
     assert queued_s(replayed.headers[SERVER_TIMING]) < 0.5
 
 
+async def test_an_ack_slowed_by_the_cloud_makes_the_syncer_linger_longer(
+    queueing_api: str, tmp_path: Path
+) -> None:
+    store = EdgeStore(tmp_path / "lone.db", agent="agent-next", site=DEFAULT_SITE)
+    store.append([reading(str(n)) for n in range(5)])
+    DeviceKey(key_of("agent-next")).write_private(tmp_path / "lone.key")
+    policy = SyncPolicy(url=queueing_api, key=tmp_path / "lone.key", max_events=100,
+                        max_delay_ms=40, busy_delay_ms=400, retention=None)  # fmt: skip
+    sync = Syncer(store, policy, backoff=Backoff(initial_s=0.05, max_s=0.1))
+    assert sync.status.linger_ms == 40
+    release = asyncio.Event()
+    async with httpx.AsyncClient(base_url=queueing_api, timeout=30) as client:
+        holding = await _hold_the_only_place(client, chain_of("agent-slow", 3), release)
+        await asyncio.sleep(0.3)
+        syncing = asyncio.create_task(sync.sync_once())  # a batch not full, behind the place
+        await asyncio.sleep(0.6)
+        release.set()
+        assert (await holding).status_code == 200
+        assert await syncing
+        after_slow_ack = sync.status.linger_ms
+        store.append([reading("9")])
+        started = time.monotonic()
+        assert await sync.sync_once()  # the next batch that is not full waits longer
+        took = time.monotonic() - started
+    await sync.aclose()
+
+    assert store.acked_seq() == 6
+    assert after_slow_ack == pytest.approx(60)  # half again: that ack took > 0.1 s
+    assert took >= 0.06
+    # then a fifth off if this ack was quick (or half again, on a machine too loaded for it)
+    assert sync.status.linger_ms in (pytest.approx(48), pytest.approx(90))
+
+
 async def test_the_queue_is_bounded_by_its_expected_wait() -> None:
     gate = IngestGate(running=1, waiting=8, max_queue_s=1.0, seconds_per_batch=0.4)
     release = asyncio.Event()

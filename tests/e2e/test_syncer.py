@@ -20,7 +20,7 @@ import yaml
 from cloud.settings import CloudSettings
 from domain.events import EventDraft
 from domain.payloads import ReadingRecorded
-from edge_agent.backoff import Backoff, BatchSizer
+from edge_agent.backoff import Backoff, BatchSizer, Linger
 from edge_agent.store import EdgeStore
 from edge_agent.syncer import Syncer, SyncPolicy
 from edgestock.processes import free_port
@@ -346,6 +346,35 @@ def test_time_queued_in_the_cloud_does_not_shrink_the_batch() -> None:
     assert sizer.size == 500
     sizer.acked(500, 0.5, queued_s=9.0)  # a claim beyond the whole time is capped by it
     assert sizer.size == 625
+
+
+def test_the_linger_grows_while_acks_are_slow_and_returns_when_they_are_quick() -> None:
+    linger = Linger(base_s=0.2, max_s=1.0, busy_s=0.1)
+    assert linger.wait_s == 0.2
+    linger.acked(0.05)
+    assert linger.wait_s == 0.2  # never below the base
+    waits = []
+    for _ in range(6):
+        linger.acked(0.3)
+        waits.append(round(linger.wait_s, 3))
+    assert waits == [0.3, 0.45, 0.675, 1.0, 1.0, 1.0]  # half again per slow ack, capped
+    linger.acked(0.05)
+    assert linger.wait_s == pytest.approx(0.8)  # a fifth off per quick ack
+    for _ in range(10):
+        linger.acked(0.05)
+    assert linger.wait_s == 0.2
+
+
+def test_a_linger_of_nothing_still_grows_on_a_busy_cloud_but_not_past_its_bound() -> None:
+    linger = Linger(base_s=0.0, max_s=0.05, busy_s=0.1)
+    linger.acked(0.5)
+    assert linger.wait_s == pytest.approx(0.015)  # from 10 ms, half again
+    for _ in range(10):
+        linger.acked(0.5)
+    assert linger.wait_s == 0.05
+    fixed = Linger(base_s=0.2, max_s=0.0)  # a bound below the base: the base, fixed
+    fixed.acked(5.0)
+    assert fixed.wait_s == 0.2
 
 
 def test_backoff_never_comes_back_before_retry_after() -> None:
