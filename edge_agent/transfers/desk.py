@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from domain.fefo import LotOnHand
@@ -92,13 +93,16 @@ class TransferDesk:
         closures = read_closures(self._inbox, self.site)
         return to_receive(orders, self._store.in_transit().values(), self.site, closures)
 
-    def closed(self) -> list[ClosedTransfer]:
+    def closed(self, within: timedelta | None = None) -> list[ClosedTransfer]:
         """The site's closed transfers still to tell its people of, newest close first:
-        those it was to receive and has no receipt of, and those it was to ship."""
+        those it was to receive and has no receipt of, and those it was to ship; with
+        ``within``, only those closed that recently (by the desk's clock)."""
+        since = None if within is None else self._clock.now() - within
         closes = [(o.order, o.closed) for o in self.to_receive() if not o.received]
         closes += [(o.order, o.closed) for o in self.to_ship()]
         shown = [closed_transfer(order, close, self.site, self._zone)
-                 for order, close in closes if close is not None]  # fmt: skip
+                 for order, close in closes
+                 if close is not None and (since is None or close.closed_at >= since)]  # fmt: skip
         return sorted(shown, key=lambda c: c.close.closed_at, reverse=True)
 
     def late_receipt_of(self, transfer: str) -> ClosedTransfer | None:

@@ -11,13 +11,15 @@ shown with why.
 A transfer closed in the cloud leaves both lists and is shown under Closed instead: who
 closed it, on which day, what was written off as lost and why. The receiver may still record
 a late receipt of it (the cloud takes one after the close, and the line is then received).
+Closes older than ``CLOSED_SHOWN`` (two weeks) are no longer listed; a late receipt is
+still taken whenever it comes.
 The words of that part are the page's own (English and Simplified Chinese), so that the
 shared word list is not edited for one part of one page.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -32,6 +34,9 @@ from edge_agent.web.rendering import Pages
 Text = Annotated[str, Form()]
 Texts = Annotated[list[str], Form()]
 
+
+CLOSED_SHOWN = timedelta(days=14)
+"""How long a closed transfer stays on the page after its close."""
 
 WORDS = {
     "en": {
@@ -82,7 +87,7 @@ def router(pages: Pages) -> APIRouter:
         to_ship = [o for o in desk.to_ship() if not o.done and o.closed is None]
         to_receive = [o for o in desk.to_receive() if not o.received and o.closed is None]
         return pages.render(request, "pda_transfers.html", to_ship=to_ship,
-                            to_receive=to_receive, closed=desk.closed(),
+                            to_receive=to_receive, closed=desk.closed(CLOSED_SHOWN),
                             w=words(request))  # fmt: skip
 
     @routes.post("/ship", response_class=HTMLResponse)

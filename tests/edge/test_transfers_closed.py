@@ -5,7 +5,7 @@ no more of it and says why."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -67,6 +67,27 @@ async def test_the_receiver_is_told_of_the_close_and_may_still_record_a_late_rec
         assert r.desk.late_receipt_of("t-in") is None
         with pytest.raises(ValueError, match="received here already"):
             await r.desk.receive("t-in", [ArrivedLot(CHICKEN, "M1", Decimal(1))], "bo")
+
+
+async def test_a_close_leaves_the_recent_list_after_its_time_yet_a_late_receipt_is_known(
+    tmp_path: Any,
+) -> None:
+    old = {**INCOMING, "transfer": "t-old"}
+    async with site(tmp_path / "r.db", "resto-1") as (r, _):
+        r.send("transfer.expect", INCOMING)
+        r.send("transfer.expect", old)
+        for order, days in ((INCOMING, 1), (old, 20)):  # closed a day and 20 days ago
+            close = close_of(order, [("M1", "resto-1", "100")])
+            keep_close(r, close | {"closed_at": (NOW - timedelta(days=days)).isoformat()})
+
+        every = [c.order.transfer for c in r.desk.closed()]
+        recent = [c.order.transfer for c in r.desk.closed(timedelta(days=14))]
+        late = r.desk.late_receipt_of("t-old")
+
+    assert every == ["t-in", "t-old"]  # newest close first
+    assert recent == ["t-in"]
+    assert late is not None
+    assert late.order.transfer == "t-old"
 
 
 async def test_the_sender_ships_no_more_of_a_closed_transfer_and_says_why(tmp_path: Any) -> None:
