@@ -43,8 +43,11 @@ class ServiceNotifier:
         text = "\n".join(f"{key}={value}" for key, value in fields.items())
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-                sock.sendto(text.encode("utf-8"), self._address)
-        except OSError as exc:  # systemd gone: the agent's work goes on
+                # Never wait: the call runs on the event loop, and a receiver that stopped
+                # reading fills its queue (ten datagrams by default) after which a blocking
+                # send would stop the whole agent. A message that does not fit is dropped.
+                sock.sendto(text.encode("utf-8"), socket.MSG_DONTWAIT, self._address)
+        except OSError as exc:  # systemd gone or not reading: the agent's work goes on
             log.warning("sd_notify to %r failed: %s", self._address, exc)
             return False
         return True

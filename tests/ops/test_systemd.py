@@ -8,6 +8,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -103,6 +104,19 @@ def test_without_systemd_nothing_is_sent_and_a_gone_socket_is_no_crash() -> None
     assert ServiceNotifier({}).ready("x") is False
     gone = ServiceNotifier({"NOTIFY_SOCKET": f"/tmp/sdn-gone-{uuid.uuid4().hex[:8]}"})
     assert gone.alive() is False
+
+
+def test_a_receiver_that_stops_reading_never_blocks_the_sender(
+    listener: socket.socket,
+) -> None:
+    notifier = ServiceNotifier({"NOTIFY_SOCKET": listener.getsockname()})
+    started = time.monotonic()
+    sent = [notifier.alive() for _ in range(200)]  # the kernel queues a few, then refuses
+    took = time.monotonic() - started
+    assert took < 1.0  # a blocking send would wait here for ever
+    assert sent[0] is True
+    assert False in sent
+    assert listener.recv(4096) == b"WATCHDOG=1"  # those queued are intact
 
 
 def test_the_watchdog_interval_is_half_the_timeout_and_only_for_this_process() -> None:
