@@ -23,6 +23,10 @@ kitchen's windows of recent ids (``RECENT``, 5,000) are full, the largest its st
 The group-commit writer lingers (``store.group_commit.max_delay_ms``, 2 ms by default) only
 when other producers are already queued behind a request; this benchmark has one producer,
 so ``--linger-ms`` should change nothing.
+
+The process runs with the garbage collector as the agent sets it once built
+(``edge_agent.gc_tuning``: start-up frozen, young collections every 10,000 allocations);
+``--collector default`` keeps CPython's settings, to see what that is worth to a line.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from domain.masterdata import MasterData
 from domain.payloads import LotReceived
 from domain.quantity import Unit
 from edge_agent.config import KITCHEN_CLOCKS
+from edge_agent.gc_tuning import tune_for_writing
 from edge_agent.kitchen import messages
 from edge_agent.kitchen.pipeline import KitchenPipeline
 from edge_agent.kitchen.stored_rows import read_kitchen
@@ -156,7 +161,9 @@ def raw_store(path: Path) -> sqlite3.Connection:
     return conn
 
 
-async def through_agent(path: Path, orders: int, linger_ms: float, deliveries: bool) -> Timings:
+async def through_agent(
+    path: Path, orders: int, linger_ms: float, deliveries: bool, tuned: bool
+) -> Timings:
     """Seconds per order line, order and step through the pipeline to durable events."""
     store = EdgeStore(path, agent="bench", site="bench")
     used, have = grams_per_order(), dict[str, int]()
@@ -176,6 +183,8 @@ async def through_agent(path: Path, orders: int, linger_ms: float, deliveries: b
         save_state=save_state,
         stored=store.read(read_kitchen),
     )
+    if tuned:  # as ``edgestock agent serve`` does once the agent is built
+        tune_for_writing()
     timings = Timings()
     raw = raw_store(path.with_name("raw.db"))
     for n in range(orders):
@@ -256,15 +265,23 @@ def main() -> None:
         default=GroupCommit().max_delay_ms,  # an instance: on the class it is a slot descriptor
         help="group commit: how long the writer waits for more events (default: the agent's)",
     )
+    parser.add_argument(
+        "--collector",
+        choices=("agent", "default"),
+        default="agent",
+        help="the agent's collector settings (the default) or CPython's, to compare",
+    )
     args = parser.parse_args()
     print(
         f"{platform.node()}: {args.orders} orders of one line, two steps, five inputs;"
         f" group commit lingers {args.linger_ms} ms;"
+        f" collector: {'the agent' if args.collector == 'agent' else 'CPython'}'s settings;"
         f" stock {'delivered as used' if args.deliveries else 'all received up front'};"
         f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     with tempfile.TemporaryDirectory() as tmp:
-        run = through_agent(Path(tmp) / "k.db", args.orders, args.linger_ms, args.deliveries)
+        run = through_agent(Path(tmp) / "k.db", args.orders, args.linger_ms, args.deliveries,
+                            tuned=args.collector == "agent")  # fmt: skip
         agent = asyncio.run(run)
     show("agent: order line → events durable", agent.lines, "orders")
     show("  of it: order accepted, stored", agent.orders, "orders")
