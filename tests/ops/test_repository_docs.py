@@ -47,4 +47,5 @@ def test_the_licence_is_apache_2_and_pyproject_says_so() -> None:
     assert "Version 2.0, January 2004" in licence
     assert "END OF TERMS AND CONDITIONS" in licence
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["license"] == {"text": "Apache-2.0"}
+    assert project["license"] == "Apache-2.0"  # an SPDX expression (PEP 639)
+    assert project["license-files"] == ["LICENSE"]
