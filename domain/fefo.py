@@ -63,6 +63,10 @@ class FefoPlan:
     picks: tuple[Pick, ...]
     skipped: tuple[Skip, ...]
     shortfall: Decimal
+    reached: int = 0
+    """How many lots, in FEFO order, the plan looked at (picked or skipped). Fewer than it
+    was given: no lot after them could have changed it, so a plan made on the first lots
+    of a place in FEFO order is the plan of all of them."""
 
 
 def fefo_order(lots: Iterable[LotOnHand]) -> list[LotOnHand]:
@@ -117,9 +121,11 @@ def _plan(
     picks: list[Pick] = []
     skipped: list[Skip] = []
     remaining = qty
+    reached = 0
     for lot in fefo_order(lots):
         if remaining <= 0:
             break
+        reached += 1
         skip = skip_reason(lot, today=today, now=now)
         if skip is not None:
             skipped.append(skip)
@@ -127,4 +133,4 @@ def _plan(
         take = min(lot.on_hand, remaining)
         picks.append(Pick(lot.lot, take))
         remaining -= take
-    return FefoPlan(tuple(picks), tuple(skipped), max(remaining, Decimal(0)))
+    return FefoPlan(tuple(picks), tuple(skipped), max(remaining, Decimal(0)), reached)

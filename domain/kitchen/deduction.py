@@ -21,7 +21,7 @@ from decimal import Decimal
 from domain.events import EventDraft
 from domain.fefo import Pick, Skip, fefo_plan
 from domain.kitchen.explosion import PlannedInput, PlannedOutput, PlannedStep, yield_loss
-from domain.kitchen.stock import StockView
+from domain.kitchen.stock import Place, StockView
 from domain.masterdata import MasterData
 from domain.payloads import LotInput, SkippedLot, StepConsumed, StockProduced
 from domain.quantity import Carry, Quantity, exact
@@ -54,6 +54,10 @@ class Deduction:
     """The stock after the step."""
     carry: Carry = field(default_factory=Carry)
     """What rounding to the ledger's quantum left over, for the next step (see ``Carry``)."""
+    reached_end: frozenset[Place] = frozenset()
+    """The places whose lots a FEFO plan looked at to the last: given more lots there, it
+    might have picked more. Elsewhere the deduction is that of any longer list of lots
+    whose first ones, in FEFO order, are those it was given (``FefoPlan.reached``)."""
 
 
 def deduct(
@@ -73,12 +77,15 @@ def deduct(
     drafts: list[EventDraft] = []
     skipped: list[tuple[str, Skip]] = []
     used: list[LotInput] = []
+    reached_end: set[Place] = set()
     for planned in step.inputs:
         taken = _taken(master, planned, done)
         if taken <= 0:
             continue
         taken, carry = carry.take(planned.item, taken)
-        consumed, skips, stock = _consume(step, planned, done, stock, taken)
+        consumed, skips, stock, to_the_end = _consume(step, planned, done, stock, taken)
+        if to_the_end:
+            reached_end.add((planned.item, step.station))
         drafts += consumed
         skipped += [(planned.item, skip) for skip in skips]
         used += [_lot_input(draft.payload) for draft in consumed]
@@ -88,7 +95,7 @@ def deduct(
         made = draft.payload
         assert isinstance(made, StockProduced)
         stock = stock.adding(made.item, made.location, made.lot, made.qty, made.expires_on)
-    return Deduction(tuple(drafts), tuple(skipped), stock, carry)
+    return Deduction(tuple(drafts), tuple(skipped), stock, carry, frozenset(reached_end))
 
 
 def _taken(master: MasterData, planned: PlannedInput, done: StepDone) -> Decimal:
@@ -101,10 +108,13 @@ def _taken(master: MasterData, planned: PlannedInput, done: StepDone) -> Decimal
 
 def _consume(
     step: PlannedStep, planned: PlannedInput, done: StepDone, stock: StockView, taken: Decimal
-) -> tuple[list[EventDraft], tuple[Skip, ...], StockView]:
+) -> tuple[list[EventDraft], tuple[Skip, ...], StockView, bool]:
+    """The input's consumption, what was skipped, the stock left, and whether the plan
+    looked at every lot of the place."""
     weighed = done.weighed.get(planned.item)
     unit = planned.gross.unit
-    plan = fefo_plan(stock.at(planned.item, step.station), taken, now=done.at)
+    lots = stock.at(planned.item, step.station)
+    plan = fefo_plan(lots, taken, now=done.at)
     picks = _cover_shortfall(list(plan.picks), plan.shortfall)
     weights = [pick.qty for pick in picks]
     # what the recipe asked, as the ledger keeps it: without a scale, what was taken
@@ -138,7 +148,8 @@ def _consume(
         )
         for index, pick in enumerate(picks)
     ]
-    return drafts, plan.skipped, stock.taking(planned.item, step.station, picks)
+    taking = stock.taking(planned.item, step.station, picks)
+    return drafts, plan.skipped, taking, plan.reached >= len(lots)
 
 
 def _cover_shortfall(picks: list[Pick], shortfall: Decimal) -> list[Pick]:

@@ -25,12 +25,13 @@ from decimal import Decimal
 
 from domain.errors import DomainError
 from domain.events import EventDraft
+from domain.fefo import LotOnHand
 from domain.kitchen.clocks.events import LotRef
 from domain.kitchen.clocks.rules import ClockRules
 from domain.kitchen.counts import CountTaken, second_count
 from domain.kitchen.deduction import StepDone, deduct
 from domain.kitchen.explosion import OrderLine, PlannedStep, explode
-from domain.kitchen.stock import StockView
+from domain.kitchen.stock import Place, StockView
 from domain.masterdata import MasterData
 from domain.observation import Observation
 from domain.payloads import ReadingRecorded, StockCounted
@@ -64,6 +65,14 @@ Publish = Callable[[str, KitchenTicket], Awaitable[None]]
 Decide = Callable[[LotsAt, KitchenState], tuple[KitchenState, list[EventDraft]]]
 """A decision that reads stock, given the lots where the writer takes it and the kitchen's
 state before it: the state after it, and its events."""
+LotReader = Callable[[str, str], list[LotOnHand]]
+"""The lots of (item, location) as committed, for what is shown and checked outside the
+writer (``EdgeStore.lots_on_hand``)."""
+
+FIRST_LOTS = 8
+"""A step's deduction first reads this many lots of each input's place, in FEFO order: a
+step takes from one or two, and a place may keep a hundred cases. Only when a plan looks at
+every lot read, where more may be, are they all read (``Deduction.reached_end``)."""
 
 _TEMPERATURE = frozenset({"temperature", "temp", "core_temperature"})
 """Metrics a food probe reports its temperature under."""
@@ -110,7 +119,7 @@ class KitchenPipeline:
         master: MasterData,
         clock_rules: ClockRules,
         *,
-        lots_at: LotsAt,
+        lots_at: LotReader,
         record: Record,
         save_state: SaveState,
         stored: KitchenState | None = None,
@@ -283,8 +292,11 @@ class KitchenPipeline:
         scale's or another station's use queued before it is seen)."""
 
         def decide(lots_at: LotsAt, before: KitchenState) -> tuple[KitchenState, list[EventDraft]]:
-            stock = self.stock_for(step, lots_at)
-            deduction = deduct(self._master, step, done, stock, Carry(before.carry))
+            carry = Carry(before.carry)
+            stock, more = self._stock_read(step, lots_at, FIRST_LOTS)
+            deduction = deduct(self._master, step, done, stock, carry)
+            if deduction.reached_end & more:  # it may have wanted a lot it was not given
+                deduction = deduct(self._master, step, done, self.stock_for(step, lots_at), carry)
             clocks, started = self._produced(before.clocks, step, deduction.drafts)
             state = before.with_ticket(ticket.done(step_key(step))).with_clocks(clocks)
             state = state.with_made(ticket, step_key(step)).with_carry(deduction.carry)
@@ -340,17 +352,35 @@ class KitchenPipeline:
         """The lots of the step's inputs at its station as ``lots_at`` has them (the store's
         committed lots by default; used-up lots left out), with ``ready_at`` from the open
         lot clocks."""
+        return self._stock_read(step, lots_at)[0]
+
+    def _stock_read(
+        self, step: PlannedStep, lots_at: LotsAt | None, first: int | None = None
+    ) -> tuple[StockView, frozenset[Place]]:
+        """``stock_for``, reading at most ``first`` lots of each place (in FEFO order) when
+        given; and the places where that many were read, so more may be there."""
         ready = self._state.clocks.ready_at()
         lots = []
+        more: set[Place] = set()
         for planned in step.inputs:
-            for lot in (lots_at or self._lots_at)(planned.item, step.station):
+            place = (planned.item, step.station)
+            read = (
+                self._lots_at(*place)
+                if lots_at is None
+                else lots_at(*place)
+                if first is None
+                else lots_at(*place, first=first)
+            )
+            if first is not None and len(read) >= first:
+                more.add(place)
+            for lot in read:
                 if lot.on_hand <= 0:
                     continue
                 key = (planned.item, lot.lot, step.station)
                 if key in ready:
                     lot = replace(lot, ready_at=ready[key])
                 lots.append((planned.item, step.station, lot))
-        return StockView.of(lots)
+        return StockView.of(lots), frozenset(more)
 
     def _weigh(self, scale: StationScale, obs: Observation) -> None:
         """Remember a station's portion: a stable weight after the scale was empty."""

@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from domain.events import EventDraft
 from domain.fefo import LotOnHand, Pick, fefo_pick
@@ -34,8 +35,15 @@ UNKNOWN_LOT = "unknown"
 TO_PICK = "to-pick"
 """The lot a ``FefoConsumption`` names until the writer picks the real ones; never stored."""
 
-LotsAt = Callable[[str, str], list[LotOnHand]]
-"""The lots of (item, location) with their balance, expiry and hold, as they stand."""
+
+class LotsAt(Protocol):
+    """The lots of (item, location) with their balance, expiry and hold, as they stand, in
+    FEFO order; with ``first``, at most that many (more may be there: a decision that saw
+    all it was given reads again without it)."""
+
+    def __call__(self, item: str, location: str, first: int | None = None) -> list[LotOnHand]:
+        """The lots; see the class."""
+
 
 log = logging.getLogger(__name__)
 

@@ -373,8 +373,9 @@ def _decide(
 
     now = datetime.now(UTC)
 
-    def lots_at(item: str, location: str) -> list[LotOnHand]:
-        return lots_free_for(conn, item, location, reference=draft.reference, now=now)
+    def lots_at(item: str, location: str, first: int | None = None) -> list[LotOnHand]:
+        return lots_free_for(conn, item, location, reference=draft.reference, now=now,
+                             first=first)  # fmt: skip
 
     if isinstance(draft, FefoConsumption):
         return decide(draft, lots_at)

@@ -11,7 +11,9 @@ The ledger keeps a row for every lot a place ever had, and used-up ones pile up 
 day (a kitchen empties a case of chicken every hour). No decision can take from them (FEFO
 skips an empty lot; a write-off of one writes nothing off), so a decision reads the live
 rows alone, through the ledger's partial index on them (edge migration 10), and its cost
-does not grow with the day.
+does not grow with the day. A decision that needs only the first lots in FEFO order asks for
+``first`` of them, in that order: a place that keeps many cases of an item then costs it no
+more than one that keeps a few.
 """
 
 from __future__ import annotations
@@ -38,15 +40,29 @@ _LOTS = (
 )
 
 
+_FEFO = " ORDER BY lots.expires_on IS NULL, lots.expires_on, 4, l.lot"
+"""FEFO order (``domain.fefo.fefo_order``: earliest expiry first, none last, then receipt
+order), ties by lot: the order a decision's lots come in, whole or the first of them."""
+
+
 def lots_on_hand(
-    conn: sqlite3.Connection, item: str, location: str, *, used_up: bool
+    conn: sqlite3.Connection,
+    item: str,
+    location: str,
+    *,
+    used_up: bool,
+    first: int | None = None,
 ) -> list[LotOnHand]:
-    """The lots of ``item`` at ``location`` with balance, expiry, receipt order and hold;
-    with ``used_up``, those with nothing (or less than nothing) left too."""
-    sql = _LOTS if used_up else f"{_LOTS} AND {LIVE}"
+    """The lots of ``item`` at ``location`` with balance, expiry, receipt order and hold, in
+    FEFO order; with ``used_up``, those with nothing (or less than nothing) left too; with
+    ``first``, only that many (the first in FEFO order)."""
+    sql = (_LOTS if used_up else f"{_LOTS} AND {LIVE}") + _FEFO
+    params: tuple[str | int, ...] = (item, location)
+    if first is not None:
+        sql, params = f"{sql} LIMIT ?", (item, location, first)
     return [
         LotOnHand(lot, Decimal(qty), _day(exp) if exp else None, seq, hold)
-        for lot, qty, exp, seq, hold in conn.execute(sql, (item, location))
+        for lot, qty, exp, seq, hold in conn.execute(sql, params)
     ]
 
 
@@ -63,9 +79,11 @@ def lots_free_for(
     *,
     reference: str | None,
     now: datetime,
+    first: int | None = None,
 ) -> list[LotOnHand]:
-    """The live lots of ``item`` at ``location`` as a pick for ``reference`` may take them."""
-    lots = lots_on_hand(conn, item, location, used_up=False)
+    """The live lots of ``item`` at ``location`` as a pick for ``reference`` may take them,
+    in FEFO order; with ``first``, at most that many, or every lot when other references'
+    reservations keep some of the item's stock (what they keep is reckoned over them all)."""
     rows = conn.execute(
         f"SELECT {RESERVATION_COLUMNS} FROM reservations"  # noqa: S608 - a constant
         " WHERE item = ? AND ended_seq IS NULL"
@@ -73,7 +91,8 @@ def lots_free_for(
         (item,),
     ).fetchall()
     if not rows:  # nothing reserved: the usual case, one read that finds nothing
-        return lots
+        return lots_on_hand(conn, item, location, used_up=False, first=first)
+    lots = lots_on_hand(conn, item, location, used_up=False)
     unit = conn.execute("SELECT unit FROM ledger WHERE item = ? LIMIT 1", (item,)).fetchone()
     if unit is None:  # no stock of the item to keep
         return lots

@@ -21,7 +21,7 @@ from domain.payloads import LotBlocked, LotReceived
 from domain.quantity import Unit
 from edge_agent.kitchen.messages import KdsTap, KitchenTicket, OrderLine, PosOrder
 from edge_agent.kitchen.pda import PdaUnusable
-from edge_agent.kitchen.pipeline import KitchenPipeline, KitchenRefused, StationScale
+from edge_agent.kitchen.pipeline import FIRST_LOTS, KitchenPipeline, KitchenRefused, StationScale
 from edge_agent.sink import AgentSink
 from edge_agent.store import EdgeStore
 from tests.edge.kitchen_setup import MASTER, kitchen_parts
@@ -302,3 +302,59 @@ async def test_bad_pda_messages_are_refused_with_the_field(tmp_path: Path) -> No
     assert "tofu" in reasons[1]
     assert "is less than the tare" in reasons[2]
     assert issubclass(PdaUnusable, ValueError)
+
+
+def many_cases(store: EdgeStore, held: int, cases: int) -> None:
+    """``cases`` cases of chicken at the wok, received newest expiry first (so receipt order
+    is not FEFO order), the first ``held`` of them in FEFO order held; the rest of the dish
+    in one lot each."""
+    drafts = [
+        EventDraft(
+            "lot.received",
+            NOW - timedelta(hours=3),
+            LotReceived(
+                item="chicken-marinated",
+                lot=f"C{n:02d}",
+                location="wok",
+                qty=Decimal(100),
+                unit=Unit.G,
+                expires_on=TODAY + timedelta(days=1 + n),
+            ),
+        )
+        for n in reversed(range(cases))
+    ]
+    drafts += [
+        EventDraft("lot.received", NOW - timedelta(hours=3),
+                   LotReceived(item=i, lot=f"{i}-1", location=loc, qty=Decimal(5000), unit=Unit.G))
+        for i, loc in (("peanuts", "wok"), ("dried-chili", "wok"), ("onion", "wok"),
+                       ("rice-cooked", "pass"))
+    ]  # fmt: skip
+    drafts += [
+        EventDraft("lot.blocked", NOW - timedelta(hours=2),
+                   LotBlocked(item="chicken-marinated", lot=f"C{n:02d}", location="wok",
+                              reason="excursion #2", cause="exc:2"))
+        for n in range(held)
+    ]  # fmt: skip
+    store.append(drafts)
+
+
+@pytest.mark.parametrize(
+    ("held", "expected"),
+    [
+        (0, [("C00", "100"), ("C01", "80")]),  # the first two in FEFO order, of 30 cases
+        (FIRST_LOTS, [(f"C{FIRST_LOTS:02d}", "100"), (f"C{FIRST_LOTS + 1:02d}", "80")]),
+    ],
+)
+async def test_a_place_with_many_cases_is_deducted_as_if_every_case_were_read(
+    tmp_path: Path, held: int, expected: list[tuple[str, str]]
+) -> None:
+    # the step first reads FIRST_LOTS cases; with all of them held it reads them all
+    async with kitchen(tmp_path / "a.db") as k:
+        many_cases(k.store, held, cases=30)
+        await k.pipeline.order(order("o1", ("kung-pao", 1, ())), NOW)
+        await k.pipeline.tap("wok", done("t-o1-wok", "1.wok"), NOW + timedelta(minutes=4))
+        consumed = k.events("stock.step_consumed")
+    chicken = [(e["lot"], e["qty"]) for e in consumed if e["item"] == "chicken-marinated"]
+    assert chicken == expected
+    skipped = consumed[0].get("skipped") or []
+    assert [s["lot"] for s in skipped] == [f"C{n:02d}" for n in range(held)]  # type: ignore[index]
