@@ -1,20 +1,20 @@
-"""A batch's transaction in two round trips to PostgreSQL, whatever the batch holds (four
-for a batch of more than ``PIPELINED_EVENTS`` events, whose events are copied).
+"""A batch's transaction in four round trips to PostgreSQL, whatever the batch holds; two
+for a small batch (up to ``PIPELINED_EVENTS`` events).
 
 Each round trip costs the event loop a wake-up and the request a network wait, so what a
 statement does not need to wait for travels with others in a pipeline:
 
 1. ``BEGIN``, the agent's head locked, the hashes stored at the batch's seqs, each site's
    balances locked and read (all the reads the decisions need, in lock order);
-2. the events (a column array each, ``store.insert_events``) and everything else the batch
-   changes (readings taken from the events just written, the ledger, rollup, lots, holds,
-   transit, reservations, clocks, lot order, excursions, the unreadable events, the head,
-   the signature) and ``COMMIT``.
+2. and 3. the events, by binary COPY (its own two round trips: no pipeline carries a COPY);
+4. everything else the batch changes (readings taken from the events just written, the
+   ledger, rollup, lots, holds, transit, reservations, clocks, lot order, excursions, the
+   unreadable events, the head, the signature) and ``COMMIT``.
 
-A large batch's events go by binary COPY between the two instead (two round trips of its
-own: no pipeline carries a COPY), which costs PostgreSQL and Python less per event than the
-arrays do. What is stored, and every refusal, is what ``service._store`` does statement by
-statement (that path stays for a batch written again one event at a time).
+A small batch's events travel in the last pipeline instead, a column array each
+(``store.insert_events``): two round trips in all. What is stored, and every refusal, is
+what ``service._store`` does statement by statement (that path stays for a batch written
+again one event at a time).
 """
 
 from __future__ import annotations
@@ -32,9 +32,13 @@ from cloud.ingest.plan import AgentHead, DecodedBatch, check_continues, count_re
 from domain.ledger import StockKey
 from domain.quantity import Quantity
 
-PIPELINED_EVENTS = 500
+PIPELINED_EVENTS = 50
 """Up to this many events are written in the last round trip's pipeline; a larger batch is
-copied (``COPY`` costs two round trips, a column array per event column costs CPU)."""
+copied. Column arrays cost PostgreSQL about a third more per event than a binary COPY (16
+against 12 µs in a 200-agent run's statement statistics), and a COPY costs two round trips
+of its own: below about 50 events the round trips weigh more, above it the events do (200
+agents online, alternated: COPY for batches of 120-200 events had ack p99 680-687 ms against
+744-779 with arrays; docs/benchmarks.md)."""
 
 
 async def store_in_flights(

@@ -3,8 +3,8 @@
 Any replica can take any batch: the agent's head row, locked ``FOR UPDATE``, orders the
 batches of one agent, and everything a batch changes (events, readings, hourly rollup,
 ledger, lots, holds, excursions, head) commits together or not at all. Replayed events are
-skipped before any of it, so a batch sent twice is folded once. The transaction takes two
-round trips to the database (four for a large batch: ``cloud.ingest.flights``); a batch
+skipped before any of it, so a batch sent twice is folded once. The transaction takes four
+round trips to the database (two for a small batch: ``cloud.ingest.flights``); a batch
 that fails there on its content is written again event by event (``_store_one_by_one``).
 """
 
