@@ -364,13 +364,7 @@ class KitchenPipeline:
         more: set[Place] = set()
         for planned in step.inputs:
             place = (planned.item, step.station)
-            read = (
-                self._lots_at(*place)
-                if lots_at is None
-                else lots_at(*place)
-                if first is None
-                else lots_at(*place, first=first)
-            )
+            read = self._lots_at(*place) if lots_at is None else lots_at(*place, first=first)
             if first is not None and len(read) >= first:
                 more.add(place)
             for lot in read:
