@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from domain.events import Event, format_at, parse_at
-from domain.ledger import StockKey, fold_postings, stock_postings
+from domain.ledger import StockKey, fold, stock_keys
 from domain.projections import (
     HoldRecord,
     LotKey,
@@ -46,22 +46,35 @@ _BEFORE_ALL = datetime(1, 1, 1, tzinfo=UTC)
 
 def project(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
     """Apply ``events`` to every projection, on ``conn``'s open transaction."""
-    _fold_ledger(conn, events)
-    _record_lots(conn, events)
-    _record_readings(conn, events)
-    _record_holds(conn, events)
-    _record_transit(conn, events)
-    _record_reservations(conn, events)
-
-
-def _fold_ledger(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    posted = stock_postings(events)  # once: the keys to load and the fold both need them
-    if not posted:
+    if not events:
         return
-    keys = {posting.key for posting in posted}
+    # one pass: most of an agent's events are readings, which only the latest readings
+    # take, so each fold scans the rest alone (the folds ignore readings either way)
+    readings: list[Event] = []
+    rest: list[Event] = []
+    for event in events:
+        (readings if event.type == READING else rest).append(event)
+    if readings:
+        _record_readings(conn, readings)
+    if rest:
+        _fold_ledger(conn, rest, events[-1].seq)
+        _record_lots(conn, rest)
+        _record_holds(conn, rest)
+        _record_transit(conn, rest)
+        _record_reservations(conn, rest)
+
+
+READING = "reading.recorded"
+
+
+def _fold_ledger(conn: sqlite3.Connection, events: Sequence[Event], last_seq: int) -> None:
+    """Fold ``events`` into the ledger; a balance they change records ``last_seq``, the
+    seq of the append's last event."""
+    keys = stock_keys(events)  # the balances to load; the fold then reads each line again
+    if not keys:
+        return
     current = {key: bal for key in keys if (bal := _balance(conn, key)) is not None}
-    updated = fold_postings(current, posted)
-    last_seq = events[-1].seq
+    updated = fold(current, events)
     conn.executemany(
         "INSERT INTO ledger (item, lot, location, qty, unit, updated_seq)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (item, lot, location)"
@@ -70,7 +83,6 @@ def _fold_ledger(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
         [
             (k.item, k.lot, k.location, str(q.value), q.unit.value, last_seq)
             for k, q in updated.items()
-            if k in keys
         ],
     )
 
@@ -93,9 +105,9 @@ def _record_lots(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
     )
 
 
-def _record_readings(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+def _record_readings(conn: sqlite3.Connection, readings: Sequence[Event]) -> None:
     latest = {  # only the last reading per device and metric needs writing
-        (e.data["device"], e.data["metric"]): e for e in events if e.type == "reading.recorded"
+        (e.data["device"], e.data["metric"]): e for e in readings
     }
     conn.executemany(
         "INSERT INTO latest_readings (device, metric, value, unit, at, seq)"

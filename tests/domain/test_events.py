@@ -1,4 +1,6 @@
+import copy
 import dataclasses
+import pickle
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -30,6 +32,23 @@ def test_seal_chains_hashes_and_round_trips() -> None:
     assert first.id != second.id
     assert first.id[14] == "7"  # UUIDv7
     assert parse_event_json(second.to_json()) == second
+
+
+def test_an_event_is_frozen_and_copies_as_itself() -> None:
+    (event,) = chain([consumed("L1", "180")])
+    assert type(event) is Event  # built open, then frozen (Event.__new__)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        event.seq = 2  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del event.hash  # type: ignore[misc]
+    for again in (copy.copy(event), copy.deepcopy(event), pickle.loads(pickle.dumps(event))):
+        assert type(again) is Event
+        assert again == event
+        assert again.typed == event.typed
+    moved = dataclasses.replace(event, seq=7)
+    assert (type(moved), moved.seq, moved.hash) == (Event, 7, event.hash)
+    named = Event(**event.to_dict(), typed=event.typed)
+    assert named == event
 
 
 def test_altered_data_with_the_old_hash_is_detected() -> None:

@@ -99,7 +99,7 @@ def test_a_store_at_migration_9_is_upgraded_in_place_and_keeps_every_balance(
     tmp_path: Path,
 ) -> None:
     store = EdgeStore(_store_at_migration_9(tmp_path / "v9.db"), agent="a", site="s")
-    assert store.migrated == ["0010_live_balances"]
+    assert store.migrated[0] == "0010_live_balances"
     assert store.ledger() == {
         StockKey("chicken", "C1", "wok"): Quantity(Decimal(0), Unit.G),
         StockKey("chicken", "C2", "wok"): Quantity(Decimal(-250), Unit.G),

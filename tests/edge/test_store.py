@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 
 from domain.events import GENESIS, EventDraft, parse_event_json, verify_chain
-from domain.ledger import StockKey, fold
+from domain.holds import HOLD_TYPES
+from domain.ledger import LOT_TYPES, STOCK_TYPES, StockKey, fold
 from domain.payloads import LotReceived
 from domain.quantity import Quantity, Unit
+from domain.reservations import CONSUMING_TYPES, RESERVING_TYPES
+from domain.transit import TRANSIT_TYPES
 from edge_agent.store import Durability, EdgeStore
+from edge_agent.store.projections import READING
 from tests.domain.factories import AT, consumed, counted, reading, received
 
 KEY = StockKey("chicken", "L1", "wok")
@@ -34,6 +38,24 @@ def test_append_chains_and_folds_in_one_transaction(store: EdgeStore) -> None:
     verify_chain(events, after_seq=0, after_hash=GENESIS)
     assert store.ledger() == fold({}, events) == {KEY: Quantity(Decimal(800), Unit.G)}
     assert store.lots_on_hand("chicken", "wok")[0].on_hand == Decimal(800)
+
+
+def test_readings_among_stock_events_are_projected_apart_from_the_folds(
+    store: EdgeStore,
+) -> None:
+    events = store.append([
+        reading("3.0"), received("L1", "1", unit="kg"), reading("3.5", device="probe-2"),
+        consumed("L1", "180"), reading("4.0"), counted("L1", "800"), reading("4.5"),
+    ])  # fmt: skip
+    assert store.ledger() == fold({}, events) == {KEY: Quantity(Decimal(800), Unit.G)}
+    assert store.latest_reading("probe-1", "air_temp") == (Decimal("4.5"), "°C")
+    assert store.latest_reading("probe-2", "air_temp") == (Decimal("3.5"), "°C")
+    with sqlite3.connect(store.path) as conn:  # a balance records the append's last seq
+        (updated,) = conn.execute("SELECT updated_seq FROM ledger").fetchone()
+    assert updated == events[-1].seq == 7
+    # the store hands readings to the latest readings alone: no fold may read one
+    folded = STOCK_TYPES | LOT_TYPES | HOLD_TYPES | TRANSIT_TYPES
+    assert READING not in folded | RESERVING_TYPES | CONSUMING_TYPES
 
 
 def test_reopening_continues_the_chain(tmp_path: Path, store: EdgeStore) -> None:

@@ -70,6 +70,9 @@ def test_an_upgraded_store_has_exactly_the_schema_of_a_new_one(tmp_path: Path) -
     EdgeStore(store_of_today(tmp_path / "old.db"), agent="a", site="s").close()
     EdgeStore(tmp_path / "new.db", agent="a", site="s").close()
     assert schema(tmp_path / "old.db") == schema(tmp_path / "new.db")
+    with sqlite3.connect(tmp_path / "old.db") as conn:  # appends keep no index but seq's
+        assert conn.execute("PRAGMA index_list(events)").fetchall() == []
+    conn.close()
 
 
 def test_reopening_a_current_store_applies_nothing(tmp_path: Path) -> None:
