@@ -2,19 +2,21 @@
 and a congestion run at twice the capacity (issue 19).
 
 Run: ``python benchmarks/fleet_ingest.py [--agents 1,10,50,200] [--workers 1,2] [--seconds
-8] [--backlog 1000]``. Every run gets a fresh database cloned from one migrated template
-with all agents enrolled, and its own API process (``cloud.app.serve``). The clients are the
-agents' real rules, run in one event loop of this process: signed chained batches built from
-each agent's sealed events (the project's builders), one batch in flight, a batch that is
-not full waited for as the syncer's ``edge_agent.backoff.Linger`` says (``--linger-ms``,
-growing up to ``--busy-linger-ms`` while acks are slow), sized by
+16] [--warmup 4] [--backlog 1000]``. Every run gets a fresh database cloned from one
+migrated template with all agents enrolled, and its own API process (``cloud.app.serve``).
+The clients are the agents' real rules, run in one event loop of this process: signed
+chained batches built from each agent's sealed events (the project's builders), one batch
+in flight, a batch that is not full waited for as the syncer's ``edge_agent.backoff.Linger``
+says (``--linger-ms``, growing up to ``--busy-linger-ms`` while acks are slow), sized by
 ``edge_agent.backoff.BatchSizer`` from ack latency less the time the cloud says the batch
 queued, ``Retry-After`` honoured with jitter, a batch sent again after a failure marked
 ``Edgestock-Resend``, a client timeout (default 5 s). Each run is bounded by ``--seconds``
 of production plus ``--drain`` seconds.
 
 - online: each agent makes ``--rate`` events/s for ``--seconds``; device→cloud latency is
-  from an event being made to its ack.
+  from an event being made to its ack. The fleet starts at once, cold: its first seconds
+  (``--warmup``) are counted in the whole run's figures and left out of those "after
+  warm-up", which say how the fleet fares at its pace.
 - catch-up: each agent holds ``--backlog`` events at the start and sends them all.
 - congestion: online at twice the best catch-up rate of one worker.
 
@@ -80,6 +82,9 @@ class Agent:
 class RunStats:
     acks_s: list[float] = field(default_factory=list)
     device_to_cloud_s: list[float] = field(default_factory=list)
+    steady_acks_s: list[float] = field(default_factory=list)
+    """Acks of batches sent after the warm-up (``--warmup``): the fleet at its pace."""
+    steady_device_to_cloud_s: list[float] = field(default_factory=list)
     stored: int = 0
     resent_events: int = 0
     busy: int = 0
@@ -93,8 +98,10 @@ class RunStats:
 async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate: float | None,
                     started: float, deadline: float, timeout_s: float, stats: RunStats,
                     max_events: int, queue_aware: bool = True,
-                    linger_s: float = 0.0, busy_linger_s: float = 0.0) -> None:  # fmt: skip
-    """Send the agent's first ``total`` events as its syncer would; ``rate`` None: all at once."""
+                    linger_s: float = 0.0, busy_linger_s: float = 0.0,
+                    warmup_s: float = 0.0) -> None:  # fmt: skip
+    """Send the agent's first ``total`` events as its syncer would; ``rate`` None: all at once.
+    Batches sent ``warmup_s`` or more after the start are also counted as steady."""
     sizer = BatchSizer(max_events, min_events=min(50, max_events), target_s=2.0)
     linger = Linger(linger_s, busy_linger_s)
     backoff = Backoff(initial_s=0.2, max_s=10.0)
@@ -108,7 +115,7 @@ async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate
             continue
         partial = rate is not None and made - acked < sizer.size
         if partial and linger.wait_s and not resend:
-            await asyncio.sleep(linger.wait_s)  # as the syncer: a trickle in one request
+            await asyncio.sleep(linger.next_wait_s())  # as the syncer: a trickle in one request
             made = min(total, int((time.monotonic() - started) * rate))
         last = min(made, acked + sizer.size)
         if encoded[:2] != (acked, last):
@@ -146,11 +153,16 @@ async def run_agent(client: httpx.AsyncClient, agent: Agent, *, total: int, rate
             linger.acked(now - sent)
         backoff.reset()
         resend = False
+        steady = sent - started >= warmup_s
         stats.acks_s.append(now - sent)
+        if steady:
+            stats.steady_acks_s.append(now - sent)
         stats.stored += ack["stored"]
         stats.resent_events += ack["duplicates"]
         if rate is not None:  # the oldest event of the batch was made at acked / rate
             stats.device_to_cloud_s.append(now - (started + acked / rate))
+            if steady:
+                stats.steady_device_to_cloud_s.append(stats.device_to_cloud_s[-1])
         acked = max(acked, int(ack["acked_seq"]))
     if acked >= total:
         stats.converged += 1
@@ -161,7 +173,8 @@ async def run_fleet(url: str, agents: list[Agent], *, total: int, rate: float | 
                     seconds: float, drain_s: float, timeout_s: float, max_events: int,
                     queue_aware: bool = True,
                     linger_s: float = 0.0,
-                    busy_linger_s: float = 0.0) -> tuple[RunStats, float]:  # fmt: skip
+                    busy_linger_s: float = 0.0,
+                    warmup_s: float = 0.0) -> tuple[RunStats, float]:  # fmt: skip
     stats = RunStats()
     # A client per agent, as each agent is a device with its own: one httpx client shared by
     # 200 agents scans its whole pool on every request (httpcore's is_idle, O(connections)),
@@ -180,7 +193,7 @@ async def run_fleet(url: str, agents: list[Agent], *, total: int, rate: float | 
             run_agent(client, agent, total=total, rate=rate, started=started,
                       deadline=deadline, timeout_s=timeout_s, stats=stats,
                       max_events=max_events, queue_aware=queue_aware, linger_s=linger_s,
-                      busy_linger_s=busy_linger_s)
+                      busy_linger_s=busy_linger_s, warmup_s=warmup_s)
             for client, agent in zip(clients, agents, strict=True)
         ))  # fmt: skip
     return stats, (stats.finished_at or time.monotonic()) - started
@@ -253,6 +266,8 @@ def one_run(server: PostgresServer, name: str, agents: list[Agent], workers: int
         "ack_p50_ms": round(percentile(stats.acks_s, 0.5) * 1000),
         "ack_p99_ms": round(percentile(stats.acks_s, 0.99) * 1000),
         "d2c_p99_s": round(percentile(stats.device_to_cloud_s, 0.99), 2),
+        "steady_ack_p99_ms": round(percentile(stats.steady_acks_s, 0.99) * 1000),
+        "steady_d2c_p99_s": round(percentile(stats.steady_device_to_cloud_s, 0.99), 2),
         "busy_503": stats.busy, "timeouts": stats.timeouts, "resets": stats.resets,
         "resent_events": stats.resent_events,
         "errors": len(stats.errors),
@@ -291,7 +306,14 @@ def main() -> None:
     parser.add_argument("--agents", default="1,10,50,200")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--rate", type=float, default=100.0, help="events/s per agent online")
-    parser.add_argument("--seconds", type=float, default=8.0, help="online production time")
+    parser.add_argument("--seconds", type=float, default=16.0, help="online production time")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=4.0,
+        help="online: seconds after the start whose batches are left out of"
+        " the 'after warm-up' figures (the fleet's first, cold requests)",
+    )
     parser.add_argument("--backlog", type=int, default=2000, help="events per agent, catch-up")
     parser.add_argument("--batch", type=int, default=2000, help="largest batch, catch-up")
     parser.add_argument("--drain", type=float, default=40.0, help="seconds allowed after")
@@ -389,7 +411,8 @@ def fleet_rows(server: PostgresServer, fleet: list[Agent], counts: list[int],
                                   max_events=args.batch,
                                   queue_aware=variant.queue_aware,
                                   linger_s=args.linger_ms / 1000,
-                                  busy_linger_s=args.busy_linger_ms / 1000)  # fmt: skip
+                                  busy_linger_s=args.busy_linger_ms / 1000,
+                                  warmup_s=args.warmup)  # fmt: skip
                     print_row(f"online, {variant.label}", row)
     if "congestion" in modes:
         for (n, variant), peak in best_catch_up.items():
@@ -415,7 +438,8 @@ def congestion(server: PostgresServer, fleet: list[Agent], workers: int, variant
 
 def one_header() -> list[str]:
     return ["agents", "workers", "events", "stored", "duplicate rows", "converged", "s",
-            "events/s", "ack p50 ms", "ack p99 ms", "device→cloud p99 s", "503 busy",
+            "events/s", "ack p50 ms", "ack p99 ms", "device→cloud p99 s",
+            "after warm-up: ack p99 ms", "after warm-up: device→cloud p99 s", "503 busy",
             "timeouts", "resets", "re-sent events", "errors", "API CPU µs/event",
             "PostgreSQL CPU µs/event", "client CPU µs/event", "load (1 min)"]  # fmt: skip
 

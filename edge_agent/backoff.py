@@ -83,26 +83,40 @@ class Linger:
     ``base_s`` while the cloud answers quickly: a trickle of events still travels within a
     fraction of a second. Each ack slower than ``busy_s`` (its wait in the cloud's queue
     included: a queue is what fewer requests shorten) makes the wait half as long again, up
-    to ``max_s``; each quick ack takes a fifth off, down to ``base_s``. A cloud serving a
+    to ``max_s``; each quick ack takes a twentieth off, down to ``base_s``. A cloud serving a
     fleet of agents that each send a few events at a time runs out of requests per second
     long before it runs out of events per second (a request's fixed cost is that of a
     hundred or so events), so a fleet that waits longer between requests when acks slow
     down is answered sooner, and its events reach the cloud sooner too. Growth is quicker
-    than decline, as in ``BatchSizer``: overload is the state to leave fast.
+    than decline, as in ``BatchSizer``: overload is the state to leave fast. The decline
+    is slow on purpose: the wait settles where about one ack in ten is slow (1.5 against
+    0.95 per ack), where a fifth off each quick ack settled where one in three was, and a
+    fleet of 200 kept swinging between short waits with slow acks and long ones with quick
+    acks (docs/benchmarks.md, fleet ingest).
+
+    Each wait is drawn within ``jitter`` of ``wait_s`` (``next_wait_s``): agents that
+    started together, or that a slow ack told the same thing, would otherwise send in step,
+    and a cloud answers a fleet that arrives in waves later than one that arrives spread.
     """
 
     base_s: float = 0.2
     max_s: float = 1.0
     busy_s: float = 0.1
     wait_s: float = 0.0
+    jitter: float = 0.25
+    rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
         self.max_s = max(self.max_s, self.base_s)
         self.wait_s = min(self.max_s, max(self.base_s, self.wait_s))
+
+    def next_wait_s(self) -> float:
+        """How long the next batch that is not full waits: ``wait_s``, jittered."""
+        return self.wait_s * self.rng.uniform(1 - self.jitter, 1 + self.jitter)
 
     def acked(self, took_s: float) -> None:
         """Record how long the ack of a batch that was not full took."""
         if took_s > self.busy_s:
             self.wait_s = min(self.max_s, max(self.wait_s, 0.01) * 1.5)
         else:
-            self.wait_s = max(self.base_s, self.wait_s * 0.8)
+            self.wait_s = max(self.base_s, self.wait_s * 0.95)

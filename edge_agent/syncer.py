@@ -230,7 +230,7 @@ class Syncer:
         batch = await self._prepare(self.status.acked_seq)
         if batch is not None and not batch.full:
             # linger briefly so a trickle of events travels in one request, not many
-            await asyncio.sleep(self._linger.wait_s)
+            await asyncio.sleep(self._linger.next_wait_s())
             batch = await self._prepare(self.status.acked_seq)
         return batch
 

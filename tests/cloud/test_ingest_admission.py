@@ -250,9 +250,9 @@ async def test_an_ack_slowed_by_the_cloud_makes_the_syncer_linger_longer(
 
     assert store.acked_seq() == 6
     assert after_slow_ack == pytest.approx(60)  # half again: that ack took > 0.1 s
-    assert took >= 0.06
-    # then a fifth off if this ack was quick (or half again, on a machine too loaded for it)
-    assert sync.status.linger_ms in (pytest.approx(48), pytest.approx(90))
+    assert took >= 0.045  # 60 ms, jittered by at most a quarter
+    # then a twentieth off if this ack was quick (or half again, on a machine too loaded)
+    assert sync.status.linger_ms in (pytest.approx(57), pytest.approx(90))
 
 
 async def test_the_queue_is_bounded_by_its_expected_wait() -> None:

@@ -359,10 +359,21 @@ def test_the_linger_grows_while_acks_are_slow_and_returns_when_they_are_quick() 
         waits.append(round(linger.wait_s, 3))
     assert waits == [0.3, 0.45, 0.675, 1.0, 1.0, 1.0]  # half again per slow ack, capped
     linger.acked(0.05)
-    assert linger.wait_s == pytest.approx(0.8)  # a fifth off per quick ack
-    for _ in range(10):
+    assert linger.wait_s == pytest.approx(0.95)  # a twentieth off per quick ack
+    for _ in range(30):
         linger.acked(0.05)
+    assert linger.wait_s == pytest.approx(0.95**31)  # slowly: overload is left fast
+    linger.acked(0.05)
     assert linger.wait_s == 0.2
+
+
+def test_each_wait_is_jittered_so_a_fleet_does_not_send_in_step() -> None:
+    linger = Linger(base_s=0.2, max_s=1.0, wait_s=1.0, rng=random.Random(7))
+    waits = [linger.next_wait_s() for _ in range(200)]
+    assert all(0.75 <= wait <= 1.25 for wait in waits)
+    assert min(waits) < 0.8 and max(waits) > 1.2  # spread over the whole band
+    assert sum(waits) / len(waits) == pytest.approx(1.0, abs=0.05)  # the mean is the wait
+    assert linger.wait_s == 1.0  # drawing does not change it
 
 
 def test_a_linger_of_nothing_still_grows_on_a_busy_cloud_but_not_past_its_bound() -> None:
