@@ -8,6 +8,7 @@ is reported once as offline and once as online again. ``run()`` returns only whe
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -115,3 +116,19 @@ class Presence:
         self._log.warning("device %s is unavailable: %s", self.device, reason)
         self._counters.online = False
         await self._sink.offline(self.device, reason)
+
+
+def stop_if_cancelled() -> None:
+    """Raise ``CancelledError`` if this task was asked to stop and the request got lost.
+
+    pymodbus and asyncua wait with ``asyncio.wait_for``, which on Python 3.11 returns the
+    result when the awaited operation ends in the same turn of the loop as the cancellation,
+    and drops the ``CancelledError`` (CPython gh-86296, fixed in 3.12). A loop cancelled
+    then polled or followed its line for ever, and whoever waited for it (the agent
+    stopping, a test) waited for ever too. The task still counts the request
+    (``Task.cancelling``), so a loop that waits in such a library calls this after each
+    wait. (``asyncio.timeout``, which the MQTT and BLE adapters use, keeps the request.)
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

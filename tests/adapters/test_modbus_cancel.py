@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from edge_agent.adapters.modbus.poller import honour_cancellation
+from edge_agent.adapters.base import stop_if_cancelled
 
 pytestmark = [pytest.mark.timeout(30)]
 
@@ -26,7 +26,7 @@ async def _polls(results: list[asyncio.Future[int]], *, honour: bool) -> None:
         results.append(answer)
         await asyncio.wait_for(answer, timeout=10)
         if honour:
-            honour_cancellation()
+            stop_if_cancelled()
         await asyncio.sleep(0)
 
 

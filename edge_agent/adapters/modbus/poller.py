@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from domain.observation import Observation, Value
-from edge_agent.adapters.base import AdapterCounters, DeviceSink, Presence
+from edge_agent.adapters.base import AdapterCounters, DeviceSink, Presence, stop_if_cancelled
 from edge_agent.adapters.modbus.alarms import alarm_changes
 from edge_agent.adapters.modbus.breaker import CircuitBreaker
 from edge_agent.adapters.modbus.config import ModbusDeviceConfig
@@ -94,7 +94,7 @@ class ModbusPoller:
                 started = loop.time()
                 self._expect_back_in(self._poll_budget_s)
                 await self.poll_once()
-                honour_cancellation()
+                stop_if_cancelled()
                 wait = max(0.0, started + interval - loop.time())
                 self._expect_back_in(wait)
                 await asyncio.sleep(wait)
@@ -160,18 +160,3 @@ class ModbusPoller:
         if self._breaker.failed(now, at_once=failure.link_down):
             c.extra[BREAKER_TRIPS] = self._breaker.trips
             await self._presence.down(failure.text)
-
-
-def honour_cancellation() -> None:
-    """Raise ``CancelledError`` if this task was asked to stop and the request got lost.
-
-    pymodbus waits for a connection and for an answer with ``asyncio.wait_for``, which on
-    Python 3.11 returns the result when the awaited operation ends in the same turn of the
-    loop as the cancellation, and drops the ``CancelledError`` (CPython gh-86296, fixed in
-    3.12). A poller cancelled just as a refused connection failed then polled on for ever,
-    and whoever waited for it (the agent stopping, a test) waited for ever too. The task
-    still counts the request (``Task.cancelling``), so it is honoured here.
-    """
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError

@@ -27,7 +27,13 @@ from asyncua.common.subscription import (
     Subscription,
 )
 
-from edge_agent.adapters.base import AdapterCounters, DeviceAdapter, DeviceSink, Presence
+from edge_agent.adapters.base import (
+    AdapterCounters,
+    DeviceAdapter,
+    DeviceSink,
+    Presence,
+    stop_if_cancelled,
+)
 from edge_agent.adapters.opcua.changes import LatestValues
 from edge_agent.adapters.opcua.config import OpcUaLineConfig
 from edge_agent.adapters.opcua.decode import (
@@ -93,7 +99,7 @@ class OpcUaLineAdapter:
                 await self._presence.down(f"unexpected error: {exc!r}")
             finally:
                 await session.close()
-            _stop_if_cancelled()
+            stop_if_cancelled()
             await asyncio.sleep(self._backoff.next_delay())
 
     async def _follow(self, session: LineSession) -> None:
@@ -120,7 +126,7 @@ class OpcUaLineAdapter:
         started = time.monotonic()
         self._overflowed.clear()
         while True:
-            _stop_if_cancelled()
+            stop_if_cancelled()
             session.check()
             try:
                 event = await _next_event(sub, check_s)
@@ -205,7 +211,7 @@ class OpcUaLineAdapter:
     async def _read_all(self, session: LineSession) -> None:
         """One Read of every metric: what changed while no notification could say so (before
         a subscription's first publish, between two polls) is handed on."""
-        _stop_if_cancelled()
+        stop_if_cancelled()
         received_at = datetime.now(UTC)
         for metric, data in await session.read_metrics():
             self._counters.extra["reads"] += 1
@@ -222,15 +228,6 @@ class OpcUaLineAdapter:
     async def _bad(self, reason: str, raw: str) -> None:
         self._counters.bad(reason)
         await self._sink.quarantine(self.config.id, reason, raw)
-
-
-def _stop_if_cancelled() -> None:
-    """asyncua awaits its requests with ``asyncio.wait_for``, which on Python 3.11 can swallow
-    a cancellation that lands as the answer arrives; a task still marked as cancelling stops
-    here instead of following the line for ever."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
 
 
 async def _next_event(sub: Subscription, timeout_s: float) -> SubEvent | None:
