@@ -4,14 +4,20 @@ signature cannot (reordered, altered or missing events)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
+import psycopg
 import pytest
+from psycopg import AsyncConnection
 
+from cloud.identity.signed import NONCE_MEMORY
+from cloud.identity.store import remember_nonce
 from domain.events import event_hash
 from edge_agent.identity import AgentKey
 from tests.cloud.builders import (
@@ -96,6 +102,27 @@ def test_a_replayed_request_is_refused(device: httpx.Client, database_url: str) 
 
     assert_refused(again, 401, "replayed")
     assert stored_seqs(database_url, "agent-1") == [1, 2, 3]
+
+
+def test_a_request_forgets_its_own_agents_expired_nonces_only(database_url: str) -> None:
+    """Nonces are kept for ``NONCE_MEMORY``; each request prunes its own agent's older ones
+    (by the (agent, seen_at) index), never another agent's."""
+
+    async def remember(agent: str, nonce: str) -> bool:
+        async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
+            return await remember_nonce(conn, agent, nonce, NONCE_MEMORY)
+
+    old = datetime.now(UTC) - NONCE_MEMORY - timedelta(seconds=5)
+    assert asyncio.run(remember("agent-a", "old-a"))
+    assert asyncio.run(remember("agent-b", "old-b"))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("UPDATE agent_nonces SET seen_at = %s", (old,))
+    assert asyncio.run(remember("agent-a", "fresh-a"))
+    assert not asyncio.run(remember("agent-a", "fresh-a"))  # seen within the window
+
+    with psycopg.connect(database_url) as conn:
+        kept = conn.execute("SELECT agent, nonce FROM agent_nonces ORDER BY 1, 2").fetchall()
+    assert kept == [("agent-a", "fresh-a"), ("agent-b", "old-b")]
 
 
 def test_a_stale_signature_is_refused(device: httpx.Client) -> None:

@@ -63,6 +63,7 @@ LATER = (
     "0192_open_reservations",
     "0199_downlink_plans",
     "0205_downlink_transfer_close",
+    "0206_agent_nonces_by_agent",
 )
 """Migrations after the mode-specific ones, the same in both modes: add a new one here."""
 BY_MODE = {
