@@ -2,7 +2,7 @@
 lots, the latest reading per device and metric, holds, transfer lines in transit and
 reservations (``domain.reservations.fold_reservations``).
 
-Stock, lots, holds and transit are the domain's folds (``domain.ledger.fold_postings``,
+Stock, lots, holds and transit are the domain's folds (``domain.ledger.fold``,
 ``domain.projections.fold_lots`` and ``fold_holds``, ``domain.transit.fold_transit``): the
 rows a batch touches are loaded,
 folded in Python and written back, so the rules exist once. The store has one writer, so
