@@ -71,7 +71,11 @@ class EventDraft:
 
 @dataclass(frozen=True, slots=True, init=False)
 class Event:
-    """One sealed event. ``data`` is the JSON form of the payload, exactly as hashed."""
+    """One sealed event. ``data`` is the JSON form of the payload, exactly as hashed.
+
+    Built by ``__new__`` (see there), so a subclass with fields of its own would need its
+    own ``__new__``: set ``parsed_at`` or ``typed`` instead of extending it.
+    """
 
     id: str
     agent: str

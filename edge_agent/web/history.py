@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from datetime import date, datetime, timedelta
 
 from domain.events import Event
@@ -24,29 +24,18 @@ EventsAfter = Callable[[int], Iterable[Event]]
 DayOf = Callable[[datetime], date]
 
 
-@dataclass(frozen=True, slots=True)
-class _Timed(Event):
-    """An event whose time is parsed once: the board asks each event's ``moment`` several
-    times, and parsing it was 60 % of a board's time."""
-
-    parsed: datetime | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def moment(self) -> datetime:
-        assert self.parsed is not None  # set by _timed
-        return self.parsed
-
-
 _EVENT_FIELDS = [f.name for f in fields(Event)]
 
 
 def _timed(event: Event) -> Event:
-    """``event`` with its time parsed, and its payload too: a board under churn (a reading
-    per request) folded every reading's payload again, most of its time."""
+    """``event`` with its time parsed once (the board asks each event's ``moment`` several
+    times, and parsing it was 60 % of a board's time), and its payload too: a board under
+    churn (a reading per request) folded every reading's payload again, most of its time."""
     kept = {name: getattr(event, name) for name in _EVENT_FIELDS}
     if event.typed is None and event.unreadable is None and event.type in PAYLOADS:
         kept["typed"] = event.payload()
-    return _Timed(**kept, parsed=event.moment)
+    kept["parsed_at"] = event.moment
+    return Event(**kept)
 
 
 class BoardHistory:
