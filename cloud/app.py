@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from cloud import web
 from cloud.api import (
@@ -95,6 +96,7 @@ def create_app(settings: CloudSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served by cloud.web from vendored assets, not a CDN
         redoc_url=None,
+        telemetry=_telemetry(settings.opentelemetry),
     )
     app.add_middleware(InputGuard, max_body=settings.max_request_bytes)
     install_error_answers(app)
@@ -145,6 +147,11 @@ async def _storage_mode(settings: CloudSettings) -> StorageMode:
         )
         return report.storage_mode
     return await asyncio.to_thread(read_storage_mode, settings.database_url)
+
+
+def _telemetry(enabled: bool) -> TelemetryConfig:
+    """FastAPI's OpenTelemetry instrumentation, all on or all off (``opentelemetry``)."""
+    return {"tracing": enabled, "metrics": enabled, "logs": enabled}
 
 
 def serve(host: str, port: int, settings: CloudSettings | None = None, *, workers: int = 1) -> None:

@@ -54,9 +54,9 @@ async def add_to_rollup(conn: Conn, rollup: Mapping[HourKey, HourSums]) -> None:
     await conn.execute(
         "INSERT INTO readings_hourly AS h (site, location, metric, unit, hour, min_value, "
         "max_value, sum_value, count, sum_arrhenius) "
-        "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
-        "%s::timestamptz[], %s::numeric[], %s::numeric[], %s::numeric[], %s::int8[], "
-        "%s::float8[]) "
+        "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], "
+        "%b::timestamptz[], %b::numeric[], %b::numeric[], %b::numeric[], %b::int8[], "
+        "%b::float8[]) "
         "ON CONFLICT (site, location, metric, unit, hour) DO UPDATE SET "
         "min_value = LEAST(h.min_value, EXCLUDED.min_value), "
         "max_value = GREATEST(h.max_value, EXCLUDED.max_value), "

@@ -32,9 +32,9 @@ _UPSERT = """
 INSERT INTO lot_order AS o (site, item, lot, last_at, last_agent, last_seq, counted, reordered)
 SELECT %(site)s, k.item, k.lot, k.last_at, k.last_agent, k.last_seq, k.counted,
        k.counted AND k.reordered
-FROM unnest(%(item)s::text[], %(lot)s::text[], %(last_at)s::timestamptz[],
-            %(last_agent)s::text[], %(last_seq)s::int8[], %(counted)s::boolean[],
-            %(reordered)s::boolean[])
+FROM unnest(%(item)b::text[], %(lot)b::text[], %(last_at)b::timestamptz[],
+            %(last_agent)b::text[], %(last_seq)b::int8[], %(counted)b::boolean[],
+            %(reordered)b::boolean[])
      AS k (item, lot, last_at, last_agent, last_seq, counted, reordered)
 ORDER BY k.item, k.lot
 ON CONFLICT (site, item, lot) DO UPDATE SET
@@ -42,9 +42,9 @@ ON CONFLICT (site, item, lot) DO UPDATE SET
         SELECT f.reordered
             OR (f.first_at, f.first_agent COLLATE "C", f.first_seq)
                < (o.last_at, o.last_agent, o.last_seq)
-        FROM unnest(%(item)s::text[], %(lot)s::text[], %(reordered)s::boolean[],
-                    %(first_at)s::timestamptz[], %(first_agent)s::text[],
-                    %(first_seq)s::int8[])
+        FROM unnest(%(item)b::text[], %(lot)b::text[], %(reordered)b::boolean[],
+                    %(first_at)b::timestamptz[], %(first_agent)b::text[],
+                    %(first_seq)b::int8[])
              AS f (item, lot, reordered, first_at, first_agent, first_seq)
         WHERE f.item = EXCLUDED.item AND f.lot = EXCLUDED.lot) ELSE false END,
     counted = o.counted OR EXCLUDED.counted,

@@ -170,11 +170,11 @@ async def queue_lock_balances(conn: Conn, site: str, keys: Iterable[StockKey]) -
     keys = list(keys)
     lock_keys = sorted({_balance_lock_key(site, key) for key in keys})
     await conn.execute(
-        "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", (lock_keys,)
+        "SELECT pg_advisory_xact_lock(k) FROM unnest(%b::bigint[]) AS k ORDER BY k", (lock_keys,)
     )
     return await conn.execute(
         "SELECT l.item, l.lot, l.location, l.qty, l.unit FROM ledger AS l "
-        "JOIN unnest(%s::text[], %s::text[], %s::text[]) AS k (item, lot, location) "
+        "JOIN unnest(%b::text[], %b::text[], %b::text[]) AS k (item, lot, location) "
         "USING (item, lot, location) WHERE l.site = %s FOR UPDATE OF l",
         ([k.item for k in keys], [k.lot for k in keys], [k.location for k in keys], site),
     )
@@ -194,8 +194,8 @@ async def save_balances(
     keys = list(balances)
     await conn.execute(
         "INSERT INTO ledger (site, item, lot, location, qty, unit, updated_agent, updated_seq) "
-        "SELECT %s, k.*, %s, %s FROM unnest(%s::text[], %s::text[], %s::text[], "
-        "%s::numeric[], %s::text[]) AS k "
+        "SELECT %s, k.*, %s, %s FROM unnest(%b::text[], %b::text[], %b::text[], "
+        "%b::numeric[], %b::text[]) AS k "
         "ON CONFLICT (site, item, lot, location) DO UPDATE SET qty = EXCLUDED.qty, "
         "unit = EXCLUDED.unit, updated_agent = EXCLUDED.updated_agent, "
         "updated_seq = EXCLUDED.updated_seq, updated_at = now()",

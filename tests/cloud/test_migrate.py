@@ -7,6 +7,7 @@ from typing import get_args
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from cloud.migrate import (
     MigrationError,
@@ -64,6 +65,7 @@ LATER = (
     "0199_downlink_plans",
     "0205_downlink_transfer_close",
     "0206_agent_nonces_by_agent",
+    "0207_static_trace_triggers",
 )
 """Migrations after the mode-specific ones, the same in both modes: add a new one here."""
 BY_MODE = {
@@ -96,6 +98,29 @@ def test_second_run_changes_nothing(empty_database_url: str) -> None:
     with psycopg.connect(empty_database_url) as conn:
         count = conn.execute("SELECT count(*) FROM schema_migrations").fetchone()
     assert count == (len(first.applied),)
+
+
+@pytest.mark.parametrize(
+    ("trigger", "keeping"),
+    [("trace_links_keep", "trace_keeping"), ("work_order_units_keep", "work_order_units_keeping")],
+)
+def test_the_trace_triggers_run_the_backfills_sql_as_static_statements(
+    empty_database_url: str, trigger: str, keeping: str
+) -> None:
+    """Static statements keep their plans between batches (EXECUTE planned them on every
+    batch), and the SQL still has one definition: the function the backfill runs."""
+    migrate(empty_database_url)
+
+    with psycopg.connect(empty_database_url) as conn:
+        (body,) = conn.execute(
+            "SELECT prosrc FROM pg_proc WHERE proname = %s", (trigger,)
+        ).fetchone() or (None,)
+        (statements,) = conn.execute(
+            sql.SQL("SELECT {}('new_events')").format(sql.Identifier(keeping))
+        ).fetchone() or (None,)
+
+    assert body == f"BEGIN {statements}; RETURN NULL; END"
+    assert "EXECUTE" not in str(body)
 
 
 def test_storage_mode_is_partitioned_without_timescale(empty_database_url: str) -> None:
