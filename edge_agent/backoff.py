@@ -83,7 +83,8 @@ class Linger:
     ``base_s`` while the cloud answers quickly: a trickle of events still travels within a
     fraction of a second. Each ack slower than ``busy_s`` (its wait in the cloud's queue
     included: a queue is what fewer requests shorten) makes the wait half as long again, up
-    to ``max_s``; each quick ack takes a twentieth off, down to ``base_s``. A cloud serving a
+    to ``max_s``, and so does a request the cloud turned away busy (``crowded``); each quick
+    ack takes a twentieth off, down to ``base_s``. A cloud serving a
     fleet of agents that each send a few events at a time runs out of requests per second
     long before it runs out of events per second (a request's fixed cost is that of a
     hundred or so events), so a fleet that waits longer between requests when acks slow
@@ -117,6 +118,11 @@ class Linger:
     def acked(self, took_s: float) -> None:
         """Record how long the ack of a batch that was not full took."""
         if took_s > self.busy_s:
-            self.wait_s = min(self.max_s, max(self.wait_s, 0.01) * 1.5)
+            self.crowded()
         else:
             self.wait_s = max(self.base_s, self.wait_s * 0.95)
+
+    def crowded(self) -> None:
+        """The cloud turned a request away unread (503 busy): it has more requests than it
+        can take, which is what a slow ack says too, so the wait grows the same way."""
+        self.wait_s = min(self.max_s, max(self.wait_s, 0.01) * 1.5)

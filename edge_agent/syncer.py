@@ -194,6 +194,9 @@ class Syncer:
             if _overloaded(exc):
                 self._sizer.shrink()
                 self.status.batch_size = self._sizer.size
+            elif _crowded(exc):
+                self._linger.crowded()
+                self.status.linger_ms = self._linger.wait_s * 1000
             await self._failed(exc)
             return True
         acked, unreadable, queued = answer
@@ -393,6 +396,13 @@ def _retry_after_s(value: str | None) -> float | None:
     except ValueError:
         return None
     return min(MAX_RETRY_AFTER_S, seconds) if seconds >= 0 else None
+
+
+def _crowded(exc: Exception) -> bool:
+    """Whether the cloud turned the request away unread for want of room (503 busy): the
+    fleet sends more requests than it takes, and this agent's next ones should wait longer
+    for more events (``Linger.crowded``)."""
+    return isinstance(exc, CloudRefused) and exc.status in (429, 503) and exc.code == "busy"
 
 
 def _overloaded(exc: Exception) -> bool:

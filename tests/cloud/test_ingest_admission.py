@@ -255,6 +255,35 @@ async def test_an_ack_slowed_by_the_cloud_makes_the_syncer_linger_longer(
     assert sync.status.linger_ms in (pytest.approx(57), pytest.approx(90))
 
 
+async def test_a_batch_turned_away_busy_makes_the_syncer_linger_longer(
+    tight_api: str, tmp_path: Path
+) -> None:
+    """A 503 busy says the fleet sends more requests than the cloud takes: the agent's next
+    batches wait longer for more events, as after a slow ack (``Linger.crowded``)."""
+    store = EdgeStore(tmp_path / "crowded.db", agent="agent-next", site=DEFAULT_SITE)
+    store.append([reading(str(n)) for n in range(5)])
+    DeviceKey(key_of("agent-next")).write_private(tmp_path / "crowded.key")
+    policy = SyncPolicy(url=tight_api, key=tmp_path / "crowded.key", max_events=100,
+                        max_delay_ms=40, busy_delay_ms=400, retention=None)  # fmt: skip
+    sync = Syncer(store, policy, backoff=Backoff(initial_s=0.05, max_s=0.1))
+    release = asyncio.Event()
+    async with httpx.AsyncClient(base_url=tight_api, timeout=30) as client:
+        holding = await _hold_the_only_place(client, chain_of("agent-slow", 3), release)
+        await asyncio.sleep(0.3)
+        try:
+            assert await sync.sync_once()  # turned away: the only place is held, none queue
+            crowded = sync.status.linger_ms
+        finally:
+            release.set()
+            assert (await holding).status_code == 200
+    await sync.aclose()
+
+    assert sync.status.last_error is not None
+    assert "busy" in sync.status.last_error
+    assert store.acked_seq() == 0
+    assert crowded == pytest.approx(60)  # half again, as after a slow ack
+
+
 async def test_the_queue_is_bounded_by_its_expected_wait() -> None:
     gate = IngestGate(running=1, waiting=8, max_queue_s=1.0, seconds_per_batch=0.4)
     release = asyncio.Event()
