@@ -82,18 +82,19 @@ class Linger:
 
     ``base_s`` while the cloud answers quickly: a trickle of events still travels within a
     fraction of a second. Each ack slower than ``busy_s`` (its wait in the cloud's queue
-    included: a queue is what fewer requests shorten) makes the wait half as long again, up
-    to ``max_s``, and so does a request the cloud turned away busy (``crowded``); each quick
-    ack takes a twentieth off, down to ``base_s``. A cloud serving a
-    fleet of agents that each send a few events at a time runs out of requests per second
-    long before it runs out of events per second (a request's fixed cost is that of a
-    hundred or so events), so a fleet that waits longer between requests when acks slow
-    down is answered sooner, and its events reach the cloud sooner too. Growth is quicker
-    than decline, as in ``BatchSizer``: overload is the state to leave fast. The decline
-    is slow on purpose: the wait settles where about one ack in ten is slow (1.5 against
-    0.95 per ack), where a fifth off each quick ack settled where one in three was, and a
-    fleet of 200 kept swinging between short waits with slow acks and long ones with quick
-    acks (docs/benchmarks.md, fleet ingest).
+    included: a queue is what fewer requests shorten), and each request the cloud turned
+    away busy (``crowded``), doubles the wait, up to ``max_s``; each quick ack takes a
+    twentieth off, down to ``base_s``. A cloud serving a fleet of agents that each send a
+    few events at a time runs out of requests per second long before it runs out of events
+    per second (a request's fixed cost is that of a hundred or so events), so a fleet that
+    waits longer between requests when acks slow down is answered sooner, and its events
+    reach the cloud sooner too. Growth is quicker than decline, as in ``BatchSizer``:
+    overload is the state to leave fast. The decline is slow on purpose: the wait settles
+    where about one ack in fourteen is slow (2 against 0.95 per ack). A fifth off each
+    quick ack settled where one in three was, and a fleet of 200 kept swinging between
+    short waits with slow acks and long ones with quick acks; growing by half again, not
+    doubling, settled at one in nine, and 200 agents that started at once took six seconds
+    to leave the crowd instead of four (docs/benchmarks.md, fleet ingest).
 
     Each wait is drawn within ``jitter`` of ``wait_s`` (``next_wait_s``): agents that
     started together, or that a slow ack told the same thing, would otherwise send in step,
@@ -123,6 +124,6 @@ class Linger:
             self.wait_s = max(self.base_s, self.wait_s * 0.95)
 
     def crowded(self) -> None:
-        """The cloud turned a request away unread (503 busy): it has more requests than it
-        can take, which is what a slow ack says too, so the wait grows the same way."""
-        self.wait_s = min(self.max_s, max(self.wait_s, 0.01) * 1.5)
+        """The cloud has more requests than it takes: an ack was slow, or a request was
+        turned away unread (503 busy). The wait doubles."""
+        self.wait_s = min(self.max_s, max(self.wait_s, 0.01) * 2)

@@ -354,10 +354,14 @@ def test_the_linger_grows_while_acks_are_slow_and_returns_when_they_are_quick() 
     linger.acked(0.05)
     assert linger.wait_s == 0.2  # never below the base
     waits = []
-    for _ in range(6):
+    for _ in range(5):
         linger.acked(0.3)
         waits.append(round(linger.wait_s, 3))
-    assert waits == [0.3, 0.45, 0.675, 1.0, 1.0, 1.0]  # half again per slow ack, capped
+    assert waits == [0.4, 0.8, 1.0, 1.0, 1.0]  # doubled per slow ack, capped
+    linger.wait_s = 0.2
+    linger.crowded()  # a request turned away busy says the same
+    assert linger.wait_s == 0.4
+    linger.wait_s = 1.0
     linger.acked(0.05)
     assert linger.wait_s == pytest.approx(0.95)  # a twentieth off per quick ack
     for _ in range(30):
@@ -380,7 +384,7 @@ def test_each_wait_is_jittered_so_a_fleet_does_not_send_in_step() -> None:
 def test_a_linger_of_nothing_still_grows_on_a_busy_cloud_but_not_past_its_bound() -> None:
     linger = Linger(base_s=0.0, max_s=0.05, busy_s=0.1)
     linger.acked(0.5)
-    assert linger.wait_s == pytest.approx(0.015)  # from 10 ms, half again
+    assert linger.wait_s == pytest.approx(0.02)  # from 10 ms, doubled
     for _ in range(10):
         linger.acked(0.5)
     assert linger.wait_s == 0.05
