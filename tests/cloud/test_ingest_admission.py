@@ -222,15 +222,20 @@ async def test_an_ack_tells_how_long_the_batch_queued_and_a_syncer_keeps_its_siz
     assert queued_s(replayed.headers[SERVER_TIMING]) < 0.5
 
 
-async def test_an_ack_slowed_by_the_cloud_makes_the_syncer_linger_longer(
-    queueing_api: str, tmp_path: Path
-) -> None:
+def _lingering_syncer(url: str, tmp_path: Path) -> tuple[EdgeStore, Syncer]:
+    """agent-next with five events to send, a linger of 40 ms that may grow to 400."""
     store = EdgeStore(tmp_path / "lone.db", agent="agent-next", site=DEFAULT_SITE)
     store.append([reading(str(n)) for n in range(5)])
     DeviceKey(key_of("agent-next")).write_private(tmp_path / "lone.key")
-    policy = SyncPolicy(url=queueing_api, key=tmp_path / "lone.key", max_events=100,
+    policy = SyncPolicy(url=url, key=tmp_path / "lone.key", max_events=100,
                         max_delay_ms=40, busy_delay_ms=400, retention=None)  # fmt: skip
-    sync = Syncer(store, policy, backoff=Backoff(initial_s=0.05, max_s=0.1))
+    return store, Syncer(store, policy, backoff=Backoff(initial_s=0.05, max_s=0.1))
+
+
+async def test_an_ack_slowed_by_the_cloud_makes_the_syncer_linger_longer(
+    queueing_api: str, tmp_path: Path
+) -> None:
+    store, sync = _lingering_syncer(queueing_api, tmp_path)
     assert sync.status.linger_ms == 40
     release = asyncio.Event()
     async with httpx.AsyncClient(base_url=queueing_api, timeout=30) as client:
@@ -260,12 +265,7 @@ async def test_a_batch_turned_away_busy_makes_the_syncer_linger_longer(
 ) -> None:
     """A 503 busy says the fleet sends more requests than the cloud takes: the agent's next
     batches wait longer for more events, as after a slow ack (``Linger.crowded``)."""
-    store = EdgeStore(tmp_path / "crowded.db", agent="agent-next", site=DEFAULT_SITE)
-    store.append([reading(str(n)) for n in range(5)])
-    DeviceKey(key_of("agent-next")).write_private(tmp_path / "crowded.key")
-    policy = SyncPolicy(url=tight_api, key=tmp_path / "crowded.key", max_events=100,
-                        max_delay_ms=40, busy_delay_ms=400, retention=None)  # fmt: skip
-    sync = Syncer(store, policy, backoff=Backoff(initial_s=0.05, max_s=0.1))
+    store, sync = _lingering_syncer(tight_api, tmp_path)
     release = asyncio.Event()
     async with httpx.AsyncClient(base_url=tight_api, timeout=30) as client:
         holding = await _hold_the_only_place(client, chain_of("agent-slow", 3), release)
