@@ -79,8 +79,8 @@ class CloudConfig(Section):
     batch_busy_delay_ms: Annotated[float, Field(ge=0, le=60_000)] = Field(
         default=1000.0,
         description="how long a batch that is not full may wait for more events while the "
-        "cloud's acks are slow (fewer, fuller requests from a fleet); at least "
-        "batch_max_delay_ms",
+        "cloud's acks are slow or it turns requests away busy (fewer, fuller requests from a "
+        "fleet); at least batch_max_delay_ms",
     )
     timeout_s: Annotated[float, Field(gt=0)] = 10.0
     backoff_initial_s: Annotated[float, Field(gt=0)] = 0.5
